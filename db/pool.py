@@ -1,0 +1,128 @@
+"""The asyncpg pool: the embedded server or DATABASE_URL, with pgvector's codec registered."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from pgvector.asyncpg import register_vector
+
+from db.embedded import EmbeddedPostgres
+from db.errors import DatabaseError, PgvectorMissing
+
+log = logging.getLogger(__name__)
+
+# A query on the hot path never waits longer than this for a free connection.
+ACQUIRE_TIMEOUT_S = 10.0
+# The server may take a moment to come up (embedded start, container start).
+CONNECT_TIMEOUT_S = 15.0
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await register_vector(conn)
+
+
+async def ensure_pgvector(conn: asyncpg.Connection) -> str:
+    """Create the vector extension if needed and return its version, or raise PgvectorMissing."""
+    available = await conn.fetchval(
+        "SELECT default_version FROM pg_available_extensions WHERE name = 'vector'"
+    )
+    if available is None:
+        server = await conn.fetchval("SHOW server_version")
+        raise PgvectorMissing(
+            f"The PostgreSQL server (version {server}) has no pgvector extension. Install it "
+            "(https://github.com/pgvector/pgvector#installation, or use the pgvector/pgvector "
+            "Docker image), or unset DATABASE_URL to use the embedded server."
+        )
+    await conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    version: str = await conn.fetchval(
+        "SELECT extversion FROM pg_extension WHERE extname = 'vector'"
+    )
+    return version
+
+
+@dataclass
+class Database:
+    """Where the data lives: the primary pool for writes, an optional replica pool for queries."""
+
+    url: str
+    pool: asyncpg.Pool
+    read_pool: asyncpg.Pool
+    embedded: EmbeddedPostgres | None = None
+    pgvector_version: str = ""
+    _closed: bool = field(default=False, repr=False)
+
+    async def close(self) -> None:
+        """Close the pools and release the embedded server handle."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.read_pool is not self.pool:
+            await self.read_pool.close()
+        await self.pool.close()
+        if self.embedded is not None:
+            self.embedded.stop()
+
+
+def resolve_url(database_url: str, data_dir: Path) -> tuple[str, EmbeddedPostgres | None]:
+    """The URL to connect to, starting the embedded server when no DATABASE_URL is set."""
+    if database_url:
+        return database_url, None
+    embedded = EmbeddedPostgres(data_dir / "pg")
+    return embedded.start(), embedded
+
+
+async def _create_pool(url: str, size: int, with_vector: bool) -> asyncpg.Pool:
+    kwargs: dict[str, Any] = {
+        "min_size": 1,
+        "max_size": size,
+        "timeout": CONNECT_TIMEOUT_S,
+        # A restarted server leaves dead connections behind; recycle idle ones.
+        "max_inactive_connection_lifetime": 60.0,
+    }
+    if with_vector:
+        kwargs["init"] = _init_connection
+    try:
+        pool: asyncpg.Pool = await asyncpg.create_pool(url, **kwargs)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as err:
+        raise DatabaseError(f"Cannot connect to PostgreSQL at {_redact(url)}: {err}") from err
+    return pool
+
+
+async def connect(
+    database_url: str, data_dir: Path, *, pool_size: int = 8, replica_url: str = ""
+) -> Database:
+    """Open the database: check pgvector, then build the pools with the vector codec."""
+    url, embedded = resolve_url(database_url, data_dir)
+    try:
+        try:
+            conn = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT_S)
+        except (OSError, asyncpg.PostgresError, TimeoutError) as err:
+            raise DatabaseError(f"Cannot connect to PostgreSQL at {_redact(url)}: {err}") from err
+        try:
+            version = await ensure_pgvector(conn)
+        finally:
+            await conn.close()
+        pool = await _create_pool(url, pool_size, with_vector=True)
+        read_pool = await _create_pool(replica_url, pool_size, True) if replica_url else pool
+    except BaseException:
+        if embedded is not None:
+            embedded.stop()
+        raise
+    log.info(
+        "database ready (pgvector %s)%s", version, " with a read replica" if replica_url else ""
+    )
+    return Database(url, pool, read_pool, embedded, version)
+
+
+def _redact(url: str) -> str:
+    """The URL without its password, for logs and error messages."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in creds else f"{scheme}://{user}@{host}"

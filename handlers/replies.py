@@ -1,0 +1,62 @@
+"""Platform-neutral inputs and answers: what adapters hand to use cases and render back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from recsys.models import Recommendation
+
+Platform = Literal["discord", "telegram", "cli"]
+
+
+@dataclass(frozen=True)
+class ChatContext:
+    """Who asked, and where."""
+
+    platform: Platform
+    user_id: str
+    chat_id: str
+    user_name: str | None = None
+    is_group: bool = False
+
+
+@dataclass(frozen=True)
+class ImageInput:
+    """One image as downloaded by an adapter."""
+
+    data: bytes
+    filename: str | None = None
+    mime_type: str | None = None
+
+
+ReplyKind = Literal["answer", "error", "info", "queued", "link"]
+
+
+@dataclass(frozen=True)
+class Button:
+    """An action button; `action` round-trips through the platform as callback data.
+
+    Actions: "up:<rec id>", "down:<rec id>", "more:<rec id>", "diff:<rec id>" (at most 64
+    bytes, Telegram's callback_data limit).
+    """
+
+    label: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a use case answers; adapters render it as an embed or an HTML message."""
+
+    kind: ReplyKind
+    text: str
+    recommendation: Recommendation | None = None
+    buttons: tuple[Button, ...] = ()
+    # the photo's dominant colour as 0xRRGGBB, for a Discord embed
+    color: int | None = None
+    # a link the user should open (the Spotify authorize URL)
+    url: str | None = None
+    # shown only to the asker where the platform can (Discord ephemeral answers)
+    private: bool = False
+    extra_lines: tuple[str, ...] = field(default=())

@@ -1,0 +1,139 @@
+"""Values that travel through the pipeline: traits, captions, tracks, picks, recommendations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+# The theme vocabulary shared by track tags, captions and lyrics themes.
+THEMES: tuple[str, ...] = (
+    "romance",
+    "sadness",
+    "nature",
+    "friendship",
+    "nostalgia",
+    "empowerment",
+    "adventure",
+    "calm",
+    "energy",
+    "party",
+    "self-love",
+    "meditation",
+)
+
+# The Spotify audio features a target can ask for, each in 0..1.
+TRAIT_NAMES: tuple[str, ...] = (
+    "valence",
+    "energy",
+    "danceability",
+    "acousticness",
+    "instrumentalness",
+)
+
+
+@dataclass(frozen=True)
+class AudioTraits:
+    """Target (or actual) audio traits; None means "no opinion"."""
+
+    valence: float | None = None
+    energy: float | None = None
+    danceability: float | None = None
+    acousticness: float | None = None
+    instrumentalness: float | None = None
+    tempo_min: float | None = None
+    tempo_max: float | None = None
+
+    def as_dict(self) -> dict[str, float | None]:
+        """The traits as a plain mapping (for JSON and logs)."""
+        return {
+            "valence": self.valence,
+            "energy": self.energy,
+            "danceability": self.danceability,
+            "acousticness": self.acousticness,
+            "instrumentalness": self.instrumentalness,
+            "tempo_min": self.tempo_min,
+            "tempo_max": self.tempo_max,
+        }
+
+
+CaptionSource = Literal["vision", "prose", "image-stats", "none"]
+
+
+@dataclass(frozen=True)
+class Caption:
+    """What the vision model (or a fallback) says a photo shows and how it feels."""
+
+    description: str
+    mood_words: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    traits: AudioTraits = field(default_factory=AudioTraits)
+    genres: tuple[str, ...] = ()
+    # vision: structured answer; prose: the model ignored the schema and mood was read from
+    # its prose; image-stats: no model, estimated from pixels; none: no image at all.
+    source: CaptionSource = "vision"
+    model: str = ""
+
+
+@dataclass(frozen=True)
+class MoodReading:
+    """Mood read from words (a user's words or a caption's prose)."""
+
+    mood_words: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    traits: AudioTraits = field(default_factory=AudioTraits)
+    # how much the words said about mood, 0 (nothing) .. 1 (plenty)
+    confidence: float = 0.0
+
+
+@dataclass(frozen=True)
+class TrackFeatures:
+    """A track's Spotify audio features; any of them may be missing."""
+
+    danceability: float | None = None
+    energy: float | None = None
+    key: int | None = None
+    loudness: float | None = None
+    mode: int | None = None
+    speechiness: float | None = None
+    acousticness: float | None = None
+    instrumentalness: float | None = None
+    liveness: float | None = None
+    valence: float | None = None
+    tempo: float | None = None
+    time_signature: int | None = None
+
+
+@dataclass(frozen=True)
+class TrackPick:
+    """One recommended track, ready to show."""
+
+    track_id: int
+    spotify_id: str
+    title: str
+    artists: tuple[str, ...]
+    tags: tuple[str, ...]
+    reason: str
+    score: float
+    playlist_name: str | None = None
+    valence: float | None = None
+    energy: float | None = None
+
+    @property
+    def url(self) -> str:
+        """The track's Spotify link."""
+        return f"https://open.spotify.com/track/{self.spotify_id}"
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """An answer: a mood line for the photo and the tracks that fit it."""
+
+    mood_line: str
+    mood_words: tuple[str, ...]
+    themes: tuple[str, ...]
+    traits: AudioTraits
+    tracks: tuple[TrackPick, ...]
+    # False when the vision model could not read the photo (down, slow, missing)
+    vision_used: bool = True
+    notice: str | None = None
+    recommendation_id: int | None = None

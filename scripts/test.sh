@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The test command: set up .venv if needed, lint, type-check, then run the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy
+.venv/bin/python -m pytest "$@"

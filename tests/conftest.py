@@ -1,0 +1,73 @@
+"""Shared fixtures: a real embedded PostgreSQL with pgvector, the real embedder, shared data."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from db import migrations
+from db.pool import Database, connect
+from recsys.embedder import Embedder
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# Tests never read the developer's own .env or data directory.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data, or a skip with the reason when it is absent."""
+    if not (SHARED_DATA / "trending_catalog.csv").exists():
+        pytest.skip(f"needs the real data in {SHARED_DATA}, which is absent")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Iterator[Path]:
+    """A short-lived data directory; short because Unix socket paths are limited to ~107 bytes."""
+    path = Path(tempfile.mkdtemp(prefix="mlt-", dir="/tmp"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+async def database(data_dir: Path) -> AsyncIterator[Database]:
+    """The real PostgreSQL (embedded, or MELODICLENS_TEST_DATABASE_URL), migrated to head."""
+    url = os.environ.get("MELODICLENS_TEST_DATABASE_URL", "")
+    database = await connect(url, data_dir, pool_size=6)
+    await migrations.upgrade(database.url)
+    yield database
+    await database.close()
+
+
+USER_TABLES = """
+SELECT string_agg(format('%I', tablename), ', ')
+FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'
+"""
+
+
+@pytest.fixture
+async def db(database: Database) -> Database:
+    """The database with every table emptied before the test."""
+    async with database.pool.acquire() as conn:
+        tables = await conn.fetchval(USER_TABLES)
+        if tables:
+            await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    return database
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Iterator[Embedder]:
+    """The real all-MiniLM-L6-v2 embedder, loaded once for the whole run."""
+    model = Embedder()
+    model.warm()
+    yield model
+    model.close()
