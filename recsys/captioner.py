@@ -1,0 +1,329 @@
+"""Captioning through Ollama: a photo in, a structured description of its scene and mood out."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+import ollama
+
+from db.captions import get_cached_caption, store_caption
+from db.errors import DatabaseError
+from recsys.image_intake import PreparedImage
+from recsys.models import THEMES, TRAIT_NAMES, AudioTraits, Caption, MoodReading
+from recsys.vision_hosts import HostStatus, VisionHostPool, VisionUnavailable, check_host
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+__all__ = [
+    "PROMPT_VERSION",
+    "CachedCaptioner",
+    "Captioner",
+    "HostStatus",
+    "ProseReader",
+    "VisionUnavailable",
+]
+
+log = logging.getLogger(__name__)
+
+# Bump whenever the prompt or the schema changes: cached captions of older prompts stop matching.
+PROMPT_VERSION = "2026-11-22.1"
+# Loading a vision model takes longer than answering; keep it in memory between photos.
+KEEP_ALIVE = "30m"
+# A prose answer's first sentences make the description; more would crowd the reply.
+PROSE_SENTENCES = 2
+PROSE_DESCRIPTION_CHARS = 400
+
+SYSTEM_PROMPT = (
+    "You help choose music for photos. You look at one photo and answer only with a JSON "
+    "object that follows the given schema."
+)
+USER_PROMPT = (
+    "Describe this photo for someone choosing songs to go with it.\n"
+    "- description: 1-3 vivid sentences on what the photo shows and how it feels.\n"
+    "- mood_words: 3-8 single words for its mood (for example: melancholy, serene, joyful).\n"
+    "- themes: the ones that fit, only from this list: {themes}.\n"
+    "- traits: the music that would fit this photo, each from 0 to 1: valence (0 sad, dark; "
+    "1 happy, bright), energy (0 calm, quiet; 1 loud, intense), danceability, acousticness, "
+    "instrumentalness; and tempo_min, tempo_max in beats per minute.\n"
+    "- genres: 1-4 music genres that would fit."
+)
+HINT_LINE = "\nThe sender added this context (describe the photo, not the text): {hint}"
+RETRY_LINE = "\nYour last answer was not valid JSON. Answer with the JSON object only."
+
+ProseReader = Callable[[str], MoodReading]
+
+# Models overshoot a 0..1 scale a little now and then (1.05); beyond this a value is nonsense.
+UNIT_TOLERANCE = 0.1
+# Slower or faster than this is not a tempo a song plays at; such values are dropped.
+TEMPO_RANGE = (40.0, 220.0)
+MAX_MOOD_WORDS = 8
+MAX_GENRES = 4
+# Longer "words" are sentences the model put in the wrong field.
+MAX_WORD_CHARS = 30
+
+_UNIT = {"type": "number", "minimum": 0, "maximum": 1}
+_TEMPO = {"type": "number", "minimum": TEMPO_RANGE[0], "maximum": TEMPO_RANGE[1]}
+_WORDS = {"type": "array", "items": {"type": "string"}}
+# Written out (no $ref) so that every Ollama version's grammar converter takes it.
+ANSWER_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "description": {"type": "string"},
+        "mood_words": {**_WORDS, "minItems": 3, "maxItems": MAX_MOOD_WORDS},
+        "themes": {"type": "array", "items": {"type": "string", "enum": list(THEMES)}},
+        "traits": {
+            "type": "object",
+            "properties": {
+                **{name: _UNIT for name in TRAIT_NAMES},
+                "tempo_min": _TEMPO,
+                "tempo_max": _TEMPO,
+            },
+            "required": [*TRAIT_NAMES, "tempo_min", "tempo_max"],
+        },
+        "genres": {**_WORDS, "maxItems": MAX_GENRES},
+    },
+    "required": ["description", "mood_words", "themes", "traits", "genres"],
+}
+
+
+class Captioner:
+    """Asks a vision model on the host pool for a structured caption, never past the timeout."""
+
+    def __init__(
+        self,
+        hosts: VisionHostPool,
+        model: str,
+        *,
+        timeout_s: float,
+        num_ctx: int,
+        prose_reader: ProseReader,
+        keep_alive: str = KEEP_ALIVE,
+    ) -> None:
+        self.hosts = hosts
+        self.model = model
+        self._timeout_s = timeout_s
+        self._num_ctx = num_ctx
+        self._prose_reader = prose_reader
+        self._keep_alive = keep_alive
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, hosts: VisionHostPool, prose_reader: ProseReader
+    ) -> Captioner:
+        """A captioner for the configured model, timeout and context size."""
+        return cls(
+            hosts,
+            settings.vision_model,
+            timeout_s=settings.vision_timeout_s,
+            num_ctx=settings.vision_num_ctx,
+            prose_reader=prose_reader,
+        )
+
+    def prompt_version(self, hint: str = "") -> str:
+        """The cache's prompt key: the prompt version, plus the hint when one shapes the prompt."""
+        if not hint.strip():
+            return PROMPT_VERSION
+        return f"{PROMPT_VERSION}+{hashlib.sha256(hint.strip().encode()).hexdigest()[:16]}"
+
+    async def caption(self, image: PreparedImage, hint: str = "") -> Caption:
+        """The caption of a photo, or VisionUnavailable within the timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._timeout_s
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await self._caption(image, hint.strip(), deadline)
+        except TimeoutError:
+            raise VisionUnavailable(
+                f"the vision model ({self.model}) timed out after {self._timeout_s:g} s; "
+                "raise MELODICLENS_VISION_TIMEOUT_S or use a smaller model"
+            ) from None
+
+    async def _caption(self, image: PreparedImage, hint: str, deadline: float) -> Caption:
+        content = await self._ask(image, hint, deadline, retry=False)
+        caption = parse_answer(content, self.model)
+        if caption is not None:
+            return caption
+        log.info("%s answered no valid JSON; asking once more", self.model)
+        content = await self._ask(image, hint, deadline, retry=True)
+        caption = parse_answer(content, self.model)
+        if caption is not None:
+            return caption
+        log.warning("%s ignored the JSON schema twice; reading mood from its prose", self.model)
+        return await self._from_prose(content)
+
+    async def _ask(self, image: PreparedImage, hint: str, deadline: float, *, retry: bool) -> str:
+        prompt = USER_PROMPT.format(themes=", ".join(THEMES))
+        if hint:
+            prompt += HINT_LINE.format(hint=hint)
+        if retry:
+            prompt += RETRY_LINE
+        messages: list[dict[str, Any]] = [
+            {"role": "system", "content": SYSTEM_PROMPT},
+            {"role": "user", "content": prompt, "images": [image.jpeg]},
+        ]
+
+        async def chat(client: ollama.AsyncClient) -> ollama.ChatResponse:
+            return await client.chat(
+                model=self.model,
+                messages=messages,
+                format=ANSWER_SCHEMA,
+                options={"temperature": 0, "num_ctx": self._num_ctx},
+                stream=False,
+                keep_alive=self._keep_alive,
+            )
+
+        response = await self.hosts.call(chat, model=self.model, deadline=deadline)
+        return response.message.content or ""
+
+    async def _from_prose(self, content: str) -> Caption:
+        text = _prose_text(content)
+        if not text:
+            raise VisionUnavailable(f"the vision model ({self.model}) answered nothing")
+        # The reader may embed text (blocking work): keep it off the event loop.
+        reading = await asyncio.to_thread(self._prose_reader, text)
+        return Caption(
+            description=first_sentences(text),
+            mood_words=reading.mood_words,
+            themes=reading.themes,
+            traits=reading.traits,
+            source="prose",
+            model=self.model,
+        )
+
+    async def check(self, host: str) -> HostStatus:
+        """Does this host answer, is the model pulled, and can it see images? (for `doctor`)"""
+        return await check_host(self.hosts.client(host), host, self.model)
+
+
+class CachedCaptioner:
+    """A Captioner behind the caption cache: a repeat photo never calls the model again."""
+
+    def __init__(self, captioner: Captioner, pool: asyncpg.Pool) -> None:
+        self.captioner = captioner
+        self._pool = pool
+
+    async def caption(self, image: PreparedImage, hint: str = "") -> Caption:
+        """The cached caption if there is one, else a fresh one (stored for next time)."""
+        model = self.captioner.model
+        version = self.captioner.prompt_version(hint)
+        try:
+            cached = await get_cached_caption(self._pool, image.sha256, model, version)
+        except DatabaseError as err:
+            log.warning("caption cache unavailable, asking the model: %s", err)
+            cached = None
+        if cached is not None:
+            log.debug("caption cache hit for %s", image.sha256[:12])
+            return cached
+        caption = await self.captioner.caption(image, hint)
+        try:
+            await store_caption(self._pool, image.sha256, model, version, caption)
+        except DatabaseError as err:
+            log.warning("could not cache the caption: %s", err)
+        return caption
+
+
+def parse_answer(content: str, model: str) -> Caption | None:
+    """The caption in a structured answer, or None when it is not usable JSON."""
+    try:
+        data = json.loads(content)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    description = data.get("description")
+    if not isinstance(description, str) or not description.strip():
+        return None
+    traits = data.get("traits")
+    return Caption(
+        description=" ".join(description.split()),
+        mood_words=_words(data.get("mood_words"), MAX_MOOD_WORDS),
+        themes=tuple(t for t in _words(data.get("themes"), len(THEMES)) if t in THEMES),
+        traits=_traits(traits if isinstance(traits, dict) else {}),
+        genres=_words(data.get("genres"), MAX_GENRES),
+        source="vision",
+        model=model,
+    )
+
+
+def _words(value: Any, limit: int) -> tuple[str, ...]:
+    """Distinct lower-case words from a list, dropping non-strings and sentences."""
+    if not isinstance(value, list):
+        return ()
+    seen: dict[str, None] = {}
+    for item in value:
+        if isinstance(item, str) and 0 < len(word := item.strip().lower()) <= MAX_WORD_CHARS:
+            seen.setdefault(word, None)
+    return tuple(seen)[:limit]
+
+
+def _traits(data: dict[str, Any]) -> AudioTraits:
+    """Traits in range; a value far out of range means "no opinion" rather than a guess."""
+    units = {name: _unit(data.get(name)) for name in TRAIT_NAMES}
+    low, high = _tempo(data.get("tempo_min")), _tempo(data.get("tempo_max"))
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+    return AudioTraits(**units, tempo_min=low, tempo_max=high)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _unit(value: Any) -> float | None:
+    number = _number(value)
+    if number is None or not -UNIT_TOLERANCE <= number <= 1 + UNIT_TOLERANCE:
+        return None
+    return min(max(number, 0.0), 1.0)
+
+
+def _tempo(value: Any) -> float | None:
+    number = _number(value)
+    if number is None or not TEMPO_RANGE[0] <= number <= TEMPO_RANGE[1]:
+        return None
+    return number
+
+
+_TAGS = re.compile(r"</?[a-zA-Z_][^>]*>|\*\*|__|^#+\s*", re.MULTILINE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _prose_text(content: str) -> str:
+    """The words of an answer that ignored the schema: markup dropped, JSON strings joined."""
+    text = content.strip()
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            pass
+        else:
+            text = " ".join(_strings(data))
+    return " ".join(_TAGS.sub("", text).split())
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
+def first_sentences(text: str, count: int = PROSE_SENTENCES) -> str:
+    """The first sentences of a text, cut to a readable length."""
+    sentences = _SENTENCE_END.split(text.strip())
+    picked = " ".join(sentences[:count])
+    if len(picked) > PROSE_DESCRIPTION_CHARS:
+        picked = picked[: PROSE_DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return picked

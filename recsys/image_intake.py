@@ -1,0 +1,249 @@
+"""Image intake: refuse what is not a readable photo, normalise the rest for the vision model."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from recsys.image_stats import ImageStats, compute_stats
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# The formats Pillow reads safely and every chat client sends; the order is the one users see.
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
+FORMATS_SENTENCE = "Send a JPEG, PNG, WebP, GIF, BMP or TIFF image."
+# High enough that the model sees no artefacts, low enough to keep the upload to Ollama small.
+JPEG_QUALITY = 90
+# Enough colours to find the dominant one without letting noise split it into many.
+PALETTE_COLOURS = 8
+# How much of a file is inspected when guessing whether it is plain text.
+TEXT_SNIFF_BYTES = 512
+
+# ISO-BMFF "ftyp" brands: still images in HEIF/AVIF containers versus videos.
+HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+AVIF_BRANDS = {b"avif", b"avis"}
+
+EMPTY_MESSAGE = f"That file is empty (0 bytes), so there is no photo to read. {FORMATS_SENTENCE}"
+PDF_MESSAGE = f"That file is a PDF document, not a photo. {FORMATS_SENTENCE}"
+ZIP_MESSAGE = f"That file is a ZIP archive (or an Office document), not a photo. {FORMATS_SENTENCE}"
+VIDEO_MESSAGE = f"That file is a video (MP4/MOV), not a photo. {FORMATS_SENTENCE}"
+HEIC_MESSAGE = (
+    "That photo is in HEIC format, which MelodicLens cannot read. Send it as a JPEG instead: "
+    "share it as a photo rather than a file, or on an iPhone set Settings > Camera > Formats "
+    "to Most Compatible."
+)
+AVIF_MESSAGE = f"That image is in AVIF format, which MelodicLens cannot read. {FORMATS_SENTENCE}"
+TEXT_MESSAGE = f"That file is plain text, not a photo. {FORMATS_SENTENCE}"
+SVG_MESSAGE = f"That file is an SVG drawing, not a photo. {FORMATS_SENTENCE}"
+UNKNOWN_MESSAGE = f"That file is not an image MelodicLens can read. {FORMATS_SENTENCE}"
+DAMAGED_MESSAGE = (
+    "That image is damaged or incomplete (it may have been cut off while uploading). "
+    "Please send it again."
+)
+
+
+class ImageRejected(Exception):
+    """The upload is not a photo MelodicLens can read; the message is meant for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ImageLimits:
+    """What intake accepts and how far it shrinks; see the matching settings for the reasons."""
+
+    max_bytes: int = 20_000_000
+    max_pixels: int = 50_000_000
+    min_side: int = 32
+    vision_side: int = 1024
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ImageLimits:
+        """The limits configured in settings."""
+        return cls(
+            max_bytes=settings.max_image_bytes,
+            max_pixels=settings.max_image_pixels,
+            min_side=settings.min_image_side,
+            vision_side=settings.vision_image_side,
+        )
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    """A photo ready for the vision model, with what the rest of the pipeline needs from it."""
+
+    jpeg: bytes
+    width: int
+    height: int
+    sha256: str  # of the normalised pixels: the caption cache key
+    dominant_color: int  # 0xRRGGBB
+    stats: ImageStats
+    source_format: str = ""
+
+
+def prepare_image(data: bytes, limits: ImageLimits) -> PreparedImage:
+    """Check, orient, flatten, downscale and re-encode an upload (blocking: run in an executor)."""
+    _check_bytes(data, limits)
+    image = _open(data, limits)
+    source_format = image.format or ""
+    try:
+        first_frame = _decode(image, limits)
+    finally:
+        image.close()
+    rgb = _flatten(_orient(first_frame))
+    rgb.thumbnail((limits.vision_side, limits.vision_side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    rgb.save(out, "JPEG", quality=JPEG_QUALITY)
+    return PreparedImage(
+        jpeg=out.getvalue(),
+        width=rgb.width,
+        height=rgb.height,
+        sha256=pixel_hash(rgb),
+        dominant_color=dominant_color(rgb),
+        stats=compute_stats(rgb),
+        source_format=source_format,
+    )
+
+
+def _check_bytes(data: bytes, limits: ImageLimits) -> None:
+    if not data:
+        raise ImageRejected(EMPTY_MESSAGE)
+    if len(data) > limits.max_bytes:
+        raise ImageRejected(
+            f"That file is {_megabytes(len(data))}; the limit is "
+            f"{_megabytes(limits.max_bytes)}. Send a smaller photo."
+        )
+    refusal = _sniff_non_image(data)
+    if refusal is not None:
+        raise ImageRejected(refusal)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB".replace(".0 MB", " MB")
+
+
+def _sniff_non_image(data: bytes) -> str | None:
+    """A refusal naming a common non-image type recognised by its magic bytes, else None."""
+    if data.startswith(b"%PDF"):
+        return PDF_MESSAGE
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return ZIP_MESSAGE
+    if data[4:8] == b"ftyp":
+        brand = data[8:12]
+        if brand in HEIF_BRANDS:
+            return HEIC_MESSAGE
+        if brand in AVIF_BRANDS:
+            return AVIF_MESSAGE
+        return VIDEO_MESSAGE
+    return _sniff_text(data[:TEXT_SNIFF_BYTES])
+
+
+def _sniff_text(head: bytes) -> str | None:
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        # A multi-byte character may be cut at the sniff boundary; retry without the tail.
+        try:
+            text = head[:-3].decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    if not text or any(ch < " " and ch not in "\t\r\n" for ch in text):
+        return None
+    lowered = text.lstrip("\ufeff \t\r\n").lower()
+    if lowered.startswith("<svg") or (lowered.startswith("<?xml") and "<svg" in lowered):
+        return SVG_MESSAGE
+    return TEXT_MESSAGE
+
+
+def _open(data: bytes, limits: ImageLimits) -> Image.Image:
+    """Read the header only, and refuse by size before a single pixel is decoded."""
+    # Pillow's own bomb check backs ours up for formats whose header under-reports the size.
+    Image.MAX_IMAGE_PIXELS = limits.max_pixels
+    try:
+        image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+    except Image.DecompressionBombError:
+        raise ImageRejected(_too_many_pixels_message(None, limits)) from None
+    except UnidentifiedImageError:
+        raise ImageRejected(UNKNOWN_MESSAGE) from None
+    except (OSError, SyntaxError, ValueError, EOFError):
+        raise ImageRejected(DAMAGED_MESSAGE) from None
+    width, height = image.size
+    if width * height > limits.max_pixels:
+        image.close()
+        raise ImageRejected(_too_many_pixels_message((width, height), limits))
+    if min(width, height) < limits.min_side:
+        image.close()
+        raise ImageRejected(
+            f"That image is only {width}×{height} pixels; send one at least "
+            f"{limits.min_side} pixels on each side."
+        )
+    return image
+
+
+def _too_many_pixels_message(size: tuple[int, int] | None, limits: ImageLimits) -> str:
+    limit = f"the limit is {limits.max_pixels / 1_000_000:g} megapixels. Send a smaller photo."
+    if size is None:
+        return f"That image has too many pixels to open safely; {limit}"
+    width, height = size
+    return f"That image is {width}×{height} pixels ({width * height / 1e6:.0f} megapixels); {limit}"
+
+
+def _decode(image: Image.Image, limits: ImageLimits) -> Image.Image:
+    """Decode the first frame fully; truncated or corrupt data becomes a refusal."""
+    try:
+        image.seek(0)
+        image.load()
+        # GIF frames and paletted images carry their palette; copy before the file closes.
+        return image.copy()
+    except Image.DecompressionBombError:
+        raise ImageRejected(_too_many_pixels_message(image.size, limits)) from None
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError):
+        raise ImageRejected(DAMAGED_MESSAGE) from None
+
+
+def _orient(image: Image.Image) -> Image.Image:
+    """Turn the pixels the way the camera meant; a broken EXIF block leaves them as they are."""
+    try:
+        return ImageOps.exif_transpose(image)
+    except (OSError, SyntaxError, ValueError, KeyError, TypeError):
+        log.debug("unreadable EXIF orientation; using the pixels as stored")
+        return image
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """RGB with any transparency laid onto white (how chat apps show it)."""
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def pixel_hash(image: Image.Image) -> str:
+    """sha256 of the size and RGB pixels: the same picture hashes the same whatever its file."""
+    digest = hashlib.sha256(f"{image.width}x{image.height}:".encode())
+    digest.update(image.convert("RGB").tobytes())
+    return digest.hexdigest()
+
+
+def dominant_color(image: Image.Image) -> int:
+    """The most common colour of a small palette, as 0xRRGGBB."""
+    small = image.copy()
+    small.thumbnail((64, 64), Image.Resampling.BOX)
+    paletted = small.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.MEDIANCUT)
+    counts = paletted.getcolors() or [(1, 0)]
+    best = max(counts, key=lambda entry: entry[0])[1]
+    index = best if isinstance(best, int) else 0
+    palette = paletted.getpalette() or [0, 0, 0]
+    red, green, blue = palette[index * 3 : index * 3 + 3]
+    return (red << 16) | (green << 8) | blue
