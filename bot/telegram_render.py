@@ -1,0 +1,105 @@
+"""Turns a platform-neutral Reply into Telegram HTML text and an inline keyboard."""
+
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from handlers.replies import Reply
+from recsys.models import Recommendation, TrackPick
+
+log = logging.getLogger(__name__)
+
+# Telegram refuses messages longer than 4096 characters (after entity parsing).
+MAX_MESSAGE_CHARS = 4096
+# A reason is one line on why a song fits; anything longer is cut so five tracks stay readable.
+MAX_REASON_CHARS = 280
+# answerCallbackQuery shows at most 200 characters in its toast.
+MAX_TOAST_CHARS = 200
+# Telegram's limit on callback_data.
+MAX_CALLBACK_BYTES = 64
+# Action buttons per keyboard row: thumbs up/down side by side, then the two "more" actions.
+BUTTONS_PER_ROW = 2
+# The label of the URL button a "link" reply carries.
+LINK_BUTTON_LABEL = "Connect Spotify"
+
+
+@dataclass(frozen=True)
+class TelegramMessage:
+    """One message ready for sendMessage with parse_mode HTML."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+
+
+def render(reply: Reply) -> TelegramMessage:
+    """The HTML message (and its keyboard) for a Reply."""
+    if reply.recommendation is not None:
+        text = _answer_html(reply.recommendation, reply.extra_lines)
+    else:
+        text = _plain_html(reply)
+    return TelegramMessage(text=text, markup=_keyboard(reply))
+
+
+def toast(reply: Reply) -> str:
+    """The short plain text for an answerCallbackQuery toast."""
+    return _cut(reply.text, MAX_TOAST_CHARS)
+
+
+def _plain_html(reply: Reply) -> str:
+    lines = [html.escape(reply.text)]
+    if reply.url:
+        url = html.escape(reply.url, quote=True)
+        lines.append(f'<a href="{url}">{html.escape(LINK_BUTTON_LABEL)}</a>')
+    lines.extend(html.escape(line) for line in reply.extra_lines)
+    return "\n".join(lines)
+
+
+def _answer_html(rec: Recommendation, extra_lines: tuple[str, ...]) -> str:
+    head = [f"🎧 <b>{html.escape(rec.mood_line)}</b>"]
+    if rec.notice:
+        head.append(f"<i>{html.escape(rec.notice)}</i>")
+    tail = [html.escape(line) for line in extra_lines]
+    tracks = [_track_html(number, pick) for number, pick in enumerate(rec.tracks, start=1)]
+    # Drop tracks from the end rather than send a message Telegram would refuse.
+    while tracks:
+        text = "\n\n".join(["\n".join(head), *tracks, *(["\n".join(tail)] if tail else [])])
+        if len(text) <= MAX_MESSAGE_CHARS:
+            return text
+        tracks.pop()
+    return _cut("\n".join(head), MAX_MESSAGE_CHARS)
+
+
+def _track_html(number: int, pick: TrackPick) -> str:
+    url = html.escape(pick.url, quote=True)
+    title = html.escape(pick.title)
+    line = f'{number}. <a href="{url}">{title}</a>'
+    if pick.artists:
+        line += f" · {html.escape(', '.join(pick.artists))}"
+    details = []
+    if pick.tags:
+        details.append(f"<i>{html.escape(' · '.join(pick.tags))}</i>")
+    if pick.reason:
+        details.append(html.escape(_cut(pick.reason, MAX_REASON_CHARS)))
+    return line + ("\n" + " — ".join(details) if details else "")
+
+
+def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    buttons = []
+    for button in reply.buttons:
+        if len(button.action.encode()) > MAX_CALLBACK_BYTES:
+            log.warning("dropping button %r: its action is over 64 bytes", button.label)
+            continue
+        buttons.append(InlineKeyboardButton(button.label, callback_data=button.action))
+    rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
+    # Telegram accepts only public https URLs on buttons; a local test URL stays in the text.
+    if reply.url and reply.url.startswith("https://"):
+        rows.append([InlineKeyboardButton(LINK_BUTTON_LABEL, url=reply.url)])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,203 @@
+"""A hand-written BotService for the Telegram adapter tests: realistic Replies, recorded calls."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image
+
+from handlers.replies import Button, ChatContext, ImageInput, Platform, Reply
+from handlers.service import QueueNotice
+from recsys.models import AudioTraits, Recommendation, TrackPick
+
+# Real-looking tracks; the first title and reason carry HTML-special characters on purpose.
+TRACKS = (
+    TrackPick(
+        1,
+        "4uLU6hMCjMI75M1A2tKUQC",
+        "Rock & Roll <Live>",
+        ("AC/DC",),
+        ("energy", "party"),
+        'Loud & bright, like the "crowd" in your photo',
+        0.91,
+    ),
+    TrackPick(
+        2,
+        "7ouMYWpwJ422jRcDASZB7P",
+        "Holocene",
+        ("Bon Iver",),
+        ("calm", "nature"),
+        "Quiet and wide, from your playlist Night Drives",
+        0.88,
+        "Night Drives",
+    ),
+    TrackPick(
+        3,
+        "0VjIjW4GlUZAMYd2vXMi3b",
+        "Blinding Lights",
+        ("The Weeknd",),
+        ("energy",),
+        "City lights at night",
+        0.85,
+    ),
+    TrackPick(
+        4,
+        "3n3Ppam7vgaVa1iaRUc9Lp",
+        "Mr. Brightside",
+        ("The Killers",),
+        ("nostalgia",),
+        "Restless and nostalgic",
+        0.80,
+    ),
+    TrackPick(
+        5,
+        "2Fxmhks0bxGSBdJ92vM42m",
+        "bad guy",
+        ("Billie Eilish", "Finneas"),
+        ("party",),
+        "Dark and playful",
+        0.78,
+    ),
+    TrackPick(
+        6, "6DCZcSspjsKoFjzjrWoCdn", "God's Plan", ("Drake",), ("empowerment",), "Confident", 0.70
+    ),
+)
+SHOWN = 3
+
+
+def answer_buttons(rec_id: int) -> tuple[Button, ...]:
+    """The four buttons every answer carries."""
+    return (
+        Button("👍", f"up:{rec_id}"),
+        Button("👎", f"down:{rec_id}"),
+        Button("More like this", f"more:{rec_id}"),
+        Button("Different vibe", f"diff:{rec_id}"),
+    )
+
+
+@dataclass
+class VibeCall:
+    """One vibe() call as the adapter made it."""
+
+    ctx: ChatContext
+    images: list[ImageInput]
+    words: str
+
+    @property
+    def sizes(self) -> list[tuple[int, int]]:
+        """Pixel sizes of the images (proves which PhotoSize was downloaded)."""
+        return [Image.open(io.BytesIO(image.data)).size for image in self.images]
+
+
+@dataclass
+class FakeService:
+    """Answers like the real service would; knobs let tests make it slow, queue or fail."""
+
+    vibes: list[VibeCall] = field(default_factory=list)
+    presses: list[tuple[ChatContext, str]] = field(default_factory=list)
+    calls: list[tuple[str, Any]] = field(default_factory=list)
+    auto_chats: set[str] = field(default_factory=set)
+    delay_s: float = 0.0
+    queue_place: int | None = None
+    fail_next: int = 0
+    disliked: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._rec_ids = itertools.count(41)
+
+    async def vibe(
+        self,
+        ctx: ChatContext,
+        images: Sequence[ImageInput],
+        words: str = "",
+        on_queued: QueueNotice | None = None,
+    ) -> Reply:
+        """Songs, or the friendly refusal for something that is not an image."""
+        self.vibes.append(VibeCall(ctx, list(images), words))
+        if self.fail_next:
+            self.fail_next -= 1
+            raise RuntimeError("database is down (simulated)")
+        if on_queued is not None and self.queue_place is not None:
+            await on_queued(self.queue_place)
+        await asyncio.sleep(self.delay_s)
+        for image in images:
+            if not (image.mime_type or "").startswith("image/"):
+                return Reply(kind="error", text="That file isn't an image I can read.")
+        if not images and not words:
+            return Reply(kind="info", text="Send me a photo, or /vibe with a few words.")
+        mood = f"Neon night, {len(images)} photo(s) <wild & free>"
+        return self._answer(mood, skip=0)
+
+    def _answer(self, mood: str, skip: int) -> Reply:
+        rec_id = next(self._rec_ids)
+        tracks = tuple(t for t in TRACKS if t.spotify_id not in self.disliked)[skip:][:SHOWN]
+        rec = Recommendation(
+            mood_line=mood,
+            mood_words=("neon", "night"),
+            themes=("energy",),
+            traits=AudioTraits(energy=0.8),
+            tracks=tracks,
+            recommendation_id=rec_id,
+        )
+        return Reply(kind="answer", text=mood, recommendation=rec, buttons=answer_buttons(rec_id))
+
+    async def press(self, ctx: ChatContext, action: str) -> Reply:
+        """Feedback gets a toast; more/diff get a new answer."""
+        self.presses.append((ctx, action))
+        verb, _, _ = action.partition(":")
+        if verb == "down":
+            self.disliked.add(TRACKS[0].spotify_id)
+            return Reply(kind="info", text="Got it, fewer songs like these for you.")
+        if verb == "up":
+            return Reply(kind="info", text="Thanks! More like these for you.")
+        await asyncio.sleep(self.delay_s)
+        return self._answer("More of that neon night", skip=SHOWN if verb == "diff" else 1)
+
+    async def link_spotify(self, ctx: ChatContext) -> Reply:
+        """The authorize URL."""
+        self.calls.append(("link_spotify", ctx))
+        return Reply(
+            kind="link",
+            text="Open this link to connect your Spotify account (valid for 10 minutes).",
+            url="https://accounts.spotify.com/authorize?client_id=abc&state=s1&code_challenge=x",
+            private=True,
+        )
+
+    async def unlink_spotify(self, ctx: ChatContext) -> Reply:
+        """Unlinked."""
+        self.calls.append(("unlink_spotify", ctx))
+        return Reply(kind="info", text="Spotify unlinked; your imported library is deleted.")
+
+    async def forget_me(self, ctx: ChatContext) -> Reply:
+        """Forgotten."""
+        self.calls.append(("forget_me", ctx))
+        return Reply(kind="info", text="Deleted: your Spotify link, 3 answers and 2 ratings.")
+
+    async def set_auto(self, ctx: ChatContext, enabled: bool) -> Reply:
+        """Turn auto on or off."""
+        self.calls.append(("set_auto", (ctx, enabled)))
+        if not ctx.is_group:
+            return Reply(kind="info", text="/auto works in groups; here I answer every photo.")
+        (self.auto_chats.add if enabled else self.auto_chats.discard)(ctx.chat_id)
+        state = "every photo" if enabled else "only photos that mention me"
+        return Reply(kind="info", text=f"OK, I'll answer {state} here.")
+
+    async def auto_enabled(self, platform: Platform, chat_id: str) -> bool:
+        """Whether auto is on."""
+        return chat_id in self.auto_chats
+
+    async def set_blend(self, ctx: ChatContext, enabled: bool) -> Reply:
+        """Blend on or off."""
+        self.calls.append(("set_blend", (ctx, enabled)))
+        word = "now blends into" if enabled else "no longer blends into"
+        return Reply(kind="info", text=f"Your library {word} this group's answers.")
+
+    def help(self, platform: Platform) -> Reply:
+        """Help text."""
+        self.calls.append(("help", platform))
+        return Reply(kind="info", text="Send me a photo and I'll answer with songs <3")
