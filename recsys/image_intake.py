@@ -27,6 +27,16 @@ PALETTE_COLOURS = 8
 # How much of a file is inspected when guessing whether it is plain text.
 TEXT_SNIFF_BYTES = 512
 
+# Leading bytes of the accepted formats, to tell a damaged photo from a foreign file.
+IMAGE_SIGNATURES = (
+    b"\xff\xd8\xff",  # JPEG
+    b"\x89PNG\r\n\x1a\n",
+    b"GIF87a",
+    b"GIF89a",
+    b"BM",
+    b"II*\x00",  # TIFF, little-endian
+    b"MM\x00*",  # TIFF, big-endian
+)
 # ISO-BMFF "ftyp" brands: still images in HEIF/AVIF containers versus videos.
 HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 AVIF_BRANDS = {b"avif", b"avis"}
@@ -174,7 +184,9 @@ def _open(data: bytes, limits: ImageLimits) -> Image.Image:
     except Image.DecompressionBombError:
         raise ImageRejected(_too_many_pixels_message(None, limits)) from None
     except UnidentifiedImageError:
-        raise ImageRejected(UNKNOWN_MESSAGE) from None
+        # A known signature that Pillow cannot parse is a broken photo, not a foreign file.
+        broken = data.startswith(IMAGE_SIGNATURES) or data[8:12] == b"WEBP"
+        raise ImageRejected(DAMAGED_MESSAGE if broken else UNKNOWN_MESSAGE) from None
     except (OSError, SyntaxError, ValueError, EOFError):
         raise ImageRejected(DAMAGED_MESSAGE) from None
     width, height = image.size

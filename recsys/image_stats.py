@@ -27,7 +27,7 @@ class ImageStats:
 
     brightness: float  # mean luma
     warmth: float  # mean red minus mean blue; >0 warm, <0 cool
-    saturation: float  # mean HSV saturation
+    saturation: float  # mean chroma (max - min channel)
     colourfulness: float  # Hasler & Süsstrunk (2003), scaled
     contrast: float  # standard deviation of luma
 
@@ -39,8 +39,8 @@ def compute_stats(image: Image.Image) -> ImageStats:
     rgb = np.asarray(small, dtype=np.float32) / 255.0
     red, green, blue = rgb[..., 0], rgb[..., 1], rgb[..., 2]
     luma = 0.299 * red + 0.587 * green + 0.114 * blue
-    high, low = rgb.max(axis=2), rgb.min(axis=2)
-    saturation = np.where(high > 0, (high - low) / np.maximum(high, 1e-6), 0.0)
+    # Chroma (max - min), not HSV saturation, which explodes in near-black pixels.
+    saturation = rgb.max(axis=2) - rgb.min(axis=2)
     rg = (red - green) * 255.0
     yb = (0.5 * (red + green) - blue) * 255.0
     colourfulness = np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean())

@@ -1,0 +1,272 @@
+"""Image intake: every refusal with its exact message, and what an accepted photo becomes."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import pytest
+from PIL import Image
+
+from recsys.image_intake import ImageLimits, ImageRejected, PreparedImage, prepare_image
+
+LIMITS = ImageLimits()
+FORMATS = "Send a JPEG, PNG, WebP, GIF, BMP or TIFF image."
+
+
+def encode(image: Image.Image, fmt: str, **params: object) -> bytes:
+    """The image saved in a format, as bytes."""
+    out = io.BytesIO()
+    image.save(out, fmt, **params)
+    return out.getvalue()
+
+
+def gradient(width: int = 64, height: int = 48) -> Image.Image:
+    """A small picture with real variation (so that hashes and colours mean something)."""
+    image = Image.new("RGB", (width, height))
+    image.putdata(
+        [
+            ((x * 255) // width, (y * 255) // height, 128)
+            for y in range(height)
+            for x in range(width)
+        ]
+    )
+    return image
+
+
+def jpeg_of(prepared: PreparedImage) -> Image.Image:
+    """What the vision model will receive, decoded."""
+    image = Image.open(io.BytesIO(prepared.jpeg))
+    assert image.format == "JPEG"
+    return image.convert("RGB")
+
+
+def refusal(data: bytes, limits: ImageLimits = LIMITS) -> str:
+    """The message a user would get for this upload."""
+    with pytest.raises(ImageRejected) as caught:
+        prepare_image(data, limits)
+    return caught.value.message
+
+
+# --- refusals ---------------------------------------------------------------------------------
+
+
+def test_empty_file_is_refused() -> None:
+    assert refusal(b"") == f"That file is empty (0 bytes), so there is no photo to read. {FORMATS}"
+
+
+def test_pdf_is_named() -> None:
+    assert refusal(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj") == (
+        f"That file is a PDF document, not a photo. {FORMATS}"
+    )
+
+
+def test_zip_is_named() -> None:
+    assert refusal(b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(40)) == (
+        f"That file is a ZIP archive (or an Office document), not a photo. {FORMATS}"
+    )
+
+
+@pytest.mark.parametrize("brand", [b"isom", b"mp42", b"qt  "])
+def test_mp4_and_mov_are_named_as_video(brand: bytes) -> None:
+    assert refusal(b"\x00\x00\x00\x20ftyp" + brand + bytes(40)) == (
+        f"That file is a video (MP4/MOV), not a photo. {FORMATS}"
+    )
+
+
+def test_heic_says_how_to_send_a_jpeg() -> None:
+    assert refusal(b"\x00\x00\x00\x18ftypheic" + bytes(40)) == (
+        "That photo is in HEIC format, which MelodicLens cannot read. Send it as a JPEG instead: "
+        "share it as a photo rather than a file, or on an iPhone set Settings > Camera > Formats "
+        "to Most Compatible."
+    )
+
+
+def test_avif_is_named() -> None:
+    assert refusal(b"\x00\x00\x00\x1cftypavif" + bytes(40)) == (
+        f"That image is in AVIF format, which MelodicLens cannot read. {FORMATS}"
+    )
+
+
+def test_plain_text_is_named() -> None:
+    assert refusal("Here is my photo: a sunset 🌅\nthanks".encode()) == (
+        f"That file is plain text, not a photo. {FORMATS}"
+    )
+
+
+def test_svg_is_named() -> None:
+    svg = b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10"></svg>'
+    assert refusal(svg) == f"That file is an SVG drawing, not a photo. {FORMATS}"
+
+
+def test_unknown_binary_is_refused() -> None:
+    assert refusal(bytes(range(256)) * 4) == (
+        f"That file is not an image MelodicLens can read. {FORMATS}"
+    )
+
+
+def test_image_format_outside_the_list_is_refused() -> None:
+    icon = encode(gradient(32, 32), "ICO")
+    assert refusal(icon) == f"That file is not an image MelodicLens can read. {FORMATS}"
+
+
+def test_too_many_bytes_is_refused_before_anything_else() -> None:
+    limits = ImageLimits(max_bytes=1_000_000)
+    assert refusal(b"\xff\xd8\xff" + bytes(1_500_000), limits) == (
+        "That file is 1.5 MB; the limit is 1 MB. Send a smaller photo."
+    )
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A PNG whose header claims a size its (tiny) data could never fill: a bomb's shape."""
+    real = encode(Image.new("RGB", (1, 1)), "PNG")
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + ihdr
+    patched = struct.pack(">I", 13) + chunk + struct.pack(">I", zlib.crc32(chunk))
+    return real[:8] + patched + real[8 + 25 :]
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_too_many_pixels_is_refused_from_the_header() -> None:
+    # 1.5x the limit: caught by our own header check, with the size in the message.
+    assert refusal(png_claiming(10_000, 7_500), ImageLimits(max_pixels=50_000_000)) == (
+        "That image is 10000×7500 pixels (75 megapixels); the limit is 50 megapixels. "
+        "Send a smaller photo."
+    )
+
+
+def test_decompression_bomb_is_refused() -> None:
+    # Far past the limit: Pillow's own guard fires while reading the header.
+    assert refusal(png_claiming(100_000, 100_000)) == (
+        "That image has too many pixels to open safely; the limit is 50 megapixels. "
+        "Send a smaller photo."
+    )
+
+
+def test_too_small_is_refused() -> None:
+    assert refusal(encode(gradient(20, 100), "PNG")) == (
+        "That image is only 20×100 pixels; send one at least 32 pixels on each side."
+    )
+
+
+DAMAGED = (
+    "That image is damaged or incomplete (it may have been cut off while uploading). "
+    "Please send it again."
+)
+
+
+def test_truncated_jpeg_is_refused() -> None:
+    whole = encode(gradient(400, 300), "JPEG", quality=95)
+    assert refusal(whole[: len(whole) // 2]) == DAMAGED
+
+
+def test_truncated_png_is_refused() -> None:
+    whole = encode(gradient(200, 200), "PNG")
+    assert refusal(whole[: len(whole) - 200]) == DAMAGED
+
+
+def test_corrupt_header_is_refused_as_damaged() -> None:
+    assert refusal(b"\x89PNG\r\n\x1a\n" + b"\x13\x37" * 60) == DAMAGED
+
+
+def test_corrupt_jpeg_markers_are_refused() -> None:
+    whole = encode(gradient(200, 200), "JPEG")
+    # JPEG start and JFIF block intact, then the tables and frame header overwritten.
+    broken = whole[:20] + b"\xff\xc0\x00\x03" + b"\x00" * 300 + whole[-2:]
+    assert refusal(broken) == DAMAGED
+
+
+# --- acceptance -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF"])
+def test_each_accepted_format_becomes_a_jpeg(fmt: str) -> None:
+    prepared = prepare_image(encode(gradient(), fmt), LIMITS)
+    assert prepared.source_format == fmt
+    assert (prepared.width, prepared.height) == (64, 48)
+    assert jpeg_of(prepared).size == (64, 48)
+    assert len(prepared.sha256) == 64
+
+
+def test_exif_orientation_is_applied() -> None:
+    # Stored landscape, red on the left; the camera says "rotate 90° clockwise to view".
+    stored = Image.new("RGB", (80, 40), (0, 0, 255))
+    stored.paste((255, 0, 0), (0, 0, 40, 40))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    prepared = prepare_image(encode(stored, "JPEG", exif=exif.tobytes(), quality=95), LIMITS)
+    assert (prepared.width, prepared.height) == (40, 80)
+    seen = jpeg_of(prepared)
+    red, _, blue = seen.getpixel((20, 10))  # type: ignore[misc]
+    assert red > 200 and blue < 60, "the red half should now be on top"
+
+
+def test_large_photo_is_downscaled_to_the_vision_side() -> None:
+    prepared = prepare_image(encode(gradient(3000, 1500), "PNG"), LIMITS)
+    assert (prepared.width, prepared.height) == (1024, 512)
+    small = prepare_image(encode(gradient(3000, 1500), "PNG"), ImageLimits(vision_side=256))
+    assert (small.width, small.height) == (256, 128)
+
+
+def test_transparency_is_flattened_onto_white() -> None:
+    clear = Image.new("RGBA", (64, 64), (255, 0, 0, 0))
+    clear.paste((0, 0, 0, 255), (0, 0, 32, 64))
+    seen = jpeg_of(prepare_image(encode(clear, "PNG"), LIMITS))
+    assert min(seen.getpixel((50, 32))) > 245  # type: ignore[type-var]
+    assert max(seen.getpixel((10, 32))) < 10  # type: ignore[type-var]
+
+
+def test_paletted_transparency_is_flattened_onto_white() -> None:
+    paletted = Image.new("P", (48, 48), 0)
+    paletted.putpalette([0, 255, 0] + [0, 0, 0] * 255)
+    seen = jpeg_of(prepare_image(encode(paletted, "GIF", transparency=0), LIMITS))
+    assert min(seen.getpixel((24, 24))) > 245  # type: ignore[type-var]
+
+
+def test_animated_gif_uses_the_first_frame() -> None:
+    frames = [Image.new("RGB", (48, 48), colour) for colour in ((220, 20, 20), (20, 20, 220))]
+    gif = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100)
+    prepared = prepare_image(gif, LIMITS)
+    red, _, blue = jpeg_of(prepared).getpixel((24, 24))  # type: ignore[misc]
+    assert red > 180 and blue < 60
+    assert prepared.dominant_color >> 16 > 180
+
+
+def test_same_pixels_hash_the_same_whatever_the_file() -> None:
+    picture = gradient(120, 90)
+    hashes = {prepare_image(encode(picture, fmt), LIMITS).sha256 for fmt in ("PNG", "BMP", "TIFF")}
+    assert len(hashes) == 1
+    other = prepare_image(encode(gradient(121, 90), "PNG"), LIMITS).sha256
+    assert other not in hashes
+
+
+def test_same_jpeg_sent_twice_hashes_the_same() -> None:
+    data = encode(gradient(300, 200), "JPEG")
+    assert prepare_image(data, LIMITS).sha256 == prepare_image(bytes(data), LIMITS).sha256
+
+
+def test_dominant_colour_is_the_main_colour() -> None:
+    mostly_green = Image.new("RGB", (100, 100), (30, 160, 60))
+    mostly_green.paste((240, 240, 240), (0, 0, 30, 30))
+    colour = prepare_image(encode(mostly_green, "PNG"), LIMITS).dominant_color
+    red, green, blue = colour >> 16, (colour >> 8) & 0xFF, colour & 0xFF
+    assert green > 130 and red < 60 and blue < 90
+
+
+def test_stats_travel_with_the_image() -> None:
+    dark = prepare_image(encode(Image.new("RGB", (64, 64), (15, 15, 20)), "PNG"), LIMITS)
+    assert dark.stats.brightness < 0.1
+
+
+def test_limits_follow_the_settings() -> None:
+    from bot.settings import load_settings
+
+    settings = load_settings(
+        None,
+        MELODICLENS_MAX_IMAGE_BYTES=5,
+        MELODICLENS_MAX_IMAGE_PIXELS=6,
+        MELODICLENS_MIN_IMAGE_SIDE=7,
+        MELODICLENS_VISION_IMAGE_SIDE=512,
+    )
+    assert ImageLimits.from_settings(settings) == ImageLimits(5, 6, 7, 512)
