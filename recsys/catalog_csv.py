@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from recsys.enrichment import TrackInfo
 from recsys.models import TrackFeatures
@@ -306,7 +307,7 @@ class CatalogReader:
         except (OSError, UnicodeDecodeError, csv.Error) as err:
             raise CatalogFormatError(f"Cannot read {self.path}: {err}") from err
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self) -> TextIO:
         # utf-8-sig: spreadsheet programs start their CSV exports with a byte-order mark.
         return self.path.open(newline="", encoding="utf-8-sig")
 

@@ -1,0 +1,284 @@
+"""Import a catalog CSV: read, validate, enrich in batches off the event loop, upsert.
+
+Three stages run at once so that embedding, the bottleneck, never waits: the event loop reads
+and describes batch k+1 and writes batch k-1 while batch k is embedded on a worker thread.
+Tracks whose embedded text is unchanged since the last import are not embedded again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from db import tracks
+from db.errors import DatabaseError
+from db.pool import Database
+from recsys.catalog_csv import CatalogReader
+from recsys.enrichment import EnrichedTrack, TrackEnricher, TrackInfo
+
+log = logging.getLogger(__name__)
+
+# Rows per pipeline batch: large enough that COPY and the embedder's length-sorting pay off,
+# small enough that the progress bar moves every few seconds.
+DEFAULT_BATCH_ROWS = 1024
+# Batches read ahead of the embedder, and embedded ahead of the writer: one is enough to
+# hide the other stages; more only holds memory.
+QUEUE_DEPTH = 2
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    """How far an import has got, reported after each written batch."""
+
+    rows_done: int
+    rows_total: int
+    imported: int
+    updated: int
+    skipped: int
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import did, for the summary printed at the end."""
+
+    path: Path
+    shape: str
+    rows: int
+    imported: int
+    updated: int
+    unchanged: int
+    skipped: dict[str, int]
+    embedded: int
+    seconds: float
+    trending_source: str | None = None
+    trending_entries: int = 0
+    embed_batch_seconds: tuple[float, ...] = ()
+    write_batch_seconds: tuple[float, ...] = ()
+
+    @property
+    def skipped_total(self) -> int:
+        """Rows left out for any reason."""
+        return sum(self.skipped.values())
+
+    @property
+    def tracks_per_second(self) -> float:
+        """Valid tracks handled (imported, updated or unchanged) per second."""
+        handled = self.imported + self.updated + self.unchanged
+        return handled / self.seconds if self.seconds > 0 else 0.0
+
+
+ProgressCallback = Callable[[ImportProgress], None]
+
+
+@dataclass
+class _Batch:
+    infos: list[TrackInfo]
+    moods: list[tuple[str, ...]]
+    hashes: list[str]
+    # positions in `infos` whose text changed (or is new): only these are embedded
+    stale: list[int]
+    enriched: list[EnrichedTrack] = field(default_factory=list)
+
+
+@dataclass
+class _Tally:
+    rows_total: int
+    rows_done: int = 0
+    imported: int = 0
+    updated: int = 0
+    embedded: int = 0
+    ranked_ids: list[str] = field(default_factory=list)
+    embed_seconds: list[float] = field(default_factory=list)
+    write_seconds: list[float] = field(default_factory=list)
+
+
+def enrichment_fingerprint(enricher: TrackEnricher) -> str:
+    """What besides the text decides an embedding: the model and the enrichment version."""
+    model = Path(enricher.embedder.model_name)
+    # A bundled model's absolute path moves with the virtualenv; its last parts do not.
+    model_id = "/".join(model.parts[-2:]) if model.is_absolute() else str(model)
+    version = getattr(enricher, "version", "1")
+    return f"{model_id}|enrichment {version}"
+
+
+def content_hash(fingerprint: str, text: str) -> str:
+    """The tracks.content_hash of an embedded text under a model and enrichment version."""
+    return hashlib.blake2b(f"{fingerprint}\n{text}".encode(), digest_size=16).hexdigest()
+
+
+async def import_catalog(
+    database: Database,
+    enricher: TrackEnricher,
+    path: Path,
+    *,
+    trending_source: str | None = None,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    on_progress: ProgressCallback | None = None,
+) -> ImportSummary:
+    """Import every valid row of a catalog CSV; raises CatalogFormatError for unreadable files.
+
+    With `trending_source`, that source's trending entries become the file's tracks in order.
+    """
+    started = time.perf_counter()
+    reader = CatalogReader(path)
+    tally = _Tally(rows_total=reader.count_rows())
+    log.info("importing %s (%s, %d rows)", path, reader.shape.name, tally.rows_total)
+    pipeline = _Pipeline(database, enricher, reader, tally, on_progress)
+    try:
+        await pipeline.run(batch_rows)
+        entries = 0
+        if trending_source is not None:
+            async with database.pool.acquire() as conn:
+                entries = await tracks.replace_trending(conn, trending_source, tally.ranked_ids)
+    except asyncpg.PostgresError as err:
+        raise DatabaseError(f"The import of {path} failed in the database: {err}") from err
+    valid = len(tally.ranked_ids)
+    return ImportSummary(
+        path=path,
+        shape=reader.shape.name,
+        rows=reader.rows_read,
+        imported=tally.imported,
+        updated=tally.updated,
+        unchanged=valid - tally.imported - tally.updated,
+        skipped=dict(reader.skipped.most_common()),
+        embedded=tally.embedded,
+        seconds=time.perf_counter() - started,
+        trending_source=trending_source,
+        trending_entries=entries,
+        embed_batch_seconds=tuple(tally.embed_seconds),
+        write_batch_seconds=tuple(tally.write_seconds),
+    )
+
+
+class _Pipeline:
+    """The three import stages joined by short queues."""
+
+    def __init__(
+        self,
+        database: Database,
+        enricher: TrackEnricher,
+        reader: CatalogReader,
+        tally: _Tally,
+        on_progress: ProgressCallback | None,
+    ) -> None:
+        self.database = database
+        self.enricher = enricher
+        self.reader = reader
+        self.tally = tally
+        self.on_progress = on_progress
+        self.fingerprint = enrichment_fingerprint(enricher)
+
+    async def run(self, batch_rows: int) -> None:
+        """Run the stages to the end of the file; the first failure stops them all."""
+        described: asyncio.Queue[_Batch | None] = asyncio.Queue(QUEUE_DEPTH)
+        embedded: asyncio.Queue[_Batch | None] = asyncio.Queue(QUEUE_DEPTH)
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._describe(batch_rows, described))
+                group.create_task(self._embed(described, embedded))
+                group.create_task(self._write(embedded))
+        except ExceptionGroup as failures:
+            # One stage failed and the others were cancelled: its error is the story.
+            raise failures.exceptions[0] from None
+
+    async def _describe(self, batch_rows: int, out: asyncio.Queue[_Batch | None]) -> None:
+        async with self.database.pool.acquire() as conn:
+            for infos in _batches(iter(self.reader), batch_rows):
+                described = [self.enricher.describe(info) for info in infos]
+                hashes = [content_hash(self.fingerprint, text) for _, text in described]
+                ids = [info.spotify_id for info in infos]
+                stored = await tracks.content_hashes(conn, ids)
+                stale = [i for i, h in enumerate(hashes) if stored.get(ids[i]) != h]
+                self.tally.ranked_ids.extend(ids)
+                await out.put(_Batch(infos, [mood for mood, _ in described], hashes, stale))
+        await out.put(None)
+
+    async def _embed(
+        self, source: asyncio.Queue[_Batch | None], out: asyncio.Queue[_Batch | None]
+    ) -> None:
+        while (batch := await source.get()) is not None:
+            if batch.stale:
+                began = time.perf_counter()
+                stale_infos = [batch.infos[i] for i in batch.stale]
+                batch.enriched = await asyncio.to_thread(self.enricher.enrich, stale_infos)
+                self.tally.embed_seconds.append(time.perf_counter() - began)
+                self.tally.embedded += len(stale_infos)
+            await out.put(batch)
+        await out.put(None)
+
+    async def _write(self, source: asyncio.Queue[_Batch | None]) -> None:
+        async with self.database.pool.acquire() as conn:
+            while (batch := await source.get()) is not None:
+                began = time.perf_counter()
+                counts = await tracks.upsert_tracks(conn, _records(batch))
+                self.tally.write_seconds.append(time.perf_counter() - began)
+                self.tally.imported += counts.inserted
+                self.tally.updated += counts.updated
+                self._report()
+
+    def _report(self) -> None:
+        tally = self.tally
+        tally.rows_done = self.reader.rows_read
+        if self.on_progress is not None:
+            self.on_progress(
+                ImportProgress(
+                    rows_done=tally.rows_done,
+                    rows_total=max(tally.rows_total, tally.rows_done),
+                    imported=tally.imported,
+                    updated=tally.updated,
+                    skipped=sum(self.reader.skipped.values()),
+                )
+            )
+
+
+def _batches(items: Iterator[TrackInfo], size: int) -> Iterator[list[TrackInfo]]:
+    while batch := list(islice(items, size)):
+        yield batch
+
+
+def _records(batch: _Batch) -> list[tuple[Any, ...]]:
+    """Rows in tracks.TRACK_COLUMNS order; unchanged tracks carry no embedding or tags (kept)."""
+    fresh = dict(zip(batch.stale, batch.enriched, strict=True))
+    records = []
+    for i, info in enumerate(batch.infos):
+        done = fresh.get(i)
+        f = info.features
+        records.append(
+            (
+                info.spotify_id,
+                info.title,
+                list(info.artists),
+                info.album,
+                info.popularity,
+                info.release_year,
+                list(info.genres),
+                f.danceability,
+                f.energy,
+                f.key,
+                f.loudness,
+                f.mode,
+                f.speechiness,
+                f.acousticness,
+                f.instrumentalness,
+                f.liveness,
+                f.valence,
+                f.tempo,
+                f.time_signature,
+                list(done.mood_words if done else batch.moods[i]),
+                list(done.theme_tags) if done else None,
+                list(info.lyrics_themes),
+                done.embedding if done else None,
+                batch.hashes[i],
+                True,
+            )
+        )
+    return records
