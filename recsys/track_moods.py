@@ -1,0 +1,121 @@
+"""What a track's audio features mean to a listener, in the words people use for moods.
+
+The same words describe a photo's mood (recsys.mood_reader uses `mood_words_for`), so the
+embedded texts of tracks and of captions share one vocabulary.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from recsys.models import TrackFeatures
+
+log = logging.getLogger(__name__)
+
+# Spotify's own guidance: speechiness above 0.66 is mostly spoken word, 0.33-0.66 rap-like.
+SPEECHY = 0.33
+# Spotify's guidance: instrumentalness above 0.5 is meant to be an instrumental track.
+INSTRUMENTAL = 0.5
+# Liveness above 0.8 means the track was very likely recorded live.
+LIVE = 0.8
+# Tempo bands (BPM) that listeners hear as slow and fast.
+SLOW_BPM = 85.0
+FAST_BPM = 140.0
+# At most this many words per track, so the embedded text stays about mood, not a word list.
+MAX_WORDS = 7
+
+
+def _valence_words(valence: float) -> list[str]:
+    if valence < 0.2:
+        return ["melancholic", "sad"]
+    if valence < 0.35:
+        return ["sad", "moody"]
+    if valence < 0.5:
+        return ["bittersweet"]
+    if valence < 0.7:
+        return ["warm"]
+    if valence < 0.85:
+        return ["happy", "cheerful"]
+    return ["joyful", "happy"]
+
+
+def _energy_words(energy: float) -> list[str]:
+    if energy < 0.2:
+        return ["quiet", "still"]
+    if energy < 0.4:
+        return ["calm", "gentle"]
+    if energy < 0.6:
+        return ["mellow"]
+    if energy < 0.8:
+        return ["energetic", "lively"]
+    return ["intense", "loud"]
+
+
+def _quadrant_words(valence: float, energy: float) -> list[str]:
+    """Words that only the pair of valence and energy implies."""
+    if valence < 0.35 and energy < 0.4:
+        return ["lonely"]
+    if valence < 0.35 and energy > 0.7:
+        return ["angry", "dark"]
+    if valence > 0.7 and energy > 0.7:
+        return ["euphoric", "upbeat"]
+    if valence > 0.6 and energy < 0.4:
+        return ["peaceful", "serene"]
+    if valence > 0.5 and energy > 0.5:
+        return ["upbeat"]
+    return []
+
+
+def mood_words_for(valence: float | None, energy: float | None) -> list[str]:
+    """Mood words for a valence/energy pair; either may be unknown."""
+    words: list[str] = []
+    if valence is not None and energy is not None:
+        words += _quadrant_words(valence, energy)
+    if valence is not None:
+        words += _valence_words(valence)
+    if energy is not None:
+        words += _energy_words(energy)
+    return _unique(words)
+
+
+def _texture_words(f: TrackFeatures) -> list[str]:
+    words: list[str] = []
+    if f.danceability is not None and f.danceability > 0.72:
+        words.append("danceable")
+    if f.acousticness is not None:
+        if f.acousticness > 0.7:
+            calm = f.energy is not None and f.energy < 0.35
+            words += ["acoustic", "intimate"] if calm else ["acoustic"]
+        elif f.acousticness < 0.1 and (f.energy or 0.0) > 0.6:
+            words.append("electronic")
+    if f.instrumentalness is not None and f.instrumentalness > INSTRUMENTAL:
+        words.append("instrumental")
+    if f.speechiness is not None and f.speechiness > SPEECHY:
+        words.append("rap" if f.speechiness < 0.66 else "spoken")
+    if f.liveness is not None and f.liveness > LIVE:
+        words.append("live")
+    return words
+
+
+def _tempo_words(tempo: float | None) -> list[str]:
+    # Spotify reports 0 when it could not find a beat; that says nothing about speed.
+    if tempo is None or tempo <= 0:
+        return []
+    if tempo < SLOW_BPM:
+        return ["slow"]
+    if tempo > FAST_BPM:
+        return ["fast"]
+    return []
+
+
+def describe_features(features: TrackFeatures) -> tuple[str, ...]:
+    """Mood words for a track's audio features; missing features give fewer words."""
+    core = mood_words_for(features.valence, features.energy)
+    extra = _texture_words(features) + _tempo_words(features.tempo)
+    # The first words of the core carry the strongest signal; texture words follow.
+    words = _unique(core[:4] + extra + core[4:])
+    return tuple(words[:MAX_WORDS])
+
+
+def _unique(words: list[str]) -> list[str]:
+    return list(dict.fromkeys(words))
