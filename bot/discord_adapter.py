@@ -1,0 +1,408 @@
+"""The Discord adapter: filter messages, download photos, call the BotService, render its Reply."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from typing import Any
+
+import aiohttp
+import discord
+from discord import app_commands
+
+from bot import discord_commands
+from bot.discord_client import DiscordStartError, build_client
+from bot.discord_commands import SORRY
+from bot.discord_render import MESSAGE_CONTENT_LIMIT, PRESS_EVENT, ActionButton, Rendered, render
+from bot.settings import Settings, env_name
+from handlers.replies import ChatContext, ImageInput, Platform, Reply
+from handlers.service import BotService, QueueNotice
+
+log = logging.getLogger(__name__)
+
+# A gateway that has not said READY by then is not coming; sharded logins identify one
+# shard about every 5 s, so this leaves room for a couple of dozen shards per process.
+READY_TIMEOUT_S = 150.0
+# stop() waits this long for accepted photos to be answered: above the vision timeout plus a
+# queue's worth of waiting, below what an operator would call a hung shutdown.
+DRAIN_TIMEOUT_S = 120.0
+# Used only when Discord leaves an attachment's content_type empty (old uploads, some bots).
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff")
+
+PORTAL_STEPS = (
+    "Discord Developer Portal -> your application -> Bot -> Privileged Gateway Intents -> "
+    "Message Content Intent"
+)
+DOWNLOAD_FAILED = "I couldn't download that image from Discord; please send it again."
+RESTARTING = "MelodicLens is restarting; please send that again in a minute."
+QUEUED = "You're #{position} in line; your songs are on their way."
+
+
+def is_image(attachment: discord.Attachment) -> bool:
+    """Whether an attachment is a picture (by its content type, else its file name)."""
+    if attachment.content_type:
+        return attachment.content_type.startswith("image/")
+    return attachment.filename.lower().endswith(IMAGE_SUFFIXES)
+
+
+def words_of(message: discord.Message, me: discord.abc.User | None) -> str:
+    """The message text without the bot's own mention."""
+    text = message.content or ""
+    if me is not None:
+        text = re.sub(rf"<@!?{me.id}>", " ", text)
+    return " ".join(text.split())
+
+
+def message_context(message: discord.Message) -> ChatContext:
+    """Who sent this message, and where."""
+    return ChatContext(
+        platform="discord",
+        user_id=str(message.author.id),
+        chat_id=str(message.channel.id),
+        user_name=message.author.display_name,
+        is_group=message.guild is not None,
+    )
+
+
+def interaction_context(interaction: discord.Interaction[Any]) -> ChatContext:
+    """Who pressed or typed this, and where."""
+    return ChatContext(
+        platform="discord",
+        user_id=str(interaction.user.id),
+        chat_id=str(interaction.channel_id or interaction.user.id),
+        user_name=interaction.user.display_name,
+        is_group=interaction.guild_id is not None,
+    )
+
+
+class DiscordAdapter:
+    """Runs the Discord bot over a BotService; also delivers notices (the Notifier protocol)."""
+
+    def __init__(self, settings: Settings, service: BotService) -> None:
+        self.settings = settings
+        self.service = service
+        self.client: discord.Client | None = None
+        self.message_content = False
+        self._accepting = False
+        self._busy: set[asyncio.Task[Any]] = set()
+        self._gateway: asyncio.Task[None] | None = None
+        self._tree: app_commands.CommandTree[Any] | None = None
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Log in, sync the slash commands, connect; return once Discord says READY."""
+        if self.settings.discord_token is None:
+            raise DiscordStartError(f"Set {env_name('discord_token')} to run the Discord bot.")
+        client = await self._login(message_content=True)
+        if not _portal_allows_message_content(client):
+            await client.close()
+            client = await self._login(message_content=False)
+        try:
+            await self._connect(client)
+        except discord.PrivilegedIntentsRequired:
+            await client.close()
+            client = await self._login(message_content=False)
+            await self._connect(client)
+        self._accepting = True
+        self._announce(client)
+
+    async def stop(self, drain_s: float = DRAIN_TIMEOUT_S) -> None:
+        """Take no new work, finish the answers already accepted, then disconnect."""
+        self._accepting = False
+        pending = {task for task in self._busy if task is not asyncio.current_task()}
+        if pending:
+            log.info("discord: finishing %d answer(s) before disconnecting", len(pending))
+            _done, late = await asyncio.wait(pending, timeout=drain_s)
+            if late:
+                log.warning("discord: %d answer(s) still running after %.0f s", len(late), drain_s)
+        if self.client is not None:
+            await self.client.close()
+        if self._gateway is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await self._gateway
+
+    async def _login(self, message_content: bool) -> discord.Client:
+        assert self.settings.discord_token is not None
+        client = build_client(self.settings, message_content)
+        self._wire(client)
+        try:
+            await client.login(self.settings.discord_token.get_secret_value())
+        except discord.LoginFailure:
+            await client.close()
+            raise DiscordStartError(
+                f"Discord refused {env_name('discord_token')}: copy the token again from the "
+                "Developer Portal (your application -> Bot -> Reset Token)."
+            ) from None
+        except (discord.HTTPException, aiohttp.ClientError, OSError) as err:
+            await client.close()
+            raise DiscordStartError(f"Could not reach Discord to log in: {err}.") from err
+        self.client, self.message_content = client, message_content
+        await self._sync_commands(client)
+        return client
+
+    async def _connect(self, client: discord.Client) -> None:
+        gateway = asyncio.create_task(client.connect(), name="discord gateway")
+        ready = asyncio.create_task(client.wait_until_ready())
+        done, _ = await asyncio.wait(
+            {gateway, ready}, timeout=READY_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED
+        )
+        ready.cancel()
+        if gateway in done:
+            error = gateway.exception()
+            if isinstance(error, discord.PrivilegedIntentsRequired):
+                raise error
+            await client.close()
+            raise DiscordStartError(f"Discord's gateway closed during start-up: {error}.")
+        if not done:
+            gateway.cancel()
+            await client.close()
+            raise DiscordStartError(
+                f"Discord's gateway sent no READY within {READY_TIMEOUT_S:g} s."
+            )
+        gateway.add_done_callback(_log_gateway_end)
+        self._gateway = gateway
+
+    async def _sync_commands(self, client: discord.Client) -> None:
+        shard_ids = getattr(client, "shard_ids", None)
+        if shard_ids is not None and 0 not in shard_ids:
+            return  # one process (the one holding shard 0) publishes the commands
+        assert self._tree is not None
+        try:
+            synced = await self._tree.sync()
+        except discord.HTTPException as err:
+            log.warning("discord: could not publish slash commands (%s); messages still work", err)
+            return
+        log.info("discord: published %d slash commands", len(synced))
+
+    def _wire(self, client: discord.Client) -> None:
+        client.event(self.on_message)
+        client.event(self.on_error)
+        setattr(client, "on_" + PRESS_EVENT, self.on_press)
+        client.add_dynamic_items(ActionButton)
+        self._tree = discord_commands.build_tree(client, self)
+
+    def _announce(self, client: discord.Client) -> None:
+        user = client.user
+        log.info("discord: logged in as %s (%s)", user, getattr(user, "id", "?"))
+        if self.message_content:
+            log.info("discord: Message Content intent on: every photo in a channel is answered")
+        else:
+            log.warning(
+                "discord: the Message Content intent is off, so photos in server channels are "
+                "answered only when they mention the bot (DMs and /vibe work as usual). To "
+                "answer every photo, enable it: %s, then restart.",
+                PORTAL_STEPS,
+            )
+
+    # --- events ----------------------------------------------------------------------------
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Answer photos (and words addressed to the bot) with songs."""
+        if message.author.bot or self.client is None:
+            return
+        me = self.client.user
+        direct = message.guild is None or (me is not None and me in message.mentions)
+        images = [item for item in message.attachments if is_image(item)]
+        words = words_of(message, me)
+        if not images and not direct:
+            return  # an ordinary chat message (or, without the intent, one we cannot read)
+        if not self._accepting:
+            await self._send_to_message(message, Rendered(content=RESTARTING))
+            return
+        with self._track():
+            if images or message.attachments or words:
+                # A lone non-image file goes through so the service can say what it is.
+                await self._answer_photo(message, images or message.attachments[:1], words)
+            else:
+                await self._send_to_message(message, render(self.service.help("discord")))
+
+    async def on_press(self, interaction: discord.Interaction[Any], action: str) -> None:
+        """A button press: feedback gets a private nod, more/different a new public answer."""
+        if not self._accepting:
+            await interaction.response.send_message(RESTARTING, ephemeral=True)
+            return
+        with self._track():
+            await interaction.response.defer()
+            reply = await self._safely(self.service.press(interaction_context(interaction), action))
+            private = reply.private or reply.kind != "answer"
+            await interaction.followup.send(ephemeral=private, **render(reply).kwargs())
+
+    async def on_error(self, event: str, /, *args: Any, **kwargs: Any) -> None:
+        """Anything unexpected in an event: log it whole; the bot keeps serving others."""
+        log.error("discord: unexpected error in %s", event, exc_info=True)
+
+    # --- the photo path --------------------------------------------------------------------
+
+    async def _answer_photo(
+        self, message: discord.Message, attachments: Sequence[discord.Attachment], words: str
+    ) -> None:
+        downloaded = await self.download(attachments) if attachments else []
+        if isinstance(downloaded, str):
+            await self._send_to_message(message, Rendered(content=downloaded))
+            return
+        notices: list[discord.Message] = []
+
+        async def on_queued(position: int) -> None:
+            text = QUEUED.format(position=position)
+            if notices:
+                await notices[0].edit(content=text)
+            else:
+                notices.append(await self._send_to_message(message, Rendered(content=text)))
+
+        async with _typing(message.channel):
+            call = self.service.vibe(message_context(message), downloaded, words, on_queued)
+            reply = await self._safely(call)
+        await self._send_to_message(message, render(reply))
+        for notice in notices:  # the place in line is old news once the answer is there
+            with contextlib.suppress(discord.HTTPException):
+                await notice.delete()
+
+    async def download(self, attachments: Sequence[discord.Attachment]) -> list[ImageInput] | str:
+        """The attachments' bytes, or one sentence saying why they could not be fetched."""
+        limit = self.settings.max_image_bytes
+        wanted = [item for item in attachments if item.size <= limit]
+        if not wanted:
+            return (
+                f"That file is {_megabytes(attachments[0].size)}; the limit is "
+                f"{_megabytes(limit)}. Send a smaller photo."
+            )
+        try:
+            blobs = await asyncio.gather(*(item.read() for item in wanted))
+        except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as err:
+            log.warning("discord: attachment download failed: %s", err)
+            return DOWNLOAD_FAILED
+        return [
+            ImageInput(data, item.filename, item.content_type)
+            for data, item in zip(blobs, wanted, strict=True)
+        ]
+
+    async def _send_to_message(
+        self, message: discord.Message, rendered: Rendered
+    ) -> discord.Message:
+        # Still delivered (not as a reply) if the photo was deleted in the meantime.
+        reference = message.to_reference(fail_if_not_exists=False)
+        return await message.channel.send(reference=reference, **rendered.kwargs())
+
+    async def _safely(self, call: Any) -> Reply:
+        """The service's Reply; anything it raises becomes one short sentence and a log entry."""
+        try:
+            reply: Reply = await call
+        except Exception:
+            log.exception("discord: the service failed")
+            return Reply(kind="error", text=SORRY)
+        return reply
+
+    @contextlib.contextmanager
+    def _track(self) -> Iterator[None]:
+        """Count the current task as an answer in flight, so that stop() waits for it."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._busy.add(task)
+        try:
+            yield
+        finally:
+            self._busy.discard(task)
+
+    # --- slash commands (called by bot.discord_commands) -----------------------------------
+
+    async def answer_interaction(
+        self, interaction: discord.Interaction[Any], work: UseCase, private: bool = False
+    ) -> None:
+        """Defer at once (Discord allows 3 s), run the use case, answer when it is ready."""
+        if not self._accepting:
+            await interaction.response.send_message(RESTARTING, ephemeral=True)
+            return
+        with self._track():
+            await interaction.response.defer(thinking=True, ephemeral=private)
+            queued: list[int] = []
+
+            async def on_queued(position: int) -> None:
+                queued.append(position)
+                await interaction.edit_original_response(content=QUEUED.format(position=position))
+
+            reply = await self._safely(work(interaction_context(interaction), on_queued))
+            parts = render(reply).kwargs()
+            if queued:  # the "in line" note becomes the answer
+                await interaction.edit_original_response(**{"content": None, **parts})
+            else:
+                await interaction.followup.send(ephemeral=private, **parts)
+
+    async def vibe_interaction(
+        self, interaction: discord.Interaction[Any], image: discord.Attachment | None, words: str
+    ) -> None:
+        """/vibe: songs for the attached photo and/or the words."""
+
+        async def work(ctx: ChatContext, on_queued: QueueNotice) -> Reply:
+            images = await self.download([image]) if image is not None else []
+            if isinstance(images, str):
+                return Reply(kind="error", text=images)
+            return await self.service.vibe(ctx, images, words, on_queued)
+
+        await self.answer_interaction(interaction, work)
+
+    # --- the Notifier protocol -------------------------------------------------------------
+
+    async def send(self, platform: Platform, chat_id: str, text: str) -> None:
+        """Post a notice to a channel (or, when the id is a user's, to their DMs)."""
+        if platform != "discord":
+            raise ValueError(f"the Discord adapter cannot deliver to {platform}")
+        if self.client is None:
+            log.warning("discord: notice for %s dropped: not connected", chat_id)
+            return
+        content = text[:MESSAGE_CONTENT_LIMIT]
+        try:
+            target = await self._messageable(int(chat_id))
+            await target.send(content)
+        except (discord.HTTPException, ValueError) as err:
+            log.warning("discord: could not deliver a notice to %s: %s", chat_id, err)
+
+    async def _messageable(self, target_id: int) -> discord.abc.Messageable:
+        assert self.client is not None
+        channel = self.client.get_channel(target_id)
+        if isinstance(channel, discord.abc.Messageable):
+            return channel
+        try:
+            fetched = await self.client.fetch_channel(target_id)
+        except discord.NotFound:
+            return await self.client.fetch_user(target_id)
+        if not isinstance(fetched, discord.abc.Messageable):
+            raise ValueError("that channel cannot hold messages")
+        return fetched
+
+
+UseCase = Callable[[ChatContext, QueueNotice], Awaitable[Reply]]
+
+
+def _portal_allows_message_content(client: discord.Client) -> bool:
+    """Whether the Developer Portal switch is on (verified bots get the unlimited flag)."""
+    flags = client.application_flags
+    return bool(flags.gateway_message_content or flags.gateway_message_content_limited)
+
+
+def _log_gateway_end(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("discord: the gateway connection ended", exc_info=task.exception())
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB".replace(".0 MB", " MB")
+
+
+@contextlib.asynccontextmanager
+async def _typing(channel: discord.abc.Messageable) -> AsyncIterator[None]:
+    """A typing indicator that never stops an answer (it needs a permission the bot may lack)."""
+    try:
+        indicator = channel.typing()
+        await indicator.__aenter__()
+    except discord.HTTPException as err:
+        log.debug("discord: no typing indicator: %s", err)
+        yield
+        return
+    try:
+        yield
+    finally:
+        await indicator.__aexit__(None, None, None)

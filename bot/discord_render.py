@@ -1,0 +1,144 @@
+"""Reply -> Discord: an embed with numbered Spotify links, and buttons that survive restarts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+
+from handlers.replies import Button, Reply
+from recsys.models import Recommendation, TrackPick
+
+# Discord's own limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits):
+# anything longer is refused with a 400, so text is cut here instead.
+EMBED_TITLE_LIMIT = 256
+EMBED_DESCRIPTION_LIMIT = 4096
+EMBED_FOOTER_LIMIT = 2048
+MESSAGE_CONTENT_LIMIT = 2000
+BUTTON_LABEL_LIMIT = 80
+# Discord's blurple, for answers whose photo colour is unknown (words only).
+DEFAULT_COLOUR = 0x5865F2
+# What a button press sends back: "<verb>:<reference>", as handlers.replies.Button documents.
+ACTION_TEMPLATE = r"(?P<action>[a-z]+:[A-Za-z0-9_-]{1,60})"
+# The client event an ActionButton raises; the adapter listens for "on_" + this name.
+PRESS_EVENT = "melodiclens_press"
+# Verbs shown as the call-to-action button (a fresh answer) rather than a quiet one.
+PRIMARY_VERBS = frozenset({"more"})
+LINK_BUTTON_LABEL = "Open Spotify"
+
+
+class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ACTION_TEMPLATE):
+    """A button whose custom_id is the Reply's action string, handled even after a restart."""
+
+    def __init__(self, label: str, action: str) -> None:
+        verb = action.split(":", 1)[0]
+        style = (
+            discord.ButtonStyle.primary if verb in PRIMARY_VERBS else discord.ButtonStyle.secondary
+        )
+        super().__init__(
+            discord.ui.Button(label=label[:BUTTON_LABEL_LIMIT], style=style, custom_id=action)
+        )
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> ActionButton:
+        """Rebuild the button from a press on any message, old or new."""
+        label = getattr(item, "label", None) or match["action"]
+        return cls(label, match["action"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Hand the press to whoever listens on the client (the adapter)."""
+        interaction.client.dispatch(PRESS_EVENT, interaction, self.action)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A Reply as Discord message parts; `kwargs()` feeds message.reply or followup.send."""
+
+    content: str | None = None
+    embed: discord.Embed | None = None
+    view: discord.ui.View | None = None
+    ephemeral: bool = False
+
+    def kwargs(self) -> dict[str, Any]:
+        """Only the parts that are present (discord.py treats None and 'absent' differently)."""
+        parts: dict[str, Any] = {}
+        if self.content is not None:
+            parts["content"] = self.content
+        if self.embed is not None:
+            parts["embed"] = self.embed
+        if self.view is not None:
+            parts["view"] = self.view
+        return parts
+
+
+def render(reply: Reply) -> Rendered:
+    """The Discord message for a Reply: an embed for answers, plain text for everything else."""
+    view = render_view(reply)
+    if reply.kind == "answer" and reply.recommendation is not None:
+        embed = render_embed(reply.recommendation, reply.color, reply.extra_lines)
+        return Rendered(embed=embed, view=view, ephemeral=reply.private)
+    return Rendered(content=_plain_text(reply), view=view, ephemeral=reply.private)
+
+
+def render_embed(
+    rec: Recommendation, color: int | None, extra_lines: tuple[str, ...] = ()
+) -> discord.Embed:
+    """The answer embed: mood line, numbered tracks with links, tags and reasons, notice."""
+    lines = [_track_lines(number, pick) for number, pick in enumerate(rec.tracks, start=1)]
+    lines.extend(extra_lines)
+    embed = discord.Embed(
+        title=_cut(rec.mood_line or "Songs for this photo", EMBED_TITLE_LIMIT),
+        description=_cut("\n".join(lines), EMBED_DESCRIPTION_LIMIT),
+        colour=discord.Colour(DEFAULT_COLOUR if color is None else color),
+    )
+    if rec.notice:
+        embed.set_footer(text=_cut(rec.notice, EMBED_FOOTER_LIMIT))
+    return embed
+
+
+def render_view(reply: Reply) -> discord.ui.View | None:
+    """The reply's buttons (and a link button for a Spotify authorize URL), or None."""
+    if not reply.buttons and not reply.url:
+        return None
+    # No timeout: the buttons are dynamic items, so they keep working after it would expire.
+    view = discord.ui.View(timeout=None)
+    for button in reply.buttons:
+        view.add_item(action_button(button))
+    if reply.url:
+        view.add_item(discord.ui.Button(label=LINK_BUTTON_LABEL, url=reply.url))
+    return view
+
+
+def action_button(button: Button) -> ActionButton:
+    """One Reply button as a Discord button carrying its action."""
+    return ActionButton(button.label, button.action)
+
+
+def _track_lines(number: int, pick: TrackPick) -> str:
+    title = discord.utils.escape_markdown(pick.title).replace("]", "\\]")
+    artists = discord.utils.escape_markdown(", ".join(pick.artists))
+    head = f"**{number}. [{title}]({pick.url})** — {artists}"
+    details = " ".join(f"`{tag}`" for tag in pick.tags)
+    if pick.reason:
+        details = f"{details} · {pick.reason}" if details else pick.reason
+    return f"{head}\n{details}" if details else head
+
+
+def _plain_text(reply: Reply) -> str:
+    text = "\n".join((reply.text, *reply.extra_lines))
+    if reply.url and reply.url not in text:
+        text = f"{text}\n{reply.url}"
+    return _cut(text, MESSAGE_CONTENT_LIMIT)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,123 @@
+"""A hand-written BotService that answers like the real one, for adapter tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from handlers.replies import Button, ChatContext, ImageInput, Platform, Reply
+from handlers.service import QueueNotice
+from recsys.models import AudioTraits, Recommendation, TrackPick
+
+RAINY_COLOUR = 0x3B5B7A
+AUTHORIZE_URL = "https://accounts.spotify.com/authorize?client_id=abc&state=xyz"
+NOT_AN_IMAGE = "That file is a PDF document, not a photo. Send a JPEG, PNG, WebP, GIF, BMP or TIFF image."
+
+
+def rainy_recommendation(rec_id: int = 41) -> Recommendation:
+    """A realistic answer for a rainy window photo."""
+    picks = (
+        TrackPick(1, "4uLU6hMCjMI75M1A2tKUQC", "Holocene", ("Bon Iver",),
+                  ("sadness", "calm"), "quiet and wistful, like rain on glass", 0.91),
+        TrackPick(2, "7qiZfU4dY1lWllzX7mPBI3", "Skinny Love", ("Bon Iver",),
+                  ("sadness",), "from your playlist Rainy Days", 0.88,
+                  playlist_name="Rainy Days"),
+        TrackPick(3, "0VjIjW4GlUZAMYd2vXMi3b", "Night Owl [Live]", ("Galimatias", "Alina Baraz"),
+                  ("calm", "romance"), "slow and warm for a grey evening", 0.80),
+    )
+    return Recommendation(
+        mood_line="A rainy window at dusk: quiet, a little lonely",
+        mood_words=("quiet", "lonely"),
+        themes=("sadness", "calm"),
+        traits=AudioTraits(valence=0.2, energy=0.3),
+        tracks=picks,
+        recommendation_id=rec_id,
+    )
+
+
+def answer(rec_id: int = 41, notice: str | None = None) -> Reply:
+    """The Reply for an answered photo, with its four buttons."""
+    rec = rainy_recommendation(rec_id)
+    if notice:
+        rec = Recommendation(**{**rec.__dict__, "vision_used": False, "notice": notice})
+    buttons = (
+        Button("👍", f"up:{rec_id}"),
+        Button("👎", f"down:{rec_id}"),
+        Button("More like this", f"more:{rec_id}"),
+        Button("Different vibe", f"diff:{rec_id}"),
+    )
+    return Reply(kind="answer", text=rec.mood_line, recommendation=rec, buttons=buttons,
+                 color=RAINY_COLOUR)
+
+
+@dataclass
+class VibeCall:
+    """One vibe() call as the adapter made it."""
+
+    ctx: ChatContext
+    images: list[ImageInput]
+    words: str
+
+
+@dataclass
+class FakeBotService:
+    """Records calls; `delay` slows vibe(), `queue_position` announces a place in line,
+    `fail_next` raises once (a bug the adapter must survive)."""
+
+    delay: float = 0.0
+    queue_position: int | None = None
+    fail_next: bool = False
+    vibes: list[VibeCall] = field(default_factory=list)
+    presses: list[tuple[ChatContext, str]] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+    finished: list[float] = field(default_factory=list)
+
+    async def vibe(self, ctx: ChatContext, images: Sequence[ImageInput], words: str = "",
+                   on_queued: QueueNotice | None = None) -> Reply:
+        self.vibes.append(VibeCall(ctx, list(images), words))
+        if self.fail_next:
+            self.fail_next = False
+            raise RuntimeError("database exploded")
+        if self.queue_position is not None and on_queued is not None:
+            await on_queued(self.queue_position)
+        await asyncio.sleep(self.delay)
+        self.finished.append(asyncio.get_running_loop().time())
+        if images and images[0].data.startswith(b"%PDF"):
+            return Reply(kind="error", text=NOT_AN_IMAGE)
+        return answer(41 + len(self.vibes))
+
+    async def press(self, ctx: ChatContext, action: str) -> Reply:
+        self.presses.append((ctx, action))
+        verb, rec_id = action.split(":")
+        if verb in ("up", "down"):
+            return Reply(kind="info", text="Thanks, noted.")
+        return answer(int(rec_id) + 100)
+
+    async def link_spotify(self, ctx: ChatContext) -> Reply:
+        self.calls.append("link_spotify")
+        return Reply(kind="link", text="Open this link to connect Spotify (valid 10 minutes).",
+                     url=AUTHORIZE_URL, private=True)
+
+    async def unlink_spotify(self, ctx: ChatContext) -> Reply:
+        self.calls.append("unlink_spotify")
+        return Reply(kind="info", text="Spotify unlinked; your imported library is gone.")
+
+    async def forget_me(self, ctx: ChatContext) -> Reply:
+        self.calls.append("forget_me")
+        return Reply(kind="info", text="Deleted: your link, 913 library songs, 4 answers.")
+
+    async def set_auto(self, ctx: ChatContext, enabled: bool) -> Reply:
+        self.calls.append(f"set_auto:{enabled}")
+        return Reply(kind="info", text="OK.")
+
+    async def auto_enabled(self, platform: Platform, chat_id: str) -> bool:
+        return False
+
+    async def set_blend(self, ctx: ChatContext, enabled: bool) -> Reply:
+        self.calls.append(f"set_blend:{enabled}")
+        return Reply(kind="info", text="Your library now blends into this chat's answers.")
+
+    def help(self, platform: Platform) -> Reply:
+        self.calls.append("help")
+        return Reply(kind="info", text="Send me a photo and I'll answer with songs. /vibe, /link-spotify")

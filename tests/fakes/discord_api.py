@@ -1,0 +1,444 @@
+"""A local fake of Discord (REST API v10, gateway websocket, CDN) that real discord.py talks to.
+
+Point discord.py at it with `FakeDiscord.patch(monkeypatch)` (Route.BASE and the default
+gateway URL are the library's only knobs for this). The gateway speaks plain JSON text frames:
+HELLO, IDENTIFY (closing with 4014 when the Message Content intent is asked for but not
+allowed, as Discord does), READY, GUILD_CREATE, then whatever the test dispatches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+import discord.gateway
+import discord.http
+import yarl
+from aiohttp import WSMsgType, web
+
+APP_ID = 900_000_000_000_000_001
+BOT_ID = 900_000_000_000_000_002
+GUILD_ID = 900_000_000_000_000_003
+CHANNEL_ID = 900_000_000_000_000_004
+DM_CHANNEL_ID = 900_000_000_000_000_005
+USER_ID = 900_000_000_000_000_006
+TOKEN = "fake-discord-token"
+MESSAGE_CONTENT_BIT = 1 << 15
+# ApplicationFlags.gateway_message_content_limited: the portal switch, for unverified bots.
+FLAG_MESSAGE_CONTENT_LIMITED = 1 << 19
+TIMESTAMP = "2026-11-22T00:00:00+00:00"
+
+BOT_USER = {
+    "id": str(BOT_ID),
+    "username": "MelodicLens",
+    "discriminator": "0",
+    "global_name": None,
+    "avatar": None,
+    "bot": True,
+}
+LISTENER = {
+    "id": str(USER_ID),
+    "username": "ana",
+    "discriminator": "0",
+    "global_name": "Ana",
+    "avatar": None,
+}
+
+
+@dataclass
+class Request:
+    """One REST call as the fake received it."""
+
+    method: str
+    path: str
+    json: Any
+    at: float
+
+
+@dataclass
+class FakeDiscord:
+    """The fake server; `requests` records every REST call, newest last."""
+
+    message_content_allowed: bool = True
+    requests: list[Request] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)
+    identifies: list[dict[str, Any]] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_000_000))
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _seq: int = 0
+    _arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def start(self) -> None:
+        """Listen on a random loopback port."""
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/cdn/{name}", self._cdn)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._api)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base = f"http://127.0.0.1:{port}"
+
+    async def close(self) -> None:
+        """Drop every socket and stop listening."""
+        for socket in list(self._sockets):
+            await socket.close()
+        await self._runner.cleanup()
+
+    def patch(self, monkeypatch: Any) -> None:
+        """Send discord.py's REST calls and gateway connection here."""
+        monkeypatch.setattr(discord.http.Route, "BASE", f"{self.base}/api/v10")
+        gateway = yarl.URL(f"{self.base.replace('http', 'ws')}/gateway")
+        monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", gateway)
+
+    # --- what tests push -------------------------------------------------------------------
+
+    def next_id(self) -> str:
+        """A fresh snowflake."""
+        return str(next(self._ids))
+
+    def attachment(self, name: str, data: bytes, content_type: str | None) -> dict[str, Any]:
+        """An attachment payload whose URL this fake serves."""
+        self.files[name] = data
+        payload: dict[str, Any] = {
+            "id": self.next_id(),
+            "filename": name,
+            "size": len(data),
+            "url": f"{self.base}/cdn/{name}",
+            "proxy_url": f"{self.base}/cdn/{name}",
+        }
+        if content_type is not None:
+            payload["content_type"] = content_type
+        return payload
+
+    async def post_message(
+        self,
+        content: str = "",
+        attachments: list[dict[str, Any]] | None = None,
+        *,
+        dm: bool = False,
+        mention_bot: bool = False,
+        author: dict[str, Any] | None = None,
+    ) -> str:
+        """A user's message, as Discord delivers it (stripped when the intent is off)."""
+        message_id = self.next_id()
+        mentions = [BOT_USER] if mention_bot else []
+        if mention_bot:
+            content = f"<@{BOT_ID}> {content}".strip()
+        readable = dm or mention_bot or self._content_intent()
+        payload: dict[str, Any] = {
+            "id": message_id,
+            "channel_id": str(DM_CHANNEL_ID if dm else CHANNEL_ID),
+            "author": author or LISTENER,
+            "content": content if readable else "",
+            "attachments": (attachments or []) if readable else [],
+            "embeds": [],
+            "mentions": mentions,
+            "mention_roles": [],
+            "mention_everyone": False,
+            "timestamp": TIMESTAMP,
+            "edited_timestamp": None,
+            "tts": False,
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
+        }
+        if not dm:
+            payload["guild_id"] = str(GUILD_ID)
+            payload["member"] = _member(None)
+        await self.dispatch("MESSAGE_CREATE", payload)
+        return message_id
+
+    async def slash(self, name: str, options: list[dict[str, Any]] | None = None,
+                    resolved: dict[str, Any] | None = None) -> str:
+        """A slash command typed in the guild channel; returns the interaction token."""
+        data: dict[str, Any] = {"id": self.next_id(), "name": name, "type": 1}
+        if options:
+            data["options"] = options
+        if resolved:
+            data["resolved"] = resolved
+        return await self._interaction(2, data, None)
+
+    async def press(self, custom_id: str, message: dict[str, Any]) -> str:
+        """A button pressed on a message the bot sent; returns the interaction token."""
+        data = {"custom_id": custom_id, "component_type": 2}
+        return await self._interaction(3, data, message)
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send a DISPATCH to every connected client."""
+        self._seq += 1
+        frame = json.dumps({"op": 0, "t": event, "s": self._seq, "d": data})
+        for socket in self._sockets:
+            await socket.send_str(frame)
+
+    async def wait_for(self, method: str, path_part: str, count: int = 1,
+                       timeout: float = 5.0) -> list[Request]:
+        """The first `count` requests matching, waiting for them to arrive."""
+        async with asyncio.timeout(timeout):
+            while True:
+                found = self.find(method, path_part)
+                if len(found) >= count:
+                    return found
+                self._arrived.clear()
+                await self._arrived.wait()
+
+    def find(self, method: str, path_part: str) -> list[Request]:
+        """Requests so far with this method whose path contains `path_part`."""
+        return [r for r in self.requests if r.method == method and path_part in r.path]
+
+    # --- the protocol ----------------------------------------------------------------------
+
+    def _content_intent(self) -> bool:
+        return any(d.get("intents", 0) & MESSAGE_CONTENT_BIT for d in self.identifies[-1:])
+
+    async def _interaction(self, kind: int, data: dict[str, Any],
+                           message: dict[str, Any] | None) -> str:
+        token = f"itoken-{self.next_id()}"
+        payload: dict[str, Any] = {
+            "id": self.next_id(),
+            "application_id": str(APP_ID),
+            "type": kind,
+            "token": token,
+            "version": 1,
+            "data": data,
+            "guild_id": str(GUILD_ID),
+            "channel_id": str(CHANNEL_ID),
+            "channel": _text_channel(),
+            "member": _member(LISTENER),
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "app_permissions": "2251799813685247",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "context": 0,
+            "attachment_size_limit": 10_485_760,
+        }
+        if message is not None:
+            payload["message"] = message
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return token
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json({"op": 10, "d": {"heartbeat_interval": 45_000}})
+        try:
+            async for frame in socket:
+                if frame.type is not WSMsgType.TEXT:
+                    break
+                await self._on_frame(socket, json.loads(frame.data))
+        finally:
+            self._sockets.remove(socket)
+        return socket
+
+    async def _on_frame(self, socket: web.WebSocketResponse, frame: dict[str, Any]) -> None:
+        if frame["op"] == 1:
+            await socket.send_json({"op": 11})
+        elif frame["op"] == 2:
+            identify = frame["d"]
+            self.identifies.append(identify)
+            if identify.get("intents", 0) & MESSAGE_CONTENT_BIT and not self.message_content_allowed:
+                await socket.close(code=4014, message=b"Disallowed intent(s).")
+                return
+            await self._ready(socket, identify.get("shard"))
+
+    async def _ready(self, socket: web.WebSocketResponse, shard: list[int] | None) -> None:
+        self._seq += 1
+        ready = {
+            "v": 10,
+            "user": BOT_USER,
+            "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+            "session_id": "fake-session",
+            "resume_gateway_url": f"{self.base.replace('http', 'ws')}/gateway",
+            "application": {"id": str(APP_ID), "flags": self._app_flags()},
+        }
+        if shard is not None:
+            ready["shard"] = shard
+        await socket.send_json({"op": 0, "t": "READY", "s": self._seq, "d": ready})
+        self._seq += 1
+        await socket.send_json({"op": 0, "t": "GUILD_CREATE", "s": self._seq, "d": _guild()})
+
+    def _app_flags(self) -> int:
+        return FLAG_MESSAGE_CONTENT_LIMITED if self.message_content_allowed else 0
+
+    async def _cdn(self, request: web.Request) -> web.Response:
+        data = self.files.get(request.match_info["name"])
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data)
+
+    async def _api(self, request: web.Request) -> web.StreamResponse:
+        body = await _body(request)
+        path = "/" + request.match_info["tail"]
+        self.requests.append(Request(request.method, path, body, asyncio.get_running_loop().time()))
+        self._arrived.set()
+        if request.headers.get("Authorization") != f"Bot {TOKEN}" and "/webhooks/" not in path:
+            if "/interactions/" not in path:
+                return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        return self._answer(request.method, path, body)
+
+    def _answer(self, method: str, path: str, body: Any) -> web.StreamResponse:
+        if path == "/users/@me":
+            return _json(BOT_USER)
+        if path == "/oauth2/applications/@me":
+            return _json(_app_info(self._app_flags()))
+        if path == "/gateway/bot":
+            url = f"{self.base.replace('http', 'ws')}/gateway"
+            limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
+            return _json({"url": url, "shards": 1, "session_start_limit": limit})
+        if path.endswith("/commands") and method == "PUT":
+            return _json([
+                {**command, "id": self.next_id(), "application_id": str(APP_ID), "version": "1"}
+                for command in body
+            ])
+        if path.endswith("/typing") or method == "DELETE":
+            return web.Response(status=204)
+        if path.endswith("/callback"):
+            return _json(self._callback(path, body))
+        if method in ("POST", "PATCH") and ("/messages" in path or "/webhooks/" in path):
+            return _json(self._sent_message(path, body))
+        if method == "POST" and path == "/users/@me/channels":
+            return _json({"id": str(DM_CHANNEL_ID), "type": 1,
+                                      "recipients": [LISTENER]})
+        if method == "GET" and path.startswith("/channels/"):
+            return self._channel(path)
+        if method == "GET" and path.startswith("/users/"):
+            return _json(LISTENER)
+        return _json({"message": "Unknown route", "code": 0}, status=404)
+
+    def _callback(self, path: str, body: Any) -> dict[str, Any]:
+        flags = (body.get("data") or {}).get("flags", 0)
+        return {"interaction": {
+            "id": path.split("/")[2],
+            "type": 2,
+            "response_message_loading": body.get("type") == 5,
+            "response_message_ephemeral": bool(flags & 64),
+        }}
+
+    def _sent_message(self, path: str, body: Any) -> dict[str, Any]:
+        parts = path.split("/")
+        channel = parts[2] if parts[1] == "channels" else str(CHANNEL_ID)
+        return {
+            "id": self.next_id(),
+            "channel_id": channel,
+            "author": BOT_USER,
+            "content": body.get("content") or "",
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
+            "attachments": [],
+            "mentions": [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "timestamp": TIMESTAMP,
+            "edited_timestamp": None,
+            "tts": False,
+            "pinned": False,
+            "type": 0,
+            "flags": body.get("flags", 0),
+        }
+
+    def _channel(self, path: str) -> web.Response:
+        channel_id = int(path.split("/")[2])
+        if channel_id == CHANNEL_ID:
+            return _json(_text_channel())
+        if channel_id == DM_CHANNEL_ID:
+            return _json({"id": str(DM_CHANNEL_ID), "type": 1,
+                                      "recipients": [LISTENER]})
+        return _json({"message": "Unknown Channel", "code": 10003}, status=404)
+
+
+async def _body(request: web.Request) -> Any:
+    if not request.can_read_body:
+        return None
+    if request.content_type == "multipart/form-data":
+        reader = await request.multipart()
+        async for part in reader:
+            if getattr(part, "name", None) == "payload_json":
+                return json.loads(await part.text())  # type: ignore[union-attr]
+        return None
+    text = await request.text()
+    return json.loads(text) if text else None
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    # discord.py parses JSON only when the content type is exactly application/json.
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, content_type="application/json"
+    )
+
+
+def _app_info(flags: int) -> dict[str, Any]:
+    return {
+        "id": str(APP_ID),
+        "name": "MelodicLens",
+        "description": "",
+        "icon": None,
+        "bot_public": True,
+        "bot_require_code_grant": False,
+        "owner": LISTENER,
+        "verify_key": "0" * 64,
+        "flags": flags,
+        "team": None,
+        "summary": "",
+    }
+
+
+def _member(user: dict[str, Any] | None) -> dict[str, Any]:
+    member: dict[str, Any] = {
+        "roles": [],
+        "joined_at": TIMESTAMP,
+        "deaf": False,
+        "mute": False,
+        "flags": 0,
+        "permissions": "2251799813685247",
+    }
+    if user is not None:
+        member["user"] = user
+    return member
+
+
+def _text_channel() -> dict[str, Any]:
+    return {
+        "id": str(CHANNEL_ID),
+        "type": 0,
+        "guild_id": str(GUILD_ID),
+        "name": "photos",
+        "position": 0,
+        "permission_overwrites": [],
+        "nsfw": False,
+        "parent_id": None,
+    }
+
+
+def _guild() -> dict[str, Any]:
+    return {
+        "id": str(GUILD_ID),
+        "name": "Listening Room",
+        "unavailable": False,
+        "owner_id": str(USER_ID),
+        "member_count": 2,
+        "large": False,
+        "features": [],
+        "emojis": [],
+        "stickers": [],
+        "roles": [{
+            "id": str(GUILD_ID), "name": "@everyone", "permissions": "2251799813685247",
+            "position": 0, "color": 0, "hoist": False, "managed": False, "mentionable": False,
+        }],
+        "channels": [_text_channel()],
+        "threads": [],
+        "members": [{**_member(BOT_USER)}],
+        "voice_states": [],
+        "presences": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
+        "soundboard_sounds": [],
+        "joined_at": TIMESTAMP,
+    }
