@@ -1,17 +1,30 @@
 """Track enrichment: mood words from audio features, theme tags, and the text that is embedded.
 
-INTERIM VERSION: the interface is fixed; the mood vocabulary and the theme classifier are being
-built out (see recsys/track_moods.py and recsys/themes.py when they land).
+The embedded text carries mood ("Title by Artist (Album). melancholic, quiet, acoustic, slow.
+themes: sadness, calm."), in the same vocabulary MoodReader uses for photos and words, so a
+caption's embedding lands near tracks of its mood. Theme tags reuse each track's own
+embedding: enrichment costs one embedding pass.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from recsys.embedder import Embedder
-from recsys.models import TrackFeatures
+from recsys.models import THEMES, TrackFeatures
+from recsys.themes import LYRICS_BONUS, ThemeTagger, pick_tags, rule_scores
+from recsys.track_moods import describe_features
+
+log = logging.getLogger(__name__)
+
+# Bumped whenever the embedded text changes, so an import re-embeds stored tracks.
+ENRICHMENT_VERSION = "2"
+# Long titles (classical movements, medleys) would crowd the mood words out of the text.
+MAX_TITLE_CHARS = 120
+MAX_ARTISTS = 3
 
 
 @dataclass(frozen=True)
@@ -40,35 +53,68 @@ class EnrichedTrack:
     embedding: np.ndarray
 
 
+def text_themes(info: TrackInfo) -> tuple[str, ...]:
+    """Themes known before embedding (features and lyrics), as written into the text."""
+    known = [t for t in info.lyrics_themes if t in THEMES]
+    f = info.features
+    if f.valence is None and f.energy is None:
+        return tuple(dict.fromkeys(known))
+    scores = rule_scores(f)
+    for theme in known:
+        scores[theme] += LYRICS_BONUS
+    return pick_tags(scores)
+
+
+def track_text(info: TrackInfo, mood: tuple[str, ...], themes: tuple[str, ...]) -> str:
+    """The mood-carrying text embedded for a track."""
+    title = info.title.strip()[:MAX_TITLE_CHARS]
+    artists = ", ".join(a.strip() for a in info.artists[:MAX_ARTISTS] if a.strip())
+    text = f"{title} by {artists}" if artists else title
+    album = (info.album or "").strip()
+    if album and album.casefold() != title.casefold():
+        text += f" ({album[:MAX_TITLE_CHARS]})"
+    text += "."
+    if mood:
+        text += " " + ", ".join(mood) + "."
+    if themes:
+        text += " themes: " + ", ".join(themes) + "."
+    if info.genres:
+        text += " genre: " + ", ".join(info.genres[:MAX_ARTISTS]) + "."
+    return text
+
+
 class TrackEnricher:
     """Derives mood words and theme tags and embeds a mood-carrying text, in one embedding pass."""
 
-    def __init__(self, embedder: Embedder) -> None:
+    version = ENRICHMENT_VERSION
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        tagger: ThemeTagger | None = None,
+        theme_classifier: str = "embedding",
+        bart_model: str = "facebook/bart-large-mnli",
+    ) -> None:
         self.embedder = embedder
+        self.tagger = tagger or ThemeTagger(embedder, theme_classifier, bart_model)
 
     def describe(self, info: TrackInfo) -> tuple[tuple[str, ...], str]:
         """The track's mood words and the text to embed for it."""
-        words: list[str] = []
-        f = info.features
-        if f.valence is not None:
-            words.append(
-                "happy" if f.valence > 0.6 else "sad" if f.valence < 0.35 else "bittersweet"
-            )
-        if f.energy is not None:
-            words.append(
-                "energetic" if f.energy > 0.65 else "calm" if f.energy < 0.35 else "steady"
-            )
-        mood = tuple(words)
-        text = f"{info.title} by {', '.join(info.artists)}."
-        if mood:
-            text += " Mood: " + ", ".join(mood) + "."
-        return mood, text
+        mood = describe_features(info.features)
+        return mood, track_text(info, mood, text_themes(info))
 
     def enrich(self, infos: list[TrackInfo]) -> list[EnrichedTrack]:
         """Enrich a batch (blocking: call it off the event loop)."""
+        if not infos:
+            return []
         described = [self.describe(info) for info in infos]
-        vectors = self.embedder.embed_texts([text for _, text in described])
-        return [
-            EnrichedTrack(info, mood, (), text, vector)
-            for info, (mood, text), vector in zip(infos, described, vectors, strict=True)
-        ]
+        texts = [text for _, text in described]
+        vectors = self.embedder.embed_texts(texts)
+        classified = self.tagger.classify_texts(texts) or [None] * len(infos)
+        enriched = []
+        for info, (mood, text), vector, zero_shot in zip(
+            infos, described, vectors, classified, strict=True
+        ):
+            tags = self.tagger.tag(info.features, vector, info.lyrics_themes, zero_shot)
+            enriched.append(EnrichedTrack(info, mood, tags, text, vector))
+        return enriched
