@@ -162,18 +162,18 @@ class TelegramAdapter:
     def _mode(self) -> str:
         return "webhook" if self.webhook_mode else "polling"
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, None], update: object) -> None:
         # Answers run as tasks so that one slow photo never holds up the next update;
         # stop() awaits whatever is left, so no accepted photo goes unanswered.
-        task = asyncio.create_task(self._guarded(coro))
+        task = asyncio.create_task(self._guarded(coro, update))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _guarded(self, coro: Coroutine[Any, Any, None]) -> None:
+    async def _guarded(self, coro: Coroutine[Any, Any, None], update: object) -> None:
         try:
             await coro
-        except Exception:
-            log.exception("error while answering a Telegram update")
+        except Exception as err:
+            await self._report(update, err)
 
     # --- registration ------------------------------------------------------------------
 
@@ -198,7 +198,14 @@ class TelegramAdapter:
 
     async def _on_error(self, update: object, context: Context) -> None:
         """Log anything unexpected with its traceback; the user never sees one."""
-        log.error("error while handling a Telegram update", exc_info=context.error)
+        await self._report(update, context.error)
+
+    async def _report(self, update: object, error: BaseException | None) -> None:
+        log.error("error while handling a Telegram update", exc_info=error)
+        chat = update.effective_chat if isinstance(update, Update) else None
+        chat = update.chat if isinstance(update, Message) else chat
+        if chat is not None:
+            await self._send(chat.id, Reply(kind="error", text=SORRY))
 
     # --- photos, documents, albums -----------------------------------------------------
 
@@ -210,7 +217,7 @@ class TelegramAdapter:
         if message.media_group_id:
             self._albums.add(message)
         else:
-            self._spawn(self._answer_media([message]))
+            self._spawn(self._answer_media([message]), update)
 
     async def _answer_media(self, messages: list[Message]) -> None:
         """One answer for a photo, an image file or a whole album."""
@@ -290,7 +297,7 @@ class TelegramAdapter:
         message = update.effective_message
         if message is None or message.from_user is None:
             return
-        self._spawn(self._answer_vibe(message, " ".join(context.args or [])))
+        self._spawn(self._answer_vibe(message, " ".join(context.args or [])), update)
 
     async def _answer_vibe(self, message: Message, words: str) -> None:
         ctx = self._ctx(message)
@@ -372,7 +379,7 @@ class TelegramAdapter:
         query = update.callback_query
         if query is None or query.data is None:
             return
-        self._spawn(self._answer_press(query, query.data))
+        self._spawn(self._answer_press(query, query.data), update)
 
     async def _answer_press(self, query: CallbackQuery, action: str) -> None:
         shown = query.message

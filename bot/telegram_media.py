@@ -87,7 +87,7 @@ async def download_all(bot: Bot, refs: Sequence[MediaRef], max_bytes: int) -> li
     return list(await asyncio.gather(*(download(bot, ref, max_bytes) for ref in refs)))
 
 
-Spawn = Callable[[Coroutine[Any, Any, None]], object]
+Spawn = Callable[[Coroutine[Any, Any, None], object], object]
 
 
 @dataclass
@@ -121,7 +121,7 @@ class AlbumBuffer:
         album = self._albums.get(key)
         if album is None:
             album = self._albums[key] = _Album()
-            self._spawn(self._collect(key))
+            self._spawn(self._collect(key), message)
         album.messages.append(message)
         album.arrived.set()
 

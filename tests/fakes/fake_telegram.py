@@ -112,10 +112,12 @@ class FakeTelegram:
         self._message_ids = itertools.count(100)
         self._files: dict[str, _File] = {}
         self._chats: dict[int, dict[str, Any]] = {}
+        self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._queues: dict[str, asyncio.Queue[Call]] = defaultdict(asyncio.Queue)
         self._sent: asyncio.Queue[Sent] = asyncio.Queue()
         self._runner: web.AppRunner | None = None
         self.downloads: list[str] = []
+        self._last_pushed = 0
 
     # --- server -------------------------------------------------------------------------
 
@@ -124,7 +126,9 @@ class FakeTelegram:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._method)
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
-        self._runner = web.AppRunner(app, shutdown_timeout=0.5)
+        # No access log: its lines carry the token, and the test proving the bot never logs it
+        # must not be fooled by the fake's own lines.
+        self._runner = web.AppRunner(app, shutdown_timeout=0.5, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -222,6 +226,9 @@ class FakeTelegram:
         reply_to = (params.get("reply_parameters") or {}).get("message_id")
         reply_to = reply_to or params.get("reply_to_message_id")
         message = self._bot_message(chat_id, str(params["text"]), params.get("reply_markup"))
+        quoted = self._messages.get((chat_id, int(reply_to or 0)))
+        if quoted is not None:
+            message["reply_to_message"] = quoted
         self._sent.put_nowait(
             Sent(
                 chat_id=chat_id,
@@ -243,6 +250,7 @@ class FakeTelegram:
     def push(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue a raw update (its update_id is assigned here) for getUpdates."""
         update = {"update_id": next(self._ids), **update}
+        self._last_pushed = update["update_id"]
         self._updates.append(update)
         self._new_update.set()
         return update
@@ -269,6 +277,7 @@ class FakeTelegram:
             "from": sender,
             **{k: v for k, v in fields.items() if v is not None},
         }
+        self._messages[(chat["id"], message["message_id"])] = message
         return message
 
     def photo(
@@ -383,6 +392,18 @@ class FakeTelegram:
     async def next_sent(self, within_s: float = 10.0) -> Sent:
         """The next message the bot sends."""
         return await asyncio.wait_for(self._sent.get(), within_s)
+
+    async def fetched(self, within_s: float = 10.0) -> None:
+        """Wait until the bot has confirmed (fetched) every update pushed so far."""
+        last = self._last_pushed
+
+        async def confirmed() -> None:
+            while True:
+                call = await self._queues["getUpdates"].get()
+                if int(call.params.get("offset") or 0) > last:
+                    return
+
+        await asyncio.wait_for(confirmed(), within_s)
 
     def sent_pending(self) -> int:
         """How many sent messages nobody has awaited yet."""
