@@ -12,19 +12,42 @@ from recsys.models import AudioTraits, Recommendation, TrackPick
 
 RAINY_COLOUR = 0x3B5B7A
 AUTHORIZE_URL = "https://accounts.spotify.com/authorize?client_id=abc&state=xyz"
-NOT_AN_IMAGE = "That file is a PDF document, not a photo. Send a JPEG, PNG, WebP, GIF, BMP or TIFF image."
+NOT_AN_IMAGE = (
+    "That file is a PDF document, not a photo. Send a JPEG, PNG, WebP, GIF, BMP or TIFF image."
+)
 
 
 def rainy_recommendation(rec_id: int = 41) -> Recommendation:
     """A realistic answer for a rainy window photo."""
     picks = (
-        TrackPick(1, "4uLU6hMCjMI75M1A2tKUQC", "Holocene", ("Bon Iver",),
-                  ("sadness", "calm"), "quiet and wistful, like rain on glass", 0.91),
-        TrackPick(2, "7qiZfU4dY1lWllzX7mPBI3", "Skinny Love", ("Bon Iver",),
-                  ("sadness",), "from your playlist Rainy Days", 0.88,
-                  playlist_name="Rainy Days"),
-        TrackPick(3, "0VjIjW4GlUZAMYd2vXMi3b", "Night Owl [Live]", ("Galimatias", "Alina Baraz"),
-                  ("calm", "romance"), "slow and warm for a grey evening", 0.80),
+        TrackPick(
+            1,
+            "4uLU6hMCjMI75M1A2tKUQC",
+            "Holocene",
+            ("Bon Iver",),
+            ("sadness", "calm"),
+            "quiet and wistful, like rain on glass",
+            0.91,
+        ),
+        TrackPick(
+            2,
+            "7qiZfU4dY1lWllzX7mPBI3",
+            "Skinny Love",
+            ("Bon Iver",),
+            ("sadness",),
+            "from your playlist Rainy Days",
+            0.88,
+            playlist_name="Rainy Days",
+        ),
+        TrackPick(
+            3,
+            "0VjIjW4GlUZAMYd2vXMi3b",
+            "Night Owl [Live]",
+            ("Galimatias", "Alina Baraz"),
+            ("calm", "romance"),
+            "slow and warm for a grey evening",
+            0.80,
+        ),
     )
     return Recommendation(
         mood_line="A rainy window at dusk: quiet, a little lonely",
@@ -47,8 +70,9 @@ def answer(rec_id: int = 41, notice: str | None = None) -> Reply:
         Button("More like this", f"more:{rec_id}"),
         Button("Different vibe", f"diff:{rec_id}"),
     )
-    return Reply(kind="answer", text=rec.mood_line, recommendation=rec, buttons=buttons,
-                 color=RAINY_COLOUR)
+    return Reply(
+        kind="answer", text=rec.mood_line, recommendation=rec, buttons=buttons, color=RAINY_COLOUR
+    )
 
 
 @dataclass
@@ -72,10 +96,17 @@ class FakeBotService:
     presses: list[tuple[ChatContext, str]] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
     finished: list[float] = field(default_factory=list)
+    vibe_started: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def vibe(self, ctx: ChatContext, images: Sequence[ImageInput], words: str = "",
-                   on_queued: QueueNotice | None = None) -> Reply:
+    async def vibe(
+        self,
+        ctx: ChatContext,
+        images: Sequence[ImageInput],
+        words: str = "",
+        on_queued: QueueNotice | None = None,
+    ) -> Reply:
         self.vibes.append(VibeCall(ctx, list(images), words))
+        self.vibe_started.set()
         if self.fail_next:
             self.fail_next = False
             raise RuntimeError("database exploded")
@@ -96,8 +127,12 @@ class FakeBotService:
 
     async def link_spotify(self, ctx: ChatContext) -> Reply:
         self.calls.append("link_spotify")
-        return Reply(kind="link", text="Open this link to connect Spotify (valid 10 minutes).",
-                     url=AUTHORIZE_URL, private=True)
+        return Reply(
+            kind="link",
+            text="Open this link to connect Spotify (valid 10 minutes).",
+            url=AUTHORIZE_URL,
+            private=True,
+        )
 
     async def unlink_spotify(self, ctx: ChatContext) -> Reply:
         self.calls.append("unlink_spotify")
@@ -120,4 +155,6 @@ class FakeBotService:
 
     def help(self, platform: Platform) -> Reply:
         self.calls.append("help")
-        return Reply(kind="info", text="Send me a photo and I'll answer with songs. /vibe, /link-spotify")
+        return Reply(
+            kind="info", text="Send me a photo and I'll answer with songs. /vibe, /link-spotify"
+        )

@@ -9,8 +9,10 @@ allowed, as Discord does), READY, GUILD_CREATE, then whatever the test dispatche
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,9 +66,13 @@ class FakeDiscord:
     """The fake server; `requests` records every REST call, newest last."""
 
     message_content_allowed: bool = True
+    # What the application flags claim about the intent; None: the truth. (Discord's flags can
+    # lag behind the portal switch, so the gateway's 4014 is the final word.)
+    portal_flag: bool | None = None
     requests: list[Request] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
     identifies: list[dict[str, Any]] = field(default_factory=list)
+    downloads: list[str] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_000_000))
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _seq: int = 0
@@ -155,8 +161,12 @@ class FakeDiscord:
         await self.dispatch("MESSAGE_CREATE", payload)
         return message_id
 
-    async def slash(self, name: str, options: list[dict[str, Any]] | None = None,
-                    resolved: dict[str, Any] | None = None) -> str:
+    async def slash(
+        self,
+        name: str,
+        options: list[dict[str, Any]] | None = None,
+        resolved: dict[str, Any] | None = None,
+    ) -> str:
         """A slash command typed in the guild channel; returns the interaction token."""
         data: dict[str, Any] = {"id": self.next_id(), "name": name, "type": 1}
         if options:
@@ -177,10 +187,11 @@ class FakeDiscord:
         for socket in self._sockets:
             await socket.send_str(frame)
 
-    async def wait_for(self, method: str, path_part: str, count: int = 1,
-                       timeout: float = 5.0) -> list[Request]:
+    async def wait_for(
+        self, method: str, path_part: str, count: int = 1, within_s: float = 5.0
+    ) -> list[Request]:
         """The first `count` requests matching, waiting for them to arrive."""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within_s):
             while True:
                 found = self.find(method, path_part)
                 if len(found) >= count:
@@ -197,8 +208,9 @@ class FakeDiscord:
     def _content_intent(self) -> bool:
         return any(d.get("intents", 0) & MESSAGE_CONTENT_BIT for d in self.identifies[-1:])
 
-    async def _interaction(self, kind: int, data: dict[str, Any],
-                           message: dict[str, Any] | None) -> str:
+    async def _interaction(
+        self, kind: int, data: dict[str, Any], message: dict[str, Any] | None
+    ) -> str:
         token = f"itoken-{self.next_id()}"
         payload: dict[str, Any] = {
             "id": self.next_id(),
@@ -244,7 +256,10 @@ class FakeDiscord:
         elif frame["op"] == 2:
             identify = frame["d"]
             self.identifies.append(identify)
-            if identify.get("intents", 0) & MESSAGE_CONTENT_BIT and not self.message_content_allowed:
+            if (
+                identify.get("intents", 0) & MESSAGE_CONTENT_BIT
+                and not self.message_content_allowed
+            ):
                 await socket.close(code=4014, message=b"Disallowed intent(s).")
                 return
             await self._ready(socket, identify.get("shard"))
@@ -266,9 +281,11 @@ class FakeDiscord:
         await socket.send_json({"op": 0, "t": "GUILD_CREATE", "s": self._seq, "d": _guild()})
 
     def _app_flags(self) -> int:
-        return FLAG_MESSAGE_CONTENT_LIMITED if self.message_content_allowed else 0
+        claimed = self.message_content_allowed if self.portal_flag is None else self.portal_flag
+        return FLAG_MESSAGE_CONTENT_LIMITED if claimed else 0
 
     async def _cdn(self, request: web.Request) -> web.Response:
+        self.downloads.append(request.match_info["name"])
         data = self.files.get(request.match_info["name"])
         if data is None:
             return web.Response(status=404)
@@ -279,9 +296,10 @@ class FakeDiscord:
         path = "/" + request.match_info["tail"]
         self.requests.append(Request(request.method, path, body, asyncio.get_running_loop().time()))
         self._arrived.set()
-        if request.headers.get("Authorization") != f"Bot {TOKEN}" and "/webhooks/" not in path:
-            if "/interactions/" not in path:
-                return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        # Webhook and interaction-callback routes are authorised by their token, not the bot's.
+        by_token = "/webhooks/" in path or "/interactions/" in path
+        if request.headers.get("Authorization") != f"Bot {TOKEN}" and not by_token:
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
         return self._answer(request.method, path, body)
 
     def _answer(self, method: str, path: str, body: Any) -> web.StreamResponse:
@@ -294,10 +312,12 @@ class FakeDiscord:
             limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
             return _json({"url": url, "shards": 1, "session_start_limit": limit})
         if path.endswith("/commands") and method == "PUT":
-            return _json([
-                {**command, "id": self.next_id(), "application_id": str(APP_ID), "version": "1"}
-                for command in body
-            ])
+            return _json(
+                [
+                    {**command, "id": self.next_id(), "application_id": str(APP_ID), "version": "1"}
+                    for command in body
+                ]
+            )
         if path.endswith("/typing") or method == "DELETE":
             return web.Response(status=204)
         if path.endswith("/callback"):
@@ -305,22 +325,27 @@ class FakeDiscord:
         if method in ("POST", "PATCH") and ("/messages" in path or "/webhooks/" in path):
             return _json(self._sent_message(path, body))
         if method == "POST" and path == "/users/@me/channels":
-            return _json({"id": str(DM_CHANNEL_ID), "type": 1,
-                                      "recipients": [LISTENER]})
+            return _json({"id": str(DM_CHANNEL_ID), "type": 1, "recipients": [LISTENER]})
         if method == "GET" and path.startswith("/channels/"):
             return self._channel(path)
         if method == "GET" and path.startswith("/users/"):
             return _json(LISTENER)
         return _json({"message": "Unknown route", "code": 0}, status=404)
 
+    def message_from(self, request: Request) -> dict[str, Any]:
+        """The message payload Discord would hold for a message the bot sent."""
+        return self._sent_message(request.path, request.json)
+
     def _callback(self, path: str, body: Any) -> dict[str, Any]:
         flags = (body.get("data") or {}).get("flags", 0)
-        return {"interaction": {
-            "id": path.split("/")[2],
-            "type": 2,
-            "response_message_loading": body.get("type") == 5,
-            "response_message_ephemeral": bool(flags & 64),
-        }}
+        return {
+            "interaction": {
+                "id": path.split("/")[2],
+                "type": 2,
+                "response_message_loading": body.get("type") == 5,
+                "response_message_ephemeral": bool(flags & 64),
+            }
+        }
 
     def _sent_message(self, path: str, body: Any) -> dict[str, Any]:
         parts = path.split("/")
@@ -349,8 +374,7 @@ class FakeDiscord:
         if channel_id == CHANNEL_ID:
             return _json(_text_channel())
         if channel_id == DM_CHANNEL_ID:
-            return _json({"id": str(DM_CHANNEL_ID), "type": 1,
-                                      "recipients": [LISTENER]})
+            return _json({"id": str(DM_CHANNEL_ID), "type": 1, "recipients": [LISTENER]})
         return _json({"message": "Unknown Channel", "code": 10003}, status=404)
 
 
@@ -428,10 +452,18 @@ def _guild() -> dict[str, Any]:
         "features": [],
         "emojis": [],
         "stickers": [],
-        "roles": [{
-            "id": str(GUILD_ID), "name": "@everyone", "permissions": "2251799813685247",
-            "position": 0, "color": 0, "hoist": False, "managed": False, "mentionable": False,
-        }],
+        "roles": [
+            {
+                "id": str(GUILD_ID),
+                "name": "@everyone",
+                "permissions": "2251799813685247",
+                "position": 0,
+                "color": 0,
+                "hoist": False,
+                "managed": False,
+                "mentionable": False,
+            }
+        ],
         "channels": [_text_channel()],
         "threads": [],
         "members": [{**_member(BOT_USER)}],
@@ -442,3 +474,29 @@ def _guild() -> dict[str, Any]:
         "soundboard_sounds": [],
         "joined_at": TIMESTAMP,
     }
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    monkeypatch: Any, service: Any, fake: FakeDiscord | None = None, **env: Any
+) -> AsyncIterator[tuple[FakeDiscord, Any]]:
+    """A started DiscordAdapter connected to a started fake; both stopped afterwards."""
+    from bot import discord_client
+    from bot.discord_adapter import DiscordAdapter
+    from bot.settings import Settings
+
+    fake = fake or FakeDiscord()
+    await fake.start()
+    fake.patch(monkeypatch)
+    # discord.py waits this long for more GUILD_CREATEs; the fake sends its one at once.
+    monkeypatch.setattr(discord_client, "GUILD_READY_TIMEOUT_S", 0.02)
+    settings = Settings(_env_file=None, DISCORD_TOKEN=TOKEN, **env)  # type: ignore[call-arg]
+    adapter = DiscordAdapter(settings, service)
+    try:
+        await adapter.start()
+        yield fake, adapter
+        await adapter.stop()
+    finally:
+        if adapter.client is not None and not adapter.client.is_closed():
+            await adapter.client.close()
+        await fake.close()
