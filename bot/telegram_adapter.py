@@ -126,6 +126,8 @@ class TelegramAdapter:
 
     async def stop(self) -> None:
         """Stop taking updates, finish every accepted one, then disconnect."""
+        if not self.app.running and not self._tasks:
+            return
         self._accepting = False
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 
 from bot import telegram_adapter
-from bot.settings import Settings, load_settings
+from bot.settings import load_settings
 from bot.telegram_adapter import SORRY, TelegramAdapter, TelegramSetupError
 from tests.fakes.fake_telegram import (
     BOT_USERNAME,
@@ -19,9 +18,10 @@ from tests.fakes.fake_telegram import (
     group_chat,
     jpeg,
     private_chat,
+    settings_for,
     user,
 )
-from tests.fakes.fake_telegram_service import FakeService
+from tests.fakes.fake_telegram_service import FakeService, buttons
 
 ANA = user(1001, "Ana")
 BEN = user(1002, "Ben")
@@ -38,27 +38,6 @@ ANSWER = (
     " · The Weeknd\n"
     "<i>energy</i> — City lights at night"
 )
-
-
-def buttons(rec_id: int) -> list[tuple[str, str]]:
-    """The inline keyboard every answer must carry."""
-    return [
-        ("👍", f"up:{rec_id}"),
-        ("👎", f"down:{rec_id}"),
-        ("More like this", f"more:{rec_id}"),
-        ("Different vibe", f"diff:{rec_id}"),
-    ]
-
-
-def settings_for(fake: FakeTelegram, **extra: Any) -> Settings:
-    """Settings pointing the bot at the fake server."""
-    return load_settings(
-        None,
-        TELEGRAM_TOKEN=TOKEN,
-        MELODICLENS_TELEGRAM_API_URL=fake.url,
-        MELODICLENS_ALBUM_WAIT_S="0.4",
-        **extra,
-    )
 
 
 @pytest.fixture

@@ -22,6 +22,8 @@ from typing import Any
 from aiohttp import ClientSession, web
 from PIL import Image
 
+from bot.settings import Settings, load_settings
+
 TOKEN = "123456:TEST-fake-token"
 BOT_ID = 777000
 BOT_USERNAME = "MelodicLensBot"
@@ -31,6 +33,17 @@ MAX_LONG_POLL_S = 5.0
 TEXT_PARAMS = frozenset({"text", "caption", "parse_mode", "url", "secret_token", "file_id"})
 # The sizes Telegram would list for one photo, smallest first.
 PHOTO_SIZES = ((90, 60), (320, 213), (1280, 853))
+
+
+def settings_for(fake: FakeTelegram, **extra: Any) -> Settings:
+    """Settings pointing the bot at the fake server (albums close after 0.4 s)."""
+    return load_settings(
+        None,
+        TELEGRAM_TOKEN=fake.token,
+        MELODICLENS_TELEGRAM_API_URL=fake.url,
+        MELODICLENS_ALBUM_WAIT_S="0.4",
+        **extra,
+    )
 
 
 def jpeg(width: int, height: int, color: tuple[int, int, int] = (40, 60, 120)) -> bytes:

@@ -80,6 +80,11 @@ def answer_buttons(rec_id: int) -> tuple[Button, ...]:
     )
 
 
+def buttons(rec_id: int) -> list[tuple[str, str]]:
+    """The inline keyboard (label, callback_data) every rendered answer must carry."""
+    return [(b.label, b.action) for b in answer_buttons(rec_id)]
+
+
 @dataclass
 class VibeCall:
     """One vibe() call as the adapter made it."""

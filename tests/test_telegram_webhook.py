@@ -1,0 +1,121 @@
+"""Webhook mode: setWebhook at start, updates POSTed to our aiohttp route, secret checked."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from aiohttp import ClientSession, web
+
+from bot.telegram_adapter import TelegramAdapter, TelegramSetupError
+from bot.telegram_webhook import add_webhook_route
+from tests.fakes.fake_telegram import FakeTelegram, private_chat, settings_for, user
+from tests.fakes.fake_telegram_service import FakeService, buttons
+
+SECRET = "s3cret_Token-for-tests"
+ANA = user(2001, "Ana")
+
+
+@dataclass
+class Webhook:
+    """The running bot in webhook mode and where its route listens."""
+
+    adapter: TelegramAdapter
+    url: str
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    """The fake Bot API server."""
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+async def webhook(fake: FakeTelegram) -> AsyncIterator[Webhook]:
+    """Our aiohttp app with the webhook route, and the adapter started in webhook mode."""
+    # The URL must be known before the adapter exists, so bind the socket first.
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/hooks/telegram"
+    settings = settings_for(
+        fake,
+        MELODICLENS_TELEGRAM_WEBHOOK_URL=url,
+        MELODICLENS_TELEGRAM_WEBHOOK_SECRET=SECRET,
+    )
+    adapter = TelegramAdapter(settings, FakeService())
+    app = web.Application()
+    add_webhook_route(app, adapter)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.SockSite(runner, sock).start()
+    await adapter.start()
+    yield Webhook(adapter, url)
+    await adapter.stop()
+    await runner.cleanup()
+
+
+async def test_start_sets_the_webhook_and_never_polls(fake: FakeTelegram, webhook: Webhook):
+    assert fake.webhook == {
+        "url": webhook.url,
+        "secret_token": SECRET,
+        "allowed_updates": ["message", "callback_query"],
+        "max_connections": 40,
+    }
+    assert not fake.calls_of("getUpdates")
+
+
+async def test_update_with_the_right_secret_is_answered(fake: FakeTelegram, webhook: Webhook):
+    photo = fake.message(private_chat(ANA), ANA, text="/vibe sunny morning")
+    photo["entities"] = [{"type": "bot_command", "offset": 0, "length": 5}]
+    assert await fake.deliver({"message": photo}, SECRET) == 200
+    sent = await fake.next_sent()
+    assert sent.reply_to == photo["message_id"]
+    assert sent.buttons == buttons(41)
+
+
+async def test_photo_by_webhook_is_downloaded_and_answered(fake: FakeTelegram, webhook: Webhook):
+    fake.photo(private_chat(ANA), ANA, "lake")
+    photo = fake._updates.pop()  # delivered by webhook instead of getUpdates
+    assert await fake.deliver({"message": photo["message"]}, SECRET) == 200
+    sent = await fake.next_sent()
+    assert sent.reply_to == photo["message"]["message_id"]
+    assert sent.text.startswith("🎧 <b>Neon night, 1 photo(s)")
+
+
+@pytest.mark.parametrize("secret", [None, "wrong-secret"])
+async def test_wrong_or_missing_secret_is_refused(
+    fake: FakeTelegram, webhook: Webhook, secret: str | None
+):
+    message = fake.message(private_chat(ANA), ANA, text="/help")
+    message["entities"] = [{"type": "bot_command", "offset": 0, "length": 5}]
+    assert await fake.deliver({"message": message}, secret) == 403
+    assert fake.sent_pending() == 0
+
+
+async def test_garbage_body_is_a_bad_request(webhook: Webhook):
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    async with (
+        ClientSession() as session,
+        session.post(webhook.url, data=b"{not json", headers=headers) as response,
+    ):
+        assert response.status == 400
+
+
+async def test_after_stop_updates_are_left_for_telegram_to_retry(
+    fake: FakeTelegram, webhook: Webhook
+):
+    await webhook.adapter.stop()
+    message = fake.message(private_chat(ANA), ANA, text="/help")
+    message["entities"] = [{"type": "bot_command", "offset": 0, "length": 5}]
+    assert await fake.deliver({"message": message}, SECRET) == 503
+
+
+def test_webhook_without_a_secret_refuses_to_start(fake: FakeTelegram):
+    settings = settings_for(fake, MELODICLENS_TELEGRAM_WEBHOOK_URL="https://bot.example.org/tg")
+    with pytest.raises(TelegramSetupError, match="MELODICLENS_TELEGRAM_WEBHOOK_SECRET"):
+        TelegramAdapter(settings, FakeService())
