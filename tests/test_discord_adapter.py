@@ -115,7 +115,7 @@ async def test_too_big_file_is_refused_without_downloading_it(
 ) -> None:
     service = FakeBotService()
     env = {"MELODICLENS_MAX_IMAGE_BYTES": "1000000"}
-    async with running_bot(monkeypatch, service, **env) as (fake, _):
+    async with running_bot(monkeypatch, service, env=env) as (fake, _):
         photo = fake.attachment("huge.jpg", JPEG.ljust(2_500_000, b"\0"), "image/jpeg")
         await fake.post_message("", [photo])
         (sent,) = await fake.wait_for("POST", "/messages")
@@ -130,7 +130,7 @@ async def test_without_the_message_content_intent_mentions_and_dms_still_work(
     caplog.set_level(logging.INFO, logger="bot.discord_adapter")
     service = FakeBotService()
     fake = FakeDiscord(message_content_allowed=False)
-    async with running_bot(monkeypatch, service, fake) as (fake, adapter):
+    async with running_bot(monkeypatch, service, fake=fake) as (fake, adapter):
         assert not adapter.message_content
         assert not fake.identifies[-1]["intents"] & MESSAGE_CONTENT_BIT
         # Discord strips the attachments of a photo that does not mention the bot
@@ -157,7 +157,7 @@ async def test_gateway_refusal_of_the_intent_reconnects_without_it(
     # The application flags claim the intent, but the gateway says 4014: believe the gateway.
     fake = FakeDiscord(message_content_allowed=False, portal_flag=True)
     service = FakeBotService()
-    async with running_bot(monkeypatch, service, fake) as (fake, adapter):
+    async with running_bot(monkeypatch, service, fake=fake) as (fake, adapter):
         assert not adapter.message_content
         first, second = fake.identifies
         assert first["intents"] & MESSAGE_CONTENT_BIT

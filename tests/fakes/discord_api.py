@@ -478,7 +478,11 @@ def _guild() -> dict[str, Any]:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    monkeypatch: Any, service: Any, fake: FakeDiscord | None = None, **env: Any
+    monkeypatch: Any,
+    service: Any,
+    *,
+    fake: FakeDiscord | None = None,
+    env: dict[str, str] | None = None,
 ) -> AsyncIterator[tuple[FakeDiscord, Any]]:
     """A started DiscordAdapter connected to a started fake; both stopped afterwards."""
     from bot import discord_client
@@ -490,7 +494,8 @@ async def running_bot(
     fake.patch(monkeypatch)
     # discord.py waits this long for more GUILD_CREATEs; the fake sends its one at once.
     monkeypatch.setattr(discord_client, "GUILD_READY_TIMEOUT_S", 0.02)
-    settings = Settings(_env_file=None, DISCORD_TOKEN=TOKEN, **env)  # type: ignore[call-arg]
+    overrides: dict[str, Any] = {"DISCORD_TOKEN": TOKEN, **(env or {})}
+    settings = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
     adapter = DiscordAdapter(settings, service)
     try:
         await adapter.start()
