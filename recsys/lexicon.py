@@ -86,7 +86,7 @@ cheer 88 75 | cheering 88 82 | dancing 88 88 | dance 85 85 | party 90 93 | party
 singing 85 70 | jumping 80 88 | running 65 80 | playing 82 72 | adventure 82 78
 adventurous 82 78 | exploration 75 65 | wanderlust 78 55 | escape 60 55 | dramatic 40 70
 harsh 25 65 | stark 32 40 | quiet 55 10 | still 55 8 | stillness 58 8 | silence 45 5
-silent 45 5 | tired 28 12 | friendly 85 55 | kind 82 35 | joyfully 95 75 | merry 92 75
+silent 45 5 | tired 28 12 | friendly 85 55 | joyfully 95 75 | merry 92 75
 """
 
 MUSIC = """

@@ -17,7 +17,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from recsys.embedder import Embedder
-from recsys.lexicon import ANCHORS, GENERIC, INTENSIFIERS, LEXICON, NEGATORS, MoodWord, word_set
+from recsys.lexicon import (
+    ANCHORS,
+    GENERIC,
+    INTENSIFIERS,
+    LEXICON,
+    MUSIC_WEIGHT,
+    NEGATORS,
+    MoodWord,
+    word_set,
+)
 from recsys.models import THEMES, AudioTraits, MoodReading, TrackFeatures
 from recsys.themes import THEME_KEYWORDS, ThemeTagger, pick_tags, rule_scores
 from recsys.track_moods import mood_words_for
@@ -350,7 +359,9 @@ def _blend(
 def _mood_words(hits: list[WordHit], valence: float, arousal: float) -> tuple[str, ...]:
     strength: Counter[str] = Counter()
     for hit in hits:
-        if " " not in hit.word and hit.weight >= 0.5 and not hit.negated:
+        # Only emotion and music words name a mood; scene nouns ("evening") do not.
+        strong = LEXICON[hit.word].weight >= MUSIC_WEIGHT
+        if " " not in hit.word and strong and not hit.negated:
             strength[hit.word] += hit.weight * _salience(hit.valence) * _salience(hit.arousal)
     found = [word for word, _ in strength.most_common(MAX_FOUND_WORDS)]
     inferred = mood_words_for(valence, arousal)[:MAX_INFERRED_WORDS]

@@ -1,0 +1,158 @@
+"""MoodReader: words and vision-model prose read into the mood a listener would expect."""
+
+from __future__ import annotations
+
+import csv
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from recsys.embedder import Embedder
+from recsys.models import THEMES
+from recsys.mood_reader import MoodReader
+
+# Phi 14B and Gemma 3 12B answered these photos with scenes they never saw ("I'm unable to
+# view images ... imagine a serene forest glade"), so their captions cannot order the photos.
+HALLUCINATING_MODELS = {"Phi_14B", "Gemma3_12B"}
+
+
+class CountingEmbedder:
+    """The real embedder, counting how many embedding calls a reader makes."""
+
+    def __init__(self, real: Embedder) -> None:
+        self.real = real
+        self.calls = 0
+
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        return self.real.embed_texts(texts)
+
+
+@pytest.fixture(scope="module")
+def reader(embedder: Embedder) -> MoodReader:
+    mood_reader = MoodReader(embedder)
+    mood_reader.warm()
+    return mood_reader
+
+
+def test_lonely_rainy_evening_reads_sad_and_quiet(reader: MoodReader) -> None:
+    reading = reader.read("a lonely rainy evening, empty street")
+    assert reading.traits.valence is not None and reading.traits.valence < 0.35
+    assert reading.traits.energy is not None and reading.traits.energy < 0.4
+    assert "lonely" in reading.mood_words
+    assert "sadness" in reading.themes
+
+
+def test_birthday_party_reads_happy_and_loud(reader: MoodReader) -> None:
+    reading = reader.read("birthday party with friends dancing")
+    assert reading.traits.valence is not None and reading.traits.valence > 0.7
+    assert reading.traits.energy is not None and reading.traits.energy > 0.7
+    assert reading.traits.danceability is not None and reading.traits.danceability > 0.65
+    assert "party" in reading.themes
+
+
+def test_calm_misty_lake_reads_pleasant_and_still(reader: MoodReader) -> None:
+    reading = reader.read("calm misty lake at dawn")
+    assert reading.traits.valence is not None and reading.traits.valence > 0.5
+    assert reading.traits.energy is not None and reading.traits.energy < 0.35
+    assert reading.traits.acousticness is not None and reading.traits.acousticness > 0.6
+    assert {"calm", "nature", "meditation"} & set(reading.themes)
+
+
+def test_negation_turns_the_mood_around(reader: MoodReader) -> None:
+    happy = reader.read("I feel happy today")
+    unhappy = reader.read("I do not feel happy today")
+    assert unhappy.traits.valence is not None and happy.traits.valence is not None
+    assert unhappy.traits.valence < 0.5 < happy.traits.valence
+    assert "happy" not in unhappy.mood_words
+
+
+def test_intensifiers_weigh_words(embedder: Embedder) -> None:
+    lexicon_only = MoodReader(None)
+    mostly_joy = lexicon_only.read("slightly sad but extremely joyful")
+    mostly_sad = lexicon_only.read("extremely sad but slightly joyful")
+    assert mostly_joy.traits.valence is not None and mostly_sad.traits.valence is not None
+    assert mostly_joy.traits.valence > 0.6 > 0.4 > mostly_sad.traits.valence
+
+
+def test_inflected_words_are_found() -> None:
+    reading = MoodReader(None).read("The kids were laughing and dancing happily")
+    assert {"laugh", "dancing", "happy"} <= set(reading.mood_words)
+    assert reading.traits.valence is not None and reading.traits.valence > 0.75
+
+
+def test_boilerplate_carries_no_mood() -> None:
+    reading = MoodReader(None).read(
+        "Hey there, music lovers! The image captures a scene; this song would be perfect "
+        "musical inspiration for a musician."
+    )
+    assert reading.traits.valence is None and reading.traits.energy is None
+    assert reading.confidence == 0.0
+
+
+def test_words_the_lexicon_lacks_are_read_through_the_embedding(reader: MoodReader) -> None:
+    reading = reader.read("screaming crowd at a rave")
+    assert reading.traits.energy is not None and reading.traits.energy > 0.6
+    assert reading.confidence > 0
+
+
+def test_sound_words_set_acoustic_and_instrumental_targets(reader: MoodReader) -> None:
+    reading = reader.read("a quiet evening with instrumental piano")
+    assert reading.traits.instrumentalness is not None and reading.traits.instrumentalness > 0.5
+    assert reading.traits.acousticness is not None and reading.traits.acousticness >= 0.7
+    assert reading.traits.tempo_max is not None and reading.traits.tempo_max <= 130
+
+
+def test_read_many_embeds_once_and_matches_read(embedder: Embedder) -> None:
+    counting = CountingEmbedder(embedder)
+    reader = MoodReader(counting)  # type: ignore[arg-type]
+    reader.warm()
+    texts = ["a sunny beach party", "", "grief at a funeral"]
+    before = counting.calls
+    readings = reader.read_many(texts)
+    assert counting.calls == before + 1
+    assert readings[1].confidence == 0.0
+    assert readings[0] == reader.read(texts[0])
+    assert all(theme in THEMES for r in readings for theme in r.themes)
+
+
+def test_reading_a_long_caption_is_fast(reader: MoodReader, embedder: Embedder) -> None:
+    caption = (
+        "The image captures a solitary figure on a bench under a street lamp on a rainy night. "
+        "The atmosphere is one of quiet introspection and melancholy, with muted grey tones, "
+        "soft shadows and a hint of warmth from the distant lights. "
+    ) * 8
+    vector = embedder.embed_texts([caption])[0]
+    reader.read_embedded(caption, vector)
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        reader.read_embedded(caption, vector)
+        best = min(best, time.perf_counter() - start)
+    assert best < 0.015
+
+
+@pytest.mark.shared_data
+def test_recorded_sad_captions_read_sadder_than_party_captions(
+    reader: MoodReader, shared_data: Path
+) -> None:
+    with (shared_data / "vlm_captions_dev.csv").open(newline="", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["vlm"] not in HALLUCINATING_MODELS]
+    wanted = [r for r in rows if r["image"] in ("sadman.jpg", "nightparty.jpeg")]
+    readings = reader.read_many([r["caption"] for r in wanted])
+    by_model: dict[str, dict[str, tuple[float, float]]] = {}
+    for row, reading in zip(wanted, readings, strict=True):
+        assert reading.traits.valence is not None and reading.traits.energy is not None
+        by_model.setdefault(row["vlm"], {})[row["image"]] = (
+            reading.traits.valence,
+            reading.traits.energy,
+        )
+    for model, photos in by_model.items():
+        sad, party = photos["sadman.jpg"], photos["nightparty.jpeg"]
+        assert sad[0] + 0.2 < party[0], model
+        assert sad[1] + 0.2 < party[1], model
+    sad_valences = [p["sadman.jpg"][0] for p in by_model.values()]
+    assert statistics.mean(sad_valences) < 0.45
