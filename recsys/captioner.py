@@ -134,19 +134,25 @@ class Captioner:
         return f"{PROMPT_VERSION}+{hashlib.sha256(hint.strip().encode()).hexdigest()[:16]}"
 
     async def caption(self, image: PreparedImage, hint: str = "") -> Caption:
-        """The caption of a photo, or VisionUnavailable within the timeout."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._timeout_s
+        """The caption of a photo, or VisionUnavailable once the timeout has passed."""
+        deadline = asyncio.get_running_loop().time() + self._timeout_s
         try:
             async with asyncio.timeout_at(deadline):
-                return await self._caption(image, hint.strip(), deadline)
+                answer = await self._structured_or_prose(image, hint.strip(), deadline)
         except TimeoutError:
             raise VisionUnavailable(
                 f"the vision model ({self.model}) timed out after {self._timeout_s:g} s; "
                 "raise MELODICLENS_VISION_TIMEOUT_S or use a smaller model"
             ) from None
+        if isinstance(answer, Caption):
+            return answer
+        # Reading prose is local work, so it does not count against the model's timeout.
+        return await self._from_prose(answer)
 
-    async def _caption(self, image: PreparedImage, hint: str, deadline: float) -> Caption:
+    async def _structured_or_prose(
+        self, image: PreparedImage, hint: str, deadline: float
+    ) -> Caption | str:
+        """A caption from valid JSON (asking twice at most), else the model's last prose."""
         content = await self._ask(image, hint, deadline, retry=False)
         caption = parse_answer(content, self.model)
         if caption is not None:
@@ -157,7 +163,7 @@ class Captioner:
         if caption is not None:
             return caption
         log.warning("%s ignored the JSON schema twice; reading mood from its prose", self.model)
-        return await self._from_prose(content)
+        return content
 
     async def _ask(self, image: PreparedImage, hint: str, deadline: float, *, retry: bool) -> str:
         prompt = USER_PROMPT.format(themes=", ".join(THEMES))
