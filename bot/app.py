@@ -10,7 +10,17 @@ from dataclasses import dataclass
 from bot.settings import Settings
 from db import migrations
 from db.pool import Database, connect
+from handlers.accounts import AccountHandler
+from handlers.bot_service import Handlers
+from handlers.load import VisionGate
+from handlers.notifier import Notifier
+from handlers.pipeline import Pipeline
+from recsys.captioner import CachedCaptioner, Captioner
 from recsys.embedder import Embedder
+from recsys.image_intake import ImageLimits
+from recsys.mood_reader import MoodReader
+from recsys.recommender import Recommender
+from recsys.vision_hosts import VisionHostPool
 
 log = logging.getLogger(__name__)
 
@@ -49,3 +59,24 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             yield Services(settings, database, embedder)
         finally:
             embedder.close()
+
+
+def build_pipeline(settings: Settings, db: Database, embedder: Embedder) -> Pipeline:
+    """The photo-to-songs pipeline: mood reader, vision hosts, cached captioner, recommender."""
+    reader = MoodReader(embedder)
+    hosts = VisionHostPool.from_settings(settings)
+    captioner = Captioner.from_settings(settings, hosts, reader.read)
+    return Pipeline(
+        db,
+        CachedCaptioner(captioner, db.pool),
+        Recommender(db.read_pool, embedder, reader),
+        ImageLimits.from_settings(settings),
+        VisionGate(settings.vision_concurrency, settings.queue_limit),
+    )
+
+
+def build_handlers(
+    settings: Settings, db: Database, pipeline: Pipeline, notifier: Notifier
+) -> Handlers:
+    """The BotService the chat adapters call."""
+    return Handlers(settings, db, pipeline, AccountHandler(db, settings, notifier))

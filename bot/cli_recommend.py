@@ -1,9 +1,198 @@
-"""`melodiclens recommend` (not built yet)."""
+"""`melodiclens recommend`: songs for a photo and/or words, from the terminal or a batch."""
 
 from __future__ import annotations
 
-from typing import Any
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.app import build_pipeline, open_services
+from bot.cli import CommandError
+from bot.settings import Settings
+from db.users import find_user
+from handlers.pipeline import Answer, Pipeline
+from recsys.image_intake import ImageRejected
+from recsys.recommender import NothingToMatch, NoTracks
+
+MAX_TOP = 20
 
 
 def register(subparsers: Any) -> None:
-    """Placeholder until the command lands; it registers nothing."""
+    """Add the `recommend` command."""
+    parser = subparsers.add_parser(
+        "recommend",
+        help="songs for a photo and/or words",
+        description="Songs for a photo and/or words. Without --batch, IMAGE or --text is needed.",
+    )
+    parser.add_argument("image", nargs="?", type=Path, help="a photo (JPEG, PNG, WebP, ...)")
+    parser.add_argument("--text", default="", help='your words, e.g. "rainy, more upbeat"')
+    parser.add_argument("--user", help="use this listener's library: PLATFORM:ID")
+    parser.add_argument("--top", type=int, default=None, help="how many songs (default 5)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--batch", help='JSON lines {"id", "text", "image", "top"} from FILE ("-" for stdin)'
+    )
+    parser.set_defaults(handler=run_recommend)
+
+
+async def run_recommend(settings: Settings, args: argparse.Namespace) -> int:
+    """Answer one question, or every line of a batch with the models loaded once."""
+    if args.batch is None and args.image is None and not args.text.strip():
+        raise CommandError("give a photo, --text WORDS, or --batch FILE")
+    top = _top(args.top or settings.top_n)
+    async with open_services(settings) as services:
+        pipeline = build_pipeline(settings, services.db, services.embedder)
+        pipeline.recommender.mood_reader.warm()
+        user_ids = await _user_ids(services.db.pool, args.user)
+        if args.batch is not None:
+            return await _run_batch(pipeline, args.batch, user_ids, top)
+        images = [_read_image(args.image)] if args.image else []
+        try:
+            answer = await pipeline.answer(
+                images, args.text, user_ids=user_ids, feedback_user_id=_first(user_ids), top=top
+            )
+        except (ImageRejected, NothingToMatch, NoTracks) as err:
+            raise CommandError(str(err)) from None
+    if args.json:
+        print(json.dumps(answer_json(answer), ensure_ascii=False))
+    else:
+        print_table(answer)
+    return 0
+
+
+def _top(value: int) -> int:
+    if not 1 <= value <= MAX_TOP:
+        raise CommandError(f"--top must be between 1 and {MAX_TOP}")
+    return value
+
+
+def _first(user_ids: tuple[int, ...]) -> int | None:
+    return user_ids[0] if user_ids else None
+
+
+def _read_image(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise CommandError(f"cannot read {path}: {err.strerror}") from None
+
+
+async def _user_ids(pool: Any, user: str | None) -> tuple[int, ...]:
+    if not user:
+        return ()
+    platform, _, platform_id = user.partition(":")
+    user_id = await find_user(pool, platform, platform_id) if platform_id else None
+    if user_id is None:
+        raise CommandError(f"no listener {user!r} (use PLATFORM:ID, e.g. telegram:12345)")
+    return (user_id,)
+
+
+async def _run_batch(pipeline: Pipeline, source: str, user_ids: tuple[int, ...], top: int) -> int:
+    failures = 0
+    with _open_batch(source) as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            result = await _batch_line(pipeline, line, number, user_ids, top)
+            failures += "error" in result
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+    return 1 if failures else 0
+
+
+async def _batch_line(
+    pipeline: Pipeline, line: str, number: int, user_ids: tuple[int, ...], top: int
+) -> dict[str, Any]:
+    query_id: Any = number
+    try:
+        query = json.loads(line)
+        if not isinstance(query, dict):
+            raise ValueError("each line must be a JSON object")
+        query_id = query.get("id", number)
+        image = query.get("image")
+        images = [await asyncio.to_thread(Path(image).read_bytes)] if image else []
+        answer = await pipeline.answer(
+            images,
+            str(query.get("text") or ""),
+            user_ids=user_ids,
+            feedback_user_id=_first(user_ids),
+            top=_top(int(query.get("top") or top)),
+        )
+    except (ValueError, OSError, ImageRejected, NothingToMatch, NoTracks, CommandError) as err:
+        return {"id": query_id, "error": getattr(err, "message", None) or str(err)}
+    return {"id": query_id, **answer_json(answer)}
+
+
+class _open_batch:
+    """Lines of the batch file, or of stdin for "-"."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._file: TextIO | None = None
+
+    def __enter__(self) -> Iterator[str]:
+        if self.source == "-":
+            return iter(sys.stdin)
+        try:
+            self._file = open(self.source, encoding="utf-8")
+        except OSError as err:
+            raise CommandError(f"cannot read {self.source}: {err.strerror}") from None
+        return iter(self._file)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """The JSON form of an answer: the mood, then the tracks."""
+    rec = answer.recommendation
+    return {
+        "mood": {
+            "line": rec.mood_line,
+            "words": list(rec.mood_words),
+            "themes": list(rec.themes),
+            "traits": rec.traits.as_dict(),
+            "vision_used": rec.vision_used,
+            "notice": rec.notice,
+        },
+        "tracks": [
+            {
+                "spotify_id": t.spotify_id,
+                "title": t.title,
+                "artists": list(t.artists),
+                "url": t.url,
+                "tags": list(t.tags),
+                "reason": t.reason,
+                "score": t.score,
+            }
+            for t in rec.tracks
+        ],
+    }
+
+
+def print_table(answer: Answer) -> None:
+    """A readable terminal table of the answer."""
+    from rich.console import Console
+    from rich.table import Table
+
+    rec = answer.recommendation
+    console = Console()
+    console.print(f"[bold]{rec.mood_line}[/bold]")
+    if rec.notice:
+        console.print(f"[yellow]{rec.notice}[/yellow]")
+    table = Table(show_lines=False)
+    for column in ("#", "Track", "Tags", "Why", "Link"):
+        table.add_column(column, overflow="fold")
+    for number, track in enumerate(rec.tracks, 1):
+        table.add_row(
+            str(number),
+            f"{track.title}\n[dim]{', '.join(track.artists)}[/dim]",
+            " ".join(track.tags),
+            track.reason,
+            track.url,
+        )
+    console.print(table)

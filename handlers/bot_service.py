@@ -1,0 +1,262 @@
+"""`Handlers`: the BotService the chat adapters call, over the recommender and the accounts.
+
+Built once in the composition root (bot/app.py, `build_handlers`):
+    Handlers(settings, db, pipeline, accounts)
+where `pipeline` is a handlers.pipeline.Pipeline and `accounts` a
+handlers.accounts.AccountHandler (or None when Spotify linking is not configured).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import asyncpg
+
+from bot.settings import Settings
+from db import recommendations as answers
+from db import users
+from db.captions import caption_from_json, caption_to_json
+from db.errors import DatabaseError
+from db.pool import Database
+from handlers.accounts import AccountHandler
+from handlers.load import Busy, RateLimiter
+from handlers.pipeline import Pipeline
+from handlers.replies import Button, ChatContext, ImageInput, Platform, Reply
+from handlers.service import QueueNotice
+from handlers.texts import HELP, SORRY, answer_text
+from recsys.image_intake import ImageRejected
+from recsys.models import Recommendation
+from recsys.recommender import NothingToMatch, NoTracks, RecommendRequest
+
+log = logging.getLogger(__name__)
+
+# Errors that mean "the database is not there right now" (restart, network, full pool).
+DB_DOWN = (DatabaseError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError)
+ACTIONS = ("up", "down", "more", "diff")
+
+
+class Handlers:
+    """The platform-neutral use cases; every user-caused failure becomes a friendly Reply."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        pipeline: Pipeline,
+        accounts: AccountHandler | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.pipeline = pipeline
+        self.accounts = accounts
+        self.rate = RateLimiter(settings.rate_limit_per_minute)
+
+    # --- songs for a photo ------------------------------------------------------------------
+    async def vibe(
+        self,
+        ctx: ChatContext,
+        images: Sequence[ImageInput],
+        words: str = "",
+        on_queued: QueueNotice | None = None,
+    ) -> Reply:
+        """Songs for these photos (one soundtrack for the set) and/or these words."""
+        wait = self.rate.retry_after(f"{ctx.platform}:{ctx.user_id}")
+        if wait:
+            return Reply("error", SORRY["rate"].format(seconds=max(1, round(wait))))
+        try:
+            return await self._vibe(ctx, images, words, on_queued)
+        except ImageRejected as err:
+            return Reply("error", err.message)
+        except NothingToMatch:
+            return Reply("error", SORRY["nothing"])
+        except NoTracks:
+            log.error("no tracks in the database: import a catalog (melodiclens catalog import)")
+            return Reply("error", SORRY["no_tracks"])
+        except Busy as err:
+            log.warning("vision queue full: %s", err)
+            return Reply("error", SORRY["busy"])
+        except DB_DOWN as err:
+            log.error("database unavailable while answering %s: %s", ctx.platform, err)
+            return Reply("error", SORRY["database"])
+        except Exception:
+            log.exception("unexpected failure while answering %s:%s", ctx.platform, ctx.user_id)
+            return Reply("error", SORRY["unexpected"])
+
+    async def _vibe(
+        self,
+        ctx: ChatContext,
+        images: Sequence[ImageInput],
+        words: str,
+        on_queued: QueueNotice | None,
+    ) -> Reply:
+        prepared = await self.pipeline.prepare([image.data for image in images])
+        user_id = await self._user(ctx)
+        caption = await self.pipeline.caption(prepared, words, on_queued) if prepared else None
+        request = RecommendRequest(
+            caption=caption,
+            words=words,
+            user_ids=await self._library_owners(ctx, user_id),
+            feedback_user_id=user_id,
+            top=self.settings.top_n,
+        )
+        color = prepared[0].dominant_color if prepared else None
+        return await self._answer(ctx, user_id, request, color)
+
+    async def _answer(
+        self, ctx: ChatContext, user_id: int, request: RecommendRequest, color: int | None
+    ) -> Reply:
+        recommendation = await self.pipeline.recommender.recommend(request)
+        rec_id = await answers.store_recommendation(
+            self.db.pool,
+            user_id=user_id,
+            platform=ctx.platform,
+            chat_id=ctx.chat_id,
+            query=_query_json(request, color),
+            mood={"line": recommendation.mood_line, "traits": recommendation.traits.as_dict()},
+            picks=[(t.track_id, t.score) for t in recommendation.tracks],
+        )
+        recommendation = replace(recommendation, recommendation_id=rec_id)
+        return Reply(
+            "answer",
+            answer_text(recommendation),
+            recommendation=recommendation,
+            buttons=_buttons(rec_id),
+            color=color,
+        )
+
+    async def _user(self, ctx: ChatContext) -> int:
+        user_id = await users.upsert_user(self.db.pool, ctx.platform, ctx.user_id, ctx.user_name)
+        if ctx.is_group:
+            await users.note_member(self.db.pool, ctx.platform, ctx.chat_id, user_id)
+        return user_id
+
+    async def _library_owners(self, ctx: ChatContext, user_id: int) -> tuple[int, ...]:
+        owners = [user_id]
+        if ctx.is_group:
+            blended = await users.blended_members(self.db.pool, ctx.platform, ctx.chat_id)
+            owners += [member for member in blended if member != user_id]
+        return tuple(owners)
+
+    # --- buttons ----------------------------------------------------------------------------
+    async def press(self, ctx: ChatContext, action: str) -> Reply:
+        """A button press: "up:<id>", "down:<id>", "more:<id>", "diff:<id>"."""
+        kind, _, raw_id = action.partition(":")
+        if kind not in ACTIONS or not raw_id.isdigit():
+            return Reply("error", SORRY["stale_button"])
+        try:
+            return await self._press(ctx, kind, int(raw_id))
+        except DB_DOWN as err:
+            log.error("database unavailable for a button press: %s", err)
+            return Reply("error", SORRY["database"])
+        except NoTracks:
+            return Reply("error", SORRY["no_tracks"])
+        except Exception:
+            log.exception("unexpected failure on button %s", action)
+            return Reply("error", SORRY["unexpected"])
+
+    async def _press(self, ctx: ChatContext, kind: str, rec_id: int) -> Reply:
+        stored = await answers.load_recommendation(self.db.pool, rec_id)
+        if stored is None:
+            return Reply("error", SORRY["stale_button"])
+        user_id = await self._user(ctx)
+        await answers.add_feedback(
+            self.db.pool, rec_id, user_id, "different" if kind == "diff" else kind
+        )
+        if kind == "up":
+            return Reply("info", "Thanks! I'll lean toward songs like these for you.")
+        if kind == "down":
+            return Reply("info", "Got it: you won't get those songs from me again.")
+        shown = set(stored.track_ids) | await answers.shown_to_user(self.db.pool, user_id)
+        query = stored.query
+        caption_json = query.get("caption")
+        request = RecommendRequest(
+            caption=caption_from_json(caption_json) if caption_json else None,
+            words=query.get("words", ""),
+            user_ids=tuple(query.get("user_ids") or (user_id,)),
+            feedback_user_id=user_id,
+            top=self.settings.top_n,
+            exclude_track_ids=frozenset(shown),
+            variation=rec_id if kind == "diff" else 0,
+        )
+        return await self._answer(ctx, user_id, request, query.get("color"))
+
+    # --- accounts and chat settings -----------------------------------------------------------
+    async def link_spotify(self, ctx: ChatContext) -> Reply:
+        """Start linking a Spotify account."""
+        return await self._account("link_spotify", ctx)
+
+    async def unlink_spotify(self, ctx: ChatContext) -> Reply:
+        """Remove the Spotify link and the imported library."""
+        return await self._account("unlink_spotify", ctx)
+
+    async def forget_me(self, ctx: ChatContext) -> Reply:
+        """Delete everything about this user."""
+        return await self._account("forget_me", ctx)
+
+    async def set_blend(self, ctx: ChatContext, enabled: bool) -> Reply:
+        """Let this member's library blend into the group's answers, or stop it."""
+        return await self._account("set_blend", ctx, enabled)
+
+    async def _account(self, name: str, ctx: ChatContext, *args: Any) -> Reply:
+        if self.accounts is None:
+            return Reply("error", SORRY["no_spotify"])
+        try:
+            reply: Reply = await getattr(self.accounts, name)(ctx, *args)
+            return reply
+        except DB_DOWN as err:
+            log.error("database unavailable for %s: %s", name, err)
+            return Reply("error", SORRY["database"])
+        except Exception:
+            log.exception("unexpected failure in %s", name)
+            return Reply("error", SORRY["unexpected"])
+
+    async def set_auto(self, ctx: ChatContext, enabled: bool) -> Reply:
+        """Answer every photo in this group, or only those that mention the bot."""
+        if not ctx.is_group:
+            return Reply("info", "In a private chat I already answer every photo.")
+        try:
+            await users.set_auto_reply(self.db.pool, ctx.platform, ctx.chat_id, enabled)
+        except DB_DOWN as err:
+            log.error("database unavailable for set_auto: %s", err)
+            return Reply("error", SORRY["database"])
+        if enabled:
+            return Reply("info", "Auto mode on: I'll answer every photo in this chat.")
+        return Reply("info", "Auto mode off: mention me or reply to me with a photo.")
+
+    async def auto_enabled(self, platform: Platform, chat_id: str) -> bool:
+        """Whether this group answers every photo (False when the database is down)."""
+        try:
+            return await users.auto_reply_enabled(self.db.pool, platform, chat_id)
+        except DB_DOWN as err:
+            log.error("database unavailable for auto_enabled: %s", err)
+            return False
+
+    def help(self, platform: Platform) -> Reply:
+        """What the bot does and its commands, in the platform's spelling."""
+        return Reply("info", HELP[platform])
+
+
+def _buttons(rec_id: int) -> tuple[Button, ...]:
+    return (
+        Button("👍", f"up:{rec_id}"),
+        Button("👎", f"down:{rec_id}"),
+        Button("More like this", f"more:{rec_id}"),
+        Button("Different vibe", f"diff:{rec_id}"),
+    )
+
+
+def _query_json(request: RecommendRequest, color: int | None) -> dict[str, Any]:
+    return {
+        "caption": caption_to_json(request.caption) if request.caption else None,
+        "words": request.words,
+        "user_ids": list(request.user_ids),
+        "color": color,
+    }
+
+
+def recommendation_summary(recommendation: Recommendation) -> str:
+    """The plain-text answer (for logs and the terminal)."""
+    return answer_text(recommendation)

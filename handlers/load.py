@@ -1,0 +1,76 @@
+"""Load control: a bounded number of vision calls, a place in line, and a per-user rate limit."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+# The rate limit looks back this far.
+RATE_WINDOW_S = 60.0
+
+
+class Busy(Exception):
+    """The line for the vision model is full; the asker should try again later."""
+
+
+class VisionGate:
+    """At most `concurrency` photos at the vision model at once; the rest wait in line (FIFO)."""
+
+    def __init__(self, concurrency: int, queue_limit: int) -> None:
+        self._slots = asyncio.Semaphore(concurrency)
+        self._queue_limit = queue_limit
+        self.waiting = 0
+        self.in_flight = 0
+
+    @contextlib.asynccontextmanager
+    async def slot(
+        self, on_queued: Callable[[int], Awaitable[None]] | None = None
+    ) -> AsyncIterator[None]:
+        """Hold one vision slot; tells `on_queued` the place in line when it has to wait."""
+        if self._slots.locked():
+            if self.waiting >= self._queue_limit:
+                raise Busy(f"{self.waiting} photos are already waiting")
+            self.waiting += 1
+            try:
+                if on_queued is not None:
+                    await _quietly(on_queued(self.waiting))
+                await self._slots.acquire()
+            finally:
+                self.waiting -= 1
+        else:
+            await self._slots.acquire()
+        self.in_flight += 1
+        try:
+            yield
+        finally:
+            self.in_flight -= 1
+            self._slots.release()
+
+
+async def _quietly(notice: Awaitable[None]) -> None:
+    # A failed "you're #N in line" message must not cost the asker their place.
+    with contextlib.suppress(Exception):
+        await notice
+
+
+class RateLimiter:
+    """At most `per_minute` requests per key in any 60-second window."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_minute = per_minute
+        self._clock = clock
+        self._hits: dict[str, deque[float]] = {}
+
+    def retry_after(self, key: str) -> float:
+        """0 if the request may go ahead (and counts it), else seconds until it may."""
+        now = self._clock()
+        hits = self._hits.setdefault(key, deque())
+        while hits and now - hits[0] >= RATE_WINDOW_S:
+            hits.popleft()
+        if len(hits) >= self.per_minute:
+            return RATE_WINDOW_S - (now - hits[0])
+        hits.append(now)
+        return 0.0

@@ -1,0 +1,104 @@
+"""The photo-to-songs pipeline shared by the chat handlers and the terminal: intake, caption
+(cache first, then the vision model behind the gate, else the pixels), recommendation."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from db.captions import get_cached_caption
+from db.errors import DatabaseError
+from db.pool import Database
+from handlers.captions import merge_captions
+from handlers.load import VisionGate
+from handlers.service import QueueNotice
+from recsys.captioner import CachedCaptioner
+from recsys.image_intake import ImageLimits, PreparedImage, prepare_image
+from recsys.image_stats import caption_from_stats
+from recsys.models import Caption, Recommendation
+from recsys.recommender import Recommender, RecommendRequest
+from recsys.vision_hosts import VisionUnavailable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A recommendation with what was asked for it."""
+
+    recommendation: Recommendation
+    request: RecommendRequest
+    color: int | None
+
+
+class Pipeline:
+    """Photos and/or words in, a Recommendation out; never blocks the event loop."""
+
+    def __init__(
+        self,
+        db: Database,
+        captioner: CachedCaptioner,
+        recommender: Recommender,
+        limits: ImageLimits,
+        gate: VisionGate,
+    ) -> None:
+        self.db = db
+        self.captioner = captioner
+        self.recommender = recommender
+        self.limits = limits
+        self.gate = gate
+
+    async def prepare(self, images: Sequence[bytes]) -> list[PreparedImage]:
+        """Check and normalise each upload off the loop; raises ImageRejected."""
+        return [await asyncio.to_thread(prepare_image, data, self.limits) for data in images]
+
+    async def caption(
+        self, images: Sequence[PreparedImage], words: str = "", on_queued: QueueNotice | None = None
+    ) -> Caption:
+        """One caption for the set of photos."""
+        return merge_captions([await self._caption_one(i, words, on_queued) for i in images])
+
+    async def _caption_one(
+        self, image: PreparedImage, words: str, on_queued: QueueNotice | None
+    ) -> Caption:
+        # A photo seen before skips the line: its caption is in the cache.
+        model = self.captioner.captioner.model
+        version = self.captioner.captioner.prompt_version(words)
+        try:
+            cached = await get_cached_caption(self.db.pool, image.sha256, model, version)
+        except DatabaseError:
+            cached = None
+        if cached is not None:
+            return cached
+        try:
+            async with self.gate.slot(on_queued):
+                return await self.captioner.caption(image, words)
+        except VisionUnavailable as err:
+            log.warning("vision model unavailable, answering from pixels and words: %s", err)
+            return caption_from_stats(image.stats)
+
+    async def answer(
+        self,
+        images: Sequence[bytes],
+        words: str = "",
+        *,
+        user_ids: tuple[int, ...] = (),
+        feedback_user_id: int | None = None,
+        top: int = 5,
+        on_queued: QueueNotice | None = None,
+    ) -> Answer:
+        """The whole path for one question."""
+        prepared = await self.prepare(images)
+        caption = await self.caption(prepared, words, on_queued) if prepared else None
+        request = RecommendRequest(
+            caption=caption,
+            words=words,
+            user_ids=user_ids,
+            feedback_user_id=feedback_user_id,
+            top=top,
+        )
+        recommendation = await self.recommender.recommend(request)
+        color = prepared[0].dominant_color if prepared else None
+        return Answer(recommendation, request, color)

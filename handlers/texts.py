@@ -1,0 +1,58 @@
+"""What the bot says: help, the one-sentence apologies, and the plain-text answer."""
+
+from __future__ import annotations
+
+from recsys.models import Recommendation
+
+SORRY = {
+    "rate": "You're sending photos faster than I can listen. Try again in {seconds} s.",
+    "nothing": "Send me a photo, or a few words about the mood you want.",
+    "no_tracks": "My song catalog is empty right now. The operator needs to import one.",
+    "busy": "I'm swamped right now. Please send that again in a minute.",
+    "database": "I can't reach my music library right now. Please try again in a minute.",
+    "unexpected": "Something went wrong on my side. Please try again.",
+    "stale_button": "That answer is no longer available. Send the photo again.",
+    "no_spotify": "Spotify linking isn't set up on this bot.",
+}
+
+_COMMANDS = {
+    "telegram": (
+        "/vibe WORDS: songs for a mood, no photo needed\n"
+        "/link_spotify: use your own Spotify library\n"
+        "/unlink_spotify: remove the link and your imported library\n"
+        "/forget_me: delete everything I know about you\n"
+        "/auto on|off: in a group, answer every photo (or only when mentioned)\n"
+        "/blend on|off: in a group, mix your library into everyone's answers"
+    ),
+    "discord": (
+        "/vibe image words: songs for a photo or a mood\n"
+        "/link-spotify: use your own Spotify library\n"
+        "/unlink-spotify: remove the link and your imported library\n"
+        "/forget-me: delete everything I know about you\n"
+        "/help: this message"
+    ),
+    "cli": "melodiclens recommend IMAGE [--text WORDS]",
+}
+
+HELP = {
+    platform: (
+        "Send me a photo and I'll answer with songs that fit it: Spotify links, theme tags "
+        'and why each one fits. Add words to steer ("more upbeat", "instrumental", '
+        '"no sad songs", "90s").\n\n' + commands
+    )
+    for platform, commands in _COMMANDS.items()
+}
+
+
+def answer_text(recommendation: Recommendation) -> str:
+    """The answer as plain text: the mood line, then one line per track."""
+    lines = [recommendation.mood_line]
+    for number, track in enumerate(recommendation.tracks, 1):
+        tags = " ".join(f"#{tag}" for tag in track.tags)
+        lines.append(
+            f"{number}. {track.title} by {', '.join(track.artists)} {track.url} {tags} "
+            f"({track.reason})"
+        )
+    if recommendation.notice:
+        lines.append(recommendation.notice)
+    return "\n".join(lines)

@@ -1,0 +1,144 @@
+"""The query: a caption and the user's words fused into one text embedding and a ranking plan."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from recsys.embedder import Embedder
+from recsys.models import TRAIT_NAMES, AudioTraits, Caption, MoodReading
+from recsys.mood_reader import MoodReader
+from recsys.ranking import W_SEMANTIC, RankingPlan
+from recsys.steering import Steering, parse_steering
+from recsys.track_moods import mood_words_for
+
+# How far a user's own words pull the target away from the photo: at least this much, and
+# up to WORDS_PULL_MAX when the words say a lot about mood.
+WORDS_PULL_MIN = 0.35
+WORDS_PULL_MAX = 0.75
+# A "different vibe" leans less on the text match, so other corners of the mood get a turn.
+VARIATION_SEMANTIC_WEIGHT = 0.1
+MAX_MOOD_WORDS = 6
+MOOD_LINE_CHARS = 160
+# Nouns worth naming in a reason ("like the misty lake"); checked in the caption's text.
+SCENE_NOUNS = (
+    "lake beach ocean sea river waterfall forest woods mountain mountains desert field meadow "
+    "garden park city street skyline night sunset sunrise sky rain snow storm fog mist road "
+    "highway bridge party concert crowd stage club bar cafe kitchen room bedroom wedding "
+    "birthday festival friends family couple dog puppy cat kitten bird horse flowers fire "
+    "candle train car bike harbor island countryside village temple church graveyard"
+).split()
+
+
+@dataclass(frozen=True)
+class MoodQuery:
+    """What the candidate search and the ranker need for one request."""
+
+    text: str
+    embedding: np.ndarray
+    plan: RankingPlan
+    mood_words: tuple[str, ...]
+    mood_line: str
+    steering: Steering
+
+
+def build_query(
+    caption: Caption | None,
+    words: str,
+    reader: MoodReader,
+    embedder: Embedder,
+    variation: int = 0,
+) -> MoodQuery:
+    """Fuse photo and words into a query (blocking: embeds one text)."""
+    steering = parse_steering(words) if words.strip() else parse_steering("")
+    reading = reader.read(words) if words.strip() else MoodReading()
+    target = steering.apply(_fuse(caption, reading))
+    themes = _themes(caption, reading, steering)
+    mood_words = _mood_words(caption, reading, target)
+    text = _query_text(caption, words, mood_words, themes, steering)
+    plan = RankingPlan(
+        target=target,
+        themes=themes,
+        scene=_scene(caption),
+        want_trending=steering.want_trending,
+        exclude_sad=steering.exclude_sad,
+        genres=steering.genres,
+        year_range=steering.year_range,
+        semantic_weight=VARIATION_SEMANTIC_WEIGHT if variation else W_SEMANTIC,
+        variation=variation,
+    )
+    embedding = embedder.embed_texts([text])[0]
+    return MoodQuery(text, embedding, plan, mood_words, _mood_line(caption, mood_words), steering)
+
+
+def _fuse(caption: Caption | None, reading: MoodReading) -> AudioTraits:
+    """The photo's traits pulled toward the words' traits by how much the words say."""
+    base = caption.traits if caption is not None else AudioTraits()
+    pull = WORDS_PULL_MIN + (WORDS_PULL_MAX - WORDS_PULL_MIN) * reading.confidence
+    fused: dict[str, float | None] = {}
+    for name in (*TRAIT_NAMES, "tempo_min", "tempo_max"):
+        photo, said = getattr(base, name), getattr(reading.traits, name)
+        if photo is None or said is None:
+            fused[name] = said if photo is None else photo
+        else:
+            fused[name] = (1 - pull) * photo + pull * said
+    return AudioTraits(**fused)
+
+
+def _themes(caption: Caption | None, reading: MoodReading, steering: Steering) -> tuple[str, ...]:
+    themes = list(reading.themes) + list(caption.themes if caption else ())
+    return tuple(t for t in dict.fromkeys(themes) if t not in steering.avoid_themes)[:4]
+
+
+def _mood_words(
+    caption: Caption | None, reading: MoodReading, target: AudioTraits
+) -> tuple[str, ...]:
+    found = list(reading.mood_words) + list(caption.mood_words if caption else ())
+    if target.valence is not None or target.energy is not None:
+        found += mood_words_for(target.valence, target.energy)
+    return tuple(dict.fromkeys(w.lower() for w in found if w))[:MAX_MOOD_WORDS]
+
+
+def _query_text(
+    caption: Caption | None,
+    words: str,
+    mood_words: tuple[str, ...],
+    themes: tuple[str, ...],
+    steering: Steering,
+) -> str:
+    parts = []
+    if caption is not None and caption.description:
+        parts.append(caption.description)
+    if words.strip():
+        parts.append(words.strip())
+    if mood_words:
+        parts.append(", ".join(mood_words) + ".")
+    if themes:
+        parts.append("themes: " + ", ".join(themes) + ".")
+    if steering.genres:
+        parts.append("genre: " + ", ".join(steering.genres) + ".")
+    return " ".join(parts)
+
+
+def _scene(caption: Caption | None) -> str:
+    """A short "the misty lake" phrase from the caption, or ""."""
+    if caption is None or caption.source == "image-stats" or not caption.description:
+        return ""
+    tokens = re.findall(r"[a-z]+", caption.description.lower())
+    for noun in tokens:
+        if noun in SCENE_NOUNS:
+            adjective = next((w for w in caption.mood_words if " " not in w), "")
+            return f"the {adjective} {noun}".replace("  ", " ") if adjective else f"the {noun}"
+    return ""
+
+
+def _mood_line(caption: Caption | None, mood_words: tuple[str, ...]) -> str:
+    words = ", ".join(mood_words[:3]).capitalize() if mood_words else "A mood"
+    if caption is None or not caption.description:
+        return words
+    description = caption.description.strip()
+    if len(description) > MOOD_LINE_CHARS:
+        description = description[: MOOD_LINE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return f"{words}: {description}"

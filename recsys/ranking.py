@@ -1,0 +1,220 @@
+"""Ranking: blend mood fit, meaning, the listener's library, popularity and feedback; then
+pick a varied top N with tags and a reason for each track."""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from recsys.models import AudioTraits, TrackPick
+
+# How much each signal counts. Mood fit leads: text similarity between a caption and a track
+# carries little mood signal (DESIGN.md), audio traits carry most of it.
+W_TRAITS = 0.58
+W_SEMANTIC = 0.22
+W_POPULARITY = 0.04
+W_TRENDING = 0.03
+W_TRENDING_WANTED = 0.14
+# Library songs come first when they fit: a big lift only for a good mood fit.
+W_LIBRARY_FIT = 0.16
+W_LIBRARY_ANY = 0.05
+LIBRARY_FIT_THRESHOLD = 0.72
+W_LIKED = 0.12
+W_GENRE = 0.12
+W_ERA = 0.10
+# A track with no audio features still plays, but we cannot vouch for its mood.
+UNKNOWN_TRAIT_FIT = 0.45
+
+TRAIT_WEIGHTS: Mapping[str, float] = {
+    "valence": 1.0,
+    "energy": 1.0,
+    "danceability": 0.45,
+    "acousticness": 0.35,
+    "instrumentalness": 0.35,
+}
+# "No sad songs" leaves out tracks below this valence.
+SAD_VALENCE = 0.33
+
+
+@dataclass(frozen=True)
+class RankingPlan:
+    """What the ranker aims at, built from the photo, the user's words and their steering."""
+
+    target: AudioTraits
+    themes: tuple[str, ...] = ()
+    scene: str = ""
+    want_trending: bool = False
+    exclude_sad: bool = False
+    genres: tuple[str, ...] = ()
+    year_range: tuple[int, int] | None = None
+    semantic_weight: float = W_SEMANTIC
+    # >0: a fresh take ("different vibe"): scores get seeded jitter
+    variation: int = 0
+    trait_weights: Mapping[str, float] = field(default_factory=lambda: dict(TRAIT_WEIGHTS))
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A candidate with its score and the parts that explain it."""
+
+    row: Mapping[str, Any]
+    score: float
+    trait_fit: float
+
+
+def trait_fit(row: Mapping[str, Any], plan: RankingPlan) -> float:
+    """How close the track's audio features are to the target, 0..1 (1 = exact)."""
+    total = weight_sum = 0.0
+    for name, weight in plan.trait_weights.items():
+        want = getattr(plan.target, name)
+        have = row.get(name)
+        if want is None or have is None or weight <= 0:
+            continue
+        total += weight * (float(have) - want) ** 2
+        weight_sum += weight
+    if weight_sum == 0:
+        return UNKNOWN_TRAIT_FIT
+    fit = 1.0 - math.sqrt(total / weight_sum)
+    return max(0.0, fit - _tempo_penalty(row.get("tempo"), plan.target))
+
+
+def _tempo_penalty(tempo: float | None, target: AudioTraits) -> float:
+    if tempo is None or not tempo:
+        return 0.0
+    low, high = target.tempo_min, target.tempo_max
+    if low is not None and tempo < low:
+        return min(0.15, (low - tempo) / 200)
+    if high is not None and tempo > high:
+        return min(0.15, (tempo - high) / 200)
+    return 0.0
+
+
+def _normalise(values: Sequence[float]) -> list[float]:
+    if not values:
+        return []
+    low, high = min(values), max(values)
+    if high - low < 1e-9:
+        return [0.5 for _ in values]
+    return [(v - low) / (high - low) for v in values]
+
+
+def _genre_match(row: Mapping[str, Any], genres: tuple[str, ...]) -> bool:
+    if not genres:
+        return False
+    haystack = " ".join(
+        [*(row.get("genres") or ()), row.get("title") or "", row.get("album") or ""]
+    ).lower()
+    return any(genre.lower() in haystack for genre in genres)
+
+
+def _era_score(row: Mapping[str, Any], years: tuple[int, int] | None) -> float:
+    year = row.get("release_year")
+    if years is None or year is None:
+        return 0.0
+    return 1.0 if years[0] <= year <= years[1] else -0.5
+
+
+def score_candidates(rows: Sequence[Mapping[str, Any]], plan: RankingPlan) -> list[Scored]:
+    """Every candidate scored, best first; excluded tracks are dropped."""
+    kept = [row for row in rows if not (plan.exclude_sad and _is_sad(row))]
+    semantic = _normalise([float(row.get("similarity") or 0.0) for row in kept])
+    jitter = random.Random(plan.variation) if plan.variation else None
+    scored = []
+    for row, sem in zip(kept, semantic, strict=True):
+        fit = trait_fit(row, plan)
+        score = W_TRAITS * fit + plan.semantic_weight * sem
+        score += W_POPULARITY * (row.get("popularity") or 0) / 100
+        if row.get("trending_rank") is not None:
+            score += W_TRENDING_WANTED if plan.want_trending else W_TRENDING
+        if row.get("playlist_name"):
+            score += W_LIBRARY_FIT if fit >= LIBRARY_FIT_THRESHOLD else W_LIBRARY_ANY
+        liked = row.get("liked_similarity")
+        if liked is not None:
+            score += W_LIKED * max(0.0, (float(liked) - 0.5) / 0.5)
+        if _genre_match(row, plan.genres):
+            score += W_GENRE
+        score += W_ERA * _era_score(row, plan.year_range)
+        if jitter is not None:
+            score += jitter.uniform(0, 0.12)
+        scored.append(Scored(row, score, fit))
+    scored.sort(key=lambda s: s.score, reverse=True)
+    return scored
+
+
+def _is_sad(row: Mapping[str, Any]) -> bool:
+    valence = row.get("valence")
+    if valence is not None:
+        return float(valence) < SAD_VALENCE
+    return "sadness" in (row.get("theme_tags") or ())
+
+
+_TITLE_NOISE = re.compile(r"\s*[\(\[-].*(feat|with|remaster|version|edit|mix|live).*$", re.I)
+
+
+def _title_key(row: Mapping[str, Any]) -> str:
+    title = _TITLE_NOISE.sub("", (row.get("title") or "").lower()).strip()
+    artists = row.get("artists") or ()
+    return f"{title}|{artists[0].lower() if artists else ''}"
+
+
+def pick_diverse(scored: Sequence[Scored], top: int) -> list[Scored]:
+    """The best `top` with no repeated song (same title and artist) and no artist twice."""
+    picked: list[Scored] = []
+    seen_titles: set[str] = set()
+    seen_artists: set[str] = set()
+    for candidate in scored:
+        key = _title_key(candidate.row)
+        artists = {a.lower() for a in candidate.row.get("artists") or ()}
+        if key in seen_titles or artists & seen_artists:
+            continue
+        picked.append(candidate)
+        seen_titles.add(key)
+        seen_artists |= artists
+        if len(picked) == top:
+            break
+    return picked
+
+
+def tags_for(row: Mapping[str, Any], plan: RankingPlan) -> tuple[str, ...]:
+    """Two or three tags: the track's themes shared with the photo first, then its own."""
+    own = list(row.get("theme_tags") or ()) + list(row.get("lyrics_themes") or ())
+    shared = [tag for tag in own if tag in plan.themes]
+    ordered = list(dict.fromkeys(shared + own))
+    if len(ordered) < 2:
+        ordered += [w for w in row.get("mood_words") or () if w not in ordered]
+    return tuple(ordered[:3])
+
+
+def reason_for(candidate: Scored, plan: RankingPlan) -> str:
+    """A short line on why the track fits."""
+    row = candidate.row
+    words = [w for w in (row.get("mood_words") or ())][:2]
+    feel = " and ".join(words) if words else "close in feel"
+    if row.get("playlist_name"):
+        return f"from your playlist '{row['playlist_name']}', {feel}"
+    if candidate.trait_fit < 0.6 and not words:
+        return "close in meaning to what you described"
+    scene = f", like {plan.scene}" if plan.scene else ""
+    trending = " (trending now)" if plan.want_trending and row.get("trending_rank") else ""
+    return f"{feel}{scene}{trending}"
+
+
+def to_pick(candidate: Scored, plan: RankingPlan) -> TrackPick:
+    """The shown form of a ranked candidate."""
+    row = candidate.row
+    return TrackPick(
+        track_id=row["id"],
+        spotify_id=row["spotify_id"],
+        title=row["title"],
+        artists=tuple(row.get("artists") or ()),
+        tags=tags_for(row, plan),
+        reason=reason_for(candidate, plan),
+        score=round(candidate.score, 4),
+        playlist_name=row.get("playlist_name"),
+        valence=row.get("valence"),
+        energy=row.get("energy"),
+    )

@@ -1,0 +1,131 @@
+"""The recommender: a caption and/or words in, a ranked, varied, explained set of tracks out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field, replace
+
+import asyncpg
+
+from db.search import CandidateQuery, feedback_tracks, fetch_candidates
+from recsys.embedder import Embedder
+from recsys.models import AudioTraits, Caption, MoodReading, Recommendation
+from recsys.mood_reader import MoodReader
+from recsys.query import MoodQuery, build_query
+from recsys.ranking import pick_diverse, score_candidates, to_pick
+
+log = logging.getLogger(__name__)
+
+NOT_READ_NOTICE = (
+    "The photo was not read by the vision model (it is unavailable right now), so these picks "
+    "come from your words and the photo's colours and light."
+)
+
+
+class NothingToMatch(Exception):
+    """Neither a photo nor words were given."""
+
+
+class NoTracks(Exception):
+    """The catalog is empty: nothing can be recommended until one is imported."""
+
+
+@dataclass(frozen=True)
+class RecommendRequest:
+    """One question to the recommender."""
+
+    caption: Caption | None = None
+    words: str = ""
+    # chat_users ids whose Spotify libraries are searched (requester first, then blended members)
+    user_ids: tuple[int, ...] = ()
+    # whose thumbs count (the requester)
+    feedback_user_id: int | None = None
+    top: int = 5
+    exclude_track_ids: frozenset[int] = field(default_factory=frozenset)
+    # >0: a fresh take on the same vibe ("different vibe"), seeded for reproducibility
+    variation: int = 0
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Where the time of one recommendation went, in milliseconds."""
+
+    query_ms: float
+    search_ms: float
+    rank_ms: float
+
+
+class Recommender:
+    """Turns a caption and/or words into tracks from the catalog and the listeners' libraries."""
+
+    def __init__(
+        self, read_pool: asyncpg.Pool, embedder: Embedder, mood_reader: MoodReader
+    ) -> None:
+        self.pool = read_pool
+        self.embedder = embedder
+        self.mood_reader = mood_reader
+        self.last_timings: Timings | None = None
+
+    def read_words(self, text: str) -> MoodReading:
+        """Mood from free text (a user's words or a caption's prose)."""
+        return self.mood_reader.read(text)
+
+    async def recommend(self, request: RecommendRequest) -> Recommendation:
+        """The answer for one request; raises NothingToMatch or NoTracks."""
+        if request.caption is None and not request.words.strip():
+            raise NothingToMatch("send a photo or a few words about the mood you want")
+        started = time.perf_counter()
+        query = await asyncio.to_thread(self._build_query_blocking, request)
+        built = time.perf_counter()
+        liked, disliked = await feedback_tracks(
+            self.pool, (request.feedback_user_id,) if request.feedback_user_id else ()
+        )
+        rows = await fetch_candidates(
+            self.pool,
+            CandidateQuery(
+                embedding=query.embedding,
+                valence=_or_mid(query.plan.target.valence),
+                energy=_or_mid(query.plan.target.energy),
+                user_ids=request.user_ids,
+                exclude_ids=tuple(request.exclude_track_ids | disliked),
+                liked_ids=tuple(liked),
+            ),
+        )
+        searched = time.perf_counter()
+        if not rows:
+            raise NoTracks("no tracks yet: import a catalog with `melodiclens catalog import`")
+        picks = pick_diverse(score_candidates([dict(r) for r in rows], query.plan), request.top)
+        done = time.perf_counter()
+        self.last_timings = Timings(
+            (built - started) * 1000, (searched - built) * 1000, (done - searched) * 1000
+        )
+        return self._answer(request, query, [to_pick(p, query.plan) for p in picks])
+
+    def _build_query_blocking(self, request: RecommendRequest) -> MoodQuery:
+        return build_query(
+            request.caption, request.words, self.mood_reader, self.embedder, request.variation
+        )
+
+    def _answer(self, request: RecommendRequest, query: MoodQuery, picks: list) -> Recommendation:
+        caption = request.caption
+        vision_used = caption is None or caption.source in ("vision", "prose")
+        return Recommendation(
+            mood_line=query.mood_line,
+            mood_words=query.mood_words,
+            themes=query.plan.themes,
+            traits=query.plan.target,
+            tracks=tuple(picks),
+            vision_used=vision_used,
+            notice=None if vision_used else NOT_READ_NOTICE,
+        )
+
+
+def _or_mid(value: float | None) -> float:
+    return 0.5 if value is None else value
+
+
+def with_traits(caption: Caption, traits: AudioTraits) -> Caption:
+    """A copy of the caption with other target traits."""
+    return replace(caption, traits=traits)
