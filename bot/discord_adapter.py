@@ -109,6 +109,7 @@ class DiscordAdapter:
             await self._connect(client)
         self._accepting = True
         self._announce(client)
+        await self._sync_commands(client)
 
     async def stop(self, drain_s: float = DRAIN_TIMEOUT_S) -> None:
         """Take no new work, finish the answers already accepted, then disconnect."""
@@ -141,7 +142,6 @@ class DiscordAdapter:
             await client.close()
             raise DiscordStartError(f"Could not reach Discord to log in: {err}.") from err
         self.client, self.message_content = client, message_content
-        await self._sync_commands(client)
         return client
 
     async def _connect(self, client: discord.Client) -> None:
@@ -240,10 +240,6 @@ class DiscordAdapter:
     async def _answer_photo(
         self, message: discord.Message, attachments: Sequence[discord.Attachment], words: str
     ) -> None:
-        downloaded = await self.download(attachments) if attachments else []
-        if isinstance(downloaded, str):
-            await self._send_to_message(message, Rendered(content=downloaded))
-            return
         notices: list[discord.Message] = []
 
         async def on_queued(position: int) -> None:
@@ -254,12 +250,25 @@ class DiscordAdapter:
                 notices.append(await self._send_to_message(message, Rendered(content=text)))
 
         async with _typing(message.channel):
-            call = self.service.vibe(message_context(message), downloaded, words, on_queued)
-            reply = await self._safely(call)
+            work = self._vibe(message_context(message), attachments, words, on_queued)
+            reply = await self._safely(work)
         await self._send_to_message(message, render(reply))
         for notice in notices:  # the place in line is old news once the answer is there
             with contextlib.suppress(discord.HTTPException):
                 await notice.delete()
+
+    async def _vibe(
+        self,
+        ctx: ChatContext,
+        attachments: Sequence[discord.Attachment],
+        words: str,
+        on_queued: QueueNotice,
+    ) -> Reply:
+        """Fetch the attachments, then ask the service; a failed fetch is its own reply."""
+        images = await self.download(attachments) if attachments else []
+        if isinstance(images, str):
+            return Reply(kind="error", text=images)
+        return await self.service.vibe(ctx, images, words, on_queued)
 
     async def download(self, attachments: Sequence[discord.Attachment]) -> list[ImageInput] | str:
         """The attachments' bytes, or one sentence saying why they could not be fetched."""
@@ -337,21 +346,17 @@ class DiscordAdapter:
         """/vibe: songs for the attached photo and/or the words."""
 
         async def work(ctx: ChatContext, on_queued: QueueNotice) -> Reply:
-            images = await self.download([image]) if image is not None else []
-            if isinstance(images, str):
-                return Reply(kind="error", text=images)
-            return await self.service.vibe(ctx, images, words, on_queued)
+            return await self._vibe(ctx, [image] if image else [], words, on_queued)
 
         await self.answer_interaction(interaction, work)
 
     # --- the Notifier protocol -------------------------------------------------------------
 
     async def send(self, platform: Platform, chat_id: str, text: str) -> None:
-        """Post a notice to a channel (or, when the id is a user's, to their DMs)."""
-        if platform != "discord":
-            raise ValueError(f"the Discord adapter cannot deliver to {platform}")
-        if self.client is None:
-            log.warning("discord: notice for %s dropped: not connected", chat_id)
+        """Post a notice to a channel (or, when the id is a user's, to their DMs); best effort:
+        failures are logged, never raised."""
+        if platform != "discord" or self.client is None:
+            log.warning("discord: notice for %s %s dropped: not connected here", platform, chat_id)
             return
         content = text[:MESSAGE_CONTENT_LIMIT]
         try:

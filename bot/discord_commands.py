@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
@@ -45,7 +46,13 @@ def build_tree(client: discord.Client, adapter: DiscordAdapter) -> app_commands.
     @tree.command(name="link-spotify", description="Connect your Spotify library (private link)")
     async def link_spotify(interaction: discord.Interaction[Any]) -> None:
         """The Spotify authorize link, shown only to the asker."""
-        await adapter.answer_interaction(interaction, _plain(service.link_spotify), private=True)
+
+        async def work(ctx: ChatContext, _on_queued: QueueNotice) -> Reply:
+            # "Linked as NAME" and later library notices go to the asker's DMs (the user id
+            # reaches them there), never to a server channel.
+            return await service.link_spotify(replace(ctx, chat_id=ctx.user_id, is_group=False))
+
+        await adapter.answer_interaction(interaction, work, private=True)
 
     @tree.command(name="unlink-spotify", description="Disconnect Spotify and drop your library")
     async def unlink_spotify(interaction: discord.Interaction[Any]) -> None:

@@ -85,6 +85,9 @@ async def test_link_spotify_answers_only_the_asker_with_the_link(
     (link_button,) = followup.json["components"][0]["components"]
     assert link_button["url"] == AUTHORIZE_URL
     assert service.calls == ["link_spotify"]
+    # the "Linked as NAME" notice will go to the asker's DMs, not the server channel
+    (ctx,) = service.link_contexts
+    assert ctx.chat_id == ctx.user_id == str(USER_ID) and not ctx.is_group
 
 
 @pytest.mark.parametrize(

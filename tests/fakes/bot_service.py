@@ -96,6 +96,7 @@ class FakeBotService:
     presses: list[tuple[ChatContext, str]] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
     finished: list[float] = field(default_factory=list)
+    link_contexts: list[ChatContext] = field(default_factory=list)
     vibe_started: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def vibe(
@@ -127,6 +128,7 @@ class FakeBotService:
 
     async def link_spotify(self, ctx: ChatContext) -> Reply:
         self.calls.append("link_spotify")
+        self.link_contexts.append(ctx)
         return Reply(
             kind="link",
             text="Open this link to connect Spotify (valid 10 minutes).",
