@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
@@ -16,6 +15,7 @@ from discord import app_commands
 from bot import discord_commands
 from bot.discord_client import DiscordStartError, build_client
 from bot.discord_commands import SORRY
+from bot.discord_inbound import interaction_context, is_image, message_context, words_of
 from bot.discord_render import MESSAGE_CONTENT_LIMIT, PRESS_EVENT, ActionButton, Rendered, render
 from bot.settings import Settings, env_name
 from handlers.replies import ChatContext, ImageInput, Platform, Reply
@@ -29,8 +29,6 @@ READY_TIMEOUT_S = 150.0
 # stop() waits this long for accepted photos to be answered: above the vision timeout plus a
 # queue's worth of waiting, below what an operator would call a hung shutdown.
 DRAIN_TIMEOUT_S = 120.0
-# Used only when Discord leaves an attachment's content_type empty (old uploads, some bots).
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff")
 
 PORTAL_STEPS = (
     "Discord Developer Portal -> your application -> Bot -> Privileged Gateway Intents -> "
@@ -39,43 +37,6 @@ PORTAL_STEPS = (
 DOWNLOAD_FAILED = "I couldn't download that image from Discord; please send it again."
 RESTARTING = "MelodicLens is restarting; please send that again in a minute."
 QUEUED = "You're #{position} in line; your songs are on their way."
-
-
-def is_image(attachment: discord.Attachment) -> bool:
-    """Whether an attachment is a picture (by its content type, else its file name)."""
-    if attachment.content_type:
-        return attachment.content_type.startswith("image/")
-    return attachment.filename.lower().endswith(IMAGE_SUFFIXES)
-
-
-def words_of(message: discord.Message, me: discord.abc.User | None) -> str:
-    """The message text without the bot's own mention."""
-    text = message.content or ""
-    if me is not None:
-        text = re.sub(rf"<@!?{me.id}>", " ", text)
-    return " ".join(text.split())
-
-
-def message_context(message: discord.Message) -> ChatContext:
-    """Who sent this message, and where."""
-    return ChatContext(
-        platform="discord",
-        user_id=str(message.author.id),
-        chat_id=str(message.channel.id),
-        user_name=message.author.display_name,
-        is_group=message.guild is not None,
-    )
-
-
-def interaction_context(interaction: discord.Interaction[Any]) -> ChatContext:
-    """Who pressed or typed this, and where."""
-    return ChatContext(
-        platform="discord",
-        user_id=str(interaction.user.id),
-        chat_id=str(interaction.channel_id or interaction.user.id),
-        user_name=interaction.user.display_name,
-        is_group=interaction.guild_id is not None,
-    )
 
 
 class DiscordAdapter:
@@ -94,7 +55,7 @@ class DiscordAdapter:
     # --- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Log in, sync the slash commands, connect; return once Discord says READY."""
+        """Log in, connect, publish the slash commands; return once Discord says READY."""
         if self.settings.discord_token is None:
             raise DiscordStartError(f"Set {env_name('discord_token')} to run the Discord bot.")
         client = await self._login(message_content=True)

@@ -1,0 +1,50 @@
+"""What a Discord message or interaction carries: its pictures, its words, who and where."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import discord
+
+from handlers.replies import ChatContext
+
+# Used only when Discord leaves an attachment's content_type empty (old uploads, some bots).
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff")
+
+
+def is_image(attachment: discord.Attachment) -> bool:
+    """Whether an attachment is a picture (by its content type, else its file name)."""
+    if attachment.content_type:
+        return attachment.content_type.startswith("image/")
+    return attachment.filename.lower().endswith(IMAGE_SUFFIXES)
+
+
+def words_of(message: discord.Message, me: discord.abc.User | None) -> str:
+    """The message text without the bot's own mention."""
+    text = message.content or ""
+    if me is not None:
+        text = re.sub(rf"<@!?{me.id}>", " ", text)
+    return " ".join(text.split())
+
+
+def message_context(message: discord.Message) -> ChatContext:
+    """Who sent this message, and where."""
+    return ChatContext(
+        platform="discord",
+        user_id=str(message.author.id),
+        chat_id=str(message.channel.id),
+        user_name=message.author.display_name,
+        is_group=message.guild is not None,
+    )
+
+
+def interaction_context(interaction: discord.Interaction[Any]) -> ChatContext:
+    """Who pressed or typed this, and where."""
+    return ChatContext(
+        platform="discord",
+        user_id=str(interaction.user.id),
+        chat_id=str(interaction.channel_id or interaction.user.id),
+        user_name=interaction.user.display_name,
+        is_group=interaction.guild_id is not None,
+    )
