@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot import telegram_adapter
+from bot import telegram_outbox
 from bot.settings import load_settings
 from bot.telegram_adapter import SORRY, TelegramAdapter, TelegramSetupError
 from tests.fakes.fake_telegram import (
@@ -109,7 +109,7 @@ async def test_photo_gets_exact_html_answer_replying_to_it(
 async def test_typing_is_renewed_while_the_answer_takes_long(
     fake: FakeTelegram, service: FakeService, bot: TelegramAdapter, monkeypatch
 ):
-    monkeypatch.setattr(telegram_adapter, "TYPING_REPEAT_S", 0.1)
+    monkeypatch.setattr(telegram_outbox, "TYPING_REPEAT_S", 0.1)
     service.delay_s = 0.55
     fake.photo(private_chat(ANA), ANA)
     await fake.next_sent()
@@ -368,7 +368,7 @@ async def test_failing_service_gives_one_sentence_and_the_bot_keeps_serving(
     sorry = await fake.next_sent()
     assert sorry.text == SORRY.replace("'", "&#x27;")
     assert "Traceback" not in sorry.text and "simulated" not in sorry.text
-    assert any(r.exc_info for r in caplog.records if r.name == "bot.telegram_adapter")
+    assert any(r.exc_info for r in caplog.records if r.name.startswith("bot.telegram"))
     fake.photo(private_chat(BEN), BEN)
     assert (await fake.next_sent()).buttons == buttons(41)
 

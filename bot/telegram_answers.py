@@ -1,0 +1,129 @@
+"""Song answers on Telegram: photos, image files, albums, /vibe, and the buttons under answers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Sequence
+
+from telegram import CallbackQuery, Message
+from telegram.error import TelegramError
+
+from bot.settings import Settings
+from bot.telegram_media import MediaError, MediaRef, download_all, media_of
+from bot.telegram_outbox import GROUP_TYPES, Outbox, context_of, guarded
+from bot.telegram_render import toast
+from handlers.replies import ChatContext, ImageInput, Reply
+from handlers.service import BotService
+
+log = logging.getLogger(__name__)
+
+# A button's spinner should stop quickly: wait this long for a toast, then answer empty.
+PRESS_TOAST_WAIT_S = 2.0
+# Replies that fit a button's toast; anything else (a new answer, a link) becomes a message.
+TOAST_KINDS = ("info", "error")
+
+
+class Answers:
+    """Turns image messages, /vibe and button presses into BotService calls and answers."""
+
+    def __init__(self, settings: Settings, service: BotService, outbox: Outbox) -> None:
+        self.settings = settings
+        self.service = service
+        self.outbox = outbox
+
+    async def media(self, messages: list[Message]) -> None:
+        """One answer for a photo, an image file or a whole album."""
+        first = messages[0]
+        ctx = context_of(first)
+        if ctx.is_group and not await self._wanted_in_group(ctx, messages):
+            return
+        words = " ".join(filter(None, (self._words(m) for m in messages)))
+        refs = [ref for ref in map(media_of, messages) if ref is not None]
+        reply = await self._vibe(ctx, first, refs, words)
+        await self.outbox.send(first.chat_id, reply, reply_to=first.message_id)
+
+    async def vibe_command(self, message: Message, args: Sequence[str]) -> None:
+        """/vibe WORDS, optionally as a reply to a photo (which it then uses)."""
+        source = message.reply_to_message
+        ref = media_of(source) if source is not None else None
+        reply = await self._vibe(context_of(message), message, [ref] if ref else [], " ".join(args))
+        target = source if source is not None and ref is not None else message
+        await self.outbox.send(message.chat_id, reply, reply_to=target.message_id)
+
+    async def _vibe(
+        self, ctx: ChatContext, asked: Message, refs: Sequence[MediaRef], words: str
+    ) -> Reply:
+        async def on_queued(place: int) -> None:
+            text = f"You're #{place} in line; your songs are on the way."
+            queued = Reply(kind="queued", text=text)
+            await self.outbox.send(asked.chat_id, queued, reply_to=asked.message_id)
+
+        async with self.outbox.typing(asked.chat_id):
+            try:
+                images: list[ImageInput] = await download_all(
+                    self.outbox.bot, refs, self.settings.max_image_bytes
+                )
+            except MediaError as err:
+                return Reply(kind="error", text=str(err))
+            return await guarded(self.service.vibe(ctx, images, words, on_queued=on_queued))
+
+    async def _wanted_in_group(self, ctx: ChatContext, messages: list[Message]) -> bool:
+        """In groups: answer when addressed, or every image once /auto is on."""
+        if any(self._addressed(m) for m in messages):
+            return True
+        refs = [media_of(m) for m in messages]
+        # Auto mode answers images only: a PDF shared in the group is not a request.
+        if not all(ref is not None and ref.is_image for ref in refs):
+            return False
+        try:
+            return await self.service.auto_enabled("telegram", ctx.chat_id)
+        except Exception:
+            log.exception("could not read the auto setting of chat %s", ctx.chat_id)
+            return False
+
+    def _addressed(self, message: Message) -> bool:
+        """Mentioned in the caption, captioned /vibe, or a reply to the bot."""
+        caption = (message.caption or "").lower()
+        replied = message.reply_to_message
+        to_bot = replied is not None and replied.from_user is not None
+        return (
+            f"@{self.outbox.bot.username}".lower() in caption
+            or caption.startswith("/vibe")
+            or (to_bot and replied.from_user.id == self.outbox.bot.id)  # type: ignore[union-attr]
+        )
+
+    def _words(self, message: Message) -> str:
+        """The caption without the bot's @mention or a leading /vibe."""
+        words = re.sub(r"^/vibe\b", "", message.caption or "", flags=re.IGNORECASE)
+        mention = re.escape(f"@{self.outbox.bot.username}")
+        words = re.sub(mention, "", words, flags=re.IGNORECASE)
+        return " ".join(words.split())
+
+    async def press(self, query: CallbackQuery, action: str) -> None:
+        """A button under an answer: feedback gets a toast, more/diff get a new answer."""
+        shown = query.message if isinstance(query.message, Message) else None
+        chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+        in_group = query.message is not None and query.message.chat.type in GROUP_TYPES
+        user = query.from_user
+        ctx = ChatContext("telegram", str(user.id), str(chat_id), user.full_name, in_group)
+        pressed = asyncio.ensure_future(guarded(self.service.press(ctx, action)))
+        done, _ = await asyncio.wait({pressed}, timeout=PRESS_TOAST_WAIT_S)
+        if done and pressed.result().kind in TOAST_KINDS:
+            await _answer_query(query, toast(pressed.result()))
+            return
+        await _answer_query(query)
+        async with self.outbox.typing(chat_id):
+            reply = await pressed
+        # The new answer quotes the photo the shown answer replied to, like the first one.
+        anchor = (shown.reply_to_message or shown) if shown is not None else None
+        await self.outbox.send(chat_id, reply, reply_to=anchor.message_id if anchor else None)
+
+
+async def _answer_query(query: CallbackQuery, text: str | None = None) -> None:
+    try:
+        await query.answer(text)
+    except TelegramError as err:
+        # An old or already answered query only leaves a spinner; the answer still goes out.
+        log.info("could not answer callback query %s: %s", query.id, err)

@@ -1,0 +1,91 @@
+"""Telegram commands about the listener and the chat: help, Spotify, privacy, group modes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from telegram import BotCommand, Message
+from telegram.constants import ChatType
+from telegram.error import Forbidden
+
+from bot.telegram_outbox import Outbox, context_of, guarded
+from handlers.replies import ChatContext, Reply
+from handlers.service import BotService
+
+log = logging.getLogger(__name__)
+
+# What set_my_commands registers; Telegram command names allow only a-z, 0-9 and "_".
+COMMANDS = (
+    BotCommand("vibe", "Songs for a photo or for words: /vibe rainy night drive"),
+    BotCommand("link_spotify", "Connect your Spotify so answers come from your library"),
+    BotCommand("unlink_spotify", "Disconnect Spotify and delete your imported library"),
+    BotCommand("forget_me", "Delete everything MelodicLens knows about you"),
+    BotCommand("auto", "Groups: /auto on answers every photo, /auto off stops"),
+    BotCommand("blend", "Groups: /blend on lets your library blend into this group's answers"),
+    BotCommand("help", "What this bot does"),
+)
+
+Switch = Callable[[ChatContext, bool], Awaitable[Reply]]
+
+
+class Commands:
+    """The non-photo commands; each takes the command message and its arguments."""
+
+    def __init__(self, service: BotService, outbox: Outbox) -> None:
+        self.service = service
+        self.outbox = outbox
+
+    async def help(self, message: Message, args: Sequence[str]) -> None:
+        """/start and /help: what the bot does."""
+        await self.outbox.answer_command(message, self.service.help("telegram"))
+
+    async def link_spotify(self, message: Message, args: Sequence[str]) -> None:
+        """/link_spotify: the authorize link, always in the private chat."""
+        user = message.from_user
+        assert user is not None
+        # The link belongs to the person, so it is made for (and sent to) their private chat.
+        private = ChatContext("telegram", str(user.id), str(user.id), user.full_name, False)
+        reply = await guarded(self.service.link_spotify(private))
+        if message.chat.type == ChatType.PRIVATE:
+            await self.outbox.send(message.chat_id, reply)
+            return
+        try:
+            await self.outbox.send(user.id, reply, raise_errors=True)
+        except Forbidden:
+            note = (
+                f"I can't message you privately yet: open a chat with "
+                f"@{self.outbox.bot.username}, press Start, then send /link_spotify there."
+            )
+        else:
+            note = "I sent you the Spotify link in a private message."
+        await self.outbox.send(message.chat_id, Reply(kind="info", text=note), message.message_id)
+
+    async def unlink_spotify(self, message: Message, args: Sequence[str]) -> None:
+        """/unlink_spotify."""
+        reply = await guarded(self.service.unlink_spotify(context_of(message)))
+        await self.outbox.answer_command(message, reply)
+
+    async def forget_me(self, message: Message, args: Sequence[str]) -> None:
+        """/forget_me."""
+        reply = await guarded(self.service.forget_me(context_of(message)))
+        await self.outbox.answer_command(message, reply)
+
+    async def auto(self, message: Message, args: Sequence[str]) -> None:
+        """/auto on|off: answer every photo in this group, or only when addressed."""
+        await self._switch(message, args, "auto", self.service.set_auto)
+
+    async def blend(self, message: Message, args: Sequence[str]) -> None:
+        """/blend on|off: let this member's library blend into the group's answers."""
+        await self._switch(message, args, "blend", self.service.set_blend)
+
+    async def _switch(
+        self, message: Message, args: Sequence[str], name: str, setter: Switch
+    ) -> None:
+        arg = args[0].lower() if args else ""
+        if arg not in ("on", "off"):
+            usage = Reply(kind="info", text=f"Use /{name} on or /{name} off.")
+            await self.outbox.answer_command(message, usage)
+            return
+        reply = await guarded(setter(context_of(message), arg == "on"))
+        await self.outbox.answer_command(message, reply)
