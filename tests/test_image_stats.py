@@ -21,7 +21,7 @@ def noisy(base: tuple[int, int, int], spread: int, size: int = 96) -> Image.Imag
             )
             for y in range(size)
             for x in range(size)
-        ]  # type: ignore[misc]
+        ]
     )
     return image
 

@@ -160,7 +160,7 @@ class LoggedRequest:
     @property
     def images(self) -> list[bytes]:
         """The decoded images of a chat request."""
-        found = []
+        found: list[bytes] = []
         for message in self.body.get("messages") or []:
             found.extend(base64.b64decode(image) for image in message.get("images") or [])
         return found
