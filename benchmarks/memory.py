@@ -1,0 +1,204 @@
+"""Resident memory of a real `melodiclens run` process, idle and under a burst of 100 photos.
+
+The process is the real command, started as a subprocess with a Telegram token and pointed at
+two local fakes that speak the real protocols: the Telegram Bot API (tests/fakes/fake_telegram.py,
+through MELODICLENS_TELEGRAM_API_URL) and Ollama (tests/fakes/fake_ollama.py, 1.5 s per photo,
+through OLLAMA_HOST). Its database is the 28k benchmark database (the embedded server runs in
+its own processes and is not counted). Idle: after start-up, the health check answering and the
+first getUpdates. Under load: 100 photos from 100 listeners pushed at once; RSS is sampled every
+200 ms until all 100 answers (messages with Spotify links) have been sent. The end-to-end
+makespan of that burst, through Telegram's protocol, is reported too.
+
+Run: /work/venv/bin/python -m benchmarks.memory [--photos N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import psutil
+
+from benchmarks import synthetic
+from benchmarks.load import VISION_CONCURRENCY, VISION_DELAY_S
+from recsys.embedder import Embedder
+from tests.fakes.fake_ollama import FakeOllama
+from tests.fakes.fake_telegram import FakeTelegram, private_chat, user
+
+log = logging.getLogger(__name__)
+
+PHOTOS = 100
+SAMPLE_EVERY_S = 0.2
+# Start-up loads the embedder and the mood reader; on a busy 2-core machine that takes a while.
+START_TIMEOUT_S = 180.0
+# 100 photos take ~38 s at the ideal rate; room for a loaded machine before calling it lost.
+BURST_TIMEOUT_S = 240.0
+IDLE_SETTLE_S = 5.0
+STOP_TIMEOUT_S = 60.0
+ANSWER_MARK = "open.spotify.com/track/"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def _environment(bench: synthetic.BenchDatabase, tg: FakeTelegram, ollama_url: str, port: int):  # type: ignore[no-untyped-def]
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("MELODICLENS_", "DISCORD"))}
+    return {
+        **keep,
+        "DATABASE_URL": "",
+        "MELODICLENS_DATA_DIR": str(bench.data_dir),
+        "TELEGRAM_TOKEN": tg.token,
+        "MELODICLENS_TELEGRAM_API_URL": tg.url,
+        "OLLAMA_HOST": ollama_url,
+        "MELODICLENS_VISION_CONCURRENCY": str(VISION_CONCURRENCY),
+        "MELODICLENS_QUEUE_LIMIT": "200",
+        "MELODICLENS_HTTP_HOST": "127.0.0.1",
+        "MELODICLENS_HTTP_PORT": str(port),
+        "MELODICLENS_LOG_LEVEL": "WARNING",
+    }
+
+
+@contextlib.asynccontextmanager
+async def bot_process(env: dict[str, str], log_path: Path) -> AsyncIterator[psutil.Process]:
+    """`melodiclens run` in a scratch directory (no .env there), stopped with SIGTERM after."""
+    command = Path(sys.executable).with_name("melodiclens")
+    with tempfile.TemporaryDirectory(prefix="mlmem-") as cwd, log_path.open("wb") as out:
+        proc = await asyncio.create_subprocess_exec(
+            str(command), "run", cwd=cwd, env=env, stdout=out, stderr=out
+        )
+        try:
+            yield psutil.Process(proc.pid)
+        finally:
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    await asyncio.wait_for(proc.wait(), STOP_TIMEOUT_S)
+                except TimeoutError:
+                    proc.kill()
+                    await proc.wait()
+
+
+async def _wait_healthy(port: int, process: psutil.Process, log_path: Path) -> float:
+    start = time.perf_counter()
+    async with aiohttp.ClientSession() as session:
+        while time.perf_counter() - start < START_TIMEOUT_S:
+            if not process.is_running() or process.status() == psutil.STATUS_ZOMBIE:
+                raise RuntimeError(f"melodiclens run exited; see {log_path}")
+            with contextlib.suppress(aiohttp.ClientError, OSError):
+                async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
+                    if response.status == 200:
+                        return time.perf_counter() - start
+            await asyncio.sleep(0.5)
+    raise RuntimeError(f"melodiclens run was not healthy within {START_TIMEOUT_S:.0f} s")
+
+
+def _rss_mb(process: psutil.Process) -> float:
+    return process.memory_info().rss / 2**20
+
+
+def _answers(tg: FakeTelegram) -> int:
+    return sum(
+        1
+        for call in tg.calls
+        if call.method == "sendMessage" and ANSWER_MARK in str(call.params.get("text", ""))
+    )
+
+
+async def _burst(tg: FakeTelegram, process: psutil.Process, photos: int) -> dict[str, Any]:
+    before = _answers(tg)
+    samples: list[float] = []
+    start = time.perf_counter()
+    for i in range(photos):
+        person = user(900_000 + i, f"Listener{i}")
+        tg.photo(
+            private_chat(person), person, color=(i * 2 % 256, 255 - i * 2 % 256, (i * 37) % 256)
+        )
+    while _answers(tg) - before < photos:
+        if time.perf_counter() - start > BURST_TIMEOUT_S:
+            break
+        samples.append(_rss_mb(process))
+        await asyncio.sleep(SAMPLE_EVERY_S)
+    return {
+        "answered": _answers(tg) - before,
+        "makespan_s": round(time.perf_counter() - start, 2),
+        "rss_peak_mb": round(max(samples or [_rss_mb(process)]), 1),
+        "rss_after_mb": round(_rss_mb(process), 1),
+    }
+
+
+async def _clear_caption_cache(bench: synthetic.BenchDatabase) -> None:
+    # The burst's photos must reach the vision model, not a cache filled by an earlier run.
+    database = await synthetic.open_bench(bench, pool_size=1)
+    try:
+        await database.pool.execute("TRUNCATE caption_cache")
+    finally:
+        await database.close()
+
+
+async def run(bench: synthetic.BenchDatabase, photos: int = PHOTOS) -> dict[str, Any]:
+    """Idle and loaded RSS of `melodiclens run`, with the burst's end-to-end makespan."""
+    await _clear_caption_cache(bench)
+    tg = FakeTelegram()
+    await tg.start()
+    log_path = synthetic.CACHE_DIR / "memory-run.log"
+    try:
+        async with FakeOllama(delay_s=VISION_DELAY_S) as ollama:
+            port = _free_port()
+            env = _environment(bench, tg, ollama.url, port)
+            async with bot_process(env, log_path) as process:
+                started_s = await _wait_healthy(port, process, log_path)
+                await tg.next_call("getUpdates", within_s=START_TIMEOUT_S)
+                await asyncio.sleep(IDLE_SETTLE_S)
+                idle = _rss_mb(process)
+                loaded = await _burst(tg, process, photos)
+                loaded["vision_calls"] = len(ollama.chat_requests)
+    finally:
+        await tg.close()
+    return {
+        "process": "melodiclens run (Telegram polling against a fake Bot API server)",
+        "start_to_healthy_s": round(started_s, 1),
+        "rss_idle_mb": round(idle, 1),
+        "photos": photos,
+        **loaded,
+        "log": str(log_path),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the memory figures as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--photos", type=int, default=PHOTOS)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level="WARNING", format="%(asctime)s %(name)s: %(message)s")
+
+    async def go() -> dict[str, Any]:
+        embedder = Embedder()
+        try:
+            bench = await synthetic.ensure("28k", embedder)
+        finally:
+            embedder.close()
+        return await run(bench, args.photos)
+
+    print(json.dumps(asyncio.run(go()), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

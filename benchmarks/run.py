@@ -1,0 +1,237 @@
+"""The one benchmark entry point: speed at 28k and 1M tracks, import rate, load and memory.
+
+    python -m benchmarks.run [--quick] [--skip-1m]
+
+Runs, in order: catalog import rate against the bare embedding rate (benchmarks/import_rate.py),
+text query -> top-5 latency at 28k and 1M beside the bare embedding time (search_scale.py),
+HNSW recall@50 against exact search at 1M, 100 photos at once through the handler layer
+(load.py), and the resident memory of `melodiclens run` idle and under that burst (memory.py).
+Prints a table, writes benchmarks/results/latest.json and rewrites the results table in
+benchmarks/README.md. A section that fails is recorded with its error; the others still run.
+
+The benchmark databases are cached under ~/.cache/mlbench: the first run builds them (the
+million takes long: see benchmarks/README.md), later runs reuse them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from benchmarks import load, memory, search_scale, synthetic
+from benchmarks.common import (
+    CATALOG_CSV,
+    Row,
+    machine,
+    now_utc,
+    update_readme_table,
+    write_json,
+)
+from recsys.embedder import Embedder
+
+log = logging.getLogger(__name__)
+
+# Quick mode imports only this many catalog rows; the full run imports all 28k.
+QUICK_IMPORT_ROWS = 3_000
+TARGET_IMPORT_RATIO = 0.8
+
+
+async def _section(result: dict[str, Any], name: str, action: Callable[[], Awaitable[Any]]) -> None:
+    """Run one benchmark, recording its figures or its error and how long it took."""
+    print(f"== {name} ...", flush=True)
+    start = time.perf_counter()
+    try:
+        result[name] = await action()
+    except Exception as err:
+        log.error("%s failed: %s", name, err)
+        result[name] = {"error": f"{type(err).__name__}: {err}", "trace": traceback.format_exc()}
+    result.setdefault("seconds", {})[name] = round(time.perf_counter() - start, 1)
+    print(f"   done in {result['seconds'][name]:.0f} s", flush=True)
+
+
+async def _import_rate(quick: bool) -> dict[str, Any]:
+    from benchmarks import import_rate
+
+    limit = QUICK_IMPORT_ROWS if quick else 0
+    figures: dict[str, Any] = await import_rate.measure(
+        CATALOG_CSV, limit, import_rate.DEFAULT_BATCH_ROWS
+    )
+    return figures
+
+
+async def collect(quick: bool, skip_1m: bool) -> dict[str, Any]:
+    """Every figure, in one dict."""
+    result: dict[str, Any] = {"date": now_utc(), "machine": machine().__dict__, "quick": quick}
+    started = time.perf_counter()
+    embedder = Embedder()
+    try:
+        embedder.warm()
+        scales = ["28k"] if skip_1m else ["28k", "1m"]
+        await _section(result, "import", lambda: _import_rate(quick))
+        await _section(result, "search", lambda: search_scale.run(scales, quick, embedder))
+        bench = await synthetic.ensure("28k", embedder)
+        await _section(result, "load", lambda: _load(bench, embedder))
+        await _section(result, "memory", lambda: memory.run(bench))
+        result["builds"] = {
+            scale: built.build for scale in scales if (built := synthetic.cached(scale))
+        }
+    finally:
+        embedder.close()
+    result["total_s"] = round(time.perf_counter() - started, 1)
+    return result
+
+
+async def _load(bench: synthetic.BenchDatabase, embedder: Embedder) -> dict[str, Any]:
+    return (await load.run(bench, embedder)).as_dict()
+
+
+def _verdict(ok: bool) -> str:
+    return "pass" if ok else "FAIL"
+
+
+def _import_rows(figures: dict[str, Any]) -> list[Row]:
+    if "error" in figures:
+        return [Row("catalog import rate", figures["error"], "≥ 80% of bare embedding", "FAIL")]
+    ratio = figures["ratio"]
+    return [
+        Row(
+            f"catalog import rate ({figures['texts']:,} rows)",
+            f"{figures['import_rate']:.0f} tracks/s vs {figures['bare_rate']:.0f} texts/s "
+            f"bare embedding = {ratio:.0%}",
+            "≥ 80% of bare embedding",
+            _verdict(ratio >= TARGET_IMPORT_RATIO),
+        )
+    ]
+
+
+def _search_rows(figures: dict[str, Any]) -> list[Row]:
+    if "error" in figures:
+        return [Row("search", figures["error"], "", "FAIL")]
+    rows = []
+    for latency in figures["latency"]:
+        scale = latency["scale"]
+        target = search_scale.TARGET_P95_MS_1M if scale == "1m" else search_scale.TARGET_P95_MS_28K
+        answer, embed = latency["answer"], latency["bare_embed"]
+        rows.append(
+            Row(
+                f"text query → top-5 at {latency['tracks']:,} tracks ({latency['path']})",
+                f"p50 {answer['p50_ms']:.1f} ms, p95 {answer['p95_ms']:.1f} ms "
+                f"(bare embedding p50 {embed['p50_ms']:.1f} ms; answer/embed "
+                f"{latency['answer_over_embed_p50']:.1f}x)",
+                f"p95 ≤ {target:.0f} ms",
+                _verdict(answer["p95_ms"] <= target),
+            )
+        )
+    recall = figures.get("recall")
+    if recall:
+        rows.append(
+            Row(
+                f"HNSW recall@50 vs exact at {recall['scale']} "
+                f"(ef_search {recall['ef_search']}, {recall['iterative_scan']})",
+                f"{recall['recall_at_50']:.3f} over {recall['queries']} queries "
+                f"({recall['recall_at_50_within_candidates']:.3f} within the "
+                f"{recall['candidates']} candidates)",
+                f"≥ {search_scale.TARGET_RECALL}",
+                _verdict(recall["recall_at_50"] >= search_scale.TARGET_RECALL),
+            )
+        )
+    return rows
+
+
+def _load_rows(figures: dict[str, Any]) -> list[Row]:
+    if "error" in figures:
+        return [Row("100 photos at once", figures["error"], "", "FAIL")]
+    lag = figures["loop_lag_ms"]
+    return [
+        Row(
+            "100 photos at once, 1.5 s vision, concurrency 4: makespan",
+            f"{figures['makespan_s']:.1f} s vs ideal {figures['ideal_s']:.1f} s "
+            f"({figures['makespan_over_ideal']:.2f}x)",
+            "≤ 1.10x ideal",
+            _verdict(figures["makespan_over_ideal"] <= 1 + load.MAKESPAN_SLACK),
+        ),
+        Row(
+            "100 photos at once: answered from the vision model",
+            f"{figures['answered_from_vision']} / {figures['photos']}",
+            "all",
+            _verdict(figures["answered_from_vision"] == figures["photos"]),
+        ),
+        Row(
+            "100 photos at once: event-loop lag",
+            f"p99 {lag['p99']:.1f} ms (max {lag['max']:.1f} ms)",
+            f"p99 < {load.TARGET_LAG_P99_MS:.0f} ms",
+            _verdict(lag["p99"] < load.TARGET_LAG_P99_MS),
+        ),
+    ]
+
+
+def _memory_rows(figures: dict[str, Any]) -> list[Row]:
+    if "error" in figures:
+        return [Row("memory of melodiclens run", figures["error"], "", "FAIL")]
+    return [
+        Row(
+            "resident memory of `melodiclens run`",
+            f"idle {figures['rss_idle_mb']:.0f} MB, peak {figures['rss_peak_mb']:.0f} MB under "
+            f"100 photos ({figures['answered']} answered via the Telegram protocol in "
+            f"{figures['makespan_s']:.1f} s)",
+            "-",
+            "-",
+        )
+    ]
+
+
+def table_rows(result: dict[str, Any]) -> list[Row]:
+    """The README table's rows for a result."""
+    rows: list[Row] = []
+    rows += _import_rows(result.get("import", {"error": "not run"}))
+    rows += _search_rows(result.get("search", {"error": "not run"}))
+    rows += _load_rows(result.get("load", {"error": "not run"}))
+    rows += _memory_rows(result.get("memory", {"error": "not run"}))
+    for scale, build in result.get("builds", {}).items():
+        rows.append(
+            Row(
+                f"benchmark database build ({scale}, cached)",
+                f"embed real rows {build['embed_real_s']:.0f} s, COPY {build['load_s']:.0f} s, "
+                f"HNSW index {build['index_s']:.0f} s",
+                "-",
+                "-",
+            )
+        )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every benchmark; print the table; write the JSON and the README table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer queries and import rows")
+    parser.add_argument("--skip-1m", action="store_true", help="leave out the million")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level="WARNING", format="%(asctime)s %(name)s: %(message)s")
+    result = asyncio.run(collect(args.quick, args.skip_1m))
+    rows = table_rows(result)
+    m = machine()
+    header = (
+        f"Last run: {result['date']} on {m.line()}; `python -m benchmarks.run"
+        f"{' --quick' if args.quick else ''}{' --skip-1m' if args.skip_1m else ''}` "
+        f"took {result['total_s'] / 60:.1f} min (load average at the end "
+        f"{result.get('load', {}).get('load_avg_1m', '?')})."
+    )
+    path = write_json(result)
+    if not args.quick:
+        update_readme_table(rows, header)
+    print()
+    print(header)
+    for row in rows:
+        print(f"  [{row.verdict:>4}] {row.name}: {row.figure}  (target {row.target})")
+    print(f"\nfull figures: {path}")
+    return 0 if all(row.verdict != "FAIL" for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
