@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -13,10 +14,12 @@ from recsys.models import Recommendation, TrackPick
 
 log = logging.getLogger(__name__)
 
-# Telegram refuses messages longer than 4096 characters (after entity parsing).
+# Telegram refuses messages longer than 4096 characters after entity parsing (UTF-16 units).
 MAX_MESSAGE_CHARS = 4096
 # A reason is one line on why a song fits; anything longer is cut so five tracks stay readable.
 MAX_REASON_CHARS = 280
+# A plain reply's own text is cut here, leaving room for its link and extra lines.
+MAX_PLAIN_CHARS = 3500
 # answerCallbackQuery shows at most 200 characters in its toast.
 MAX_TOAST_CHARS = 200
 # Telegram's limit on callback_data.
@@ -50,7 +53,7 @@ def toast(reply: Reply) -> str:
 
 
 def _plain_html(reply: Reply) -> str:
-    lines = [html.escape(reply.text)]
+    lines = [html.escape(_cut(reply.text, MAX_PLAIN_CHARS))]
     if reply.url:
         url = html.escape(reply.url, quote=True)
         lines.append(f'<a href="{url}">{html.escape(LINK_BUTTON_LABEL)}</a>')
@@ -59,18 +62,18 @@ def _plain_html(reply: Reply) -> str:
 
 
 def _answer_html(rec: Recommendation, extra_lines: tuple[str, ...]) -> str:
-    head = [f"🎧 <b>{html.escape(rec.mood_line)}</b>"]
+    head = [f"🎧 <b>{html.escape(_cut(rec.mood_line, MAX_REASON_CHARS))}</b>"]
     if rec.notice:
-        head.append(f"<i>{html.escape(rec.notice)}</i>")
+        head.append(f"<i>{html.escape(_cut(rec.notice, MAX_REASON_CHARS))}</i>")
     tail = [html.escape(line) for line in extra_lines]
     tracks = [_track_html(number, pick) for number, pick in enumerate(rec.tracks, start=1)]
     # Drop tracks from the end rather than send a message Telegram would refuse.
     while tracks:
         text = "\n\n".join(["\n".join(head), *tracks, *(["\n".join(tail)] if tail else [])])
-        if len(text) <= MAX_MESSAGE_CHARS:
+        if visible_length(text) <= MAX_MESSAGE_CHARS:
             return text
         tracks.pop()
-    return _cut("\n".join(head), MAX_MESSAGE_CHARS)
+    return "\n".join(head)
 
 
 def _track_html(number: int, pick: TrackPick) -> str:
@@ -99,6 +102,15 @@ def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     if reply.url and reply.url.startswith("https://"):
         rows.append([InlineKeyboardButton(LINK_BUTTON_LABEL, url=reply.url)])
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def visible_length(html_text: str) -> int:
+    """How long Telegram counts a message: tags removed, entities decoded, in UTF-16 units."""
+    plain = html.unescape(_TAG.sub("", html_text))
+    return len(plain.encode("utf-16-le")) // 2
+
+
+_TAG = re.compile(r"<[^>]+>")
 
 
 def _cut(text: str, limit: int) -> str:

@@ -445,3 +445,24 @@ def test_missing_token_is_a_clear_error(service: FakeService, monkeypatch):
     monkeypatch.delenv("TELEGRAM_TOKEN", raising=False)
     with pytest.raises(TelegramSetupError, match="TELEGRAM_TOKEN"):
         TelegramAdapter(load_settings(None), service)
+
+
+async def test_group_photo_captioned_with_vibe_is_answered_with_its_words(
+    fake: FakeTelegram, service: FakeService, bot: TelegramAdapter
+):
+    photo = fake.photo(GROUP, ANA, f"/vibe@{BOT_USERNAME} more upbeat please")
+    sent = await fake.next_sent()
+    assert sent.reply_to == photo["message_id"]
+    assert service.vibes[0].words == "more upbeat please"
+
+
+async def test_group_album_mentioning_the_bot_once_gets_one_answer(
+    fake: FakeTelegram, service: FakeService, bot: TelegramAdapter
+):
+    first = fake.photo(GROUP, ANA, f"@{BOT_USERNAME} our hike", media_group_id="G1")
+    fake.photo(GROUP, ANA, media_group_id="G1")
+    sent = await fake.next_sent()
+    assert sent.reply_to == first["message_id"] and sent.chat_id == GROUP["id"]
+    assert len(service.vibes) == 1 and len(service.vibes[0].images) == 2
+    assert service.vibes[0].words == "our hike"
+    await nothing_more(fake, 0.6)
