@@ -132,7 +132,7 @@ class VisionHostPool:
     async def close(self) -> None:
         """Close every host's HTTP connections."""
         for host in self._hosts:
-            await host.client._client.aclose()
+            await host.client.close()
 
     async def call(
         self,
