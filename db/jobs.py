@@ -1,0 +1,226 @@
+"""The durable job table: enqueue with a dedupe key, claim with SKIP LOCKED and a lease, retry.
+
+Any number of worker processes may call `claim` at once: `FOR UPDATE SKIP LOCKED` hands each
+queued job to exactly one of them, and the lease (`locked_until`) lets another worker take over
+a job whose worker died.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+import asyncpg
+
+Conn: TypeAlias = asyncpg.Connection | asyncpg.Pool
+
+# Retry delays double from this base...
+BACKOFF_BASE_S = 30.0
+# ...up to this cap, so a job failing for a day is still retried a few times an hour.
+BACKOFF_CAP_S = 3600.0
+
+
+@dataclass(frozen=True)
+class Job:
+    """One claimed job, as the worker sees it."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    dedupe_key: str | None
+    attempts: int
+    max_attempts: int
+    progress: dict[str, Any] = field(default_factory=dict)
+
+
+def _loads(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    loaded = json.loads(value) if isinstance(value, str) else value
+    return dict(loaded)
+
+
+def _job(row: asyncpg.Record) -> Job:
+    return Job(
+        id=row["id"],
+        kind=row["kind"],
+        payload=_loads(row["payload"]),
+        dedupe_key=row["dedupe_key"],
+        attempts=row["attempts"],
+        max_attempts=row["max_attempts"],
+        progress=_loads(row["progress"]),
+    )
+
+
+async def enqueue(
+    conn: Conn,
+    kind: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    dedupe_key: str | None = None,
+    delay_s: float = 0.0,
+    max_attempts: int = 5,
+) -> tuple[int, bool]:
+    """Queue a job; with a dedupe key already queued or running, (that job's id, False)."""
+    job_id: int | None = await conn.fetchval(
+        """
+        INSERT INTO jobs (kind, payload, dedupe_key, run_after, max_attempts)
+        VALUES ($1, $2::jsonb, $3, now() + make_interval(secs => $4), $5)
+        ON CONFLICT (dedupe_key) WHERE status IN ('queued', 'running') DO NOTHING
+        RETURNING id
+        """,
+        kind,
+        json.dumps(payload or {}),
+        dedupe_key,
+        delay_s,
+        max_attempts,
+    )
+    if job_id is not None:
+        return job_id, True
+    existing: int | None = await conn.fetchval(
+        "SELECT id FROM jobs WHERE dedupe_key = $1 AND status IN ('queued', 'running')",
+        dedupe_key,
+    )
+    if existing is None:  # the other job finished in between: queue ours after all
+        return await enqueue(
+            conn, kind, payload, dedupe_key=dedupe_key, delay_s=delay_s, max_attempts=max_attempts
+        )
+    return existing, False
+
+
+async def claim(
+    conn: Conn, worker_id: str, lease_s: float, kinds: list[str] | None = None
+) -> Job | None:
+    """Take the oldest due job (or None): it becomes running, leased to this worker."""
+    row = await conn.fetchrow(
+        """
+        WITH next AS (
+            SELECT id FROM jobs
+            WHERE status = 'queued' AND run_after <= now()
+              AND ($3::text[] IS NULL OR kind = ANY($3::text[]))
+            ORDER BY run_after, id
+            LIMIT 1
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE jobs j
+        SET status = 'running', attempts = j.attempts + 1, locked_by = $1,
+            locked_until = now() + make_interval(secs => $2), updated_at = now()
+        FROM next WHERE j.id = next.id
+        RETURNING j.*
+        """,
+        worker_id,
+        lease_s,
+        kinds,
+    )
+    return _job(row) if row is not None else None
+
+
+async def heartbeat(
+    conn: Conn,
+    job_id: int,
+    worker_id: str,
+    lease_s: float,
+    progress: dict[str, Any] | None = None,
+) -> bool:
+    """Extend the lease (and save progress); False when this worker no longer holds the job."""
+    held = await conn.fetchval(
+        """
+        UPDATE jobs SET locked_until = now() + make_interval(secs => $3),
+            progress = COALESCE($4::jsonb, progress), updated_at = now()
+        WHERE id = $1 AND locked_by = $2 AND status = 'running'
+        RETURNING id
+        """,
+        job_id,
+        worker_id,
+        lease_s,
+        None if progress is None else json.dumps(progress),
+    )
+    return held is not None
+
+
+async def complete(
+    conn: Conn, job_id: int, worker_id: str, result: dict[str, Any] | None = None
+) -> bool:
+    """Mark a job done with its result; False when the lease was lost to another worker."""
+    done = await conn.fetchval(
+        """
+        UPDATE jobs SET status = 'done', result = $3::jsonb, locked_by = NULL,
+            locked_until = NULL, finished_at = now(), updated_at = now(), last_error = NULL
+        WHERE id = $1 AND locked_by = $2 AND status = 'running'
+        RETURNING id
+        """,
+        job_id,
+        worker_id,
+        json.dumps(result or {}),
+    )
+    return done is not None
+
+
+def backoff_s(attempts: int) -> float:
+    """Seconds before retry number `attempts` (1-based): 30 s, 60 s, 120 s... capped at 1 h."""
+    return float(min(BACKOFF_BASE_S * 2 ** max(attempts - 1, 0), BACKOFF_CAP_S))
+
+
+async def fail(
+    conn: Conn,
+    job_id: int,
+    worker_id: str,
+    error: str,
+    *,
+    retry: bool = True,
+    base_s: float = BACKOFF_BASE_S,
+) -> str:
+    """Record a failure: queued again after a backoff, or 'failed' for good. Returns the status."""
+    status: str | None = await conn.fetchval(
+        """
+        UPDATE jobs SET
+            status = CASE WHEN $4 AND attempts < max_attempts THEN 'queued' ELSE 'failed' END,
+            run_after = now() + make_interval(
+                secs => least($5 * power(2, greatest(attempts - 1, 0)), $6)),
+            locked_by = NULL, locked_until = NULL, last_error = left($3, 2000),
+            updated_at = now(),
+            finished_at = CASE WHEN $4 AND attempts < max_attempts THEN NULL ELSE now() END
+        WHERE id = $1 AND locked_by = $2 AND status = 'running'
+        RETURNING status
+        """,
+        job_id,
+        worker_id,
+        error,
+        retry,
+        base_s,
+        BACKOFF_CAP_S,
+    )
+    return status or "lost"
+
+
+async def requeue_abandoned(conn: Conn) -> int:
+    """Give running jobs whose lease expired (their worker died) back to the queue."""
+    result: str = await conn.execute(
+        """
+        UPDATE jobs SET
+            status = CASE WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END,
+            finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE now() END,
+            last_error = 'lease expired: the worker stopped before finishing',
+            locked_by = NULL, locked_until = NULL, updated_at = now()
+        WHERE status = 'running' AND locked_until < now()
+        """
+    )
+    return int(result.split()[-1])
+
+
+async def get(conn: Conn, job_id: int) -> asyncpg.Record | None:
+    """The job's row as stored (for status pages and tests)."""
+    row: asyncpg.Record | None = await conn.fetchrow("SELECT * FROM jobs WHERE id = $1", job_id)
+    return row
+
+
+async def recently_created(conn: Conn, dedupe_key: str, within_s: float) -> bool:
+    """Whether a job with this key was queued within the last `within_s` seconds."""
+    found = await conn.fetchval(
+        """SELECT 1 FROM jobs WHERE dedupe_key = $1
+        AND created_at > now() - make_interval(secs => $2) LIMIT 1""",
+        dedupe_key,
+        within_s,
+    )
+    return found is not None

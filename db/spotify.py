@@ -1,0 +1,394 @@
+"""SQL for Spotify links, OAuth states, imported libraries, lyrics themes and trending entries."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, TypeAlias
+
+import asyncpg
+import numpy as np
+
+Conn: TypeAlias = asyncpg.Connection | asyncpg.Pool
+StateProblem = Literal["forged", "expired", "reused"]
+
+
+@dataclass(frozen=True)
+class PendingState:
+    """A valid, now used, OAuth state: whose it is and its encrypted PKCE verifier."""
+
+    user_id: int
+    code_verifier: bytes = field(repr=False)
+    notify_chat_id: str | None
+    platform: str
+    platform_user_id: str
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    """A stored Spotify link; tokens stay encrypted."""
+
+    user_id: int
+    spotify_user_id: str | None
+    display_name: str | None
+    access_token: bytes | None = field(repr=False)
+    refresh_token: bytes | None = field(repr=False)
+    token_expires_at: datetime | None
+    status: str
+    notify_chat_id: str | None
+    platform: str
+    last_synced_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TrackRow:
+    """What a sync needs to know about a stored track."""
+
+    id: int
+    spotify_id: str
+    needs_embedding: bool
+
+
+async def create_oauth_state(
+    conn: Conn,
+    state_hash: bytes,
+    user_id: int,
+    code_verifier: bytes,
+    notify_chat_id: str | None,
+    ttl_s: float,
+) -> None:
+    """Store a new state (by hash only) with its encrypted verifier."""
+    await conn.execute(
+        """
+        INSERT INTO oauth_states (state_hash, user_id, code_verifier, notify_chat_id, expires_at)
+        VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
+        """,
+        state_hash,
+        user_id,
+        code_verifier,
+        notify_chat_id,
+        ttl_s,
+    )
+
+
+async def take_oauth_state(conn: Conn, state_hash: bytes) -> PendingState | StateProblem:
+    """Use a state once: its owner and verifier, or why it cannot be used."""
+    row = await conn.fetchrow(
+        """
+        UPDATE oauth_states s SET used_at = now()
+        FROM chat_users u
+        WHERE s.state_hash = $1 AND s.used_at IS NULL AND s.expires_at > now()
+          AND u.id = s.user_id
+        RETURNING s.user_id, s.code_verifier, s.notify_chat_id, u.platform, u.platform_user_id
+        """,
+        state_hash,
+    )
+    if row is not None:
+        return PendingState(
+            row["user_id"],
+            bytes(row["code_verifier"]),
+            row["notify_chat_id"],
+            row["platform"],
+            row["platform_user_id"],
+        )
+    seen = await conn.fetchrow("SELECT used_at FROM oauth_states WHERE state_hash = $1", state_hash)
+    if seen is None:
+        return "forged"
+    return "reused" if seen["used_at"] is not None else "expired"
+
+
+async def purge_old_states(conn: Conn, older_than_s: float) -> int:
+    """Delete long-expired states (kept a while so a reuse is told apart from a forgery)."""
+    result: str = await conn.execute(
+        "DELETE FROM oauth_states WHERE expires_at < now() - make_interval(secs => $1)",
+        older_than_s,
+    )
+    return int(result.split()[-1])
+
+
+async def save_link(
+    conn: Conn,
+    user_id: int,
+    spotify_user_id: str,
+    display_name: str | None,
+    access_token: bytes,
+    refresh_token: bytes | None,
+    expires_at: datetime,
+    scope: str,
+    notify_chat_id: str | None,
+) -> None:
+    """Create or renew a link (tokens already encrypted), active again."""
+    await conn.execute(
+        """
+        INSERT INTO spotify_links (user_id, spotify_user_id, display_name, access_token,
+            refresh_token, token_expires_at, scope, status, notify_chat_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8)
+        ON CONFLICT (user_id) DO UPDATE SET spotify_user_id = EXCLUDED.spotify_user_id,
+            display_name = EXCLUDED.display_name, access_token = EXCLUDED.access_token,
+            refresh_token = EXCLUDED.refresh_token,
+            token_expires_at = EXCLUDED.token_expires_at, scope = EXCLUDED.scope,
+            status = 'active', notify_chat_id = EXCLUDED.notify_chat_id, linked_at = now()
+        """,
+        user_id,
+        spotify_user_id,
+        display_name,
+        access_token,
+        refresh_token,
+        expires_at,
+        scope,
+        notify_chat_id,
+    )
+
+
+async def other_link_owner(
+    conn: Conn, spotify_user_id: str, platform: str, user_id: int
+) -> int | None:
+    """Another chat user of this platform whose active link is this Spotify account."""
+    owner: int | None = await conn.fetchval(
+        """
+        SELECT l.user_id FROM spotify_links l JOIN chat_users u ON u.id = l.user_id
+        WHERE l.spotify_user_id = $1 AND l.status = 'active' AND u.platform = $2
+          AND l.user_id <> $3
+        """,
+        spotify_user_id,
+        platform,
+        user_id,
+    )
+    return owner
+
+
+async def get_link(conn: Conn, user_id: int) -> LinkRow | None:
+    """The user's link, or None."""
+    row = await conn.fetchrow(
+        """
+        SELECT l.*, u.platform FROM spotify_links l JOIN chat_users u ON u.id = l.user_id
+        WHERE l.user_id = $1
+        """,
+        user_id,
+    )
+    if row is None:
+        return None
+    return LinkRow(
+        row["user_id"],
+        row["spotify_user_id"],
+        row["display_name"],
+        None if row["access_token"] is None else bytes(row["access_token"]),
+        None if row["refresh_token"] is None else bytes(row["refresh_token"]),
+        row["token_expires_at"],
+        row["status"],
+        row["notify_chat_id"],
+        row["platform"],
+        row["last_synced_at"],
+    )
+
+
+async def update_tokens(
+    conn: Conn, user_id: int, access_token: bytes, refresh_token: bytes | None, expires_at: datetime
+) -> None:
+    """Store refreshed (encrypted) tokens."""
+    await conn.execute(
+        """
+        UPDATE spotify_links SET access_token = $2,
+            refresh_token = COALESCE($3, refresh_token), token_expires_at = $4
+        WHERE user_id = $1
+        """,
+        user_id,
+        access_token,
+        refresh_token,
+        expires_at,
+    )
+
+
+async def revoke_link(conn: Conn, user_id: int) -> None:
+    """Mark the link revoked and delete its tokens (Spotify no longer honours them)."""
+    await conn.execute(
+        """
+        UPDATE spotify_links SET status = 'revoked', access_token = NULL, refresh_token = NULL,
+            token_expires_at = NULL
+        WHERE user_id = $1
+        """,
+        user_id,
+    )
+
+
+async def mark_synced(conn: Conn, user_id: int) -> None:
+    """Note a finished library sync."""
+    await conn.execute(
+        "UPDATE spotify_links SET last_synced_at = now() WHERE user_id = $1", user_id
+    )
+
+
+async def links_due_for_sync(conn: Conn, older_than_s: float) -> list[int]:
+    """Active links not synced for `older_than_s` seconds."""
+    rows = await conn.fetch(
+        """
+        SELECT user_id FROM spotify_links
+        WHERE status = 'active'
+          AND coalesce(last_synced_at, linked_at) < now() - make_interval(secs => $1)
+        """,
+        older_than_s,
+    )
+    return [row["user_id"] for row in rows]
+
+
+async def upsert_tracks(
+    conn: Conn, tracks: list[dict[str, Any]], in_catalog: bool = False
+) -> list[TrackRow]:
+    """Insert new tracks, fill gaps in known ones (catalog rows keep their features)."""
+    rows = await conn.fetch(
+        """
+        INSERT INTO tracks (spotify_id, title, artists, album, popularity, in_catalog)
+        SELECT t.spotify_id, t.title, t.artists, t.album, t.popularity, $2
+        FROM jsonb_to_recordset($1::jsonb)
+            AS t(spotify_id text, title text, artists text[], album text, popularity smallint)
+        ON CONFLICT (spotify_id) DO UPDATE SET
+            album = COALESCE(tracks.album, EXCLUDED.album),
+            popularity = COALESCE(EXCLUDED.popularity, tracks.popularity),
+            in_catalog = tracks.in_catalog OR EXCLUDED.in_catalog,
+            updated_at = now()
+        RETURNING id, spotify_id, embedding IS NULL AS needs_embedding
+        """,
+        _json(tracks),
+        in_catalog,
+    )
+    return [TrackRow(r["id"], r["spotify_id"], r["needs_embedding"]) for r in rows]
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value)
+
+
+async def add_library_entries(conn: Conn, user_id: int, entries: list[dict[str, Any]]) -> None:
+    """Link tracks to the user with their playlist (upsert: a page seen twice adds nothing)."""
+    await conn.execute(
+        """
+        INSERT INTO library_entries (user_id, track_id, playlist_id, playlist_name, origin,
+            added_at, synced_at)
+        SELECT $1, e.track_id, e.playlist_id, e.playlist_name, e.origin, e.added_at, now()
+        FROM jsonb_to_recordset($2::jsonb) AS e(track_id bigint, playlist_id text,
+            playlist_name text, origin text, added_at timestamptz)
+        ON CONFLICT (user_id, track_id, playlist_id) DO UPDATE SET
+            playlist_name = EXCLUDED.playlist_name, synced_at = now()
+        """,
+        user_id,
+        _json(entries),
+    )
+
+
+async def prune_library(
+    conn: Conn, user_id: int, synced_before: datetime, keep_playlists: list[str]
+) -> int:
+    """Drop entries a finished sync did not see again (tracks removed from playlists)."""
+    result: str = await conn.execute(
+        """
+        DELETE FROM library_entries
+        WHERE user_id = $1 AND synced_at < $2 AND NOT (playlist_id = ANY($3::text[]))
+        """,
+        user_id,
+        synced_before,
+        keep_playlists,
+    )
+    return int(result.split()[-1])
+
+
+async def library_count(conn: Conn, user_id: int) -> int:
+    """How many (track, playlist) entries the user's library holds."""
+    count: int = await conn.fetchval(
+        "SELECT count(*) FROM library_entries WHERE user_id = $1", user_id
+    )
+    return count
+
+
+async def tracks_to_enrich(conn: Conn, track_ids: list[int]) -> list[asyncpg.Record]:
+    """Rows (with any catalog features) of these tracks that have no embedding yet."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT * FROM tracks WHERE id = ANY($1::bigint[]) AND embedding IS NULL", track_ids
+    )
+    return rows
+
+
+async def save_enrichment(
+    conn: Conn,
+    track_id: int,
+    mood_words: tuple[str, ...],
+    theme_tags: tuple[str, ...],
+    lyrics_themes: tuple[str, ...],
+    embedding: np.ndarray,
+    content_hash: str,
+) -> None:
+    """Store a track's derived words, tags and embedding."""
+    await conn.execute(
+        """
+        UPDATE tracks SET mood_words = $2, theme_tags = $3, lyrics_themes = $4, embedding = $5,
+            content_hash = $6, updated_at = now()
+        WHERE id = $1
+        """,
+        track_id,
+        list(mood_words),
+        list(theme_tags),
+        list(lyrics_themes),
+        embedding,
+        content_hash,
+    )
+
+
+async def unlink(conn: asyncpg.Connection, user_id: int) -> dict[str, int]:
+    """Delete the link (tokens) and the imported library; counts of what went."""
+    async with conn.transaction():
+        entries = await conn.execute("DELETE FROM library_entries WHERE user_id = $1", user_id)
+        links = await conn.execute("DELETE FROM spotify_links WHERE user_id = $1", user_id)
+        await conn.execute("DELETE FROM oauth_states WHERE user_id = $1", user_id)
+    return {"link": _count(links), "library_entries": _count(entries)}
+
+
+FORGET_COUNTS = """
+SELECT
+  (SELECT count(*) FROM spotify_links WHERE user_id = $1) AS link,
+  (SELECT count(*) FROM library_entries WHERE user_id = $1) AS library_entries,
+  (SELECT count(*) FROM recommendations WHERE user_id = $1) AS recommendations,
+  (SELECT count(*) FROM feedback WHERE user_id = $1) AS feedback,
+  (SELECT count(*) FROM chat_members WHERE user_id = $1) AS chat_memberships
+"""
+
+
+async def forget_user(conn: asyncpg.Connection, user_id: int) -> dict[str, int]:
+    """Delete the chat user and everything that cascades from it; counts of what went."""
+    async with conn.transaction():
+        counts = await conn.fetchrow(FORGET_COUNTS, user_id)
+        # library jobs carry the user id in their payload, not a foreign key
+        await conn.execute(
+            "DELETE FROM jobs WHERE dedupe_key = $1 AND status IN ('queued', 'done', 'failed')",
+            f"library:{user_id}",
+        )
+        await conn.execute("DELETE FROM chat_users WHERE id = $1", user_id)
+    return {key: int(counts[key]) for key in counts.keys()}  # noqa: SIM118 (Record)
+
+
+def _count(status: str) -> int:
+    return int(status.split()[-1])
+
+
+async def cached_lyrics_themes(conn: Conn, lookup_keys: list[str]) -> dict[str, tuple[str, ...]]:
+    """Cached lookups (hits and misses) by key; a miss maps to ()."""
+    rows = await conn.fetch(
+        "SELECT lookup_key, themes FROM lyrics_cache WHERE lookup_key = ANY($1::text[])",
+        lookup_keys,
+    )
+    return {row["lookup_key"]: tuple(row["themes"]) for row in rows}
+
+
+async def cache_lyrics_themes(
+    conn: Conn, lookup_key: str, found: bool, themes: tuple[str, ...]
+) -> None:
+    """Remember a lookup's derived themes, or that there were no lyrics."""
+    await conn.execute(
+        """
+        INSERT INTO lyrics_cache (lookup_key, found, themes) VALUES ($1, $2, $3)
+        ON CONFLICT (lookup_key) DO UPDATE SET found = EXCLUDED.found, themes = EXCLUDED.themes,
+            fetched_at = now()
+        """,
+        lookup_key,
+        found,
+        list(themes),
+    )

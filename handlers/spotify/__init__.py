@@ -1,0 +1,1 @@
+"""Spotify: linking a listener's account (PKCE), syncing their library, trending playlists."""

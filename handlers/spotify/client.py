@@ -1,0 +1,310 @@
+"""spotipy, pointed at the configured accounts and Web API URLs, with errors in our own types.
+
+spotipy is blocking: every call here runs on a thread (`asyncio.to_thread`). Its DEBUG log lines
+carry bearer tokens and token bodies, so they are dropped before any handler sees them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+import spotipy
+from spotipy.cache_handler import MemoryCacheHandler
+from spotipy.exceptions import SpotifyException, SpotifyOauthError
+from spotipy.oauth2 import SpotifyClientCredentials, SpotifyPKCE
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SCOPES = "playlist-read-private playlist-read-collaborative user-library-read"
+# A Web API or token call that takes longer than this is treated as Spotify being down.
+REQUEST_TIMEOUT_S = 15.0
+# Spotify asks for waits of seconds; a longer one is handed back to the job queue instead.
+MAX_INLINE_RETRY_AFTER_S = 120.0
+# 429s in a row on one request before the job gives up for now (and is retried later).
+MAX_RATE_LIMIT_WAITS = 5
+# Refresh a little before expiry so a request never carries a token that dies in flight.
+EXPIRY_MARGIN_S = 60
+# Spotify's answer when a development-mode app is used by someone not on its user list.
+NOT_REGISTERED_HINT = "not registered"
+
+
+class SpotifyError(Exception):
+    """Spotify could not do what we asked; the message is safe to log (no tokens)."""
+
+
+class SpotifyUnavailable(SpotifyError):
+    """Spotify is unreachable, slow or answering 5xx: worth retrying later."""
+
+
+class SpotifyRateLimited(SpotifyError):
+    """429: wait `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class SpotifyTokenExpired(SpotifyError):
+    """401: the access token expired or was rejected; refresh it."""
+
+
+class SpotifyForbidden(SpotifyError):
+    """403: this resource is not readable with this token."""
+
+
+class SpotifyUserNotRegistered(SpotifyForbidden):
+    """403 for a development-mode app whose user list (at most 5) lacks this listener."""
+
+
+class SpotifyNotFound(SpotifyError):
+    """404: the playlist (or other resource) does not exist or is hidden."""
+
+
+class SpotifyGrantRevoked(SpotifyError):
+    """invalid_grant: the refresh token or code is no longer valid; the user must link again."""
+
+
+class SpotifyAuthFailed(SpotifyError):
+    """The accounts service refused the app itself (bad client id/secret, bad redirect URI)."""
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """An access token and its refresh token, never shown in logs or reprs."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(repr=False)
+    expires_at: datetime
+    scope: str = ""
+
+    @property
+    def expired(self) -> bool:
+        """Whether the access token is (nearly) past its lifetime."""
+        return datetime.now(UTC) >= self.expires_at - timedelta(seconds=EXPIRY_MARGIN_S)
+
+
+class _DropDebug(logging.Filter):
+    """spotipy logs request headers (bearer tokens) and token bodies at DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+_DEBUG_FILTER = _DropDebug()
+
+
+def _quiet_spotipy() -> None:
+    for name in ("spotipy", "spotipy.client", "spotipy.oauth2", "spotipy.cache_handler"):
+        logger = logging.getLogger(name)
+        if _DEBUG_FILTER not in logger.filters:
+            logger.addFilter(_DEBUG_FILTER)
+
+
+def _tokens(info: dict[str, Any], old_refresh: str | None = None) -> Tokens:
+    expires_in = float(info.get("expires_in", 3600))
+    return Tokens(
+        access_token=str(info["access_token"]),
+        refresh_token=info.get("refresh_token") or old_refresh,
+        expires_at=datetime.now(UTC) + timedelta(seconds=expires_in),
+        scope=str(info.get("scope", "")),
+    )
+
+
+def _oauth_error(err: SpotifyOauthError) -> SpotifyError:
+    if err.error == "invalid_grant":
+        return SpotifyGrantRevoked(f"Spotify refused the grant: {err.error_description}")
+    if err.error in ("invalid_client", "unauthorized_client", "invalid_request"):
+        return SpotifyAuthFailed(
+            f"Spotify refused the app ({err.error}: {err.error_description}); check "
+            "SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET and SPOTIFY_REDIRECT_URI."
+        )
+    return SpotifyUnavailable(f"Spotify accounts service error: {err.error}")
+
+
+def _api_error(err: SpotifyException) -> SpotifyError:
+    status, message = err.http_status, str(err.msg).split("\n")[-1].strip()
+    if status == 429:
+        retry_after = float((err.headers or {}).get("Retry-After", 1) or 1)
+        return SpotifyRateLimited(f"Spotify rate limit: retry after {retry_after:g} s", retry_after)
+    if status == 401:
+        return SpotifyTokenExpired(f"Spotify refused the access token: {message}")
+    if status == 403:
+        if NOT_REGISTERED_HINT in message.lower():
+            return SpotifyUserNotRegistered(f"Spotify: {message}")
+        return SpotifyForbidden(f"Spotify forbids this: {message}")
+    if status == 404:
+        return SpotifyNotFound(f"Spotify: not found: {message}")
+    return SpotifyUnavailable(f"Spotify answered {status}: {message}")
+
+
+def _call(fn: Callable[[], Any]) -> Any:
+    """Run one spotipy call, translating its errors (blocking)."""
+    try:
+        return fn()
+    except SpotifyOauthError as err:
+        raise _oauth_error(err) from None
+    except SpotifyException as err:
+        raise _api_error(err) from None
+    except requests.RequestException as err:
+        raise SpotifyUnavailable(f"Cannot reach Spotify: {type(err).__name__}") from None
+
+
+class SpotifyApp:
+    """The registered Spotify app: authorize URLs, token exchanges, and Web API clients."""
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str | None,
+        redirect_uri: str,
+        accounts_url: str,
+        api_url: str,
+    ) -> None:
+        _quiet_spotipy()
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self.redirect_uri = redirect_uri
+        self.authorize_endpoint = accounts_url.rstrip("/") + "/authorize"
+        self.token_endpoint = accounts_url.rstrip("/") + "/api/token"
+        self.api_prefix = api_url.rstrip("/") + "/"
+        self._app_auth: SpotifyClientCredentials | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SpotifyApp:
+        """The app as configured."""
+        secret = settings.spotify_client_secret
+        return cls(
+            settings.spotify_client_id,
+            secret.get_secret_value() if secret else None,
+            settings.spotify_redirect_uri,
+            settings.spotify_accounts_url,
+            settings.spotify_api_url,
+        )
+
+    def _pkce(self, code_verifier: str) -> SpotifyPKCE:
+        pkce = SpotifyPKCE(
+            client_id=self.client_id,
+            redirect_uri=self.redirect_uri,
+            scope=SCOPES,
+            cache_handler=MemoryCacheHandler(),
+            requests_timeout=REQUEST_TIMEOUT_S,
+            open_browser=False,
+        )
+        # Instance attributes shadow spotipy's class-level URLs, for this object only.
+        pkce.OAUTH_AUTHORIZE_URL = self.authorize_endpoint
+        pkce.OAUTH_TOKEN_URL = self.token_endpoint
+        pkce.code_verifier = code_verifier
+        pkce.code_challenge = pkce._get_code_challenge()
+        return pkce
+
+    def authorize_url(self, state: str, code_verifier: str) -> str:
+        """The URL the listener opens to grant access (PKCE S256 challenge, our scopes)."""
+        return str(self._pkce(code_verifier).get_authorize_url(state=state))
+
+    def exchange_code(self, code: str, code_verifier: str) -> Tokens:
+        """Trade the callback's code for tokens (blocking)."""
+        pkce = self._pkce(code_verifier)
+        _call(lambda: pkce.get_access_token(code=code, check_cache=False))
+        return _tokens(pkce.cache_handler.get_cached_token())
+
+    def refresh(self, refresh_token: str) -> Tokens:
+        """New tokens from a refresh token (blocking); SpotifyGrantRevoked when it is dead."""
+        pkce = self._pkce("unused-for-refresh")
+        info = _call(lambda: pkce.refresh_access_token(refresh_token))
+        return _tokens(info, old_refresh=refresh_token)
+
+    def app_token(self) -> str:
+        """A client-credentials token for public data such as trending playlists (blocking)."""
+        if not self._client_secret:
+            raise SpotifyAuthFailed("SPOTIFY_CLIENT_SECRET is needed to read trending playlists.")
+        if self._app_auth is None:
+            auth = SpotifyClientCredentials(
+                self.client_id,
+                self._client_secret,
+                cache_handler=MemoryCacheHandler(),
+                requests_timeout=REQUEST_TIMEOUT_S,
+            )
+            auth.OAUTH_TOKEN_URL = self.token_endpoint
+            self._app_auth = auth
+        app_auth = self._app_auth
+        return str(_call(lambda: app_auth.get_access_token(as_dict=False)))
+
+    def web_api(self, access_token: str) -> WebApi:
+        """A Web API client for one access token."""
+        return WebApi(self.api_prefix, access_token)
+
+
+class WebApi:
+    """GETs on the Web API with one access token; blocking, errors translated."""
+
+    def __init__(self, prefix: str, access_token: str) -> None:
+        # A plain session: spotipy's default retry adapter would swallow 429's Retry-After.
+        self._session = requests.Session()
+        self._sp = spotipy.Spotify(
+            auth=access_token, requests_session=self._session, requests_timeout=REQUEST_TIMEOUT_S
+        )
+        self._sp.prefix = prefix
+
+    def get(self, path_or_url: str, **params: Any) -> dict[str, Any]:
+        """GET a path under the API prefix (or a full `next` URL) and return its JSON."""
+        result = _call(lambda: self._sp._get(path_or_url, **params))
+        return dict(result or {})
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        self._session.close()
+
+
+TokenSaver = Callable[[Tokens], Awaitable[None]]
+
+
+class UserClient:
+    """A listener's Web API access: refreshes on 401 (saving new tokens), waits out 429s."""
+
+    def __init__(self, app: SpotifyApp, tokens: Tokens, on_refresh: TokenSaver) -> None:
+        self.app = app
+        self.tokens = tokens
+        self._on_refresh = on_refresh
+        self._api = app.web_api(tokens.access_token)
+
+    async def _refresh(self) -> None:
+        if not self.tokens.refresh_token:
+            raise SpotifyGrantRevoked("No refresh token is stored for this link.")
+        refresh_token = self.tokens.refresh_token
+        self.tokens = await asyncio.to_thread(self.app.refresh, refresh_token)
+        await self._on_refresh(self.tokens)
+        self._api.close()
+        self._api = self.app.web_api(self.tokens.access_token)
+        log.info("refreshed a Spotify access token")
+
+    async def get(self, path_or_url: str, **params: Any) -> dict[str, Any]:
+        """GET with one refresh on 401 and Retry-After waits on 429."""
+        if self.tokens.expired:
+            await self._refresh()
+        refreshed, waits = False, 0
+        while True:
+            try:
+                return await asyncio.to_thread(self._api.get, path_or_url, **params)
+            except SpotifyTokenExpired:
+                if refreshed:
+                    raise
+                refreshed = True
+                await self._refresh()
+            except SpotifyRateLimited as err:
+                waits += 1
+                if waits > MAX_RATE_LIMIT_WAITS or err.retry_after > MAX_INLINE_RETRY_AFTER_S:
+                    raise
+                log.info("Spotify rate limit: waiting %.1f s", err.retry_after)
+                await asyncio.sleep(err.retry_after)
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        self._api.close()

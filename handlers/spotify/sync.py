@@ -1,0 +1,227 @@
+"""The library sync job: a listener's playlists, their items and saved tracks, all pages.
+
+Progress (the playlist list, which playlist, the next page URL) is saved in the job row in the
+same transaction as each page's entries, so a sync killed at any point resumes where it stopped,
+with no entry stored twice (the table's key is (user, track, playlist)) and none missed.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from db import jobs
+from db import spotify as store
+from db.pool import Database
+from handlers.notifier import Notifier
+from handlers.replies import Platform
+from handlers.secrets import SecretUnreadable, TokenCipher
+from handlers.spotify.client import (
+    SpotifyApp,
+    SpotifyForbidden,
+    SpotifyGrantRevoked,
+    SpotifyNotFound,
+    SpotifyRateLimited,
+    SpotifyUserNotRegistered,
+    Tokens,
+    UserClient,
+)
+from handlers.spotify.linking import LIBRARY_SYNC, NOT_REGISTERED, PLAYLIST_PAGE, library_key
+from handlers.spotify.tracks import TrackStore, entry_track
+from handlers.worker import JobContext, PermanentJobError, RetryLater
+
+log = logging.getLogger(__name__)
+
+# Playlist items and saved tracks come at most 50 per page.
+ITEMS_PAGE = 50
+SAVED = "saved"
+SAVED_NAME = "Liked Songs"
+
+REVOKED_MESSAGE = (
+    "Spotify no longer accepts MelodicLens's access to your account, so your library was not "
+    "updated. Link it again with the link command."
+)
+
+
+class LibrarySync:
+    """Runs `library_sync` jobs."""
+
+    def __init__(
+        self,
+        db: Database,
+        app: SpotifyApp,
+        cipher: TokenCipher,
+        tracks: TrackStore,
+        notifier: Notifier,
+    ) -> None:
+        self.db = db
+        self.app = app
+        self.cipher = cipher
+        self.tracks = tracks
+        self.notifier = notifier
+
+    async def __call__(self, ctx: JobContext) -> dict[str, Any]:
+        """Sync one user's library (the job payload names the user)."""
+        user_id = int(ctx.job.payload.get("user_id", 0))
+        link = await store.get_link(self.db.pool, user_id)
+        if link is None or link.status != "active" or link.access_token is None:
+            return {"skipped": "not linked"}
+        try:
+            tokens = Tokens(
+                self.cipher.decrypt(link.access_token),
+                self.cipher.decrypt(link.refresh_token) if link.refresh_token else None,
+                link.token_expires_at or datetime.now(UTC),
+            )
+        except SecretUnreadable as err:
+            raise PermanentJobError(str(err)) from None
+        client = UserClient(self.app, tokens, lambda new: self._save_tokens(user_id, new))
+        try:
+            return await self._sync(ctx, client, link)
+        except SpotifyGrantRevoked:
+            await store.revoke_link(self.db.pool, user_id)
+            log.info("user %s revoked Spotify access; link marked revoked", user_id)
+            await self._tell(link, REVOKED_MESSAGE)
+            return {"revoked": True}
+        except SpotifyUserNotRegistered:
+            log.error(
+                "Spotify refused user %s: not on the app's user list (development mode allows "
+                "5 users; add them under User Management in the developer dashboard).",
+                user_id,
+            )
+            await self._tell(link, NOT_REGISTERED)
+            return {"not_registered": True}
+        except SpotifyRateLimited as err:
+            raise RetryLater(str(err), err.retry_after) from None
+        finally:
+            client.close()
+
+    async def _save_tokens(self, user_id: int, tokens: Tokens) -> None:
+        refresh = self.cipher.encrypt(tokens.refresh_token) if tokens.refresh_token else None
+        await store.update_tokens(
+            self.db.pool,
+            user_id,
+            self.cipher.encrypt(tokens.access_token),
+            refresh,
+            tokens.expires_at,
+        )
+
+    async def _sync(
+        self, ctx: JobContext, client: UserClient, link: store.LinkRow
+    ) -> dict[str, Any]:
+        progress = dict(ctx.progress)
+        progress.setdefault("started_at", datetime.now(UTC).isoformat())
+        progress.setdefault("index", 0)
+        progress.setdefault("skipped", [])
+        if "playlists" not in progress:
+            progress["playlists"] = await _list_playlists(client)
+            await ctx.save_progress(progress)
+        sources = [*progress["playlists"], {"id": SAVED, "name": SAVED_NAME}]
+        while progress["index"] < len(sources):
+            await self._sync_source(ctx, client, link.user_id, sources[progress["index"]], progress)
+            progress["index"] += 1
+            progress.pop("next", None)
+            await ctx.save_progress(progress)
+        return await self._finish(link, progress, bool(ctx.job.payload.get("initial")))
+
+    async def _sync_source(
+        self,
+        ctx: JobContext,
+        client: UserClient,
+        user_id: int,
+        source: dict[str, str],
+        progress: dict[str, Any],
+    ) -> None:
+        first = "me/tracks" if source["id"] == SAVED else f"playlists/{source['id']}/items"
+        url: str | None = progress.get("next") or first
+        while url:
+            try:
+                params = {"limit": ITEMS_PAGE} if url == first else {}
+                page = await client.get(url, **params)
+            except SpotifyUserNotRegistered:
+                raise
+            except (SpotifyForbidden, SpotifyNotFound) as err:
+                log.info("skipping playlist %s: %s", source["id"], err)
+                progress["skipped"].append(source["id"])
+                return
+            url = page.get("next")
+            await self._store_page(ctx, user_id, source, page, progress, url)
+
+    async def _store_page(
+        self,
+        ctx: JobContext,
+        user_id: int,
+        source: dict[str, str],
+        page: dict[str, Any],
+        progress: dict[str, Any],
+        next_url: str | None,
+    ) -> None:
+        found = [(entry, t) for entry in page.get("items") or [] if (t := entry_track(entry))]
+        ids = await self.tracks.store([t for _, t in found])
+        origin = "saved" if source["id"] == SAVED else "playlist"
+        entries = {
+            ids[t["id"]]: {
+                "track_id": ids[t["id"]],
+                "playlist_id": source["id"],
+                "playlist_name": source["name"],
+                "origin": origin,
+                "added_at": entry.get("added_at"),
+            }
+            for entry, t in found
+        }
+        progress["next"] = next_url
+        progress["entries"] = progress.get("entries", 0) + len(entries)
+        async with self.db.pool.acquire() as conn, conn.transaction():
+            await store.add_library_entries(conn, user_id, list(entries.values()))
+            await ctx.save_progress(progress, conn)
+
+    async def _finish(
+        self, link: store.LinkRow, progress: dict[str, Any], initial: bool
+    ) -> dict[str, Any]:
+        started = datetime.fromisoformat(progress["started_at"])
+        async with self.db.pool.acquire() as conn:
+            removed = await store.prune_library(conn, link.user_id, started, progress["skipped"])
+            await store.mark_synced(conn, link.user_id)
+            total = await store.library_count(conn, link.user_id)
+        playlists = len(progress["playlists"])
+        skipped = len(progress["skipped"])
+        result = {"entries": total, "playlists": playlists, "skipped": skipped, "removed": removed}
+        log.info("library sync for user %s: %s", link.user_id, result)
+        if initial:
+            await self._tell(link, done_message(total, playlists - skipped, skipped))
+        return result
+
+    async def _tell(self, link: store.LinkRow, text: str) -> None:
+        if link.notify_chat_id:
+            await self.notifier.send(cast(Platform, link.platform), link.notify_chat_id, text)
+
+
+def done_message(entries: int, playlists: int, skipped: int) -> str:
+    """The chat message when an import finishes."""
+    text = (
+        f"Your Spotify library is in: {entries} songs from {playlists} playlists and Liked Songs."
+    )
+    if skipped:
+        text += f" {skipped} playlist(s) could not be read and were skipped."
+    return text
+
+
+async def _list_playlists(client: UserClient) -> list[dict[str, str]]:
+    """Every playlist of the listener (all pages), as {id, name}."""
+    found: list[dict[str, str]] = []
+    page: dict[str, Any] | None = await client.get("me/playlists", limit=PLAYLIST_PAGE)
+    while page is not None:
+        for playlist in page.get("items") or []:
+            if playlist and playlist.get("id"):
+                found.append({"id": playlist["id"], "name": playlist.get("name") or "?"})
+        nxt = page.get("next")
+        page = await client.get(nxt) if nxt else None
+    return found
+
+
+async def schedule_library_refresh(db: Database, every_s: float) -> None:
+    """Queue a re-sync for each active link not synced (or queued) within `every_s`."""
+    for user_id in await store.links_due_for_sync(db.pool, every_s):
+        key = library_key(user_id)
+        if not await jobs.recently_created(db.pool, key, every_s):
+            await jobs.enqueue(db.pool, LIBRARY_SYNC, {"user_id": user_id}, dedupe_key=key)

@@ -1,0 +1,181 @@
+"""The job runner: claims jobs from the table, runs their handler, records the outcome.
+
+Several runners (in one process or many) can share one database: claims use SKIP LOCKED, a
+running job's lease is extended while it works, and a lease that lapses (its runner died)
+hands the job to another runner, which resumes from the job's saved progress.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from db import jobs
+from db.jobs import Job
+from db.pool import Database
+
+log = logging.getLogger(__name__)
+
+# A job not heard from for this long is taken as abandoned; handlers save progress well
+# within it, and a heartbeat task renews it while a handler is busy.
+LEASE_S = 120.0
+HEARTBEAT_S = 30.0
+# An idle runner looks for new jobs this often.
+POLL_S = 2.0
+# Schedulers (daily library refresh, trending refresh) run this often.
+SCHEDULE_EVERY_S = 60.0
+
+
+class LeaseLost(Exception):
+    """Another runner took this job over (our lease lapsed); stop without recording anything."""
+
+
+class RetryLater(Exception):
+    """The job should run again after `delay_s` (e.g. a long Spotify rate limit)."""
+
+    def __init__(self, message: str, delay_s: float) -> None:
+        super().__init__(message)
+        self.delay_s = delay_s
+
+
+class PermanentJobError(Exception):
+    """Retrying cannot help (bad payload, unknown kind): the job fails for good."""
+
+
+@dataclass
+class JobContext:
+    """What a handler gets besides the job: progress saving under the runner's lease."""
+
+    job: Job
+    db: Database
+    worker_id: str
+    lease_s: float = LEASE_S
+    progress: dict[str, Any] = field(default_factory=dict)
+
+    async def save_progress(self, progress: dict[str, Any], conn: Any = None) -> None:
+        """Persist progress (pass `conn` to save it inside the caller's transaction)."""
+        self.progress = progress
+        target = conn if conn is not None else self.db.pool
+        held = await jobs.heartbeat(target, self.job.id, self.worker_id, self.lease_s, progress)
+        if not held:
+            raise LeaseLost(f"job {self.job.id} was taken over by another runner")
+
+
+JobHandler = Callable[[JobContext], Awaitable[dict[str, Any] | None]]
+Scheduler = Callable[[Database], Awaitable[None]]
+
+
+def default_worker_id() -> str:
+    """host:pid, so the jobs table shows which process holds what."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Worker:
+    """Runs jobs of the registered kinds until stopped (or, with `drain`, until none is left)."""
+
+    def __init__(
+        self,
+        db: Database,
+        handlers: dict[str, JobHandler],
+        *,
+        worker_id: str | None = None,
+        schedulers: tuple[Scheduler, ...] = (),
+        lease_s: float = LEASE_S,
+        poll_s: float = POLL_S,
+        retry_base_s: float = jobs.BACKOFF_BASE_S,
+    ) -> None:
+        self.db = db
+        self.handlers = handlers
+        self.worker_id = worker_id or default_worker_id()
+        self.schedulers = schedulers
+        self.lease_s = lease_s
+        self.poll_s = poll_s
+        self.retry_base_s = retry_base_s
+        self._stop = asyncio.Event()
+
+    def stop(self) -> None:
+        """Finish the current job, then return from `run`."""
+        self._stop.set()
+
+    async def run_once(self) -> bool:
+        """Claim and run one due job; False when there was none."""
+        await jobs.requeue_abandoned(self.db.pool)
+        job = await jobs.claim(self.db.pool, self.worker_id, self.lease_s, list(self.handlers))
+        if job is None:
+            return False
+        await self._run(job)
+        return True
+
+    async def drain(self) -> int:
+        """Run due jobs until none is left; how many ran."""
+        count = 0
+        while await self.run_once():
+            count += 1
+        return count
+
+    async def run(self) -> None:
+        """The loop: schedule, claim, run; sleep when idle; stop on `stop()`."""
+        next_schedule = 0.0
+        loop = asyncio.get_running_loop()
+        while not self._stop.is_set():
+            if loop.time() >= next_schedule:
+                await self._schedule()
+                next_schedule = loop.time() + SCHEDULE_EVERY_S
+            if not await self.run_once():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), self.poll_s)
+
+    async def _schedule(self) -> None:
+        for scheduler in self.schedulers:
+            try:
+                await scheduler(self.db)
+            except Exception:  # a scheduler's failure must not stop the runner
+                log.exception("scheduler %s failed", getattr(scheduler, "__name__", scheduler))
+
+    async def _run(self, job: Job) -> None:
+        ctx = JobContext(job, self.db, self.worker_id, self.lease_s, dict(job.progress))
+        beat = asyncio.create_task(self._heartbeat(job))
+        try:
+            result = await self.handlers[job.kind](ctx)
+        except LeaseLost:
+            log.warning("job %s (%s): lease lost, another runner has it", job.id, job.kind)
+            return
+        except RetryLater as err:
+            await self._retry_after(job, str(err), err.delay_s)
+            return
+        except PermanentJobError as err:
+            await jobs.fail(self.db.pool, job.id, self.worker_id, str(err), retry=False)
+            log.error("job %s (%s) failed for good: %s", job.id, job.kind, err)
+            return
+        except Exception as err:
+            status = await jobs.fail(
+                self.db.pool, job.id, self.worker_id, _describe(err), base_s=self.retry_base_s
+            )
+            log.warning("job %s (%s) failed (%s): %s", job.id, job.kind, status, _describe(err))
+            return
+        finally:
+            beat.cancel()
+        await jobs.complete(self.db.pool, job.id, self.worker_id, result)
+        log.info("job %s (%s) done", job.id, job.kind)
+
+    async def _retry_after(self, job: Job, message: str, delay_s: float) -> None:
+        await jobs.fail(self.db.pool, job.id, self.worker_id, message, base_s=delay_s)
+        log.info("job %s (%s) will retry: %s", job.id, job.kind, message)
+
+    async def _heartbeat(self, job: Job) -> None:
+        while True:
+            await asyncio.sleep(min(HEARTBEAT_S, self.lease_s / 3))
+            try:
+                await jobs.heartbeat(self.db.pool, job.id, self.worker_id, self.lease_s)
+            except Exception:  # the handler's own saves will notice a real problem
+                log.debug("heartbeat for job %s failed", job.id, exc_info=True)
+
+
+def _describe(err: BaseException) -> str:
+    return f"{type(err).__name__}: {err}"

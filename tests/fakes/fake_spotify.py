@@ -1,0 +1,371 @@
+"""A local Spotify: the accounts service (authorize, PKCE token exchange, refresh, client
+credentials) and the Web API endpoints MelodicLens reads, with real paging and error bodies.
+
+It serves the real library in ../shared/data/user_playlists.csv when present (25 playlists,
+1,084 entries, 913 tracks) and a small fictional one otherwise.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+CLIENT_ID = "fake-client-id"
+CLIENT_SECRET = "fake-client-secret"
+REDIRECT_URI = "http://127.0.0.1:8888/spotify/callback"
+SHARED_PLAYLISTS = Path(__file__).resolve().parents[3] / "shared" / "data" / "user_playlists.csv"
+MAX_LIMIT = 50
+B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def fake_id(seed: str) -> str:
+    """A stable 22-character base-62 Spotify-style id."""
+    number = int.from_bytes(hashlib.sha256(seed.encode()).digest(), "big")
+    chars = []
+    for _ in range(22):
+        number, digit = divmod(number, 62)
+        chars.append(B62[digit])
+    return "".join(chars)
+
+
+@dataclass
+class Track:
+    id: str
+    name: str
+    artists: list[str]
+    album: str
+
+    def json(self) -> dict:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "type": "track",
+            "uri": f"spotify:track:{self.id}",
+            "is_local": False,
+            "artists": [{"name": a, "type": "artist"} for a in self.artists],
+            "album": {"name": self.album, "type": "album"},
+            "external_urls": {"spotify": f"https://open.spotify.com/track/{self.id}"},
+        }
+
+
+@dataclass
+class Library:
+    """One listener's playlists (id -> name, track ids in order) and saved tracks."""
+
+    display_name: str
+    tracks: dict[str, Track] = field(default_factory=dict)
+    playlists: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+    saved: list[str] = field(default_factory=list)
+
+    def distinct_pairs(self, skip: set[str] = frozenset()) -> int:  # type: ignore[assignment]
+        """Distinct (track, playlist) pairs, Liked Songs counting as one more playlist."""
+        pairs = {
+            (t, pid) for pid, (_, ids) in self.playlists.items() if pid not in skip for t in ids
+        }
+        return len(pairs) + len(set(self.saved))
+
+    def entry_count(self) -> int:
+        return sum(len(ids) for _, ids in self.playlists.values()) + len(self.saved)
+
+
+def real_library(path: Path = SHARED_PLAYLISTS) -> Library:
+    """The study's listener, read from the shared CSV."""
+    library = Library("Pratik")
+    with path.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            track = Track(
+                row["track_id"],
+                row["track_name"],
+                [a.strip() for a in row["artist_name"].split(",") if a.strip()],
+                row["album_name"],
+            )
+            library.tracks.setdefault(track.id, track)
+            _, ids = library.playlists.setdefault(row["playlist_id"], (row["playlist_name"], []))
+            ids.append(track.id)
+    # A few Liked Songs so the saved-tracks path is exercised too.
+    library.saved = sorted(library.tracks)[::40]
+    return library
+
+
+def fictional_library(name: str = "Robin", sizes: tuple[int, ...] = (120, 57, 7)) -> Library:
+    """A made-up listener: playlists of the given sizes (one track appears twice)."""
+    library = Library(name)
+    for p, size in enumerate(sizes):
+        pid = fake_id(f"{name}-playlist-{p}")
+        ids = []
+        for i in range(size):
+            track = Track(
+                fake_id(f"{name}-{p}-{i}"), f"Song {p}.{i}", [f"Artist {i % 9}"], f"Album {p}"
+            )
+            library.tracks[track.id] = track
+            ids.append(track.id)
+        if ids:
+            ids.append(ids[0])  # the same song twice in one playlist, as Spotify allows
+        library.playlists[pid] = (f"Playlist {p}", ids)
+    library.saved = next(iter(library.playlists.values()))[1][:5]
+    return library
+
+
+def default_library() -> Library:
+    """The real library when ../shared/data is there, else the fictional one."""
+    return real_library() if SHARED_PLAYLISTS.exists() else fictional_library()
+
+
+@dataclass
+class Grant:
+    user: str
+    kind: str  # "user" or "app"
+    expired: bool = False
+
+
+def _api_error(status: int, message: str, headers: dict | None = None) -> web.Response:
+    return web.json_response(
+        {"error": {"status": status, "message": message}}, status=status, headers=headers
+    )
+
+
+def _oauth_error(error: str, description: str, status: int = 400) -> web.Response:
+    return web.json_response({"error": error, "error_description": description}, status=status)
+
+
+class FakeSpotify:
+    """The fake's state and its aiohttp application; tests poke at the state directly."""
+
+    def __init__(self) -> None:
+        self.libraries: dict[str, Library] = {}
+        self.public_playlists: dict[str, tuple[str, list[Track]]] = {}
+        self.registered: set[str] = set()  # empty: every user is allowed
+        self.consenting_user = ""
+        self.codes: dict[str, tuple[str, str, str]] = {}  # code -> (challenge, redirect, user)
+        self.grants: dict[str, Grant] = {}  # access token -> grant
+        self.refresh_tokens: dict[str, str] = {}  # refresh token -> user
+        self.forbidden_playlists: set[str] = set()
+        self.rate_limits: list[float] = []  # Retry-After of the next API answers
+        self.requests: list[str] = []
+        self.issued: list[str] = []  # every token handed out, for leak scans
+        self.base_url = ""
+        self.app = web.Application()
+        self.app.router.add_get("/authorize", self.authorize)
+        self.app.router.add_post("/api/token", self.token)
+        self.app.router.add_get("/v1/me", self.me)
+        self.app.router.add_get("/v1/me/playlists", self.my_playlists)
+        self.app.router.add_get("/v1/me/tracks", self.saved_tracks)
+        self.app.router.add_get("/v1/playlists/{id}/items", self.playlist_items)
+        self.app.router.add_get("/v1/playlists/{id}/tracks", self.removed_endpoint)
+        self._runner: web.AppRunner | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    async def start(self) -> str:
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}"
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def add_user(self, user: str, library: Library) -> None:
+        self.libraries[user] = library
+        self.consenting_user = self.consenting_user or user
+
+    def expire_tokens(self, user: str) -> None:
+        """Every access token of the user now answers 401 "The access token expired"."""
+        for grant in self.grants.values():
+            if grant.user == user:
+                grant.expired = True
+
+    def revoke(self, user: str) -> None:
+        """The user removed the app's access: refresh tokens die, access tokens too."""
+        self.refresh_tokens = {t: u for t, u in self.refresh_tokens.items() if u != user}
+        self.expire_tokens(user)
+
+    def _new_token(self, prefix: str) -> str:
+        token = f"{prefix}-{secrets.token_urlsafe(24)}"
+        self.issued.append(token)
+        return token
+
+    # --- accounts service ------------------------------------------------------------------
+    async def authorize(self, request: web.Request) -> web.Response:
+        q = request.query
+        if q.get("client_id") != CLIENT_ID:
+            return web.Response(status=400, text="INVALID_CLIENT: Invalid client")
+        if q.get("redirect_uri") != REDIRECT_URI:
+            return web.Response(status=400, text="INVALID_CLIENT: Invalid redirect URI")
+        if q.get("response_type") != "code" or q.get("code_challenge_method") != "S256":
+            return web.Response(status=400, text="unsupported_response_type")
+        code = secrets.token_urlsafe(16)
+        self.codes[code] = (q["code_challenge"], q["redirect_uri"], self.consenting_user)
+        target = f"{q['redirect_uri']}?{urlencode({'code': code, 'state': q.get('state', '')})}"
+        raise web.HTTPFound(target)
+
+    async def token(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        grant = form.get("grant_type")
+        if grant == "authorization_code":
+            return self._exchange(form)
+        if grant == "refresh_token":
+            return self._refresh(str(form.get("refresh_token", "")))
+        if grant == "client_credentials":
+            return self._client_credentials(request)
+        return _oauth_error("unsupported_grant_type", f"grant_type {grant} is not supported")
+
+    def _exchange(self, form) -> web.Response:  # type: ignore[no-untyped-def]
+        found = self.codes.pop(str(form.get("code", "")), None)
+        if found is None:
+            return _oauth_error("invalid_grant", "Invalid authorization code")
+        challenge, redirect, user = found
+        if form.get("redirect_uri") != redirect:
+            return _oauth_error("invalid_grant", "Invalid redirect URI")
+        if form.get("client_id") != CLIENT_ID:
+            return _oauth_error("invalid_client", "Invalid client")
+        digest = hashlib.sha256(str(form.get("code_verifier", "")).encode()).digest()
+        if base64.urlsafe_b64encode(digest).decode().rstrip("=") != challenge:
+            return _oauth_error("invalid_grant", "code_verifier was incorrect")
+        return self._issue(user, with_refresh=True)
+
+    def _refresh(self, refresh_token: str) -> web.Response:
+        user = self.refresh_tokens.pop(refresh_token, None)
+        if user is None:
+            return _oauth_error("invalid_grant", "Refresh token revoked")
+        return self._issue(user, with_refresh=True)
+
+    def _client_credentials(self, request: web.Request) -> web.Response:
+        expected = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+        if request.headers.get("Authorization") != f"Basic {expected}":
+            return _oauth_error("invalid_client", "Invalid client", 400)
+        token = self._new_token("app")
+        self.grants[token] = Grant("", "app")
+        return web.json_response(
+            {"access_token": token, "token_type": "Bearer", "expires_in": 3600}
+        )
+
+    def _issue(self, user: str, with_refresh: bool) -> web.Response:
+        access = self._new_token("access")
+        self.grants[access] = Grant(user, "user")
+        body = {
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": 3600,
+            "scope": "playlist-read-private playlist-read-collaborative user-library-read",
+        }
+        if with_refresh:
+            refresh = self._new_token("refresh")
+            self.refresh_tokens[refresh] = user
+            body["refresh_token"] = refresh
+        return web.json_response(body)
+
+    # --- Web API -------------------------------------------------------------------------
+    def _check(self, request: web.Request, user_only: bool = True) -> Grant | web.Response:
+        self.requests.append(request.path_qs)
+        if self.rate_limits:
+            wait = self.rate_limits.pop(0)
+            return _api_error(429, "API rate limit exceeded", {"Retry-After": f"{wait:g}"})
+        auth = request.headers.get("Authorization", "")
+        grant = self.grants.get(auth.removeprefix("Bearer "))
+        if grant is None:
+            return _api_error(401, "Invalid access token")
+        if grant.expired:
+            return _api_error(401, "The access token expired")
+        if user_only and grant.kind != "user":
+            return _api_error(401, "Only valid bearer authentication supported")
+        if grant.user and self.registered and grant.user not in self.registered:
+            return web.Response(status=403, text="User not registered in the Developer Dashboard")
+        return grant
+
+    def _page(self, request: web.Request, items: list, path: str) -> dict:
+        limit = min(int(request.query.get("limit", 20)), MAX_LIMIT)
+        offset = int(request.query.get("offset", 0))
+        nxt = offset + limit
+        base = f"{self.base_url}{path}"
+        return {
+            "href": f"{base}?offset={offset}&limit={limit}",
+            "items": items[offset : offset + limit],
+            "limit": limit,
+            "offset": offset,
+            "total": len(items),
+            "next": f"{base}?offset={nxt}&limit={limit}" if nxt < len(items) else None,
+            "previous": f"{base}?offset={max(offset - limit, 0)}&limit={limit}" if offset else None,
+        }
+
+    async def me(self, request: web.Request) -> web.Response:
+        grant = self._check(request)
+        if isinstance(grant, web.Response):
+            return grant
+        library = self.libraries[grant.user]
+        return web.json_response(
+            {
+                "id": grant.user,
+                "display_name": library.display_name,
+                "type": "user",
+                "uri": f"spotify:user:{grant.user}",
+            }
+        )
+
+    async def my_playlists(self, request: web.Request) -> web.Response:
+        grant = self._check(request)
+        if isinstance(grant, web.Response):
+            return grant
+        items = [
+            {
+                "id": pid,
+                "name": name,
+                "type": "playlist",
+                "owner": {"id": grant.user},
+                "public": False,
+                # Since 2026 the summary is `items`; `tracks` is null.
+                "items": {"href": f"{self.base_url}/v1/playlists/{pid}/items", "total": len(ids)},
+                "tracks": None,
+            }
+            for pid, (name, ids) in self.libraries[grant.user].playlists.items()
+        ]
+        return web.json_response(self._page(request, items, "/v1/me/playlists"))
+
+    async def saved_tracks(self, request: web.Request) -> web.Response:
+        grant = self._check(request)
+        if isinstance(grant, web.Response):
+            return grant
+        library = self.libraries[grant.user]
+        items = [
+            {"added_at": "2025-01-01T00:00:00Z", "track": library.tracks[t].json()}
+            for t in library.saved
+        ]
+        return web.json_response(self._page(request, items, "/v1/me/tracks"))
+
+    async def playlist_items(self, request: web.Request) -> web.Response:
+        grant = self._check(request, user_only=False)
+        if isinstance(grant, web.Response):
+            return grant
+        pid = request.match_info["id"]
+        if pid in self.forbidden_playlists:
+            return _api_error(403, "Forbidden")
+        tracks = self._playlist_tracks(grant, pid)
+        if tracks is None:
+            return _api_error(404, "Resource not found")
+        items = [
+            {"added_at": "2025-01-01T00:00:00Z", "is_local": False, "item": t.json()}
+            for t in tracks
+        ]
+        return web.json_response(self._page(request, items, f"/v1/playlists/{pid}/items"))
+
+    def _playlist_tracks(self, grant: Grant, pid: str) -> list[Track] | None:
+        if pid in self.public_playlists:
+            return self.public_playlists[pid][1]
+        library = self.libraries.get(grant.user)
+        if library is None or pid not in library.playlists:
+            return None
+        return [library.tracks[t] for t in library.playlists[pid][1]]
+
+    async def removed_endpoint(self, request: web.Request) -> web.Response:
+        self.requests.append(request.path_qs)
+        return _api_error(403, "Forbidden")

@@ -1,0 +1,102 @@
+"""Wiring for Spotify tests: the fake Spotify, settings pointing at it, linker, sync, worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import aiohttp
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.settings import Settings, load_settings
+from bot.web import build_web_app
+from db.pool import Database
+from handlers.accounts import AccountHandler
+from handlers.notifier import LogNotifier
+from handlers.replies import ChatContext
+from handlers.secrets import TokenCipher
+from handlers.spotify.client import SpotifyApp
+from handlers.spotify.linking import LIBRARY_SYNC
+from handlers.spotify.sync import LibrarySync
+from handlers.spotify.tracks import TrackStore
+from handlers.worker import Worker
+from recsys.embedder import Embedder
+from recsys.enrichment import TrackEnricher
+from tests.fakes.fake_spotify import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, FakeSpotify
+
+SECRET_KEY = "test-secret-key-0123456789abcdef"
+
+
+def spotify_settings(base_url: str, **extra: Any) -> Settings:
+    """Settings pointing every Spotify URL at the fake."""
+    values: dict[str, Any] = {
+        "SPOTIFY_CLIENT_ID": CLIENT_ID,
+        "SPOTIFY_CLIENT_SECRET": CLIENT_SECRET,
+        "SPOTIFY_REDIRECT_URI": REDIRECT_URI,
+        "MELODICLENS_SPOTIFY_ACCOUNTS_URL": base_url,
+        "MELODICLENS_SPOTIFY_API_URL": f"{base_url}/v1",
+        "MELODICLENS_SECRET_KEY": SECRET_KEY,
+    }
+    values.update(extra)
+    return load_settings(None, **{k: v for k, v in values.items() if v is not None})
+
+
+@dataclass
+class World:
+    """Everything a Spotify test touches."""
+
+    fake: FakeSpotify
+    settings: Settings
+    db: Database
+    accounts: AccountHandler
+    notifier: LogNotifier
+    sync: LibrarySync
+    web: TestClient
+    embedder: Embedder
+
+    def worker(self, worker_id: str = "test-worker", **kwargs: Any) -> Worker:
+        """A job runner for library syncs."""
+        return Worker(self.db, {LIBRARY_SYNC: self.sync}, worker_id=worker_id, **kwargs)
+
+    async def link(self, ctx: ChatContext) -> tuple[int, str]:
+        """Run /link, follow Spotify's redirect to our callback; (HTTP status, page text)."""
+        reply = await self.accounts.link_spotify(ctx)
+        assert reply.kind == "link" and reply.url, reply.text
+        callback = await self.authorize(reply.url)
+        return await self.callback(callback)
+
+    async def authorize(self, url: str) -> dict[str, str]:
+        """Open the authorize URL like a browser; the callback's query parameters."""
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(url, allow_redirects=False) as answer,
+        ):
+            assert answer.status == 302, await answer.text()
+            location = answer.headers["Location"]
+        assert location.startswith(REDIRECT_URI)
+        return {k: v[0] for k, v in parse_qs(urlparse(location).query).items()}
+
+    async def callback(self, params: dict[str, str]) -> tuple[int, str]:
+        """GET our /spotify/callback with these parameters."""
+        answer = await self.web.get("/spotify/callback", params=params)
+        return answer.status, await answer.text()
+
+    async def close(self) -> None:
+        """Stop the servers."""
+        await self.web.close()
+        await self.fake.stop()
+
+
+async def make_world(db: Database, embedder: Embedder, fake: FakeSpotify) -> World:
+    """Start the fake and our web app, wired together."""
+    base = await fake.start()
+    settings = spotify_settings(base)
+    notifier = LogNotifier()
+    accounts = AccountHandler(db, settings, notifier)
+    app = SpotifyApp.from_settings(settings)
+    tracks = TrackStore(db, TrackEnricher(embedder))
+    sync = LibrarySync(db, app, TokenCipher(settings.secret_key), tracks, notifier)
+    web = TestClient(TestServer(build_web_app(db, accounts.linker)))
+    await web.start_server()
+    return World(fake, settings, db, accounts, notifier, sync, web, embedder)

@@ -1,0 +1,203 @@
+"""Linking Spotify end to end against the fake: authorize, callback, import, and every refusal."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from db import spotify as store
+from db.pool import Database
+from db.users import find_user
+from handlers.replies import ChatContext
+from handlers.secrets import TokenCipher
+from recsys.embedder import Embedder
+from tests.fakes.fake_spotify import FakeSpotify, fictional_library, real_library
+from tests.fakes.spotify_world import World, make_world
+
+ALICE = ChatContext("telegram", "1001", "1001", "alice")
+BOB = ChatContext("telegram", "1002", "1002", "bob")
+
+
+@pytest.fixture
+async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
+    fake = FakeSpotify()
+    fake.add_user("robin", fictional_library("Robin"))
+    world = await make_world(db, embedder, fake)
+    yield world
+    await world.close()
+
+
+async def user_id(world: World, ctx: ChatContext) -> int:
+    found = await find_user(world.db.pool, ctx.platform, ctx.user_id)
+    assert found is not None
+    return found
+
+
+@pytest.mark.shared_data
+async def test_real_library_links_and_imports_every_entry(
+    db: Database, embedder: Embedder, shared_data: Path
+) -> None:
+    fake = FakeSpotify()
+    library = real_library(shared_data / "user_playlists.csv")
+    fake.add_user("pratik", library)
+    world = await make_world(db, embedder, fake)
+    try:
+        status, page = await world.link(ALICE)
+        assert status == 200 and "Linked as Pratik" in page
+        # the chat hears about it with the library's size
+        assert world.notifier.sent[0] == (
+            "telegram",
+            "1001",
+            f"Linked as Pratik. Importing {library.entry_count()} tracks from 25 playlists...",
+        )
+        assert await world.worker().drain() == 1
+        uid = await user_id(world, ALICE)
+        assert await store.library_count(db.pool, uid) == library.distinct_pairs()
+        assert library.distinct_pairs() == 913 + len(set(library.saved))
+        missing = await db.pool.fetchval(
+            "SELECT count(*) FROM library_entries e JOIN tracks t ON t.id = e.track_id "
+            "WHERE e.user_id = $1 AND t.embedding IS NULL",
+            uid,
+        )
+        assert missing == 0  # every library track can be found by text
+        assert "Your Spotify library is in: " in world.notifier.sent[-1][2]
+        # the removed /tracks endpoint was never called
+        assert not [
+            r for r in fake.requests if r.split("?")[0].endswith("/tracks") and "/playlists/" in r
+        ]
+    finally:
+        await world.close()
+
+
+async def test_catalog_features_are_kept_for_library_tracks(world: World) -> None:
+    library = world.fake.libraries["robin"]
+    known = next(iter(library.tracks.values()))
+    vector = await world.embedder.aembed_one("catalog text")
+    await world.db.pool.execute(
+        """INSERT INTO tracks (spotify_id, title, artists, valence, energy, embedding, in_catalog)
+        VALUES ($1, 'Catalog Title', '{Catalog Artist}', 0.2, 0.9, $2, true)""",
+        known.id,
+        vector,
+    )
+    status, _ = await world.link(ALICE)
+    assert status == 200
+    await world.worker().drain()
+    row = await world.db.pool.fetchrow("SELECT * FROM tracks WHERE spotify_id = $1", known.id)
+    assert (row["valence"], row["energy"]) == pytest.approx((0.2, 0.9))
+    assert row["in_catalog"] and row["title"] == "Catalog Title"
+    assert row["embedding"].to_list() == pytest.approx(vector.tolist())
+    new = await world.db.pool.fetchval(
+        "SELECT count(*) FROM tracks WHERE NOT in_catalog AND embedding IS NOT NULL"
+    )
+    assert new == len(library.tracks) - 1
+
+
+async def test_forged_state_is_refused(world: World) -> None:
+    status, page = await world.callback({"code": "whatever", "state": "made-up-state"})
+    assert status == 400 and "not one MelodicLens handed out" in page
+    status, page = await world.callback({"code": "whatever"})
+    assert status == 400 and "not one MelodicLens handed out" in page
+
+
+async def test_reused_state_is_refused(world: World) -> None:
+    reply = await world.accounts.link_spotify(ALICE)
+    assert reply.url
+    params = await world.authorize(reply.url)
+    assert (await world.callback(params))[0] == 200
+    status, page = await world.callback(params)
+    assert status == 400 and "already used" in page
+
+
+async def test_expired_state_is_refused(world: World) -> None:
+    reply = await world.accounts.link_spotify(ALICE)
+    assert reply.url
+    params = await world.authorize(reply.url)
+    await world.db.pool.execute("UPDATE oauth_states SET expires_at = now() - interval '1 s'")
+    status, page = await world.callback(params)
+    assert status == 400 and "expired" in page
+    assert await store.get_link(world.db.pool, await user_id(world, ALICE)) is None
+
+
+async def test_other_users_state_cannot_take_a_linked_account(world: World) -> None:
+    assert (await world.link(ALICE))[0] == 200
+    # Bob's link is opened by someone logged in to Robin's Spotify, already Alice's
+    status, page = await world.link(BOB)
+    assert status == 409 and "already linked to another user" in page
+    assert await store.get_link(world.db.pool, await user_id(world, BOB)) is None
+
+
+async def test_state_is_bound_to_its_user_and_stored_only_hashed(world: World) -> None:
+    reply = await world.accounts.link_spotify(ALICE)
+    assert reply.url and reply.private
+    params = await world.authorize(reply.url)
+    state = params["state"]
+    stored = await world.db.pool.fetchrow("SELECT * FROM oauth_states")
+    assert stored["user_id"] == await user_id(world, ALICE)
+    assert state.encode() not in bytes(stored["state_hash"])
+    assert b"-" not in bytes(stored["code_verifier"])[:1]  # Fernet, not the verifier
+    assert len(state) >= 43
+
+
+async def test_declined_consent_links_nothing(world: World) -> None:
+    reply = await world.accounts.link_spotify(ALICE)
+    assert reply.url
+    params = await world.authorize(reply.url)
+    status, page = await world.callback({"error": "access_denied", "state": params["state"]})
+    assert status == 200 and "not granted" in page
+    assert await store.get_link(world.db.pool, await user_id(world, ALICE)) is None
+
+
+async def test_unregistered_user_gets_a_clear_message(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    world.fake.registered = {"someone-else"}
+    with caplog.at_level(logging.ERROR):
+        status, page = await world.link(ALICE)
+    assert status == 403 and "development mode" in page
+    assert "development mode" in world.notifier.sent[-1][2]
+    assert "User Management" in caplog.text  # the operator is told what to do
+
+
+async def test_linking_without_a_secret_key_is_refused(db: Database) -> None:
+    from handlers.accounts import AccountHandler
+    from handlers.notifier import LogNotifier
+    from tests.fakes.spotify_world import spotify_settings
+
+    settings = spotify_settings("http://127.0.0.1:9", MELODICLENS_SECRET_KEY=None)
+    reply = await AccountHandler(db, settings, LogNotifier()).link_spotify(ALICE)
+    assert reply.kind == "error" and "MELODICLENS_SECRET_KEY" in reply.text
+
+
+async def test_tokens_are_never_stored_or_logged_in_plain_text(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    assert (await world.link(ALICE))[0] == 200
+    world.fake.expire_tokens("robin")  # forces a refresh: new tokens are stored too
+    await world.worker().drain()
+    assert len(world.fake.issued) >= 4
+    columns = await world.db.pool.fetch(
+        """SELECT table_name, column_name FROM information_schema.columns
+        WHERE table_schema = 'public'
+          AND data_type IN ('text', 'bytea', 'jsonb', 'ARRAY', 'character varying')"""
+    )
+    for column in columns:
+        dump = await world.db.pool.fetchval(
+            f"SELECT string_agg(\"{column['column_name']}\"::text, ' ') "
+            f'FROM "{column["table_name"]}"'
+        )
+        for token in world.fake.issued:
+            assert token not in (dump or ""), (column["table_name"], column["column_name"])
+            assert token.encode().hex() not in (dump or "")
+    for token in world.fake.issued:
+        assert token not in caplog.text
+    # and the stored ones decrypt to the newest tokens
+    link = await store.get_link(world.db.pool, await user_id(world, ALICE))
+    assert link is not None and link.access_token is not None
+    assert (
+        TokenCipher(world.settings.secret_key).decrypt(link.access_token)
+        == [t for t in world.fake.issued if t.startswith("access")][-1]
+    )
