@@ -34,6 +34,8 @@ CommandWork = Callable[[Message, Sequence[str]], Coroutine[Any, Any, None]]
 POLL_TIMEOUT_S = 10
 # Only these update types are asked for; everything else would be filtered out anyway.
 ALLOWED_UPDATES = ["message", "callback_query"]
+# On stop, accepted answers get this long to finish (vision calls time out well before it).
+STOP_GRACE_S = 120.0
 # Parallel webhook deliveries Telegram may open to us; answers are async, so a few suffice.
 WEBHOOK_MAX_CONNECTIONS = 40
 
@@ -116,10 +118,21 @@ class TelegramAdapter:
         if self.app.running:
             # Handles the updates already fetched, which may start more answer tasks.
             await self.app.stop()
-        while pending := [task for task in self._tasks if not task.done()]:
-            await asyncio.gather(*pending)
+        await self._finish_tasks()
         await self.app.shutdown()
         log.info("Telegram bot stopped")
+
+    async def _finish_tasks(self) -> None:
+        # After app.stop() nothing spawns new tasks, so one wait covers every accepted update.
+        pending = [task for task in self._tasks if not task.done()]
+        if not pending:
+            return
+        _, late = await asyncio.wait(pending, timeout=STOP_GRACE_S)
+        if late:
+            log.warning("giving up on %d Telegram answers after %.0f s", len(late), STOP_GRACE_S)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
     async def feed(self, data: dict[str, Any]) -> bool:
         """Queue one update received by webhook; False while not running."""
