@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
@@ -34,6 +35,8 @@ CommandWork = Callable[[Message, Sequence[str]], Coroutine[Any, Any, None]]
 POLL_TIMEOUT_S = 10
 # Only these update types are asked for; everything else would be filtered out anyway.
 ALLOWED_UPDATES = ["message", "callback_query"]
+# What Telegram accepts as a webhook secret_token.
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # On stop, accepted answers get this long to finish (vision calls time out well before it).
 STOP_GRACE_S = 120.0
 # Parallel webhook deliveries Telegram may open to us; answers are async, so a few suffice.
@@ -52,10 +55,13 @@ class TelegramAdapter:
     def __init__(self, settings: Settings, service: BotService) -> None:
         if settings.telegram_token is None:
             raise TelegramSetupError("Set TELEGRAM_TOKEN to the token @BotFather gave you.")
-        if settings.telegram_webhook_url and settings.telegram_webhook_secret is None:
+        secret = settings.telegram_webhook_secret
+        if settings.telegram_webhook_url and (
+            secret is None or not WEBHOOK_SECRET.fullmatch(secret.get_secret_value())
+        ):
             raise TelegramSetupError(
                 "Webhook mode needs MELODICLENS_TELEGRAM_WEBHOOK_SECRET "
-                "(1-256 characters of A-Z, a-z, 0-9, _ and -)."
+                "(1-256 characters of A-Z, a-z, 0-9, _ and -; try: openssl rand -hex 32)."
             )
         self.settings = settings
         # httpx logs every request URL at INFO, and Bot API URLs carry the bot token.
@@ -138,7 +144,13 @@ class TelegramAdapter:
         """Queue one update received by webhook; False while not running."""
         if not self._accepting:
             return False
-        await self.app.update_queue.put(Update.de_json(data, self.app.bot))
+        try:
+            update = Update.de_json(data, self.app.bot)
+        except Exception:
+            # Accepted and dropped: a non-2xx answer would make Telegram resend it forever.
+            log.exception("dropping a webhook update that is not a valid Update")
+            return True
+        await self.app.update_queue.put(update)
         return True
 
     async def send(self, platform: Platform, chat_id: str, text: str) -> None:

@@ -115,7 +115,10 @@ async def test_after_stop_updates_are_left_for_telegram_to_retry(
     assert await fake.deliver({"message": message}, SECRET) == 503
 
 
-def test_webhook_without_a_secret_refuses_to_start(fake: FakeTelegram):
-    settings = settings_for(fake, MELODICLENS_TELEGRAM_WEBHOOK_URL="https://bot.example.org/tg")
+@pytest.mark.parametrize("secret", [None, "has spaces and ünïcode"])
+def test_webhook_without_a_valid_secret_refuses_to_start(fake: FakeTelegram, secret: str | None):
+    extra = {"MELODICLENS_TELEGRAM_WEBHOOK_SECRET": secret} if secret else {}
+    url = "https://bot.example.org/tg"
+    settings = settings_for(fake, MELODICLENS_TELEGRAM_WEBHOOK_URL=url, **extra)
     with pytest.raises(TelegramSetupError, match="MELODICLENS_TELEGRAM_WEBHOOK_SECRET"):
         TelegramAdapter(settings, FakeService())
