@@ -110,7 +110,8 @@ class TrackEnricher:
         described = [self.describe(info) for info in infos]
         texts = [text for _, text in described]
         vectors = self.embedder.embed_texts(texts)
-        classified = self.tagger.classify_texts(texts) or [None] * len(infos)
+        classified: list[dict[str, float] | None] = [None] * len(infos)
+        classified = list(self.tagger.classify_texts(texts) or classified)
         enriched = []
         for info, (mood, text), vector, zero_shot in zip(
             infos, described, vectors, classified, strict=True

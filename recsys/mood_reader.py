@@ -357,12 +357,13 @@ def _blend(
 
 
 def _mood_words(hits: list[WordHit], valence: float, arousal: float) -> tuple[str, ...]:
-    strength: Counter[str] = Counter()
+    strength: dict[str, float] = {}
     for hit in hits:
         # Only emotion and music words name a mood; scene nouns ("evening") do not.
         strong = LEXICON[hit.word].weight >= MUSIC_WEIGHT
         if " " not in hit.word and strong and not hit.negated:
-            strength[hit.word] += hit.weight * _salience(hit.valence) * _salience(hit.arousal)
-    found = [word for word, _ in strength.most_common(MAX_FOUND_WORDS)]
+            said = hit.weight * _salience(hit.valence) * _salience(hit.arousal)
+            strength[hit.word] = strength.get(hit.word, 0.0) + said
+    found = sorted(strength, key=lambda word: -strength[word])[:MAX_FOUND_WORDS]
     inferred = mood_words_for(valence, arousal)[:MAX_INFERRED_WORDS]
     return tuple(dict.fromkeys(found + inferred))

@@ -201,7 +201,7 @@ def load_bart_mnli(model: str) -> ZeroShot:
     try:
         from transformers import pipeline
 
-        return pipeline("zero-shot-classification", model=path, device=-1)  # type: ignore[no-any-return]
+        return pipeline("zero-shot-classification", model=path, device=-1)
     except Exception as err:  # transformers raises OSError, ValueError, ImportError...
         raise ThemeClassifierError(
             f"Cannot load the theme classifier {model!r} from {path}: {err}. Set "
