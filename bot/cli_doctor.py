@@ -1,9 +1,147 @@
-"""`melodiclens doctor` (not built yet)."""
+"""`melodiclens doctor`: checks every part MelodicLens needs and prints the fix for each problem."""
 
 from __future__ import annotations
 
+import argparse
+import time
+from dataclasses import dataclass
 from typing import Any
+
+from bot.settings import Settings
+from db import migrations
+from db.errors import DatabaseError
+from db.pool import Database, connect
+from recsys.embedder import Embedder, EmbedderError
+from recsys.vision_hosts import VisionHostPool, check_host
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report: what was checked, whether it is fine, and the fix if not."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
 
 
 def register(subparsers: Any) -> None:
-    """Placeholder until the command lands; it registers nothing."""
+    """Add the `doctor` command."""
+    parser = subparsers.add_parser("doctor", help="check the database, Ollama, models and catalog")
+    parser.set_defaults(handler=run_doctor)
+
+
+async def run_doctor(settings: Settings, args: argparse.Namespace) -> int:
+    """Run every check, print the report; exit 1 if anything needs fixing."""
+    checks: list[Check] = []
+    try:
+        database = await connect(settings.database_url, settings.data_dir, pool_size=2)
+    except DatabaseError as err:
+        checks.append(Check("database", False, str(err), _database_fix(settings)))
+        database = None
+    if database is not None:
+        try:
+            checks += await _database_checks(database)
+        finally:
+            await database.close()
+    checks += await _vision_checks(settings)
+    checks.append(_embedder_check(settings))
+    checks += _chat_checks(settings)
+    for check in checks:
+        mark = "ok  " if check.ok else "FIX "
+        print(f"{mark} {check.name}: {check.detail}")
+        if check.fix:
+            print(f"     -> {check.fix}")
+    return 0 if all(c.ok for c in checks) else 1
+
+
+def _database_fix(settings: Settings) -> str:
+    if settings.database_url:
+        return "check DATABASE_URL, or unset it to use the embedded PostgreSQL"
+    return f"check the embedded server's log in {settings.postgres_dir / 'log'}"
+
+
+async def _database_checks(database: Database) -> list[Check]:
+    where = "embedded" if database.embedded else "DATABASE_URL"
+    checks = [
+        Check("database", True, f"PostgreSQL ({where}) with pgvector {database.pgvector_version}")
+    ]
+    revision, head = await migrations.current_revision(database.url), migrations.head_revision()
+    if revision != head:
+        checks.append(
+            Check(
+                "schema",
+                False,
+                f"at {revision or 'base'}, newest is {head}",
+                "melodiclens db upgrade",
+            )
+        )
+        return checks
+    checks.append(Check("schema", True, f"at {revision}"))
+    catalog = await database.pool.fetchval("SELECT count(*) FROM tracks WHERE in_catalog")
+    trending = await database.pool.fetchval("SELECT count(DISTINCT track_id) FROM trending_entries")
+    if not catalog:
+        fix = "melodiclens catalog import ../shared/data/trending_catalog.csv --trending"
+        checks.append(Check("catalog", False, "no tracks yet", fix))
+    else:
+        checks.append(Check("catalog", True, f"{catalog:,} tracks, {trending:,} trending"))
+    return checks
+
+
+async def _vision_checks(settings: Settings) -> list[Check]:
+    pool = VisionHostPool.from_settings(settings)
+    checks = []
+    for host in pool.urls:
+        status = await check_host(pool.client(host), host, settings.vision_model)
+        if status.ok:
+            seeing = "sees images" if status.sees_images else "capabilities not reported"
+            checks.append(
+                Check(f"vision {host}", True, f"{settings.vision_model} pulled, {seeing}")
+            )
+        else:
+            detail, _, fix = (status.problem or "").partition(": ")
+            checks.append(Check(f"vision {host}", False, detail, fix))
+    return checks
+
+
+def _embedder_check(settings: Settings) -> Check:
+    embedder = Embedder(settings.embedding_model, settings.embedding_batch_size)
+    started = time.perf_counter()
+    try:
+        embedder.warm()
+        embedder.embed_texts(["a quiet rainy evening"])
+    except EmbedderError as err:
+        return Check(
+            "embedder", False, str(err), "set MELODICLENS_EMBEDDING_MODEL or leave it empty"
+        )
+    finally:
+        embedder.close()
+    return Check("embedder", True, f"loaded in {time.perf_counter() - started:.1f} s")
+
+
+def _chat_checks(settings: Settings) -> list[Check]:
+    checks = []
+    if not (settings.telegram_token or settings.discord_token):
+        checks.append(
+            Check(
+                "chat",
+                False,
+                "no chat platform configured",
+                "set TELEGRAM_TOKEN and/or DISCORD_TOKEN",
+            )
+        )
+    else:
+        names = [
+            n
+            for n, t in (("Telegram", settings.telegram_token), ("Discord", settings.discord_token))
+            if t
+        ]
+        checks.append(Check("chat", True, " and ".join(names)))
+    if settings.spotify_client_id and not settings.secret_key:
+        fix = "set MELODICLENS_SECRET_KEY (openssl rand -hex 32) to link Spotify accounts"
+        checks.append(Check("spotify", False, "client id set but no secret key", fix))
+    elif settings.spotify_client_id:
+        checks.append(
+            Check("spotify", True, f"linking on, redirect {settings.spotify_redirect_uri}")
+        )
+    return checks

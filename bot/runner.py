@@ -1,0 +1,134 @@
+"""`melodiclens run`: the chat adapters with tokens, the web server and the job worker, on one
+event loop, stopped gracefully on SIGTERM (every accepted photo is answered first)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from bot.app import Services, build_handlers, build_pipeline, open_services
+from bot.settings import Settings, env_name
+from bot.web import build_web_app
+from handlers.bot_service import Handlers
+from handlers.notifier import MultiNotifier
+from handlers.worker import Worker
+
+log = logging.getLogger(__name__)
+
+
+class RunError(Exception):
+    """`run` cannot start; the message says what to set or fix."""
+
+
+class Adapter(Protocol):
+    """What `run` needs from a chat adapter."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def require_a_platform(settings: Settings) -> None:
+    """Refuse to start with no chat platform, naming the variables to set."""
+    if settings.telegram_token is None and settings.discord_token is None:
+        raise RunError(
+            f"no chat platform to serve: set {env_name('telegram_token')} and/or "
+            f"{env_name('discord_token')} (see .env.example and the README)."
+        )
+
+
+def build_adapters(
+    settings: Settings, handlers: Handlers, notifier: MultiNotifier
+) -> list[tuple[str, Adapter]]:
+    """One adapter per platform that has a token; each also delivers that platform's notices."""
+    adapters: list[tuple[str, Adapter]] = []
+    if settings.telegram_token is not None:
+        from bot.telegram_adapter import TelegramAdapter
+
+        telegram = TelegramAdapter(settings, handlers)
+        notifier.register("telegram", telegram)
+        adapters.append(("Telegram", telegram))
+    if settings.discord_token is not None:
+        from bot.discord_adapter import DiscordAdapter
+
+        discord = DiscordAdapter(settings, handlers)
+        notifier.register("discord", discord)
+        adapters.append(("Discord", discord))
+    return adapters
+
+
+async def start_web(
+    settings: Settings, services: Services, handlers: Handlers, adapters: list[tuple[str, Any]]
+) -> web.AppRunner:
+    """The health check, the Spotify callback and (in webhook mode) the Telegram webhook."""
+    linker = handlers.accounts.linker if handlers.accounts is not None else None
+    app = build_web_app(services.db, linker)
+    for name, adapter in adapters:
+        if name == "Telegram" and adapter.webhook_mode:
+            from bot.telegram_webhook import add_webhook_route
+
+            add_webhook_route(app, adapter)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+    log.info("web server on http://%s:%d (/healthz)", settings.http_host, settings.http_port)
+    return runner
+
+
+def start_worker(settings: Settings, services: Services, notifier: MultiNotifier) -> Worker:
+    """The in-process job worker (library syncs, trending refresh); more can run elsewhere."""
+    from bot.cli_worker import build_jobs
+
+    jobs, schedulers = build_jobs(settings, services.db, services.embedder, notifier)
+    return Worker(services.db, jobs, schedulers=schedulers)
+
+
+async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Serve until SIGINT/SIGTERM (or `stop` is set), then shut down gracefully."""
+    require_a_platform(settings)
+    stop = stop or _stop_on_signals()
+    async with open_services(settings) as services:
+        pipeline = build_pipeline(settings, services.db, services.embedder)
+        # Load the models before taking the first photo, off the loop.
+        await asyncio.to_thread(pipeline.recommender.mood_reader.warm)
+        notifier = MultiNotifier()
+        handlers = build_handlers(settings, services.db, pipeline, notifier)
+        adapters = build_adapters(settings, handlers, notifier)
+        runner = await start_web(settings, services, handlers, adapters)
+        worker = start_worker(settings, services, notifier)
+        worker_task = asyncio.create_task(worker.run(), name="job-worker")
+        started: list[Adapter] = []
+        try:
+            for name, adapter in adapters:
+                await _start(name, adapter)
+                started.append(adapter)
+            log.info("MelodicLens is running; stop with Ctrl-C or SIGTERM")
+            await stop.wait()
+            log.info("stopping: finishing the answers already accepted")
+        finally:
+            for adapter in reversed(started):
+                await adapter.stop()
+            worker.stop()
+            await worker_task
+            await runner.cleanup()
+
+
+async def _start(name: str, adapter: Adapter) -> None:
+    try:
+        await adapter.start()
+    except Exception as err:
+        raise RunError(f"the {name} bot could not start: {err}") from err
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop
