@@ -58,7 +58,10 @@ def _free_port() -> int:
     return port
 
 
-def _environment(bench: synthetic.BenchDatabase, tg: FakeTelegram, ollama_url: str, port: int):  # type: ignore[no-untyped-def]
+def _environment(
+    bench: synthetic.BenchDatabase, tg: FakeTelegram, ollama_url: str, port: int
+) -> dict[str, str]:
+    """The bot's environment: the caller's, minus any MelodicLens settings, plus the fakes."""
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("MELODICLENS_", "DISCORD"))}
     return {
         **keep,
