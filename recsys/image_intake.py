@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from recsys.image_stats import ImageStats, compute_stats
 
@@ -104,14 +104,11 @@ class PreparedImage:
 def prepare_image(data: bytes, limits: ImageLimits) -> PreparedImage:
     """Check, orient, flatten, downscale and re-encode an upload (blocking: run in an executor)."""
     _check_bytes(data, limits)
-    image = _open(data, limits)
-    source_format = image.format or ""
-    try:
-        first_frame = _decode(image, limits)
-    finally:
-        image.close()
-    rgb = _flatten(_orient(first_frame))
-    rgb.thumbnail((limits.vision_side, limits.vision_side), Image.Resampling.LANCZOS)
+    with _open(data, limits) as image:
+        source_format = image.format or ""
+        _decode(image, limits)
+        # _fit always returns a new image, so nothing refers to the file once it closes.
+        rgb = _fit(_flatten(_orient(image)), limits.vision_side)
     out = io.BytesIO()
     rgb.save(out, "JPEG", quality=JPEG_QUALITY)
     return PreparedImage(
@@ -210,13 +207,16 @@ def _too_many_pixels_message(size: tuple[int, int] | None, limits: ImageLimits) 
     return f"That image is {width}×{height} pixels ({width * height / 1e6:.0f} megapixels); {limit}"
 
 
-def _decode(image: Image.Image, limits: ImageLimits) -> Image.Image:
+def _decode(image: Image.Image, limits: ImageLimits) -> None:
     """Decode the first frame fully; truncated or corrupt data becomes a refusal."""
     try:
         image.seek(0)
+        if image.format == "JPEG":
+            # libjpeg can decode at 1/2, 1/4 or 1/8 scale: a 12 MP photo loads several times
+            # faster, and the draft stays at least as large as what _fit keeps.
+            scale = limits.vision_side / max(image.size)
+            image.draft("RGB", (round(image.width * scale), round(image.height * scale)))
         image.load()
-        # GIF frames and paletted images carry their palette; copy before the file closes.
-        return image.copy()
     except Image.DecompressionBombError:
         raise ImageRejected(_too_many_pixels_message(image.size, limits)) from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError):
@@ -226,6 +226,8 @@ def _decode(image: Image.Image, limits: ImageLimits) -> Image.Image:
 def _orient(image: Image.Image) -> Image.Image:
     """Turn the pixels the way the camera meant; a broken EXIF block leaves them as they are."""
     try:
+        if image.getexif().get(ExifTags.Base.Orientation, 1) == 1:
+            return image
         return ImageOps.exif_transpose(image)
     except (OSError, SyntaxError, ValueError, KeyError, TypeError):
         log.debug("unreadable EXIF orientation; using the pixels as stored")
@@ -238,7 +240,18 @@ def _flatten(image: Image.Image) -> Image.Image:
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(background, rgba).convert("RGB")
-    return image.convert("RGB")
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def _fit(image: Image.Image, side: int) -> Image.Image:
+    """A new image at most `side` pixels on its long side."""
+    if max(image.size) <= side:
+        return image.copy()
+    scale = side / max(image.size)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    # Bicubic is sharp enough for a vision model and about 1.5x faster than Lanczos; the
+    # reducing gap box-reduces big scale-downs by whole factors first.
+    return image.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0)
 
 
 def pixel_hash(image: Image.Image) -> str:

@@ -209,6 +209,18 @@ def test_exif_orientation_is_applied() -> None:
     assert red > 200 and blue < 60, "the red half should now be on top"
 
 
+def test_large_rotated_jpeg_is_decoded_small_and_still_upright() -> None:
+    # Big enough for libjpeg's reduced-size decoding to kick in.
+    stored = Image.new("RGB", (3000, 1500), (0, 0, 255))
+    stored.paste((255, 0, 0), (0, 0, 1500, 1500))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    prepared = prepare_image(encode(stored, "JPEG", exif=exif.tobytes()), LIMITS)
+    assert (prepared.width, prepared.height) == (512, 1024)
+    red, _, blue = rgb_at(jpeg_of(prepared), (256, 200))
+    assert red > 200 and blue < 60
+
+
 def test_large_photo_is_downscaled_to_the_vision_side() -> None:
     prepared = prepare_image(encode(gradient(3000, 1500), "PNG"), LIMITS)
     assert (prepared.width, prepared.height) == (1024, 512)
