@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from bot.discord_adapter import PORTAL_STEPS, QUEUED, SORRY
+from bot.discord_adapter import PORTAL_STEPS, QUEUED, RESTARTING, SORRY
 from tests.fakes.bot_service import NOT_AN_IMAGE, RAINY_COLOUR, FakeBotService
 from tests.fakes.discord_api import (
     BOT_USER,
@@ -226,11 +226,32 @@ async def test_stop_waits_for_accepted_photos_and_takes_no_new_ones(
         stopping = asyncio.create_task(adapter.stop())
         await asyncio.sleep(0.05)
         assert not stopping.done()
+        # a photo arriving while the bot drains is told to come back, not silently dropped
+        await fake.post_message("", [fake.attachment("late.jpg", JPEG, "image/jpeg")])
+        (told,) = await fake.wait_for("POST", "/messages")
         await stopping
 
-        (answered,) = fake.find("POST", "/messages")
+        _, answered = fake.find("POST", "/messages")
+        assert told.json["content"] == RESTARTING
         assert answered.json["embeds"], "the accepted photo was answered before disconnecting"
+        assert len(service.vibes) == 1
         assert adapter.client is not None and adapter.client.is_closed()
+
+
+async def test_a_channel_the_bot_cannot_post_in_does_not_stop_it_serving_others(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    service = FakeBotService()
+    fake = FakeDiscord(refused_channels={CHANNEL_ID})
+    async with running_bot(monkeypatch, service, fake=fake) as (fake, _):
+        await fake.post_message("", [fake.attachment("a.jpg", JPEG, "image/jpeg")])
+        await fake.wait_for("POST", f"/channels/{CHANNEL_ID}/messages")
+        await fake.post_message("", [fake.attachment("b.jpg", JPEG, "image/jpeg")], dm=True)
+        (answered,) = await fake.wait_for("POST", f"/channels/{DM_CHANNEL_ID}/messages")
+
+    assert answered.json["embeds"]
+    (logged,) = [r for r in caplog.records if r.getMessage().startswith("discord: unexpected")]
+    assert logged.exc_info is not None and "Missing Permissions" in str(logged.exc_info[1])
 
 
 async def test_notices_reach_a_channel_or_a_users_dms(monkeypatch: pytest.MonkeyPatch) -> None:

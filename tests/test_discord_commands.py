@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 import pytest
 
-from bot.discord_adapter import DiscordStartError
+from bot.discord_adapter import SORRY, DiscordStartError
 from tests.fakes.bot_service import AUTHORIZE_URL, RAINY_COLOUR, FakeBotService
 from tests.fakes.discord_api import APP_ID, CHANNEL_ID, USER_ID, FakeDiscord, running_bot
 
@@ -122,6 +122,22 @@ async def test_help_answers_at_once_and_privately(monkeypatch: pytest.MonkeyPatc
     assert response.json["type"] == MESSAGE
     assert response.json["data"]["content"].startswith("Send me a photo")
     assert response.json["data"]["flags"] & EPHEMERAL
+
+
+async def test_a_failing_command_gets_one_private_sentence_and_a_logged_traceback(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    service = FakeBotService(help_fails=True)
+    async with running_bot(monkeypatch, service) as (fake, _):
+        await fake.slash("help")
+        (response,) = await fake.wait_for("POST", "/callback")
+        token = await fake.slash("vibe", [{"name": "words", "type": 3, "value": "still works"}])
+        await fake.wait_for("POST", f"/webhooks/{APP_ID}/{token}")
+
+    assert response.json["data"]["content"] == SORRY and response.json["data"]["flags"] & EPHEMERAL
+    (logged,) = [r for r in caplog.records if r.getMessage() == "discord: /help failed"]
+    assert logged.exc_info is not None and "help text missing" in str(logged.exc_info[1].__cause__)
+    assert service.vibes[0].words == "still works"
 
 
 async def test_buttons_on_an_answer_give_feedback_privately_and_more_publicly(

@@ -92,6 +92,7 @@ class FakeBotService:
     delay: float = 0.0
     queue_position: int | None = None
     fail_next: bool = False
+    help_fails: bool = False
     vibes: list[VibeCall] = field(default_factory=list)
     presses: list[tuple[ChatContext, str]] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
@@ -157,6 +158,8 @@ class FakeBotService:
 
     def help(self, platform: Platform) -> Reply:
         self.calls.append("help")
+        if self.help_fails:
+            raise RuntimeError("help text missing")
         return Reply(
             kind="info", text="Send me a photo and I'll answer with songs. /vibe, /link-spotify"
         )

@@ -69,6 +69,8 @@ class FakeDiscord:
     # What the application flags claim about the intent; None: the truth. (Discord's flags can
     # lag behind the portal switch, so the gateway's 4014 is the final word.)
     portal_flag: bool | None = None
+    # Channels where posting answers 403 Missing Permissions.
+    refused_channels: set[int] = field(default_factory=set)
     requests: list[Request] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
     identifies: list[dict[str, Any]] = field(default_factory=list)
@@ -318,6 +320,8 @@ class FakeDiscord:
                     for command in body
                 ]
             )
+        if any(path == f"/channels/{c}/messages" for c in self.refused_channels):
+            return _json({"message": "Missing Permissions", "code": 50013}, status=403)
         if path.endswith("/typing") or method == "DELETE":
             return web.Response(status=204)
         if path.endswith("/callback"):
