@@ -136,7 +136,8 @@ async def test_a_failing_command_gets_one_private_sentence_and_a_logged_tracebac
 
     assert response.json["data"]["content"] == SORRY and response.json["data"]["flags"] & EPHEMERAL
     (logged,) = [r for r in caplog.records if r.getMessage() == "discord: /help failed"]
-    assert logged.exc_info is not None and "help text missing" in str(logged.exc_info[1].__cause__)
+    assert logged.exc_info is not None
+    assert "help text missing" in str(getattr(logged.exc_info[1], "__cause__", None))
     assert service.vibes[0].words == "still works"
 
 
