@@ -189,8 +189,9 @@ class DiscordAdapter:
         with self._track():
             await interaction.response.defer()
             reply = await self._safely(self.service.press(interaction_context(interaction), action))
-            private = reply.private or reply.kind != "answer"
-            await interaction.followup.send(ephemeral=private, **render(reply).kwargs())
+            rendered = render(reply)
+            private = rendered.ephemeral or reply.kind != "answer"
+            await interaction.followup.send(ephemeral=private, **rendered.kwargs())
 
     async def on_error(self, event: str, /, *args: Any, **kwargs: Any) -> None:
         """Anything unexpected in an event: log it whole; the bot keeps serving others."""
@@ -257,10 +258,10 @@ class DiscordAdapter:
         reference = message.to_reference(fail_if_not_exists=False)
         return await message.channel.send(reference=reference, **rendered.kwargs())
 
-    async def _safely(self, call: Any) -> Reply:
+    async def _safely(self, call: Awaitable[Reply]) -> Reply:
         """The service's Reply; anything it raises becomes one short sentence and a log entry."""
         try:
-            reply: Reply = await call
+            reply = await call
         except Exception:
             log.exception("discord: the service failed")
             return Reply(kind="error", text=SORRY)
@@ -317,7 +318,11 @@ class DiscordAdapter:
         """Post a notice to a channel (or, when the id is a user's, to their DMs); best effort:
         failures are logged, never raised."""
         if platform != "discord" or self.client is None:
-            log.warning("discord: notice for %s %s dropped: not connected here", platform, chat_id)
+            log.warning(
+                "discord: notice for %s chat %s dropped: not a connected Discord chat",
+                platform,
+                chat_id,
+            )
             return
         content = text[:MESSAGE_CONTENT_LIMIT]
         try:
