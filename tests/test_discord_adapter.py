@@ -14,6 +14,7 @@ from tests.fakes.discord_api import (
     CHANNEL_ID,
     DM_CHANNEL_ID,
     MESSAGE_CONTENT_BIT,
+    TOKEN,
     USER_ID,
     FakeDiscord,
     running_bot,
@@ -265,3 +266,15 @@ async def test_notices_reach_a_channel_or_a_users_dms(monkeypatch: pytest.Monkey
     assert [r.json["content"] for r in to_channel] == ["Linked as Ana. Importing 913 tracks..."]
     assert [r.json["content"] for r in to_dm] == ["Your Spotify link expired; link again."]
     assert "not for Discord" not in str([r.json for r in fake.requests])
+
+
+async def test_the_bot_token_never_reaches_the_log(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with running_bot(monkeypatch, FakeBotService()) as (fake, _):
+        await fake.post_message("", [fake.attachment("a.jpg", JPEG, "image/jpeg")])
+        await fake.wait_for("POST", "/messages")
+
+    assert fake.identifies[0]["token"] == TOKEN, "the token did travel, to Discord only"
+    assert TOKEN not in caplog.text
