@@ -186,7 +186,7 @@ class VisionHostPool:
         return result
 
     def _pick(self, tried: set[str]) -> VisionHost | None:
-        """Least busy among healthy untried hosts; else the rested one that rests least longer."""
+        """Least busy among healthy untried hosts; else the untried one whose rest ends soonest."""
         now = _now()
         untried = [host for host in self._hosts if host.url not in tried]
         healthy = [host for host in untried if host.rested_until <= now]
