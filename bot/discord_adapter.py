@@ -256,7 +256,12 @@ class DiscordAdapter:
     ) -> discord.Message:
         # Still delivered (not as a reply) if the photo was deleted in the meantime.
         reference = message.to_reference(fail_if_not_exists=False)
-        return await message.channel.send(reference=reference, **rendered.kwargs())
+        try:
+            return await message.channel.send(reference=reference, **rendered.kwargs())
+        except discord.Forbidden:
+            # Replying needs Read Message History; without it, answer beside the photo.
+            log.warning("discord: cannot reply in channel %s; sending plainly", message.channel.id)
+            return await message.channel.send(**rendered.kwargs())
 
     async def _safely(self, call: Awaitable[Reply]) -> Reply:
         """The service's Reply; anything it raises becomes one short sentence and a log entry."""

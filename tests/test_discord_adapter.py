@@ -268,6 +268,18 @@ async def test_notices_reach_a_channel_or_a_users_dms(monkeypatch: pytest.Monkey
     assert "not for Discord" not in str([r.json for r in fake.requests])
 
 
+async def test_without_read_message_history_the_answer_comes_beside_the_photo(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeDiscord(refuse_replies=True)
+    async with running_bot(monkeypatch, FakeBotService(), fake=fake) as (fake, _):
+        await fake.post_message("", [fake.attachment("a.jpg", JPEG, "image/jpeg")])
+        refused, sent = await fake.wait_for("POST", "/messages", count=2)
+
+    assert refused.json["message_reference"] and "message_reference" not in sent.json
+    assert sent.json["embeds"][0]["title"].startswith("A rainy window")
+
+
 async def test_the_bot_token_never_reaches_the_log(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -71,6 +71,8 @@ class FakeDiscord:
     portal_flag: bool | None = None
     # Channels where posting answers 403 Missing Permissions.
     refused_channels: set[int] = field(default_factory=set)
+    # Replies (messages with a message_reference) answer 403, as without Read Message History.
+    refuse_replies: bool = False
     requests: list[Request] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
     identifies: list[dict[str, Any]] = field(default_factory=list)
@@ -321,6 +323,8 @@ class FakeDiscord:
                 ]
             )
         if any(path == f"/channels/{c}/messages" for c in self.refused_channels):
+            return _json({"message": "Missing Permissions", "code": 50013}, status=403)
+        if self.refuse_replies and isinstance(body, dict) and body.get("message_reference"):
             return _json({"message": "Missing Permissions", "code": 50013}, status=403)
         if path.endswith("/typing") or method == "DELETE":
             return web.Response(status=204)
