@@ -87,6 +87,9 @@ singing 85 70 | jumping 80 88 | running 65 80 | playing 82 72 | adventure 82 78
 adventurous 82 78 | exploration 75 65 | wanderlust 78 55 | escape 60 55 | dramatic 40 70
 harsh 25 65 | stark 32 40 | quiet 55 10 | still 55 8 | stillness 58 8 | silence 45 5
 silent 45 5 | tired 28 12 | friendly 85 55 | joyfully 95 75 | merry 92 75
+bustling 65 78 | leisure 78 25 | enjoy 85 60 | enjoyment 85 60 | harmony 78 25 | harmonious 78 25
+simplicity 68 20 | everyday 60 35 | casual 70 35 | delicate 68 20 | vibrancy 82 78 | alive 82 72
+anticipation 65 70 | memory 55 30 | connection 80 40 | embrace 85 40 | restful 75 10
 """
 
 MUSIC = """
@@ -131,12 +134,17 @@ fire 35 85 | flame 40 80 | gym 60 85 | workout 65 88 | sport 72 85 | race 65 90
 rollercoaster 78 95 | ride 72 75 | amusement 85 80 | swing 80 55 | bicycle 72 50 | bike 72 55
 cycle 70 50 | highway 60 65 | desert 45 35 | window 50 20 | balloon 90 70 | cake 88 60
 gift 88 60 | toy 82 60 | smoke 35 50 | ice 45 30 | puddle 35 25 | wet 35 35 | lamp 55 20
+natural 72 30 | lush 75 35 | childhood 75 50 | breeze 75 25 | rustic 65 25 | pastel 70 25
+kite 82 55 | market 65 65 | gathering 82 62 | faded 40 20 | freshness 82 45 | amber 65 30
+sunlight 82 50 | afternoon 70 35 | outdoors 78 50 | grass 75 30 | cool 55 25 | glow 72 30
+sunglasses 80 55
 """
 
 APPRAISAL = """
 beautiful 80 45 | stunning 80 60 | gorgeous 80 55 | captivating 75 55 | breathtaking 80 65
 amazing 85 70 | incredible 82 68 | wonderful 88 55 | pleasant 80 30 | nice 78 35
 charming 82 40 | elegant 72 30 | idyllic 85 25 | picturesque 80 30 | pleasure 85 50
+inviting 75 40 | vivid 78 65 | timeless 60 25 | charm 80 40 | elegance 72 30
 """
 
 # Two-word phrases matched before single words ("high energy" is not "energy").
@@ -158,6 +166,17 @@ GENERIC = word_set("""
     description describe influencer social media okay wow attempt sound sounds listener listeners
     color colors colour colours light lighting tone tones feel feels
     """)
+
+# Genre and sound words that name things in photos too ("a metal bucket", "a house", "pops of
+# colour", "shades of blues"): counted only in a sentence that talks about music.
+MUSIC_ONLY = word_set(
+    "metal rock house country soul pop strings folk heavy driving classical latin blues "
+    "pounding trance indie electronic"
+)
+MUSIC_CONTEXT = word_set(
+    "music musical song songs genre genres track tracks tune tunes sound sounds soundtrack "
+    "playlist melody melodies beat beats band style styles musician musicians"
+)
 
 NEGATORS = word_set(
     "not no never without nor neither lacks lacking lack hardly barely isn't aren't wasn't "

@@ -22,6 +22,8 @@ from recsys.lexicon import (
     GENERIC,
     INTENSIFIERS,
     LEXICON,
+    MUSIC_CONTEXT,
+    MUSIC_ONLY,
     MUSIC_WEIGHT,
     NEGATORS,
     MoodWord,
@@ -184,10 +186,12 @@ def scan(text: str) -> list[WordHit]:
     hits: list[WordHit] = []
     for clause in tokenize(text):
         boost = CUE_BOOST if CUE_WORDS.intersection(clause) else 1.0
+        musical = not MUSIC_CONTEXT.isdisjoint(clause)
         start = 0
         for j, token in enumerate([*clause, "but"]):
             if token in CLAUSE_BREAKS:
-                hits += _scan_clause(clause[start:j], boost)
+                found = _scan_clause(clause[start:j], boost)
+                hits += [h for h in found if musical or h.word not in MUSIC_ONLY]
                 start = j + 1
     return _damp_repeats(hits)
 

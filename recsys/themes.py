@@ -95,6 +95,8 @@ def rule_scores(f: TrackFeatures) -> dict[str, float]:
     scores["party"] = high_e * _ramp(d, 0.55, 0.8) * (0.5 + 0.5 * _ramp(v, 0.3, 0.7))
     scores["energy"] = high_e * 0.9
     scores["sadness"] = 1 - _ramp(v, 0.15, 0.4) if v is not None else 0.0
+    # Quiet instrumental music scores low in valence without being sad to a listener.
+    scores["sadness"] *= 1 - 0.6 * low_e * _ramp(f.instrumentalness, 0.3, 0.8)
     scores["calm"] = low_e * (0.6 + 0.4 * acoustic)
     scores["meditation"] = (1 - _ramp(e, 0.1, 0.3) if e is not None else 0.0) * max(
         acoustic, _ramp(f.instrumentalness, 0.3, 0.8)

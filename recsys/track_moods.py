@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 SPEECHY = 0.33
 # Spotify's guidance: instrumentalness above 0.5 is meant to be an instrumental track.
 INSTRUMENTAL = 0.5
+# Below this energy an instrumental track is background calm rather than sad.
+AMBIENT_ENERGY = 0.3
 # Liveness above 0.8 means the track was very likely recorded live.
 LIVE = 0.8
 # Tempo bands (BPM) that listeners hear as slow and fast.
@@ -71,11 +73,18 @@ def mood_words_for(valence: float | None, energy: float | None) -> list[str]:
     words: list[str] = []
     if valence is not None and energy is not None:
         words += _quadrant_words(valence, energy)
-    if valence is not None:
-        words += _valence_words(valence)
-    if energy is not None:
-        words += _energy_words(energy)
-    return _unique(words)
+    by_valence = _valence_words(valence) if valence is not None else []
+    by_energy = _energy_words(energy) if energy is not None else []
+    # The more extreme of the two is what a listener notices first.
+    if abs((energy or 0.5) - 0.5) > abs((valence or 0.5) - 0.5):
+        return _unique(words + by_energy + by_valence)
+    return _unique(words + by_valence + by_energy)
+
+
+def _is_ambient(f: TrackFeatures) -> bool:
+    """Quiet instrumental music: Spotify scores it low in valence, listeners hear it as calm."""
+    quiet = f.energy is not None and f.energy < AMBIENT_ENERGY
+    return quiet and (f.instrumentalness or 0.0) > INSTRUMENTAL
 
 
 def _texture_words(f: TrackFeatures) -> list[str]:
@@ -111,6 +120,8 @@ def _tempo_words(tempo: float | None) -> list[str]:
 def describe_features(features: TrackFeatures) -> tuple[str, ...]:
     """Mood words for a track's audio features; missing features give fewer words."""
     core = mood_words_for(features.valence, features.energy)
+    if _is_ambient(features):
+        core = ["calm", "ambient", *[w for w in core if w not in ("lonely", "sad")]]
     extra = _texture_words(features) + _tempo_words(features.tempo)
     # The first words of the core carry the strongest signal; texture words follow.
     words = _unique(core[:4] + extra + core[4:])
