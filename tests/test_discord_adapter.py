@@ -9,15 +9,14 @@ import pytest
 
 from bot.discord_adapter import PORTAL_STEPS, QUEUED, RESTARTING, SORRY
 from tests.fakes.bot_service import NOT_AN_IMAGE, RAINY_COLOUR, FakeBotService
-from tests.fakes.discord_api import (
+from tests.fakes.discord_api import FakeDiscord, running_bot
+from tests.fakes.discord_payloads import (
     BOT_USER,
     CHANNEL_ID,
     DM_CHANNEL_ID,
     MESSAGE_CONTENT_BIT,
     TOKEN,
     USER_ID,
-    FakeDiscord,
-    running_bot,
 )
 
 JPEG = b"\xff\xd8\xff\xe0 a rainy window"

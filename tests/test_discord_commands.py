@@ -7,7 +7,8 @@ import pytest
 
 from bot.discord_adapter import SORRY, DiscordStartError
 from tests.fakes.bot_service import AUTHORIZE_URL, RAINY_COLOUR, FakeBotService
-from tests.fakes.discord_api import APP_ID, CHANNEL_ID, USER_ID, FakeDiscord, running_bot
+from tests.fakes.discord_api import FakeDiscord, running_bot
+from tests.fakes.discord_payloads import APP_ID, CHANNEL_ID, USER_ID
 
 JPEG = b"\xff\xd8\xff\xe0 a rainy window"
 EPHEMERAL = 64

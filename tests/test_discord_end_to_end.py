@@ -16,7 +16,8 @@ from db.pool import Database
 from handlers.bot_service import Handlers
 from recsys.embedder import Embedder
 from tests.catalog_fixture import MOODS, fake_spotify_id, load_catalog
-from tests.fakes.discord_api import APP_ID, running_bot
+from tests.fakes.discord_api import running_bot
+from tests.fakes.discord_payloads import APP_ID
 from tests.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.slow]

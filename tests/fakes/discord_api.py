@@ -22,33 +22,24 @@ import discord.http
 import yarl
 from aiohttp import WSMsgType, web
 
-APP_ID = 900_000_000_000_000_001
-BOT_ID = 900_000_000_000_000_002
-GUILD_ID = 900_000_000_000_000_003
-CHANNEL_ID = 900_000_000_000_000_004
-DM_CHANNEL_ID = 900_000_000_000_000_005
-USER_ID = 900_000_000_000_000_006
-TOKEN = "fake-discord-token"
-MESSAGE_CONTENT_BIT = 1 << 15
-# ApplicationFlags.gateway_message_content_limited: the portal switch, for unverified bots.
-FLAG_MESSAGE_CONTENT_LIMITED = 1 << 19
-TIMESTAMP = "2026-11-22T00:00:00+00:00"
-
-BOT_USER = {
-    "id": str(BOT_ID),
-    "username": "MelodicLens",
-    "discriminator": "0",
-    "global_name": None,
-    "avatar": None,
-    "bot": True,
-}
-LISTENER = {
-    "id": str(USER_ID),
-    "username": "ana",
-    "discriminator": "0",
-    "global_name": "Ana",
-    "avatar": None,
-}
+from tests.fakes.discord_payloads import (
+    APP_ID,
+    BOT_ID,
+    BOT_USER,
+    CHANNEL_ID,
+    DM_CHANNEL_ID,
+    FLAG_MESSAGE_CONTENT_LIMITED,
+    GUILD_ID,
+    LISTENER,
+    MESSAGE_CONTENT_BIT,
+    TOKEN,
+    app_info,
+    bot_message,
+    guild,
+    member,
+    text_channel,
+    user_message,
+)
 
 
 @dataclass
@@ -142,26 +133,17 @@ class FakeDiscord:
         if mention_bot:
             content = f"<@{BOT_ID}> {content}".strip()
         readable = dm or mention_bot or self._content_intent()
-        payload: dict[str, Any] = {
-            "id": message_id,
-            "channel_id": str(DM_CHANNEL_ID if dm else CHANNEL_ID),
-            "author": author or LISTENER,
-            "content": content if readable else "",
-            "attachments": (attachments or []) if readable else [],
-            "embeds": [],
-            "mentions": mentions,
-            "mention_roles": [],
-            "mention_everyone": False,
-            "timestamp": TIMESTAMP,
-            "edited_timestamp": None,
-            "tts": False,
-            "pinned": False,
-            "type": 0,
-            "flags": 0,
-        }
+        payload = user_message(
+            message_id,
+            str(DM_CHANNEL_ID if dm else CHANNEL_ID),
+            author or LISTENER,
+            content if readable else "",
+            (attachments or []) if readable else [],
+            mentions,
+        )
         if not dm:
             payload["guild_id"] = str(GUILD_ID)
-            payload["member"] = _member(None)
+            payload["member"] = member(None)
         await self.dispatch("MESSAGE_CREATE", payload)
         return message_id
 
@@ -225,8 +207,8 @@ class FakeDiscord:
             "data": data,
             "guild_id": str(GUILD_ID),
             "channel_id": str(CHANNEL_ID),
-            "channel": _text_channel(),
-            "member": _member(LISTENER),
+            "channel": text_channel(),
+            "member": member(LISTENER),
             "locale": "en-US",
             "guild_locale": "en-US",
             "app_permissions": "2251799813685247",
@@ -282,7 +264,7 @@ class FakeDiscord:
             ready["shard"] = shard
         await socket.send_json({"op": 0, "t": "READY", "s": self._seq, "d": ready})
         self._seq += 1
-        await socket.send_json({"op": 0, "t": "GUILD_CREATE", "s": self._seq, "d": _guild()})
+        await socket.send_json({"op": 0, "t": "GUILD_CREATE", "s": self._seq, "d": guild()})
 
     def _app_flags(self) -> int:
         claimed = self.message_content_allowed if self.portal_flag is None else self.portal_flag
@@ -310,7 +292,7 @@ class FakeDiscord:
         if path == "/users/@me":
             return _json(BOT_USER)
         if path == "/oauth2/applications/@me":
-            return _json(_app_info(self._app_flags()))
+            return _json(app_info(self._app_flags()))
         if path == "/gateway/bot":
             url = f"{self.base.replace('http', 'ws')}/gateway"
             limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
@@ -358,29 +340,12 @@ class FakeDiscord:
     def _sent_message(self, path: str, body: Any) -> dict[str, Any]:
         parts = path.split("/")
         channel = parts[2] if parts[1] == "channels" else str(CHANNEL_ID)
-        return {
-            "id": self.next_id(),
-            "channel_id": channel,
-            "author": BOT_USER,
-            "content": body.get("content") or "",
-            "embeds": body.get("embeds") or [],
-            "components": body.get("components") or [],
-            "attachments": [],
-            "mentions": [],
-            "mention_roles": [],
-            "mention_everyone": False,
-            "timestamp": TIMESTAMP,
-            "edited_timestamp": None,
-            "tts": False,
-            "pinned": False,
-            "type": 0,
-            "flags": body.get("flags", 0),
-        }
+        return bot_message(self.next_id(), channel, body)
 
     def _channel(self, path: str) -> web.Response:
         channel_id = int(path.split("/")[2])
         if channel_id == CHANNEL_ID:
-            return _json(_text_channel())
+            return _json(text_channel())
         if channel_id == DM_CHANNEL_ID:
             return _json({"id": str(DM_CHANNEL_ID), "type": 1, "recipients": [LISTENER]})
         return _json({"message": "Unknown Channel", "code": 10003}, status=404)
@@ -404,84 +369,6 @@ def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(
         body=json.dumps(data).encode(), status=status, content_type="application/json"
     )
-
-
-def _app_info(flags: int) -> dict[str, Any]:
-    return {
-        "id": str(APP_ID),
-        "name": "MelodicLens",
-        "description": "",
-        "icon": None,
-        "bot_public": True,
-        "bot_require_code_grant": False,
-        "owner": LISTENER,
-        "verify_key": "0" * 64,
-        "flags": flags,
-        "team": None,
-        "summary": "",
-    }
-
-
-def _member(user: dict[str, Any] | None) -> dict[str, Any]:
-    member: dict[str, Any] = {
-        "roles": [],
-        "joined_at": TIMESTAMP,
-        "deaf": False,
-        "mute": False,
-        "flags": 0,
-        "permissions": "2251799813685247",
-    }
-    if user is not None:
-        member["user"] = user
-    return member
-
-
-def _text_channel() -> dict[str, Any]:
-    return {
-        "id": str(CHANNEL_ID),
-        "type": 0,
-        "guild_id": str(GUILD_ID),
-        "name": "photos",
-        "position": 0,
-        "permission_overwrites": [],
-        "nsfw": False,
-        "parent_id": None,
-    }
-
-
-def _guild() -> dict[str, Any]:
-    return {
-        "id": str(GUILD_ID),
-        "name": "Listening Room",
-        "unavailable": False,
-        "owner_id": str(USER_ID),
-        "member_count": 2,
-        "large": False,
-        "features": [],
-        "emojis": [],
-        "stickers": [],
-        "roles": [
-            {
-                "id": str(GUILD_ID),
-                "name": "@everyone",
-                "permissions": "2251799813685247",
-                "position": 0,
-                "color": 0,
-                "hoist": False,
-                "managed": False,
-                "mentionable": False,
-            }
-        ],
-        "channels": [_text_channel()],
-        "threads": [],
-        "members": [{**_member(BOT_USER)}],
-        "voice_states": [],
-        "presences": [],
-        "stage_instances": [],
-        "guild_scheduled_events": [],
-        "soundboard_sounds": [],
-        "joined_at": TIMESTAMP,
-    }
 
 
 @contextlib.asynccontextmanager
