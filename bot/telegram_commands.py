@@ -47,8 +47,9 @@ class Commands:
         # The link belongs to the person, so it is made for (and sent to) their private chat.
         private = ChatContext("telegram", str(user.id), str(user.id), user.full_name, False)
         reply = await guarded(self.service.link_spotify(private))
-        if message.chat.type == ChatType.PRIVATE:
-            await self.outbox.send(message.chat_id, reply)
+        if message.chat.type == ChatType.PRIVATE or reply.kind != "link":
+            # Only the link itself is personal; "linking is not set up" can be said in place.
+            await self.outbox.answer_command(message, reply)
             return
         try:
             await self.outbox.send(user.id, reply, raise_errors=True)

@@ -11,6 +11,7 @@ import pytest
 from bot import telegram_outbox
 from bot.settings import load_settings
 from bot.telegram_adapter import SORRY, TelegramAdapter, TelegramSetupError
+from handlers.replies import Reply
 from tests.fakes.fake_telegram import (
     BOT_USERNAME,
     TOKEN,
@@ -292,6 +293,20 @@ async def test_link_spotify_in_group_goes_to_a_private_message(
     assert note.chat_id == GROUP["id"] and note.reply_to == command["message_id"]
     assert note.text == "I sent you the Spotify link in a private message."
     assert "authorize" not in note.text, "the link never shows in the group"
+
+
+async def test_link_spotify_refusal_in_group_is_said_in_the_group(
+    fake: FakeTelegram, service: FakeService, bot: TelegramAdapter, monkeypatch
+):
+    async def not_configured(ctx: object) -> Reply:
+        return Reply(kind="error", text="Spotify linking isn't set up on this bot.")
+
+    monkeypatch.setattr(service, "link_spotify", not_configured)
+    command = fake.command(GROUP, ANA, "/link_spotify")
+    sent = await fake.next_sent()
+    assert (sent.chat_id, sent.reply_to) == (GROUP["id"], command["message_id"])
+    assert sent.text == "Spotify linking isn&#x27;t set up on this bot."
+    await nothing_more(fake)
 
 
 async def test_link_spotify_in_group_when_the_bot_cannot_dm(

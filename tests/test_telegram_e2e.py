@@ -1,0 +1,119 @@
+"""Telegram end to end with the real Handlers: fake Bot API, fake Ollama, real PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+from bot.app import build_handlers, build_pipeline
+from bot.settings import load_settings
+from bot.telegram_adapter import TelegramAdapter
+from db.pool import Database
+from handlers.notifier import MultiNotifier
+from handlers.pipeline import Pipeline
+from recsys.embedder import Embedder
+from tests.catalog_fixture import fake_spotify_id, load_catalog
+from tests.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
+from tests.fakes.fake_telegram import FakeTelegram, jpeg, private_chat, settings_for, user
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+ANA = user(3001, "Ana")
+BEN = user(3002, "Ben")
+CAT = user(3003, "Cat")
+TRACK_LINK = re.compile(r'<a href="https://open\.spotify\.com/track/(\w{22})">([^<]+)</a>')
+
+
+@dataclass
+class Stack:
+    """What the tests of this module share: the catalog, the fake Ollama, the pipeline."""
+
+    titles: dict[str, int]
+    ollama: FakeOllama
+    pipeline: Pipeline
+
+
+@pytest.fixture(scope="module")
+async def stack(
+    database: Database, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Stack]:
+    """The fictional catalog, imported once, and a fake Ollama that sees every photo as a party."""
+    async with database.pool.acquire() as conn:
+        await conn.execute("TRUNCATE tracks, chat_users, recommendations RESTART IDENTITY CASCADE")
+    titles = await load_catalog(database, embedder, tmp_path_factory.mktemp("tg-catalog"))
+    async with FakeOllama(reply=STRUCTURED_ANSWERS["party"]) as ollama:
+        settings = load_settings(None, OLLAMA_HOST=ollama.url)
+        yield Stack(titles, ollama, build_pipeline(settings, database, embedder))
+
+
+@pytest.fixture
+async def telegram(database: Database, stack: Stack) -> AsyncIterator[FakeTelegram]:
+    """The real Handlers behind the Telegram adapter, talking to a fresh fake Bot API."""
+    server = FakeTelegram()
+    await server.start()
+    settings = settings_for(server, OLLAMA_HOST=stack.ollama.url, MELODICLENS_TOP_N="3")
+    notifier = MultiNotifier()
+    service = build_handlers(settings, database, stack.pipeline, notifier)
+    adapter = TelegramAdapter(settings, service)
+    notifier.register("telegram", adapter)
+    await adapter.start()
+    yield server
+    await adapter.stop()
+    await server.close()
+
+
+async def test_party_photo_answer_then_thumbs_down_changes_the_next_answer(
+    telegram: FakeTelegram, stack: Stack
+):
+    catalog_ids = {fake_spotify_id(n) for n in range(len(stack.titles))}
+    chat = private_chat(ANA)
+    photo = telegram.photo(chat, ANA, "birthday night", color=(230, 40, 160))
+    first = await telegram.next_sent(within_s=60)
+    assert first.reply_to == photo["message_id"] and first.parse_mode == "HTML"
+    assert first.text.startswith("🎧 <b>")
+    shown = TRACK_LINK.findall(first.text)
+    assert len(shown) == 3 and {sid for sid, _ in shown} <= catalog_ids
+    party = {"Confetti Cannon", "Dancefloor Sunrise", "Birthday Bass Drop", "Neon Party Anthem"}
+    assert party & {title for _, title in shown}, "a party photo gets party songs"
+    rec_id = first.buttons[0][1].split(":")[1]
+    assert first.buttons == [
+        ("👍", f"up:{rec_id}"),
+        ("👎", f"down:{rec_id}"),
+        ("More like this", f"more:{rec_id}"),
+        ("Different vibe", f"diff:{rec_id}"),
+    ]
+
+    telegram.press(ANA, first.message, f"down:{rec_id}")
+    toast = (await telegram.next_call("answerCallbackQuery")).params
+    assert toast["text"] == "Got it: you won't get those songs from me again."
+
+    telegram.photo(chat, ANA, "birthday night", color=(230, 40, 160))
+    second = await telegram.next_sent(within_s=60)
+    again = TRACK_LINK.findall(second.text)
+    assert len(again) == 3
+    assert not {sid for sid, _ in again} & {sid for sid, _ in shown}, "disliked songs never return"
+
+
+async def test_more_like_this_and_words_only(telegram: FakeTelegram):
+    chat = private_chat(BEN)
+    telegram.command(chat, BEN, "/vibe rainy lonely evening, quiet piano")
+    first = await telegram.next_sent(within_s=60)
+    shown = {sid for sid, _ in TRACK_LINK.findall(first.text)}
+    assert len(shown) == 3
+    telegram.press(BEN, first.message, first.buttons[2][1])  # More like this
+    assert (await telegram.next_call("answerCallbackQuery")).params.get("text") is None
+    more = await telegram.next_sent(within_s=60)
+    assert more.reply_to == first.message["reply_to_message"]["message_id"]
+    assert not {sid for sid, _ in TRACK_LINK.findall(more.text)} & shown
+
+
+async def test_not_an_image_gets_one_friendly_sentence(telegram: FakeTelegram):
+    chat = private_chat(CAT)
+    telegram.document(chat, CAT, b"%PDF-1.7 not a picture", "application/pdf", "cv.pdf")
+    sent = await telegram.next_sent(within_s=30)
+    assert sent.markup is None and "\n" not in sent.text and len(sent.text) < 200
+    telegram.document(chat, CAT, jpeg(400, 300), "image/jpeg", "ok.jpg")
+    assert len((await telegram.next_sent(within_s=60)).buttons) == 4
