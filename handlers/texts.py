@@ -29,6 +29,7 @@ _COMMANDS = {
         "/link-spotify: use your own Spotify library\n"
         "/unlink-spotify: remove the link and your imported library\n"
         "/forget-me: delete everything I know about you\n"
+        "/blend on|off: in a server, mix your library into everyone's answers\n"
         "/help: this message"
     ),
     "cli": "melodiclens recommend IMAGE [--text WORDS]",

@@ -1,0 +1,197 @@
+"""The platform-neutral handlers end to end: real database, real models, a fake Ollama over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bot.app import build_handlers, build_pipeline
+from bot.settings import Settings, load_settings
+from db.pool import Database
+from handlers.bot_service import Handlers
+from handlers.notifier import LogNotifier
+from handlers.replies import ChatContext, ImageInput
+from recsys.embedder import Embedder
+from tests.catalog_fixture import load_catalog
+from tests.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama, closed_port_url
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+ALICE = ChatContext("telegram", "1001", "1001", "alice")
+BOB = ChatContext("telegram", "1002", "1002", "bob")
+
+
+def jpeg(color: tuple[int, int, int], size: tuple[int, int] = (96, 64)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "JPEG")
+    return out.getvalue()
+
+
+PARTY_PHOTO = jpeg((250, 40, 160))
+LAKE_PHOTO = jpeg((120, 140, 150))
+
+
+@pytest.fixture(scope="module")
+async def catalog(
+    database: Database, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, int]:
+    async with database.pool.acquire() as conn:
+        await conn.execute("TRUNCATE tracks, chat_users, recommendations RESTART IDENTITY CASCADE")
+    return await load_catalog(database, embedder, Path(tmp_path_factory.mktemp("catalog")))
+
+
+@pytest.fixture
+async def fake_ollama() -> AsyncIterator[FakeOllama]:
+    async with FakeOllama() as fake:
+        yield fake
+
+
+def settings_for(ollama_url: str, **overrides: object) -> Settings:
+    return load_settings(None, OLLAMA_HOST=ollama_url, MELODICLENS_VISION_TIMEOUT_S=3, **overrides)
+
+
+def handlers_for(settings: Settings, database: Database, embedder: Embedder) -> Handlers:
+    pipeline = build_pipeline(settings, database, embedder)
+    return build_handlers(settings, database, pipeline, LogNotifier())
+
+
+async def test_photo_gets_party_songs_with_buttons(
+    catalog: dict[str, int], database: Database, embedder: Embedder, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.queue(STRUCTURED_ANSWERS["party"])
+    service = handlers_for(settings_for(fake_ollama.url), database, embedder)
+    reply = await service.vibe(ALICE, [ImageInput(PARTY_PHOTO)], "")
+    assert reply.kind == "answer", reply.text
+    rec = reply.recommendation
+    assert rec is not None and rec.vision_used and rec.recommendation_id
+    assert rec.tracks[0].url.startswith("https://open.spotify.com/track/")
+    assert sum(t.energy or 0 for t in rec.tracks) / len(rec.tracks) > 0.7
+    assert [b.action for b in reply.buttons] == [
+        f"{kind}:{rec.recommendation_id}" for kind in ("up", "down", "more", "diff")
+    ]
+    assert reply.color is not None and reply.color >> 16 > 0xC0  # the photo's pink-red
+    assert len(fake_ollama.chat_requests) == 1
+
+
+async def test_repeat_photo_is_answered_from_the_caption_cache(
+    catalog: dict[str, int], database: Database, embedder: Embedder, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.queue(STRUCTURED_ANSWERS["misty_lake"])
+    service = handlers_for(settings_for(fake_ollama.url), database, embedder)
+    first = await service.vibe(ALICE, [ImageInput(LAKE_PHOTO)])
+    second = await service.vibe(BOB, [ImageInput(LAKE_PHOTO)])
+    assert first.kind == second.kind == "answer"
+    assert len(fake_ollama.chat_requests) == 1
+
+
+async def test_vision_down_still_answers_and_says_so(
+    catalog: dict[str, int], database: Database, embedder: Embedder
+) -> None:
+    service = handlers_for(settings_for(closed_port_url()), database, embedder)
+    reply = await service.vibe(ALICE, [ImageInput(jpeg((20, 20, 30)))], "rainy and lonely")
+    assert reply.kind == "answer"
+    assert reply.recommendation is not None and not reply.recommendation.vision_used
+    assert "not read by the vision model" in reply.text
+
+
+async def test_slow_vision_never_hangs_past_the_timeout(
+    catalog: dict[str, int], database: Database, embedder: Embedder, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.delay_s = 10
+    service = handlers_for(settings_for(fake_ollama.url), database, embedder)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    reply = await service.vibe(ALICE, [ImageInput(jpeg((200, 180, 60)))])
+    assert loop.time() - started < 3 + 5  # the 3 s timeout, plus the answer itself
+    assert reply.kind == "answer" and "not read by the vision model" in reply.text
+
+
+async def test_not_an_image_gets_a_clear_sentence(
+    catalog: dict[str, int], database: Database, embedder: Embedder, fake_ollama: FakeOllama
+) -> None:
+    service = handlers_for(settings_for(fake_ollama.url), database, embedder)
+    reply = await service.vibe(ALICE, [ImageInput(b"%PDF-1.7 not a photo")])
+    assert reply.kind == "error"
+    assert reply.text.startswith("That file is a PDF document, not a photo.")
+
+
+async def test_rate_limit_answers_kindly(
+    catalog: dict[str, int], database: Database, embedder: Embedder, fake_ollama: FakeOllama
+) -> None:
+    settings = settings_for(fake_ollama.url, MELODICLENS_RATE_LIMIT_PER_MINUTE=2)
+    service = handlers_for(settings, database, embedder)
+    replies = [await service.vibe(BOB, [], "sunny beach day") for _ in range(3)]
+    assert [r.kind for r in replies] == ["answer", "answer", "error"]
+    assert "faster than I can listen" in replies[2].text
+    assert (await service.vibe(ALICE, [], "sunny beach day")).kind == "answer"
+
+
+async def test_waiting_photos_are_told_their_place_in_line(
+    catalog: dict[str, int], database: Database, embedder: Embedder, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.delay_s = 0.5
+    settings = settings_for(fake_ollama.url, MELODICLENS_VISION_CONCURRENCY=1)
+    service = handlers_for(settings, database, embedder)
+    places: list[int] = []
+
+    async def noted(place: int) -> None:
+        places.append(place)
+
+    photos = [jpeg((10 * i, 100, 200)) for i in range(3)]
+    users = [ChatContext("telegram", f"q{i}", f"q{i}") for i in range(3)]
+    replies = await asyncio.gather(
+        *(
+            service.vibe(u, [ImageInput(p)], on_queued=noted)
+            for u, p in zip(users, photos, strict=True)
+        )
+    )
+    assert all(r.kind == "answer" for r in replies)
+    assert sorted(places) == [1, 2]
+
+
+async def test_thumbs_down_then_more_like_this(
+    catalog: dict[str, int], database: Database, embedder: Embedder, fake_ollama: FakeOllama
+) -> None:
+    service = handlers_for(settings_for(fake_ollama.url), database, embedder)
+    carol = ChatContext("discord", "c1", "c1")
+    first = await service.vibe(carol, [], "dance party with friends")
+    assert first.recommendation is not None
+    rec_id = first.recommendation.recommendation_id
+    shown = {t.track_id for t in first.recommendation.tracks}
+    down = await service.press(carol, f"down:{rec_id}")
+    assert down.kind == "info"
+    again = await service.vibe(carol, [], "dance party with friends")
+    assert again.recommendation is not None
+    assert not shown & {t.track_id for t in again.recommendation.tracks}
+    more = await service.press(carol, f"more:{again.recommendation.recommendation_id}")
+    assert more.kind == "answer" and more.recommendation is not None
+    assert not {t.track_id for t in again.recommendation.tracks} & {
+        t.track_id for t in more.recommendation.tracks
+    }
+
+
+async def test_stale_button_and_database_down_are_friendly(
+    catalog: dict[str, int], database: Database, embedder: Embedder, fake_ollama: FakeOllama
+) -> None:
+    service = handlers_for(settings_for(fake_ollama.url), database, embedder)
+    assert (await service.press(ALICE, "more:999999")).text.startswith("That answer is no")
+    assert (await service.press(ALICE, "bogus")).kind == "error"
+    closed_pool = await _closed_pool(database)
+    down = Handlers(service.settings, replace(database, pool=closed_pool), service.pipeline)
+    reply = await down.vibe(ALICE, [], "sunny")
+    assert reply.kind == "error"
+    assert reply.text == "I can't reach my music library right now. Please try again in a minute."
+
+
+async def _closed_pool(database: Database):  # type: ignore[no-untyped-def]
+    import asyncpg
+
+    pool = await asyncpg.create_pool(database.url, min_size=1, max_size=1)
+    await pool.close()
+    return pool
