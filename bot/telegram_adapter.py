@@ -9,6 +9,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from telegram import Message, Update
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -94,6 +95,25 @@ class TelegramAdapter:
 
     async def start(self) -> None:
         """Connect, register the commands, and start receiving updates."""
+        try:
+            await self._start()
+        except InvalidToken:
+            await self._abort()
+            # PTB's own message quotes the token; this one must not.
+            raise TelegramSetupError(
+                "Telegram rejected TELEGRAM_TOKEN; copy it again from @BotFather (/token)."
+            ) from None
+        except TelegramError as err:
+            await self._abort()
+            raise TelegramSetupError(
+                f"the Telegram Bot API at {self.settings.telegram_api_url} failed: "
+                f"{self._scrub(str(err))}"
+            ) from None
+        self._accepting = True
+        mode = "webhook" if self.webhook_mode else "polling"
+        log.info("Telegram bot @%s is up (%s)", self.app.bot.username, mode)
+
+    async def _start(self) -> None:
         await self.app.initialize()
         await self.app.bot.set_my_commands(COMMANDS)
         await self.app.start()
@@ -110,9 +130,14 @@ class TelegramAdapter:
             await self.app.updater.start_polling(
                 timeout=POLL_TIMEOUT_S, allowed_updates=ALLOWED_UPDATES
             )
-        self._accepting = True
-        mode = "webhook" if self.webhook_mode else "polling"
-        log.info("Telegram bot @%s is up (%s)", self.app.bot.username, mode)
+
+    async def _abort(self) -> None:
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self.app.bot.token, "<TELEGRAM_TOKEN>")
 
     async def stop(self) -> None:
         """Stop taking updates, finish every accepted one, then disconnect."""

@@ -87,11 +87,11 @@ class Answers:
         """Mentioned in the caption, captioned /vibe, or a reply to the bot."""
         caption = (message.caption or "").lower()
         replied = message.reply_to_message
-        to_bot = replied is not None and replied.from_user is not None
+        sender = replied.from_user if replied is not None else None
         return (
             f"@{self.outbox.bot.username}".lower() in caption
             or caption.startswith("/vibe")
-            or (to_bot and replied.from_user.id == self.outbox.bot.id)  # type: ignore[union-attr]
+            or (sender is not None and sender.id == self.outbox.bot.id)
         )
 
     def _words(self, message: Message) -> str:

@@ -481,3 +481,25 @@ async def test_group_album_mentioning_the_bot_once_gets_one_answer(
     assert len(service.vibes) == 1 and len(service.vibes[0].images) == 2
     assert service.vibes[0].words == "our hike"
     await nothing_more(fake, 0.6)
+
+
+async def test_rejected_token_fails_start_without_showing_it(
+    fake: FakeTelegram, service: FakeService
+):
+    adapter = TelegramAdapter(settings_for(fake), service)
+    fake.token = "999:other-token"  # the server now refuses ours
+    with pytest.raises(TelegramSetupError) as refused:
+        await adapter.start()
+    assert str(refused.value) == (
+        "Telegram rejected TELEGRAM_TOKEN; copy it again from @BotFather (/token)."
+    )
+    assert refused.value.__cause__ is None and TOKEN not in str(refused.value)
+    await adapter.stop()  # a failed start leaves nothing to stop
+
+
+async def test_unreachable_api_fails_start_with_the_address(service: FakeService):
+    fake = FakeTelegram()
+    fake.url = "http://127.0.0.1:9"  # nothing listens on the discard port
+    adapter = TelegramAdapter(settings_for(fake), service)
+    with pytest.raises(TelegramSetupError, match=r"Bot API at http://127\.0\.0\.1:9 failed"):
+        await adapter.start()
