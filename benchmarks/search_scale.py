@@ -21,6 +21,7 @@ import csv
 import json
 import logging
 import os
+import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -82,6 +83,8 @@ class LatencyResult:
     embed: Timings
     candidates: Timings
     load_avg: float
+    # the recommender's own split of its time (median ms): query build, search, ranking
+    stages: dict[str, float] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """For the JSON result."""
@@ -93,6 +96,7 @@ class LatencyResult:
             "bare_embed": self.embed.summary(),
             "candidate_sql": self.candidates.summary(),
             "answer_over_embed_p50": round(self.answer.p50 / self.embed.p50, 2),
+            "recommender_stages_p50_ms": self.stages,
             "load_avg_1m": self.load_avg,
         }
 
@@ -127,13 +131,29 @@ def _pick_top(rows: list[asyncpg.Record]) -> list[asyncpg.Record]:
     return picked
 
 
-async def _via_recommender(database: Database, embedder: Embedder, listener: int) -> Answer | None:
-    """The answer through the lead's recommender, or None while it has not landed."""
-    try:
-        import recsys.recommender  # noqa: F401
-    except ImportError:
-        return None
-    return None
+class RecommenderPath:
+    """The answer through recsys.recommender.Recommender, noting where its time went."""
+
+    def __init__(self, database: Database, embedder: Embedder, listener: int) -> None:
+        from recsys.mood_reader import MoodReader
+        from recsys.recommender import Recommender
+
+        self.reader = MoodReader(embedder)
+        self.recommender = Recommender(database.read_pool, embedder, self.reader)
+        self.listener = listener
+        # (query_ms, search_ms, rank_ms) of each answer, as the recommender measured them
+        self.stages: list[tuple[float, float, float]] = []
+
+    async def __call__(self, text: str) -> Any:
+        from recsys.recommender import RecommendRequest
+
+        request = RecommendRequest(
+            words=text, user_ids=(self.listener,), feedback_user_id=self.listener, top=TOP_K
+        )
+        answer = await self.recommender.recommend(request)
+        if (stages := self.recommender.last_timings) is not None:
+            self.stages.append((stages.query_ms, stages.search_ms, stages.rank_ms))
+        return answer.tracks
 
 
 def _via_candidates(database: Database, embedder: Embedder, listener: int) -> Answer:
@@ -148,10 +168,12 @@ def _via_candidates(database: Database, embedder: Embedder, listener: int) -> An
 
 
 async def _answer_path(database: Database, embedder: Embedder, listener: int) -> tuple[str, Answer]:
-    made = await _via_recommender(database, embedder, listener)
-    if made is not None:
-        return "recommender", made
-    return "candidate-sql", _via_candidates(database, embedder, listener)
+    try:
+        path = RecommenderPath(database, embedder, listener)
+    except ImportError:  # an older checkout without the recommender: the candidate stage only
+        return "candidate-sql", _via_candidates(database, embedder, listener)
+    await asyncio.to_thread(path.reader.warm)
+    return "recommender", path
 
 
 async def _timed(action: Awaitable[Any]) -> tuple[float, Any]:
@@ -195,7 +217,18 @@ async def measure_latency(
         Timings(tuple(embeds)),
         Timings(tuple(candidates)),
         round(os.getloadavg()[0], 2),
+        _stage_medians(answer),
     )
+
+
+def _stage_medians(answer: Answer) -> dict[str, float] | None:
+    if not isinstance(answer, RecommenderPath) or not answer.stages:
+        return None
+    names = ("query", "search", "rank")
+    return {
+        name: round(statistics.median(s[i] for s in answer.stages), 2)
+        for i, name in enumerate(names)
+    }
 
 
 NEAREST_SQL = """
