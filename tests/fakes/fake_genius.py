@@ -1,0 +1,77 @@
+"""A local Genius: the public search API lyricsgenius calls and song pages with lyrics markup."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from aiohttp import web
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+class FakeGenius:
+    """Songs by (title, artist) -> lyrics; counts every request."""
+
+    def __init__(self) -> None:
+        self.songs: dict[tuple[str, str], str] = {}
+        self.requests: list[str] = []
+        self.down = False
+        self.base_url = ""
+        self.app = web.Application()
+        self.app.router.add_get("/api/search/multi", self.search_multi)
+        self.app.router.add_get("/api/search", self.search)
+        self.app.router.add_get("/{slug}", self.page)
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> str:
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}"
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def _hits(self, query: str) -> list[dict]:
+        hits = []
+        for n, (title, artist) in enumerate(self.songs):
+            if title.lower() in query.lower():
+                result = {
+                    "id": n + 1,
+                    "title": title,
+                    "primary_artist": {"name": artist},
+                    "url": f"https://genius.com/{_slug(artist)}-{_slug(title)}-lyrics",
+                    "lyrics_state": "complete",
+                    "instrumental": False,
+                }
+                hits.append({"index": "song", "type": "song", "result": result})
+        return hits
+
+    async def search_multi(self, request: web.Request) -> web.Response:
+        self.requests.append(request.path_qs)
+        if self.down:
+            return web.json_response({"meta": {"status": 503}}, status=503)
+        hits = self._hits(request.query.get("q", ""))
+        sections = [{"type": "top_hit", "hits": hits[:1]}, {"type": "song", "hits": hits}]
+        return web.json_response({"meta": {"status": 200}, "response": {"sections": sections}})
+
+    async def search(self, request: web.Request) -> web.Response:
+        self.requests.append(request.path_qs)
+        hits = self._hits(request.query.get("q", ""))
+        return web.json_response({"meta": {"status": 200}, "response": {"hits": hits}})
+
+    async def page(self, request: web.Request) -> web.Response:
+        self.requests.append(request.path_qs)
+        for (title, artist), lyrics in self.songs.items():
+            if request.match_info["slug"] == f"{_slug(artist)}-{_slug(title)}-lyrics":
+                body = "<br/>".join(html.escape(line) for line in lyrics.splitlines())
+                text = f'<html><body><div data-lyrics-container="true">{body}</div></body></html>'
+                return web.Response(text=text, content_type="text/html")
+        return web.Response(status=404, text="<html><body>Page not found</body></html>")
