@@ -503,3 +503,13 @@ async def test_unreachable_api_fails_start_with_the_address(service: FakeService
     adapter = TelegramAdapter(settings_for(fake), service)
     with pytest.raises(TelegramSetupError, match=r"Bot API at http://127\.0\.0\.1:9 failed"):
         await adapter.start()
+
+
+async def test_flood_control_waits_and_still_answers(
+    fake: FakeTelegram, service: FakeService, bot: TelegramAdapter
+):
+    fake.flood_wait_s = 1
+    photo = fake.photo(private_chat(ANA), ANA)
+    sent = await fake.next_sent()
+    assert sent.reply_to == photo["message_id"] and sent.buttons == buttons(41)
+    assert len(fake.calls_of("sendMessage")) == 2, "refused once, then sent after the wait"

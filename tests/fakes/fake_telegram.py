@@ -117,6 +117,8 @@ class FakeTelegram:
     # chats whose sendMessage answers 403, like a user who never started the bot
     forbidden_chats: set[int] = field(default_factory=set)
     webhook: dict[str, Any] | None = None
+    # the next sendMessage answers 429 "retry after N" (flood control) when set
+    flood_wait_s: int = 0
 
     def __post_init__(self) -> None:
         self._updates: list[dict[str, Any]] = []
@@ -234,6 +236,17 @@ class FakeTelegram:
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> web.Response:
         chat_id = int(params["chat_id"])
+        if self.flood_wait_s:
+            wait, self.flood_wait_s = self.flood_wait_s, 0
+            return web.json_response(
+                {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": f"Too Many Requests: retry after {wait}",
+                    "parameters": {"retry_after": wait},
+                },
+                status=429,
+            )
         if chat_id in self.forbidden_chats:
             return _fail(403, "Forbidden: bot can't initiate conversation with a user")
         reply_to = (params.get("reply_parameters") or {}).get("message_id")
