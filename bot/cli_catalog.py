@@ -69,7 +69,11 @@ async def run_import(settings: Settings, args: argparse.Namespace) -> int:
         raise CommandError(str(err)) from err
     source = args.source or (path.stem if args.trending else None)
     async with open_services(settings) as services:
-        enricher = TrackEnricher(services.embedder)
+        enricher = TrackEnricher(
+            services.embedder,
+            theme_classifier=settings.theme_classifier,
+            bart_model=settings.bart_mnli_model,
+        )
         # Load the model before the clock starts, so the reported rate is the import's own.
         await asyncio.to_thread(services.embedder.warm)
         with _progress_bar() as progress:

@@ -93,18 +93,26 @@ def _merged(column: str) -> str:
     return f"EXCLUDED.{column}"
 
 
+def _selected(column: str) -> str:
+    """A staged column as inserted; NOT NULL arrays fall back to the stored value, then empty."""
+    if column == "spotify_id":
+        return "s.spotify_id"
+    if column in ("mood_words", "theme_tags", *_KEPT_WHEN_EMPTY):
+        # EXCLUDED sees this value, so a NULL must become the stored tags, not an empty list
+        return f"COALESCE(s.{column}, stored.{column}, '{{}}')"
+    return f"s.{column}"
+
+
 def _upsert_sql() -> str:
     updated = [c for c in TRACK_COLUMNS if c != "spotify_id"]
     assignments = ",\n    ".join(f"{c} = {_merged(c)}" for c in updated)
     current = ", ".join(f"tracks.{c}" for c in updated)
     merged = ", ".join(_merged(c) for c in updated)
-    selected = ", ".join(
-        f"COALESCE({c}, '{{}}')" if c in ("theme_tags", *_KEPT_WHEN_EMPTY, "mood_words") else c
-        for c in TRACK_COLUMNS
-    )
+    selected = ", ".join(_selected(c) for c in TRACK_COLUMNS)
     return f"""
 INSERT INTO tracks ({", ".join(TRACK_COLUMNS)})
-SELECT {selected} FROM {_STAGING}
+SELECT {selected}
+FROM {_STAGING} s LEFT JOIN tracks stored USING (spotify_id)
 ON CONFLICT (spotify_id) DO UPDATE SET
     {assignments},
     updated_at = now()
