@@ -47,7 +47,7 @@ def _energy_words(energy: float) -> list[str]:
     if energy < 0.4:
         return ["calm", "gentle"]
     if energy < 0.6:
-        return ["mellow"]
+        return ["steady"]
     if energy < 0.8:
         return ["energetic", "lively"]
     return ["intense", "loud"]
@@ -63,7 +63,7 @@ def _quadrant_words(valence: float, energy: float) -> list[str]:
         return ["euphoric", "upbeat"]
     if valence > 0.6 and energy < 0.4:
         return ["peaceful", "serene"]
-    if valence > 0.5 and energy > 0.5:
+    if valence > 0.55 and energy > 0.6:
         return ["upbeat"]
     return []
 
