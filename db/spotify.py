@@ -212,6 +212,19 @@ async def revoke_link(conn: Conn, user_id: int) -> None:
     )
 
 
+async def lock_active_link(conn: asyncpg.Connection, user_id: int) -> bool:
+    """Whether the link is still active, holding it (FOR SHARE) until the transaction ends.
+
+    A sync writes each page under this lock, so an unlink or forget-me running meanwhile waits
+    for the page and then deletes it too, instead of the sync re-creating entries after it.
+    """
+    found = await conn.fetchval(
+        "SELECT 1 FROM spotify_links WHERE user_id = $1 AND status = 'active' FOR SHARE",
+        user_id,
+    )
+    return found is not None
+
+
 async def mark_synced(conn: Conn, user_id: int) -> None:
     """Note a finished library sync."""
     await conn.execute(

@@ -149,6 +149,25 @@ async def test_sync_killed_halfway_resumes_without_duplicates_or_gaps(world: Wor
     assert done["status"] == "done" and done["attempts"] == 2
 
 
+async def test_unlink_during_a_sync_leaves_nothing_behind(world: World) -> None:
+    uid = await linked(world)
+    real_store = world.sync.tracks.store
+    calls = 0
+
+    async def unlinking_store(tracks: Any, in_catalog: bool = False) -> dict[str, int]:
+        nonlocal calls
+        calls += 1
+        if calls == 2:  # the listener unlinks while page two is being imported
+            await world.accounts.unlink_spotify(ALICE)
+        return await real_store(tracks, in_catalog)
+
+    world.sync.tracks.store = unlinking_store  # type: ignore[method-assign]
+    await world.worker().drain()
+    assert await store.library_count(world.db.pool, uid) == 0
+    assert await store.get_link(world.db.pool, uid) is None
+    assert (await last_result(world)) == {"skipped": "unlinked during the sync"}
+
+
 async def test_daily_refresh_queues_one_sync_per_stale_link(world: World) -> None:
     uid = await linked(world)
     await world.worker().drain()

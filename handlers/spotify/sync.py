@@ -44,6 +44,10 @@ REVOKED_MESSAGE = (
 )
 
 
+class Unlinked(Exception):
+    """The link was removed (unlink, forget-me) while the sync ran."""
+
+
 class LibrarySync:
     """Runs `library_sync` jobs."""
 
@@ -93,6 +97,9 @@ class LibrarySync:
             return {"not_registered": True}
         except SpotifyRateLimited as err:
             raise RetryLater(str(err), err.retry_after) from None
+        except Unlinked:
+            log.info("user %s unlinked during a sync; stopped", user_id)
+            return {"skipped": "unlinked during the sync"}
         finally:
             client.close()
 
@@ -172,6 +179,8 @@ class LibrarySync:
         progress["next"] = next_url
         progress["entries"] = progress.get("entries", 0) + len(entries)
         async with self.db.pool.acquire() as conn, conn.transaction():
+            if not await store.lock_active_link(conn, user_id):
+                raise Unlinked
             await store.add_library_entries(conn, user_id, list(entries.values()))
             await ctx.save_progress(progress, conn)
 
