@@ -58,6 +58,9 @@ LONG_TEXT_WORDS = 60
 # How many found and inferred mood words a reading reports.
 MAX_FOUND_WORDS = 6
 MAX_INFERRED_WORDS = 3
+# Averaging many words pulls every reading toward the middle; this much spreads it back, so
+# a sad photo asks for sad songs rather than bittersweet ones.
+STRETCH = 1.25
 # Confidence below this is "the text said nothing": traits stay None.
 MIN_CONFIDENCE = 0.05
 # Words that ask for (or against) voices and acoustic instruments.
@@ -301,7 +304,8 @@ class MoodReader:
         blended = _blend(lexical, semantic)
         if blended is None:
             return MoodReading()
-        valence, arousal, confidence = blended
+        valence, arousal = _stretch(blended[0]), _stretch(blended[1])
+        confidence = blended[2]
         words = frozenset(_LOOKUP.base(t) for clause in tokenize(text) for t in clause)
         return MoodReading(
             mood_words=_mood_words(hits, valence, arousal),
@@ -337,6 +341,11 @@ class MoodReader:
             for theme, score in self.tagger.embedding_scores(vector).items():
                 scores[theme] += score
         return pick_tags(scores)
+
+
+def _stretch(x: float) -> float:
+    """Undo the averaging's pull toward the middle: a sad caption also names a soft light."""
+    return _clip(0.5 + STRETCH * (x - 0.5))
 
 
 def _embedding_weight(text: str) -> float:
