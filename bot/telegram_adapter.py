@@ -36,6 +36,12 @@ CommandWork = Callable[[Message, Sequence[str]], Coroutine[Any, Any, None]]
 POLL_TIMEOUT_S = 10
 # Only these update types are asked for; everything else would be filtered out anyway.
 ALLOWED_UPDATES = ["message", "callback_query"]
+# Loggers that would print the token below these levels.
+TOKEN_LOGGERS = {
+    "httpx": logging.WARNING,
+    "telegram.Bot": logging.INFO,
+    "telegram.ext.ExtBot": logging.INFO,
+}
 # What Telegram accepts as a webhook secret_token.
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # On stop, accepted answers get this long to finish (vision calls time out well before it).
@@ -65,9 +71,11 @@ class TelegramAdapter:
                 "(1-256 characters of A-Z, a-z, 0-9, _ and -; try: openssl rand -hex 32)."
             )
         self.settings = settings
-        # httpx logs every request URL at INFO, and Bot API URLs carry the bot token.
-        httpx_log = logging.getLogger("httpx")
-        httpx_log.setLevel(max(logging.WARNING, httpx_log.level))
+        # These log Bot API URLs, which carry the bot token: httpx every request at INFO,
+        # PTB's bot its base URL at DEBUG.
+        for name, level in TOKEN_LOGGERS.items():
+            logger = logging.getLogger(name)
+            logger.setLevel(max(level, logger.level))
         root = settings.telegram_api_url.rstrip("/")
         builder = (
             Application.builder()

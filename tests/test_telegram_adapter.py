@@ -446,7 +446,7 @@ async def test_notifier_sends_plain_text(fake: FakeTelegram, bot: TelegramAdapte
 async def test_the_bot_token_never_reaches_the_log(
     fake: FakeTelegram, service: FakeService, caplog
 ):
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.DEBUG)
     adapter = TelegramAdapter(settings_for(fake), service)
     await adapter.start()
     fake.photo(private_chat(ANA), ANA)
