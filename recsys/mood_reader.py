@@ -61,6 +61,8 @@ MAX_INFERRED_WORDS = 3
 # Averaging many words pulls every reading toward the middle; this much spreads it back, so
 # a sad photo asks for sad songs rather than bittersweet ones.
 STRETCH = 1.25
+# Distinct words remembered by the look-up; a bot reads open-ended text for months.
+LOOKUP_CACHE_WORDS = 50_000
 # Confidence below this is "the text said nothing": traits stay None.
 MIN_CONFIDENCE = 0.05
 # Words that ask for (or against) voices and acoustic instruments.
@@ -109,6 +111,8 @@ class _Lookup:
 
     def find(self, word: str) -> tuple[str, MoodWord] | None:
         if word not in self._cache:
+            if len(self._cache) >= LOOKUP_CACHE_WORDS:
+                self._cache.clear()
             self._cache[word] = self._find(word)
         return self._cache[word]
 
