@@ -9,6 +9,7 @@ local files only.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -199,6 +200,9 @@ def _normalised(scores: dict[str, float]) -> dict[str, float]:
 
 def load_bart_mnli(model: str) -> ZeroShot:
     """transformers' zero-shot-classification pipeline from a local path or the local HF cache."""
+    # Never reach for a model hub at run time (as for the embedder).
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     path = _local_model_path(model)
     try:
         from transformers import pipeline
