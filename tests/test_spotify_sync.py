@@ -88,6 +88,18 @@ async def test_revoked_grant_marks_the_link_and_tells_the_user(world: World) -> 
     assert (platform, chat) == ("discord", "777") and "Link it again" in text
 
 
+async def test_listener_dropped_from_the_dev_mode_user_list_is_told(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    uid = await linked(world)
+    world.fake.registered = {"someone-else"}  # the operator removed Robin from the app
+    await world.worker().drain()
+    assert (await last_result(world)) == {"not_registered": True}
+    assert "user list" in world.notifier.sent[-1][2]
+    assert "User Management" in caplog.text
+    assert await store.library_count(world.db.pool, uid) == 0
+
+
 async def test_forbidden_playlist_is_skipped_and_counted(world: World) -> None:
     uid = await linked(world)
     hidden = list(world.fake.libraries["robin"].playlists)[1]
