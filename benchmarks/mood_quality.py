@@ -73,6 +73,8 @@ LABEL_WORDS = {
 }
 
 Reading = tuple[float, float]
+# These two answered "I'm unable to view images" and then described an imagined scene.
+BLIND_MODELS = {"Phi_14B", "Gemma3_12B"}
 
 
 def words(text: str) -> list[str]:
@@ -128,6 +130,13 @@ def report_captions(rows: list[dict[str, str]], methods: dict[str, list[Reading]
                 rv, ra, m = score(preds, refs)
                 print(f"{name:<28}{rv:>9.3f}{ra:>9.3f}{m:>9.3f}")
     refs = [vibe_reference(r["vibe"]) for r in rows]
+    seeing = [i for i, r in enumerate(rows) if r["vlm"] not in BLIND_MODELS]
+    print(
+        f"\n    without {', '.join(sorted(BLIND_MODELS))} (they described scenes they never saw):"
+    )
+    for name in ("MoodReader", "word counting"):
+        m = score([methods[name][i] for i in seeing], [refs[i] for i in seeing])[2]
+        print(f"    {name:<24}{'':>18}{m:>9.3f}   (n={len(seeing)})")
     print("\n    MoodReader per vision model (independent reference; n=10 photos each)")
     for model in dict.fromkeys(r["vlm"] for r in rows):
         idx = [i for i, r in enumerate(rows) if r["vlm"] == model]
