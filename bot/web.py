@@ -6,8 +6,10 @@ import asyncio
 import html
 import logging
 
+import asyncpg
 from aiohttp import web
 
+from db.errors import DatabaseError
 from db.pool import Database
 from handlers.spotify.linking import LinkOutcome, SpotifyLinker
 
@@ -57,7 +59,11 @@ async def spotify_callback(request: web.Request) -> web.Response:
         outcome = LinkOutcome(False, "Not available", "Spotify linking is not set up here.", 503)
         return render_page(outcome)
     q = request.query
-    outcome = await linker.finish(q.get("state"), q.get("code"), q.get("error"))
+    try:
+        outcome = await linker.finish(q.get("state"), q.get("code"), q.get("error"))
+    except (DatabaseError, asyncpg.PostgresError, OSError, TimeoutError):
+        log.warning("Spotify callback: database unavailable", exc_info=True)
+        outcome = LinkOutcome(False, "Not linked", "The bot's database is down; try again.", 503)
     return render_page(outcome)
 
 

@@ -405,3 +405,13 @@ async def cache_lyrics_themes(
         found,
         list(themes),
     )
+
+
+async def drop_unlisted_sources(conn: Conn, prefix: str, keep: list[str]) -> int:
+    """Delete trending entries of sources (named `prefix...`) the operator no longer lists."""
+    result: str = await conn.execute(
+        "DELETE FROM trending_entries WHERE starts_with(source, $1) AND NOT (source = ANY($2))",
+        prefix,
+        keep,
+    )
+    return _count(result)

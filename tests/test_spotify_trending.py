@@ -101,6 +101,11 @@ async def test_scheduled_trending_job_runs_once_per_interval(
     assert len(await ranks(db, source)) == 5
     row = await db.pool.fetchrow("SELECT * FROM jobs")
     assert row["status"] == "done"
+    # the operator drops the playlist from the list: its entries go at the next refresh
+    sync.sources = []
+    await jobs.enqueue(db.pool, TRENDING_SYNC, {})
+    assert await worker.drain() == 1
+    assert await ranks(db, source) == {}
 
 
 async def test_a_failing_source_keeps_its_entries_and_fails_the_job(

@@ -189,7 +189,7 @@ class SpotifyApp:
             settings.spotify_api_url,
         )
 
-    def _pkce(self, code_verifier: str) -> SpotifyPKCE:
+    def _pkce(self, code_verifier: str | None = None) -> SpotifyPKCE:
         pkce = SpotifyPKCE(
             client_id=self.client_id,
             redirect_uri=self.redirect_uri,
@@ -201,8 +201,9 @@ class SpotifyApp:
         # Instance attributes shadow spotipy's class-level URLs, for this object only.
         pkce.OAUTH_AUTHORIZE_URL = self.authorize_endpoint
         pkce.OAUTH_TOKEN_URL = self.token_endpoint
-        pkce.code_verifier = code_verifier
-        pkce.code_challenge = pkce._get_code_challenge()
+        if code_verifier is not None:
+            pkce.code_verifier = code_verifier
+            pkce.code_challenge = pkce._get_code_challenge()
         return pkce
 
     def authorize_url(self, state: str, code_verifier: str) -> str:
@@ -217,7 +218,7 @@ class SpotifyApp:
 
     def refresh(self, refresh_token: str) -> Tokens:
         """New tokens from a refresh token (blocking); SpotifyGrantRevoked when it is dead."""
-        pkce = self._pkce("unused-for-refresh")
+        pkce = self._pkce()
         info = _call(lambda: pkce.refresh_access_token(refresh_token))
         return _tokens(info, old_refresh=refresh_token)
 

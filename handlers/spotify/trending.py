@@ -13,6 +13,7 @@ import re
 from typing import Any, Protocol
 
 from db import jobs
+from db import spotify as store
 from db import tracks as track_rows
 from db.pool import Database
 from handlers.spotify.client import (
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 TRENDING_SYNC = "trending_sync"
 TRENDING_KEY = "trending"
+SPOTIFY_SOURCE_PREFIX = "spotify:playlist:"
 ITEMS_PAGE = 50
 # A trending list longer than this is cut: the head of a chart is what "trending" means.
 MAX_TRENDING_TRACKS = 500
@@ -59,7 +61,7 @@ class SpotifyPlaylistSource:
     def __init__(self, app: SpotifyApp, ref: str) -> None:
         self.app = app
         self.playlist_id = playlist_id(ref)
-        self.name = f"spotify:playlist:{self.playlist_id}"
+        self.name = f"{SPOTIFY_SOURCE_PREFIX}{self.playlist_id}"
 
     async def fetch(self) -> list[dict[str, Any]]:
         """Every item of the playlist, in playlist order."""
@@ -121,6 +123,10 @@ class TrendingSync:
                 counts[source.name] = f"failed: {err}"
         if self.sources and all(isinstance(v, str) for v in counts.values()):
             raise SpotifyError("every trending source failed")
+        names = [source.name for source in self.sources]
+        dropped = await store.drop_unlisted_sources(self.db.pool, SPOTIFY_SOURCE_PREFIX, names)
+        if dropped:
+            log.info("dropped %d trending entries of playlists no longer listed", dropped)
         return counts
 
     async def refresh(self, source: TrendingSource) -> int:
