@@ -21,6 +21,7 @@ from handlers.notifier import LogNotifier, Notifier
 from handlers.secrets import SecretKeyMissing, TokenCipher
 from handlers.spotify.client import SpotifyApp
 from handlers.spotify.linking import LIBRARY_SYNC
+from handlers.spotify.lyrics import LyricsThemes
 from handlers.spotify.sync import LibrarySync, schedule_library_refresh
 from handlers.spotify.tracks import TrackStore
 from handlers.spotify.trending import (
@@ -67,13 +68,14 @@ def build_jobs(
         log.info("no SPOTIFY_CLIENT_ID: Spotify jobs are off")
         return handlers, ()
     app = SpotifyApp.from_settings(settings)
-    tracks = TrackStore(db, TrackEnricher(embedder), _lyrics(settings, db, embedder))
+    tracks = TrackStore(db, TrackEnricher(embedder))
     try:
         cipher = TokenCipher(settings.secret_key)
     except SecretKeyMissing as err:
         log.warning("%s", err)
     else:
-        handlers[LIBRARY_SYNC] = LibrarySync(db, app, cipher, tracks, notifier)
+        lyrics = _lyrics(settings, db, embedder)
+        handlers[LIBRARY_SYNC] = LibrarySync(db, app, cipher, tracks, notifier, lyrics)
         schedulers.append(
             partial(schedule_library_refresh, every_s=settings.library_refresh_hours * HOUR_S)
         )
@@ -86,11 +88,9 @@ def build_jobs(
     return handlers, tuple(schedulers)
 
 
-def _lyrics(settings: Settings, db: Database, embedder: Embedder) -> Any:
+def _lyrics(settings: Settings, db: Database, embedder: Embedder) -> LyricsThemes | None:
     if settings.genius_token is None:
         return None
-    from handlers.spotify.lyrics import LyricsThemes
-
     return LyricsThemes.from_settings(settings, db, embedder)
 
 

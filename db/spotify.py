@@ -313,6 +313,16 @@ async def library_count(conn: Conn, user_id: int) -> int:
     return count
 
 
+async def library_tracks(conn: Conn, user_id: int) -> list[asyncpg.Record]:
+    """The stored rows of every track in the user's library."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT * FROM tracks WHERE id IN
+        (SELECT track_id FROM library_entries WHERE user_id = $1) ORDER BY id""",
+        user_id,
+    )
+    return rows
+
+
 async def tracks_to_enrich(conn: Conn, track_ids: list[int]) -> list[asyncpg.Record]:
     """Rows (with any catalog features) of these tracks that have no embedding yet."""
     rows: list[asyncpg.Record] = await conn.fetch(

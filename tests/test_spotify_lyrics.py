@@ -86,3 +86,39 @@ async def test_library_tracks_get_lyrics_themes_in_their_row(
     ids = await store.store([track.json()])
     row = await db.pool.fetchrow("SELECT * FROM tracks WHERE id = $1", ids[track.id])
     assert "sadness" in row["lyrics_themes"] and row["embedding"] is not None
+
+
+async def test_library_sync_adds_lyrics_themes_after_the_import(
+    db: Database, embedder: Embedder, genius: FakeGenius
+) -> None:
+    from handlers.replies import ChatContext
+    from tests.fakes.fake_spotify import FakeSpotify, Library
+    from tests.fakes.spotify_world import make_world
+
+    library = Library("Lyric Fan")
+    songs = [
+        Track(fake_id("Empty Pillow"), "Empty Pillow", ["Rain Person"], "Grey"),
+        Track(fake_id("Jump All Night"), "Jump All Night", ["Club Crew"], "Loud"),
+        Track(fake_id("Instrumental"), "Quiet Instrumental", ["Nobody"], "None"),
+    ]
+    library.tracks = {t.id: t for t in songs}
+    library.playlists[fake_id("mix")] = ("Mix", [t.id for t in songs])
+    fake = FakeSpotify()
+    fake.add_user("fan", library)
+    world = await make_world(db, embedder, fake)
+    world.sync.lyrics = themes_for(db, embedder, genius)
+    try:
+        assert (await world.link(ChatContext("telegram", "9", "9")))[0] == 200
+        assert await world.worker().drain() == 1
+    finally:
+        await world.close()
+    import json
+
+    result = json.loads(await db.pool.fetchval("SELECT result FROM jobs"))
+    assert result["lyrics"] == {"looked_up": 3, "retagged": 2, "left": 0}
+    themes = dict(await db.pool.fetch("SELECT title, lyrics_themes FROM tracks"))
+    assert "sadness" in themes["Empty Pillow"] and themes["Quiet Instrumental"] == []
+    text_hash = await db.pool.fetchval(
+        "SELECT count(DISTINCT content_hash) FROM tracks WHERE embedding IS NOT NULL"
+    )
+    assert text_hash == 3

@@ -159,6 +159,8 @@ async def test_sync_killed_halfway_resumes_without_duplicates_or_gaps(world: Wor
     assert resumed[0].endswith("offset=100&limit=50")
     done = await world.db.pool.fetchrow("SELECT * FROM jobs")
     assert done["status"] == "done" and done["attempts"] == 2
+    finished = [text for _, _, text in world.notifier.sent if "library is in" in text]
+    assert len(finished) == 1
 
 
 async def test_unlink_during_a_sync_leaves_nothing_behind(world: World) -> None:

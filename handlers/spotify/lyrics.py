@@ -10,6 +10,7 @@ import asyncio
 import logging
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -43,6 +44,16 @@ def lookup_key(info: TrackInfo) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+@dataclass(frozen=True)
+class LyricsBatch:
+    """What one round of lookups found, and how much is left for a later round."""
+
+    found: dict[str, tuple[str, ...]]
+    looked_up: int
+    left: int
+    paused: bool
+
+
 class LyricsThemes:
     """Finds lyrics themes for tracks about to be embedded (a TrackStore `themes` lookup)."""
 
@@ -69,20 +80,31 @@ class LyricsThemes:
 
     async def __call__(self, infos: list[TrackInfo]) -> dict[str, tuple[str, ...]]:
         """{spotify_id: themes} for the tracks whose lyrics were found (cached or looked up)."""
+        return (await self.find(infos, self.max_lookups)).found
+
+    async def find(self, infos: list[TrackInfo], max_lookups: int) -> LyricsBatch:
+        """Themes from the cache, plus at most `max_lookups` new Genius lookups."""
         keys = {info.spotify_id: lookup_key(info) for info in infos}
         cached = await store.cached_lyrics_themes(self.db.pool, list(set(keys.values())))
-        todo = [i for i in infos if keys[i.spotify_id] not in cached][: self.max_lookups]
-        for info in todo:
+        todo = list(
+            {keys[i.spotify_id]: i for i in infos if keys[i.spotify_id] not in cached}.values()
+        )
+        looked_up, paused = 0, False
+        for info in todo[:max_lookups]:
             try:
                 themes = await self._look_up(info)
             except LyricsUnavailable as err:
-                log.warning("Genius lookups paused for this batch: %s", err)
+                log.warning("Genius lookups paused: %s", err)
+                paused = True
                 break
+            looked_up += 1
             cached[keys[info.spotify_id]] = themes or ()
             await store.cache_lyrics_themes(
                 self.db.pool, keys[info.spotify_id], themes is not None, themes or ()
             )
-        return {sid: cached[key] for sid, key in keys.items() if cached.get(key)}
+        found = {sid: cached[key] for sid, key in keys.items() if cached.get(key)}
+        left = len(todo) - looked_up
+        return LyricsBatch(found, looked_up, left, paused)
 
     async def _look_up(self, info: TrackInfo) -> tuple[str, ...] | None:
         """Themes of the track's lyrics, or None when Genius has none."""

@@ -28,7 +28,8 @@ from handlers.spotify.client import (
     UserClient,
 )
 from handlers.spotify.linking import LIBRARY_SYNC, NOT_REGISTERED, PLAYLIST_PAGE, library_key
-from handlers.spotify.tracks import TrackStore, entry_track
+from handlers.spotify.lyrics import LyricsThemes
+from handlers.spotify.tracks import TrackStore, entry_track, info_from_row
 from handlers.worker import JobContext, PermanentJobError, RetryLater
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 ITEMS_PAGE = 50
 SAVED = "saved"
 SAVED_NAME = "Liked Songs"
+# Genius lookups per sync (~1.5 s each); the rest wait for the next daily sync.
+MAX_LYRICS_LOOKUPS = 200
 
 REVOKED_MESSAGE = (
     "Spotify no longer accepts MelodicLens's access to your account, so your library was not "
@@ -58,12 +61,14 @@ class LibrarySync:
         cipher: TokenCipher,
         tracks: TrackStore,
         notifier: Notifier,
+        lyrics: LyricsThemes | None = None,
     ) -> None:
         self.db = db
         self.app = app
         self.cipher = cipher
         self.tracks = tracks
         self.notifier = notifier
+        self.lyrics = lyrics
 
     async def __call__(self, ctx: JobContext) -> dict[str, Any]:
         """Sync one user's library (the job payload names the user)."""
@@ -129,7 +134,27 @@ class LibrarySync:
             progress["index"] += 1
             progress.pop("next", None)
             await ctx.save_progress(progress)
-        return await self._finish(link, progress, bool(ctx.job.payload.get("initial")))
+        if "finished" not in progress:  # a resumed job does not announce twice
+            initial = bool(ctx.job.payload.get("initial"))
+            progress["finished"] = await self._finish(link, progress, initial)
+            await ctx.save_progress(progress)
+        result = dict(progress["finished"])
+        if self.lyrics is not None:
+            result["lyrics"] = await self._add_lyrics_themes(link.user_id)
+        return result
+
+    async def _add_lyrics_themes(self, user_id: int) -> dict[str, int]:
+        """After the import: lyrics themes for library tracks, re-embedding those that got some."""
+        assert self.lyrics is not None
+        rows = await store.library_tracks(self.db.pool, user_id)
+        batch = await self.lyrics.find([info_from_row(r) for r in rows], MAX_LYRICS_LOOKUPS)
+        changed = [
+            r
+            for r in rows
+            if batch.found.get(r["spotify_id"], ()) not in ((), tuple(r["lyrics_themes"]))
+        ]
+        await self.tracks.reenrich(changed, batch.found)
+        return {"looked_up": batch.looked_up, "retagged": len(changed), "left": batch.left}
 
     async def _sync_source(
         self,

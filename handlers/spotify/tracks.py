@@ -89,10 +89,18 @@ class TrackStore:
 
     async def _enrich(self, track_ids: list[int]) -> None:
         rows = await store.tracks_to_enrich(self.db.pool, track_ids)
-        infos = [info_from_row(row) for row in rows]
+        found: dict[str, tuple[str, ...]] = {}
         if self.themes is not None:
-            found = await self.themes(infos)
-            infos = [info_from_row(row, found.get(row["spotify_id"], ())) for row in rows]
+            found = await self.themes([info_from_row(row) for row in rows])
+        await self.reenrich(rows, found)
+
+    async def reenrich(
+        self, rows: Sequence[asyncpg.Record], lyrics_themes: dict[str, tuple[str, ...]]
+    ) -> None:
+        """Derive words and tags and embed these rows again, with these lyrics themes."""
+        if not rows:
+            return
+        infos = [info_from_row(row, lyrics_themes.get(row["spotify_id"], ())) for row in rows]
         enriched = await asyncio.to_thread(self.enricher.enrich, infos)
         model = self.enricher.embedder.model_name
         async with self.db.pool.acquire() as conn, conn.transaction():
@@ -107,4 +115,4 @@ class TrackStore:
                     track.embedding,
                     digest,
                 )
-        log.debug("enriched %d new tracks", len(rows))
+        log.debug("enriched %d tracks", len(rows))
