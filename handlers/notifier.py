@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 from typing import Protocol
 
 from handlers.replies import Platform
 
 log = logging.getLogger(__name__)
+
+KEEP_SENT = 100
 
 
 class Notifier(Protocol):
@@ -22,7 +25,8 @@ class LogNotifier:
     """The fallback when no chat adapter runs in this process (e.g. a lone worker): logs it."""
 
     def __init__(self) -> None:
-        self.sent: list[tuple[str, str, str]] = []
+        # the latest messages only: a long-running worker must not grow without bound
+        self.sent: deque[tuple[str, str, str]] = deque(maxlen=KEEP_SENT)
 
     async def send(self, platform: Platform, chat_id: str, text: str) -> None:
         """Write the message to the log (and keep it, so tests can read it)."""
