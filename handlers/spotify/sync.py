@@ -165,7 +165,8 @@ class LibrarySync:
         progress: dict[str, Any],
     ) -> None:
         first = "me/tracks" if source["id"] == SAVED else f"playlists/{source['id']}/items"
-        url: str | None = progress.get("next") or first
+        # "" marks a source whose last page is in: a resumed job moves straight on
+        url: str | None = progress.get("next", first)
         while url:
             try:
                 params = {"limit": ITEMS_PAGE} if url == first else {}
@@ -201,7 +202,7 @@ class LibrarySync:
             }
             for entry, t in found
         }
-        progress["next"] = next_url
+        progress["next"] = next_url or ""
         progress["entries"] = progress.get("entries", 0) + len(entries)
         async with self.db.pool.acquire() as conn, conn.transaction():
             if not await store.lock_active_link(conn, user_id):
