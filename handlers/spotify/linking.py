@@ -136,7 +136,7 @@ class SpotifyLinker:
             me = await asyncio.to_thread(api.get, "me")
             spotify_id = str(me["id"])
             name = str(me.get("display_name") or spotify_id)
-            async with self.db.pool.acquire() as conn:
+            async with self.db.pool.acquire() as conn, conn.transaction():
                 owner = await store.other_link_owner(
                     conn, spotify_id, pending.platform, pending.user_id
                 )
