@@ -37,6 +37,7 @@ async def user_id(world: World, ctx: ChatContext) -> int:
 
 
 @pytest.mark.shared_data
+@pytest.mark.slow
 async def test_real_library_links_and_imports_every_entry(
     db: Database, embedder: Embedder, shared_data: Path
 ) -> None:
