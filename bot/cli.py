@@ -9,6 +9,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from bot.errors import CommandError
 from bot.settings import SettingsError, load_settings
 
 log = logging.getLogger(__name__)
@@ -23,10 +24,6 @@ COMMAND_MODULES = (
     "bot.cli_run",
     "bot.cli_worker",
 )
-
-
-class CommandError(Exception):
-    """A command could not do its work; the message is for the person at the terminal."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.app import build_pipeline, open_services
-from bot.cli import CommandError
+from bot.errors import CommandError
 from bot.settings import Settings
 from db.users import find_user
 from handlers.pipeline import Answer, Pipeline
@@ -19,6 +19,8 @@ from recsys.image_intake import ImageRejected
 from recsys.recommender import NothingToMatch, NoTracks
 
 MAX_TOP = 20
+# Terminal width assumed when the table is piped or captured.
+PIPED_WIDTH = 160
 
 
 def register(subparsers: Any) -> None:
@@ -181,12 +183,18 @@ def print_table(answer: Answer) -> None:
 
     rec = answer.recommendation
     console = Console()
+    if not console.is_terminal:
+        # Piped output has no width to follow; keep each Spotify link on one line.
+        console = Console(width=PIPED_WIDTH)
     console.print(f"[bold]{rec.mood_line}[/bold]")
     if rec.notice:
         console.print(f"[yellow]{rec.notice}[/yellow]")
     table = Table(show_lines=False)
-    for column in ("#", "Track", "Tags", "Why", "Link"):
-        table.add_column(column, overflow="fold")
+    table.add_column("#")
+    table.add_column("Track", overflow="fold")
+    table.add_column("Tags", overflow="fold")
+    table.add_column("Why", overflow="fold")
+    table.add_column("Link", no_wrap=True)
     for number, track in enumerate(rec.tracks, 1):
         table.add_row(
             str(number),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bot.cli import CommandError
+from bot.errors import CommandError
 from bot.settings import Settings
 
 

@@ -48,9 +48,12 @@ def build_adapters(
     """One adapter per platform that has a token; each also delivers that platform's notices."""
     adapters: list[tuple[str, Adapter]] = []
     if settings.telegram_token is not None:
-        from bot.telegram_adapter import TelegramAdapter
+        from bot.telegram_adapter import TelegramAdapter, TelegramSetupError
 
-        telegram = TelegramAdapter(settings, handlers)
+        try:
+            telegram = TelegramAdapter(settings, handlers)
+        except TelegramSetupError as err:
+            raise RunError(str(err)) from err
         notifier.register("telegram", telegram)
         adapters.append(("Telegram", telegram))
     if settings.discord_token is not None:
