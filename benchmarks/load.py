@@ -22,6 +22,7 @@ import json
 import logging
 import math
 import os
+import statistics
 import sys
 import time
 from dataclasses import dataclass
@@ -65,6 +66,11 @@ class LoadResult:
     ideal_s: float
     lag: Timings
     load_avg: float
+    # where the time beyond the ideal went (seconds): before the first vision call, between a
+    # vision reply and the next call taking its slot (median), after the last vision reply
+    ramp_s: float = 0.0
+    handoff_s: float = 0.0
+    tail_s: float = 0.0
 
     @property
     def within_target(self) -> bool:
@@ -92,6 +98,9 @@ class LoadResult:
                 "max": round(max(self.lag.samples_ms), 2),
                 "ticks": len(self.lag),
             },
+            "ramp_s": round(self.ramp_s, 3),
+            "handoff_median_s": round(self.handoff_s, 3),
+            "tail_s": round(self.tail_s, 3),
             "load_avg_1m": self.load_avg,
             "pass": self.within_target,
         }
@@ -144,11 +153,11 @@ def _settings(ollama_url: str, concurrency: int, photos: int) -> Any:
     )
 
 
-async def burst(handlers: Handlers, images: list[bytes]) -> tuple[float, list[Any], Timings]:
-    """Send every photo at once, each from its own listener; the makespan, replies and lag."""
+async def burst(handlers: Handlers, images: list[bytes]) -> tuple[float, float, list[Any], Timings]:
+    """Send every photo at once, each from its own listener: start, makespan, replies, lag."""
     probe = LagProbe()
     probe.start()
-    start = time.perf_counter()
+    start = time.monotonic()
     replies = await asyncio.gather(
         *(
             handlers.vibe(
@@ -158,8 +167,8 @@ async def burst(handlers: Handlers, images: list[bytes]) -> tuple[float, list[An
             for i, data in enumerate(images)
         )
     )
-    makespan = time.perf_counter() - start
-    return makespan, list(replies), await probe.stop()
+    makespan = time.monotonic() - start
+    return start, makespan, list(replies), await probe.stop()
 
 
 async def run(
@@ -179,10 +188,11 @@ async def run(
             handlers = Handlers(settings, database, build_pipeline(settings, database, embedder))
             # Warm the models and connections with words only (no vision call), off the clock.
             await handlers.vibe(ChatContext("telegram", "load-warm", "load-warm"), [], "calm")
-            makespan, replies, lag = await burst(handlers, images)
+            start, makespan, replies, lag = await burst(handlers, images)
         finally:
             await database.close()
         answered = [r for r in replies if r.kind == "answer" and r.recommendation is not None]
+        calls = sorted(request.at - start for request in fake.chat_requests)
         return LoadResult(
             photos=photos,
             answered=len(answered),
@@ -193,7 +203,19 @@ async def run(
             ideal_s=math.ceil(photos / concurrency) * VISION_DELAY_S,
             lag=lag,
             load_avg=round(os.getloadavg()[0], 2),
+            ramp_s=calls[0] if calls else 0.0,
+            handoff_s=_median_handoff(calls, concurrency),
+            tail_s=makespan - (calls[-1] + VISION_DELAY_S) if calls else 0.0,
         )
+
+
+def _median_handoff(calls: list[float], concurrency: int) -> float:
+    """Median gap between a vision reply and the call that takes its slot next."""
+    gaps = [
+        later - earlier - VISION_DELAY_S
+        for earlier, later in zip(calls, calls[concurrency:], strict=False)
+    ]
+    return statistics.median(gaps) if gaps else 0.0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -237,6 +237,24 @@ ORDER BY embedding <=> $1 LIMIT $2
 """
 
 
+def query_vectors(texts: list[str], embedder: Embedder) -> tuple[str, list[Any]]:
+    """The vectors the recommender searches with for these words (blocking)."""
+    try:
+        from recsys.mood_reader import MoodReader
+        from recsys.query import build_query
+    except ImportError:  # an older checkout: the plain text embeddings
+        return "text embedding", list(embedder.embed_texts(texts))
+    reader = MoodReader(embedder)
+    return "recsys.query.build_query", [
+        build_query(None, text, reader, embedder).embedding for text in texts
+    ]
+
+
+SIZES_SQL = """
+SELECT pg_relation_size('tracks_embedding_hnsw') AS hnsw, pg_total_relation_size('tracks') AS tracks
+"""
+
+
 async def _nearest(conn: asyncpg.Connection, vector: Any, limit: int, ef: int | None) -> list[int]:
     """Top ids by cosine distance: HNSW with the shipped scan settings, or exact when ef=None."""
     async with conn.transaction(readonly=True):
@@ -265,7 +283,7 @@ async def measure_recall(
 ) -> dict[str, Any]:
     """Recall@50 of the HNSW stage against exact search, at the shipped ef_search and a sweep."""
     texts = query_texts(with_captions=True)[:max_queries]
-    vectors = await embedder.aembed(texts)
+    how, vectors = await asyncio.to_thread(query_vectors, texts, embedder)
     database = await synthetic.open_bench(bench, pool_size=1)
     efs = sorted({*EF_SWEEP, search.HNSW_EF_SEARCH})
     sweep: dict[int, list[float]] = {ef: [] for ef in efs}
@@ -275,6 +293,7 @@ async def measure_recall(
     try:
         async with database.pool.acquire() as conn:
             uses_index = await _uses_hnsw(conn, vectors[0])
+            sizes = await conn.fetchrow(SIZES_SQL)
             for vector in vectors:
                 ms, exact = await _timed(_nearest(conn, vector, RECALL_K, None))
                 exact_ms.append(ms)
@@ -293,6 +312,7 @@ async def measure_recall(
     return {
         "scale": bench.params.scale,
         "queries": len(texts),
+        "query_vectors": how,
         "hnsw_in_plan": uses_index,
         "ef_search": search.HNSW_EF_SEARCH,
         "iterative_scan": search.HNSW_ITERATIVE_SCAN,
@@ -300,6 +320,8 @@ async def measure_recall(
         "recall_at_50_within_candidates": mean(in_candidates),
         "candidates": search.SEMANTIC_CANDIDATES,
         "exact_ms": Timings(tuple(exact_ms)).summary(),
+        "hnsw_index_mb": round(sizes["hnsw"] / 2**20),
+        "tracks_table_mb": round(sizes["tracks"] / 2**20),
         "sweep": {
             str(ef): {"recall": mean(sweep[ef]), **Timings(tuple(sweep_ms[ef])).summary()}
             for ef in efs
