@@ -22,9 +22,11 @@ import logging
 import os
 import signal
 import socket
+import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -128,6 +130,7 @@ async def _burst(tg: FakeTelegram, process: psutil.Process, photos: int) -> dict
     before = _answers(tg)
     samples: list[float] = []
     start = time.perf_counter()
+    loaded: dict[str, Any] = {"burst_started": time.monotonic()}
     for i in range(photos):
         person = user(900_000 + i, f"Listener{i}")
         tg.photo(
@@ -139,10 +142,26 @@ async def _burst(tg: FakeTelegram, process: psutil.Process, photos: int) -> dict
         samples.append(_rss_mb(process))
         await asyncio.sleep(SAMPLE_EVERY_S)
     return {
+        **loaded,
         "answered": _answers(tg) - before,
         "makespan_s": round(time.perf_counter() - start, 2),
         "rss_peak_mb": round(max(samples or [_rss_mb(process)]), 1),
         "rss_after_mb": round(_rss_mb(process), 1),
+    }
+
+
+def _vision_timeline(ollama: FakeOllama, started: float) -> dict[str, Any]:
+    """When the vision calls came: the first after the burst began, and the median hand-off."""
+    calls = sorted(request.at - started for request in ollama.chat_requests)
+    gaps = [
+        later - earlier - VISION_DELAY_S
+        for earlier, later in zip(calls, calls[VISION_CONCURRENCY:], strict=False)
+    ]
+    return {
+        "vision_calls": len(calls),
+        "first_vision_call_s": round(calls[0], 2) if calls else None,
+        "last_vision_call_s": round(calls[-1], 2) if calls else None,
+        "vision_handoff_median_s": round(statistics.median(gaps), 3) if gaps else None,
     }
 
 
@@ -171,7 +190,8 @@ async def run(bench: synthetic.BenchDatabase, photos: int = PHOTOS) -> dict[str,
                 await asyncio.sleep(IDLE_SETTLE_S)
                 idle = _rss_mb(process)
                 loaded = await _burst(tg, process, photos)
-                loaded["vision_calls"] = len(ollama.chat_requests)
+                loaded.update(_vision_timeline(ollama, loaded.pop("burst_started")))
+                loaded["bot_api_calls"] = dict(Counter(call.method for call in tg.calls))
     finally:
         await tg.close()
     return {
