@@ -139,7 +139,7 @@ async def import_catalog(
         if trending_source is not None:
             async with database.pool.acquire() as conn:
                 entries = await tracks.replace_trending(conn, trending_source, tally.ranked_ids)
-    except asyncpg.PostgresError as err:
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as err:
         raise DatabaseError(f"The import of {path} failed in the database: {err}") from err
     valid = len(tally.ranked_ids)
     return ImportSummary(
@@ -191,15 +191,16 @@ class _Pipeline:
             raise failures.exceptions[0] from None
 
     async def _describe(self, batch_rows: int, out: asyncio.Queue[_Batch | None]) -> None:
-        async with self.database.pool.acquire() as conn:
-            for infos in _batches(iter(self.reader), batch_rows):
-                described = [self.enricher.describe(info) for info in infos]
-                hashes = [content_hash(self.fingerprint, text) for _, text in described]
-                ids = [info.spotify_id for info in infos]
+        for infos in _batches(iter(self.reader), batch_rows):
+            described = [self.enricher.describe(info) for info in infos]
+            hashes = [content_hash(self.fingerprint, text) for _, text in described]
+            ids = [info.spotify_id for info in infos]
+            # a connection per batch, never held across stages: a pool of one still works
+            async with self.database.pool.acquire() as conn:
                 stored = await tracks.content_hashes(conn, ids)
-                stale = [i for i, h in enumerate(hashes) if stored.get(ids[i]) != h]
-                self.tally.ranked_ids.extend(ids)
-                await out.put(_Batch(infos, [mood for mood, _ in described], hashes, stale))
+            stale = [i for i, h in enumerate(hashes) if stored.get(ids[i]) != h]
+            self.tally.ranked_ids.extend(ids)
+            await out.put(_Batch(infos, [mood for mood, _ in described], hashes, stale))
         await out.put(None)
 
     async def _embed(
@@ -216,14 +217,14 @@ class _Pipeline:
         await out.put(None)
 
     async def _write(self, source: asyncio.Queue[_Batch | None]) -> None:
-        async with self.database.pool.acquire() as conn:
-            while (batch := await source.get()) is not None:
-                began = time.perf_counter()
+        while (batch := await source.get()) is not None:
+            began = time.perf_counter()
+            async with self.database.pool.acquire() as conn:
                 counts = await tracks.upsert_tracks(conn, _records(batch))
-                self.tally.write_seconds.append(time.perf_counter() - began)
-                self.tally.imported += counts.inserted
-                self.tally.updated += counts.updated
-                self._report()
+            self.tally.write_seconds.append(time.perf_counter() - began)
+            self.tally.imported += counts.inserted
+            self.tally.updated += counts.updated
+            self._report()
 
     def _report(self) -> None:
         tally = self.tally

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -174,6 +175,22 @@ async def test_progress_reaches_every_row(db: Database, embedder: Embedder) -> N
     assert seen[-1].rows_done == seen[-1].rows_total == 6
     assert seen[-1].imported == 2 and seen[-1].skipped == 4
     assert [p.rows_done for p in seen] == sorted(p.rows_done for p in seen)
+
+
+async def test_import_works_with_a_pool_of_one_connection(
+    db: Database, embedder: Embedder, data_dir: Path
+) -> None:
+    small = await connect(db.url, data_dir, pool_size=1)
+    try:
+        summary = await asyncio.wait_for(
+            import_catalog(
+                small, TrackEnricher(embedder), FIXTURES / "catalog_seed.csv", batch_rows=2
+            ),
+            timeout=120,
+        )
+    finally:
+        await small.close()
+    assert summary.imported == 5
 
 
 def run_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
