@@ -106,11 +106,11 @@ class LoadResult:
         }
 
 
-def photo(index: int) -> bytes:
+def photo_jpeg(index: int, size: tuple[int, int] = PHOTO_SIZE) -> bytes:
     """A distinct photo-like JPEG: a smooth random colour field, as a phone would send it."""
     rng = np.random.default_rng([20261122, index])
     small = rng.integers(0, 256, size=(6, 8, 3), dtype=np.uint8)
-    image = Image.fromarray(small, "RGB").resize(PHOTO_SIZE, Image.Resampling.BICUBIC)
+    image = Image.fromarray(small, "RGB").resize(size, Image.Resampling.BICUBIC)
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=85)
     return buffer.getvalue()
@@ -178,7 +178,7 @@ async def run(
     concurrency: int = VISION_CONCURRENCY,
 ) -> LoadResult:
     """The burst against the benchmark database, with a 1.5 s fake vision model."""
-    images = await asyncio.to_thread(lambda: [photo(i) for i in range(photos)])
+    images = await asyncio.to_thread(lambda: [photo_jpeg(i) for i in range(photos)])
     async with FakeOllama(delay_s=VISION_DELAY_S) as fake:
         settings = _settings(fake.url, concurrency, photos)
         database = await synthetic.open_bench(bench, pool_size=settings.db_pool_size)
