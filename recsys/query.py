@@ -51,13 +51,20 @@ def build_query(
     embedder: Embedder,
     variation: int = 0,
 ) -> MoodQuery:
-    """Fuse photo and words into a query (blocking: embeds one text)."""
-    steering = parse_steering(words) if words.strip() else parse_steering("")
-    reading = reader.read(words) if words.strip() else MoodReading()
+    """Fuse photo and words into a query (blocking: one embedding call for both texts)."""
+    words = words.strip()
+    steering = parse_steering(words)
+    caption_words = _mood_words(
+        caption, MoodReading(), caption.traits if caption else AudioTraits()
+    )
+    caption_themes = _themes(caption, MoodReading(), steering)
+    text = _query_text(caption, words, caption_words, caption_themes, steering)
+    # The query text and the user's words go through the model in one batch.
+    vectors = embedder.embed_texts([text, words] if words else [text])
+    reading = reader.read_embedded(words, vectors[1]) if words else MoodReading()
     target = steering.apply(_fuse(caption, reading))
     themes = _themes(caption, reading, steering)
     mood_words = _mood_words(caption, reading, target)
-    text = _query_text(caption, words, mood_words, themes, steering)
     plan = RankingPlan(
         target=target,
         themes=themes,
@@ -69,8 +76,7 @@ def build_query(
         semantic_weight=VARIATION_SEMANTIC_WEIGHT if variation else W_SEMANTIC,
         variation=variation,
     )
-    embedding = embedder.embed_texts([text])[0]
-    return MoodQuery(text, embedding, plan, mood_words, _mood_line(caption, mood_words), steering)
+    return MoodQuery(text, vectors[0], plan, mood_words, _mood_line(caption, mood_words), steering)
 
 
 def _fuse(caption: Caption | None, reading: MoodReading) -> AudioTraits:
@@ -108,7 +114,7 @@ def _query_text(
     themes: tuple[str, ...],
     steering: Steering,
 ) -> str:
-    parts = []
+    parts: list[str] = []
     if caption is not None and caption.description:
         parts.append(caption.description)
     if words.strip():

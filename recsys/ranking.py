@@ -189,14 +189,23 @@ def tags_for(row: Mapping[str, Any], plan: RankingPlan) -> tuple[str, ...]:
     return tuple(ordered[:3])
 
 
+def _feel(words: Sequence[str]) -> str:
+    """A mood word and, when the track has one, a texture word ("melancholic and acoustic")."""
+    if not words:
+        return ""
+    # Track words run mood first, texture (acoustic, danceable, slow...) last.
+    texture = words[-1] if len(words) > 2 else (words[1] if len(words) > 1 else "")
+    return f"{words[0]} and {texture}" if texture and texture != words[0] else words[0]
+
+
 def reason_for(candidate: Scored, plan: RankingPlan) -> str:
     """A short line on why the track fits."""
     row = candidate.row
-    words = [w for w in (row.get("mood_words") or ())][:2]
-    feel = " and ".join(words) if words else "close in feel"
+    feel = _feel(list(row.get("mood_words") or ()))
     if row.get("playlist_name"):
-        return f"from your playlist '{row['playlist_name']}', {feel}"
-    if candidate.trait_fit < 0.6 and not words:
+        suffix = f", {feel}" if feel else ""
+        return f"from your playlist '{row['playlist_name']}'{suffix}"
+    if not feel:
         return "close in meaning to what you described"
     scene = f", like {plan.scene}" if plan.scene else ""
     trending = " (trending now)" if plan.want_trending and row.get("trending_rank") else ""
