@@ -115,6 +115,10 @@ async def measure(csv_path: Path, limit: int, batch_rows: int) -> dict[str, Any]
         "import_seconds": round(summary.seconds, 2),
         "import_rate": round(import_rate, 1),
         "ratio": round(import_rate / bare, 3),
+        # share of the import's wall time spent enriching: near 1 means the writes and the
+        # CSV work hid behind embedding (a figure less swayed by a shared machine's load)
+        "embedding_share": round(sum(summary.embed_batch_seconds) / summary.seconds, 3),
+        "load_avg_after": os.getloadavg(),
         "embed_batch_s": _spread(summary.embed_batch_seconds),
         "write_batch_s": _spread(summary.write_batch_seconds),
     }
@@ -141,6 +145,8 @@ def report(result: dict[str, Any]) -> str:
             f"import: {result['import_rate']:.1f} tracks/s ({result['import_seconds']:.1f} s, "
             f"batches of {result['batch_rows']})",
             f"ratio: {result['ratio']:.2f} ({verdict} the {TARGET_RATIO:.0%} target)",
+            f"embedding share of import time: {result['embedding_share']:.0%} "
+            f"(load after {result['load_avg_after'][0]:.2f})",
             "embed batch s: median {median}, p95 {p95}, total {total}".format(
                 **result["embed_batch_s"]
             ),

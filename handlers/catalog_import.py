@@ -106,8 +106,7 @@ def enrichment_fingerprint(enricher: TrackEnricher) -> str:
     model = Path(enricher.embedder.model_name)
     # A bundled model's absolute path moves with the virtualenv; its last parts do not.
     model_id = "/".join(model.parts[-2:]) if model.is_absolute() else str(model)
-    version = getattr(enricher, "version", "1")
-    return f"{model_id}|enrichment {version}"
+    return f"{model_id}|enrichment {enricher.version}"
 
 
 def content_hash(fingerprint: str, text: str) -> str:
