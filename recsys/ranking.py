@@ -15,7 +15,7 @@ from recsys.models import AudioTraits, TrackPick
 # How much each signal counts. Mood fit leads: text similarity between a caption and a track
 # carries little mood signal (DESIGN.md), audio traits carry most of it.
 W_TRAITS = 0.58
-W_SEMANTIC = 0.22
+W_SEMANTIC = 0.12
 W_POPULARITY = 0.04
 W_TRENDING = 0.03
 W_TRENDING_WANTED = 0.14
