@@ -54,6 +54,10 @@ class Embedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        # The weight-loading progress bar is noise on a terminal and in logs.
+        transformers_logging.disable_progress_bar()
 
         try:
             model = SentenceTransformer(self.model_name, device="cpu")
