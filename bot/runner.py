@@ -20,6 +20,9 @@ from handlers.worker import Worker
 
 log = logging.getLogger(__name__)
 
+# How long SIGTERM waits for a running background job before cutting it off (it resumes).
+WORKER_STOP_GRACE_S = 10.0
+
 
 class RunError(Exception):
     """`run` cannot start; the message says what to set or fix."""
@@ -116,9 +119,18 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
         finally:
             for adapter in reversed(started):
                 await adapter.stop()
-            worker.stop()
-            await worker_task
+            await _stop_worker(worker, worker_task)
             await runner.cleanup()
+
+
+async def _stop_worker(worker: Worker, task: asyncio.Task[None]) -> None:
+    """Let the current job finish briefly; a long sync is cut off and resumes after restart
+    (its lease expires and another worker continues from the saved page)."""
+    worker.stop()
+    try:
+        await asyncio.wait_for(task, WORKER_STOP_GRACE_S)
+    except TimeoutError:
+        log.warning("a background job was still running; it resumes after the restart")
 
 
 async def _start(name: str, adapter: Adapter) -> None:
