@@ -81,6 +81,7 @@ def percentile(values: tuple[float, ...], share: float) -> float:
 
 async def measure(csv_path: Path, limit: int, batch_rows: int) -> dict[str, Any]:
     """Run the bare embedding passes and a full import; return every figure."""
+    at_start = machine()
     work = Path(tempfile.mkdtemp(prefix="mlb-", dir="/tmp"))
     try:
         path = limited_copy(csv_path, limit, work)
@@ -103,7 +104,7 @@ async def measure(csv_path: Path, limit: int, batch_rows: int) -> dict[str, Any]
     bare = (before + after) / 2
     import_rate = summary.embedded / summary.seconds
     return {
-        "machine": machine(),
+        "machine": at_start,
         "csv": str(csv_path),
         "texts": len(texts),
         "rows": summary.rows,
