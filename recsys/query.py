@@ -59,9 +59,10 @@ def build_query(
     )
     caption_themes = _themes(caption, MoodReading(), steering)
     text = _query_text(caption, words, caption_words, caption_themes, steering)
-    # The query text and the user's words go through the model in one batch.
-    vectors = embedder.embed_texts([text, words] if words else [text])
-    reading = reader.read_embedded(words, vectors[1]) if words else MoodReading()
+    # The query text and the user's words go through the model in one batch; with no photo
+    # the query text is the words themselves, embedded once.
+    vectors = embedder.embed_texts([text, words] if words and words != text else [text])
+    reading = reader.read_embedded(words, vectors[-1]) if words else MoodReading()
     target = steering.apply(_fuse(caption, reading))
     themes = _themes(caption, reading, steering)
     mood_words = _mood_words(caption, reading, target)
