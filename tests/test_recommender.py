@@ -14,7 +14,7 @@ from db.pool import Database
 from recsys.embedder import Embedder
 from recsys.models import AudioTraits, Caption
 from recsys.mood_reader import MoodReader
-from recsys.recommender import NothingToMatch, RecommendRequest, Recommender
+from recsys.recommender import NothingToMatch, Recommender, RecommendRequest
 from tests.catalog_fixture import load_catalog
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
