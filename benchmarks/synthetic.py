@@ -32,7 +32,7 @@ import numpy as np
 from benchmarks.common import CACHE_DIR, CATALOG_CSV, stopwatch
 from db import migrations
 from db.pool import Database, connect
-from recsys.catalog_csv import CatalogReader
+from recsys.catalog_csv import UNIT_FEATURES, CatalogReader
 from recsys.embedder import Embedder
 from recsys.enrichment import TrackEnricher, TrackInfo
 
@@ -67,15 +67,6 @@ INDEX_WORKERS = 1
 SHARED_BUFFERS = "2GB"
 
 SCALES = {"28k": 0, "1m": 1_000_000}  # 0: the real rows only
-UNIT_FEATURES = (
-    "danceability",
-    "energy",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-)
 COLUMNS = (
     "spotify_id",
     "title",
