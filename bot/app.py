@@ -13,6 +13,7 @@ from db.pool import Database, connect
 from handlers.accounts import AccountHandler
 from handlers.bot_service import Handlers
 from handlers.load import VisionGate
+from handlers.metrics import Metrics
 from handlers.notifier import Notifier
 from handlers.pipeline import Pipeline
 from recsys.captioner import CachedCaptioner, Captioner
@@ -61,17 +62,25 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             embedder.close()
 
 
-def build_pipeline(settings: Settings, db: Database, embedder: Embedder) -> Pipeline:
-    """The photo-to-songs pipeline: mood reader, vision hosts, cached captioner, recommender."""
+def build_pipeline(
+    settings: Settings, db: Database, embedder: Embedder, metrics: Metrics | None = None
+) -> Pipeline:
+    """The photo-to-songs pipeline: mood reader, vision hosts, cached captioner, recommender,
+    all reporting to one set of metrics (a new one unless given)."""
+    metrics = metrics or Metrics()
     reader = MoodReader(embedder)
-    hosts = VisionHostPool.from_settings(settings)
+    hosts = VisionHostPool.from_settings(settings, on_call=metrics.count_vision_call)
+    metrics.watch_hosts(hosts.urls)
     captioner = Captioner.from_settings(settings, hosts, reader.read)
+    gate = VisionGate(settings.vision_concurrency, settings.queue_limit)
+    metrics.watch_queue(lambda: gate.waiting, lambda: gate.in_flight)
     return Pipeline(
         db,
         CachedCaptioner(captioner, db.pool),
-        Recommender(db.read_pool, embedder, reader),
+        Recommender(db.read_pool, embedder, reader, on_timings=metrics.observe_recommendation),
         ImageLimits.from_settings(settings),
-        VisionGate(settings.vision_concurrency, settings.queue_limit),
+        gate,
+        metrics,
     )
 
 

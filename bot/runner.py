@@ -73,7 +73,7 @@ async def start_web(
 ) -> web.AppRunner:
     """The health check, the Spotify callback and (in webhook mode) the Telegram webhook."""
     linker = handlers.accounts.linker if handlers.accounts is not None else None
-    app = build_web_app(services.db, linker)
+    app = build_web_app(services.db, linker, handlers.pipeline.metrics)
     for name, adapter in adapters:
         if name == "Telegram" and adapter.webhook_mode:
             from bot.telegram_webhook import add_webhook_route
@@ -82,7 +82,9 @@ async def start_web(
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.http_host, settings.http_port).start()
-    log.info("web server on http://%s:%d (/healthz)", settings.http_host, settings.http_port)
+    log.info(
+        "web server on http://%s:%d (/healthz, /metrics)", settings.http_host, settings.http_port
+    )
     return runner
 
 

@@ -1,4 +1,5 @@
-"""The aiohttp web server: a health check and the Spotify callback. Others may add routes."""
+"""The aiohttp web server: a health check, Prometheus metrics and the Spotify callback.
+Others may add routes."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import logging
 import asyncpg
 from aiohttp import web
 
+from db import jobs
 from db.errors import DatabaseError
 from db.pool import Database
+from handlers.metrics import Metrics
 from handlers.spotify.linking import LinkOutcome, SpotifyLinker
 
 log = logging.getLogger(__name__)
@@ -20,6 +23,7 @@ HEALTH_TIMEOUT_S = 3.0
 
 DB_KEY = web.AppKey("db", Database)
 LINKER_KEY = web.AppKey("linker", SpotifyLinker)
+METRICS_KEY = web.AppKey("metrics", Metrics)
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
@@ -52,6 +56,19 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "database": "up"})
 
 
+async def metrics_page(request: web.Request) -> web.Response:
+    """The Prometheus text exposition; job counts are read from the database at each scrape."""
+    metrics = request.app[METRICS_KEY]
+    try:
+        async with asyncio.timeout(HEALTH_TIMEOUT_S):
+            metrics.set_jobs(await jobs.count_by_state(request.app[DB_KEY].pool))
+    except Exception as err:  # the other metrics are still worth serving
+        log.warning("metrics: could not count jobs: %s", err)
+    body, content_type = metrics.render(request.headers.get("Accept", ""))
+    # Set as a header: aiohttp's content_type= would drop the format's version parameter.
+    return web.Response(body=body, headers={"Content-Type": content_type})
+
+
 async def spotify_callback(request: web.Request) -> web.Response:
     """Where Spotify sends the listener back after they grant access."""
     linker = request.app.get(LINKER_KEY)
@@ -67,12 +84,17 @@ async def spotify_callback(request: web.Request) -> web.Response:
     return render_page(outcome)
 
 
-def build_web_app(database: Database, linker: SpotifyLinker | None = None) -> web.Application:
+def build_web_app(
+    database: Database, linker: SpotifyLinker | None = None, metrics: Metrics | None = None
+) -> web.Application:
     """The web application; callers may add routes (e.g. a Telegram webhook) before running it."""
     app = web.Application()
     app[DB_KEY] = database
     if linker is not None:
         app[LINKER_KEY] = linker
     app.router.add_get("/healthz", healthz)
+    if metrics is not None:
+        app[METRICS_KEY] = metrics
+        app.router.add_get("/metrics", metrics_page)
     app.router.add_get("/spotify/callback", spotify_callback)
     return app

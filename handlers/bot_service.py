@@ -63,27 +63,39 @@ class Handlers:
         on_queued: QueueNotice | None = None,
     ) -> Reply:
         """Songs for these photos (one soundtrack for the set) and/or these words."""
+        reply, outcome = await self._vibe_or_sorry(ctx, images, words, on_queued)
+        self.pipeline.metrics.count_answer(ctx.platform, outcome)
+        return reply
+
+    async def _vibe_or_sorry(
+        self,
+        ctx: ChatContext,
+        images: Sequence[ImageInput],
+        words: str,
+        on_queued: QueueNotice | None,
+    ) -> tuple[Reply, str]:
+        """The reply and its outcome for the metrics: "answered" or why not."""
         wait = self.rate.retry_after(f"{ctx.platform}:{ctx.user_id}")
         if wait:
-            return Reply("error", SORRY["rate"].format(seconds=max(1, round(wait))))
+            return Reply("error", SORRY["rate"].format(seconds=max(1, round(wait)))), "rate_limited"
         try:
-            return await self._vibe(ctx, images, words, on_queued)
+            return await self._vibe(ctx, images, words, on_queued), "answered"
         except ImageRejected as err:
-            return Reply("error", err.message)
+            return Reply("error", err.message), "image_rejected"
         except NothingToMatch:
-            return Reply("error", SORRY["nothing"])
+            return Reply("error", SORRY["nothing"]), "nothing_to_match"
         except NoTracks:
             log.error("no tracks in the database: import a catalog (melodiclens catalog import)")
-            return Reply("error", SORRY["no_tracks"])
+            return Reply("error", SORRY["no_tracks"]), "no_tracks"
         except Busy as err:
             log.warning("vision queue full: %s", err)
-            return Reply("error", SORRY["busy"])
+            return Reply("error", SORRY["busy"]), "busy"
         except DB_DOWN as err:
             log.error("database unavailable while answering %s: %s", ctx.platform, err)
-            return Reply("error", SORRY["database"])
+            return Reply("error", SORRY["database"]), "database_down"
         except Exception:
             log.exception("unexpected failure while answering %s:%s", ctx.platform, ctx.user_id)
-            return Reply("error", SORRY["unexpected"])
+            return Reply("error", SORRY["unexpected"]), "failed"
 
     async def _vibe(
         self,

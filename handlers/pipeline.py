@@ -13,6 +13,7 @@ from db.errors import DatabaseError
 from db.pool import Database
 from handlers.captions import merge_captions
 from handlers.load import VisionGate
+from handlers.metrics import Metrics
 from handlers.service import QueueNotice
 from recsys.captioner import CachedCaptioner
 from recsys.image_intake import ImageLimits, PreparedImage, prepare_image
@@ -43,16 +44,21 @@ class Pipeline:
         recommender: Recommender,
         limits: ImageLimits,
         gate: VisionGate,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db = db
         self.captioner = captioner
         self.recommender = recommender
         self.limits = limits
         self.gate = gate
+        self.metrics = metrics or Metrics()
 
     async def prepare(self, images: Sequence[bytes]) -> list[PreparedImage]:
         """Check and normalise each upload off the loop; raises ImageRejected."""
-        return [await asyncio.to_thread(prepare_image, data, self.limits) for data in images]
+        if not images:
+            return []
+        with self.metrics.time_stage("intake"):
+            return [await asyncio.to_thread(prepare_image, data, self.limits) for data in images]
 
     async def caption(
         self, images: Sequence[PreparedImage], words: str = "", on_queued: QueueNotice | None = None
@@ -74,7 +80,8 @@ class Pipeline:
             return cached
         try:
             async with self.gate.slot(on_queued):
-                return await self.captioner.caption(image, words)
+                with self.metrics.time_stage("vision"):
+                    return await self.captioner.caption(image, words)
         except VisionUnavailable as err:
             log.warning("vision model unavailable, answering from pixels and words: %s", err)
             return caption_from_stats(image.stats)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import asyncpg
@@ -61,12 +62,19 @@ class Recommender:
     """Turns a caption and/or words into tracks from the catalog and the listeners' libraries."""
 
     def __init__(
-        self, read_pool: asyncpg.Pool, embedder: Embedder, mood_reader: MoodReader
+        self,
+        read_pool: asyncpg.Pool,
+        embedder: Embedder,
+        mood_reader: MoodReader,
+        *,
+        on_timings: Callable[[Timings], None] | None = None,
     ) -> None:
         self.pool = read_pool
         self.embedder = embedder
         self.mood_reader = mood_reader
         self.last_timings: Timings | None = None
+        # Told where the time of every recommendation went (e.g. for metrics).
+        self._on_timings = on_timings
 
     def read_words(self, text: str) -> MoodReading:
         """Mood from free text (a user's words or a caption's prose)."""
@@ -101,6 +109,8 @@ class Recommender:
         self.last_timings = Timings(
             (built - started) * 1000, (searched - built) * 1000, (done - searched) * 1000
         )
+        if self._on_timings is not None:
+            self._on_timings(self.last_timings)
         return self._answer(request, query, [to_pick(p, query.plan) for p in picks])
 
     def _build_query_blocking(self, request: RecommendRequest) -> MoodQuery:
