@@ -63,8 +63,19 @@ class Pipeline:
     async def caption(
         self, images: Sequence[PreparedImage], words: str = "", on_queued: QueueNotice | None = None
     ) -> Caption:
-        """One caption for the set of photos."""
-        return merge_captions([await self._caption_one(i, words, on_queued) for i in images])
+        """One caption for the set of photos, read at once (the vision gate still bounds how
+        many photos, from every chat together, are at the model at a time)."""
+        readings = await asyncio.gather(
+            *(self._caption_one(image, words, on_queued) for image in images),
+            return_exceptions=True,
+        )
+        # Every photo finished (none left running unobserved); the first failure wins.
+        captions = []
+        for reading in readings:
+            if isinstance(reading, BaseException):
+                raise reading
+            captions.append(reading)
+        return merge_captions(captions)
 
     async def _caption_one(
         self, image: PreparedImage, words: str, on_queued: QueueNotice | None
