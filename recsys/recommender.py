@@ -47,6 +47,8 @@ class RecommendRequest:
     exclude_track_ids: frozenset[int] = field(default_factory=frozenset)
     # >0: a fresh take on the same vibe ("different vibe"), seeded for reproducibility
     variation: int = 0
+    # steps to neighbouring moods, in order (recsys.mood_shift.SHIFT_NAMES)
+    shifts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,12 @@ class Recommender:
 
     def _build_query_blocking(self, request: RecommendRequest) -> MoodQuery:
         return build_query(
-            request.caption, request.words, self.mood_reader, self.embedder, request.variation
+            request.caption,
+            request.words,
+            self.mood_reader,
+            self.embedder,
+            request.variation,
+            request.shifts,
         )
 
     def _answer(self, request: RecommendRequest, query: MoodQuery, picks: list) -> Recommendation:
