@@ -324,10 +324,12 @@ class FakeDiscord:
             limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
             return _json({"url": url, "shards": 1, "session_start_limit": limit})
         if path.endswith("/commands") and method == "PUT":
+            # As Discord stores them: context-menu commands get an empty description.
             self.published = [
-                {**command, "id": self.next_id(), "application_id": str(APP_ID), "version": "1"}
+                {"description": "", **command, "id": self.next_id(),
+                 "application_id": str(APP_ID), "version": "1"}
                 for command in body
-            ]
+            ]  # fmt: skip
             return _json(self.published)
         if path.endswith("/commands") and method == "GET":
             return _json(self.published)
