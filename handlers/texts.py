@@ -1,4 +1,7 @@
-"""What the bot says: help, the one-sentence apologies, and the plain-text answer."""
+"""What the bot says: help, the one-sentence apologies, confirmations and the plain-text answer.
+
+Every sentence a chat user sees lives here (ready for translation), except the photo-intake
+rejections, which recsys/image_intake.py raises with the reason (recsys cannot import this)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,19 @@ SORRY = {
     "unexpected": "Something went wrong on my side. Please try again.",
     "stale_button": "That answer is no longer available. Send the photo again.",
     "no_spotify": "Spotify linking isn't set up on this bot.",
+    "linking_not_configured": (
+        "Spotify linking is not set up on this bot (its operator needs to set SPOTIFY_CLIENT_ID "
+        "and MELODICLENS_SECRET_KEY)."
+    ),
+}
+
+# Confirmations of buttons and chat settings.
+SAID = {
+    "thumbs_up": "Thanks! I'll lean toward songs like these for you.",
+    "thumbs_down": "Got it: you won't get those songs from me again.",
+    "auto_private": "In a private chat I already answer every photo.",
+    "auto_on": "Auto mode on: I'll answer every photo in this chat.",
+    "auto_off": "Auto mode off: mention me or reply to me with a photo.",
 }
 
 _COMMANDS = {

@@ -13,10 +13,7 @@ from db import jobs
 from db import spotify as store
 from db.pool import Database
 from db.users import upsert_user
-from handlers.notifier import Notifier
-from handlers.replies import ChatContext, Platform
-from handlers.secrets import SecretUnreadable, TokenCipher
-from handlers.spotify.client import (
+from handlers.edge.spotify import (
     SpotifyApp,
     SpotifyAuthFailed,
     SpotifyError,
@@ -25,6 +22,9 @@ from handlers.spotify.client import (
     Tokens,
     WebApi,
 )
+from handlers.notifier import Notifier
+from handlers.replies import ChatContext, Platform
+from handlers.secrets import SecretUnreadable, TokenCipher
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,7 @@ from typing import Any, cast
 from db import jobs
 from db import spotify as store
 from db.pool import Database
-from handlers.notifier import Notifier
-from handlers.replies import Platform
-from handlers.secrets import SecretUnreadable, TokenCipher
-from handlers.spotify.client import (
+from handlers.edge.spotify import (
     SpotifyApp,
     SpotifyForbidden,
     SpotifyGrantRevoked,
@@ -27,10 +24,13 @@ from handlers.spotify.client import (
     Tokens,
     UserClient,
 )
+from handlers.edge.worker import JobContext, PermanentJobError, RetryLater
+from handlers.notifier import Notifier
+from handlers.replies import Platform
+from handlers.secrets import SecretUnreadable, TokenCipher
 from handlers.spotify.linking import LIBRARY_SYNC, NOT_REGISTERED, PLAYLIST_PAGE, library_key
 from handlers.spotify.lyrics import LyricsThemes
 from handlers.spotify.tracks import TrackStore, entry_track, info_from_row
-from handlers.worker import JobContext, PermanentJobError, RetryLater
 
 log = logging.getLogger(__name__)
 

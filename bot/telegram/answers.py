@@ -11,9 +11,9 @@ from telegram import CallbackQuery, Message
 from telegram.error import TelegramError
 
 from bot.settings import Settings
-from bot.telegram_media import MediaError, MediaRef, download_all, media_of
-from bot.telegram_outbox import GROUP_TYPES, Outbox, context_of, guarded
-from bot.telegram_render import toast
+from bot.telegram.media import MediaError, MediaRef, download_all, media_of
+from bot.telegram.outbox import GROUP_TYPES, Outbox, context_of, guarded
+from bot.telegram.render import toast
 from handlers.replies import ChatContext, ImageInput, Reply
 from handlers.service import BotService
 
