@@ -11,7 +11,7 @@ from db.users import find_user, upsert_user
 from db.users import set_blend as store_blend
 from handlers.replies import ChatContext, Reply
 from handlers.spotify.linking import STATE_TTL_S, SpotifyLinker
-from handlers.texts import SORRY
+from handlers.texts import SAID, SORRY, forgotten_text, unlinked_text
 
 log = logging.getLogger(__name__)
 
@@ -45,18 +45,17 @@ class AccountHandler:
         try:
             user_id = await find_user(self.db.pool, ctx.platform, ctx.user_id)
             if user_id is None:
-                return Reply("info", "No Spotify account is linked.", private=True)
+                return Reply("info", SAID["not_linked"], private=True)
             async with self.db.pool.acquire() as conn:
                 counts = await store.unlink(conn, user_id)
         except DB_UNAVAILABLE:
             log.warning("unlink_spotify: database unavailable", exc_info=True)
             return Reply("error", SORRY["database"], private=True)
         if not counts["link"]:
-            return Reply("info", "No Spotify account is linked.", private=True)
+            return Reply("info", SAID["not_linked"], private=True)
         return Reply(
             "info",
-            "Unlinked. Your Spotify tokens and the "
-            f"{counts['library_entries']} imported library entries are deleted.",
+            unlinked_text(counts),
             private=True,
         )
 
@@ -65,7 +64,7 @@ class AccountHandler:
         try:
             user_id = await find_user(self.db.pool, ctx.platform, ctx.user_id)
             if user_id is None:
-                return Reply("info", "I hold nothing about you.", private=True)
+                return Reply("info", SAID["nothing_held"], private=True)
             async with self.db.pool.acquire() as conn:
                 counts = await store.forget_user(conn, user_id)
         except DB_UNAVAILABLE:
@@ -76,7 +75,7 @@ class AccountHandler:
     async def set_blend(self, ctx: ChatContext, enabled: bool) -> Reply:
         """Let (or stop) this member's linked library blend into this group's answers."""
         if not ctx.is_group:
-            return Reply("info", "Blending is for group chats: use it in a group.", private=True)
+            return Reply("info", SAID["blend_private"], private=True)
         try:
             user_id = await upsert_user(self.db.pool, ctx.platform, ctx.user_id, ctx.user_name)
             await store_blend(self.db.pool, ctx.platform, ctx.chat_id, user_id, enabled)
@@ -85,20 +84,8 @@ class AccountHandler:
             log.warning("set_blend: database unavailable", exc_info=True)
             return Reply("error", SORRY["database"], private=True)
         if not enabled:
-            return Reply("info", "Your library no longer blends into this chat's answers.")
-        text = "Your Spotify library now blends into this chat's answers."
+            return Reply("info", SAID["blend_off"])
+        text = SAID["blend_on"]
         if link is None or link.status != "active":
-            text += " Link your Spotify account first, or there is nothing to blend."
+            text += SAID["blend_needs_link"]
         return Reply("info", text)
-
-
-def forgotten_text(counts: dict[str, int]) -> str:
-    """The confirmation of /forget-me, listing what was deleted."""
-    parts = [
-        f"{counts.get('link', 0)} Spotify link",
-        f"{counts.get('library_entries', 0)} library entries",
-        f"{counts.get('recommendations', 0)} past answers",
-        f"{counts.get('feedback', 0)} feedback marks",
-        f"{counts.get('chat_memberships', 0)} chat memberships",
-    ]
-    return "Done: I deleted everything about you (" + ", ".join(parts) + ")."

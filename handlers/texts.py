@@ -22,8 +22,19 @@ SORRY = {
     ),
 }
 
-# Confirmations of buttons and chat settings.
+# What the chat adapters say while a photo is on its way.
+QUEUED = "You're #{position} in line; your songs are on their way."
+RESTARTING = "MelodicLens is restarting; please send that again in a minute."
+DOWNLOAD_FAILED = "I couldn't download that image from {platform}; please send it again."
+
+# Confirmations of buttons, chat settings and account commands.
 SAID = {
+    "not_linked": "No Spotify account is linked.",
+    "nothing_held": "I hold nothing about you.",
+    "blend_private": "Blending is for group chats: use it in a group.",
+    "blend_off": "Your library no longer blends into this chat's answers.",
+    "blend_on": "Your Spotify library now blends into this chat's answers.",
+    "blend_needs_link": " Link your Spotify account first, or there is nothing to blend.",
     "thumbs_up": "Thanks! I'll lean toward songs like these for you.",
     "thumbs_down": "Got it: you won't get those songs from me again.",
     "auto_private": "In a private chat I already answer every photo.",
@@ -59,6 +70,26 @@ HELP = {
     )
     for platform, commands in _COMMANDS.items()
 }
+
+
+def forgotten_text(counts: dict[str, int]) -> str:
+    """The confirmation of /forget-me, listing what was deleted."""
+    parts = [
+        f"{counts.get('link', 0)} Spotify link",
+        f"{counts.get('library_entries', 0)} library entries",
+        f"{counts.get('recommendations', 0)} past answers",
+        f"{counts.get('feedback', 0)} feedback marks",
+        f"{counts.get('chat_memberships', 0)} chat memberships",
+    ]
+    return "Done: I deleted everything about you (" + ", ".join(parts) + ")."
+
+
+def unlinked_text(counts: dict[str, int]) -> str:
+    """The confirmation of unlinking Spotify."""
+    return (
+        "Unlinked. Your Spotify tokens and the "
+        f"{counts['library_entries']} imported library entries are deleted."
+    )
 
 
 def answer_text(recommendation: Recommendation) -> str:

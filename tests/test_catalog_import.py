@@ -196,7 +196,7 @@ async def test_import_works_with_a_pool_of_one_connection(
 def run_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(MELODICLENS_DATA_DIR=str(data_dir), HF_HUB_OFFLINE="1")
-    code = "import sys; from bot.cli.main import main; sys.exit(main())"
+    code = "import sys; from bot.cli import main; sys.exit(main())"
     return subprocess.run(
         [sys.executable, "-c", code, *args],
         cwd=data_dir,  # no developer .env is read from here

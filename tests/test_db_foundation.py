@@ -211,7 +211,7 @@ async def test_second_process_shares_the_embedded_server(own_data_dir: Path) -> 
 
 
 def run_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    code = "import sys; from bot.cli.main import main; sys.exit(main())"
+    code = "import sys; from bot.cli import main; sys.exit(main())"
     return subprocess.run(
         [sys.executable, "-c", code, *args],
         cwd=data_dir,  # no developer .env is read from here

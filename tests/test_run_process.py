@@ -43,7 +43,7 @@ def data_dir() -> Iterator[Path]:
     env = {**os.environ, "MELODICLENS_DATA_DIR": str(path), "DATABASE_URL": ""}
     catalog = write_catalog(path / "catalog.csv")
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli.main", "catalog", "import", str(catalog)],
+        [sys.executable, "-m", "bot.cli", "catalog", "import", str(catalog)],
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -92,7 +92,7 @@ async def test_sigterm_answers_the_accepted_photo_then_exits(
         "MELODICLENS_TOP_N": "3",
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli.main", "run", env=env, cwd=ROOT,
+        sys.executable, "-m", "bot.cli", "run", env=env, cwd=ROOT,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:

@@ -25,7 +25,7 @@ async def start_worker(url: str, cwd: Path) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MELODICLENS_", "SPOTIFY_"))}
     env.update(DATABASE_URL=url, MELODICLENS_LOG_LEVEL="INFO")
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli.main", "worker", "--once",
+        sys.executable, "-m", "bot.cli", "worker", "--once",
         cwd=cwd, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip

@@ -18,9 +18,10 @@ from bot.discord.commands import UseCase
 from bot.discord.inbound import interaction_context, is_image, message_context, words_of
 from bot.discord.render import MESSAGE_CONTENT_LIMIT, PRESS_EVENT, ActionButton, Rendered, render
 from bot.settings import Settings, env_name
+from handlers import texts
 from handlers.replies import ChatContext, ImageInput, Platform, Reply
 from handlers.service import BotService, QueueNotice
-from handlers.texts import SORRY
+from handlers.texts import QUEUED, RESTARTING, SORRY
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +36,7 @@ PORTAL_STEPS = (
     "Discord Developer Portal -> your application -> Bot -> Privileged Gateway Intents -> "
     "Message Content Intent"
 )
-DOWNLOAD_FAILED = "I couldn't download that image from Discord; please send it again."
-RESTARTING = "MelodicLens is restarting; please send that again in a minute."
-QUEUED = "You're #{position} in line; your songs are on their way."
+DOWNLOAD_FAILED = texts.DOWNLOAD_FAILED.format(platform="Discord")
 
 
 class DiscordAdapter:
