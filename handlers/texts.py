@@ -72,6 +72,44 @@ HELP = {
 }
 
 
+# Spotify linking: the callback page (title, sentence) and the chat notices.
+LINK_PAGE = {
+    "refused": "Link refused",
+    "not_linked": "Not linked",
+    "linked": "Linked",
+    "not_granted": "Spotify access was not granted, so nothing was linked.",
+    "secret_changed": "The bot's secret key changed; link again.",
+    "login_expired": "Spotify says this login has expired. Ask for a new link.",
+    "app_misconfigured": "The bot's Spotify app is misconfigured.",
+    "no_answer": "Spotify did not answer; try again.",
+    "back_to_chat": "Linked as {name}. You can go back to the chat now.",
+}
+LINK_REJECTED = {
+    "forged": "This link is not one MelodicLens handed out. Ask the bot for a new one.",
+    "expired": "This link has expired (links last 10 minutes). Ask the bot for a new one.",
+    "reused": "This link was already used. If linking did not finish, ask the bot for a new one.",
+}
+ALREADY_LINKED = (
+    "This Spotify account is already linked to another user of this bot. That user can "
+    "unlink it first."
+)
+NOT_REGISTERED = (
+    "This bot's Spotify app is in development mode and your Spotify account is not on its "
+    "user list (at most 5 users). Ask the bot's operator to add you, then link again."
+)
+REVOKED_MESSAGE = (
+    "Spotify no longer accepts MelodicLens's access to your account, so your library was not "
+    "updated. Link it again with the link command."
+)
+
+
+def importing_message(name: str, tracks: int | None, playlists: int | None) -> str:
+    """The chat message sent when a link succeeds."""
+    if tracks is None or playlists is None:
+        return f"Linked as {name}. Importing your library..."
+    return f"Linked as {name}. Importing {tracks} tracks from {playlists} playlists..."
+
+
 def forgotten_text(counts: dict[str, int]) -> str:
     """The confirmation of /forget-me, listing what was deleted."""
     parts = [
