@@ -6,14 +6,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import httpx
 import ollama
 import pydantic
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -104,18 +101,6 @@ class VisionHostPool:
         self._rest_s = rest_s
         # Told (host URL, succeeded) after every request, e.g. to count calls for metrics.
         self._on_call = on_call
-
-    @classmethod
-    def from_settings(
-        cls, settings: Settings, on_call: Callable[[str, bool], None] | None = None
-    ) -> VisionHostPool:
-        """The pool for the configured OLLAMA_HOST list."""
-        return cls(
-            settings.ollama_hosts,
-            timeout_s=settings.vision_timeout_s,
-            rest_s=settings.vision_host_rest_s,
-            on_call=on_call,
-        )
 
     @property
     def urls(self) -> tuple[str, ...]:

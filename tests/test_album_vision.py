@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.app import build_handlers, build_pipeline
+from bot.app import build_bot_service, build_pipeline
 from bot.settings import load_settings
 from db.pool import Database
-from handlers.bot_service import Handlers
+from handlers.bot_service import DefaultBotService
 from handlers.notifier import LogNotifier
 from handlers.replies import ChatContext, ImageInput
 from recsys.embedder import Embedder
@@ -52,12 +52,14 @@ async def slow_ollama() -> AsyncIterator[FakeOllama]:
         yield fake
 
 
-def service_for(fake: FakeOllama, database: Database, embedder: Embedder, slots: int) -> Handlers:
+def service_for(
+    fake: FakeOllama, database: Database, embedder: Embedder, slots: int
+) -> DefaultBotService:
     settings = load_settings(
         None, OLLAMA_HOST=fake.url, MELODICLENS_VISION_TIMEOUT_S=10,
         MELODICLENS_VISION_CONCURRENCY=slots,
     )  # fmt: skip
-    return build_handlers(
+    return build_bot_service(
         settings, database, build_pipeline(settings, database, embedder), LogNotifier()
     )
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import build_parser
-from bot.errors import CommandError
+from bot.cli.errors import CommandError
+from bot.cli.main import build_parser
 from bot.settings import load_settings
 from db import jobs
 from db.backup import pg_tool, without_password
@@ -65,7 +65,13 @@ async def test_restore_puts_the_backup_back(db: Database, tmp_path: Path) -> Non
         await refused.handler(settings, refused)
     assert await db.pool.fetchval("SELECT count(*) FROM jobs") == 2
 
-    await db.pool.expire_connections()  # pg_restore --clean drops the tables under the pool
+    # As with the bot stopped: no other session (and none of its temp tables) is left.
+    await db.pool.execute(
+        """SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid()"""
+    )
+    await db.pool.expire_connections()
+    await db.read_pool.expire_connections()
     restore = build_parser().parse_args(["db", "restore", str(target), "--yes"])
     assert await restore.handler(settings, restore) == 0
     # The extension was made anew: connections must register pgvector's new type ids.

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.doctor_tokens import (
+from bot.cli.doctor_tokens import (
     Check,
     check_discord,
     check_genius,
@@ -18,7 +18,7 @@ from bot.doctor_tokens import (
     token_checks,
 )
 from bot.settings import load_settings
-from handlers.spotify.client import SpotifyApp
+from handlers.edge.spotify import SpotifyApp
 from tests.fakes import fake_genius
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.discord_payloads import TOKEN as DISCORD_TOKEN

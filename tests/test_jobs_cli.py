@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cli import build_parser
-from bot.errors import CommandError
+from bot.cli.errors import CommandError
+from bot.cli.main import build_parser
 from bot.settings import Settings, load_settings
 from db import jobs
 from db.pool import Database
-from handlers.worker import Worker
+from handlers.edge.worker import Worker
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # A process that configures logging exactly as `melodiclens` does, then logs a line and an error.
 SCRIPT = """
 import logging
-from bot.cli import configure_logging
+from bot.cli.main import configure_logging
 from bot.settings import load_settings
 
 settings = load_settings(None)

@@ -12,12 +12,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.app import build_handlers, build_pipeline
+from bot.app import build_bot_service, build_pipeline
 from bot.settings import load_settings
 from bot.web import build_web_app
 from db import jobs
 from db.pool import Database
-from handlers.bot_service import Handlers
+from handlers.bot_service import DefaultBotService
 from handlers.metrics import STAGES, Metrics
 from handlers.notifier import LogNotifier
 from handlers.replies import ChatContext, ImageInput
@@ -55,10 +55,10 @@ async def fake_ollama() -> AsyncIterator[FakeOllama]:
         yield fake
 
 
-def handlers_for(database: Database, embedder: Embedder, hosts: str) -> Handlers:
+def handlers_for(database: Database, embedder: Embedder, hosts: str) -> DefaultBotService:
     settings = load_settings(None, OLLAMA_HOST=hosts, MELODICLENS_VISION_TIMEOUT_S=3)
     pipeline = build_pipeline(settings, database, embedder, Metrics())
-    return build_handlers(settings, database, pipeline, LogNotifier())
+    return build_bot_service(settings, database, pipeline, LogNotifier())
 
 
 async def scrape(database: Database, metrics: Metrics) -> tuple[str, dict[tuple, float]]:

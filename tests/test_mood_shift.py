@@ -10,6 +10,7 @@ from statistics import fmean
 import pytest
 
 from db.pool import Database
+from handlers.stores import DatabaseCandidates
 from recsys.embedder import Embedder
 from recsys.models import AudioTraits, Caption, Recommendation
 from recsys.mood_reader import MoodReader
@@ -81,7 +82,7 @@ async def catalog(
 def recommender(database: Database, embedder: Embedder) -> Recommender:
     reader = MoodReader(embedder)
     reader.warm()
-    return Recommender(database.read_pool, embedder, reader)
+    return Recommender(DatabaseCandidates(database.read_pool), embedder, reader)
 
 
 def mean(rec: Recommendation, trait: str) -> float:

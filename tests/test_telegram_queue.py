@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram import Bot
 
-from bot.telegram_queue import QueueNotices
+from bot.telegram.queue import QueueNotices
 from tests.fakes.fake_telegram import FakeTelegram, group_chat, private_chat, user
 
 

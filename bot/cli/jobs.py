@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 
 from bot.app import open_database
-from bot.errors import CommandError
+from bot.cli.errors import CommandError
 from bot.settings import Settings
 from db import jobs
 

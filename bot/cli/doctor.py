@@ -6,13 +6,14 @@ import argparse
 import time
 from typing import Any
 
-from bot.doctor_tokens import Check, token_checks
+from bot.app import vision_hosts
+from bot.cli.doctor_tokens import Check, token_checks
 from bot.settings import Settings
 from db import migrations
 from db.errors import DatabaseError
 from db.pool import Database, connect
 from recsys.embedder import Embedder, EmbedderError
-from recsys.vision_hosts import VisionHostPool, check_host
+from recsys.vision_hosts import check_host
 
 
 def register(subparsers: Any) -> None:
@@ -82,7 +83,7 @@ async def _database_checks(database: Database) -> list[Check]:
 
 
 async def _vision_checks(settings: Settings) -> list[Check]:
-    pool = VisionHostPool.from_settings(settings)
+    pool = vision_hosts(settings)
     checks = []
     for host in pool.urls:
         status = await check_host(pool.client(host), host, settings.vision_model)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from bot.errors import CommandError
+from bot.cli.errors import CommandError
 from bot.settings import Settings
 from db import backup, migrations
 from db.pool import connect

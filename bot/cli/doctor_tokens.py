@@ -18,9 +18,10 @@ import requests
 import telegram
 import telegram.error
 
+from bot.app import spotify_app
 from bot.settings import Settings
-from handlers.spotify.client import SpotifyApp, SpotifyAuthFailed, SpotifyError
-from handlers.spotify.lyrics import make_genius
+from handlers.edge.genius import make_genius
+from handlers.edge.spotify import SpotifyApp, SpotifyAuthFailed, SpotifyError
 
 # A service that has not answered within this is unreachable from here, as far as `doctor` cares.
 TOKEN_CHECK_TIMEOUT_S = 10.0
@@ -55,7 +56,7 @@ async def token_checks(settings: Settings) -> list[Check]:
     if settings.discord_token is not None:
         checks += await check_discord(settings.discord_token.get_secret_value())
     if settings.spotify_client_id:
-        checks.append(await check_spotify(SpotifyApp.from_settings(settings)))
+        checks.append(await check_spotify(spotify_app(settings)))
     if settings.genius_token is not None:
         checks.append(await check_genius(settings.genius_token.get_secret_value()))
     checks.append(check_web_port(settings.http_host, settings.http_port))
