@@ -24,6 +24,20 @@ SORRY = {
 
 # What the chat adapters say while a photo is on its way.
 QUEUED = "You're #{position} in line; your songs are on their way."
+# Telegram keeps one line notice per chat: with several photos of the chat waiting, this.
+QUEUED_MANY = (
+    "{count} photos from this chat are in line (next: #{position}); songs are on their way."
+)
+
+# What a new Telegram user reads in the empty chat before pressing Start (at most 512
+# characters), and on the bot's profile and in shared links (at most 120).
+TELEGRAM_DESCRIPTION = (
+    "Send me a photo and I'll answer with songs that fit it: Spotify links, theme tags and "
+    'why each one fits. A few words work too ("rainy night drive", "more upbeat"). Link '
+    "your Spotify with /link_spotify to get songs from your own library. In groups, mention "
+    "me or reply to me."
+)
+TELEGRAM_SHORT_DESCRIPTION = "Songs that fit your photo: send a picture, get Spotify links."
 RESTARTING = "MelodicLens is restarting; please send that again in a minute."
 DOWNLOAD_FAILED = "I couldn't download that image from {platform}; please send it again."
 
@@ -40,6 +54,7 @@ SAID = {
     "auto_private": "In a private chat I already answer every photo.",
     "auto_on": "Auto mode on: I'll answer every photo in this chat.",
     "auto_off": "Auto mode off: mention me or reply to me with a photo.",
+    "auto_admins_only": "Only this group's admins can turn auto mode on or off.",
 }
 
 _COMMANDS = {

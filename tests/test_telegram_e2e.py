@@ -117,3 +117,13 @@ async def test_not_an_image_gets_one_friendly_sentence(telegram: FakeTelegram):
     assert sent.markup is None and "\n" not in sent.text and len(sent.text) < 200
     telegram.document(chat, CAT, jpeg(400, 300), "image/jpeg", "ok.jpg")
     assert len((await telegram.next_sent(within_s=60)).buttons) == 4
+
+
+async def test_plain_text_in_a_private_chat_gets_songs_for_the_words(telegram: FakeTelegram):
+    dee = user(3004, "Dee")
+    chat = private_chat(dee)
+    words = telegram.text(chat, dee, "rainy lonely evening, quiet piano")
+    sent = await telegram.next_sent(within_s=60)
+    assert sent.reply_to == words["message_id"] and sent.parse_mode == "HTML"
+    assert len(TRACK_LINK.findall(sent.text)) == 3
+    assert [label for label, _ in sent.buttons][:2] == ["👍", "👎"]

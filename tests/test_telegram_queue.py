@@ -30,16 +30,16 @@ async def test_one_notice_per_chat_edited_then_deleted(api: tuple[FakeTelegram, 
     async with notices.waiting(chat["id"], asked["message_id"]) as first:
         await first(2)
         sent = await fake.next_sent()
-        assert sent.text == "You're #2 in line; your songs are on the way."
+        assert sent.text == "You're #2 in line; your songs are on their way."
         assert sent.reply_to == asked["message_id"]
         async with notices.waiting(chat["id"], None) as second:
             await second(3)
             [notice] = fake.live_messages(chat["id"])
             assert notice["text"] == (
-                "2 photos from this chat are in line (next: #2); songs are on the way."
+                "2 photos from this chat are in line (next: #2); songs are on their way."
             )
         [notice] = fake.live_messages(chat["id"])  # the second left: back to the first alone
-        assert notice["text"] == "You're #2 in line; your songs are on the way."
+        assert notice["text"] == "You're #2 in line; your songs are on their way."
     assert fake.live_messages(chat["id"]) == []  # deleted with the last one
     assert len(fake.calls_of("sendMessage")) == 1
     assert len(fake.calls_of("editMessageText")) == 2

@@ -13,6 +13,7 @@ from telegram import Bot, ReplyParameters
 from telegram.error import TelegramError
 
 from handlers.service import QueueNotice
+from handlers.texts import QUEUED, QUEUED_MANY
 
 log = logging.getLogger(__name__)
 
@@ -20,11 +21,8 @@ log = logging.getLogger(__name__)
 def notice_text(places: list[int]) -> str:
     """What the notice says for the places in line of this chat's waiting photos."""
     if len(places) == 1:
-        return f"You're #{places[0]} in line; your songs are on the way."
-    return (
-        f"{len(places)} photos from this chat are in line (next: #{min(places)}); "
-        "songs are on the way."
-    )
+        return QUEUED.format(position=places[0])
+    return QUEUED_MANY.format(count=len(places), position=min(places))
 
 
 @dataclass
