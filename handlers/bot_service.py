@@ -32,6 +32,12 @@ log = logging.getLogger(__name__)
 ACTIONS = ("up", "down", "more", "diff")
 
 
+# Whether a group answers every photo before anyone used /auto: Telegram groups answer when
+# addressed (privacy mode hides other photos anyway); Discord channels answer every photo the
+# Message Content intent lets the bot see, as they always did.
+AUTO_REPLY_DEFAULT = {"telegram": False, "discord": True}
+
+
 @dataclass(frozen=True)
 class ServiceConfig:
     """The settings the use cases need (bot/app.py builds it from Settings)."""
@@ -240,9 +246,11 @@ class DefaultBotService:
         return Reply("info", SAID["auto_off"])
 
     async def auto_enabled(self, platform: Platform, chat_id: str) -> bool:
-        """Whether this group answers every photo (False when the database is down)."""
+        """Whether this group or channel answers every photo (False when the database is
+        down); until someone chooses, the platform's default (AUTO_REPLY_DEFAULT)."""
         try:
-            return await users.auto_reply_enabled(self.db.pool, platform, chat_id)
+            default = AUTO_REPLY_DEFAULT.get(platform, False)
+            return await users.auto_reply_enabled(self.db.pool, platform, chat_id, default)
         except DB_UNAVAILABLE as err:
             log.error("database unavailable for auto_enabled: %s", err)
             return False

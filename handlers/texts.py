@@ -39,6 +39,10 @@ TELEGRAM_DESCRIPTION = (
 )
 TELEGRAM_SHORT_DESCRIPTION = "Songs that fit your photo: send a picture, get Spotify links."
 RESTARTING = "MelodicLens is restarting; please send that again in a minute."
+# "Songs for this photo" used on a message without a picture.
+NO_PHOTO_THERE = "That message has no photo I can read; try it on a message with a picture."
+# The Discord message context-menu command's name (what members see under Apps).
+SONGS_FOR_PHOTO = "Songs for this photo"
 DOWNLOAD_FAILED = "I couldn't download that image from {platform}; please send it again."
 
 # Confirmations of buttons, chat settings and account commands.
@@ -55,6 +59,7 @@ SAID = {
     "auto_on": "Auto mode on: I'll answer every photo in this chat.",
     "auto_off": "Auto mode off: mention me or reply to me with a photo.",
     "auto_admins_only": "Only this group's admins can turn auto mode on or off.",
+    "auto_needs_manage_channels": "Only members who can manage this channel can switch it.",
 }
 
 _COMMANDS = {
@@ -72,7 +77,10 @@ _COMMANDS = {
         "/unlink-spotify: remove the link and your imported library\n"
         "/forget-me: delete everything I know about you\n"
         "/blend on|off: in a server, mix your library into everyone's answers\n"
-        "/help: this message"
+        "/auto on|off: in a channel, answer every photo or only those that mention me "
+        "(needs Manage Channels)\n"
+        "/help: this message\n"
+        "Or right-click a message with a photo -> Apps -> " + SONGS_FOR_PHOTO
     ),
     "cli": "melodiclens recommend IMAGE [--text WORDS]",
 }

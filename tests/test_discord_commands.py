@@ -32,7 +32,13 @@ async def test_commands_are_published_at_start(monkeypatch: pytest.MonkeyPatch) 
         (sync,) = fake.find("PUT", f"/applications/{APP_ID}/commands")
 
     commands = {command["name"]: command for command in sync.json}
-    assert set(commands) == {"vibe", "link-spotify", "unlink-spotify", "forget-me", "help", "blend"}
+    assert set(commands) == {
+        "vibe", "link-spotify", "unlink-spotify", "forget-me", "help", "blend", "auto",
+        "Songs for this photo",
+    }  # fmt: skip
+    assert commands["Songs for this photo"]["type"] == 3  # a message context-menu command
+    manage_channels = 1 << 4
+    assert int(commands["auto"]["default_member_permissions"]) == manage_channels
     vibe_options = {o["name"]: o for o in commands["vibe"]["options"]}
     assert vibe_options["image"]["type"] == 11 and not vibe_options["image"].get("required")
     assert vibe_options["words"]["max_length"] == 300

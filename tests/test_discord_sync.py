@@ -10,7 +10,7 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.discord.sync import definition_hash, publish_if_changed, with_mentions
+from bot.discord.sync import STATE_KEY, definition_hash, publish_if_changed, with_mentions
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.discord_payloads import TOKEN
 
@@ -43,16 +43,20 @@ def tree_for(client: discord.Client, vibe_text: str = "Songs for a photo") -> An
 
 
 class Store:
-    """The state the database keeps, as the composition root would hand it in."""
+    """The state the database keeps (handlers.stores.DatabaseState), in memory."""
 
     def __init__(self) -> None:
-        self.value: str | None = None
+        self.values: dict[str, str] = {}
 
-    async def load(self) -> str | None:
-        return self.value
+    @property
+    def value(self) -> str | None:
+        return self.values.get(STATE_KEY)
 
-    async def save(self, value: str) -> None:
-        self.value = value
+    async def load(self, key: str) -> str | None:
+        return self.values.get(key)
+
+    async def save(self, key: str, value: str) -> None:
+        self.values[key] = value
 
 
 async def start(store: Store, vibe_text: str = "Songs for a photo") -> dict[str, int]:
@@ -60,7 +64,7 @@ async def start(store: Store, vibe_text: str = "Songs for a photo") -> dict[str,
     client = discord.Client(intents=discord.Intents.none())
     await client.login(TOKEN)
     try:
-        return await publish_if_changed(tree_for(client, vibe_text), store.load, store.save)
+        return await publish_if_changed(tree_for(client, vibe_text), store)
     finally:
         await client.close()
 

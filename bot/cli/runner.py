@@ -61,8 +61,10 @@ def build_adapters(
         adapters.append(("Telegram", telegram))
     if settings.discord_token is not None:
         from bot.discord.adapter import DiscordAdapter
+        from handlers.stores import DatabaseState
 
-        discord = DiscordAdapter(settings, service)
+        # The commands' hash is kept in the database, so a restart does not republish them.
+        discord = DiscordAdapter(settings, service, DatabaseState(service.db.pool))
         notifier.register("discord", discord)
         adapters.append(("Discord", discord))
     return adapters

@@ -11,8 +11,8 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from discord import app_commands
 
@@ -23,8 +23,17 @@ STATE_KEY = "discord_commands_hash"
 # "/name" in a sentence, not inside a URL or an existing mention.
 COMMAND_WORD = re.compile(r"(?<![\w/:<])/([a-z][a-z0-9_-]*)\b")
 
-LoadState = Callable[[], Awaitable[str | None]]
-SaveState = Callable[[str], Awaitable[None]]
+
+class KeptState(Protocol):
+    """Small named values kept between starts (handlers.stores.DatabaseState)."""
+
+    async def load(self, key: str) -> str | None:
+        """The value under `key`, or None."""
+        ...
+
+    async def save(self, key: str, value: str) -> None:
+        """Keep `value` under `key`."""
+        ...
 
 
 def definition_hash(tree: app_commands.CommandTree[Any]) -> str:
@@ -37,20 +46,21 @@ def definition_hash(tree: app_commands.CommandTree[Any]) -> str:
 
 
 async def publish_if_changed(
-    tree: app_commands.CommandTree[Any], load: LoadState, save: SaveState
+    tree: app_commands.CommandTree[Any], state: KeptState | None
 ) -> dict[str, int]:
-    """Publish the commands if their definition changed since the last time; the ids of the
-    published commands by name, for mentions."""
+    """Publish the commands if their definition changed since the last time (always, with no
+    kept state); the ids of the published commands by name, for mentions."""
     digest = definition_hash(tree)
     wanted = {command.name for command in tree.get_commands()}
-    if await load() == digest:
+    if state is not None and await state.load(STATE_KEY) == digest:
         published = await tree.fetch_commands()
         # Someone may have removed them (another app version, the portal): then publish.
         if {command.name for command in published} == wanted:
             log.info("discord: %d commands unchanged, not published again", len(published))
             return {command.name: command.id for command in published}
     published = await tree.sync()
-    await save(digest)
+    if state is not None:
+        await state.save(STATE_KEY, digest)
     log.info("discord: published %d commands", len(published))
     return {command.name: command.id for command in published}
 

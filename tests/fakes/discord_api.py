@@ -407,8 +407,10 @@ async def running_bot(
     *,
     fake: FakeDiscord | None = None,
     env: dict[str, str] | None = None,
+    state: Any = None,
 ) -> AsyncIterator[tuple[FakeDiscord, Any]]:
-    """A started DiscordAdapter connected to a started fake; both stopped afterwards."""
+    """A started DiscordAdapter (keeping its commands' hash in `state`, if given) connected to
+    a started fake; both stopped afterwards."""
     from bot.discord import client as discord_client
     from bot.discord.adapter import DiscordAdapter
     from bot.settings import Settings
@@ -420,7 +422,7 @@ async def running_bot(
     monkeypatch.setattr(discord_client, "GUILD_READY_TIMEOUT_S", 0.02)
     overrides: dict[str, Any] = {"DISCORD_TOKEN": TOKEN, **(env or {})}
     settings = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
-    adapter = DiscordAdapter(settings, service)
+    adapter = DiscordAdapter(settings, service, state)
     try:
         await adapter.start()
         yield fake, adapter
