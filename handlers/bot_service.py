@@ -29,7 +29,9 @@ from recsys.recommender import NothingToMatch, NoTracks, RecommendRequest
 
 log = logging.getLogger(__name__)
 
-ACTIONS = ("up", "down", "more", "diff")
+ACTIONS = ("up", "down", "more", "diff", "calm", "lively")
+# The buttons that step to a neighbouring mood, and the step (recsys.mood_shift) each takes.
+MOOD_STEPS = {"diff": "different", "calm": "calmer", "lively": "more_energy"}
 
 
 # Whether a group answers every photo before anyone used /auto: Telegram groups answer when
@@ -160,7 +162,8 @@ class DefaultBotService:
 
     # --- buttons ----------------------------------------------------------------------------
     async def press(self, ctx: ChatContext, action: str) -> Reply:
-        """A button press: "up:<id>", "down:<id>", "more:<id>", "diff:<id>"."""
+        """A button press: "up:<id>", "down:<id>", "more:<id>", "diff:<id>", "calm:<id>",
+        "lively:<id>"."""
         kind, _, raw_id = action.partition(":")
         if kind not in ACTIONS or not raw_id.isdigit():
             return Reply("error", SORRY["stale_button"])
@@ -181,7 +184,7 @@ class DefaultBotService:
             return Reply("error", SORRY["stale_button"])
         user_id = await self._user(ctx)
         await answers.add_feedback(
-            self.db.pool, rec_id, user_id, "different" if kind == "diff" else kind
+            self.db.pool, rec_id, user_id, "different" if kind in MOOD_STEPS else kind
         )
         if kind == "up":
             return Reply("info", SAID["thumbs_up"])
@@ -197,7 +200,9 @@ class DefaultBotService:
             feedback_user_id=user_id,
             top=self.config.top_n,
             exclude_track_ids=frozenset(shown),
-            variation=rec_id if kind == "diff" else 0,
+            variation=rec_id if kind in MOOD_STEPS else 0,
+            # Each step starts from where the shown answer's mood was, so they add up.
+            shifts=(*query.get("shifts", ()), *((MOOD_STEPS[kind],) if kind in MOOD_STEPS else ())),
         )
         recommendation = await self.pipeline.recommend(request)
         return await self._reply(ctx, user_id, Answer(recommendation, request, query.get("color")))
@@ -266,6 +271,8 @@ def _buttons(rec_id: int) -> tuple[Button, ...]:
         Button("👎", f"down:{rec_id}"),
         Button("More like this", f"more:{rec_id}"),
         Button("Different vibe", f"diff:{rec_id}"),
+        Button("Calmer", f"calm:{rec_id}"),
+        Button("More energy", f"lively:{rec_id}"),
     )
 
 
@@ -275,4 +282,5 @@ def _query_json(request: RecommendRequest, color: int | None) -> dict[str, Any]:
         "words": request.words,
         "user_ids": list(request.user_ids),
         "color": color,
+        "shifts": list(request.shifts),
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -73,7 +74,8 @@ async def test_photo_gets_party_songs_with_buttons(
     assert rec.tracks[0].url.startswith("https://open.spotify.com/track/")
     assert sum(t.energy or 0 for t in rec.tracks) / len(rec.tracks) > 0.7
     assert [b.action for b in reply.buttons] == [
-        f"{kind}:{rec.recommendation_id}" for kind in ("up", "down", "more", "diff")
+        f"{kind}:{rec.recommendation_id}"
+        for kind in ("up", "down", "more", "diff", "calm", "lively")
     ]
     assert reply.color is not None and reply.color >> 16 > 0xC0  # the photo's pink-red
     assert len(fake_ollama.chat_requests) == 1
@@ -195,3 +197,35 @@ async def _closed_pool(database: Database):  # type: ignore[no-untyped-def]
     pool = await asyncpg.create_pool(database.url, min_size=1, max_size=1)
     await pool.close()
     return pool
+
+
+async def test_different_vibe_calmer_and_more_energy_step_the_mood(
+    catalog: dict[str, int], database: Database, embedder: Embedder, fake_ollama: FakeOllama
+) -> None:
+    service = handlers_for(settings_for(fake_ollama.url), database, embedder)
+    eve = ChatContext("telegram", "e1", "e1", "eve")
+    fake_ollama.queue(STRUCTURED_ANSWERS["party"])
+    party = await service.vibe(eve, [ImageInput(jpeg((245, 30, 170), (90, 70)))])
+    assert party.recommendation is not None
+    party_id = party.recommendation.recommendation_id
+
+    calmer = await service.press(eve, f"calm:{party_id}")
+    assert calmer.kind == "answer" and calmer.recommendation is not None
+    assert calmer.recommendation.mood_line.startswith("A calmer take: ")
+    energy = [t.energy for t in calmer.recommendation.tracks if t.energy is not None]
+    party_energy = [t.energy for t in party.recommendation.tracks if t.energy is not None]
+    assert sum(energy) / len(energy) < sum(party_energy) / len(party_energy)
+
+    moodier = await service.press(eve, f"diff:{party_id}")
+    assert moodier.recommendation is not None
+    assert moodier.recommendation.mood_line.startswith("A moodier take: ")
+    # Steps add up: more energy on the moodier answer keeps it moodier, and says the last step.
+    livelier = await service.press(eve, f"lively:{moodier.recommendation.recommendation_id}")
+    assert livelier.recommendation is not None
+    assert livelier.recommendation.mood_line.startswith("A take with more energy: ")
+    stored = await database.pool.fetchval(
+        "SELECT query->'shifts' FROM recommendations WHERE id = $1",
+        livelier.recommendation.recommendation_id,
+    )
+    assert json.loads(stored) == ["different", "more_energy"]
+    assert livelier.recommendation.traits.valence == moodier.recommendation.traits.valence
