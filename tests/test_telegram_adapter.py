@@ -406,6 +406,7 @@ async def test_queue_notice_comes_before_the_answer(
     chat = private_chat(ANA)
     photo = fake.photo(chat, ANA)
     notice = await fake.next_sent()
+    # one sentence for both platforms (handlers/texts.py QUEUED), sent as plain text
     assert notice.text == "You're #3 in line; your songs are on their way."
     assert notice.reply_to == photo["message_id"]
     answer = await fake.next_sent()
