@@ -171,7 +171,7 @@ async def test_buttons_on_an_answer_give_feedback_privately_and_more_publicly(
     assert [r.json["type"] for r in fake.find("POST", "/callback")] == [DEFERRED_UPDATE] * 2
     assert thanks.json["content"] == "Thanks, noted." and thanks.json["flags"] & EPHEMERAL
     assert not more.json.get("flags", 0) & EPHEMERAL
-    assert [b["custom_id"] for b in more.json["components"][1]["components"]][0] == "more:142"
+    assert more.json["components"][1]["components"][0]["custom_id"] == "more:142"
 
 
 async def test_queued_vibe_shows_its_place_then_the_answer_in_the_same_message(
