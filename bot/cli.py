@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "bot.cli_doctor",
     "bot.cli_run",
     "bot.cli_worker",
+    "bot.cli_secrets",
 )
 
 

@@ -70,7 +70,7 @@ def build_jobs(
     app = SpotifyApp.from_settings(settings)
     tracks = TrackStore(db, TrackEnricher(embedder))
     try:
-        cipher = TokenCipher(settings.secret_key)
+        cipher = TokenCipher(settings.secret_keys)
     except SecretKeyMissing as err:
         log.warning("%s", err)
     else:

@@ -213,7 +213,9 @@ class Settings(BaseSettings):
     @property
     def secret_keys(self) -> tuple[str, ...]:
         """The current secret key first, then the old ones still accepted for reading."""
-        keys = [self.secret_key.get_secret_value()] if self.secret_key else []
+        if self.secret_key is None:  # old keys alone must never encrypt anything
+            return ()
+        keys = [self.secret_key.get_secret_value()]
         if self.old_secret_keys is not None:
             keys += [k.strip() for k in self.old_secret_keys.get_secret_value().split(",")]
         return tuple(key for key in keys if key)

@@ -30,7 +30,7 @@ from handlers.spotify.client import (
 from handlers.spotify.linking import LIBRARY_SYNC, NOT_REGISTERED, PLAYLIST_PAGE, library_key
 from handlers.spotify.lyrics import LyricsThemes
 from handlers.spotify.tracks import TrackStore, entry_track, info_from_row
-from handlers.worker import JobContext, PermanentJobError, RetryLater
+from handlers.worker import JobContext, RetryLater
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,11 @@ MAX_LYRICS_LOOKUPS = 200
 REVOKED_MESSAGE = (
     "Spotify no longer accepts MelodicLens's access to your account, so your library was not "
     "updated. Link it again with the link command."
+)
+
+UNREADABLE_MESSAGE = (
+    "I can no longer read your saved Spotify login (the bot's key was changed), so your "
+    "library is not being updated. Link your Spotify account again to fix it."
 )
 
 
@@ -83,7 +88,7 @@ class LibrarySync:
                 link.token_expires_at or datetime.now(UTC),
             )
         except SecretUnreadable as err:
-            raise PermanentJobError(str(err)) from None
+            return await self._unreadable(link, str(err))
         client = UserClient(self.app, tokens, lambda new: self._save_tokens(user_id, new))
         try:
             return await self._sync(ctx, client, link)
@@ -107,6 +112,13 @@ class LibrarySync:
             return {"skipped": "unlinked during the sync"}
         finally:
             client.close()
+
+    async def _unreadable(self, link: store.LinkRow, why: str) -> dict[str, Any]:
+        """Stop syncing a link whose tokens no longer decrypt; its owner hears it once."""
+        if await store.mark_unreadable(self.db.pool, link.user_id):
+            log.error("user %s: link marked unreadable: %s", link.user_id, why)
+            await self._tell(link, UNREADABLE_MESSAGE)
+        return {"unreadable": True}
 
     async def _save_tokens(self, user_id: int, tokens: Tokens) -> None:
         refresh = self.cipher.encrypt(tokens.refresh_token) if tokens.refresh_token else None
@@ -259,4 +271,6 @@ async def schedule_library_refresh(db: Database, every_s: float) -> None:
     for user_id in await store.links_due_for_sync(db.pool, every_s):
         key = library_key(user_id)
         if not await jobs.recently_created(db.pool, key, every_s):
-            await jobs.enqueue(db.pool, LIBRARY_SYNC, {"user_id": user_id}, dedupe_key=key)
+            await jobs.enqueue(
+                db.pool, LIBRARY_SYNC, {"user_id": user_id}, dedupe_key=key, user_id=user_id
+            )
