@@ -18,6 +18,7 @@ from bot.app import open_services
 from bot.settings import Settings
 from db.pool import Database
 from handlers.notifier import LogNotifier, Notifier
+from handlers.retention import RETENTION_PRUNE, RetentionPrune, schedule_retention
 from handlers.secrets import SecretKeyMissing, TokenCipher
 from handlers.spotify.client import SpotifyApp
 from handlers.spotify.linking import LIBRARY_SYNC
@@ -62,11 +63,14 @@ def build_jobs(
     settings: Settings, db: Database, embedder: Embedder, notifier: Notifier
 ) -> tuple[dict[str, JobHandler], tuple[Scheduler, ...]]:
     """The job handlers and schedulers this configuration supports."""
-    handlers: dict[str, JobHandler] = {NOOP: noop}
-    schedulers: list[Scheduler] = []
+    handlers: dict[str, JobHandler] = {
+        NOOP: noop,
+        RETENTION_PRUNE: RetentionPrune(settings.retention_days),
+    }
+    schedulers: list[Scheduler] = [schedule_retention]
     if not settings.spotify_client_id:
         log.info("no SPOTIFY_CLIENT_ID: Spotify jobs are off")
-        return handlers, ()
+        return handlers, tuple(schedulers)
     app = SpotifyApp.from_settings(settings)
     tracks = TrackStore(db, TrackEnricher(embedder))
     try:

@@ -30,19 +30,28 @@ async def store_recommendation(
     query: dict[str, Any],
     mood: dict[str, Any],
     picks: list[tuple[int, float]],
+    image_hashes: tuple[str, ...] = (),
+    press_token: str | None = None,
 ) -> int:
-    """Store an answer and its (track id, score) list in order; returns its id."""
+    """Store an answer and its (track id, score) list in order; returns its id.
+
+    `image_hashes` are the photos it answered (forgetting the user forgets their cached
+    captions); `press_token` is the secret its buttons carry.
+    """
     async with pool.acquire() as conn, conn.transaction():
         rec_id: int = await conn.fetchval(
             """
-            INSERT INTO recommendations (user_id, platform, chat_id, query, mood)
-            VALUES ($1, $2, $3, $4::jsonb, $5::jsonb) RETURNING id
+            INSERT INTO recommendations (user_id, platform, chat_id, query, mood, image_hashes,
+                press_token)
+            VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7) RETURNING id
             """,
             user_id,
             platform,
             chat_id,
             json.dumps(query),
             json.dumps(mood),
+            list(image_hashes),
+            press_token,
         )
         await conn.executemany(
             """

@@ -441,38 +441,6 @@ async def save_enrichment(
     )
 
 
-async def unlink(conn: asyncpg.Connection, user_id: int) -> dict[str, int]:
-    """Delete the link (tokens) and the imported library; counts of what went."""
-    async with conn.transaction():
-        entries = await conn.execute("DELETE FROM library_entries WHERE user_id = $1", user_id)
-        links = await conn.execute("DELETE FROM spotify_links WHERE user_id = $1", user_id)
-        await conn.execute("DELETE FROM oauth_states WHERE user_id = $1", user_id)
-    return {"link": _count(links), "library_entries": _count(entries)}
-
-
-FORGET_COUNTS = """
-SELECT
-  (SELECT count(*) FROM spotify_links WHERE user_id = $1) AS link,
-  (SELECT count(*) FROM library_entries WHERE user_id = $1) AS library_entries,
-  (SELECT count(*) FROM recommendations WHERE user_id = $1) AS recommendations,
-  (SELECT count(*) FROM feedback WHERE user_id = $1) AS feedback,
-  (SELECT count(*) FROM chat_members WHERE user_id = $1) AS chat_memberships
-"""
-
-
-async def forget_user(conn: asyncpg.Connection, user_id: int) -> dict[str, int]:
-    """Delete the chat user and everything that cascades from it; counts of what went."""
-    async with conn.transaction():
-        counts = await conn.fetchrow(FORGET_COUNTS, user_id)
-        # library jobs carry the user id in their payload, not a foreign key
-        await conn.execute(
-            "DELETE FROM jobs WHERE dedupe_key = $1 AND status IN ('queued', 'done', 'failed')",
-            f"library:{user_id}",
-        )
-        await conn.execute("DELETE FROM chat_users WHERE id = $1", user_id)
-    return {key: int(counts[key]) for key in counts.keys()}  # noqa: SIM118 (Record)
-
-
 def _count(status: str) -> int:
     return int(status.split()[-1])
 

@@ -7,6 +7,7 @@ import logging
 import asyncpg
 
 from bot.settings import Settings
+from db import privacy
 from db import spotify as store
 from db.errors import DatabaseError
 from db.pool import Database
@@ -72,7 +73,7 @@ class AccountHandler:
             if user_id is None:
                 return Reply("info", "No Spotify account is linked.", private=True)
             async with self.db.pool.acquire() as conn:
-                counts = await store.unlink(conn, user_id)
+                counts = await privacy.unlink(conn, user_id)
         except DB_ERRORS:
             log.warning("unlink_spotify: database unavailable", exc_info=True)
             return Reply("error", DB_DOWN, private=True)
@@ -92,7 +93,7 @@ class AccountHandler:
             if user_id is None:
                 return Reply("info", "I hold nothing about you.", private=True)
             async with self.db.pool.acquire() as conn:
-                counts = await store.forget_user(conn, user_id)
+                counts = await privacy.forget_user(conn, user_id)
         except DB_ERRORS:
             log.warning("forget_me: database unavailable", exc_info=True)
             return Reply("error", DB_DOWN, private=True)
@@ -125,5 +126,6 @@ def forgotten_text(counts: dict[str, int]) -> str:
         f"{counts.get('recommendations', 0)} past answers",
         f"{counts.get('feedback', 0)} feedback marks",
         f"{counts.get('chat_memberships', 0)} chat memberships",
+        f"{counts.get('captions', 0)} photo descriptions",
     ]
     return "Done: I deleted everything about you (" + ", ".join(parts) + ")."

@@ -11,7 +11,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from db import jobs
+from db import jobs, privacy
 from db import spotify as store
 from db.pool import Database
 from handlers.notifier import Notifier
@@ -217,10 +217,14 @@ class LibrarySync:
         progress["next"] = next_url or ""
         progress["entries"] = progress.get("entries", 0) + len(entries)
         async with self.db.pool.acquire() as conn, conn.transaction():
-            if not await store.lock_active_link(conn, user_id):
-                raise Unlinked
-            await store.add_library_entries(conn, user_id, list(entries.values()))
-            await ctx.save_progress(progress, conn)
+            active = await store.lock_active_link(conn, user_id)
+            if active:
+                await store.add_library_entries(conn, user_id, list(entries.values()))
+                await ctx.save_progress(progress, conn)
+        if not active:
+            # this page's new tracks came from a library that is gone: they go too
+            await privacy.drop_orphan_tracks(self.db.pool, list(ids.values()))
+            raise Unlinked
 
     async def _finish(
         self, link: store.LinkRow, progress: dict[str, Any], initial: bool
