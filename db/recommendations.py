@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -19,6 +19,8 @@ class StoredRecommendation:
     chat_id: str | None
     query: dict[str, Any]
     track_ids: tuple[int, ...]
+    # the secret the answer's buttons carry; None for answers stored before buttons had one
+    press_token: str | None = field(default=None, repr=False)
 
 
 async def store_recommendation(
@@ -70,7 +72,7 @@ async def load_recommendation(pool: asyncpg.Pool, rec_id: int) -> StoredRecommen
     """A stored answer, or None if it does not exist (or was forgotten)."""
     row = await pool.fetchrow(
         """
-        SELECT r.id, r.user_id, r.platform, r.chat_id, r.query,
+        SELECT r.id, r.user_id, r.platform, r.chat_id, r.query, r.press_token,
                coalesce(array_agg(rt.track_id ORDER BY rt.position)
                         FILTER (WHERE rt.track_id IS NOT NULL), '{}') AS track_ids
         FROM recommendations r
@@ -88,6 +90,7 @@ async def load_recommendation(pool: asyncpg.Pool, rec_id: int) -> StoredRecommen
         chat_id=row["chat_id"],
         query=json.loads(row["query"]),
         track_ids=tuple(row["track_ids"]),
+        press_token=row["press_token"],
     )
 
 
