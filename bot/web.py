@@ -135,7 +135,7 @@ async def spotify_callback(request: web.Request) -> web.Response:
         httponly=True,
         samesite="Strict",
         secure=request.secure or linker.app.redirect_uri.startswith("https://"),
-        path=request.path,
+        path="/",  # not the request path: a proxy may serve us under a prefix
     )
     return page
 
@@ -155,7 +155,7 @@ async def spotify_confirm(request: web.Request) -> web.Response:
     outcome = await linker.finish(form.get("state"), form.get("code"))
     page = render_page(outcome)
     if outcome.ok:
-        page.del_cookie(CSRF_COOKIE, path=request.path)
+        page.del_cookie(CSRF_COOKIE, path="/")
     return page
 
 
