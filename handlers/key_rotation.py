@@ -79,3 +79,31 @@ async def _rotate_link(db: Database, cipher: TokenCipher, user_id: int) -> str:
             return "unreadable"
         await store.replace_link_tokens(conn, user_id, new_access, new_refresh)
         return "restored" if row["status"] == "unreadable" else "rotated"
+
+
+@dataclass(frozen=True)
+class KeyUse:
+    """How many links' tokens are under the current key, an old key, or none."""
+
+    current: int
+    old: int
+    unreadable: int
+
+
+async def key_use(db: Database, cipher: TokenCipher) -> KeyUse:
+    """Count the stored links by the key their tokens are under (reads, changes nothing)."""
+    current = old = unreadable = 0
+    rows = await db.pool.fetch(
+        "SELECT access_token FROM spotify_links WHERE access_token IS NOT NULL"
+    )
+    for row in rows:
+        token = bytes(row["access_token"])
+        if cipher.is_current(token):
+            current += 1
+            continue
+        try:
+            cipher.decrypt(token)
+            old += 1
+        except SecretUnreadable:
+            unreadable += 1
+    return KeyUse(current, old, unreadable)

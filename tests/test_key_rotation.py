@@ -13,7 +13,7 @@ from bot.cli_secrets import run_rotate
 from db import spotify as store
 from db.pool import Database
 from db.users import find_user
-from handlers.key_rotation import rotate_secrets
+from handlers.key_rotation import KeyUse, key_use, rotate_secrets
 from handlers.replies import ChatContext
 from handlers.secrets import SecretUnreadable, TokenCipher
 from handlers.spotify.client import SpotifyApp
@@ -75,8 +75,11 @@ async def test_rotation_keeps_links_working_under_the_new_key_alone(world: World
     # the operator sets a new key and keeps the old one for reading
     assert await worker_with(world, [NEW_KEY, SECRET_KEY]).drain() == 1
     assert await store.library_count(world.db.pool, uid) > 0
+    assert await key_use(world.db, TokenCipher([NEW_KEY, SECRET_KEY])) == KeyUse(0, 1, 0)
+    assert await key_use(world.db, TokenCipher([NEW_KEY])) == KeyUse(0, 0, 1)
     report = await rotate_secrets(world.db, TokenCipher([NEW_KEY, SECRET_KEY]))
     assert (report.rotated, report.unreadable) == (1, 0)
+    assert await key_use(world.db, TokenCipher([NEW_KEY])) == KeyUse(1, 0, 0)
     assert (await rotate_secrets(world.db, TokenCipher([NEW_KEY]))).already_current == 1
     # ... and drops the old key: the link still syncs, with a refresh too
     world.fake.expire_tokens("robin")
