@@ -18,9 +18,10 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 from aiohttp import web
 
-from db.errors import DatabaseError
+from db.errors import DB_UNAVAILABLE
 from db.pool import Database
 from handlers.spotify.linking import LinkOutcome, LinkReview, SpotifyLinker
+from handlers.texts import LINK_CONFIRM, LINK_PAGE
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +31,9 @@ HEALTH_TIMEOUT_S = 3.0
 CSRF_COOKIE = "melodiclens_link"
 CSRF_MAX_AGE_S = 600
 CSRF_BYTES = 32
-# Errors that mean the database is not there right now (restart, network, closed pool).
-DB_TROUBLE = (
-    DatabaseError,
-    asyncpg.PostgresError,
-    asyncpg.InterfaceError,
-    OSError,
-    TimeoutError,
-)
+# Errors that mean the database is not there right now (restart, network, closed pool),
+# plus a server-side failure of a query (PostgresError) and a pool that timed out.
+DB_TROUBLE = (*DB_UNAVAILABLE, asyncpg.PostgresError, TimeoutError)
 
 DB_KEY = web.AppKey("db", Database)
 LINKER_KEY = web.AppKey("linker", SpotifyLinker)
@@ -61,16 +57,11 @@ h1{{color:{color}}} button,.button{{font-size:1rem;padding:.6rem 1.2rem}}</style
 <body><h1>{title}</h1>{body}</body></html>
 """
 
-CONFIRM = """<p>This Spotify login is about to be linked to the <strong>{platform}</strong>
-account <strong>{account}</strong>. MelodicLens will read its playlists and Liked Songs to
-pick songs for that account.</p>
-<p>Only continue if you asked MelodicLens for this link yourself, from that account. If
-someone sent you this link, close this page: nothing is linked until you press the button.</p>
-<form method="post" action="">
+CONFIRM_FORM = """<form method="post" action="">
 <input type="hidden" name="state" value="{state}">
 <input type="hidden" name="code" value="{code}">
 <input type="hidden" name="csrf" value="{csrf}">
-<button type="submit">Link my Spotify to this account</button>
+<button type="submit">{button}</button>
 </form>
 """
 
@@ -80,7 +71,8 @@ def render_page(outcome: LinkOutcome) -> web.Response:
     body = f"<p>{html.escape(outcome.message)}</p>"
     if outcome.retry_url:
         retry = html.escape(outcome.retry_url, quote=True)
-        body += f'<p><a class="button" href="{retry}">Start linking again</a></p>'
+        again = html.escape(LINK_PAGE["start_again"])
+        body += f'<p><a class="button" href="{retry}">{again}</a></p>'
     return _page(outcome.title, body, outcome.ok, outcome.http_status)
 
 
@@ -91,14 +83,15 @@ def _page(title: str, body: str, ok: bool, status: int) -> web.Response:
 
 def render_confirm(review: LinkReview, state: str, code: str, csrf: str) -> web.Response:
     """The confirm page: names the chat account; its button posts the link."""
-    body = CONFIRM.format(
-        platform=html.escape(review.platform),
-        account=html.escape(review.account_name),
+    body = LINK_CONFIRM.format(
+        platform=html.escape(review.platform), account=html.escape(review.account_name)
+    ) + CONFIRM_FORM.format(
         state=html.escape(state, quote=True),
         code=html.escape(code, quote=True),
         csrf=csrf,
+        button=html.escape(LINK_PAGE["confirm_button"]),
     )
-    return _page("Link Spotify?", body, True, 200)
+    return _page(LINK_PAGE["confirm_title"], body, True, 200)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -113,7 +106,7 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "database": "up"})
 
 
-NOT_SET_UP = LinkOutcome(False, "Not available", "Spotify linking is not set up here.", 503)
+NOT_SET_UP = LinkOutcome(False, LINK_PAGE["not_available"], LINK_PAGE["not_set_up"], 503)
 
 
 async def spotify_callback(request: web.Request) -> web.Response:
@@ -148,10 +141,8 @@ async def spotify_confirm(request: web.Request) -> web.Response:
     form = {key: value for key, value in (await request.post()).items() if isinstance(value, str)}
     if not _same_site(request, form.get("csrf", "")):
         log.warning("Spotify link confirmation refused: CSRF check failed")
-        text = (
-            "This confirmation did not come from the page MelodicLens showed. Open the link again."
-        )
-        return render_page(LinkOutcome(False, "Link refused", text, 403))
+        refused = LinkOutcome(False, LINK_PAGE["refused"], LINK_PAGE["csrf"], 403)
+        return render_page(refused)
     outcome = await linker.finish(form.get("state"), form.get("code"))
     page = render_page(outcome)
     if outcome.ok:
@@ -179,13 +170,7 @@ def _origin(request: web.Request) -> str:
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-DB_DOWN_PAGE = LinkOutcome(
-    False,
-    "Please try again soon",
-    "MelodicLens cannot reach its database right now, so nothing was changed. "
-    "Try again in a minute.",
-    503,
-)
+DB_DOWN_PAGE = LinkOutcome(False, LINK_PAGE["db_title"], LINK_PAGE["db_down"], 503)
 
 
 @web.middleware

@@ -11,7 +11,7 @@ from typing import Any
 
 from db import jobs, privacy
 from db.pool import Database
-from handlers.worker import JobContext
+from handlers.edge.worker import JobContext
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from db.captions import store_caption
 from db.pool import Database
 from db.recommendations import add_feedback, store_recommendation
 from db.users import find_user, note_member, upsert_user
+from handlers.edge.worker import Worker
 from handlers.replies import ChatContext
 from handlers.retention import RETENTION_PRUNE, RetentionPrune, schedule_retention
 from handlers.spotify.linking import LIBRARY_SYNC, library_key
-from handlers.worker import Worker
 from recsys.embedder import Embedder
 from recsys.models import AudioTraits, Caption
 from tests.fakes.fake_spotify import FakeSpotify, fictional_library

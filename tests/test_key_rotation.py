@@ -8,19 +8,19 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.cli import build_parser
-from bot.cli_secrets import run_rotate
+from bot.cli.main import build_parser
+from bot.cli.secrets import run_rotate
 from db import spotify as store
 from db.pool import Database
 from db.users import find_user
+from handlers.edge.spotify import SpotifyApp
+from handlers.edge.worker import Worker
 from handlers.key_rotation import KeyUse, key_use, rotate_secrets
 from handlers.replies import ChatContext
 from handlers.secrets import SecretUnreadable, TokenCipher
-from handlers.spotify.client import SpotifyApp
 from handlers.spotify.linking import LIBRARY_SYNC
 from handlers.spotify.sync import LibrarySync, schedule_library_refresh
 from handlers.spotify.tracks import TrackStore
-from handlers.worker import Worker
 from recsys.embedder import Embedder
 from recsys.enrichment import TrackEnricher
 from tests.fakes.fake_spotify import FakeSpotify, fictional_library

@@ -51,9 +51,9 @@ async def test_other_routes_can_be_added(db: Database) -> None:
 async def test_callback_answers_a_friendly_page_when_the_database_is_gone(
     db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
+    from handlers.edge.spotify import SpotifyApp
     from handlers.notifier import LogNotifier
     from handlers.secrets import TokenCipher
-    from handlers.spotify.client import SpotifyApp
     from handlers.spotify.linking import SpotifyLinker
     from tests.fakes.spotify_world import SECRET_KEY, spotify_settings
 

@@ -21,10 +21,7 @@ from db import jobs
 from db import spotify as store
 from db.pool import Database
 from db.users import upsert_user
-from handlers.notifier import Notifier
-from handlers.replies import ChatContext, Platform
-from handlers.secrets import SecretUnreadable, TokenCipher
-from handlers.spotify.client import (
+from handlers.edge.spotify import (
     SpotifyApp,
     SpotifyAuthFailed,
     SpotifyError,
@@ -33,6 +30,17 @@ from handlers.spotify.client import (
     SpotifyUserNotRegistered,
     Tokens,
     WebApi,
+)
+from handlers.notifier import Notifier
+from handlers.replies import ChatContext, Platform
+from handlers.secrets import SecretUnreadable, TokenCipher
+from handlers.texts import (
+    ALREADY_LINKED,
+    LINK_PAGE,
+    LINK_REJECTED,
+    NOT_REGISTERED,
+    PLATFORM_NAMES,
+    importing_message,
 )
 
 log = logging.getLogger(__name__)
@@ -80,15 +88,6 @@ class LinkReview:
 
     platform: str
     account_name: str
-
-
-REJECTED = {
-    "forged": "This link is not one MelodicLens handed out. Ask the bot for a new one.",
-    "expired": "This link has expired (links last 10 minutes). Ask the bot for a new one.",
-    "reused": "This link was already used. If linking did not finish, ask the bot for a new one.",
-    "busy": "This link is being finished in another window. Wait a moment, then reload.",
-}
-PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "cli": "terminal"}
 
 
 def account_name(pending: store.PendingState) -> str:
@@ -139,16 +138,16 @@ class SpotifyLinker:
     ) -> LinkOutcome | LinkReview:
         """The callback (GET): the confirm page, or why this link cannot go on. Uses nothing up."""
         if not state:
-            return LinkOutcome(False, "Link refused", REJECTED["forged"], 400)
+            return LinkOutcome(False, LINK_PAGE["refused"], LINK_REJECTED["forged"], 400)
         pending = await store.find_oauth_state(self.db.pool, state_hash(state))
         if isinstance(pending, str):
             log.info("Spotify callback refused: %s state", pending)
-            return LinkOutcome(False, "Link refused", REJECTED[pending], 400)
+            return LinkOutcome(False, LINK_PAGE["refused"], LINK_REJECTED[pending], 400)
         if error or not code:
             return LinkOutcome(
                 False,
-                "Not linked",
-                "Spotify access was not granted, so nothing was linked.",
+                LINK_PAGE["not_linked"],
+                LINK_PAGE["not_granted"],
                 retry_url=self._retry_url(state, pending),
             )
         name = PLATFORM_NAMES.get(pending.platform, pending.platform)
@@ -162,13 +161,13 @@ class SpotifyLinker:
         the page offers to start the same link again.
         """
         if not state or not code:
-            return LinkOutcome(False, "Link refused", REJECTED["forged"], 400)
+            return LinkOutcome(False, LINK_PAGE["refused"], LINK_REJECTED["forged"], 400)
         hashed = state_hash(state)
         async with self.db.pool.acquire() as conn, conn.transaction():
             pending = await store.find_oauth_state(conn, hashed, lock=True)
             if isinstance(pending, str):
                 log.info("Spotify link confirmation refused: %s state", pending)
-                return LinkOutcome(False, "Link refused", REJECTED[pending], 400)
+                return LinkOutcome(False, LINK_PAGE["refused"], LINK_REJECTED[pending], 400)
             outcome, linked = await self._exchange(conn, pending, state, code)
             if linked is None:
                 return outcome
@@ -185,27 +184,25 @@ class SpotifyLinker:
             tokens = await asyncio.to_thread(self.app.exchange_code, code, verifier)
             return await self._store(conn, pending, tokens)
         except SecretUnreadable:
-            return LinkOutcome(
-                False, "Not linked", "The bot's secret key changed; link again."
-            ), None
+            return LinkOutcome(False, LINK_PAGE["not_linked"], LINK_PAGE["secret_changed"]), None
         except SpotifyGrantRevoked:
-            text = "Spotify says this login has expired. Start again below."
-            return LinkOutcome(False, "Not linked", text, 400, retry), None
+            text = LINK_PAGE["login_expired"]
+            return LinkOutcome(False, LINK_PAGE["not_linked"], text, 400, retry), None
         except SpotifyUserNotRegistered:
             return await self._not_registered(pending), None
         except SpotifyAuthFailed as err:
             log.error("Spotify refused the app while linking: %s", err)
-            text = "The bot's Spotify app is misconfigured."
-            return LinkOutcome(False, "Not linked", text, 502), None
+            text = LINK_PAGE["app_misconfigured"]
+            return LinkOutcome(False, LINK_PAGE["not_linked"], text, 502), None
         except SpotifyRateLimited as err:
             log.warning("Spotify rate-limited a link: %s", err)
             wait = max(1, round(err.retry_after))
-            text = f"Spotify is busy. Nothing was linked; try again in {wait} seconds."
-            return LinkOutcome(False, "Not linked", text, 503, retry), None
+            text = LINK_PAGE["spotify_busy"].format(seconds=wait)
+            return LinkOutcome(False, LINK_PAGE["not_linked"], text, 503, retry), None
         except SpotifyError as err:
             log.warning("Spotify failed during linking: %s", err)
-            text = "Spotify did not answer. Nothing was linked; try again in a minute."
-            return LinkOutcome(False, "Not linked", text, 502, retry), None
+            text = LINK_PAGE["no_answer"]
+            return LinkOutcome(False, LINK_PAGE["not_linked"], text, 502, retry), None
 
     def _retry_url(self, state: str, pending: store.PendingState) -> str | None:
         try:
@@ -224,7 +221,7 @@ class SpotifyLinker:
         spotify_id = str(me["id"])
         name = str(me.get("display_name") or spotify_id)
         if await store.other_link_owner(conn, spotify_id, pending.user_id) is not None:
-            return LinkOutcome(False, "Not linked", ALREADY_LINKED, 409), None
+            return LinkOutcome(False, LINK_PAGE["not_linked"], ALREADY_LINKED, 409), None
         await store.save_link(
             conn,
             pending.user_id,
@@ -243,8 +240,8 @@ class SpotifyLinker:
             dedupe_key=library_key(pending.user_id),
             user_id=pending.user_id,
         )
-        text = f"Linked as {name}. You can go back to the chat now."
-        return LinkOutcome(True, "Linked", text), Linked(name, tokens.access_token)
+        text = LINK_PAGE["back_to_chat"].format(name=name)
+        return LinkOutcome(True, LINK_PAGE["linked"], text), Linked(name, tokens.access_token)
 
     async def _announce(self, pending: store.PendingState, linked: Linked) -> None:
         """After the link is stored: tell the chat, with the library's size when known."""
@@ -263,7 +260,7 @@ class SpotifyLinker:
             pending.user_id,
         )
         await self._tell(pending, NOT_REGISTERED)
-        return LinkOutcome(False, "Not linked", NOT_REGISTERED, 403)
+        return LinkOutcome(False, LINK_PAGE["not_linked"], NOT_REGISTERED, 403)
 
     async def _tell(self, pending: store.PendingState, text: str) -> None:
         if pending.notify_chat_id:
@@ -277,23 +274,6 @@ class Linked:
 
     name: str
     access_token: str = field(repr=False)
-
-
-ALREADY_LINKED = (
-    "This Spotify account is already linked to another user of this bot. That user can "
-    "unlink it first."
-)
-NOT_REGISTERED = (
-    "This bot's Spotify app is in development mode and your Spotify account is not on its "
-    "user list (at most 5 users). Ask the bot's operator to add you, then link again."
-)
-
-
-def importing_message(name: str, tracks: int | None, playlists: int | None) -> str:
-    """The chat message sent when a link succeeds."""
-    if tracks is None or playlists is None:
-        return f"Linked as {name}. Importing your library..."
-    return f"Linked as {name}. Importing {tracks} tracks from {playlists} playlists..."
 
 
 async def _count_library(api: WebApi) -> tuple[int | None, int | None]:

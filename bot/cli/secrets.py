@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from bot.app import open_database
-from bot.errors import CommandError
+from bot.cli.errors import CommandError
 from bot.settings import Settings
 from handlers.key_rotation import rotate_secrets
 from handlers.secrets import SecretKeyMissing, TokenCipher

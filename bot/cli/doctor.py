@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 
+from bot.app import vision_hosts
 from bot.settings import Settings
 from db import migrations
 from db.errors import DatabaseError
@@ -16,7 +17,7 @@ from db.pool import Database, connect
 from handlers.key_rotation import key_use
 from handlers.secrets import SecretKeyMissing, TokenCipher
 from recsys.embedder import Embedder, EmbedderError
-from recsys.vision_hosts import VisionHostPool, check_host
+from recsys.vision_hosts import check_host
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ async def _secret_checks(settings: Settings, database: Database) -> list[Check]:
 
 
 async def _vision_checks(settings: Settings) -> list[Check]:
-    pool = VisionHostPool.from_settings(settings)
+    pool = vision_hosts(settings)
     checks = []
     for host in pool.urls:
         status = await check_host(pool.client(host), host, settings.vision_model)
