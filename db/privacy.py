@@ -31,11 +31,8 @@ DELETE FROM jobs WHERE (user_id = $1 OR dedupe_key = 'library:' || $1::text)
     AND status <> 'running'
 """
 
-# Captions of the user's photos (an answer remembers the hashes of the photos it came from).
-DELETE_CAPTIONS = """
-DELETE FROM caption_cache WHERE image_hash IN (
-    SELECT unnest(image_hashes) FROM recommendations WHERE user_id = $1)
-"""
+# The user's photos: an answer remembers the hashes of the photos it came from.
+THEIR_PHOTOS = "SELECT DISTINCT unnest(image_hashes) AS h FROM recommendations WHERE user_id = $1"
 
 # Tracks that only this user's library brought in (not catalog, nobody else's, not trending).
 LIBRARY_ONLY_TRACKS = """
@@ -63,7 +60,12 @@ async def forget_user(conn: asyncpg.Connection, user_id: int) -> dict[str, int]:
         counts = dict(await conn.fetchrow(FORGET_COUNTS, user_id))
         await conn.execute(CANCEL_RUNNING_JOBS, user_id)
         await conn.execute(DELETE_OTHER_JOBS, user_id)
-        counts["captions"] = _count(await conn.execute(DELETE_CAPTIONS, user_id))
+        photos = [row["h"] for row in await conn.fetch(THEIR_PHOTOS, user_id)]
+        counts["captions"] = _count(
+            await conn.execute("DELETE FROM caption_cache WHERE image_hash = ANY($1)", photos)
+        )
+        # answers others got from her photos ("more like this" on her answer) go too
+        await conn.execute("DELETE FROM recommendations WHERE image_hashes && $1", photos)
         tracks = [row["id"] for row in await conn.fetch(LIBRARY_ONLY_TRACKS, user_id)]
         await conn.execute(SCRUB_BLENDS, user_id)
         await conn.execute("DELETE FROM chat_users WHERE id = $1", user_id)

@@ -19,6 +19,7 @@ class StoredRecommendation:
     chat_id: str | None
     query: dict[str, Any]
     track_ids: tuple[int, ...]
+    image_hashes: tuple[str, ...] = ()
     # the secret the answer's buttons carry; None for answers stored before buttons had one
     press_token: str | None = field(default=None, repr=False)
 
@@ -72,7 +73,7 @@ async def load_recommendation(pool: asyncpg.Pool, rec_id: int) -> StoredRecommen
     """A stored answer, or None if it does not exist (or was forgotten)."""
     row = await pool.fetchrow(
         """
-        SELECT r.id, r.user_id, r.platform, r.chat_id, r.query, r.press_token,
+        SELECT r.id, r.user_id, r.platform, r.chat_id, r.query, r.press_token, r.image_hashes,
                coalesce(array_agg(rt.track_id ORDER BY rt.position)
                         FILTER (WHERE rt.track_id IS NOT NULL), '{}') AS track_ids
         FROM recommendations r
@@ -90,6 +91,7 @@ async def load_recommendation(pool: asyncpg.Pool, rec_id: int) -> StoredRecommen
         chat_id=row["chat_id"],
         query=json.loads(row["query"]),
         track_ids=tuple(row["track_ids"]),
+        image_hashes=tuple(row["image_hashes"]),
         press_token=row["press_token"],
     )
 

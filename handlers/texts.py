@@ -9,6 +9,7 @@ from recsys.models import Recommendation
 
 SORRY = {
     "rate": "You're sending photos faster than I can listen. Try again in {seconds} s.",
+    "rate_other": "That's a lot at once. Please try again in {seconds} s.",
     "nothing": "Send me a photo, or a few words about the mood you want.",
     "no_tracks": "My song catalog is empty right now. The operator needs to import one.",
     "busy": "I'm swamped right now. Please send that again in a minute.",

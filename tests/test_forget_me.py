@@ -20,7 +20,7 @@ from handlers.replies import ChatContext
 from handlers.retention import RETENTION_PRUNE, RetentionPrune, schedule_retention
 from handlers.spotify.linking import LIBRARY_SYNC, library_key
 from recsys.embedder import Embedder
-from recsys.models import AudioTraits, Caption
+from recsys.models import AudioTraits, Caption, caption_to_json
 from tests.fakes.fake_spotify import FakeSpotify, fictional_library
 from tests.fakes.spotify_world import World, make_world
 
@@ -42,8 +42,9 @@ async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
     await world.close()
 
 
-def caption(text: str) -> Caption:
-    return Caption(description=text, mood_words=("calm",), themes=(), traits=AudioTraits())
+def caption(text: str) -> dict[str, Any]:
+    found = Caption(description=text, mood_words=("calm",), themes=(), traits=AudioTraits())
+    return caption_to_json(found)
 
 
 async def an_answer(
@@ -97,6 +98,8 @@ async def test_forget_me_leaves_no_row_about_the_user(world: World) -> None:
     await add_feedback(db.pool, alice_answer, alice, "down")
     bob_answer = await an_answer(db, bob, GROUP, BOB_PHOTO, [bob, alice])  # blends her library
     await add_feedback(db.pool, bob_answer, alice, "up")  # her thumb on his answer
+    # Bob pressed "More like this" on her answer: his new answer comes from her photo
+    await an_answer(db, bob, ALICE.chat_id, ALICE_PHOTO, [bob])
     await world.accounts.link_spotify(ALICE)  # a pending link
     # a re-sync caught mid-run: claimed by a worker, progress naming her playlists
     job_id, _ = await jobs.enqueue(

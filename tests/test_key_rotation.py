@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.app import spotify_app
 from bot.cli.main import build_parser
 from bot.cli.secrets import run_rotate
 from db import spotify as store
 from db.pool import Database
 from db.users import find_user
-from handlers.edge.spotify import SpotifyApp
 from handlers.edge.worker import Worker
 from handlers.key_rotation import KeyUse, key_use, rotate_secrets
 from handlers.replies import ChatContext
@@ -51,7 +51,7 @@ def worker_with(world: World, keys: list[str]) -> Worker:
     """A job runner whose sync reads tokens with these keys (as after a restart)."""
     sync = LibrarySync(
         world.db,
-        SpotifyApp.from_settings(world.settings),
+        spotify_app(world.settings),
         TokenCipher(keys),
         TrackStore(world.db, TrackEnricher(world.embedder)),
         world.notifier,

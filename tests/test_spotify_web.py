@@ -51,7 +51,7 @@ async def test_other_routes_can_be_added(db: Database) -> None:
 async def test_callback_answers_a_friendly_page_when_the_database_is_gone(
     db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from handlers.edge.spotify import SpotifyApp
+    from bot.app import spotify_app
     from handlers.notifier import LogNotifier
     from handlers.secrets import TokenCipher
     from handlers.spotify.linking import SpotifyLinker
@@ -60,7 +60,7 @@ async def test_callback_answers_a_friendly_page_when_the_database_is_gone(
     pool = await asyncpg.create_pool(db.url, min_size=1, max_size=1)
     await pool.close()  # every use now raises asyncpg.InterfaceError
     gone = Database(db.url, pool, pool)
-    app = SpotifyApp.from_settings(spotify_settings("http://127.0.0.1:9"))
+    app = spotify_app(spotify_settings("http://127.0.0.1:9"))
     linker = SpotifyLinker(gone, app, TokenCipher([SECRET_KEY]), LogNotifier())
     async with TestClient(TestServer(build_web_app(gone, linker))) as client:
         with caplog.at_level(logging.ERROR):
