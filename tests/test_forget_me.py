@@ -230,3 +230,15 @@ async def test_retention_prunes_old_answers_captions_and_jobs_but_keeps_thumbs(
     ]
     # library tracks are still in use: not pruned
     assert await db.pool.fetchval("SELECT count(*) FROM tracks WHERE NOT in_catalog") > 0
+
+
+async def test_every_worker_prunes_on_schedule(db: Database, embedder: Embedder) -> None:
+    from bot.cli.worker import build_jobs
+    from bot.settings import load_settings
+    from handlers.notifier import LogNotifier
+
+    settings = load_settings(None, MELODICLENS_RETENTION_DAYS="7")
+    handlers, schedulers = build_jobs(settings, db, embedder, LogNotifier())
+    assert schedule_retention in schedulers
+    prune = handlers[RETENTION_PRUNE]
+    assert isinstance(prune, RetentionPrune) and prune.older_than_s == 7 * 86400
