@@ -67,7 +67,8 @@ async def test_restore_puts_the_backup_back(db: Database, tmp_path: Path) -> Non
 
     # As with the bot stopped: no other session (and none of its temp tables) is left.
     await db.pool.execute(
-        """SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        # wait (up to 5 s each) until they are gone, with their temp tables
+        """SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity
         WHERE datname = current_database() AND pid <> pg_backend_pid()"""
     )
     await db.pool.expire_connections()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from alembic.script import ScriptDirectory
+
 from db import migrations, users
 from db.pool import Database
 from db.state import get_state, set_state
@@ -33,7 +35,11 @@ async def user(db: Database, platform: str, user_id: str) -> int:
 
 
 async def test_upgrade_turns_discords_default_false_into_no_choice(db: Database) -> None:
-    await migrations.downgrade(db.url, "0002")
+    # Back to just before this revision (whatever it follows), then up again.
+    script = ScriptDirectory.from_config(migrations.alembic_config())
+    before = script.get_revision("0007").down_revision
+    assert isinstance(before, str)
+    await migrations.downgrade(db.url, before)
     try:
         await db.pool.execute(
             """INSERT INTO chats (platform, chat_id, auto_reply) VALUES

@@ -57,7 +57,7 @@ async def test_photo_answer_and_buttons_through_the_real_service(
             (embed,) = sent.json["embeds"]
             first = linked_ids(embed)
             buttons = [b["custom_id"] for row in sent.json["components"] for b in row["components"]]
-            rec_id = buttons[0].removeprefix("up:")
+            rec_id = buttons[0].removeprefix("up:")  # "<answer id>-<press token>"
 
             down = await fake.press(f"down:{rec_id}", answer)
             (ack,) = await fake.wait_for("POST", f"/webhooks/{APP_ID}/{down}", within_s=30)
@@ -76,7 +76,7 @@ async def test_photo_answer_and_buttons_through_the_real_service(
         f"{verb}:{rec_id}" for verb in ("up", "down", "more", "diff", "calm", "lively")
     ]
     stored = await db.pool.fetchval(
-        "SELECT count(*) FROM recommendations WHERE id = $1", int(rec_id)
+        "SELECT count(*) FROM recommendations WHERE id = $1", int(rec_id.split("-")[0])
     )
     assert stored == 1
     assert ack.json["flags"] & EPHEMERAL and "won't get those songs" in ack.json["content"]

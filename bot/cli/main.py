@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "bot.cli.run",
     "bot.cli.worker",
     "bot.cli.jobs",
+    "bot.cli.secrets",
 )
 
 
