@@ -1,4 +1,4 @@
-"""The shipped mood model file: it loads, has the shapes the reader expects, and says its licence."""
+"""The shipped mood model file: it loads, has the expected shapes and names its licence."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def test_word_table_orders_feeling_words() -> None:
 
 
 def test_a_missing_model_file_says_how_to_rebuild(tmp_path: Path) -> None:
-    with pytest.raises(MoodModelError, match="benchmarks.train_mood"):
+    with pytest.raises(MoodModelError, match=r"benchmarks\.train_mood"):
         MoodModel.load(tmp_path / "absent.npz")
 
 
