@@ -59,6 +59,18 @@ class CrossValidation:
         self.m = material
         self.options, _ = train_mood.candidates(material)
 
+    def photo_model(self, photo: str) -> MoodModel:
+        """The model fit without this photo's captions (all OASIS themes)."""
+        groups = np.array(self.m.captions.groups)
+        every_theme = np.ones(len(self.m.oasis.texts), bool)
+        return train_mood.fit_blend(self.options, self.m, groups != photo, every_theme)[0]
+
+    def category_model(self, category: str) -> MoodModel:
+        """The model fit without this OASIS category's themes (all captions)."""
+        groups = np.array(self.m.oasis.groups)
+        every_caption = np.ones(len(self.m.captions.texts), bool)
+        return train_mood.fit_blend(self.options, self.m, every_caption, groups != category)[0]
+
     def captions(self) -> np.ndarray:
         """Leave-one-photo-out readings of the captions."""
         groups = np.array(self.m.captions.groups)
@@ -171,7 +183,12 @@ def main() -> int:
     if not (mood_data.DATA / "emobank.csv").exists():
         print(f"needs {mood_data.DATA}, absent", file=sys.stderr)
         return 2
-    embedder = Embedder()
+    print_reading_table(Embedder())
+    return 0
+
+
+def print_reading_table(embedder: Embedder) -> None:
+    """The cross-validated reading figures of every method, as a table."""
     figures = run(embedder)
     print("mood reading, cross-validated (valence / arousal):")
     print(
@@ -182,7 +199,6 @@ def main() -> int:
         print(line(name, f))
     mean, sd = random_figures(train_mood.load_material(embedder))
     print(f"  {'random readings':<26}  rho {mean:+.3f} (sd {sd:.3f}) on the captions")
-    return 0
 
 
 if __name__ == "__main__":
