@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.cli.errors import CommandError
@@ -65,12 +66,16 @@ async def test_restore_puts_the_backup_back(db: Database, tmp_path: Path) -> Non
         await refused.handler(settings, refused)
     assert await db.pool.fetchval("SELECT count(*) FROM jobs") == 2
 
-    # As with the bot stopped: no other session (and none of its temp tables) is left.
-    await db.pool.execute(
-        # wait (up to 5 s each) until they are gone, with their temp tables
-        """SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity
-        WHERE datname = current_database() AND pid <> pg_backend_pid()"""
-    )
+    # As with the bot stopped: no other session (and none of its temp tables) is left. A
+    # fresh connection ends every pooled one, waiting (up to 5 s each) until each is gone.
+    closer = await asyncpg.connect(db.url)
+    try:
+        await closer.execute(
+            """SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid()"""
+        )
+    finally:
+        await closer.close()
     await db.pool.expire_connections()
     await db.read_pool.expire_connections()
     restore = build_parser().parse_args(["db", "restore", str(target), "--yes"])
