@@ -1,4 +1,4 @@
-"""Answers given and the feedback on them."""
+"""Recommendations given (stored so that their buttons work later) and the feedback on them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import asyncpg
 
 @dataclass(frozen=True)
 class StoredRecommendation:
-    """An answer as stored: who got it, what was asked, which tracks were shown."""
+    """A recommendation as stored: who got it, what was asked, which tracks were shown."""
 
     id: int
     user_id: int | None
@@ -31,7 +31,7 @@ async def store_recommendation(
     mood: dict[str, Any],
     picks: list[tuple[int, float]],
 ) -> int:
-    """Store an answer and its (track id, score) list in order; returns its id."""
+    """Store a recommendation and its (track id, score) list in order; returns its id."""
     async with pool.acquire() as conn, conn.transaction():
         rec_id: int = await conn.fetchval(
             """
@@ -58,7 +58,7 @@ async def store_recommendation(
 
 
 async def load_recommendation(pool: asyncpg.Pool, rec_id: int) -> StoredRecommendation | None:
-    """A stored answer, or None if it does not exist (or was forgotten)."""
+    """A stored recommendation, or None if it does not exist (or was forgotten)."""
     row = await pool.fetchrow(
         """
         SELECT r.id, r.user_id, r.platform, r.chat_id, r.query,
@@ -103,7 +103,7 @@ async def add_feedback(
     kind: str,
     track_id: int | None = None,
 ) -> None:
-    """Record a thumbs up/down (or more/different) on an answer or one of its tracks."""
+    """Record a thumbs up/down (or more/different) on a recommendation or one of its tracks."""
     await pool.execute(
         """
         INSERT INTO feedback (recommendation_id, user_id, track_id, kind)

@@ -13,15 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from db import recommendations as answers
-from db import users
+from db import recommendations, users
 from db.errors import DB_UNAVAILABLE
 from db.pool import Database
 from handlers.accounts import AccountHandler
-from handlers.pipeline import Answer, Pipeline
+from handlers.pipeline import Pipeline, PipelineResult
 from handlers.replies import Button, ChatContext, ImageInput, Platform, Reply
 from handlers.service import QueueNotice
-from handlers.texts import HELP, SAID, SORRY, answer_text
+from handlers.texts import HELP, SAID, SORRY, answer_text, notice_text, rejection_text
 from handlers.throttle import Busy, RateLimiter
 from recsys.image_intake import ImageRejected
 from recsys.models import caption_from_json, caption_to_json
@@ -71,7 +70,8 @@ class DefaultBotService:
         try:
             return await self._vibe(ctx, images, words, on_queued)
         except ImageRejected as err:
-            return Reply("error", err.message)
+            log.info("refused an upload on %s: %s", ctx.platform, err)
+            return Reply("error", rejection_text(err))
         except NothingToMatch:
             return Reply("error", SORRY["nothing"])
         except NoTracks:
@@ -96,7 +96,7 @@ class DefaultBotService:
     ) -> Reply:
         prepared = await self.pipeline.prepare([image.data for image in images])
         user_id = await self._user(ctx)
-        answer = await self.pipeline.answer(
+        result = await self.pipeline.run(
             prepared,
             words,
             user_ids=await self._library_owners(ctx, user_id),
@@ -104,12 +104,12 @@ class DefaultBotService:
             top=self.config.top_n,
             on_queued=on_queued,
         )
-        return await self._reply(ctx, user_id, answer)
+        return await self._reply(ctx, user_id, result)
 
-    async def _reply(self, ctx: ChatContext, user_id: int, answer: Answer) -> Reply:
-        """Store the answer (for its buttons) and turn it into a Reply."""
-        recommendation, request, color = answer.recommendation, answer.request, answer.color
-        rec_id = await answers.store_recommendation(
+    async def _reply(self, ctx: ChatContext, user_id: int, result: PipelineResult) -> Reply:
+        """Store the recommendation (for its buttons) and turn it into an answer Reply."""
+        recommendation, request, color = result.recommendation, result.request, result.color
+        rec_id = await recommendations.store_recommendation(
             self.db.pool,
             user_id=user_id,
             platform=ctx.platform,
@@ -125,6 +125,7 @@ class DefaultBotService:
             recommendation=recommendation,
             buttons=_buttons(rec_id),
             color=color,
+            notice=notice_text(recommendation.notice),
         )
 
     async def _user(self, ctx: ChatContext) -> int:
@@ -158,18 +159,18 @@ class DefaultBotService:
             return Reply("error", SORRY["unexpected"])
 
     async def _press(self, ctx: ChatContext, kind: str, rec_id: int) -> Reply:
-        stored = await answers.load_recommendation(self.db.pool, rec_id)
+        stored = await recommendations.load_recommendation(self.db.pool, rec_id)
         if stored is None:
             return Reply("error", SORRY["stale_button"])
         user_id = await self._user(ctx)
-        await answers.add_feedback(
+        await recommendations.add_feedback(
             self.db.pool, rec_id, user_id, "different" if kind == "diff" else kind
         )
         if kind == "up":
             return Reply("info", SAID["thumbs_up"])
         if kind == "down":
             return Reply("info", SAID["thumbs_down"])
-        shown = set(stored.track_ids) | await answers.shown_to_user(self.db.pool, user_id)
+        shown = set(stored.track_ids) | await recommendations.shown_to_user(self.db.pool, user_id)
         query = stored.query
         caption_json = query.get("caption")
         request = RecommendRequest(
@@ -182,7 +183,8 @@ class DefaultBotService:
             variation=rec_id if kind == "diff" else 0,
         )
         recommendation = await self.pipeline.recommend(request)
-        return await self._reply(ctx, user_id, Answer(recommendation, request, query.get("color")))
+        result = PipelineResult(recommendation, request, query.get("color"))
+        return await self._reply(ctx, user_id, result)
 
     # --- accounts and chat settings -----------------------------------------------------------
     async def link_spotify(self, ctx: ChatContext) -> Reply:

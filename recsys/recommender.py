@@ -12,17 +12,12 @@ from typing import Any, Protocol
 import numpy as np
 
 from recsys.embedder import Embedder
-from recsys.models import Caption, Recommendation
+from recsys.models import Caption, Notice, Recommendation
 from recsys.mood_reader import MoodReader
 from recsys.query import MoodQuery, build_query
 from recsys.ranking import pick_diverse, score_candidates, to_pick
 
 log = logging.getLogger(__name__)
-
-NOT_READ_NOTICE = (
-    "The photo was not read by the vision model (it is unavailable right now), so these picks "
-    "come from your words and the photo's colours and light."
-)
 
 
 class NothingToMatch(Exception):
@@ -98,7 +93,7 @@ class Recommender:
     async def recommend(self, request: RecommendRequest) -> Recommendation:
         """The answer for one request; raises NothingToMatch or NoTracks."""
         if request.caption is None and not request.words.strip():
-            raise NothingToMatch("send a photo or a few words about the mood you want")
+            raise NothingToMatch("neither a photo nor words were given")
         started = time.perf_counter()
         query = await asyncio.to_thread(self._build_query_blocking, request)
         built = time.perf_counter()
@@ -121,14 +116,16 @@ class Recommender:
         self.last_timings = Timings(
             (built - started) * 1000, (searched - built) * 1000, (done - searched) * 1000
         )
-        return self._answer(request, query, [to_pick(p, query.plan) for p in picks])
+        return self._recommendation(request, query, [to_pick(p, query.plan) for p in picks])
 
     def _build_query_blocking(self, request: RecommendRequest) -> MoodQuery:
         return build_query(
             request.caption, request.words, self.mood_reader, self.embedder, request.variation
         )
 
-    def _answer(self, request: RecommendRequest, query: MoodQuery, picks: list) -> Recommendation:
+    def _recommendation(
+        self, request: RecommendRequest, query: MoodQuery, picks: list
+    ) -> Recommendation:
         caption = request.caption
         vision_used = caption is None or caption.source in ("vision", "prose")
         return Recommendation(
@@ -138,7 +135,7 @@ class Recommender:
             traits=query.plan.target,
             tracks=tuple(picks),
             vision_used=vision_used,
-            notice=None if vision_used else NOT_READ_NOTICE,
+            notice=None if vision_used else Notice.VISION_NOT_READ,
         )
 
 
