@@ -18,6 +18,7 @@ from handlers.edge.spotify import SpotifyApp
 from handlers.edge.worker import NOOP, JobHandler, Scheduler, noop
 from handlers.notifier import Notifier
 from handlers.pipeline import Pipeline
+from handlers.retention import RETENTION_PRUNE, RetentionPrune, schedule_retention
 from handlers.secrets import SecretKeyMissing, TokenCipher
 from handlers.spotify.linking import LIBRARY_SYNC, SpotifyLinker
 from handlers.spotify.lyrics import LyricsThemes
@@ -159,7 +160,7 @@ def build_linker(settings: Settings, db: Database, notifier: Notifier) -> Spotif
         log.info("Spotify linking is off: SPOTIFY_CLIENT_ID is not set")
         return None
     try:
-        cipher = TokenCipher(settings.secret_key)
+        cipher = TokenCipher(settings.secret_keys)
     except SecretKeyMissing as err:
         log.warning("%s", err)
         return None
@@ -179,15 +180,18 @@ def build_jobs(
     settings: Settings, db: Database, embedder: Embedder, notifier: Notifier
 ) -> tuple[dict[str, JobHandler], tuple[Scheduler, ...]]:
     """The job handlers and schedulers this configuration supports."""
-    handlers: dict[str, JobHandler] = {NOOP: noop}
-    schedulers: list[Scheduler] = []
+    handlers: dict[str, JobHandler] = {
+        NOOP: noop,
+        RETENTION_PRUNE: RetentionPrune(settings.retention_days),
+    }
+    schedulers: list[Scheduler] = [schedule_retention]
     if not settings.spotify_client_id:
         log.info("no SPOTIFY_CLIENT_ID: Spotify jobs are off")
-        return handlers, ()
+        return handlers, tuple(schedulers)
     app = spotify_app(settings)
     tracks = TrackStore(db, TrackEnricher(embedder))
     try:
-        cipher = TokenCipher(settings.secret_key)
+        cipher = TokenCipher(settings.secret_keys)
     except SecretKeyMissing as err:
         log.warning("%s", err)
     else:

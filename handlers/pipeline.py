@@ -28,6 +28,8 @@ class PipelineResult:
     recommendation: Recommendation
     request: RecommendRequest
     color: int | None
+    # the photos' pixel hashes (their caption cache keys), so forgetting the asker forgets them
+    image_hashes: tuple[str, ...] = ()
 
 
 class Pipeline:
@@ -97,7 +99,8 @@ class Pipeline:
         )
         recommendation = await self.recommend(request)
         color = prepared[0].dominant_color if prepared else None
-        return PipelineResult(recommendation, request, color)
+        hashes = tuple(image.sha256 for image in prepared)
+        return PipelineResult(recommendation, request, color, hashes)
 
     async def recommend(self, request: RecommendRequest) -> Recommendation:
         """Songs for an already-built request (a button press re-asks a stored question)."""
