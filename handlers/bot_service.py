@@ -13,16 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from db import recommendations as answers
-from db import users
+from db import recommendations, users
 from db.errors import DB_UNAVAILABLE
 from db.pool import Database
 from handlers.accounts import AccountHandler
-from handlers.pipeline import Answer, Pipeline
+from handlers.pipeline import Pipeline, PipelineResult
 from handlers.press import Press, button_action, may_use, new_press_token, parse_press
 from handlers.replies import Button, ChatContext, ImageInput, Platform, Reply
 from handlers.service import QueueNotice
-from handlers.texts import HELP, SAID, SORRY, answer_text
+from handlers.texts import HELP, SAID, SORRY, answer_text, notice_text, rejection_text
 from handlers.throttle import Busy, RateLimiter
 from recsys.image_intake import ImageRejected
 from recsys.models import caption_from_json, caption_to_json
@@ -90,7 +89,8 @@ class DefaultBotService:
         try:
             return await self._vibe(ctx, images, words, on_queued), "answered"
         except ImageRejected as err:
-            return Reply("error", err.message), "image_rejected"
+            log.info("refused an upload on %s: %s", ctx.platform, err)
+            return Reply("error", rejection_text(err)), "image_rejected"
         except NothingToMatch:
             return Reply("error", SORRY["nothing"]), "nothing_to_match"
         except NoTracks:
@@ -115,7 +115,7 @@ class DefaultBotService:
     ) -> Reply:
         prepared = await self.pipeline.prepare([image.data for image in images])
         user_id = await self._user(ctx)
-        answer = await self.pipeline.answer(
+        result = await self.pipeline.run(
             prepared,
             words,
             user_ids=await self._library_owners(ctx, user_id),
@@ -123,12 +123,12 @@ class DefaultBotService:
             top=self.config.top_n,
             on_queued=on_queued,
         )
-        return await self._reply(ctx, user_id, answer)
+        return await self._reply(ctx, user_id, result)
 
-    async def _reply(self, ctx: ChatContext, user_id: int, answer: Answer) -> Reply:
-        """Store the answer (for its buttons) and turn it into a Reply."""
-        recommendation, request, color = answer.recommendation, answer.request, answer.color
-        rec_id = await answers.store_recommendation(
+    async def _reply(self, ctx: ChatContext, user_id: int, result: PipelineResult) -> Reply:
+        """Store the recommendation (for its buttons) and turn it into an answer Reply."""
+        recommendation, request, color = result.recommendation, result.request, result.color
+        rec_id = await recommendations.store_recommendation(
             self.db.pool,
             user_id=user_id,
             platform=ctx.platform,
@@ -136,7 +136,7 @@ class DefaultBotService:
             query=_query_json(request, color),
             mood={"line": recommendation.mood_line, "traits": recommendation.traits.as_dict()},
             picks=[(t.track_id, t.score) for t in recommendation.tracks],
-            image_hashes=answer.image_hashes,
+            image_hashes=result.image_hashes,
             press_token=(token := new_press_token()),
         )
         recommendation = replace(recommendation, recommendation_id=rec_id)
@@ -146,6 +146,7 @@ class DefaultBotService:
             recommendation=recommendation,
             buttons=_buttons(rec_id, token),
             color=color,
+            notice=notice_text(recommendation.notice),
         )
 
     async def _user(self, ctx: ChatContext) -> int:
@@ -187,20 +188,20 @@ class DefaultBotService:
             return Reply("error", SORRY["unexpected"])
 
     async def _press(self, ctx: ChatContext, press: Press) -> Reply:
-        kind, rec_id = press.verb, press.answer_id
-        stored = await answers.load_recommendation(self.db.pool, rec_id)
+        kind, rec_id = press.verb, press.recommendation_id
+        stored = await recommendations.load_recommendation(self.db.pool, rec_id)
         if stored is None or not may_use(stored, press, ctx.platform, ctx.chat_id):
             log.info("refused a press on answer %s from %s", rec_id, ctx.platform)
             return Reply("error", SORRY["stale_button"])
         user_id = await self._user(ctx)  # the presser, who may not be the asker
-        await answers.add_feedback(
+        await recommendations.add_feedback(
             self.db.pool, rec_id, user_id, "different" if kind in MOOD_STEPS else kind
         )
         if kind == "up":
             return Reply("info", SAID["thumbs_up"])
         if kind == "down":
             return Reply("info", SAID["thumbs_down"])
-        shown = set(stored.track_ids) | await answers.shown_to_user(self.db.pool, user_id)
+        shown = set(stored.track_ids) | await recommendations.shown_to_user(self.db.pool, user_id)
         query = stored.query
         caption_json = query.get("caption")
         request = RecommendRequest(
@@ -216,7 +217,7 @@ class DefaultBotService:
         )
         recommendation = await self.pipeline.recommend(request)
         # the new answer still comes from the asker's photos: forgetting them forgets it too
-        again = Answer(recommendation, request, query.get("color"), stored.image_hashes)
+        again = PipelineResult(recommendation, request, query.get("color"), stored.image_hashes)
         return await self._reply(ctx, user_id, again)
 
     # --- accounts and chat settings -----------------------------------------------------------

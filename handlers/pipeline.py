@@ -23,8 +23,8 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Answer:
-    """A recommendation with what was asked for it."""
+class PipelineResult:
+    """A Recommendation with the request that produced it and the photo's colour."""
 
     recommendation: Recommendation
     request: RecommendRequest
@@ -36,7 +36,7 @@ class Answer:
 class Pipeline:
     """Photos and/or words in, a Recommendation out; never blocks the event loop.
 
-    The one photo path: `prepare` (intake), then `answer` (caption, recommend). Chat handlers
+    The one photo path: `prepare` (intake), then `run` (caption, recommend). Chat handlers
     and the CLI both call these two."""
 
     def __init__(
@@ -96,7 +96,7 @@ class Pipeline:
             log.warning("vision model unavailable, answering from pixels and words: %s", err)
             return caption_from_stats(image.stats)
 
-    async def answer(
+    async def run(
         self,
         prepared: Sequence[PreparedImage],
         words: str = "",
@@ -105,7 +105,7 @@ class Pipeline:
         feedback_user_id: int | None = None,
         top: int = 5,
         on_queued: QueueNotice | None = None,
-    ) -> Answer:
+    ) -> PipelineResult:
         """The whole path for one question, from prepared photos and/or words."""
         caption = await self.caption(prepared, words, on_queued) if prepared else None
         request = RecommendRequest(
@@ -117,7 +117,8 @@ class Pipeline:
         )
         recommendation = await self.recommend(request)
         color = prepared[0].dominant_color if prepared else None
-        return Answer(recommendation, request, color, tuple(image.sha256 for image in prepared))
+        hashes = tuple(image.sha256 for image in prepared)
+        return PipelineResult(recommendation, request, color, hashes)
 
     async def recommend(self, request: RecommendRequest) -> Recommendation:
         """Songs for an already-built request (a button press re-asks a stored question)."""

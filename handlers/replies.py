@@ -30,6 +30,7 @@ class ImageInput:
     mime_type: str | None = None
 
 
+# "answer": the Reply that carries a Recommendation (songs); the others carry one sentence.
 ReplyKind = Literal["answer", "error", "info", "queued", "link"]
 
 
@@ -61,3 +62,5 @@ class Reply:
     # shown only to the asker where the platform can (Discord ephemeral answers)
     private: bool = False
     extra_lines: tuple[str, ...] = field(default=())
+    # said under the songs when they were made differently from usual (texts.NOTICES)
+    notice: str | None = None

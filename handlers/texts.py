@@ -1,11 +1,12 @@
 """What the bot says: help, the one-sentence apologies, confirmations and the plain-text answer.
 
-Every sentence a chat user sees lives here (ready for translation), except the photo-intake
-rejections, which recsys/image_intake.py raises with the reason (recsys cannot import this)."""
+Every sentence a chat or terminal user sees lives here (ready for translation). recsys cannot
+import this module, so it reports codes (`Rejection`, `Notice`) that are worded here."""
 
 from __future__ import annotations
 
-from recsys.models import Recommendation
+from recsys.image_intake import ImageRejected, Rejection
+from recsys.models import Notice, Recommendation
 
 SORRY = {
     "rate": "You're sending photos faster than I can listen. Try again in {seconds} s.",
@@ -21,6 +22,12 @@ SORRY = {
         "Spotify linking is not set up on this bot (its operator needs to set SPOTIFY_CLIENT_ID "
         "and MELODICLENS_SECRET_KEY)."
     ),
+}
+
+# What `melodiclens recommend` says when it cannot answer (terminal style: no capital, no stop).
+CLI_SORRY = {
+    "nothing": "send a photo or a few words about the mood you want",
+    "no_tracks": "no tracks yet: import a catalog with `melodiclens catalog import`",
 }
 
 # What the chat adapters say while a photo is on its way.
@@ -180,6 +187,74 @@ def unlinked_text(counts: dict[str, int]) -> str:
     )
 
 
+# Why an upload is not a photo MelodicLens can read (recsys.image_intake.Rejection).
+_FORMATS = "Send a JPEG, PNG, WebP, GIF, BMP or TIFF image."
+REJECTED = {
+    Rejection.EMPTY: f"That file is empty (0 bytes), so there is no photo to read. {_FORMATS}",
+    Rejection.TOO_MANY_BYTES: "That file is {size}; the limit is {limit}. Send a smaller photo.",
+    Rejection.PDF: f"That file is a PDF document, not a photo. {_FORMATS}",
+    Rejection.ZIP: f"That file is a ZIP archive (or an Office document), not a photo. {_FORMATS}",
+    Rejection.VIDEO: f"That file is a video (MP4/MOV), not a photo. {_FORMATS}",
+    Rejection.HEIC: (
+        "That photo is in HEIC format, which MelodicLens cannot read. Send it as a JPEG instead: "
+        "share it as a photo rather than a file, or on an iPhone set Settings > Camera > Formats "
+        "to Most Compatible."
+    ),
+    Rejection.AVIF: f"That image is in AVIF format, which MelodicLens cannot read. {_FORMATS}",
+    Rejection.TEXT: f"That file is plain text, not a photo. {_FORMATS}",
+    Rejection.SVG: f"That file is an SVG drawing, not a photo. {_FORMATS}",
+    Rejection.UNKNOWN: f"That file is not an image MelodicLens can read. {_FORMATS}",
+    Rejection.DAMAGED: (
+        "That image is damaged or incomplete (it may have been cut off while uploading). "
+        "Please send it again."
+    ),
+    Rejection.TOO_MANY_PIXELS: (
+        "That image is {width}×{height} pixels ({megapixels:.0f} megapixels); "
+        "the limit is {limit:g} megapixels. Send a smaller photo."
+    ),
+    Rejection.TOO_SMALL: (
+        "That image is only {width}×{height} pixels; send one at least {limit} pixels on each side."
+    ),
+}
+# A bomb caught before its size was known.
+TOO_MANY_PIXELS_UNSIZED = (
+    "That image has too many pixels to open safely; the limit is {limit:g} megapixels. "
+    "Send a smaller photo."
+)
+
+# Said under an answer when it was made differently from usual (recsys.models.Notice).
+NOTICES = {
+    Notice.VISION_NOT_READ: (
+        "The photo was not read by the vision model (it is unavailable right now), so these "
+        "picks come from your words and the photo's colours and light."
+    ),
+}
+
+
+def rejection_text(err: ImageRejected) -> str:
+    """The sentence telling a user why their upload was refused."""
+    if err.reason is Rejection.TOO_MANY_BYTES:
+        return REJECTED[err.reason].format(size=_megabytes(err.size), limit=_megabytes(err.limit))
+    if err.reason is Rejection.TOO_MANY_PIXELS:
+        limit = err.limit / 1_000_000
+        if not err.width:
+            return TOO_MANY_PIXELS_UNSIZED.format(limit=limit)
+        megapixels = err.width * err.height / 1e6
+        return REJECTED[err.reason].format(
+            width=err.width, height=err.height, megapixels=megapixels, limit=limit
+        )
+    return REJECTED[err.reason].format(width=err.width, height=err.height, limit=err.limit)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB".replace(".0 MB", " MB")
+
+
+def notice_text(notice: Notice | None) -> str | None:
+    """The sentence said under an answer, if any."""
+    return None if notice is None else NOTICES[notice]
+
+
 def answer_text(recommendation: Recommendation) -> str:
     """The answer as plain text: the mood line, then one line per track."""
     lines = [recommendation.mood_line]
@@ -189,6 +264,7 @@ def answer_text(recommendation: Recommendation) -> str:
             f"{number}. {track.title} by {', '.join(track.artists)} {track.url} {tags} "
             f"({track.reason})"
         )
-    if recommendation.notice:
-        lines.append(recommendation.notice)
+    notice = notice_text(recommendation.notice)
+    if notice:
+        lines.append(notice)
     return "\n".join(lines)

@@ -83,7 +83,7 @@ _UNIT = {"type": "number", "minimum": 0, "maximum": 1}
 _TEMPO = {"type": "number", "minimum": TEMPO_RANGE[0], "maximum": TEMPO_RANGE[1]}
 _WORDS = {"type": "array", "items": {"type": "string"}}
 # Written out (no $ref) so that every Ollama version's grammar converter takes it.
-ANSWER_SCHEMA: dict[str, Any] = {
+CAPTION_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "description": {"type": "string"},
@@ -159,12 +159,12 @@ class Captioner:
     ) -> Caption | str:
         """A caption from valid JSON (asking twice at most), else the model's last prose."""
         content = await self._ask(image, hint, deadline, retry=False)
-        caption = parse_answer(content, self.model)
+        caption = parse_caption(content, self.model)
         if caption is not None:
             return caption
         log.info("%s answered no valid JSON; asking once more", self.model)
         content = await self._ask(image, hint, deadline, retry=True)
-        caption = parse_answer(content, self.model)
+        caption = parse_caption(content, self.model)
         if caption is not None:
             return caption
         log.warning("%s ignored the JSON schema twice; reading mood from its prose", self.model)
@@ -185,7 +185,7 @@ class Captioner:
             return await client.chat(
                 model=self.model,
                 messages=messages,
-                format=ANSWER_SCHEMA,
+                format=CAPTION_SCHEMA,
                 options={"temperature": 0, "num_ctx": self._num_ctx},
                 stream=False,
                 keep_alive=self._keep_alive,
@@ -290,8 +290,8 @@ def fuse_traits(stated: AudioTraits, read: AudioTraits) -> AudioTraits:
     return replace(stated, **fused)
 
 
-def parse_answer(content: str, model: str) -> Caption | None:
-    """The caption in a structured answer, or None when it is not usable JSON."""
+def parse_caption(content: str, model: str) -> Caption | None:
+    """The caption in the model's structured reply, or None when it is not usable JSON."""
     try:
         data = json.loads(content)
     except ValueError:

@@ -12,17 +12,12 @@ from typing import Any, Protocol
 import numpy as np
 
 from recsys.embedder import Embedder
-from recsys.models import Caption, Recommendation
+from recsys.models import Caption, Notice, Recommendation
 from recsys.mood_reader import MoodReader
 from recsys.query import MoodQuery, build_query
 from recsys.ranking import pick_diverse, score_candidates, to_pick
 
 log = logging.getLogger(__name__)
-
-NOT_READ_NOTICE = (
-    "The photo was not read by the vision model (it is unavailable right now), so these picks "
-    "come from your words and the photo's colours and light."
-)
 
 
 class NothingToMatch(Exception):
@@ -107,7 +102,7 @@ class Recommender:
     async def recommend(self, request: RecommendRequest) -> Recommendation:
         """The answer for one request; raises NothingToMatch or NoTracks."""
         if request.caption is None and not request.words.strip():
-            raise NothingToMatch("send a photo or a few words about the mood you want")
+            raise NothingToMatch("neither a photo nor words were given")
         started = time.perf_counter()
         query = await asyncio.to_thread(self._build_query_blocking, request)
         built = time.perf_counter()
@@ -132,7 +127,7 @@ class Recommender:
         )
         if self._on_timings is not None:
             self._on_timings(self.last_timings)
-        return self._answer(request, query, [to_pick(p, query.plan) for p in picks])
+        return self._recommendation(request, query, [to_pick(p, query.plan) for p in picks])
 
     def _build_query_blocking(self, request: RecommendRequest) -> MoodQuery:
         return build_query(
@@ -144,7 +139,9 @@ class Recommender:
             request.shifts,
         )
 
-    def _answer(self, request: RecommendRequest, query: MoodQuery, picks: list) -> Recommendation:
+    def _recommendation(
+        self, request: RecommendRequest, query: MoodQuery, picks: list
+    ) -> Recommendation:
         caption = request.caption
         vision_used = caption is None or caption.source in ("vision", "prose")
         return Recommendation(
@@ -154,7 +151,7 @@ class Recommender:
             traits=query.plan.target,
             tracks=tuple(picks),
             vision_used=vision_used,
-            notice=None if vision_used else NOT_READ_NOTICE,
+            notice=None if vision_used else Notice.VISION_NOT_READ,
         )
 
 

@@ -15,13 +15,13 @@ from PIL import Image
 from db.pool import Database
 from handlers.stores import DatabaseCaptionCache
 from recsys.captioner import (
-    ANSWER_SCHEMA,
+    CAPTION_SCHEMA,
     KEEP_ALIVE,
     PROMPT_VERSION,
     CachedCaptioner,
     Captioner,
     VisionUnavailable,
-    parse_answer,
+    parse_caption,
 )
 from recsys.image_intake import ImageLimits, PreparedImage, prepare_image
 from recsys.models import THEMES, AudioTraits, MoodReading
@@ -196,12 +196,12 @@ async def test_request_carries_image_schema_and_options(
     [request] = fake.chat_requests
     body = request.body
     assert request.images == [image.jpeg]
-    assert body["format"] == ANSWER_SCHEMA
+    assert body["format"] == CAPTION_SCHEMA
     assert body["options"] == {"temperature": 0, "num_ctx": 4096}
     assert body["stream"] is False and body["keep_alive"] == KEEP_ALIVE
     prompt = body["messages"][-1]["content"]
     assert "our trip to Norway" in prompt and ", ".join(THEMES) in prompt
-    assert ANSWER_SCHEMA["properties"]["themes"]["items"]["enum"] == list(THEMES)
+    assert CAPTION_SCHEMA["properties"]["themes"]["items"]["enum"] == list(THEMES)
 
 
 async def test_invalid_json_is_retried_once(
@@ -223,7 +223,7 @@ def test_out_of_range_values_are_clamped_or_dropped() -> None:
                    "instrumentalness": 0.4, "tempo_min": 120, "tempo_max": 80},
         "genres": ["ambient"] * 9,
     }  # fmt: skip
-    caption = parse_answer(json.dumps(answer), "m")
+    caption = parse_caption(json.dumps(answer), "m")
     assert caption is not None
     assert caption.description == "A foggy pier."
     assert caption.mood_words == ("calm", "lonely")
@@ -239,7 +239,7 @@ def test_out_of_range_values_are_clamped_or_dropped() -> None:
     "content", ["", "[1, 2]", '{"mood_words": ["sad"]}', '{"description": ""}']
 )
 def test_answers_without_a_description_are_invalid(content: str) -> None:
-    assert parse_answer(content, "m") is None
+    assert parse_caption(content, "m") is None
 
 
 # --- prose fallback ---------------------------------------------------------------------------

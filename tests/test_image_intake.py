@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from bot.app import image_limits
+from handlers.texts import rejection_text
 from recsys.image_intake import ImageLimits, ImageRejected, PreparedImage, prepare_image
 
 LIMITS = ImageLimits()
@@ -54,7 +55,7 @@ def refusal(data: bytes, limits: ImageLimits = LIMITS) -> str:
     """The message a user would get for this upload."""
     with pytest.raises(ImageRejected) as caught:
         prepare_image(data, limits)
-    return caught.value.message
+    return rejection_text(caught.value)
 
 
 # --- refusals ---------------------------------------------------------------------------------

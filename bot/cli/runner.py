@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from bot.app import Services, build_bot_service, build_pipeline, open_services
+from bot.app import Services, build_bot_service, build_jobs, build_pipeline, open_services
 from bot.settings import Settings, env_name
 from bot.web import build_web_app
 from handlers.bot_service import DefaultBotService
@@ -95,8 +95,6 @@ async def start_web(
 
 def start_worker(settings: Settings, services: Services, notifier: MultiNotifier) -> Worker:
     """The in-process job worker (library syncs, trending refresh); more can run elsewhere."""
-    from bot.cli.worker import build_jobs
-
     jobs, schedulers = build_jobs(settings, services.db, services.embedder, notifier)
     return Worker(services.db, jobs, schedulers=schedulers)
 

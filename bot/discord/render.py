@@ -88,13 +88,16 @@ def render(reply: Reply) -> Rendered:
     """The Discord message for a Reply: an embed for answers, plain text for everything else."""
     view = render_view(reply)
     if reply.kind == "answer" and reply.recommendation is not None:
-        embed = render_embed(reply.recommendation, reply.color, reply.extra_lines)
+        embed = render_embed(reply.recommendation, reply.color, reply.extra_lines, reply.notice)
         return Rendered(embed=embed, view=view, ephemeral=reply.private)
     return Rendered(content=_plain_text(reply), view=view, ephemeral=reply.private)
 
 
 def render_embed(
-    rec: Recommendation, color: int | None, extra_lines: tuple[str, ...] = ()
+    rec: Recommendation,
+    color: int | None,
+    extra_lines: tuple[str, ...] = (),
+    notice: str | None = None,
 ) -> discord.Embed:
     """The answer embed: mood line, numbered tracks with links, tags and reasons, notice."""
     lines = [_track_lines(number, pick) for number, pick in enumerate(rec.tracks, start=1)]
@@ -104,8 +107,8 @@ def render_embed(
         description=_cut("\n".join(lines), EMBED_DESCRIPTION_LIMIT),
         colour=discord.Colour(DEFAULT_COLOUR if color is None else color),
     )
-    if rec.notice:
-        embed.set_footer(text=_cut(rec.notice, EMBED_FOOTER_LIMIT))
+    if notice:
+        embed.set_footer(text=_cut(notice, EMBED_FOOTER_LIMIT))
     return embed
 
 

@@ -41,7 +41,7 @@ class TelegramMessage:
 def render(reply: Reply) -> TelegramMessage:
     """The HTML message (and its keyboard) for a Reply."""
     if reply.recommendation is not None:
-        text = _answer_html(reply.recommendation, reply.extra_lines)
+        text = _answer_html(reply.recommendation, reply.extra_lines, reply.notice)
     else:
         text = _plain_html(reply)
     return TelegramMessage(text=text, markup=_keyboard(reply))
@@ -61,10 +61,12 @@ def _plain_html(reply: Reply) -> str:
     return "\n".join(lines)
 
 
-def _answer_html(rec: Recommendation, extra_lines: tuple[str, ...]) -> str:
+def _answer_html(
+    rec: Recommendation, extra_lines: tuple[str, ...], notice: str | None = None
+) -> str:
     head = [f"🎧 <b>{html.escape(_cut(rec.mood_line, MAX_REASON_CHARS))}</b>"]
-    if rec.notice:
-        head.append(f"<i>{html.escape(_cut(rec.notice, MAX_REASON_CHARS))}</i>")
+    if notice:
+        head.append(f"<i>{html.escape(_cut(notice, MAX_REASON_CHARS))}</i>")
     tail = [html.escape(line) for line in extra_lines]
     tracks = [_track_html(number, pick) for number, pick in enumerate(rec.tracks, start=1)]
     # Drop tracks from the end rather than send a message Telegram would refuse.

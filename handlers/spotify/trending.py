@@ -93,8 +93,8 @@ async def _get_waiting(get: Any, url: str, params: dict[str, Any]) -> dict[str, 
     return page
 
 
-def sources_from_settings(app: SpotifyApp, refs: list[str]) -> list[TrendingSource]:
-    """One source per configured playlist; malformed entries are logged and left out."""
+def playlist_sources(app: SpotifyApp, refs: list[str]) -> list[TrendingSource]:
+    """One source per playlist reference (URL, URI or id); malformed ones are logged, left out."""
     sources: list[TrendingSource] = []
     for ref in refs:
         try:
