@@ -18,7 +18,7 @@ import aiohttp
 log = logging.getLogger(__name__)
 
 # The largest catalog we fetch: the public 32,833-row tidytuesday file is a few MB and a
-# million-track export a few hundred MB; past this a wrong link (a dump, a video) would fill the disk.
+# million-track export a few hundred MB; past this a wrong link (a dump, a video) fills the disk.
 MAX_CATALOG_DOWNLOAD_BYTES = 512 * 1024 * 1024
 # Time to open the connection: a host that does not answer in this long is down or blocked.
 CONNECT_TIMEOUT_S = 20.0

@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import pillow_heif
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from recsys.image_stats import ImageStats, compute_stats
@@ -17,9 +18,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# The formats Pillow reads safely and every chat client sends; the order is the one users see.
-ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
-FORMATS_SENTENCE = "Send a JPEG, PNG, WebP, GIF, BMP or TIFF image."
+# HEIC (iPhone photos) is read by pillow-heif's Pillow plugin, registered as Pillow's own are;
+# AVIF is read by Pillow itself (its AVIF plugin, since 11.2).
+pillow_heif.register_heif_opener()
+
+# The formats Pillow reads safely and chat clients send; the order is the one users see.
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "AVIF", "HEIF")
+FORMATS_SENTENCE = "Send a JPEG, PNG, WebP, GIF, BMP, TIFF, AVIF or HEIC image."
 # High enough that the model sees no artefacts, low enough to keep the upload to Ollama small.
 JPEG_QUALITY = 90
 # Enough colours to find the dominant one without letting noise split it into many.
@@ -45,12 +50,6 @@ EMPTY_MESSAGE = f"That file is empty (0 bytes), so there is no photo to read. {F
 PDF_MESSAGE = f"That file is a PDF document, not a photo. {FORMATS_SENTENCE}"
 ZIP_MESSAGE = f"That file is a ZIP archive (or an Office document), not a photo. {FORMATS_SENTENCE}"
 VIDEO_MESSAGE = f"That file is a video (MP4/MOV), not a photo. {FORMATS_SENTENCE}"
-HEIC_MESSAGE = (
-    "That photo is in HEIC format, which MelodicLens cannot read. Send it as a JPEG instead: "
-    "share it as a photo rather than a file, or on an iPhone set Settings > Camera > Formats "
-    "to Most Compatible."
-)
-AVIF_MESSAGE = f"That image is in AVIF format, which MelodicLens cannot read. {FORMATS_SENTENCE}"
 TEXT_MESSAGE = f"That file is plain text, not a photo. {FORMATS_SENTENCE}"
 SVG_MESSAGE = f"That file is an SVG drawing, not a photo. {FORMATS_SENTENCE}"
 UNKNOWN_MESSAGE = f"That file is not an image MelodicLens can read. {FORMATS_SENTENCE}"
@@ -146,12 +145,8 @@ def _sniff_non_image(data: bytes) -> str | None:
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return ZIP_MESSAGE
     if data[4:8] == b"ftyp":
-        brand = data[8:12]
-        if brand in HEIF_BRANDS:
-            return HEIC_MESSAGE
-        if brand in AVIF_BRANDS:
-            return AVIF_MESSAGE
-        return VIDEO_MESSAGE
+        # HEIC and AVIF photos go on to Pillow; other ISO-BMFF files are videos
+        return None if data[8:12] in HEIF_BRANDS | AVIF_BRANDS else VIDEO_MESSAGE
     return _sniff_text(data[:TEXT_SNIFF_BYTES])
 
 
@@ -182,7 +177,9 @@ def _open(data: bytes, limits: ImageLimits) -> Image.Image:
         raise ImageRejected(_too_many_pixels_message(None, limits)) from None
     except UnidentifiedImageError:
         # A known signature that Pillow cannot parse is a broken photo, not a foreign file.
-        broken = data.startswith(IMAGE_SIGNATURES) or data[8:12] == b"WEBP"
+        broken = (
+            data.startswith(IMAGE_SIGNATURES) or data[8:12] in {b"WEBP"} | HEIF_BRANDS | AVIF_BRANDS
+        )
         raise ImageRejected(DAMAGED_MESSAGE if broken else UNKNOWN_MESSAGE) from None
     except (OSError, SyntaxError, ValueError, EOFError):
         raise ImageRejected(DAMAGED_MESSAGE) from None
