@@ -133,7 +133,7 @@ class SpotifyLinker:
     async def _store(self, pending: store.PendingState, tokens: Tokens) -> LinkOutcome:
         api = self.app.web_api(tokens.access_token)
         try:
-            me = await asyncio.to_thread(api.get, "me")
+            me = await asyncio.to_thread(api.me)
             spotify_id = str(me["id"])
             name = str(me.get("display_name") or spotify_id)
             async with self.db.pool.acquire() as conn, conn.transaction():
@@ -202,7 +202,7 @@ async def _count_library(api: WebApi) -> tuple[int | None, int | None]:
     """Tracks (playlist entries plus saved) and playlists, for the message; None if unknown."""
     try:
         playlists, tracks = 0, 0
-        page: dict | None = await asyncio.to_thread(api.get, "me/playlists", limit=PLAYLIST_PAGE)
+        page: dict | None = await asyncio.to_thread(api.my_playlists, PLAYLIST_PAGE)
         for _ in range(MAX_COUNT_PAGES):
             if page is None:
                 break
@@ -211,8 +211,8 @@ async def _count_library(api: WebApi) -> tuple[int | None, int | None]:
                     playlists += 1
                     tracks += playlist_total(playlist)
             nxt = page.get("next")
-            page = await asyncio.to_thread(api.get, nxt) if nxt else None
-        saved = await asyncio.to_thread(api.get, "me/tracks", limit=1)
+            page = await asyncio.to_thread(api.next_page, nxt) if nxt else None
+        saved = await asyncio.to_thread(api.saved_tracks, 1)
         return tracks + int(saved.get("total") or 0), playlists
     except SpotifyError as err:
         log.info("could not count the library for the link message: %s", err)
