@@ -16,7 +16,8 @@ from handlers.notifier import Notifier
 from handlers.replies import ChatContext, Reply
 from handlers.secrets import SecretKeyMissing, TokenCipher
 from handlers.spotify.client import SpotifyApp
-from handlers.spotify.linking import STATE_TTL_S, SpotifyLinker
+from handlers.spotify.linking import NOT_REGISTERED, STATE_TTL_S, SpotifyLinker
+from handlers.spotify.playlist_save import PlaylistSaver, SaveOutcome
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,20 @@ NOT_CONFIGURED = (
     "and MELODICLENS_SECRET_KEY)."
 )
 DB_ERRORS = (DatabaseError, asyncpg.PostgresError, OSError, TimeoutError)
+LINK_COMMAND = {"telegram": "/link_spotify", "discord": "/link-spotify", "cli": "link"}
+SAVE_TEXTS = {
+    "not_linked": "Link your Spotify account first ({command}), then press Save again.",
+    "needs_relink": (
+        "To save playlists, MelodicLens needs one more permission from Spotify. Open this link "
+        "to link again (once), then press Save again."
+    ),
+    "revoked": "Spotify no longer accepts MelodicLens's access to your account. "
+    "Link it again with {command}.",
+    "not_registered": NOT_REGISTERED,
+    "stale": "That answer is no longer available. Send the photo again.",
+    "busy": "Spotify is busy right now. Press Save again in a minute.",
+    "failed": "Spotify didn't answer. Press Save again in a minute.",
+}
 
 
 def build_linker(db: Database, settings: Settings, notifier: Notifier) -> SpotifyLinker | None:
@@ -61,9 +76,39 @@ class AccountHandler:
         minutes = int(STATE_TTL_S // 60)
         text = (
             "Open this link to connect your Spotify account. It works once and only for you, "
-            f"for {minutes} minutes. MelodicLens only reads your playlists and Liked Songs."
+            f"for {minutes} minutes. MelodicLens reads your playlists and Liked Songs, and makes "
+            "a private playlist only when you press Save as playlist."
         )
         return Reply("link", text, url=url, private=True)
+
+    async def save_playlist(self, ctx: ChatContext, rec_id: int) -> Reply:
+        """Save an answer's songs as a private playlist in the presser's Spotify account."""
+        if self.linker is None:
+            return Reply("error", NOT_CONFIGURED, private=True)
+        saver = PlaylistSaver(self.db, self.linker.app, self.linker.cipher)
+        try:
+            user_id = await find_user(self.db.pool, ctx.platform, ctx.user_id)
+            outcome = SaveOutcome("not_linked")
+            if user_id is not None:
+                outcome = await saver.save(user_id, rec_id)
+        except DB_ERRORS:
+            log.warning("save_playlist: database unavailable", exc_info=True)
+            return Reply("error", DB_DOWN, private=True)
+        return await self._saved_reply(ctx, outcome)
+
+    async def _saved_reply(self, ctx: ChatContext, outcome: SaveOutcome) -> Reply:
+        if outcome.status == "saved":
+            text = f"Saved “{outcome.name}” to your Spotify: {outcome.tracks} songs, private."
+            return Reply("info", text, url=outcome.playlist_url, private=True)
+        if outcome.status == "needs_relink":
+            link = await self.link_spotify(ctx)
+            if link.kind != "link":
+                return link
+            return Reply("link", SAVE_TEXTS["needs_relink"], url=link.url, private=True)
+        text = SAVE_TEXTS[outcome.status].format(command=LINK_COMMAND[ctx.platform])
+        if outcome.status in ("busy", "failed"):
+            return Reply("error", text, private=True)
+        return Reply("info", text, private=True)
 
     async def unlink_spotify(self, ctx: ChatContext) -> Reply:
         """Delete the tokens and the imported library."""

@@ -24,8 +24,8 @@ from recsys.catalog_csv import CatalogReader
 from tests import tidytuesday_sample
 
 CATALOG = web.AppKey("catalog", bytes)
-# ~330 KB of fictional tidytuesday rows: several 64 KB chunks, so the bar moves in steps.
-STREAMED_ROWS = 1500
+# ~130 KB of fictional tidytuesday rows: several 64 KB chunks, so the bar moves in steps.
+STREAMED_ROWS = 600
 # Short enough that the stalled route fails the test quickly, long enough for loopback.
 TEST_READ_TIMEOUT_S = 0.5
 
@@ -217,7 +217,8 @@ async def test_cli_imports_a_catalog_from_a_url_as_trending(
     assert code == 0, err
     lines = streamed_catalog.decode().splitlines()[1:]
     rows, unique = len(lines), len({line.split(",")[0] for line in lines})
-    assert f"spotify_songs.csv (tidytuesday): {rows} rows" in out
+    assert f"spotify_songs.csv (tidytuesday): {rows:,} rows" in out
     assert f"  imported   {unique:>9,}" in out
-    assert f"{unique} entries in source 'spotify_songs'" in out
+    assert f"    duplicate id: {rows - unique:,}" in out
+    assert f"{unique:,} entries in source 'spotify_songs'" in out
     assert "downloading spotify_songs.csv" in err
