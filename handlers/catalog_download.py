@@ -107,6 +107,8 @@ async def _save(
 ) -> int:
     size = 0
     head = b""
+    # A compressed transfer's Content-Length counts compressed bytes: no total for the bar then.
+    total = None if response.headers.get("Content-Encoding") else response.content_length
     with target.open("wb") as out:
         async for chunk in response.content.iter_chunked(CHUNK_BYTES):
             if len(head) < SNIFF_BYTES:
@@ -119,7 +121,7 @@ async def _save(
             # Writes are small and local; a thread per chunk would cost more than it saves.
             out.write(chunk)
             if on_progress is not None:
-                on_progress(size, response.content_length)
+                on_progress(size, total)
             await asyncio.sleep(0)
     if size == 0:
         raise CatalogDownloadError(f"{url} answered with an empty file.")

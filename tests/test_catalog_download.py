@@ -41,6 +41,12 @@ async def _csv(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def _gzipped(request: web.Request) -> web.Response:
+    response = web.Response(body=request.app[CATALOG], content_type="text/csv")
+    response.enable_compression(web.ContentCoding.gzip)
+    return response
+
+
 async def _stalled(request: web.Request) -> web.StreamResponse:
     response = web.StreamResponse(headers={"Content-Type": "text/csv"})
     await response.prepare(request)
@@ -90,6 +96,7 @@ async def server(streamed_catalog: bytes) -> AsyncIterator[str]:
     app = web.Application()
     app[CATALOG] = streamed_catalog
     app.router.add_get("/data/spotify_songs.csv", _csv)
+    app.router.add_get("/gzipped.csv", _gzipped)
     app.router.add_get("/stalled.csv", _stalled)
     app.router.add_get("/blob/spotify_songs.csv", _github_page)
     app.router.add_get("/sneaky.csv", _html_as_plain_text)
@@ -117,6 +124,19 @@ async def test_a_streamed_csv_arrives_whole_and_reads_as_tidytuesday(
     assert seen == sorted(seen) and seen[-1] == size and len(seen) > 2
     reader = CatalogReader(target)
     assert reader.shape.name == "tidytuesday" and len(list(reader)) > STREAMED_ROWS * 0.8
+
+
+async def test_a_compressed_transfer_is_saved_as_plain_csv(
+    server: str, tmp_path: Path, streamed_catalog: bytes
+) -> None:
+    totals: list[int | None] = []
+    target = tmp_path / "spotify_songs.csv"
+    await download_catalog(
+        f"{server}/gzipped.csv", target, on_progress=lambda _, total: totals.append(total)
+    )
+    assert target.read_bytes() == streamed_catalog
+    # the compressed length is no total for the decompressed bytes
+    assert set(totals) == {None}
 
 
 async def test_not_found_names_the_status(server: str, tmp_path: Path) -> None:
