@@ -219,6 +219,18 @@ def test_exif_orientation_is_applied() -> None:
     assert red > 200 and blue < 60, "the red half should now be on top"
 
 
+def test_a_rotated_iphone_heic_is_turned_upright_exactly_once() -> None:
+    # pillow-heif stores the EXIF orientation as the HEIF rotation and resets the tag on reading
+    stored = Image.new("RGB", (80, 40), (0, 0, 255))
+    stored.paste((255, 0, 0), (0, 0, 40, 40))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    prepared = prepare_image(encode(stored, "HEIF", exif=exif.tobytes(), quality=95), LIMITS)
+    assert (prepared.width, prepared.height) == (40, 80)
+    red, _, blue = rgb_at(jpeg_of(prepared), (20, 10))
+    assert red > 200 and blue < 60, "the red half should now be on top"
+
+
 def test_large_rotated_jpeg_is_decoded_small_and_still_upright() -> None:
     # Big enough for libjpeg's reduced-size decoding to kick in.
     stored = Image.new("RGB", (3000, 1500), (0, 0, 255))
