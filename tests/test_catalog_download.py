@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from handlers.catalog_download import (
+from handlers.edge.catalog_download import (
     CatalogDownloadError,
     download_catalog,
     file_name_for,

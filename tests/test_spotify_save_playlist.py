@@ -14,9 +14,9 @@ from db import recommendations as answers
 from db import spotify as store
 from db.pool import Database
 from db.users import find_user
+from handlers.edge.spotify import SAVE_SCOPE, s256_challenge
 from handlers.replies import ChatContext, Reply
 from handlers.spotify import playlist_save
-from handlers.spotify.client import SAVE_SCOPE, s256_challenge
 from recsys.embedder import Embedder
 from tests.catalog_fixture import load_catalog
 from tests.fakes.fake_spotify import READ_SCOPES, FakeSpotify, fictional_library

@@ -16,8 +16,7 @@ from typing import Any, Literal
 from db import recommendations as answers
 from db import spotify as store
 from db.pool import Database
-from handlers.secrets import SecretUnreadable, TokenCipher
-from handlers.spotify.client import (
+from handlers.edge.spotify import (
     MAX_ITEMS_PER_ADD,
     SAVE_SCOPE,
     SpotifyApp,
@@ -30,6 +29,7 @@ from handlers.spotify.client import (
     UserClient,
     WebApi,
 )
+from handlers.secrets import SecretUnreadable, TokenCipher
 
 log = logging.getLogger(__name__)
 

@@ -23,19 +23,19 @@ from rich.progress import (
 )
 
 from bot.app import open_services
-from bot.errors import CommandError
+from bot.cli.errors import CommandError
 from bot.settings import Settings
-from handlers.catalog_download import (
-    CatalogDownloadError,
-    download_catalog,
-    file_name_for,
-    is_url,
-)
 from handlers.catalog_import import (
     DEFAULT_BATCH_ROWS,
     ImportProgress,
     ImportSummary,
     import_catalog,
+)
+from handlers.edge.catalog_download import (
+    CatalogDownloadError,
+    download_catalog,
+    file_name_for,
+    is_url,
 )
 from recsys.catalog_csv import CatalogFormatError, CatalogReader
 from recsys.enrichment import TrackEnricher
