@@ -12,7 +12,15 @@ from db.users import set_blend as store_blend
 from handlers.replies import ChatContext, Reply
 from handlers.spotify.linking import STATE_TTL_S, SpotifyLinker
 from handlers.spotify.playlist_save import PlaylistSaver, SaveOutcome
-from handlers.texts import LINK_COMMAND, SAID, SAVE_PLAYLIST, SORRY, forgotten_text, unlinked_text
+from handlers.texts import (
+    LINK_COMMAND,
+    SAID,
+    SAVE_PLAYLIST,
+    SAVED_PLAYLIST_LINK,
+    SORRY,
+    forgotten_text,
+    unlinked_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +68,8 @@ class AccountHandler:
     async def _saved_reply(self, ctx: ChatContext, outcome: SaveOutcome) -> Reply:
         if outcome.status == "saved":
             text = SAVE_PLAYLIST["saved"].format(name=outcome.name, tracks=outcome.tracks)
-            return Reply("info", text, url=outcome.playlist_url, private=True)
+            url, label = outcome.playlist_url, SAVED_PLAYLIST_LINK
+            return Reply("info", text, url=url, url_label=label, private=True)
         if outcome.status == "needs_relink":
             link = await self.link_spotify(ctx)
             if link.kind != "link":

@@ -21,7 +21,7 @@ from handlers.accounts import AccountHandler
 from handlers.pipeline import Answer, Pipeline
 from handlers.replies import Button, ChatContext, ImageInput, Platform, Reply
 from handlers.service import QueueNotice
-from handlers.texts import HELP, SAID, SORRY, answer_text
+from handlers.texts import HELP, SAID, SAVE_BUTTON, SORRY, answer_text
 from handlers.throttle import Busy, RateLimiter
 from recsys.image_intake import ImageRejected
 from recsys.models import caption_from_json, caption_to_json
@@ -29,7 +29,7 @@ from recsys.recommender import NothingToMatch, NoTracks, RecommendRequest
 
 log = logging.getLogger(__name__)
 
-ACTIONS = ("up", "down", "more", "diff")
+ACTIONS = ("up", "down", "more", "diff", "save")
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,8 @@ class DefaultBotService:
         self.db = db
         self.pipeline = pipeline
         self.accounts = accounts
+        # "Save as playlist" needs Spotify linking set up; without it the button is left out
+        self._can_save = accounts is not None and accounts.linker is not None
         self.rate = RateLimiter(config.rate_limit_per_minute)
 
     # --- songs for a photo ------------------------------------------------------------------
@@ -123,7 +125,7 @@ class DefaultBotService:
             "answer",
             answer_text(recommendation),
             recommendation=recommendation,
-            buttons=_buttons(rec_id),
+            buttons=_buttons(rec_id, can_save=self._can_save),
             color=color,
         )
 
@@ -142,10 +144,12 @@ class DefaultBotService:
 
     # --- buttons ----------------------------------------------------------------------------
     async def press(self, ctx: ChatContext, action: str) -> Reply:
-        """A button press: "up:<id>", "down:<id>", "more:<id>", "diff:<id>"."""
+        """A button press: "up:<id>", "down:<id>", "more:<id>", "diff:<id>", "save:<id>"."""
         kind, _, raw_id = action.partition(":")
         if kind not in ACTIONS or not raw_id.isdigit():
             return Reply("error", SORRY["stale_button"])
+        if kind == "save":
+            return await self._account("save_playlist", ctx, int(raw_id))
         try:
             return await self._press(ctx, kind, int(raw_id))
         except DB_UNAVAILABLE as err:
@@ -240,13 +244,14 @@ class DefaultBotService:
         return Reply("info", HELP[platform])
 
 
-def _buttons(rec_id: int) -> tuple[Button, ...]:
-    return (
+def _buttons(rec_id: int, can_save: bool) -> tuple[Button, ...]:
+    buttons = (
         Button("👍", f"up:{rec_id}"),
         Button("👎", f"down:{rec_id}"),
         Button("More like this", f"more:{rec_id}"),
         Button("Different vibe", f"diff:{rec_id}"),
     )
+    return (*buttons, Button(SAVE_BUTTON, f"save:{rec_id}")) if can_save else buttons
 
 
 def _query_json(request: RecommendRequest, color: int | None) -> dict[str, Any]:

@@ -98,6 +98,8 @@ NOT_REGISTERED = (
     "user list (at most 5 users). Ask the bot's operator to add you, then link again."
 )
 # "Save as playlist": the listener's own command spelling, then each outcome's sentence.
+SAVE_BUTTON = "Save as playlist"
+SAVED_PLAYLIST_LINK = "Open playlist"
 LINK_COMMAND = {"telegram": "/link_spotify", "discord": "/link-spotify", "cli": "link"}
 SAVE_PLAYLIST = {
     "saved": "Saved “{name}” to your Spotify: {tracks} songs, private.",

@@ -110,7 +110,8 @@ class Answers:
         ctx = ChatContext("telegram", str(user.id), str(chat_id), user.full_name, in_group)
         pressed = asyncio.ensure_future(guarded(self.service.press(ctx, action)))
         done, _ = await asyncio.wait({pressed}, timeout=PRESS_TOAST_WAIT_S)
-        if done and pressed.result().kind in TOAST_KINDS:
+        # a reply with a link (a saved playlist) needs a message: a toast cannot carry one
+        if done and pressed.result().kind in TOAST_KINDS and not pressed.result().url:
             await _answer_query(query, toast(pressed.result()))
             return
         await _answer_query(query)
