@@ -117,6 +117,14 @@ SAVE_PLAYLIST = {
     "busy": "Spotify is busy right now. Press Save again in a minute.",
     "failed": "Spotify didn't answer. Press Save again in a minute.",
 }
+# Where a personal link pressed for in a Telegram group went.
+PERSONAL_LINK = {
+    "sent": "I sent it to you in a private message.",
+    "blocked": (
+        "I can't message you privately yet: open a chat with @{bot}, press Start, then press "
+        "the button again."
+    ),
+}
 REVOKED_MESSAGE = (
     "Spotify no longer accepts MelodicLens's access to your account, so your library was not "
     "updated. Link it again with the link command."

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,7 +36,13 @@ from tests.fakes.fake_spotify import (
     Grant,
     fictional_library,
 )
-from tests.fakes.fake_telegram import FakeTelegram, private_chat, settings_for, user
+from tests.fakes.fake_telegram import (
+    FakeTelegram,
+    group_chat,
+    private_chat,
+    settings_for,
+    user,
+)
 from tests.test_discord_end_to_end import dusk_photo, linked_ids
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.slow]
@@ -87,11 +94,11 @@ async def spotify() -> AsyncIterator[FakeSpotify]:
     await fake.stop()
 
 
-async def test_telegram_save_button_makes_the_playlist_in_answer_order(
-    db: Database, embedder: Embedder, tmp_path: Path, spotify: FakeSpotify
-) -> None:
-    await load_catalog(db, embedder, tmp_path)
-    await link_listener(db, spotify, "telegram", str(ANA["id"]))
+@asynccontextmanager
+async def telegram_bot(
+    db: Database, embedder: Embedder, spotify: FakeSpotify
+) -> AsyncIterator[FakeTelegram]:
+    """The real Telegram adapter and BotService, Spotify linking pointed at the fake."""
     async with FakeOllama(reply=STRUCTURED_ANSWERS["party"]) as ollama:
         telegram = FakeTelegram()
         await telegram.start()
@@ -104,21 +111,55 @@ async def test_telegram_save_button_makes_the_playlist_in_answer_order(
         adapter = TelegramAdapter(settings, service)
         await adapter.start()
         try:
-            telegram.photo(private_chat(ANA), ANA, "birthday night", color=(230, 40, 160))
-            answer = await telegram.next_sent(within_s=60)
-            shown = TG_TRACK.findall(answer.text)
-            rec_id = answer.buttons[0][1].split(":")[1]
-            assert ("Save as playlist", f"save:{rec_id}") in answer.buttons
-            telegram.press(ANA, answer.message, f"save:{rec_id}")
-            saved = await telegram.next_sent(within_s=30)
+            yield telegram
         finally:
             await adapter.stop()
             await telegram.close()
+
+
+async def test_telegram_save_button_makes_the_playlist_in_answer_order(
+    db: Database, embedder: Embedder, tmp_path: Path, spotify: FakeSpotify
+) -> None:
+    await load_catalog(db, embedder, tmp_path)
+    await link_listener(db, spotify, "telegram", str(ANA["id"]))
+    async with telegram_bot(db, embedder, spotify) as telegram:
+        telegram.photo(private_chat(ANA), ANA, "birthday night", color=(230, 40, 160))
+        answer = await telegram.next_sent(within_s=60)
+        shown = TG_TRACK.findall(answer.text)
+        rec_id = answer.buttons[0][1].split(":")[1]
+        assert ("Save as playlist", f"save:{rec_id}") in answer.buttons
+        telegram.press(ANA, answer.message, f"save:{rec_id}")
+        saved = await telegram.next_sent(within_s=30)
     [made] = spotify.created.values()
     assert len(shown) == 4 and made.track_ids == shown
     assert not made.public and made.name == "MelodicLens: birthday night"
     assert "Saved “MelodicLens: birthday night” to your Spotify: 4 songs, private." in saved.text
     assert ("Open playlist", f"https://open.spotify.com/playlist/{made.id}") in saved.buttons
+
+
+async def test_in_a_telegram_group_the_playlist_link_goes_to_the_private_chat(
+    db: Database, embedder: Embedder, tmp_path: Path, spotify: FakeSpotify
+) -> None:
+    await load_catalog(db, embedder, tmp_path)
+    await link_listener(db, spotify, "telegram", str(ANA["id"]))
+    group = group_chat()
+    async with telegram_bot(db, embedder, spotify) as telegram:
+        telegram.command(group, ANA, "/vibe birthday night")
+        answer = await telegram.next_sent(within_s=60)
+        rec_id = answer.buttons[0][1].split(":")[1]
+        # Ana never pressed Start in a private chat: the group hears how to fix that
+        telegram.forbidden_chats.add(ANA["id"])
+        telegram.press(ANA, answer.message, f"save:{rec_id}")
+        blocked = await telegram.next_sent(within_s=30)
+        telegram.forbidden_chats.discard(ANA["id"])
+        telegram.press(ANA, answer.message, f"save:{rec_id}")
+        first, second = await telegram.next_sent(within_s=30), await telegram.next_sent()
+    assert blocked.chat_id == group["id"] and "press Start" in blocked.text
+    private = first if first.chat_id == ANA["id"] else second
+    note = second if private is first else first
+    assert "to your Spotify: 4 songs, private." in private.text
+    assert note.chat_id == group["id"] and note.text == "I sent it to you in a private message."
+    assert len(spotify.created) == 2  # one per press that reached Spotify
 
 
 async def test_discord_save_button_makes_the_playlist_and_answers_privately(
