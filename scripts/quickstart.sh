@@ -37,7 +37,11 @@ case $catalog in
     ;;
 esac
 echo "== importing $catalog"
-"$ml" catalog import "$catalog" --trending --source trending
+if ! "$ml" catalog import "$catalog" --trending --source trending; then
+  echo "quickstart: the import failed (see above). Point MELODICLENS_CATALOG_URL at a reachable" >&2
+  echo "catalog CSV, or pass a local one: bash scripts/quickstart.sh CATALOG.csv [PHOTO]" >&2
+  exit 1
+fi
 if [ -f "$photo" ]; then
   echo "== songs for $photo"
   "$ml" recommend "$photo" --text "golden hour by the sea"
