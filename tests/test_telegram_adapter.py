@@ -371,7 +371,8 @@ async def test_queue_notice_comes_before_the_answer(
     service.queue_place = 3
     photo = fake.photo(private_chat(ANA), ANA)
     notice = await fake.next_sent()
-    assert notice.text == "You&#x27;re #3 in line; your songs are on the way."
+    # one sentence for both platforms (handlers/texts.py QUEUED)
+    assert notice.text == "You&#x27;re #3 in line; your songs are on their way."
     assert notice.reply_to == photo["message_id"]
     assert (await fake.next_sent()).buttons == buttons(41)
 
