@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
 from bot.app import build_bot_service, build_pipeline
 from bot.settings import Settings, load_settings
@@ -70,7 +69,7 @@ async def link_listener(db: Database, fake: FakeSpotify, platform: str, chat_use
     token = "access-save-test"
     fake.grants[token] = Grant("robin", "user", scope=f"{READ_SCOPES} {MODIFY_PRIVATE}")
     user_id = await upsert_user(db.pool, platform, chat_user, "Ana")
-    cipher = TokenCipher(SecretStr(SECRET_KEY))
+    cipher = TokenCipher([SECRET_KEY])
     async with db.pool.acquire() as conn:
         await store.save_link(
             conn,
@@ -130,6 +129,12 @@ async def test_telegram_save_button_makes_the_playlist_in_answer_order(
         assert ("Save as playlist", f"save:{rec_id}") in answer.buttons
         telegram.press(ANA, answer.message, f"save:{rec_id}")
         saved = await telegram.next_sent(within_s=30)
+        assert (await telegram.next_call("answerCallbackQuery")).params.get("text") is None
+        # a button naming the answer without its secret token saves nothing
+        answer_id = rec_id.split("-")[0]
+        telegram.press(ANA, answer.message, f"save:{answer_id}-forgedtoken0000000000")
+        refused = (await telegram.next_call("answerCallbackQuery")).params
+    assert refused["text"] == "That answer is no longer available. Send the photo again."
     [made] = spotify.created.values()
     assert len(shown) == 4 and made.track_ids == shown
     assert not made.public and made.name == "MelodicLens: birthday night"
