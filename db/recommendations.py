@@ -96,6 +96,18 @@ async def load_recommendation(pool: asyncpg.Pool, rec_id: int) -> StoredRecommen
     )
 
 
+async def recommendation_spotify_ids(pool: asyncpg.Pool, rec_id: int) -> list[str]:
+    """The Spotify ids of an answer's tracks, in the order they were shown."""
+    rows = await pool.fetch(
+        """
+        SELECT t.spotify_id FROM recommendation_tracks rt JOIN tracks t ON t.id = rt.track_id
+        WHERE rt.recommendation_id = $1 ORDER BY rt.position
+        """,
+        rec_id,
+    )
+    return [row["spotify_id"] for row in rows]
+
+
 async def shown_to_user(pool: asyncpg.Pool, user_id: int, limit: int = 50) -> set[int]:
     """Tracks recently shown to a listener (for "different vibe" answers)."""
     rows = await pool.fetch(

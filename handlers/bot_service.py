@@ -21,7 +21,7 @@ from handlers.pipeline import Pipeline, PipelineResult
 from handlers.press import Press, button_action, may_use, new_press_token, parse_press
 from handlers.replies import Button, ChatContext, ImageInput, Platform, Reply
 from handlers.service import QueueNotice
-from handlers.texts import HELP, SAID, SORRY, answer_text, notice_text, rejection_text
+from handlers.texts import HELP, SAID, SAVE_BUTTON, SORRY, answer_text, notice_text, rejection_text
 from handlers.throttle import Busy, RateLimiter
 from recsys.image_intake import ImageRejected
 from recsys.models import caption_from_json, caption_to_json
@@ -60,6 +60,8 @@ class DefaultBotService:
         self.db = db
         self.pipeline = pipeline
         self.accounts = accounts
+        # "Save as playlist" needs Spotify linking set up; without it the button is left out
+        self._can_save = accounts is not None and accounts.linker is not None
         self.rate = RateLimiter(config.rate_limit_per_minute)
 
     # --- songs for a photo ------------------------------------------------------------------
@@ -144,7 +146,7 @@ class DefaultBotService:
             "answer",
             answer_text(recommendation),
             recommendation=recommendation,
-            buttons=_buttons(rec_id, token),
+            buttons=_buttons(rec_id, token, can_save=self._can_save),
             color=color,
             notice=notice_text(recommendation.notice),
         )
@@ -164,7 +166,7 @@ class DefaultBotService:
 
     # --- buttons ----------------------------------------------------------------------------
     async def press(self, ctx: ChatContext, action: str) -> Reply:
-        """A button press: "up|down|more|diff|calm|lively:<answer id>-<token>" (see
+        """A button press: "up|down|more|diff|calm|lively|save:<answer id>-<token>" (see
         handlers/press.py).
 
         It counts against the presser's rate limit, needs the answer's token and chat, and is
@@ -193,6 +195,8 @@ class DefaultBotService:
         if stored is None or not may_use(stored, press, ctx.platform, ctx.chat_id):
             log.info("refused a press on answer %s from %s", rec_id, ctx.platform)
             return Reply("error", SORRY["stale_button"])
+        if kind == "save":  # into the presser's own Spotify account
+            return await self._account("save_playlist", ctx, rec_id)
         user_id = await self._user(ctx)  # the presser, who may not be the asker
         await recommendations.add_feedback(
             self.db.pool, rec_id, user_id, "different" if kind in MOOD_STEPS else kind
@@ -286,8 +290,8 @@ def _rate_key(ctx: ChatContext) -> str:
     return f"{ctx.platform}:{ctx.user_id}"
 
 
-def _buttons(rec_id: int, token: str) -> tuple[Button, ...]:
-    return (
+def _buttons(rec_id: int, token: str, can_save: bool) -> tuple[Button, ...]:
+    buttons = (
         Button("👍", button_action("up", rec_id, token)),
         Button("👎", button_action("down", rec_id, token)),
         Button("More like this", button_action("more", rec_id, token)),
@@ -295,6 +299,9 @@ def _buttons(rec_id: int, token: str) -> tuple[Button, ...]:
         Button("Calmer", button_action("calm", rec_id, token)),
         Button("More energy", button_action("lively", rec_id, token)),
     )
+    if not can_save:
+        return buttons
+    return (*buttons, Button(SAVE_BUTTON, button_action("save", rec_id, token)))
 
 
 def _query_json(request: RecommendRequest, color: int | None) -> dict[str, Any]:

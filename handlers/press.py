@@ -17,7 +17,7 @@ from db.recommendations import StoredRecommendation
 
 # 16 random bytes: 22 URL-safe characters, 128 bits nobody guesses.
 PRESS_TOKEN_BYTES = 16
-VERBS = ("up", "down", "more", "diff", "calm", "lively")
+VERBS = ("up", "down", "more", "diff", "calm", "lively", "save")
 # The longest action: a 6-character verb, a 19-digit bigint id, "-", a 22-character token.
 MAX_ACTION_CHARS = 6 + 19 + 1 + 22
 

@@ -39,8 +39,7 @@ class Button:
     """An action button; `action` round-trips through the platform as callback data.
 
     Actions: "up:<rec id>", "down:<rec id>", "more:<rec id>", "diff:<rec id>", "calm:<rec id>",
-    "lively:<rec id>" (at most 64
-    bytes, Telegram's callback_data limit).
+    "lively:<rec id>", "save:<rec id>" (at most 64 bytes, Telegram's callback_data limit).
     """
 
     label: str
@@ -57,8 +56,10 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     # the photo's dominant colour as 0xRRGGBB, for a Discord embed
     color: int | None = None
-    # a link the user should open (the Spotify authorize URL)
+    # a link the user should open (the Spotify authorize URL, a saved playlist)
     url: str | None = None
+    # the link button's label; None: the platform's label for connecting Spotify
+    url_label: str | None = None
     # shown only to the asker where the platform can (Discord ephemeral answers)
     private: bool = False
     extra_lines: tuple[str, ...] = field(default=())

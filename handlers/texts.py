@@ -149,6 +149,34 @@ NOT_REGISTERED = (
     "This bot's Spotify app is in development mode and your Spotify account is not on its "
     "user list (at most 5 users). Ask the bot's operator to add you, then link again."
 )
+# "Save as playlist": the listener's own command spelling, then each outcome's sentence.
+SAVE_BUTTON = "Save as playlist"
+SAVED_PLAYLIST_LINK = "Open playlist"
+LINK_COMMAND = {"telegram": "/link_spotify", "discord": "/link-spotify", "cli": "link"}
+SAVE_PLAYLIST = {
+    "saved": "Saved “{name}” to your Spotify: {tracks} songs, private.",
+    "not_linked": "Link your Spotify account first ({command}), then press Save again.",
+    "needs_relink": (
+        "To save playlists, MelodicLens needs one more permission from Spotify. Open this link "
+        "to link again (once), then press Save again."
+    ),
+    "revoked": (
+        "Spotify no longer accepts MelodicLens's access to your account. "
+        "Link it again with {command}."
+    ),
+    "not_registered": NOT_REGISTERED,
+    "stale": SORRY["stale_button"],
+    "busy": "Spotify is busy right now. Press Save again in a minute.",
+    "failed": "Spotify didn't answer. Press Save again in a minute.",
+}
+# Where a personal link pressed for in a Telegram group went.
+PERSONAL_LINK = {
+    "sent": "I sent it to you in a private message.",
+    "blocked": (
+        "I can't message you privately yet: open a chat with @{bot}, press Start, then press "
+        "the button again."
+    ),
+}
 REVOKED_MESSAGE = (
     "Spotify no longer accepts MelodicLens's access to your account, so your library was not "
     "updated. Link it again with the link command."
@@ -188,19 +216,13 @@ def unlinked_text(counts: dict[str, int]) -> str:
 
 
 # Why an upload is not a photo MelodicLens can read (recsys.image_intake.Rejection).
-_FORMATS = "Send a JPEG, PNG, WebP, GIF, BMP or TIFF image."
+_FORMATS = "Send a JPEG, PNG, WebP, GIF, BMP, TIFF, AVIF or HEIC image."
 REJECTED = {
     Rejection.EMPTY: f"That file is empty (0 bytes), so there is no photo to read. {_FORMATS}",
     Rejection.TOO_MANY_BYTES: "That file is {size}; the limit is {limit}. Send a smaller photo.",
     Rejection.PDF: f"That file is a PDF document, not a photo. {_FORMATS}",
     Rejection.ZIP: f"That file is a ZIP archive (or an Office document), not a photo. {_FORMATS}",
     Rejection.VIDEO: f"That file is a video (MP4/MOV), not a photo. {_FORMATS}",
-    Rejection.HEIC: (
-        "That photo is in HEIC format, which MelodicLens cannot read. Send it as a JPEG instead: "
-        "share it as a photo rather than a file, or on an iPhone set Settings > Camera > Formats "
-        "to Most Compatible."
-    ),
-    Rejection.AVIF: f"That image is in AVIF format, which MelodicLens cannot read. {_FORMATS}",
     Rejection.TEXT: f"That file is plain text, not a photo. {_FORMATS}",
     Rejection.SVG: f"That file is an SVG drawing, not a photo. {_FORMATS}",
     Rejection.UNKNOWN: f"That file is not an image MelodicLens can read. {_FORMATS}",

@@ -8,14 +8,19 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
+import pillow_heif
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from recsys.image_stats import ImageStats, compute_stats
 
 log = logging.getLogger(__name__)
 
-# The formats Pillow reads safely and every chat client sends; the order is the one users see.
-ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
+# HEIC (iPhone photos) is read by pillow-heif's Pillow plugin, registered as Pillow's own are;
+# AVIF is read by Pillow itself (its AVIF plugin, since 11.2).
+pillow_heif.register_heif_opener()
+
+# The formats Pillow reads safely and chat clients send; the order is the one users see.
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "AVIF", "HEIF")
 # High enough that the model sees no artefacts, low enough to keep the upload to Ollama small.
 JPEG_QUALITY = 90
 # Enough colours to find the dominant one without letting noise split it into many.
@@ -46,8 +51,6 @@ class Rejection(StrEnum):
     PDF = "pdf"
     ZIP = "zip"
     VIDEO = "video"
-    HEIC = "heic"
-    AVIF = "avif"
     TEXT = "text"
     SVG = "svg"
     UNKNOWN = "unknown"
@@ -132,12 +135,8 @@ def _sniff_non_image(data: bytes) -> Rejection | None:
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return Rejection.ZIP
     if data[4:8] == b"ftyp":
-        brand = data[8:12]
-        if brand in HEIF_BRANDS:
-            return Rejection.HEIC
-        if brand in AVIF_BRANDS:
-            return Rejection.AVIF
-        return Rejection.VIDEO
+        # HEIC and AVIF photos go on to Pillow; other ISO-BMFF files are videos
+        return None if data[8:12] in HEIF_BRANDS | AVIF_BRANDS else Rejection.VIDEO
     return _sniff_text(data[:TEXT_SNIFF_BYTES])
 
 
@@ -168,7 +167,9 @@ def _open(data: bytes, limits: ImageLimits) -> Image.Image:
         raise ImageRejected(Rejection.TOO_MANY_PIXELS, limit=limits.max_pixels) from None
     except UnidentifiedImageError:
         # A known signature that Pillow cannot parse is a broken photo, not a foreign file.
-        broken = data.startswith(IMAGE_SIGNATURES) or data[8:12] == b"WEBP"
+        broken = (
+            data.startswith(IMAGE_SIGNATURES) or data[8:12] in {b"WEBP"} | HEIF_BRANDS | AVIF_BRANDS
+        )
         raise ImageRejected(Rejection.DAMAGED if broken else Rejection.UNKNOWN) from None
     except (OSError, SyntaxError, ValueError, EOFError):
         raise ImageRejected(Rejection.DAMAGED) from None

@@ -121,7 +121,8 @@ def render_view(reply: Reply) -> discord.ui.View | None:
     for button in reply.buttons:
         view.add_item(action_button(button))
     if reply.url:
-        view.add_item(discord.ui.Button(label=LINK_BUTTON_LABEL, url=reply.url))
+        label = reply.url_label or LINK_BUTTON_LABEL
+        view.add_item(discord.ui.Button(label=label, url=reply.url))
     return view
 
 

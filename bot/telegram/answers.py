@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 
 from telegram import CallbackQuery, Message
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 
 from bot.settings import Settings
 from bot.telegram.media import MediaError, MediaRef, download_all, media_of
@@ -17,6 +17,7 @@ from bot.telegram.queue import QueueNotices
 from bot.telegram.render import toast
 from handlers.replies import ChatContext, ImageInput, Reply
 from handlers.service import BotService
+from handlers.texts import PERSONAL_LINK
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,8 @@ class Answers:
         ctx = ChatContext("telegram", str(user.id), str(chat_id), user.full_name, in_group)
         pressed = asyncio.ensure_future(guarded(self.service.press(ctx, action)))
         done, _ = await asyncio.wait({pressed}, timeout=PRESS_TOAST_WAIT_S)
-        if done and pressed.result().kind in TOAST_KINDS:
+        # a reply with a link (a saved playlist) needs a message: a toast cannot carry one
+        if done and pressed.result().kind in TOAST_KINDS and not pressed.result().url:
             await _answer_query(query, toast(pressed.result()))
             return
         await _answer_query(query)
@@ -127,7 +129,23 @@ class Answers:
             reply = await pressed
         # The new answer quotes the photo the shown answer replied to, like the first one.
         anchor = (shown.reply_to_message or shown) if shown is not None else None
-        await self.outbox.send(chat_id, reply, reply_to=anchor.message_id if anchor else None)
+        reply_to = anchor.message_id if anchor else None
+        if in_group and reply.private and reply.url:
+            await self._send_personal(user.id, chat_id, reply, reply_to)
+            return
+        await self.outbox.send(chat_id, reply, reply_to=reply_to)
+
+    async def _send_personal(
+        self, user_id: int, chat_id: int, reply: Reply, reply_to: int | None
+    ) -> None:
+        """A personal link (a Spotify consent page, a saved playlist) goes to the private chat."""
+        try:
+            await self.outbox.send(user_id, reply, raise_errors=True)
+        except Forbidden:
+            note = PERSONAL_LINK["blocked"].format(bot=self.outbox.bot.username)
+        else:
+            note = PERSONAL_LINK["sent"]
+        await self.outbox.send(chat_id, Reply("info", note), reply_to=reply_to)
 
 
 async def _answer_query(query: CallbackQuery, text: str | None = None) -> None:

@@ -56,7 +56,8 @@ def _plain_html(reply: Reply) -> str:
     lines = [html.escape(_cut(reply.text, MAX_PLAIN_CHARS))]
     if reply.url:
         url = html.escape(reply.url, quote=True)
-        lines.append(f'<a href="{url}">{html.escape(LINK_BUTTON_LABEL)}</a>')
+        label = reply.url_label or LINK_BUTTON_LABEL
+        lines.append(f'<a href="{url}">{html.escape(label)}</a>')
     lines.extend(html.escape(line) for line in reply.extra_lines)
     return "\n".join(lines)
 
@@ -102,7 +103,7 @@ def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
     # Telegram accepts only public https URLs on buttons; a local test URL stays in the text.
     if reply.url and reply.url.startswith("https://"):
-        rows.append([InlineKeyboardButton(LINK_BUTTON_LABEL, url=reply.url)])
+        rows.append([InlineKeyboardButton(reply.url_label or LINK_BUTTON_LABEL, url=reply.url)])
     return InlineKeyboardMarkup(rows) if rows else None
 
 
