@@ -290,8 +290,9 @@ def nn_profile(vectors: np.ndarray, seed: int = SEED) -> dict[str, float]:
     sims = vectors[probes] @ vectors.T
     sims[np.arange(len(probes)), probes] = -np.inf  # not a row's own neighbour
     deepest = max(PROFILE_RANKS)
-    top = -np.sort(-np.partition(-sims, deepest, axis=1)[:, :deepest], axis=1)
-    return {f"nn{r}": round(float(np.median(-top[:, r - 1])), 3) for r in PROFILE_RANKS}
+    nearest = -np.partition(-sims, deepest, axis=1)[:, :deepest]  # the top sims, unordered
+    nearest = np.sort(nearest, axis=1)[:, ::-1]
+    return {f"nn{r}": round(float(np.median(nearest[:, r - 1])), 3) for r in PROFILE_RANKS}
 
 
 def catalog_sample(embeddings: np.ndarray, total: int, size: int) -> np.ndarray:
@@ -411,15 +412,17 @@ async def _load_tracks(database: Database, real: RealRows, total: int) -> tuple[
     return loaded, index_def
 
 
-async def _build_index(database: Database, index_def: str) -> float:
+async def _build_index(database: Database, index_def: str) -> tuple[float, float]:
+    """Build the HNSW index; its build seconds and size in MB."""
     async with database.pool.acquire() as conn:
         await conn.execute(f"SET maintenance_work_mem = '{INDEX_MEMORY}'")
         await conn.execute(f"SET max_parallel_maintenance_workers = {INDEX_WORKERS}")
         with stopwatch() as elapsed:
             await conn.execute(index_def, timeout=None)
             seconds = elapsed()
+        size = await conn.fetchval("SELECT pg_relation_size('tracks_embedding_hnsw')")
         await conn.execute("VACUUM ANALYZE tracks")
-    return seconds
+    return seconds, size / 2**20
 
 
 async def _add_listener_and_trending(database: Database, total: int) -> int:
@@ -480,10 +483,10 @@ async def build(scale: str, embedder: Embedder) -> BenchDatabase:
             tracks, index_def = await _load_tracks(database, real, total)
             load_s = elapsed()
         listener_id = await _add_listener_and_trending(database, total)
-        index_s = await _build_index(database, index_def)
+        index_s, index_mb = await _build_index(database, index_def)
     finally:
         await database.close()
-    timings = {"embed_real_s": embed_s, "load_s": load_s, "index_s": index_s}
+    timings = {"embed_real_s": embed_s, "load_s": load_s, "index_s": index_s, "index_mb": index_mb}
     timings = {k: round(v, 1) for k, v in timings.items()}
     bench = BenchDatabase(data_dir, params, tracks, listener_id, timings)
     _marker(scale).write_text(
