@@ -33,8 +33,9 @@ VARIANTS = (
     (16, 64, "halfvec"),
     (16, 128, "halfvec"),
     (24, 128, "halfvec"),
+    (32, 128, "halfvec"),
 )
-PAIRS = ((200, 50), (200, 200), (300, 300), (400, 400))
+PAIRS = ((100, 100), (200, 200), (300, 300), (400, 400))
 OPS = {
     "vector": "embedding vector_cosine_ops",
     "halfvec": "(embedding::halfvec(384)) halfvec_cosine_ops",

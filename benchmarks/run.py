@@ -146,7 +146,7 @@ def _search_rows(figures: dict[str, Any]) -> list[Row]:
         index = recall["index"]
         rows.append(
             Row(
-                f"HNSW recall@50 vs exact at {recall['tracks']:,} tracks (halfvec pool "
+                f"HNSW recall@50 vs exact at {recall['tracks']:,} tracks (halfvec index, its "
                 f"{recall['pool']} re-ordered exactly, ef_search {recall['ef_search']}, "
                 f"{recall['iterative_scan']})",
                 f"{recall['recall_at_50']:.3f} over {recall['queries']} queries, "

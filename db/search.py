@@ -7,17 +7,17 @@ from dataclasses import dataclass
 import asyncpg
 import numpy as np
 
-# The HNSW index holds half-precision embeddings of catalog tracks (alembic 0003). It is asked
-# for SEMANTIC_POOL tracks, which are then re-ordered by their exact full-precision distance;
-# the nearest SEMANTIC_CANDIDATES go on. Re-ordering a wider pool is what lifts recall@50
-# against exact search at a million tracks (benchmarks/README.md): the graph's own order near
-# the cut-off is approximate, its pool of 300 is not far off the true nearest 300.
+# The HNSW index holds half-precision embeddings of catalog tracks (alembic 0003: m 24,
+# ef_construction 128, measured in benchmarks/README.md). What it finds is re-ordered by exact
+# full-precision distance, so the half precision never decides which tracks go on. Recall
+# against exact search comes from the graph and ef_search, not from re-ordering a wider pool:
+# at 28k, ef_search 200 finds the same share of the true top 50 whether 50 or 200 of its
+# results are re-ordered (benchmarks/results/2026-12-01-index-sweep-28k.json).
 # pgvector 0.8 applies filters after the HNSW scan; with iterative scan it keeps scanning until
 # enough rows pass `in_catalog` and the exclusions, so a selective filter cannot starve the
-# result. ef_search must be at least the pool it is asked for, or the scan returns fewer.
-HNSW_EF_SEARCH = 300
+# result.
+HNSW_EF_SEARCH = 400
 HNSW_ITERATIVE_SCAN = "relaxed_order"
-SEMANTIC_POOL = 300
 EMBEDDING_DIM = 384  # the schema's vector(384); the index casts to halfvec(384)
 # Candidates per source; the ranker sees their union (about 300 rows). 100 each halves the
 # candidate query's time against 200 each (12.8 vs 18.5 ms at 28k) with no loss in the
@@ -30,7 +30,7 @@ MAX_LIKED = 50
 
 
 def semantic_sql(vector: str, exclude: str, pool: str, limit: str) -> str:
-    """Nearest catalog tracks: the HNSW pool by halfvec, re-ordered by exact distance."""
+    """Nearest catalog tracks: `pool` found through the halfvec index, re-ordered exactly."""
     return f"""
     SELECT id, dist FROM (
         SELECT id, embedding <=> {vector}::vector AS dist FROM tracks
@@ -40,10 +40,11 @@ def semantic_sql(vector: str, exclude: str, pool: str, limit: str) -> str:
     ) pool ORDER BY dist LIMIT {limit}"""
 
 
-# One pass: the three sources, then trending rank, playlist name and liked similarity joined
-# once for the whole candidate set instead of a subquery per row.
+# One statement, prepared once per connection by asyncpg and reused: the three sources, then
+# trending rank, playlist name and liked similarity joined once for the whole candidate set
+# instead of a subquery per row.
 CANDIDATES_SQL = f"""
-WITH sem AS MATERIALIZED ({semantic_sql("$1", "$5", "$10", "$6")}
+WITH sem AS MATERIALIZED ({semantic_sql("$1", "$5", "$6", "$6")}
 ), mood AS MATERIALIZED (
     SELECT id FROM tracks
     WHERE in_catalog AND mood_point IS NOT NULL AND NOT (id = ANY($5::bigint[]))
@@ -65,7 +66,7 @@ WITH sem AS MATERIALIZED ({semantic_sql("$1", "$5", "$10", "$6")}
     SELECT embedding FROM tracks WHERE id = ANY($9::bigint[]) AND embedding IS NOT NULL
 ), trending AS (
     SELECT te.track_id AS id, min(te.rank) AS trending_rank FROM trending_entries te
-    WHERE te.track_id IN (SELECT id FROM ids) GROUP BY te.track_id
+    WHERE te.track_id = ANY(ARRAY(SELECT id FROM ids)) GROUP BY te.track_id
 )
 SELECT t.id, t.spotify_id, t.title, t.artists, t.album, t.popularity, t.release_year, t.genres,
        t.valence, t.energy, t.danceability, t.acousticness, t.instrumentalness, t.tempo,
@@ -117,7 +118,6 @@ async def fetch_candidates(
             MOOD_CANDIDATES,
             LIBRARY_CANDIDATES,
             list(query.liked_ids[:MAX_LIKED]),
-            max(SEMANTIC_POOL, SEMANTIC_CANDIDATES),
         )
     return rows
 
@@ -128,7 +128,7 @@ async def nearest_catalog(
     limit: int,
     *,
     ef_search: int = HNSW_EF_SEARCH,
-    pool: int = SEMANTIC_POOL,
+    pool: int = SEMANTIC_CANDIDATES,
 ) -> list[int]:
     """Ids of the catalog tracks nearest to `embedding`, as the candidate stage finds them."""
     async with conn.transaction(readonly=True):

@@ -16,7 +16,7 @@ from recsys.embedder import Embedder
 from tests.catalog_fixture import fake_spotify_id, load_catalog
 
 INDEX_SQL = "SELECT pg_get_indexdef('tracks_embedding_hnsw'::regclass)"
-# Enough rows that the semantic source (100) and the HNSW pool (300) both cut something off.
+# Enough rows that the semantic source (100) cuts something off.
 EXTRA_TRACKS = 600
 
 

@@ -29,7 +29,7 @@ def upgrade() -> None:
     op.execute(
         "CREATE INDEX tracks_embedding_hnsw ON tracks USING hnsw "
         f"((embedding::halfvec({EMBEDDING_DIM})) halfvec_cosine_ops) "
-        "WITH (m = 16, ef_construction = 64) WHERE in_catalog"
+        "WITH (m = 24, ef_construction = 128) WHERE in_catalog"
     )
 
 
