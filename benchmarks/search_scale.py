@@ -46,7 +46,7 @@ TARGET_OVER_EMBED_P95_MS = {"28k": 15.0, "200k": 35.0, "1m": 35.0}
 TARGET_RECALL = 0.95
 # (ef_search, tracks taken from the index and re-ordered by exact distance) around the shipped
 # pair (the candidate stage takes 100): pool 50 is the graph's own top 50.
-SWEEP = ((200, 100), (300, 100), (400, 50), (500, 100), (600, 100), (800, 100))
+SWEEP = ((200, 50), (300, 100), (400, 100), (600, 100), (800, 100))
 
 # What people type with /vibe: short, mood-first phrases.
 TYPED_QUERIES = (

@@ -77,11 +77,14 @@ class Recommender:
         if request.caption is None and not request.words.strip():
             raise NothingToMatch("send a photo or a few words about the mood you want")
         started = time.perf_counter()
-        query = await asyncio.to_thread(self._build_query_blocking, request)
-        built = time.perf_counter()
-        liked, disliked = await feedback_tracks(
-            self.pool, (request.feedback_user_id,) if request.feedback_user_id else ()
+        # The listener's thumbs do not depend on the query: read them while the text embeds.
+        query, (liked, disliked) = await asyncio.gather(
+            asyncio.to_thread(self._build_query_blocking, request),
+            feedback_tracks(
+                self.pool, (request.feedback_user_id,) if request.feedback_user_id else ()
+            ),
         )
+        built = time.perf_counter()
         rows = await fetch_candidates(
             self.pool,
             CandidateQuery(
