@@ -1,7 +1,7 @@
-"""`Handlers`: the BotService the chat adapters call, over the recommender and the accounts.
+"""`DefaultBotService`: the BotService the chat adapters call, over the pipeline and accounts.
 
-Built once in the composition root (bot/app.py, `build_handlers`):
-    Handlers(settings, db, pipeline, accounts)
+Built once in the composition root (bot/app.py, `build_bot_service`):
+    DefaultBotService(config, db, pipeline, accounts)
 where `pipeline` is a handlers.pipeline.Pipeline and `accounts` a
 handlers.accounts.AccountHandler (or None when Spotify linking is not configured).
 """
@@ -10,49 +10,50 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-import asyncpg
-
-from bot.settings import Settings
 from db import recommendations as answers
 from db import users
-from db.captions import caption_from_json, caption_to_json
-from db.errors import DatabaseError
+from db.errors import DB_UNAVAILABLE
 from db.pool import Database
 from handlers.accounts import AccountHandler
-from handlers.load import Busy, RateLimiter
-from handlers.pipeline import Pipeline
+from handlers.pipeline import Answer, Pipeline
+from handlers.press import Press, button_action, may_use, new_press_token, parse_press
 from handlers.replies import Button, ChatContext, ImageInput, Platform, Reply
 from handlers.service import QueueNotice
-from handlers.texts import HELP, SORRY, answer_text
+from handlers.texts import HELP, SAID, SORRY, answer_text
+from handlers.throttle import Busy, RateLimiter
 from recsys.image_intake import ImageRejected
-from recsys.models import Recommendation
+from recsys.models import caption_from_json, caption_to_json
 from recsys.recommender import NothingToMatch, NoTracks, RecommendRequest
 
 log = logging.getLogger(__name__)
 
-# Errors that mean "the database is not there right now" (restart, network, full pool).
-DB_DOWN = (DatabaseError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError)
-ACTIONS = ("up", "down", "more", "diff")
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """The settings the use cases need (bot/app.py builds it from Settings)."""
+
+    top_n: int
+    rate_limit_per_minute: int
 
 
-class Handlers:
+class DefaultBotService:
     """The platform-neutral use cases; every user-caused failure becomes a friendly Reply."""
 
     def __init__(
         self,
-        settings: Settings,
+        config: ServiceConfig,
         db: Database,
         pipeline: Pipeline,
         accounts: AccountHandler | None = None,
     ) -> None:
-        self.settings = settings
+        self.config = config
         self.db = db
         self.pipeline = pipeline
         self.accounts = accounts
-        self.rate = RateLimiter(settings.rate_limit_per_minute)
+        self.rate = RateLimiter(config.rate_limit_per_minute)
 
     # --- songs for a photo ------------------------------------------------------------------
     async def vibe(
@@ -63,7 +64,7 @@ class Handlers:
         on_queued: QueueNotice | None = None,
     ) -> Reply:
         """Songs for these photos (one soundtrack for the set) and/or these words."""
-        wait = self.rate.retry_after(f"{ctx.platform}:{ctx.user_id}")
+        wait = self.rate.retry_after(_rate_key(ctx))
         if wait:
             return Reply("error", SORRY["rate"].format(seconds=max(1, round(wait))))
         try:
@@ -78,7 +79,7 @@ class Handlers:
         except Busy as err:
             log.warning("vision queue full: %s", err)
             return Reply("error", SORRY["busy"])
-        except DB_DOWN as err:
+        except DB_UNAVAILABLE as err:
             log.error("database unavailable while answering %s: %s", ctx.platform, err)
             return Reply("error", SORRY["database"])
         except Exception:
@@ -94,21 +95,19 @@ class Handlers:
     ) -> Reply:
         prepared = await self.pipeline.prepare([image.data for image in images])
         user_id = await self._user(ctx)
-        caption = await self.pipeline.caption(prepared, words, on_queued) if prepared else None
-        request = RecommendRequest(
-            caption=caption,
-            words=words,
+        answer = await self.pipeline.answer(
+            prepared,
+            words,
             user_ids=await self._library_owners(ctx, user_id),
             feedback_user_id=user_id,
-            top=self.settings.top_n,
+            top=self.config.top_n,
+            on_queued=on_queued,
         )
-        color = prepared[0].dominant_color if prepared else None
-        return await self._answer(ctx, user_id, request, color)
+        return await self._reply(ctx, user_id, answer)
 
-    async def _answer(
-        self, ctx: ChatContext, user_id: int, request: RecommendRequest, color: int | None
-    ) -> Reply:
-        recommendation = await self.pipeline.recommender.recommend(request)
+    async def _reply(self, ctx: ChatContext, user_id: int, answer: Answer) -> Reply:
+        """Store the answer (for its buttons) and turn it into a Reply."""
+        recommendation, request, color = answer.recommendation, answer.request, answer.color
         rec_id = await answers.store_recommendation(
             self.db.pool,
             user_id=user_id,
@@ -117,13 +116,15 @@ class Handlers:
             query=_query_json(request, color),
             mood={"line": recommendation.mood_line, "traits": recommendation.traits.as_dict()},
             picks=[(t.track_id, t.score) for t in recommendation.tracks],
+            image_hashes=answer.image_hashes,
+            press_token=(token := new_press_token()),
         )
         recommendation = replace(recommendation, recommendation_id=rec_id)
         return Reply(
             "answer",
             answer_text(recommendation),
             recommendation=recommendation,
-            buttons=_buttons(rec_id),
+            buttons=_buttons(rec_id, token),
             color=color,
         )
 
@@ -142,13 +143,20 @@ class Handlers:
 
     # --- buttons ----------------------------------------------------------------------------
     async def press(self, ctx: ChatContext, action: str) -> Reply:
-        """A button press: "up:<id>", "down:<id>", "more:<id>", "diff:<id>"."""
-        kind, _, raw_id = action.partition(":")
-        if kind not in ACTIONS or not raw_id.isdigit():
+        """A button press: "up|down|more|diff:<answer id>-<token>" (see handlers/press.py).
+
+        It counts against the presser's rate limit, needs the answer's token and chat, and is
+        answered for the presser: their thumbs, their library, never the asker's.
+        """
+        press = parse_press(action)
+        if press is None:
             return Reply("error", SORRY["stale_button"])
+        wait = self.rate.retry_after(_rate_key(ctx))
+        if wait:
+            return Reply("error", SORRY["rate_other"].format(seconds=max(1, round(wait))))
         try:
-            return await self._press(ctx, kind, int(raw_id))
-        except DB_DOWN as err:
+            return await self._press(ctx, press)
+        except DB_UNAVAILABLE as err:
             log.error("database unavailable for a button press: %s", err)
             return Reply("error", SORRY["database"])
         except NoTracks:
@@ -157,35 +165,44 @@ class Handlers:
             log.exception("unexpected failure on button %s", action)
             return Reply("error", SORRY["unexpected"])
 
-    async def _press(self, ctx: ChatContext, kind: str, rec_id: int) -> Reply:
+    async def _press(self, ctx: ChatContext, press: Press) -> Reply:
+        kind, rec_id = press.verb, press.answer_id
         stored = await answers.load_recommendation(self.db.pool, rec_id)
-        if stored is None:
+        if stored is None or not may_use(stored, press, ctx.platform, ctx.chat_id):
+            log.info("refused a press on answer %s from %s", rec_id, ctx.platform)
             return Reply("error", SORRY["stale_button"])
-        user_id = await self._user(ctx)
+        user_id = await self._user(ctx)  # the presser, who may not be the asker
         await answers.add_feedback(
             self.db.pool, rec_id, user_id, "different" if kind == "diff" else kind
         )
         if kind == "up":
-            return Reply("info", "Thanks! I'll lean toward songs like these for you.")
+            return Reply("info", SAID["thumbs_up"])
         if kind == "down":
-            return Reply("info", "Got it: you won't get those songs from me again.")
+            return Reply("info", SAID["thumbs_down"])
         shown = set(stored.track_ids) | await answers.shown_to_user(self.db.pool, user_id)
         query = stored.query
         caption_json = query.get("caption")
         request = RecommendRequest(
             caption=caption_from_json(caption_json) if caption_json else None,
             words=query.get("words", ""),
-            user_ids=tuple(query.get("user_ids") or (user_id,)),
+            user_ids=await self._library_owners(ctx, user_id),
             feedback_user_id=user_id,
-            top=self.settings.top_n,
+            top=self.config.top_n,
             exclude_track_ids=frozenset(shown),
             variation=rec_id if kind == "diff" else 0,
         )
-        return await self._answer(ctx, user_id, request, query.get("color"))
+        recommendation = await self.pipeline.recommend(request)
+        # the new answer still comes from the asker's photos: forgetting them forgets it too
+        again = Answer(recommendation, request, query.get("color"), stored.image_hashes)
+        return await self._reply(ctx, user_id, again)
 
     # --- accounts and chat settings -----------------------------------------------------------
     async def link_spotify(self, ctx: ChatContext) -> Reply:
-        """Start linking a Spotify account."""
+        """Start linking a Spotify account (counts against the asker's rate limit)."""
+        wait = self.rate.retry_after(_rate_key(ctx))
+        if wait:
+            text = SORRY["rate_other"].format(seconds=max(1, round(wait)))
+            return Reply("error", text, private=True)
         return await self._account("link_spotify", ctx)
 
     async def unlink_spotify(self, ctx: ChatContext) -> Reply:
@@ -206,7 +223,7 @@ class Handlers:
         try:
             reply: Reply = await getattr(self.accounts, name)(ctx, *args)
             return reply
-        except DB_DOWN as err:
+        except DB_UNAVAILABLE as err:
             log.error("database unavailable for %s: %s", name, err)
             return Reply("error", SORRY["database"])
         except Exception:
@@ -216,21 +233,21 @@ class Handlers:
     async def set_auto(self, ctx: ChatContext, enabled: bool) -> Reply:
         """Answer every photo in this group, or only those that mention the bot."""
         if not ctx.is_group:
-            return Reply("info", "In a private chat I already answer every photo.")
+            return Reply("info", SAID["auto_private"])
         try:
             await users.set_auto_reply(self.db.pool, ctx.platform, ctx.chat_id, enabled)
-        except DB_DOWN as err:
+        except DB_UNAVAILABLE as err:
             log.error("database unavailable for set_auto: %s", err)
             return Reply("error", SORRY["database"])
         if enabled:
-            return Reply("info", "Auto mode on: I'll answer every photo in this chat.")
-        return Reply("info", "Auto mode off: mention me or reply to me with a photo.")
+            return Reply("info", SAID["auto_on"])
+        return Reply("info", SAID["auto_off"])
 
     async def auto_enabled(self, platform: Platform, chat_id: str) -> bool:
         """Whether this group answers every photo (False when the database is down)."""
         try:
             return await users.auto_reply_enabled(self.db.pool, platform, chat_id)
-        except DB_DOWN as err:
+        except DB_UNAVAILABLE as err:
             log.error("database unavailable for auto_enabled: %s", err)
             return False
 
@@ -239,24 +256,23 @@ class Handlers:
         return Reply("info", HELP[platform])
 
 
-def _buttons(rec_id: int) -> tuple[Button, ...]:
+def _rate_key(ctx: ChatContext) -> str:
+    return f"{ctx.platform}:{ctx.user_id}"
+
+
+def _buttons(rec_id: int, token: str) -> tuple[Button, ...]:
     return (
-        Button("👍", f"up:{rec_id}"),
-        Button("👎", f"down:{rec_id}"),
-        Button("More like this", f"more:{rec_id}"),
-        Button("Different vibe", f"diff:{rec_id}"),
+        Button("👍", button_action("up", rec_id, token)),
+        Button("👎", button_action("down", rec_id, token)),
+        Button("More like this", button_action("more", rec_id, token)),
+        Button("Different vibe", button_action("diff", rec_id, token)),
     )
 
 
 def _query_json(request: RecommendRequest, color: int | None) -> dict[str, Any]:
+    # No library owners: a press is answered from the presser's libraries, not these.
     return {
         "caption": caption_to_json(request.caption) if request.caption else None,
         "words": request.words,
-        "user_ids": list(request.user_ids),
         "color": color,
     }
-
-
-def recommendation_summary(recommendation: Recommendation) -> str:
-    """The plain-text answer (for logs and the terminal)."""
-    return answer_text(recommendation)

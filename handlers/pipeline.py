@@ -8,12 +8,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from db.captions import get_cached_caption
-from db.errors import DatabaseError
-from db.pool import Database
 from handlers.captions import merge_captions
-from handlers.load import VisionGate
 from handlers.service import QueueNotice
+from handlers.throttle import VisionGate
 from recsys.captioner import CachedCaptioner
 from recsys.image_intake import ImageLimits, PreparedImage, prepare_image
 from recsys.image_stats import caption_from_stats
@@ -31,24 +28,31 @@ class Answer:
     recommendation: Recommendation
     request: RecommendRequest
     color: int | None
+    # the photos' pixel hashes (their caption cache keys), so forgetting the asker forgets them
+    image_hashes: tuple[str, ...] = ()
 
 
 class Pipeline:
-    """Photos and/or words in, a Recommendation out; never blocks the event loop."""
+    """Photos and/or words in, a Recommendation out; never blocks the event loop.
+
+    The one photo path: `prepare` (intake), then `answer` (caption, recommend). Chat handlers
+    and the CLI both call these two."""
 
     def __init__(
         self,
-        db: Database,
         captioner: CachedCaptioner,
         recommender: Recommender,
         limits: ImageLimits,
         gate: VisionGate,
     ) -> None:
-        self.db = db
         self.captioner = captioner
         self.recommender = recommender
         self.limits = limits
         self.gate = gate
+
+    def warm(self) -> None:
+        """Load the models now (blocking) rather than on the first photo."""
+        self.recommender.warm()
 
     async def prepare(self, images: Sequence[bytes]) -> list[PreparedImage]:
         """Check and normalise each upload off the loop; raises ImageRejected."""
@@ -63,25 +67,20 @@ class Pipeline:
     async def _caption_one(
         self, image: PreparedImage, words: str, on_queued: QueueNotice | None
     ) -> Caption:
-        # A photo seen before skips the line: its caption is in the cache.
-        model = self.captioner.captioner.model
-        version = self.captioner.captioner.prompt_version(words)
-        try:
-            cached = await get_cached_caption(self.db.pool, image.sha256, model, version)
-        except DatabaseError:
-            cached = None
+        # A photo seen before skips the line: its caption is in the cache (read once).
+        cached = await self.captioner.cached(image, words)
         if cached is not None:
             return cached
         try:
             async with self.gate.slot(on_queued):
-                return await self.captioner.caption(image, words)
+                return await self.captioner.fresh(image, words)
         except VisionUnavailable as err:
             log.warning("vision model unavailable, answering from pixels and words: %s", err)
             return caption_from_stats(image.stats)
 
     async def answer(
         self,
-        images: Sequence[bytes],
+        prepared: Sequence[PreparedImage],
         words: str = "",
         *,
         user_ids: tuple[int, ...] = (),
@@ -89,8 +88,7 @@ class Pipeline:
         top: int = 5,
         on_queued: QueueNotice | None = None,
     ) -> Answer:
-        """The whole path for one question."""
-        prepared = await self.prepare(images)
+        """The whole path for one question, from prepared photos and/or words."""
         caption = await self.caption(prepared, words, on_queued) if prepared else None
         request = RecommendRequest(
             caption=caption,
@@ -99,6 +97,10 @@ class Pipeline:
             feedback_user_id=feedback_user_id,
             top=top,
         )
-        recommendation = await self.recommender.recommend(request)
+        recommendation = await self.recommend(request)
         color = prepared[0].dominant_color if prepared else None
-        return Answer(recommendation, request, color)
+        return Answer(recommendation, request, color, tuple(image.sha256 for image in prepared))
+
+    async def recommend(self, request: RecommendRequest) -> Recommendation:
+        """Songs for an already-built request (a button press re-asks a stored question)."""
+        return await self.recommender.recommend(request)

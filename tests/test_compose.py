@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.cli import build_parser
+from bot.cli.main import build_parser
 from bot.settings import Settings, env_name, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent

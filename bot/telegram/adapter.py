@@ -20,12 +20,13 @@ from telegram.ext import (
 )
 
 from bot.settings import Settings
-from bot.telegram_answers import Answers
-from bot.telegram_commands import COMMANDS, Commands
-from bot.telegram_media import AlbumBuffer
-from bot.telegram_outbox import SORRY, Outbox
+from bot.telegram.answers import Answers
+from bot.telegram.commands import COMMANDS, Commands
+from bot.telegram.media import AlbumBuffer
+from bot.telegram.outbox import Outbox
 from handlers.replies import Platform, Reply
 from handlers.service import BotService
+from handlers.texts import SORRY
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ STOP_GRACE_S = 120.0
 # Parallel webhook deliveries Telegram may open to us; answers are async, so a few suffice.
 WEBHOOK_MAX_CONNECTIONS = 40
 
-__all__ = ["SORRY", "TelegramAdapter", "TelegramSetupError"]
+__all__ = ["TelegramAdapter", "TelegramSetupError"]
 
 
 class TelegramSetupError(Exception):
@@ -260,4 +261,4 @@ class TelegramAdapter:
         chat = update.effective_chat if isinstance(update, Update) else None
         chat = update.chat if isinstance(update, Message) else chat
         if chat is not None:
-            await self.outbox.send(chat.id, Reply(kind="error", text=SORRY))
+            await self.outbox.send(chat.id, Reply(kind="error", text=SORRY["unexpected"]))

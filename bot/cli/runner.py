@@ -11,12 +11,12 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from bot.app import Services, build_handlers, build_pipeline, open_services
+from bot.app import Services, build_bot_service, build_pipeline, open_services
 from bot.settings import Settings, env_name
 from bot.web import build_web_app
-from handlers.bot_service import Handlers
+from handlers.bot_service import DefaultBotService
+from handlers.edge.worker import Worker
 from handlers.notifier import MultiNotifier
-from handlers.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -46,37 +46,40 @@ def require_a_platform(settings: Settings) -> None:
 
 
 def build_adapters(
-    settings: Settings, handlers: Handlers, notifier: MultiNotifier
+    settings: Settings, service: DefaultBotService, notifier: MultiNotifier
 ) -> list[tuple[str, Adapter]]:
     """One adapter per platform that has a token; each also delivers that platform's notices."""
     adapters: list[tuple[str, Adapter]] = []
     if settings.telegram_token is not None:
-        from bot.telegram_adapter import TelegramAdapter, TelegramSetupError
+        from bot.telegram.adapter import TelegramAdapter, TelegramSetupError
 
         try:
-            telegram = TelegramAdapter(settings, handlers)
+            telegram = TelegramAdapter(settings, service)
         except TelegramSetupError as err:
             raise RunError(str(err)) from err
         notifier.register("telegram", telegram)
         adapters.append(("Telegram", telegram))
     if settings.discord_token is not None:
-        from bot.discord_adapter import DiscordAdapter
+        from bot.discord.adapter import DiscordAdapter
 
-        discord = DiscordAdapter(settings, handlers)
+        discord = DiscordAdapter(settings, service)
         notifier.register("discord", discord)
         adapters.append(("Discord", discord))
     return adapters
 
 
 async def start_web(
-    settings: Settings, services: Services, handlers: Handlers, adapters: list[tuple[str, Any]]
+    settings: Settings,
+    services: Services,
+    service: DefaultBotService,
+    adapters: list[tuple[str, Any]],
 ) -> web.AppRunner:
     """The health check, the Spotify callback and (in webhook mode) the Telegram webhook."""
-    linker = handlers.accounts.linker if handlers.accounts is not None else None
+    linker = service.accounts.linker if service.accounts is not None else None
     app = build_web_app(services.db, linker)
     for name, adapter in adapters:
         if name == "Telegram" and adapter.webhook_mode:
-            from bot.telegram_webhook import add_webhook_route
+            from bot.telegram.webhook import add_webhook_route
 
             add_webhook_route(app, adapter)
     runner = web.AppRunner(app, access_log=None)
@@ -88,7 +91,7 @@ async def start_web(
 
 def start_worker(settings: Settings, services: Services, notifier: MultiNotifier) -> Worker:
     """The in-process job worker (library syncs, trending refresh); more can run elsewhere."""
-    from bot.cli_worker import build_jobs
+    from bot.cli.worker import build_jobs
 
     jobs, schedulers = build_jobs(settings, services.db, services.embedder, notifier)
     return Worker(services.db, jobs, schedulers=schedulers)
@@ -101,11 +104,11 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     async with open_services(settings) as services:
         pipeline = build_pipeline(settings, services.db, services.embedder)
         # Load the models before taking the first photo, off the loop.
-        await asyncio.to_thread(pipeline.recommender.mood_reader.warm)
+        await asyncio.to_thread(pipeline.warm)
         notifier = MultiNotifier()
-        handlers = build_handlers(settings, services.db, pipeline, notifier)
-        adapters = build_adapters(settings, handlers, notifier)
-        runner = await start_web(settings, services, handlers, adapters)
+        service = build_bot_service(settings, services.db, pipeline, notifier)
+        adapters = build_adapters(settings, service, notifier)
+        runner = await start_web(settings, services, service, adapters)
         worker = start_worker(settings, services, notifier)
         worker_task = asyncio.create_task(worker.run(), name="job-worker")
         started: list[Adapter] = []
