@@ -9,6 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import numpy as np
 import pytest
+from alembic.script import ScriptDirectory
 
 from db import migrations, search
 from db.pool import Database, connect
@@ -46,8 +47,9 @@ async def test_0003_indexes_halfvec_of_catalog_tracks_and_goes_down_and_up(fresh
     assert "halfvec_cosine_ops" in upgraded and "halfvec(384)" in upgraded
     assert "WHERE in_catalog" in upgraded
 
-    await migrations.downgrade(fresh_url, "0002")
-    assert await migrations.current_revision(fresh_url) == "0002"
+    below = ScriptDirectory.from_config(migrations.alembic_config()).get_revision("0003")
+    await migrations.downgrade(fresh_url, str(below.down_revision))
+    assert await migrations.current_revision(fresh_url) == below.down_revision
     down = await _index_def(fresh_url)
     assert "vector_cosine_ops" in down and "halfvec" not in down
 
