@@ -104,11 +104,12 @@ class Recommender:
         if request.caption is None and not request.words.strip():
             raise NothingToMatch("neither a photo nor words were given")
         started = time.perf_counter()
-        query = await asyncio.to_thread(self._build_query_blocking, request)
-        built = time.perf_counter()
-        liked, disliked = await self.source.feedback(
-            (request.feedback_user_id,) if request.feedback_user_id else ()
+        # The listener's thumbs do not depend on the query: read them while the text embeds.
+        query, (liked, disliked) = await asyncio.gather(
+            asyncio.to_thread(self._build_query_blocking, request),
+            self.source.feedback((request.feedback_user_id,) if request.feedback_user_id else ()),
         )
+        built = time.perf_counter()
         rows = await self.source.candidates(
             query.embedding,
             _or_mid(query.plan.target.valence),
