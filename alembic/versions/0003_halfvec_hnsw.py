@@ -8,7 +8,7 @@ only in listeners' libraries are searched exactly, per listener. Measured in
 benchmarks/README.md (recall@50, build time, index size).
 
 Revision ID: 0003
-Revises: 0007 (0002 on its branch; re-chained after main's 0004 and 0007)
+Revises: 0002
 Create Date: 2026-12-01
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0003"
-down_revision = "0007"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
