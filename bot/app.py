@@ -14,6 +14,7 @@ from handlers.accounts import AccountHandler
 from handlers.bot_service import DefaultBotService, ServiceConfig
 from handlers.edge.genius import make_genius
 from handlers.edge.spotify import SpotifyApp
+from handlers.metrics import Metrics
 from handlers.notifier import Notifier
 from handlers.pipeline import Pipeline
 from handlers.secrets import SecretKeyMissing, TokenCipher
@@ -69,13 +70,17 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
 
 
 # --- settings -> plain values for the inner layers --------------------------------------------
-def vision_hosts(settings: Settings) -> VisionHostPool:
-    """The pool for the configured OLLAMA_HOST list."""
-    return VisionHostPool(
+def vision_hosts(settings: Settings, metrics: Metrics | None = None) -> VisionHostPool:
+    """The pool for the configured OLLAMA_HOST list (its calls counted in `metrics`)."""
+    hosts = VisionHostPool(
         settings.ollama_hosts,
         timeout_s=settings.vision_timeout_s,
         rest_s=settings.vision_host_rest_s,
+        on_call=metrics.count_vision_call if metrics is not None else None,
     )
+    if metrics is not None:
+        metrics.watch_hosts(hosts.urls)
+    return hosts
 
 
 def captioner(settings: Settings, hosts: VisionHostPool, prose_reader: ProseReader) -> Captioner:
@@ -125,17 +130,29 @@ def service_config(settings: Settings) -> ServiceConfig:
 
 
 # --- the object graph ---------------------------------------------------------------------------
-def build_pipeline(settings: Settings, db: Database, embedder: Embedder) -> Pipeline:
-    """The photo-to-songs pipeline: mood reader, vision hosts, cached captioner, recommender."""
+def build_pipeline(
+    settings: Settings, db: Database, embedder: Embedder, metrics: Metrics | None = None
+) -> Pipeline:
+    """The photo-to-songs pipeline: mood reader, vision hosts, cached captioner, recommender,
+    all reporting to one set of metrics (a new one unless given)."""
+    metrics = metrics or Metrics()
     reader = MoodReader(embedder)
+    gate = VisionGate(settings.vision_concurrency, settings.queue_limit)
+    metrics.watch_queue(lambda: gate.waiting, lambda: gate.in_flight)
     return Pipeline(
         CachedCaptioner(
-            captioner(settings, vision_hosts(settings), reader.read),
+            captioner(settings, vision_hosts(settings, metrics), reader.read),
             DatabaseCaptionCache(db.pool),
         ),
-        Recommender(DatabaseCandidates(db.read_pool), embedder, reader),
+        Recommender(
+            DatabaseCandidates(db.read_pool),
+            embedder,
+            reader,
+            on_timings=metrics.observe_recommendation,
+        ),
         image_limits(settings),
-        VisionGate(settings.vision_concurrency, settings.queue_limit),
+        gate,
+        metrics,
     )
 
 

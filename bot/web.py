@@ -1,4 +1,5 @@
-"""The aiohttp web server: a health check and the Spotify callback. Others may add routes.
+"""The aiohttp web server: a health check, Prometheus metrics and the Spotify callback.
+Others may add routes.
 
 Linking takes two requests: Spotify's redirect (GET) shows a page naming the chat account the
 Spotify login is about to be linked to, and only its button (a POST carrying a CSRF token that
@@ -18,8 +19,10 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 from aiohttp import web
 
+from db import jobs
 from db.errors import DB_UNAVAILABLE
 from db.pool import Database
+from handlers.metrics import Metrics
 from handlers.spotify.linking import LinkOutcome, LinkReview, SpotifyLinker
 from handlers.texts import LINK_CONFIRM, LINK_PAGE
 
@@ -37,6 +40,7 @@ DB_TROUBLE = (*DB_UNAVAILABLE, asyncpg.PostgresError, TimeoutError)
 
 DB_KEY = web.AppKey("db", Database)
 LINKER_KEY = web.AppKey("linker", SpotifyLinker)
+METRICS_KEY = web.AppKey("metrics", Metrics)
 
 # Pages hold a state and a code: never framed, cached or sent on as a referrer.
 PAGE_HEADERS = {
@@ -104,6 +108,19 @@ async def healthz(request: web.Request) -> web.Response:
         log.warning("health check failed: %s", err)
         return web.json_response({"status": "unhealthy", "database": "down"}, status=503)
     return web.json_response({"status": "ok", "database": "up"})
+
+
+async def metrics_page(request: web.Request) -> web.Response:
+    """The Prometheus text exposition; job counts are read from the database at each scrape."""
+    metrics = request.app[METRICS_KEY]
+    try:
+        async with asyncio.timeout(HEALTH_TIMEOUT_S):
+            metrics.set_jobs(await jobs.count_by_state(request.app[DB_KEY].pool))
+    except Exception as err:  # the other metrics are still worth serving
+        log.warning("metrics: could not count jobs: %s", err)
+    body, content_type = metrics.render(request.headers.get("Accept", ""))
+    # Set as a header: aiohttp's content_type= would drop the format's version parameter.
+    return web.Response(body=body, headers={"Content-Type": content_type})
 
 
 NOT_SET_UP = LinkOutcome(False, LINK_PAGE["not_available"], LINK_PAGE["not_set_up"], 503)
@@ -191,13 +208,18 @@ def _name(err: BaseException) -> str:
     return f"{type(err).__name__}: {err}"
 
 
-def build_web_app(database: Database, linker: SpotifyLinker | None = None) -> web.Application:
+def build_web_app(
+    database: Database, linker: SpotifyLinker | None = None, metrics: Metrics | None = None
+) -> web.Application:
     """The web application; callers may add routes (e.g. a Telegram webhook) before running it."""
     app = web.Application(middlewares=[database_trouble])
     app[DB_KEY] = database
     if linker is not None:
         app[LINKER_KEY] = linker
     app.router.add_get("/healthz", healthz)
+    if metrics is not None:
+        app[METRICS_KEY] = metrics
+        app.router.add_get("/metrics", metrics_page)
     app.router.add_get("/spotify/callback", spotify_callback)
     app.router.add_post("/spotify/callback", spotify_confirm)
     return app

@@ -30,6 +30,14 @@ from recsys.recommender import NothingToMatch, NoTracks, RecommendRequest
 
 log = logging.getLogger(__name__)
 
+# The buttons that step to a neighbouring mood, and the step (recsys.mood_shift) each takes.
+MOOD_STEPS = {"diff": "different", "calm": "calmer", "lively": "more_energy"}
+
+# Whether a group answers every photo before anyone used /auto: Telegram groups answer when
+# addressed (privacy mode hides other photos anyway); Discord channels answer every photo the
+# Message Content intent lets the bot see, as they always did.
+AUTO_REPLY_DEFAULT = {"telegram": False, "discord": True}
+
 
 @dataclass(frozen=True)
 class ServiceConfig:
@@ -64,27 +72,39 @@ class DefaultBotService:
         on_queued: QueueNotice | None = None,
     ) -> Reply:
         """Songs for these photos (one soundtrack for the set) and/or these words."""
+        reply, outcome = await self._vibe_or_sorry(ctx, images, words, on_queued)
+        self.pipeline.metrics.count_answer(ctx.platform, outcome)
+        return reply
+
+    async def _vibe_or_sorry(
+        self,
+        ctx: ChatContext,
+        images: Sequence[ImageInput],
+        words: str,
+        on_queued: QueueNotice | None,
+    ) -> tuple[Reply, str]:
+        """The reply and its outcome for the metrics: "answered" or why not."""
         wait = self.rate.retry_after(_rate_key(ctx))
         if wait:
-            return Reply("error", SORRY["rate"].format(seconds=max(1, round(wait))))
+            return Reply("error", SORRY["rate"].format(seconds=max(1, round(wait)))), "rate_limited"
         try:
-            return await self._vibe(ctx, images, words, on_queued)
+            return await self._vibe(ctx, images, words, on_queued), "answered"
         except ImageRejected as err:
-            return Reply("error", err.message)
+            return Reply("error", err.message), "image_rejected"
         except NothingToMatch:
-            return Reply("error", SORRY["nothing"])
+            return Reply("error", SORRY["nothing"]), "nothing_to_match"
         except NoTracks:
             log.error("no tracks in the database: import a catalog (melodiclens catalog import)")
-            return Reply("error", SORRY["no_tracks"])
+            return Reply("error", SORRY["no_tracks"]), "no_tracks"
         except Busy as err:
             log.warning("vision queue full: %s", err)
-            return Reply("error", SORRY["busy"])
+            return Reply("error", SORRY["busy"]), "busy"
         except DB_UNAVAILABLE as err:
             log.error("database unavailable while answering %s: %s", ctx.platform, err)
-            return Reply("error", SORRY["database"])
+            return Reply("error", SORRY["database"]), "database_down"
         except Exception:
             log.exception("unexpected failure while answering %s:%s", ctx.platform, ctx.user_id)
-            return Reply("error", SORRY["unexpected"])
+            return Reply("error", SORRY["unexpected"]), "failed"
 
     async def _vibe(
         self,
@@ -143,7 +163,8 @@ class DefaultBotService:
 
     # --- buttons ----------------------------------------------------------------------------
     async def press(self, ctx: ChatContext, action: str) -> Reply:
-        """A button press: "up|down|more|diff:<answer id>-<token>" (see handlers/press.py).
+        """A button press: "up|down|more|diff|calm|lively:<answer id>-<token>" (see
+        handlers/press.py).
 
         It counts against the presser's rate limit, needs the answer's token and chat, and is
         answered for the presser: their thumbs, their library, never the asker's.
@@ -173,7 +194,7 @@ class DefaultBotService:
             return Reply("error", SORRY["stale_button"])
         user_id = await self._user(ctx)  # the presser, who may not be the asker
         await answers.add_feedback(
-            self.db.pool, rec_id, user_id, "different" if kind == "diff" else kind
+            self.db.pool, rec_id, user_id, "different" if kind in MOOD_STEPS else kind
         )
         if kind == "up":
             return Reply("info", SAID["thumbs_up"])
@@ -189,7 +210,9 @@ class DefaultBotService:
             feedback_user_id=user_id,
             top=self.config.top_n,
             exclude_track_ids=frozenset(shown),
-            variation=rec_id if kind == "diff" else 0,
+            variation=rec_id if kind in MOOD_STEPS else 0,
+            # Each step starts from where the shown answer's mood was, so they add up.
+            shifts=(*query.get("shifts", ()), *((MOOD_STEPS[kind],) if kind in MOOD_STEPS else ())),
         )
         recommendation = await self.pipeline.recommend(request)
         # the new answer still comes from the asker's photos: forgetting them forgets it too
@@ -244,9 +267,11 @@ class DefaultBotService:
         return Reply("info", SAID["auto_off"])
 
     async def auto_enabled(self, platform: Platform, chat_id: str) -> bool:
-        """Whether this group answers every photo (False when the database is down)."""
+        """Whether this group or channel answers every photo (False when the database is
+        down); until someone chooses, the platform's default (AUTO_REPLY_DEFAULT)."""
         try:
-            return await users.auto_reply_enabled(self.db.pool, platform, chat_id)
+            default = AUTO_REPLY_DEFAULT.get(platform, False)
+            return await users.auto_reply_enabled(self.db.pool, platform, chat_id, default)
         except DB_UNAVAILABLE as err:
             log.error("database unavailable for auto_enabled: %s", err)
             return False
@@ -266,6 +291,8 @@ def _buttons(rec_id: int, token: str) -> tuple[Button, ...]:
         Button("👎", button_action("down", rec_id, token)),
         Button("More like this", button_action("more", rec_id, token)),
         Button("Different vibe", button_action("diff", rec_id, token)),
+        Button("Calmer", button_action("calm", rec_id, token)),
+        Button("More energy", button_action("lively", rec_id, token)),
     )
 
 
@@ -275,4 +302,5 @@ def _query_json(request: RecommendRequest, color: int | None) -> dict[str, Any]:
         "caption": caption_to_json(request.caption) if request.caption else None,
         "words": request.words,
         "color": color,
+        "shifts": list(request.shifts),
     }

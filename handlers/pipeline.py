@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from handlers.captions import merge_captions
+from handlers.metrics import Metrics
 from handlers.service import QueueNotice
 from handlers.throttle import VisionGate
 from recsys.captioner import CachedCaptioner
@@ -44,11 +45,13 @@ class Pipeline:
         recommender: Recommender,
         limits: ImageLimits,
         gate: VisionGate,
+        metrics: Metrics | None = None,
     ) -> None:
         self.captioner = captioner
         self.recommender = recommender
         self.limits = limits
         self.gate = gate
+        self.metrics = metrics or Metrics()
 
     def warm(self) -> None:
         """Load the models now (blocking) rather than on the first photo."""
@@ -56,13 +59,27 @@ class Pipeline:
 
     async def prepare(self, images: Sequence[bytes]) -> list[PreparedImage]:
         """Check and normalise each upload off the loop; raises ImageRejected."""
-        return [await asyncio.to_thread(prepare_image, data, self.limits) for data in images]
+        if not images:
+            return []
+        with self.metrics.time_stage("intake"):
+            return [await asyncio.to_thread(prepare_image, data, self.limits) for data in images]
 
     async def caption(
         self, images: Sequence[PreparedImage], words: str = "", on_queued: QueueNotice | None = None
     ) -> Caption:
-        """One caption for the set of photos."""
-        return merge_captions([await self._caption_one(i, words, on_queued) for i in images])
+        """One caption for the set of photos, read at once (the vision gate still bounds how
+        many photos, from every chat together, are at the model at a time)."""
+        readings = await asyncio.gather(
+            *(self._caption_one(image, words, on_queued) for image in images),
+            return_exceptions=True,
+        )
+        # Every photo finished (none left running unobserved); the first failure wins.
+        captions = []
+        for reading in readings:
+            if isinstance(reading, BaseException):
+                raise reading
+            captions.append(reading)
+        return merge_captions(captions)
 
     async def _caption_one(
         self, image: PreparedImage, words: str, on_queued: QueueNotice | None
@@ -73,7 +90,8 @@ class Pipeline:
             return cached
         try:
             async with self.gate.slot(on_queued):
-                return await self.captioner.fresh(image, words)
+                with self.metrics.time_stage("vision"):
+                    return await self.captioner.fresh(image, words)
         except VisionUnavailable as err:
             log.warning("vision model unavailable, answering from pixels and words: %s", err)
             return caption_from_stats(image.stats)

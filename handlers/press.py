@@ -16,9 +16,9 @@ from db.recommendations import StoredRecommendation
 
 # 16 random bytes: 22 URL-safe characters, 128 bits nobody guesses.
 PRESS_TOKEN_BYTES = 16
-VERBS = ("up", "down", "more", "diff")
-# The longest action: a 5-character verb, a 19-digit bigint id, "-", a 22-character token.
-MAX_ACTION_CHARS = 5 + 19 + 1 + 22
+VERBS = ("up", "down", "more", "diff", "calm", "lively")
+# The longest action: a 6-character verb, a 19-digit bigint id, "-", a 22-character token.
+MAX_ACTION_CHARS = 6 + 19 + 1 + 22
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,8 @@ ReplyKind = Literal["answer", "error", "info", "queued", "link"]
 class Button:
     """An action button; `action` round-trips through the platform as callback data.
 
-    Actions: "up:<rec id>", "down:<rec id>", "more:<rec id>", "diff:<rec id>" (at most 64
+    Actions: "up:<rec id>", "down:<rec id>", "more:<rec id>", "diff:<rec id>", "calm:<rec id>",
+    "lively:<rec id>" (at most 64
     bytes, Telegram's callback_data limit).
     """
 

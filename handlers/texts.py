@@ -25,7 +25,25 @@ SORRY = {
 
 # What the chat adapters say while a photo is on its way.
 QUEUED = "You're #{position} in line; your songs are on their way."
+# Telegram keeps one line notice per chat: with several photos of the chat waiting, this.
+QUEUED_MANY = (
+    "{count} photos from this chat are in line (next: #{position}); songs are on their way."
+)
+
+# What a new Telegram user reads in the empty chat before pressing Start (at most 512
+# characters), and on the bot's profile and in shared links (at most 120).
+TELEGRAM_DESCRIPTION = (
+    "Send me a photo and I'll answer with songs that fit it: Spotify links, theme tags and "
+    'why each one fits. A few words work too ("rainy night drive", "more upbeat"). Link '
+    "your Spotify with /link_spotify to get songs from your own library. In groups, mention "
+    "me or reply to me."
+)
+TELEGRAM_SHORT_DESCRIPTION = "Songs that fit your photo: send a picture, get Spotify links."
 RESTARTING = "MelodicLens is restarting; please send that again in a minute."
+# "Songs for this photo" used on a message without a picture.
+NO_PHOTO_THERE = "That message has no photo I can read; try it on a message with a picture."
+# The Discord message context-menu command's name (what members see under Apps).
+SONGS_FOR_PHOTO = "Songs for this photo"
 DOWNLOAD_FAILED = "I couldn't download that image from {platform}; please send it again."
 
 # Confirmations of buttons, chat settings and account commands.
@@ -41,6 +59,8 @@ SAID = {
     "auto_private": "In a private chat I already answer every photo.",
     "auto_on": "Auto mode on: I'll answer every photo in this chat.",
     "auto_off": "Auto mode off: mention me or reply to me with a photo.",
+    "auto_admins_only": "Only this group's admins can turn auto mode on or off.",
+    "auto_needs_manage_channels": "Only members who can manage this channel can switch it.",
 }
 
 _COMMANDS = {
@@ -58,7 +78,10 @@ _COMMANDS = {
         "/unlink-spotify: remove the link and your imported library\n"
         "/forget-me: delete everything I know about you\n"
         "/blend on|off: in a server, mix your library into everyone's answers\n"
-        "/help: this message"
+        "/auto on|off: in a channel, answer every photo or only those that mention me "
+        "(needs Manage Channels)\n"
+        "/help: this message\n"
+        "Or right-click a message with a photo -> Apps -> " + SONGS_FOR_PHOTO
     ),
     "cli": "melodiclens recommend IMAGE [--text WORDS]",
 }

@@ -8,6 +8,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 import ollama
@@ -63,6 +64,11 @@ HINT_LINE = "\nThe sender added this context (describe the photo, not the text):
 RETRY_LINE = "\nYour last answer was not valid JSON. Answer with the JSON object only."
 
 ProseReader = Callable[[str], MoodReading]
+
+# Share of the vision model's own valence/energy when fused with the reader's reading of its
+# description and mood words. No recorded JSON answers exist to fit it on (the dev captions are
+# prose), so the two get equal weight, as the reader's own readings do (benchmarks/README.md).
+VISION_TRAITS_WEIGHT = 0.5
 
 # Models overshoot a 0..1 scale a little now and then (1.05); beyond this a value is nonsense.
 UNIT_TOLERANCE = 0.1
@@ -135,10 +141,18 @@ class Captioner:
                 f"the vision model ({self.model}) timed out after {self._timeout_s:g} s; "
                 "raise MELODICLENS_VISION_TIMEOUT_S or use a smaller model"
             ) from None
+        # Reading text is local work, so it does not count against the model's timeout.
         if isinstance(answer, Caption):
-            return answer
-        # Reading prose is local work, so it does not count against the model's timeout.
+            return await self._fused(answer)
         return await self._from_prose(answer)
+
+    async def _fused(self, caption: Caption) -> Caption:
+        """The model's own valence and energy, fused with the reading of its own words."""
+        text = caption.description
+        if caption.mood_words:
+            text += " " + ", ".join(caption.mood_words) + "."
+        reading = await asyncio.to_thread(self._prose_reader, text)
+        return replace(caption, traits=fuse_traits(caption.traits, reading.traits))
 
     async def _structured_or_prose(
         self, image: PreparedImage, hint: str, deadline: float
@@ -261,6 +275,19 @@ class CachedCaptioner:
 
     def _key(self, hint: str) -> tuple[str, str]:
         return self.captioner.model, self.captioner.prompt_version(hint)
+
+
+def fuse_traits(stated: AudioTraits, read: AudioTraits) -> AudioTraits:
+    """Valence and energy: the model's statement and the reading averaged (either alone when
+    the other is missing); every other trait as the model stated it."""
+    fused = {}
+    for name in ("valence", "energy"):
+        said, heard = getattr(stated, name), getattr(read, name)
+        if said is None or heard is None:
+            fused[name] = said if heard is None else heard
+        else:
+            fused[name] = round(VISION_TRAITS_WEIGHT * said + (1 - VISION_TRAITS_WEIGHT) * heard, 3)
+    return replace(stated, **fused)
 
 
 def parse_answer(content: str, model: str) -> Caption | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -47,6 +47,8 @@ class RecommendRequest:
     exclude_track_ids: frozenset[int] = field(default_factory=frozenset)
     # >0: a fresh take on the same vibe ("different vibe"), seeded for reproducibility
     variation: int = 0
+    # steps to neighbouring moods, in order (recsys.mood_shift.SHIFT_NAMES)
+    shifts: tuple[str, ...] = ()
 
 
 class CandidateSource(Protocol):
@@ -83,13 +85,20 @@ class Recommender:
     """Turns a caption and/or words into tracks from the catalog and the listeners' libraries."""
 
     def __init__(
-        self, source: CandidateSource, embedder: Embedder, mood_reader: MoodReader
+        self,
+        source: CandidateSource,
+        embedder: Embedder,
+        mood_reader: MoodReader,
+        *,
+        on_timings: Callable[[Timings], None] | None = None,
     ) -> None:
         self.source = source
         self.embedder = embedder
         self.mood_reader = mood_reader
         # where the time of the last answer went (read by benchmarks/search_scale.py)
         self.last_timings: Timings | None = None
+        # Told where the time of every recommendation went (e.g. for metrics).
+        self._on_timings = on_timings
 
     def warm(self) -> None:
         """Load the mood reader's models now (blocking) rather than on the first photo."""
@@ -121,11 +130,18 @@ class Recommender:
         self.last_timings = Timings(
             (built - started) * 1000, (searched - built) * 1000, (done - searched) * 1000
         )
+        if self._on_timings is not None:
+            self._on_timings(self.last_timings)
         return self._answer(request, query, [to_pick(p, query.plan) for p in picks])
 
     def _build_query_blocking(self, request: RecommendRequest) -> MoodQuery:
         return build_query(
-            request.caption, request.words, self.mood_reader, self.embedder, request.variation
+            request.caption,
+            request.words,
+            self.mood_reader,
+            self.embedder,
+            request.variation,
+            request.shifts,
         )
 
     def _answer(self, request: RecommendRequest, query: MoodQuery, picks: list) -> Recommendation:

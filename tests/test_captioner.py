@@ -120,8 +120,72 @@ async def test_structured_answer_becomes_a_caption(
     assert caption.description.startswith("A still lake under low morning mist")
     assert caption.mood_words == ("calm", "serene", "misty", "quiet", "reflective")
     assert caption.themes == ("nature", "calm", "meditation")
-    assert caption.traits.valence == 0.35 and caption.traits.tempo_max == 90
+    # the model's 0.35 / 0.15 averaged with the (stub) reading of its words, 0.2 / 0.3
+    assert caption.traits.valence == 0.275 and caption.traits.energy == 0.225
+    assert caption.traits.tempo_max == 90 and caption.traits.acousticness == 0.85
     assert caption.genres == ("ambient", "acoustic", "folk")
+
+
+# Recorded-style structured answers (fictional, written for these tests) whose stated traits
+# disagree with their own words: a model that rates every photo middling.
+FLAT_TRAITS = {
+    "valence": 0.5, "energy": 0.5, "danceability": 0.5, "acousticness": 0.5,
+    "instrumentalness": 0.2, "tempo_min": 80, "tempo_max": 130,
+}  # fmt: skip
+FLAT_SAD = {
+    "description": "An old man sits alone on a wet bench in the rain, grey street, nobody "
+    "around. Lonely and heavy.",
+    "mood_words": ["lonely", "sad", "gloomy"],
+    "themes": ["sadness"],
+    "traits": FLAT_TRAITS,
+    "genres": ["blues"],
+}
+FLAT_PARTY = {
+    "description": "Friends dancing at a birthday party, confetti in the air, everyone "
+    "laughing and cheering.",
+    "mood_words": ["joyful", "wild", "euphoric"],
+    "themes": ["party"],
+    "traits": FLAT_TRAITS,
+    "genres": ["dance pop"],
+}
+
+
+async def test_structured_traits_are_fused_with_the_reading_of_its_words(
+    fake: FakeOllama, make_captioner: MakeCaptioner
+) -> None:
+    reader = StubReader()
+    fake.queue(json.dumps(FLAT_SAD))
+    caption = await make_captioner(fake.url, reader=reader).caption(prepared())
+    assert reader.texts == [FLAT_SAD["description"] + " lonely, sad, gloomy."]
+    assert caption.source == "vision"
+    assert caption.traits.valence == 0.35 and caption.traits.energy == 0.4
+    assert caption.traits.danceability == 0.5 and caption.traits.tempo_min == 80
+
+
+async def test_a_missing_stated_trait_comes_from_the_reading(
+    fake: FakeOllama, make_captioner: MakeCaptioner
+) -> None:
+    answer = {**FLAT_SAD, "traits": {**FLAT_TRAITS, "valence": 7.5}}  # nonsense: no opinion
+    fake.queue(json.dumps(answer))
+    caption = await make_captioner(fake.url).caption(prepared())
+    assert caption.traits.valence == 0.2 and caption.traits.energy == 0.4
+
+
+async def test_fusion_with_the_real_reader_tells_sad_from_party(
+    fake: FakeOllama, make_captioner: MakeCaptioner, embedder: object
+) -> None:
+    from recsys.mood_reader import MoodReader
+
+    reader = MoodReader(embedder)  # type: ignore[arg-type]
+    captioner = make_captioner(fake.url, reader=reader.read)
+    fake.queue(json.dumps(FLAT_SAD))
+    sad = await captioner.caption(prepared(1))
+    fake.queue(json.dumps(FLAT_PARTY))
+    party = await captioner.caption(prepared(2))
+    assert sad.traits.valence is not None and party.traits.valence is not None
+    assert sad.traits.energy is not None and party.traits.energy is not None
+    assert sad.traits.valence < 0.45 < 0.55 < party.traits.valence
+    assert sad.traits.energy < party.traits.energy
 
 
 async def test_request_carries_image_schema_and_options(

@@ -61,8 +61,10 @@ def build_adapters(
         adapters.append(("Telegram", telegram))
     if settings.discord_token is not None:
         from bot.discord.adapter import DiscordAdapter
+        from handlers.stores import DatabaseState
 
-        discord = DiscordAdapter(settings, service)
+        # The commands' hash is kept in the database, so a restart does not republish them.
+        discord = DiscordAdapter(settings, service, DatabaseState(service.db.pool))
         notifier.register("discord", discord)
         adapters.append(("Discord", discord))
     return adapters
@@ -76,7 +78,7 @@ async def start_web(
 ) -> web.AppRunner:
     """The health check, the Spotify callback and (in webhook mode) the Telegram webhook."""
     linker = service.accounts.linker if service.accounts is not None else None
-    app = build_web_app(services.db, linker)
+    app = build_web_app(services.db, linker, service.pipeline.metrics)
     for name, adapter in adapters:
         if name == "Telegram" and adapter.webhook_mode:
             from bot.telegram.webhook import add_webhook_route
@@ -85,7 +87,9 @@ async def start_web(
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.http_host, settings.http_port).start()
-    log.info("web server on http://%s:%d (/healthz)", settings.http_host, settings.http_port)
+    log.info(
+        "web server on http://%s:%d (/healthz, /metrics)", settings.http_host, settings.http_port
+    )
     return runner
 
 

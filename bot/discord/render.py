@@ -26,6 +26,9 @@ ACTION_TEMPLATE = r"(?P<action>[a-z]+:[A-Za-z0-9_-]{1,60})"
 PRESS_EVENT = "melodiclens_press"
 # Verbs shown as the call-to-action button (a fresh answer) rather than a quiet one.
 PRIMARY_VERBS = frozenset({"more"})
+# Feedback buttons sit on the first row; the ones that bring a new answer on the second
+# (a row holds at most five).
+FEEDBACK_VERBS = frozenset({"up", "down"})
 LINK_BUTTON_LABEL = "Open Spotify"
 
 
@@ -38,7 +41,8 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ACTI
             discord.ButtonStyle.primary if verb in PRIMARY_VERBS else discord.ButtonStyle.secondary
         )
         super().__init__(
-            discord.ui.Button(label=label[:BUTTON_LABEL_LIMIT], style=style, custom_id=action)
+            discord.ui.Button(label=label[:BUTTON_LABEL_LIMIT], style=style, custom_id=action),
+            row=0 if verb in FEEDBACK_VERBS else 1,
         )
         self.action = action
 

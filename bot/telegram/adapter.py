@@ -11,6 +11,7 @@ from typing import Any
 from telegram import Message, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
@@ -21,12 +22,12 @@ from telegram.ext import (
 
 from bot.settings import Settings
 from bot.telegram.answers import Answers
-from bot.telegram.commands import COMMANDS, Commands
+from bot.telegram.commands import Commands, register_commands
 from bot.telegram.media import AlbumBuffer
 from bot.telegram.outbox import Outbox
 from handlers.replies import Platform, Reply
 from handlers.service import BotService
-from handlers.texts import SORRY
+from handlers.texts import SORRY, TELEGRAM_DESCRIPTION, TELEGRAM_SHORT_DESCRIPTION
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 STOP_GRACE_S = 120.0
 # Parallel webhook deliveries Telegram may open to us; answers are async, so a few suffice.
 WEBHOOK_MAX_CONNECTIONS = 40
+# Flood control (429) names its wait; AIORateLimiter waits it out and tries this many more times.
+FLOOD_RETRIES = 2
 
 __all__ = ["TelegramAdapter", "TelegramSetupError"]
 
@@ -83,6 +86,9 @@ class TelegramAdapter:
             .token(settings.telegram_token.get_secret_value())
             .base_url(f"{root}/bot")
             .base_file_url(f"{root}/file/bot")
+            # Keeps under Telegram's limits (30 messages/s, 20/min per group) and waits out
+            # a 429's retry_after, so no answer is lost to flood control.
+            .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
         )
         if self.webhook_mode:
             builder = builder.updater(None)
@@ -124,7 +130,8 @@ class TelegramAdapter:
 
     async def _start(self) -> None:
         await self.app.initialize()
-        await self.app.bot.set_my_commands(COMMANDS)
+        await register_commands(self.app.bot)
+        await self._describe()
         await self.app.start()
         if self.webhook_mode:
             secret = self.settings.telegram_webhook_secret
@@ -139,6 +146,14 @@ class TelegramAdapter:
             await self.app.updater.start_polling(
                 timeout=POLL_TIMEOUT_S, allowed_updates=ALLOWED_UPDATES
             )
+
+    async def _describe(self) -> None:
+        """What a new user reads before pressing Start; cosmetic, so a failure only logs."""
+        try:
+            await self.app.bot.set_my_description(TELEGRAM_DESCRIPTION)
+            await self.app.bot.set_my_short_description(TELEGRAM_SHORT_DESCRIPTION)
+        except TelegramError as err:
+            log.warning("could not set the bot's description: %s", self._scrub(str(err)))
 
     async def _abort(self) -> None:
         if self.app.running:
@@ -155,15 +170,17 @@ class TelegramAdapter:
         self._accepting = False
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()
-        if self.app.running:
-            # Handles the updates already fetched, which may start more answer tasks.
-            await self.app.stop()
+        # First the answers already running, within the grace period (app.stop() would wait
+        # for its create_task tasks without a bound)...
         await self._finish_tasks()
+        if self.app.running:
+            # ...then the updates already fetched, which may start more answer tasks...
+            await self.app.stop()
+        await self._finish_tasks()  # ...which are finished here.
         await self.app.shutdown()
         log.info("Telegram bot stopped")
 
     async def _finish_tasks(self) -> None:
-        # After app.stop() nothing spawns new tasks, so one wait covers every accepted update.
         pending = [task for task in self._tasks if not task.done()]
         if not pending:
             return
@@ -212,6 +229,8 @@ class TelegramAdapter:
             self.app.add_handler(CommandHandler(name, self._command(work), filters=new))
         media = new & (filters.PHOTO | filters.Document.ALL)
         self.app.add_handler(MessageHandler(media, self._on_media))
+        words = new & filters.TEXT & ~filters.COMMAND
+        self.app.add_handler(MessageHandler(words, self._on_text))
         self.app.add_handler(CallbackQueryHandler(self._on_press))
         self.app.add_error_handler(self._on_error)
 
@@ -233,6 +252,12 @@ class TelegramAdapter:
         else:
             self._spawn(self.answers.media([message]), update)
 
+    async def _on_text(self, update: Update, context: Context) -> None:
+        """Plain words (a private chat, or addressed to the bot in a group)."""
+        message = update.effective_message
+        if message is not None and message.from_user is not None:
+            self._spawn(self.answers.text(message), update)
+
     async def _on_press(self, update: Update, context: Context) -> None:
         """A button under an answer."""
         query = update.callback_query
@@ -240,9 +265,9 @@ class TelegramAdapter:
             self._spawn(self.answers.press(query, query.data), update)
 
     def _spawn(self, work: Coroutine[Any, Any, None], update: object) -> None:
-        # Answers run as tasks so that one slow photo never holds up the next update;
-        # stop() awaits whatever is left, so no accepted photo goes unanswered.
-        task = asyncio.create_task(self._guarded(work, update))
+        # Answers run as the application's tasks so that one slow photo never holds up the
+        # next update; stop() awaits whatever is left, so no accepted photo goes unanswered.
+        task = self.app.create_task(self._guarded(work, update), update=update)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

@@ -13,10 +13,10 @@ from telegram.error import TelegramError
 from bot.settings import Settings
 from bot.telegram.media import MediaError, MediaRef, download_all, media_of
 from bot.telegram.outbox import GROUP_TYPES, Outbox, context_of, guarded
+from bot.telegram.queue import QueueNotices
 from bot.telegram.render import toast
 from handlers.replies import ChatContext, ImageInput, Reply
 from handlers.service import BotService
-from handlers.texts import QUEUED
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +27,14 @@ TOAST_KINDS = ("info", "error")
 
 
 class Answers:
-    """Turns image messages, /vibe and button presses into BotService calls and answers."""
+    """Turns image messages, plain words, /vibe and button presses into BotService calls and
+    answers."""
 
     def __init__(self, settings: Settings, service: BotService, outbox: Outbox) -> None:
         self.settings = settings
         self.service = service
         self.outbox = outbox
+        self.line = QueueNotices(outbox.bot)
 
     async def media(self, messages: list[Message]) -> None:
         """One answer for a photo, an image file or a whole album."""
@@ -45,6 +47,15 @@ class Answers:
         reply = await self._vibe(ctx, first, refs, words)
         await self.outbox.send(first.chat_id, reply, reply_to=first.message_id)
 
+    async def text(self, message: Message) -> None:
+        """Plain words: songs for them in a private chat, and in a group when they mention
+        the bot or reply to it."""
+        ctx = context_of(message)
+        if ctx.is_group and not self._addressed(message):
+            return
+        reply = await self._vibe(ctx, message, [], self._words(message))
+        await self.outbox.send(message.chat_id, reply, reply_to=message.message_id)
+
     async def vibe_command(self, message: Message, args: Sequence[str]) -> None:
         """/vibe WORDS, optionally as a reply to a photo (which it then uses)."""
         source = message.reply_to_message
@@ -56,11 +67,8 @@ class Answers:
     async def _vibe(
         self, ctx: ChatContext, asked: Message, refs: Sequence[MediaRef], words: str
     ) -> Reply:
-        async def on_queued(place: int) -> None:
-            queued = Reply(kind="queued", text=QUEUED.format(position=place))
-            await self.outbox.send(asked.chat_id, queued, reply_to=asked.message_id)
-
-        async with self.outbox.typing(asked.chat_id):
+        waiting = self.line.waiting(asked.chat_id, asked.message_id)
+        async with self.outbox.typing(asked.chat_id), waiting as on_queued:
             try:
                 images: list[ImageInput] = await download_all(
                     self.outbox.bot, refs, self.settings.max_image_bytes
@@ -84,8 +92,8 @@ class Answers:
             return False
 
     def _addressed(self, message: Message) -> bool:
-        """Mentioned in the caption, captioned /vibe, or a reply to the bot."""
-        caption = (message.caption or "").lower()
+        """Mentioned in the caption or text, captioned /vibe, or a reply to the bot."""
+        caption = (message.caption or message.text or "").lower()
         replied = message.reply_to_message
         sender = replied.from_user if replied is not None else None
         return (
@@ -95,8 +103,9 @@ class Answers:
         )
 
     def _words(self, message: Message) -> str:
-        """The caption without the bot's @mention or a leading /vibe."""
-        words = re.sub(r"^/vibe\b", "", message.caption or "", flags=re.IGNORECASE)
+        """The caption (or text) without the bot's @mention or a leading /vibe."""
+        said = message.caption or message.text or ""
+        words = re.sub(r"^/vibe\b", "", said, flags=re.IGNORECASE)
         mention = re.escape(f"@{self.outbox.bot.username}")
         words = re.sub(mention, "", words, flags=re.IGNORECASE)
         return " ".join(words.split())

@@ -99,6 +99,7 @@ class FakeBotService:
     finished: list[float] = field(default_factory=list)
     link_contexts: list[ChatContext] = field(default_factory=list)
     vibe_started: asyncio.Event = field(default_factory=asyncio.Event)
+    auto_off: set[str] = field(default_factory=set)
 
     async def vibe(
         self,
@@ -147,10 +148,12 @@ class FakeBotService:
 
     async def set_auto(self, ctx: ChatContext, enabled: bool) -> Reply:
         self.calls.append(f"set_auto:{enabled}")
+        (self.auto_off.discard if enabled else self.auto_off.add)(ctx.chat_id)
         return Reply(kind="info", text="OK.")
 
     async def auto_enabled(self, platform: Platform, chat_id: str) -> bool:
-        return False
+        # As the real service: Discord channels answer every photo until switched off.
+        return chat_id not in self.auto_off
 
     async def set_blend(self, ctx: ChatContext, enabled: bool) -> Reply:
         self.calls.append(f"set_blend:{enabled}")
