@@ -72,6 +72,7 @@ def build_pipeline(settings: Settings, db: Database, embedder: Embedder) -> Pipe
         Recommender(db.read_pool, embedder, reader),
         ImageLimits.from_settings(settings),
         VisionGate(settings.vision_concurrency, settings.queue_limit),
+        decode_concurrency=settings.decode_concurrency,
     )
 
 

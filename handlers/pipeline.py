@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from db.captions import get_cached_caption
@@ -19,6 +20,7 @@ from recsys.image_intake import ImageLimits, PreparedImage, prepare_image
 from recsys.image_stats import caption_from_stats
 from recsys.models import Caption, Recommendation
 from recsys.recommender import Recommender, RecommendRequest
+from recsys.text_hygiene import clean_words
 from recsys.vision_hosts import VisionUnavailable
 
 log = logging.getLogger(__name__)
@@ -43,21 +45,32 @@ class Pipeline:
         recommender: Recommender,
         limits: ImageLimits,
         gate: VisionGate,
+        *,
+        decode_concurrency: int = 2,
     ) -> None:
         self.db = db
         self.captioner = captioner
         self.recommender = recommender
         self.limits = limits
         self.gate = gate
+        # Decodes run on their own few threads: each may briefly hold a full-size frame, and a
+        # thread's malloc arena keeps what it freed for its next decode, so memory stays bounded
+        # by the number of decode threads instead of by every thread that ever decoded.
+        self._decoders = ThreadPoolExecutor(decode_concurrency, thread_name_prefix="decode")
 
     async def prepare(self, images: Sequence[bytes]) -> list[PreparedImage]:
         """Check and normalise each upload off the loop; raises ImageRejected."""
-        return [await asyncio.to_thread(prepare_image, data, self.limits) for data in images]
+        return [await self._prepare_one(data) for data in images]
+
+    async def _prepare_one(self, data: bytes) -> PreparedImage:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._decoders, prepare_image, data, self.limits)
 
     async def caption(
         self, images: Sequence[PreparedImage], words: str = "", on_queued: QueueNotice | None = None
     ) -> Caption:
         """One caption for the set of photos."""
+        words = clean_words(words)
         return merge_captions([await self._caption_one(i, words, on_queued) for i in images])
 
     async def _caption_one(
@@ -90,6 +103,7 @@ class Pipeline:
         on_queued: QueueNotice | None = None,
     ) -> Answer:
         """The whole path for one question."""
+        words = clean_words(words)
         prepared = await self.prepare(images)
         caption = await self.caption(prepared, words, on_queued) if prepared else None
         request = RecommendRequest(
