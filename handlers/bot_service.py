@@ -30,6 +30,7 @@ from handlers.texts import HELP, SORRY, answer_text
 from recsys.image_intake import ImageRejected
 from recsys.models import Recommendation
 from recsys.recommender import NothingToMatch, NoTracks, RecommendRequest
+from recsys.text_hygiene import clean_words
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class Handlers:
         on_queued: QueueNotice | None = None,
     ) -> Reply:
         """Songs for these photos (one soundtrack for the set) and/or these words."""
+        words = clean_words(words)
         wait = self.rate.retry_after(f"{ctx.platform}:{ctx.user_id}")
         if wait:
             return Reply("error", SORRY["rate"].format(seconds=max(1, round(wait))))

@@ -15,6 +15,7 @@ from recsys.models import AudioTraits, Caption, MoodReading, Recommendation
 from recsys.mood_reader import MoodReader
 from recsys.query import MoodQuery, build_query
 from recsys.ranking import pick_diverse, score_candidates, to_pick
+from recsys.text_hygiene import clean_words
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class Recommender:
 
     async def recommend(self, request: RecommendRequest) -> Recommendation:
         """The answer for one request; raises NothingToMatch or NoTracks."""
+        request = replace(request, words=clean_words(request.words))
         if request.caption is None and not request.words.strip():
             raise NothingToMatch("send a photo or a few words about the mood you want")
         started = time.perf_counter()
