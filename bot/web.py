@@ -9,6 +9,7 @@ import logging
 import asyncpg
 from aiohttp import web
 
+from bot.health import RunHealth
 from db.errors import DatabaseError
 from db.pool import Database
 from handlers.spotify.linking import LinkOutcome, SpotifyLinker
@@ -20,6 +21,7 @@ HEALTH_TIMEOUT_S = 3.0
 
 DB_KEY = web.AppKey("db", Database)
 LINKER_KEY = web.AppKey("linker", SpotifyLinker)
+HEALTH_KEY = web.AppKey("health", RunHealth)
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
@@ -41,15 +43,33 @@ def render_page(outcome: LinkOutcome) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """200 when the database answers, 503 otherwise."""
-    database = request.app[DB_KEY]
+    """Readiness: 200 when the database answers (and, under `run`, every chat adapter serves),
+    503 otherwise; under `run` it also reports the adapters, the job worker and vision hosts."""
+    database_up = await _database_answers(request.app[DB_KEY])
+    body: dict[str, object] = {"status": "ok", "database": "up" if database_up else "down"}
+    ready = database_up
+    health = request.app.get(HEALTH_KEY)
+    if health is not None:
+        ready = database_up and health.ready_without_database()
+        body.update(live=True, ready=ready, **health.report())
+    if not ready:
+        body["status"] = "unhealthy"
+    return web.json_response(body, status=200 if ready else 503)
+
+
+async def livez(request: web.Request) -> web.Response:
+    """Liveness: 200 whenever the event loop answers at all (restart the process if not)."""
+    return web.json_response({"status": "alive"})
+
+
+async def _database_answers(database: Database) -> bool:
     try:
         async with asyncio.timeout(HEALTH_TIMEOUT_S):
             await database.pool.fetchval("SELECT 1")
     except Exception as err:  # any failure here means "not healthy"
         log.warning("health check failed: %s", err)
-        return web.json_response({"status": "unhealthy", "database": "down"}, status=503)
-    return web.json_response({"status": "ok", "database": "up"})
+        return False
+    return True
 
 
 async def spotify_callback(request: web.Request) -> web.Response:
@@ -67,12 +87,17 @@ async def spotify_callback(request: web.Request) -> web.Response:
     return render_page(outcome)
 
 
-def build_web_app(database: Database, linker: SpotifyLinker | None = None) -> web.Application:
+def build_web_app(
+    database: Database, linker: SpotifyLinker | None = None, health: RunHealth | None = None
+) -> web.Application:
     """The web application; callers may add routes (e.g. a Telegram webhook) before running it."""
     app = web.Application()
     app[DB_KEY] = database
     if linker is not None:
         app[LINKER_KEY] = linker
+    if health is not None:
+        app[HEALTH_KEY] = health
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/livez", livez)
     app.router.add_get("/spotify/callback", spotify_callback)
     return app
