@@ -148,6 +148,8 @@ class FakeSpotify:
         self.refresh_tokens: dict[str, str] = {}  # refresh token -> user
         self.forbidden_playlists: set[str] = set()
         self.rate_limits: list[float] = []  # Retry-After of the next API answers
+        self.retry_after_headers: list[str] = []  # raw Retry-After of the next 429s
+        self.server_errors: list[int] = []  # 5xx statuses of the next API answers
         self.requests: list[str] = []
         self.issued: list[str] = []  # every token handed out, for leak scans
         self.base_url = ""
@@ -268,6 +270,12 @@ class FakeSpotify:
     # --- Web API -------------------------------------------------------------------------
     def _check(self, request: web.Request, user_only: bool = True) -> Grant | web.Response:
         self.requests.append(request.path_qs)
+        if self.server_errors:
+            status = self.server_errors.pop(0)
+            return _api_error(status, "Service unavailable")
+        if self.retry_after_headers:
+            raw = self.retry_after_headers.pop(0)
+            return _api_error(429, "API rate limit exceeded", {"Retry-After": raw})
         if self.rate_limits:
             wait = self.rate_limits.pop(0)
             return _api_error(429, "API rate limit exceeded", {"Retry-After": f"{wait:g}"})
