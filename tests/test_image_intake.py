@@ -151,6 +151,25 @@ def test_decompression_bomb_is_refused() -> None:
     )
 
 
+def test_a_tiff_stored_as_one_huge_compressed_strip_is_refused() -> None:
+    # libtiff would hold the whole 36 MB strip beside the decoded frame.
+    one_strip = encode(
+        Image.new("RGBA", (3000, 3000), (9, 9, 9, 255)), "TIFF",
+        compression="tiff_deflate", strip_size=2**31 - 1,
+    )  # fmt: skip
+    assert len(one_strip) < 1_000_000
+    assert refusal(one_strip) == (
+        "That TIFF is stored as one huge compressed block, which takes too much memory to "
+        "open. Save it as a JPEG or PNG and send it again."
+    )
+
+
+def test_the_same_tiff_in_strips_is_accepted() -> None:
+    striped = encode(Image.new("RGBA", (3000, 3000), (9, 9, 9, 255)), "TIFF",
+                     compression="tiff_deflate")  # fmt: skip
+    assert prepare_image(striped, LIMITS).width == 1024
+
+
 def test_too_small_is_refused() -> None:
     assert refusal(encode(gradient(20, 100), "PNG")) == (
         "That image is only 20×100 pixels; send one at least 32 pixels on each side."
