@@ -56,18 +56,27 @@ class Handlers:
         self.rate = RateLimiter(settings.rate_limit_per_minute)
 
     # --- songs for a photo ------------------------------------------------------------------
+    def admit(self, ctx: ChatContext, photos: int = 0) -> Reply | None:
+        """Count a request against the asker's rate limit before anything is downloaded (each
+        photo of an album counts); the refusal to send when over it, else None."""
+        wait = self.rate.retry_after(f"{ctx.platform}:{ctx.user_id}", cost=max(1, photos))
+        if wait:
+            return Reply("error", SORRY["rate"].format(seconds=max(1, round(wait))))
+        return None
+
     async def vibe(
         self,
         ctx: ChatContext,
         images: Sequence[ImageInput],
         words: str = "",
         on_queued: QueueNotice | None = None,
+        *,
+        admitted: bool = False,
     ) -> Reply:
         """Songs for these photos (one soundtrack for the set) and/or these words."""
         words = clean_words(words)
-        wait = self.rate.retry_after(f"{ctx.platform}:{ctx.user_id}")
-        if wait:
-            return Reply("error", SORRY["rate"].format(seconds=max(1, round(wait))))
+        if not admitted and (refusal := self.admit(ctx, len(images))) is not None:
+            return refusal
         try:
             return await self._vibe(ctx, images, words, on_queued)
         except ImageRejected as err:
