@@ -60,6 +60,10 @@ class Answers:
             queued = Reply(kind="queued", text=text)
             await self.outbox.send(asked.chat_id, queued, reply_to=asked.message_id)
 
+        # Counted before any download, one per photo, so an album cannot slip past the limit.
+        refusal = self.service.admit(ctx, len(refs))
+        if refusal is not None:
+            return refusal
         async with self.outbox.typing(asked.chat_id):
             try:
                 images: list[ImageInput] = await download_all(
@@ -67,7 +71,8 @@ class Answers:
                 )
             except MediaError as err:
                 return Reply(kind="error", text=str(err))
-            return await guarded(self.service.vibe(ctx, images, words, on_queued=on_queued))
+            vibe = self.service.vibe(ctx, images, words, on_queued=on_queued, admitted=True)
+            return await guarded(vibe)
 
     async def _wanted_in_group(self, ctx: ChatContext, messages: list[Message]) -> bool:
         """In groups: answer when addressed, or every image once /auto is on."""
