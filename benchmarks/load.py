@@ -1,6 +1,6 @@
 """100 photos at once through the chat handler layer, with a vision model that takes 1.5 s.
 
-The real Handlers (handlers.bot_service) over the real pipeline (bot.app.build_pipeline: intake,
+The real BotService (handlers.bot_service) over the real pipeline (bot.app.build_pipeline: intake,
 vision gate, cached captioner, recommender) and the real 28k-track benchmark database; only the
 vision model is a fake: tests/fakes/fake_ollama.py, a local server speaking Ollama's protocol,
 answering each /api/chat after 1.5 s. 100 distinct photos from 100 listeners arrive at once with
@@ -33,9 +33,9 @@ from PIL import Image
 
 from benchmarks import synthetic
 from benchmarks.common import Timings
-from bot.app import build_pipeline
+from bot.app import build_bot_service, build_pipeline
 from bot.settings import load_settings
-from handlers.bot_service import Handlers
+from handlers.bot_service import DefaultBotService
 from handlers.replies import ChatContext, ImageInput
 from recsys.embedder import Embedder
 from tests.fakes.fake_ollama import FakeOllama
@@ -153,7 +153,9 @@ def _settings(ollama_url: str, concurrency: int, photos: int) -> Any:
     )
 
 
-async def burst(handlers: Handlers, images: list[bytes]) -> tuple[float, float, list[Any], Timings]:
+async def burst(
+    handlers: DefaultBotService, images: list[bytes]
+) -> tuple[float, float, list[Any], Timings]:
     """Send every photo at once, each from its own listener: start, makespan, replies, lag."""
     probe = LagProbe()
     probe.start()
@@ -185,7 +187,9 @@ async def run(
         try:
             # A repeat photo would be answered from the caption cache without the model.
             await database.pool.execute("TRUNCATE caption_cache")
-            handlers = Handlers(settings, database, build_pipeline(settings, database, embedder))
+            handlers = build_bot_service(
+                settings, database, build_pipeline(settings, database, embedder)
+            )
             # Warm the models and connections with words only (no vision call), off the clock.
             await handlers.vibe(ChatContext("telegram", "load-warm", "load-warm"), [], "calm")
             start, makespan, replies, lag = await burst(handlers, images)

@@ -21,16 +21,17 @@ from typing import Any
 
 from benchmarks import synthetic
 from benchmarks.common import SHARED_DATA, Timings, machine
+from bot.app import captioner as make_captioner
+from bot.app import image_limits, vision_hosts
 from bot.settings import load_settings
 from db.pool import Database
-from handlers.load import VisionGate
 from handlers.pipeline import Pipeline
+from handlers.stores import DatabaseCandidates, DatabaseCaptionCache
+from handlers.throttle import VisionGate
 from recsys.captioner import CachedCaptioner, Captioner
 from recsys.embedder import Embedder
-from recsys.image_intake import ImageLimits
 from recsys.mood_reader import MoodReader
 from recsys.recommender import Recommender
-from recsys.vision_hosts import VisionHostPool
 from tests.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
 
 PHOTOS = SHARED_DATA / "photos"
@@ -65,13 +66,12 @@ def build(
     settings = load_settings(None, OLLAMA_HOST=ollama_url)
     reader = MoodReader(embedder)
     reader.warm()
-    hosts = VisionHostPool.from_settings(settings)
-    captioner = TimedCaptioner(Captioner.from_settings(settings, hosts, reader.read))
+    hosts = vision_hosts(settings)
+    captioner = TimedCaptioner(make_captioner(settings, hosts, reader.read))
     pipeline = Pipeline(
-        database,
-        CachedCaptioner(captioner, database.pool),  # type: ignore[arg-type]
-        Recommender(database.read_pool, embedder, reader),
-        ImageLimits.from_settings(settings),
+        CachedCaptioner(captioner, DatabaseCaptionCache(database.pool)),  # type: ignore[arg-type]
+        Recommender(DatabaseCandidates(database.read_pool), embedder, reader),
+        image_limits(settings),
         VisionGate(4, 100),
     )
     return pipeline, captioner
@@ -87,18 +87,18 @@ async def measure(database: Database, embedder: Embedder, rounds: int) -> dict[s
     overhead, cached, vision = [], [], []
     async with FakeOllama(reply=STRUCTURED_ANSWERS["misty_lake"]) as fake:
         pipeline, timed = build(database, embedder, fake.url)
-        await pipeline.answer([photos[0]], "")  # warm every path once
+        await pipeline.answer(await pipeline.prepare([photos[0]]), "")  # warm every path once
         for _ in range(rounds):
             await _clear_cache(database)
             for data in photos:
                 started = time.perf_counter()
-                await pipeline.answer([data], "")
+                await pipeline.answer(await pipeline.prepare([data]), "")
                 total = (time.perf_counter() - started) * 1000
                 model_ms = timed.calls_ms[-1]
                 overhead.append(total - model_ms)
                 vision.append(model_ms)
                 started = time.perf_counter()
-                await pipeline.answer([data], "")
+                await pipeline.answer(await pipeline.prepare([data]), "")
                 cached.append((time.perf_counter() - started) * 1000)
         await timed.hosts.close()
     bare = []

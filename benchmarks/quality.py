@@ -46,6 +46,7 @@ from benchmarks.mood_quality import (
     word_count_baseline,
 )
 from db.pool import Database
+from handlers.stores import DatabaseCandidates
 from recsys.captioner import Captioner
 from recsys.embedder import Embedder
 from recsys.image_intake import ImageLimits, prepare_image
@@ -68,7 +69,7 @@ async def melodiclens_picks(
     """Mean (valence, energy) of the top 5 for each caption, through the real captioner."""
     reader = MoodReader(embedder)
     reader.warm()
-    recommender = Recommender(database.read_pool, embedder, reader)
+    recommender = Recommender(DatabaseCandidates(database.read_pool), embedder, reader)
     picks = []
     async with FakeOllama() as fake:
         pool = VisionHostPool([fake.url], timeout_s=30, rest_s=0)
@@ -158,7 +159,7 @@ def _score(picks: list[Reading], refs: list[Reading]) -> tuple[float, float, flo
 async def oasis(database: Database, embedder: Embedder) -> tuple[float, float]:
     """Photos with no vision model (pixels only) vs human valence/arousal ratings."""
     reader = MoodReader(embedder)
-    recommender = Recommender(database.read_pool, embedder, reader)
+    recommender = Recommender(DatabaseCandidates(database.read_pool), embedder, reader)
     ratings = list(csv.DictReader((DATA / "photos" / "ratings.csv").open()))
     picks, human = [], []
     for row in ratings:

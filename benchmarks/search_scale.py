@@ -34,6 +34,7 @@ from benchmarks import synthetic
 from benchmarks.common import SHARED_DATA, Timings
 from db import search
 from db.pool import Database
+from handlers.stores import DatabaseCandidates
 from recsys.embedder import Embedder
 
 log = logging.getLogger(__name__)
@@ -139,7 +140,9 @@ class RecommenderPath:
         from recsys.recommender import Recommender
 
         self.reader = MoodReader(embedder)
-        self.recommender = Recommender(database.read_pool, embedder, self.reader)
+        self.recommender = Recommender(
+            DatabaseCandidates(database.read_pool), embedder, self.reader
+        )
         self.listener = listener
         # (query_ms, search_ms, rank_ms) of each answer, as the recommender measured them
         self.stages: list[tuple[float, float, float]] = []

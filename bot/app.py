@@ -11,15 +11,22 @@ from bot.settings import Settings
 from db import migrations
 from db.pool import Database, connect
 from handlers.accounts import AccountHandler
-from handlers.bot_service import Handlers
-from handlers.load import VisionGate
+from handlers.bot_service import DefaultBotService, ServiceConfig
+from handlers.edge.genius import make_genius
+from handlers.edge.spotify import SpotifyApp
 from handlers.notifier import Notifier
 from handlers.pipeline import Pipeline
-from recsys.captioner import CachedCaptioner, Captioner
+from handlers.secrets import SecretKeyMissing, TokenCipher
+from handlers.spotify.linking import SpotifyLinker
+from handlers.spotify.lyrics import LyricsThemes
+from handlers.stores import DatabaseCandidates, DatabaseCaptionCache
+from handlers.throttle import VisionGate
+from recsys.captioner import CachedCaptioner, Captioner, ProseReader
 from recsys.embedder import Embedder
 from recsys.image_intake import ImageLimits
 from recsys.mood_reader import MoodReader
 from recsys.recommender import Recommender
+from recsys.themes import ThemeTagger
 from recsys.vision_hosts import VisionHostPool
 
 log = logging.getLogger(__name__)
@@ -61,23 +68,95 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             embedder.close()
 
 
+# --- settings -> plain values for the inner layers --------------------------------------------
+def vision_hosts(settings: Settings) -> VisionHostPool:
+    """The pool for the configured OLLAMA_HOST list."""
+    return VisionHostPool(
+        settings.ollama_hosts,
+        timeout_s=settings.vision_timeout_s,
+        rest_s=settings.vision_host_rest_s,
+    )
+
+
+def captioner(settings: Settings, hosts: VisionHostPool, prose_reader: ProseReader) -> Captioner:
+    """A captioner for the configured model, timeout and context size."""
+    return Captioner(
+        hosts,
+        settings.vision_model,
+        timeout_s=settings.vision_timeout_s,
+        num_ctx=settings.vision_num_ctx,
+        prose_reader=prose_reader,
+    )
+
+
+def image_limits(settings: Settings) -> ImageLimits:
+    """The intake limits configured in settings."""
+    return ImageLimits(
+        max_bytes=settings.max_image_bytes,
+        max_pixels=settings.max_image_pixels,
+        min_side=settings.min_image_side,
+        vision_side=settings.vision_image_side,
+    )
+
+
+def spotify_app(settings: Settings) -> SpotifyApp:
+    """The Spotify app as configured."""
+    secret = settings.spotify_client_secret
+    return SpotifyApp(
+        settings.spotify_client_id,
+        secret.get_secret_value() if secret else None,
+        settings.spotify_redirect_uri,
+        settings.spotify_accounts_url,
+        settings.spotify_api_url,
+    )
+
+
+def lyrics_themes(settings: Settings, db: Database, embedder: Embedder) -> LyricsThemes | None:
+    """Lyrics themes through Genius, or None when GENIUS_TOKEN is not set."""
+    if settings.genius_token is None:
+        return None
+    genius = make_genius(settings.genius_token.get_secret_value())
+    return LyricsThemes(db, genius, ThemeTagger(embedder), embedder)
+
+
+def service_config(settings: Settings) -> ServiceConfig:
+    """What the chat use cases need from the settings."""
+    return ServiceConfig(top_n=settings.top_n, rate_limit_per_minute=settings.rate_limit_per_minute)
+
+
+# --- the object graph ---------------------------------------------------------------------------
 def build_pipeline(settings: Settings, db: Database, embedder: Embedder) -> Pipeline:
     """The photo-to-songs pipeline: mood reader, vision hosts, cached captioner, recommender."""
     reader = MoodReader(embedder)
-    hosts = VisionHostPool.from_settings(settings)
-    captioner = Captioner.from_settings(settings, hosts, reader.read)
     return Pipeline(
-        db,
-        CachedCaptioner(captioner, db.pool),
-        Recommender(db.read_pool, embedder, reader),
-        ImageLimits.from_settings(settings),
+        CachedCaptioner(
+            captioner(settings, vision_hosts(settings), reader.read),
+            DatabaseCaptionCache(db.pool),
+        ),
+        Recommender(DatabaseCandidates(db.read_pool), embedder, reader),
+        image_limits(settings),
         VisionGate(settings.vision_concurrency, settings.queue_limit),
         decode_concurrency=settings.decode_concurrency,
     )
 
 
-def build_handlers(
-    settings: Settings, db: Database, pipeline: Pipeline, notifier: Notifier
-) -> Handlers:
-    """The BotService the chat adapters call."""
-    return Handlers(settings, db, pipeline, AccountHandler(db, settings, notifier))
+def build_linker(settings: Settings, db: Database, notifier: Notifier) -> SpotifyLinker | None:
+    """The linker, or None (with a log line saying why) when linking cannot work."""
+    if not settings.spotify_client_id:
+        log.info("Spotify linking is off: SPOTIFY_CLIENT_ID is not set")
+        return None
+    try:
+        cipher = TokenCipher(settings.secret_key)
+    except SecretKeyMissing as err:
+        log.warning("%s", err)
+        return None
+    return SpotifyLinker(db, spotify_app(settings), cipher, notifier)
+
+
+def build_bot_service(
+    settings: Settings, db: Database, pipeline: Pipeline, notifier: Notifier | None = None
+) -> DefaultBotService:
+    """The BotService the chat adapters call (without a notifier: no Spotify linking)."""
+    linker = build_linker(settings, db, notifier) if notifier is not None else None
+    accounts = AccountHandler(db, linker) if notifier is not None else None
+    return DefaultBotService(service_config(settings), db, pipeline, accounts)

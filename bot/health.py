@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from handlers.worker import WorkerHealth
+from handlers.edge.worker import WorkerHealth
 from recsys.vision_hosts import VisionHostPool
 
 

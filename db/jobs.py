@@ -157,11 +157,6 @@ async def complete(
     return done is not None
 
 
-def backoff_s(attempts: int) -> float:
-    """Seconds before retry number `attempts` (1-based): 30 s, 60 s, 120 s... capped at 1 h."""
-    return float(min(BACKOFF_BASE_S * 2 ** max(attempts - 1, 0), BACKOFF_CAP_S))
-
-
 async def fail(
     conn: Conn,
     job_id: int,

@@ -4,60 +4,35 @@ from __future__ import annotations
 
 import logging
 
-import asyncpg
-
-from bot.settings import Settings
 from db import spotify as store
-from db.errors import DatabaseError
+from db.errors import DB_UNAVAILABLE
 from db.pool import Database
 from db.users import find_user, upsert_user
 from db.users import set_blend as store_blend
-from handlers.notifier import Notifier
 from handlers.replies import ChatContext, Reply
-from handlers.secrets import SecretKeyMissing, TokenCipher
-from handlers.spotify.client import SpotifyApp
 from handlers.spotify.linking import STATE_TTL_S, SpotifyLinker
+from handlers.texts import SAID, SORRY, forgotten_text, unlinked_text
 
 log = logging.getLogger(__name__)
-
-DB_DOWN = "I can't reach my database right now. Please try again in a minute."
-NOT_CONFIGURED = (
-    "Spotify linking is not set up on this bot (its operator needs to set SPOTIFY_CLIENT_ID "
-    "and MELODICLENS_SECRET_KEY)."
-)
-DB_ERRORS = (DatabaseError, asyncpg.PostgresError, OSError, TimeoutError)
-
-
-def build_linker(db: Database, settings: Settings, notifier: Notifier) -> SpotifyLinker | None:
-    """The linker, or None (with a log line saying why) when linking cannot work."""
-    if not settings.spotify_client_id:
-        log.info("Spotify linking is off: SPOTIFY_CLIENT_ID is not set")
-        return None
-    try:
-        cipher = TokenCipher(settings.secret_key)
-    except SecretKeyMissing as err:
-        log.warning("%s", err)
-        return None
-    return SpotifyLinker(db, SpotifyApp.from_settings(settings), cipher, notifier)
 
 
 class AccountHandler:
     """The account commands behind BotService; every failure becomes a short Reply."""
 
-    def __init__(self, db: Database, settings: Settings, notifier: Notifier) -> None:
+    def __init__(self, db: Database, linker: SpotifyLinker | None) -> None:
         self.db = db
-        self.settings = settings
-        self.linker = build_linker(db, settings, notifier)
+        # None when linking is not configured (bot/app.py says why in the log)
+        self.linker = linker
 
     async def link_spotify(self, ctx: ChatContext) -> Reply:
         """A private reply carrying a fresh Spotify authorize URL."""
         if self.linker is None:
-            return Reply("error", NOT_CONFIGURED, private=True)
+            return Reply("error", SORRY["linking_not_configured"], private=True)
         try:
             url = await self.linker.start(ctx)
-        except DB_ERRORS:
+        except DB_UNAVAILABLE:
             log.warning("link_spotify: database unavailable", exc_info=True)
-            return Reply("error", DB_DOWN, private=True)
+            return Reply("error", SORRY["database"], private=True)
         minutes = int(STATE_TTL_S // 60)
         text = (
             "Open this link to connect your Spotify account. It works once and only for you, "
@@ -70,18 +45,17 @@ class AccountHandler:
         try:
             user_id = await find_user(self.db.pool, ctx.platform, ctx.user_id)
             if user_id is None:
-                return Reply("info", "No Spotify account is linked.", private=True)
+                return Reply("info", SAID["not_linked"], private=True)
             async with self.db.pool.acquire() as conn:
                 counts = await store.unlink(conn, user_id)
-        except DB_ERRORS:
+        except DB_UNAVAILABLE:
             log.warning("unlink_spotify: database unavailable", exc_info=True)
-            return Reply("error", DB_DOWN, private=True)
+            return Reply("error", SORRY["database"], private=True)
         if not counts["link"]:
-            return Reply("info", "No Spotify account is linked.", private=True)
+            return Reply("info", SAID["not_linked"], private=True)
         return Reply(
             "info",
-            "Unlinked. Your Spotify tokens and the "
-            f"{counts['library_entries']} imported library entries are deleted.",
+            unlinked_text(counts),
             private=True,
         )
 
@@ -90,40 +64,28 @@ class AccountHandler:
         try:
             user_id = await find_user(self.db.pool, ctx.platform, ctx.user_id)
             if user_id is None:
-                return Reply("info", "I hold nothing about you.", private=True)
+                return Reply("info", SAID["nothing_held"], private=True)
             async with self.db.pool.acquire() as conn:
                 counts = await store.forget_user(conn, user_id)
-        except DB_ERRORS:
+        except DB_UNAVAILABLE:
             log.warning("forget_me: database unavailable", exc_info=True)
-            return Reply("error", DB_DOWN, private=True)
+            return Reply("error", SORRY["database"], private=True)
         return Reply("info", forgotten_text(counts), private=True)
 
     async def set_blend(self, ctx: ChatContext, enabled: bool) -> Reply:
         """Let (or stop) this member's linked library blend into this group's answers."""
         if not ctx.is_group:
-            return Reply("info", "Blending is for group chats: use it in a group.", private=True)
+            return Reply("info", SAID["blend_private"], private=True)
         try:
             user_id = await upsert_user(self.db.pool, ctx.platform, ctx.user_id, ctx.user_name)
             await store_blend(self.db.pool, ctx.platform, ctx.chat_id, user_id, enabled)
             link = await store.get_link(self.db.pool, user_id)
-        except DB_ERRORS:
+        except DB_UNAVAILABLE:
             log.warning("set_blend: database unavailable", exc_info=True)
-            return Reply("error", DB_DOWN, private=True)
+            return Reply("error", SORRY["database"], private=True)
         if not enabled:
-            return Reply("info", "Your library no longer blends into this chat's answers.")
-        text = "Your Spotify library now blends into this chat's answers."
+            return Reply("info", SAID["blend_off"])
+        text = SAID["blend_on"]
         if link is None or link.status != "active":
-            text += " Link your Spotify account first, or there is nothing to blend."
+            text += SAID["blend_needs_link"]
         return Reply("info", text)
-
-
-def forgotten_text(counts: dict[str, int]) -> str:
-    """The confirmation of /forget-me, listing what was deleted."""
-    parts = [
-        f"{counts.get('link', 0)} Spotify link",
-        f"{counts.get('library_entries', 0)} library entries",
-        f"{counts.get('recommendations', 0)} past answers",
-        f"{counts.get('feedback', 0)} feedback marks",
-        f"{counts.get('chat_memberships', 0)} chat memberships",
-    ]
-    return "Done: I deleted everything about you (" + ", ".join(parts) + ")."

@@ -1,7 +1,7 @@
-"""`Handlers`: the BotService the chat adapters call, over the recommender and the accounts.
+"""`DefaultBotService`: the BotService the chat adapters call, over the pipeline and accounts.
 
-Built once in the composition root (bot/app.py, `build_handlers`):
-    Handlers(settings, db, pipeline, accounts)
+Built once in the composition root (bot/app.py, `build_bot_service`):
+    DefaultBotService(config, db, pipeline, accounts)
 where `pipeline` is a handlers.pipeline.Pipeline and `accounts` a
 handlers.accounts.AccountHandler (or None when Spotify linking is not configured).
 """
@@ -10,50 +10,52 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-import asyncpg
-
-from bot.settings import Settings
 from db import recommendations as answers
 from db import users
-from db.captions import caption_from_json, caption_to_json
-from db.errors import DatabaseError
+from db.errors import DB_UNAVAILABLE
 from db.pool import Database
 from handlers.accounts import AccountHandler
-from handlers.load import Busy, RateLimiter
-from handlers.pipeline import Pipeline
+from handlers.pipeline import Answer, Pipeline
 from handlers.replies import Button, ChatContext, ImageInput, Platform, Reply
 from handlers.service import QueueNotice
-from handlers.texts import HELP, SORRY, answer_text
+from handlers.texts import HELP, SAID, SORRY, answer_text
+from handlers.throttle import Busy, RateLimiter
 from recsys.image_intake import ImageRejected
-from recsys.models import Recommendation
+from recsys.models import caption_from_json, caption_to_json
 from recsys.recommender import NothingToMatch, NoTracks, RecommendRequest
 from recsys.text_hygiene import clean_words
 
 log = logging.getLogger(__name__)
 
-# Errors that mean "the database is not there right now" (restart, network, full pool).
-DB_DOWN = (DatabaseError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError)
 ACTIONS = ("up", "down", "more", "diff")
 
 
-class Handlers:
+@dataclass(frozen=True)
+class ServiceConfig:
+    """The settings the use cases need (bot/app.py builds it from Settings)."""
+
+    top_n: int
+    rate_limit_per_minute: int
+
+
+class DefaultBotService:
     """The platform-neutral use cases; every user-caused failure becomes a friendly Reply."""
 
     def __init__(
         self,
-        settings: Settings,
+        config: ServiceConfig,
         db: Database,
         pipeline: Pipeline,
         accounts: AccountHandler | None = None,
     ) -> None:
-        self.settings = settings
+        self.config = config
         self.db = db
         self.pipeline = pipeline
         self.accounts = accounts
-        self.rate = RateLimiter(settings.rate_limit_per_minute)
+        self.rate = RateLimiter(config.rate_limit_per_minute)
 
     # --- songs for a photo ------------------------------------------------------------------
     def admit(self, ctx: ChatContext, photos: int = 0) -> Reply | None:
@@ -89,7 +91,7 @@ class Handlers:
         except Busy as err:
             log.warning("vision queue full: %s", err)
             return Reply("error", SORRY["busy"])
-        except DB_DOWN as err:
+        except DB_UNAVAILABLE as err:
             log.error("database unavailable while answering %s: %s", ctx.platform, err)
             return Reply("error", SORRY["database"])
         except Exception:
@@ -105,21 +107,19 @@ class Handlers:
     ) -> Reply:
         prepared = await self.pipeline.prepare([image.data for image in images])
         user_id = await self._user(ctx)
-        caption = await self.pipeline.caption(prepared, words, on_queued) if prepared else None
-        request = RecommendRequest(
-            caption=caption,
-            words=words,
+        answer = await self.pipeline.answer(
+            prepared,
+            words,
             user_ids=await self._library_owners(ctx, user_id),
             feedback_user_id=user_id,
-            top=self.settings.top_n,
+            top=self.config.top_n,
+            on_queued=on_queued,
         )
-        color = prepared[0].dominant_color if prepared else None
-        return await self._answer(ctx, user_id, request, color)
+        return await self._reply(ctx, user_id, answer)
 
-    async def _answer(
-        self, ctx: ChatContext, user_id: int, request: RecommendRequest, color: int | None
-    ) -> Reply:
-        recommendation = await self.pipeline.recommender.recommend(request)
+    async def _reply(self, ctx: ChatContext, user_id: int, answer: Answer) -> Reply:
+        """Store the answer (for its buttons) and turn it into a Reply."""
+        recommendation, request, color = answer.recommendation, answer.request, answer.color
         rec_id = await answers.store_recommendation(
             self.db.pool,
             user_id=user_id,
@@ -159,7 +159,7 @@ class Handlers:
             return Reply("error", SORRY["stale_button"])
         try:
             return await self._press(ctx, kind, int(raw_id))
-        except DB_DOWN as err:
+        except DB_UNAVAILABLE as err:
             log.error("database unavailable for a button press: %s", err)
             return Reply("error", SORRY["database"])
         except NoTracks:
@@ -177,9 +177,9 @@ class Handlers:
             self.db.pool, rec_id, user_id, "different" if kind == "diff" else kind
         )
         if kind == "up":
-            return Reply("info", "Thanks! I'll lean toward songs like these for you.")
+            return Reply("info", SAID["thumbs_up"])
         if kind == "down":
-            return Reply("info", "Got it: you won't get those songs from me again.")
+            return Reply("info", SAID["thumbs_down"])
         shown = set(stored.track_ids) | await answers.shown_to_user(self.db.pool, user_id)
         query = stored.query
         caption_json = query.get("caption")
@@ -188,11 +188,12 @@ class Handlers:
             words=query.get("words", ""),
             user_ids=tuple(query.get("user_ids") or (user_id,)),
             feedback_user_id=user_id,
-            top=self.settings.top_n,
+            top=self.config.top_n,
             exclude_track_ids=frozenset(shown),
             variation=rec_id if kind == "diff" else 0,
         )
-        return await self._answer(ctx, user_id, request, query.get("color"))
+        recommendation = await self.pipeline.recommend(request)
+        return await self._reply(ctx, user_id, Answer(recommendation, request, query.get("color")))
 
     # --- accounts and chat settings -----------------------------------------------------------
     async def link_spotify(self, ctx: ChatContext) -> Reply:
@@ -217,7 +218,7 @@ class Handlers:
         try:
             reply: Reply = await getattr(self.accounts, name)(ctx, *args)
             return reply
-        except DB_DOWN as err:
+        except DB_UNAVAILABLE as err:
             log.error("database unavailable for %s: %s", name, err)
             return Reply("error", SORRY["database"])
         except Exception:
@@ -227,21 +228,21 @@ class Handlers:
     async def set_auto(self, ctx: ChatContext, enabled: bool) -> Reply:
         """Answer every photo in this group, or only those that mention the bot."""
         if not ctx.is_group:
-            return Reply("info", "In a private chat I already answer every photo.")
+            return Reply("info", SAID["auto_private"])
         try:
             await users.set_auto_reply(self.db.pool, ctx.platform, ctx.chat_id, enabled)
-        except DB_DOWN as err:
+        except DB_UNAVAILABLE as err:
             log.error("database unavailable for set_auto: %s", err)
             return Reply("error", SORRY["database"])
         if enabled:
-            return Reply("info", "Auto mode on: I'll answer every photo in this chat.")
-        return Reply("info", "Auto mode off: mention me or reply to me with a photo.")
+            return Reply("info", SAID["auto_on"])
+        return Reply("info", SAID["auto_off"])
 
     async def auto_enabled(self, platform: Platform, chat_id: str) -> bool:
         """Whether this group answers every photo (False when the database is down)."""
         try:
             return await users.auto_reply_enabled(self.db.pool, platform, chat_id)
-        except DB_DOWN as err:
+        except DB_UNAVAILABLE as err:
             log.error("database unavailable for auto_enabled: %s", err)
             return False
 
@@ -266,8 +267,3 @@ def _query_json(request: RecommendRequest, color: int | None) -> dict[str, Any]:
         "user_ids": list(request.user_ids),
         "color": color,
     }
-
-
-def recommendation_summary(recommendation: Recommendation) -> str:
-    """The plain-text answer (for logs and the terminal)."""
-    return answer_text(recommendation)

@@ -9,12 +9,9 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from db.captions import get_cached_caption
-from db.errors import DatabaseError
-from db.pool import Database
 from handlers.captions import merge_captions
-from handlers.load import VisionGate
 from handlers.service import QueueNotice
+from handlers.throttle import VisionGate
 from recsys.captioner import CachedCaptioner
 from recsys.image_intake import ImageLimits, PreparedImage, prepare_image
 from recsys.image_stats import caption_from_stats
@@ -36,11 +33,13 @@ class Answer:
 
 
 class Pipeline:
-    """Photos and/or words in, a Recommendation out; never blocks the event loop."""
+    """Photos and/or words in, a Recommendation out; never blocks the event loop.
+
+    The one photo path: `prepare` (intake), then `answer` (caption, recommend). Chat handlers
+    and the CLI both call these two."""
 
     def __init__(
         self,
-        db: Database,
         captioner: CachedCaptioner,
         recommender: Recommender,
         limits: ImageLimits,
@@ -48,7 +47,6 @@ class Pipeline:
         *,
         decode_concurrency: int = 2,
     ) -> None:
-        self.db = db
         self.captioner = captioner
         self.recommender = recommender
         self.limits = limits
@@ -57,6 +55,10 @@ class Pipeline:
         # thread's malloc arena keeps what it freed for its next decode, so memory stays bounded
         # by the number of decode threads instead of by every thread that ever decoded.
         self._decoders = ThreadPoolExecutor(decode_concurrency, thread_name_prefix="decode")
+
+    def warm(self) -> None:
+        """Load the models now (blocking) rather than on the first photo."""
+        self.recommender.warm()
 
     async def prepare(self, images: Sequence[bytes]) -> list[PreparedImage]:
         """Check and normalise each upload off the loop; raises ImageRejected."""
@@ -76,25 +78,20 @@ class Pipeline:
     async def _caption_one(
         self, image: PreparedImage, words: str, on_queued: QueueNotice | None
     ) -> Caption:
-        # A photo seen before skips the line: its caption is in the cache.
-        model = self.captioner.captioner.model
-        version = self.captioner.captioner.prompt_version(words)
-        try:
-            cached = await get_cached_caption(self.db.pool, image.sha256, model, version)
-        except DatabaseError:
-            cached = None
+        # A photo seen before skips the line: its caption is in the cache (read once).
+        cached = await self.captioner.cached(image, words)
         if cached is not None:
             return cached
         try:
             async with self.gate.slot(on_queued):
-                return await self.captioner.caption(image, words)
+                return await self.captioner.fresh(image, words)
         except VisionUnavailable as err:
             log.warning("vision model unavailable, answering from pixels and words: %s", err)
             return caption_from_stats(image.stats)
 
     async def answer(
         self,
-        images: Sequence[bytes],
+        prepared: Sequence[PreparedImage],
         words: str = "",
         *,
         user_ids: tuple[int, ...] = (),
@@ -102,9 +99,8 @@ class Pipeline:
         top: int = 5,
         on_queued: QueueNotice | None = None,
     ) -> Answer:
-        """The whole path for one question."""
+        """The whole path for one question, from prepared photos and/or words."""
         words = clean_words(words)
-        prepared = await self.prepare(images)
         caption = await self.caption(prepared, words, on_queued) if prepared else None
         request = RecommendRequest(
             caption=caption,
@@ -113,6 +109,10 @@ class Pipeline:
             feedback_user_id=feedback_user_id,
             top=top,
         )
-        recommendation = await self.recommender.recommend(request)
+        recommendation = await self.recommend(request)
         color = prepared[0].dominant_color if prepared else None
         return Answer(recommendation, request, color)
+
+    async def recommend(self, request: RecommendRequest) -> Recommendation:
+        """Songs for an already-built request (a button press re-asks a stored question)."""
+        return await self.recommender.recommend(request)

@@ -9,24 +9,28 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-import asyncpg
 import ollama
 
-from db.captions import get_cached_caption, store_caption
-from db.errors import DatabaseError
 from recsys.image_intake import PreparedImage
-from recsys.models import THEMES, TRAIT_NAMES, AudioTraits, Caption, MoodReading
+from recsys.models import (
+    THEMES,
+    TRAIT_NAMES,
+    AudioTraits,
+    Caption,
+    MoodReading,
+    caption_from_json,
+    caption_to_json,
+)
 from recsys.text_hygiene import clean_description, clean_text, clean_words
 from recsys.vision_hosts import HostStatus, VisionHostPool, VisionUnavailable, check_host
 
-if TYPE_CHECKING:
-    from bot.settings import Settings
-
 __all__ = [
     "PROMPT_VERSION",
+    "CacheUnavailable",
     "CachedCaptioner",
+    "CaptionCache",
     "Captioner",
     "HostStatus",
     "ProseReader",
@@ -118,19 +122,6 @@ class Captioner:
         self._prose_reader = prose_reader
         self._keep_alive = keep_alive
 
-    @classmethod
-    def from_settings(
-        cls, settings: Settings, hosts: VisionHostPool, prose_reader: ProseReader
-    ) -> Captioner:
-        """A captioner for the configured model, timeout and context size."""
-        return cls(
-            hosts,
-            settings.vision_model,
-            timeout_s=settings.vision_timeout_s,
-            num_ctx=settings.vision_num_ctx,
-            prose_reader=prose_reader,
-        )
-
     def prompt_version(self, hint: str = "") -> str:
         """The cache's prompt key: the prompt version, plus the hint when one shapes the prompt."""
         hint = clean_words(hint)
@@ -216,31 +207,67 @@ class Captioner:
         return await check_host(self.hosts.client(host), host, self.model)
 
 
+class CacheUnavailable(Exception):
+    """The caption cache cannot be read or written right now; the photo is captioned anyway."""
+
+
+class CaptionCache(Protocol):
+    """Where captions are remembered, as JSON values (injected: the database in production)."""
+
+    async def get(self, image_hash: str, model: str, prompt_version: str) -> dict[str, Any] | None:
+        """The stored caption, or None; raises CacheUnavailable."""
+        ...
+
+    async def put(
+        self, image_hash: str, model: str, prompt_version: str, caption: dict[str, Any]
+    ) -> None:
+        """Remember a caption; raises CacheUnavailable."""
+        ...
+
+
 class CachedCaptioner:
     """A Captioner behind the caption cache: a repeat photo never calls the model again."""
 
-    def __init__(self, captioner: Captioner, pool: asyncpg.Pool) -> None:
+    def __init__(self, captioner: Captioner, cache: CaptionCache) -> None:
         self.captioner = captioner
-        self._pool = pool
+        self._cache = cache
 
     async def caption(self, image: PreparedImage, hint: str = "") -> Caption:
         """The cached caption if there is one, else a fresh one (stored for next time)."""
-        model = self.captioner.model
-        version = self.captioner.prompt_version(hint)
-        try:
-            cached = await get_cached_caption(self._pool, image.sha256, model, version)
-        except DatabaseError as err:
-            log.warning("caption cache unavailable, asking the model: %s", err)
-            cached = None
+        cached = await self.cached(image, hint)
         if cached is not None:
-            log.debug("caption cache hit for %s", image.sha256[:12])
             return cached
+        return await self.fresh(image, hint)
+
+    async def cached(self, image: PreparedImage, hint: str = "") -> Caption | None:
+        """The cached caption of this photo and hint, or None (also when the cache is down)."""
+        try:
+            stored = await self._cache.get(image.sha256, *self._key(hint))
+        except CacheUnavailable as err:
+            log.warning("caption cache unavailable, asking the model: %s", err)
+            return None
+        if stored is None:
+            return None
+        try:
+            caption = caption_from_json(stored)
+        except (ValueError, TypeError, KeyError) as err:
+            # An entry written by an older release that no longer parses is just a miss.
+            log.warning("ignoring an unreadable cached caption for %s: %s", image.sha256[:12], err)
+            return None
+        log.debug("caption cache hit for %s", image.sha256[:12])
+        return caption
+
+    async def fresh(self, image: PreparedImage, hint: str = "") -> Caption:
+        """A new caption from the model, stored for next time (the cache is not read)."""
         caption = await self.captioner.caption(image, hint)
         try:
-            await store_caption(self._pool, image.sha256, model, version, caption)
-        except DatabaseError as err:
+            await self._cache.put(image.sha256, *self._key(hint), caption_to_json(caption))
+        except CacheUnavailable as err:
             log.warning("could not cache the caption: %s", err)
         return caption
+
+    def _key(self, hint: str) -> tuple[str, str]:
+        return self.captioner.model, self.captioner.prompt_version(hint)
 
 
 def parse_answer(content: str, model: str) -> Caption | None:

@@ -6,14 +6,10 @@ import hashlib
 import io
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from PIL import ExifTags, Image, UnidentifiedImageError
 
 from recsys.image_stats import ImageStats, compute_stats
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -101,16 +97,6 @@ class ImageLimits:
     max_pixels: int = 50_000_000
     min_side: int = 32
     vision_side: int = 1024
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ImageLimits:
-        """The limits configured in settings."""
-        return cls(
-            max_bytes=settings.max_image_bytes,
-            max_pixels=settings.max_image_pixels,
-            min_side=settings.min_image_side,
-            vision_side=settings.vision_image_side,
-        )
 
 
 @dataclass(frozen=True)

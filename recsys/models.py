@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 # The theme vocabulary shared by track tags, captions and lyrics themes.
 THEMES: tuple[str, ...] = (
@@ -72,6 +72,33 @@ class Caption:
     # its prose; image-stats: no model, estimated from pixels; none: no image at all.
     source: CaptionSource = "vision"
     model: str = ""
+
+
+def caption_to_json(caption: Caption) -> dict[str, Any]:
+    """A caption as plain JSON values (for the caption cache and stored questions)."""
+    return {
+        "description": caption.description,
+        "mood_words": list(caption.mood_words),
+        "themes": list(caption.themes),
+        "traits": caption.traits.as_dict(),
+        "genres": list(caption.genres),
+        "source": caption.source,
+        "model": caption.model,
+    }
+
+
+def caption_from_json(data: dict[str, Any]) -> Caption:
+    """The caption stored by caption_to_json; raises ValueError, TypeError or KeyError."""
+    traits = {key: value for key, value in data.get("traits", {}).items() if value is not None}
+    return Caption(
+        description=str(data["description"]),
+        mood_words=tuple(data.get("mood_words", ())),
+        themes=tuple(data.get("themes", ())),
+        traits=AudioTraits(**{key: float(value) for key, value in traits.items()}),
+        genres=tuple(data.get("genres", ())),
+        source=data.get("source", "vision"),
+        model=str(data.get("model", "")),
+    )
 
 
 @dataclass(frozen=True)

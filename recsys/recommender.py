@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
-import asyncpg
+import numpy as np
 
-from db.search import CandidateQuery, feedback_tracks, fetch_candidates
 from recsys.embedder import Embedder
-from recsys.models import AudioTraits, Caption, MoodReading, Recommendation
+from recsys.models import Caption, Recommendation
 from recsys.mood_reader import MoodReader
 from recsys.query import MoodQuery, build_query
 from recsys.ranking import pick_diverse, score_candidates, to_pick
@@ -49,6 +50,27 @@ class RecommendRequest:
     variation: int = 0
 
 
+class CandidateSource(Protocol):
+    """Where candidates and feedback come from (injected: the database's search in production)."""
+
+    async def feedback(self, user_ids: tuple[int, ...]) -> tuple[set[int], set[int]]:
+        """(liked, disliked) track ids of these listeners."""
+        ...
+
+    async def candidates(
+        self,
+        embedding: np.ndarray,
+        valence: float,
+        energy: float,
+        *,
+        user_ids: tuple[int, ...],
+        exclude_ids: tuple[int, ...],
+        liked_ids: tuple[int, ...],
+    ) -> Sequence[Mapping[str, Any]]:
+        """Candidate track rows with what the ranker needs (see recsys.ranking)."""
+        ...
+
+
 @dataclass(frozen=True)
 class Timings:
     """Where the time of one recommendation went, in milliseconds."""
@@ -62,16 +84,17 @@ class Recommender:
     """Turns a caption and/or words into tracks from the catalog and the listeners' libraries."""
 
     def __init__(
-        self, read_pool: asyncpg.Pool, embedder: Embedder, mood_reader: MoodReader
+        self, source: CandidateSource, embedder: Embedder, mood_reader: MoodReader
     ) -> None:
-        self.pool = read_pool
+        self.source = source
         self.embedder = embedder
         self.mood_reader = mood_reader
+        # where the time of the last answer went (read by benchmarks/search_scale.py)
         self.last_timings: Timings | None = None
 
-    def read_words(self, text: str) -> MoodReading:
-        """Mood from free text (a user's words or a caption's prose)."""
-        return self.mood_reader.read(text)
+    def warm(self) -> None:
+        """Load the mood reader's models now (blocking) rather than on the first photo."""
+        self.mood_reader.warm()
 
     async def recommend(self, request: RecommendRequest) -> Recommendation:
         """The answer for one request; raises NothingToMatch or NoTracks."""
@@ -81,19 +104,16 @@ class Recommender:
         started = time.perf_counter()
         query = await asyncio.to_thread(self._build_query_blocking, request)
         built = time.perf_counter()
-        liked, disliked = await feedback_tracks(
-            self.pool, (request.feedback_user_id,) if request.feedback_user_id else ()
+        liked, disliked = await self.source.feedback(
+            (request.feedback_user_id,) if request.feedback_user_id else ()
         )
-        rows = await fetch_candidates(
-            self.pool,
-            CandidateQuery(
-                embedding=query.embedding,
-                valence=_or_mid(query.plan.target.valence),
-                energy=_or_mid(query.plan.target.energy),
-                user_ids=request.user_ids,
-                exclude_ids=tuple(request.exclude_track_ids | disliked),
-                liked_ids=tuple(liked),
-            ),
+        rows = await self.source.candidates(
+            query.embedding,
+            _or_mid(query.plan.target.valence),
+            _or_mid(query.plan.target.energy),
+            user_ids=request.user_ids,
+            exclude_ids=tuple(request.exclude_track_ids | disliked),
+            liked_ids=tuple(liked),
         )
         searched = time.perf_counter()
         if not rows:
@@ -126,8 +146,3 @@ class Recommender:
 
 def _or_mid(value: float | None) -> float:
     return 0.5 if value is None else value
-
-
-def with_traits(caption: Caption, traits: AudioTraits) -> Caption:
-    """A copy of the caption with other target traits."""
-    return replace(caption, traits=traits)

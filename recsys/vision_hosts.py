@@ -6,14 +6,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import httpx
 import ollama
 import pydantic
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -95,15 +92,6 @@ class VisionHostPool:
         ]
         self._timeout_s = timeout_s
         self._rest_s = rest_s
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> VisionHostPool:
-        """The pool for the configured OLLAMA_HOST list."""
-        return cls(
-            settings.ollama_hosts,
-            timeout_s=settings.vision_timeout_s,
-            rest_s=settings.vision_host_rest_s,
-        )
 
     @property
     def urls(self) -> tuple[str, ...]:

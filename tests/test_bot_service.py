@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.app import build_handlers, build_pipeline
+from bot.app import build_bot_service, build_pipeline
 from bot.settings import Settings, load_settings
 from db.pool import Database
-from handlers.bot_service import Handlers
+from handlers.bot_service import DefaultBotService
 from handlers.notifier import LogNotifier
 from handlers.replies import ChatContext, ImageInput
 from recsys.embedder import Embedder
@@ -56,9 +56,9 @@ def settings_for(ollama_url: str, **overrides: object) -> Settings:
     return load_settings(None, OLLAMA_HOST=ollama_url, MELODICLENS_VISION_TIMEOUT_S=3, **overrides)
 
 
-def handlers_for(settings: Settings, database: Database, embedder: Embedder) -> Handlers:
+def handlers_for(settings: Settings, database: Database, embedder: Embedder) -> DefaultBotService:
     pipeline = build_pipeline(settings, database, embedder)
-    return build_handlers(settings, database, pipeline, LogNotifier())
+    return build_bot_service(settings, database, pipeline, LogNotifier())
 
 
 async def test_photo_gets_party_songs_with_buttons(
@@ -183,7 +183,7 @@ async def test_stale_button_and_database_down_are_friendly(
     assert (await service.press(ALICE, "more:999999")).text.startswith("That answer is no")
     assert (await service.press(ALICE, "bogus")).kind == "error"
     closed_pool = await _closed_pool(database)
-    down = Handlers(service.settings, replace(database, pool=closed_pool), service.pipeline)
+    down = DefaultBotService(service.config, replace(database, pool=closed_pool), service.pipeline)
     reply = await down.vibe(ALICE, [], "sunny")
     assert reply.kind == "error"
     assert reply.text == "I can't reach my music library right now. Please try again in a minute."

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from db.pool import Database
+from handlers.stores import DatabaseCaptionCache
 from recsys.captioner import (
     ANSWER_SCHEMA,
     KEEP_ALIVE,
@@ -306,14 +307,14 @@ async def test_repeat_photo_is_answered_from_the_cache(
     db: Database, make_captioner: MakeCaptioner
 ) -> None:
     async with FakeOllama() as first:
-        cached = CachedCaptioner(make_captioner(first.url), db.pool)
+        cached = CachedCaptioner(make_captioner(first.url), DatabaseCaptionCache(db.pool))
         fresh = await cached.caption(prepared(5, "PNG"))
         assert len(first.chat_requests) == 1
     # A new process, the same photo re-sent as another lossless file: the model is not asked.
     async with FakeOllama() as second:
-        again = await CachedCaptioner(make_captioner(second.url), db.pool).caption(
-            prepared(5, "BMP")
-        )
+        again = await CachedCaptioner(
+            make_captioner(second.url), DatabaseCaptionCache(db.pool)
+        ).caption(prepared(5, "BMP"))
         assert second.requests == []
     assert again == fresh
 
@@ -323,9 +324,15 @@ async def test_cache_is_keyed_by_model_prompt_and_hint(
 ) -> None:
     async with FakeOllama(models=["llava:7b"]) as llava:
         image = prepared(6)
-        await CachedCaptioner(make_captioner(fake.url), db.pool).caption(image)
-        await CachedCaptioner(make_captioner(llava.url, model="llava:7b"), db.pool).caption(image)
-        await CachedCaptioner(make_captioner(fake.url), db.pool).caption(image, hint="at dusk")
+        await CachedCaptioner(make_captioner(fake.url), DatabaseCaptionCache(db.pool)).caption(
+            image
+        )
+        await CachedCaptioner(
+            make_captioner(llava.url, model="llava:7b"), DatabaseCaptionCache(db.pool)
+        ).caption(image)
+        await CachedCaptioner(make_captioner(fake.url), DatabaseCaptionCache(db.pool)).caption(
+            image, hint="at dusk"
+        )
         assert len(fake.chat_requests) == 2 and len(llava.chat_requests) == 1
     async with db.pool.acquire() as conn:
         versions = await conn.fetch("SELECT model, prompt_version FROM caption_cache")
@@ -337,7 +344,7 @@ async def test_failures_are_not_cached(
     db: Database, fake: FakeOllama, make_captioner: MakeCaptioner
 ) -> None:
     fake.failure = Failure(503, "busy")
-    cached = CachedCaptioner(make_captioner(fake.url), db.pool)
+    cached = CachedCaptioner(make_captioner(fake.url), DatabaseCaptionCache(db.pool))
     await unavailable(cached.caption(prepared(7)))
     fake.failure = None
     caption = await cached.caption(prepared(7))

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.cli import build_parser
+from bot.cli.main import build_parser
 from bot.settings import Settings, env_name, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -208,8 +208,8 @@ def test_shutdown_waits_longer_than_a_vision_call(services: dict[str, Any]) -> N
 
 
 def test_compose_waits_for_the_whole_graceful_shutdown(services: dict[str, Any]) -> None:
-    from bot.runner import WORKER_STOP_GRACE_S
-    from bot.telegram_adapter import STOP_GRACE_S
+    from bot.cli.runner import WORKER_STOP_GRACE_S
+    from bot.telegram.adapter import STOP_GRACE_S
 
     grace = float(services["melodiclens"]["stop_grace_period"].removesuffix("s"))
     assert grace >= STOP_GRACE_S + WORKER_STOP_GRACE_S

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_handlers, build_pipeline
+from bot.app import build_bot_service, build_pipeline
 from bot.settings import load_settings
 from db import migrations
 from db.pool import Database, connect
@@ -53,7 +53,7 @@ async def test_answers_again_after_a_restart(
     settings = load_settings(
         None, OLLAMA_HOST=closed_port_url(), MELODICLENS_RATE_LIMIT_PER_MINUTE=99
     )
-    service = build_handlers(
+    service = build_bot_service(
         settings, own_server, build_pipeline(settings, own_server, embedder), LogNotifier()
     )
     ctx = ChatContext("telegram", "r1", "r1")

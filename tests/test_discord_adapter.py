@@ -7,7 +7,8 @@ import logging
 
 import pytest
 
-from bot.discord_adapter import PORTAL_STEPS, QUEUED, RESTARTING, SORRY
+from bot.discord.adapter import PORTAL_STEPS, QUEUED, RESTARTING
+from handlers.texts import SORRY
 from tests.fakes.bot_service import NOT_AN_IMAGE, RAINY_COLOUR, FakeBotService
 from tests.fakes.discord_api import FakeDiscord, running_bot
 from tests.fakes.discord_payloads import (
@@ -127,7 +128,7 @@ async def test_too_big_file_is_refused_without_downloading_it(
 async def test_without_the_message_content_intent_mentions_and_dms_still_work(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.discord_adapter")
+    caplog.set_level(logging.INFO, logger="bot.discord.adapter")
     service = FakeBotService()
     fake = FakeDiscord(message_content_allowed=False)
     async with running_bot(monkeypatch, service, fake=fake) as (fake, adapter):
@@ -192,7 +193,7 @@ async def test_service_failure_is_one_sentence_and_the_next_photo_is_answered(
         await fake.post_message("", [fake.attachment("b.jpg", JPEG, "image/jpeg")])
         _, answered = await fake.wait_for("POST", "/messages", count=2)
 
-    assert failed.json["content"] == SORRY and "Traceback" not in SORRY
+    assert failed.json["content"] == SORRY["unexpected"] and "Traceback" not in SORRY["unexpected"]
     assert answered.json["embeds"][0]["title"].startswith("A rainy window")
     logged = [r for r in caplog.records if r.exc_info and "database exploded" in str(r.exc_info[1])]
     assert logged, "the failure is logged with its traceback"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import discord
 import pytest
 
-from bot.discord_adapter import SORRY, DiscordStartError
+from bot.discord.adapter import DiscordStartError
+from handlers.texts import SORRY
 from tests.fakes.bot_service import AUTHORIZE_URL, RAINY_COLOUR, FakeBotService
 from tests.fakes.discord_api import FakeDiscord, running_bot
 from tests.fakes.discord_payloads import APP_ID, CHANNEL_ID, USER_ID
@@ -135,7 +136,10 @@ async def test_a_failing_command_gets_one_private_sentence_and_a_logged_tracebac
         token = await fake.slash("vibe", [{"name": "words", "type": 3, "value": "still works"}])
         await fake.wait_for("POST", f"/webhooks/{APP_ID}/{token}")
 
-    assert response.json["data"]["content"] == SORRY and response.json["data"]["flags"] & EPHEMERAL
+    assert (
+        response.json["data"]["content"] == SORRY["unexpected"]
+        and response.json["data"]["flags"] & EPHEMERAL
+    )
     (logged,) = [r for r in caplog.records if r.getMessage() == "discord: /help failed"]
     assert logged.exc_info is not None
     assert "help text missing" in str(getattr(logged.exc_info[1], "__cause__", None))
@@ -182,7 +186,7 @@ async def test_a_bad_token_stops_start_with_a_sentence_naming_the_variable(
     fake = FakeDiscord()
     await fake.start()
     fake.patch(monkeypatch)
-    from bot.discord_adapter import DiscordAdapter
+    from bot.discord.adapter import DiscordAdapter
     from bot.settings import Settings
 
     settings = Settings(_env_file=None, DISCORD_TOKEN="not-the-token")  # type: ignore[call-arg]
@@ -214,7 +218,7 @@ async def test_plain_client_without_shard_settings(monkeypatch: pytest.MonkeyPat
 
 
 def test_shard_ids_without_a_count_are_refused_with_the_variables_named() -> None:
-    from bot.discord_client import build_client
+    from bot.discord.client import build_client
     from bot.settings import Settings
 
     settings = Settings(_env_file=None, MELODICLENS_DISCORD_SHARD_IDS="0,1")  # type: ignore[call-arg]

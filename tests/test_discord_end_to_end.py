@@ -1,4 +1,4 @@
-"""Discord end to end: real discord.py -> DiscordAdapter -> real Handlers, pipeline and
+"""Discord end to end: real discord.py -> DiscordAdapter -> real DefaultBotService, pipeline and
 recommender on the real PostgreSQL, with a fake Ollama and a fake Discord on loopback."""
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.app import build_pipeline
+from bot.app import build_bot_service, build_pipeline
 from bot.settings import Settings
 from db.pool import Database
-from handlers.bot_service import Handlers
 from recsys.embedder import Embedder
 from tests.catalog_fixture import MOODS, fake_spotify_id, load_catalog
 from tests.fakes.discord_api import running_bot
@@ -49,7 +48,7 @@ async def test_photo_answer_and_buttons_through_the_real_service(
     catalog_ids = {fake_spotify_id(n) for n in range(len(MOODS))}
     async with FakeOllama(reply=STRUCTURED_ANSWERS["rainy_window"]) as ollama:
         settings = Settings(_env_file=None, OLLAMA_HOST=ollama.url)  # type: ignore[call-arg]
-        service = Handlers(settings, db, build_pipeline(settings, db, embedder))
+        service = build_bot_service(settings, db, build_pipeline(settings, db, embedder))
         async with running_bot(monkeypatch, service) as (fake, _):
             photo = fake.attachment("dusk.jpg", dusk_photo(), "image/jpeg")
             await fake.post_message("", [photo])

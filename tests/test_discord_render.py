@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.discord_render import (
+from bot.discord.render import (
     DEFAULT_COLOUR,
     EMBED_DESCRIPTION_LIMIT,
     LINK_BUTTON_LABEL,

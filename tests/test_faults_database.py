@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.app import build_handlers, build_pipeline
+from bot.app import build_bot_service, build_pipeline
 from bot.settings import load_settings
 from db.pool import Database
 from handlers.notifier import LogNotifier
@@ -44,7 +44,7 @@ async def test_database_down_mid_answer_costs_one_apology(
             None, OLLAMA_HOST=ollama.url, MELODICLENS_RATE_LIMIT_PER_MINUTE=99,
             MELODICLENS_VISION_TIMEOUT_S=20,
         )  # fmt: skip
-        service = build_handlers(
+        service = build_bot_service(
             settings, own_server, build_pipeline(settings, own_server, embedder), LogNotifier()
         )
         ctx = ChatContext("telegram", "d1", "d1")

@@ -16,10 +16,10 @@ from db import spotify as store
 from db.jobs import BACKOFF_CAP_S
 from db.pool import Database
 from db.users import find_user
+from handlers.edge.spotify import DEFAULT_RETRY_AFTER_S, parse_retry_after
+from handlers.edge.worker import Worker
 from handlers.replies import ChatContext
-from handlers.spotify.client import DEFAULT_RETRY_AFTER_S, parse_retry_after
 from handlers.spotify.trending import TRENDING_SYNC
-from handlers.worker import Worker
 from recsys.embedder import Embedder
 from tests.fakes.fake_spotify import FakeSpotify, fictional_library
 from tests.fakes.spotify_world import World, make_world

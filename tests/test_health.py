@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.health import RunHealth
 from bot.web import build_web_app
 from db.pool import Database
-from handlers.worker import WorkerHealth
+from handlers.edge.worker import WorkerHealth
 from recsys.vision_hosts import VisionHostPool
 
 

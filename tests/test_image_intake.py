@@ -9,6 +9,7 @@ import zlib
 import pytest
 from PIL import Image
 
+from bot.app import image_limits
 from recsys.image_intake import ImageLimits, ImageRejected, PreparedImage, prepare_image
 
 LIMITS = ImageLimits()
@@ -307,4 +308,4 @@ def test_limits_follow_the_settings() -> None:
         MELODICLENS_MIN_IMAGE_SIDE=7,
         MELODICLENS_VISION_IMAGE_SIDE=512,
     )
-    assert ImageLimits.from_settings(settings) == ImageLimits(5, 6, 7, 512)
+    assert image_limits(settings) == ImageLimits(5, 6, 7, 512)

@@ -32,12 +32,12 @@ else:
 DECODE = """
 import asyncio, resource, sys
 from handlers.pipeline import Pipeline
-from handlers.load import VisionGate
+from handlers.throttle import VisionGate
 from recsys.image_intake import ImageLimits
 
 data = open(sys.argv[1], "rb").read()
 copies = int(sys.argv[2])
-pipeline = Pipeline(None, None, None, ImageLimits(), VisionGate(1, 1), decode_concurrency=1)
+pipeline = Pipeline(None, None, ImageLimits(), VisionGate(1, 1), decode_concurrency=1)
 
 async def main():
     return await asyncio.gather(*(pipeline.prepare([data]) for _ in range(copies)))

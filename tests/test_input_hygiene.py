@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_handlers, build_pipeline
+from bot.app import build_bot_service, build_pipeline
 from bot.settings import load_settings
 from db.pool import Database
 from db.recommendations import load_recommendation
-from handlers.bot_service import Handlers
+from handlers.bot_service import DefaultBotService
 from handlers.notifier import LogNotifier
 from handlers.replies import ChatContext
 from handlers.texts import SORRY
@@ -33,11 +33,11 @@ async def catalog(
 
 
 @pytest.fixture
-def service(catalog: dict[str, int], database: Database, embedder: Embedder) -> Handlers:
+def service(catalog: dict[str, int], database: Database, embedder: Embedder) -> DefaultBotService:
     settings = load_settings(
         None, OLLAMA_HOST=closed_port_url(), MELODICLENS_RATE_LIMIT_PER_MINUTE=99
     )
-    return build_handlers(
+    return build_bot_service(
         settings, database, build_pipeline(settings, database, embedder), LogNotifier()
     )
 
@@ -64,7 +64,7 @@ def test_long_text_is_cut_at_a_word() -> None:
     ids=["nul", "lone-surrogate", "invisible"],
 )
 async def test_odd_characters_in_the_words_still_get_an_answer(
-    service: Handlers, database: Database, words: str
+    service: DefaultBotService, database: Database, words: str
 ) -> None:
     reply = await service.vibe(CAROL, [], words)
     assert reply.kind == "answer", reply.text
@@ -73,13 +73,13 @@ async def test_odd_characters_in_the_words_still_get_an_answer(
     assert stored is not None and stored.query["words"] == "sunny beach"
 
 
-async def test_zero_width_words_alone_ask_for_a_photo_or_words(service: Handlers) -> None:
+async def test_zero_width_words_alone_ask_for_a_photo_or_words(service: DefaultBotService) -> None:
     reply = await service.vibe(CAROL, [], "\u200b\u200b\u200d")
     assert reply.kind == "error" and reply.text == SORRY["nothing"]
 
 
 async def test_words_are_capped_before_they_are_stored(
-    service: Handlers, database: Database
+    service: DefaultBotService, database: Database
 ) -> None:
     reply = await service.vibe(CAROL, [], "rainy quiet night " * 5_000)
     assert reply.kind == "answer" and reply.recommendation is not None

@@ -6,9 +6,11 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
+
 from db import jobs
 from db.pool import Database
-from handlers.worker import JobContext, PermanentJobError, RetryLater, Worker
+from handlers.edge.worker import JobContext, PermanentJobError, RetryLater, Worker
 
 
 async def test_dedupe_key_allows_one_active_job_and_a_new_one_after(db: Database) -> None:
@@ -52,7 +54,21 @@ async def test_failure_backs_off_then_fails_for_good(db: Database) -> None:
     assert await jobs.fail(db.pool, job_id, "w", "boom again") == "failed"
     row = await jobs.get(db.pool, job_id)
     assert row is not None and row["last_error"] == "boom again" and row["finished_at"]
-    assert jobs.backoff_s(1) == 30 and jobs.backoff_s(3) == 120 and jobs.backoff_s(20) == 3600
+
+
+@pytest.mark.parametrize(("attempts", "expected_s"), [(1, 30), (2, 60), (3, 120), (20, 3600)])
+async def test_backoff_doubles_from_the_base_up_to_the_cap(
+    db: Database, attempts: int, expected_s: float
+) -> None:
+    """The SQL in jobs.fail that actually runs: 30 s, 60 s, 120 s... capped at one hour."""
+    job_id, _ = await jobs.enqueue(db.pool, "noop", max_attempts=50)
+    assert await jobs.claim(db.pool, "w", 60) is not None
+    await db.pool.execute("UPDATE jobs SET attempts = $2 WHERE id = $1", job_id, attempts)
+    assert await jobs.fail(db.pool, job_id, "w", "boom") == "queued"
+    wait = await db.pool.fetchval(
+        "SELECT extract(epoch FROM run_after - now()) FROM jobs WHERE id = $1", job_id
+    )
+    assert expected_s - 5 < wait <= expected_s
 
 
 async def test_abandoned_job_is_requeued_and_its_old_runner_loses_it(db: Database) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.load import RATE_WINDOW_S, RateLimiter
+from handlers.throttle import RATE_WINDOW_S, RateLimiter
 
 
 class Clock:

@@ -11,6 +11,7 @@ import pytest
 from db import recommendations as answers
 from db import users
 from db.pool import Database
+from handlers.stores import DatabaseCandidates
 from recsys.embedder import Embedder
 from recsys.models import AudioTraits, Caption
 from recsys.mood_reader import MoodReader
@@ -34,7 +35,7 @@ async def catalog(
 def recommender(database: Database, embedder: Embedder) -> Recommender:
     reader = MoodReader(embedder)
     reader.warm()
-    return Recommender(database.read_pool, embedder, reader)
+    return Recommender(DatabaseCandidates(database.read_pool), embedder, reader)
 
 
 def caption(description: str, valence: float, energy: float, *words: str) -> Caption:

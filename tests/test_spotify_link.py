@@ -163,12 +163,13 @@ async def test_unregistered_user_gets_a_clear_message(
 
 
 async def test_linking_without_a_secret_key_is_refused(db: Database) -> None:
+    from bot.app import build_linker
     from handlers.accounts import AccountHandler
     from handlers.notifier import LogNotifier
     from tests.fakes.spotify_world import spotify_settings
 
     settings = spotify_settings("http://127.0.0.1:9", MELODICLENS_SECRET_KEY=None)
-    reply = await AccountHandler(db, settings, LogNotifier()).link_spotify(ALICE)
+    reply = await AccountHandler(db, build_linker(settings, db, LogNotifier())).link_spotify(ALICE)
     assert reply.kind == "error" and "MELODICLENS_SECRET_KEY" in reply.text
 
 

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from db.pool import Database
-from handlers.spotify.lyrics import LyricsThemes, lookup_key, make_genius
+from handlers.edge.genius import make_genius
+from handlers.spotify.lyrics import LyricsThemes, lookup_key
 from handlers.spotify.tracks import TrackStore
 from recsys.embedder import Embedder
 from recsys.enrichment import TrackEnricher, TrackInfo

@@ -8,6 +8,7 @@ from pathlib import Path
 from db.pool import Database
 from db.users import find_user
 from handlers.replies import ChatContext
+from handlers.stores import DatabaseCandidates
 from recsys.embedder import Embedder
 from recsys.mood_reader import MoodReader
 from recsys.recommender import Recommender, RecommendRequest
@@ -56,7 +57,7 @@ async def test_linked_listener_gets_own_songs_with_the_playlist_named(
     uid = await find_user(db.pool, ALICE.platform, ALICE.user_id)
     assert uid is not None
     reader = MoodReader(embedder)
-    recommender = Recommender(db.read_pool, embedder, reader)
+    recommender = Recommender(DatabaseCandidates(db.read_pool), embedder, reader)
     answer = await recommender.recommend(
         RecommendRequest(words="sad, lonely, rainy night alone", user_ids=(uid,), top=5)
     )

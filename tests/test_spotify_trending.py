@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.app import spotify_app
 from db import jobs
 from db.pool import Database
-from handlers.spotify.client import SpotifyApp
+from handlers.edge.worker import Worker
 from handlers.spotify.tracks import TrackStore
 from handlers.spotify.trending import (
     TRENDING_SYNC,
@@ -18,7 +19,6 @@ from handlers.spotify.trending import (
     schedule_trending,
     sources_from_settings,
 )
-from handlers.worker import Worker
 from recsys.embedder import Embedder
 from recsys.enrichment import TrackEnricher
 from tests.fakes.fake_spotify import FakeSpotify, Track, fake_id
@@ -44,7 +44,7 @@ async def fake() -> AsyncIterator[FakeSpotify]:
 def trending(db: Database, embedder: Embedder, fake: FakeSpotify) -> tuple[TrendingSync, str]:
     url = f"https://open.spotify.com/playlist/{CHART}?si=abc"
     settings = spotify_settings(fake.base_url, MELODICLENS_SPOTIFY_TRENDING_PLAYLISTS=url)
-    app = SpotifyApp.from_settings(settings)
+    app = spotify_app(settings)
     sources = sources_from_settings(app, settings.spotify_trending_playlists)
     return TrendingSync(db, sources, TrackStore(db, TrackEnricher(embedder))), sources[0].name
 

@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot import telegram_outbox
 from bot.settings import load_settings
-from bot.telegram_adapter import SORRY, TelegramAdapter, TelegramSetupError
+from bot.telegram import outbox as telegram_outbox
+from bot.telegram.adapter import TelegramAdapter, TelegramSetupError
 from handlers.replies import Reply
+from handlers.texts import SORRY
 from tests.fakes.fake_telegram import (
     BOT_USERNAME,
     TOKEN,
@@ -370,7 +371,8 @@ async def test_queue_notice_comes_before_the_answer(
     service.queue_place = 3
     photo = fake.photo(private_chat(ANA), ANA)
     notice = await fake.next_sent()
-    assert notice.text == "You&#x27;re #3 in line; your songs are on the way."
+    # one sentence for both platforms (handlers/texts.py QUEUED)
+    assert notice.text == "You&#x27;re #3 in line; your songs are on their way."
     assert notice.reply_to == photo["message_id"]
     assert (await fake.next_sent()).buttons == buttons(41)
 
@@ -381,7 +383,7 @@ async def test_failing_service_gives_one_sentence_and_the_bot_keeps_serving(
     service.fail_next = 1
     fake.photo(private_chat(ANA), ANA)
     sorry = await fake.next_sent()
-    assert sorry.text == SORRY.replace("'", "&#x27;")
+    assert sorry.text == SORRY["unexpected"].replace("'", "&#x27;")
     assert "Traceback" not in sorry.text and "simulated" not in sorry.text
     assert any(r.exc_info for r in caplog.records if r.name.startswith("bot.telegram"))
     fake.photo(private_chat(BEN), BEN)
@@ -396,7 +398,7 @@ async def test_error_handler_answers_a_failing_command_without_a_traceback(
 
     monkeypatch.setattr(service, "help", broken)
     fake.command(private_chat(ANA), ANA, "/help")
-    assert (await fake.next_sent()).text == SORRY.replace("'", "&#x27;")
+    assert (await fake.next_sent()).text == SORRY["unexpected"].replace("'", "&#x27;")
     logged = [r for r in caplog.records if r.exc_info and "help text missing" in str(r.exc_info[1])]
     assert logged
     fake.photo(private_chat(BEN), BEN)

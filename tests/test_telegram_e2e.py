@@ -1,4 +1,4 @@
-"""Telegram end to end with the real Handlers: fake Bot API, fake Ollama, real PostgreSQL."""
+"""Telegram end to end with the real BotService: fake Bot API, fake Ollama, real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.app import build_handlers, build_pipeline
+from bot.app import build_bot_service, build_pipeline
 from bot.settings import load_settings
-from bot.telegram_adapter import TelegramAdapter
+from bot.telegram.adapter import TelegramAdapter
 from db.pool import Database
 from handlers.notifier import MultiNotifier
 from handlers.pipeline import Pipeline
@@ -51,12 +51,12 @@ async def stack(
 
 @pytest.fixture
 async def telegram(database: Database, stack: Stack) -> AsyncIterator[FakeTelegram]:
-    """The real Handlers behind the Telegram adapter, talking to a fresh fake Bot API."""
+    """The real DefaultBotService behind the Telegram adapter, talking to a fresh fake Bot API."""
     server = FakeTelegram()
     await server.start()
     settings = settings_for(server, OLLAMA_HOST=stack.ollama.url, MELODICLENS_TOP_N="3")
     notifier = MultiNotifier()
-    service = build_handlers(settings, database, stack.pipeline, notifier)
+    service = build_bot_service(settings, database, stack.pipeline, notifier)
     adapter = TelegramAdapter(settings, service)
     notifier.register("telegram", adapter)
     await adapter.start()

@@ -12,8 +12,8 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from bot.telegram_adapter import TelegramAdapter
-from bot.telegram_webhook import add_webhook_route
+from bot.telegram.adapter import TelegramAdapter
+from bot.telegram.webhook import add_webhook_route
 from db import inbox
 from db.pool import Database
 from handlers.inbox import DurableInbox

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from dataclasses import replace
 
-from bot.telegram_render import MAX_MESSAGE_CHARS, render, toast, visible_length
+from bot.telegram.render import MAX_MESSAGE_CHARS, render, toast, visible_length
 from handlers.replies import Button, Reply
 from recsys.models import AudioTraits, Recommendation
 from tests.fakes.fake_telegram_service import TRACKS, answer_buttons

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import pytest
 from aiohttp import ClientSession, web
 
-from bot.telegram_adapter import TelegramAdapter, TelegramSetupError
-from bot.telegram_webhook import add_webhook_route
+from bot.telegram.adapter import TelegramAdapter, TelegramSetupError
+from bot.telegram.webhook import add_webhook_route
 from tests.fakes.fake_telegram import FakeTelegram, private_chat, settings_for, user
 from tests.fakes.fake_telegram_service import FakeService, buttons
 

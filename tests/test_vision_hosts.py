@@ -11,6 +11,7 @@ import ollama
 import pytest
 from PIL import Image
 
+from bot.app import vision_hosts
 from recsys.captioner import Captioner
 from recsys.image_intake import ImageLimits, PreparedImage, prepare_image
 from recsys.models import MoodReading
@@ -187,5 +188,5 @@ def test_pool_follows_the_settings() -> None:
     from bot.settings import load_settings
 
     settings = load_settings(None, OLLAMA_HOST="http://10.0.0.5:11434, gpu-2:11434")
-    pool = VisionHostPool.from_settings(settings)
+    pool = vision_hosts(settings)
     assert pool.urls == ("http://10.0.0.5:11434", "http://gpu-2:11434")

@@ -18,7 +18,7 @@ import pytest
 
 from db import jobs, migrations
 from db.pool import Database, connect
-from handlers.worker import JobContext, Worker
+from handlers.edge.worker import JobContext, Worker
 from tests.test_db_restart import restart
 
 pytestmark = pytest.mark.slow
@@ -91,7 +91,7 @@ async def enqueue_when_up(database: Database, marker: str) -> int:
 async def test_worker_survives_a_restart_and_an_outage(
     own_server: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="handlers.worker")
+    caplog.set_level(logging.INFO, logger="handlers.edge.worker")
     recorder = Recorder()
     worker = Worker(own_server, {"record": recorder}, poll_s=0.2)
     task = asyncio.create_task(worker.run())

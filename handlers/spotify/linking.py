@@ -13,10 +13,7 @@ from db import jobs
 from db import spotify as store
 from db.pool import Database
 from db.users import upsert_user
-from handlers.notifier import Notifier
-from handlers.replies import ChatContext, Platform
-from handlers.secrets import SecretUnreadable, TokenCipher
-from handlers.spotify.client import (
+from handlers.edge.spotify import (
     SpotifyApp,
     SpotifyAuthFailed,
     SpotifyError,
@@ -24,6 +21,16 @@ from handlers.spotify.client import (
     SpotifyUserNotRegistered,
     Tokens,
     WebApi,
+)
+from handlers.notifier import Notifier
+from handlers.replies import ChatContext, Platform
+from handlers.secrets import SecretUnreadable, TokenCipher
+from handlers.texts import (
+    ALREADY_LINKED,
+    LINK_PAGE,
+    LINK_REJECTED,
+    NOT_REGISTERED,
+    importing_message,
 )
 
 log = logging.getLogger(__name__)
@@ -64,13 +71,6 @@ class LinkOutcome:
     http_status: int = 200
 
 
-REJECTED = {
-    "forged": "This link is not one MelodicLens handed out. Ask the bot for a new one.",
-    "expired": "This link has expired (links last 10 minutes). Ask the bot for a new one.",
-    "reused": "This link was already used. If linking did not finish, ask the bot for a new one.",
-}
-
-
 class SpotifyLinker:
     """Starts links (authorize URLs) and finishes them (the callback)."""
 
@@ -102,33 +102,29 @@ class SpotifyLinker:
     async def finish(self, state: str | None, code: str | None, error: str | None) -> LinkOutcome:
         """Check the state, exchange the code, store the tokens, queue the import."""
         if not state:
-            return LinkOutcome(False, "Link refused", REJECTED["forged"], 400)
+            return LinkOutcome(False, LINK_PAGE["refused"], LINK_REJECTED["forged"], 400)
         pending = await store.take_oauth_state(self.db.pool, state_hash(state))
         if isinstance(pending, str):
             log.info("Spotify callback refused: %s state", pending)
-            return LinkOutcome(False, "Link refused", REJECTED[pending], 400)
+            return LinkOutcome(False, LINK_PAGE["refused"], LINK_REJECTED[pending], 400)
         if error or not code:
-            return LinkOutcome(
-                False, "Not linked", "Spotify access was not granted, so nothing was linked."
-            )
+            return LinkOutcome(False, LINK_PAGE["not_linked"], LINK_PAGE["not_granted"])
         try:
             verifier = self.cipher.decrypt(pending.code_verifier)
             tokens = await asyncio.to_thread(self.app.exchange_code, code, verifier)
             return await self._store(pending, tokens)
         except SecretUnreadable:
-            return LinkOutcome(False, "Not linked", "The bot's secret key changed; link again.")
+            return LinkOutcome(False, LINK_PAGE["not_linked"], LINK_PAGE["secret_changed"])
         except SpotifyGrantRevoked:
-            return LinkOutcome(
-                False, "Not linked", "Spotify says this login has expired. Ask for a new link.", 400
-            )
+            return LinkOutcome(False, LINK_PAGE["not_linked"], LINK_PAGE["login_expired"], 400)
         except SpotifyUserNotRegistered:
             return await self._not_registered(pending)
         except SpotifyAuthFailed as err:
             log.error("Spotify refused the app while linking: %s", err)
-            return LinkOutcome(False, "Not linked", "The bot's Spotify app is misconfigured.", 502)
+            return LinkOutcome(False, LINK_PAGE["not_linked"], LINK_PAGE["app_misconfigured"], 502)
         except SpotifyError as err:
             log.warning("Spotify failed during linking: %s", err)
-            return LinkOutcome(False, "Not linked", "Spotify did not answer; try again.", 502)
+            return LinkOutcome(False, LINK_PAGE["not_linked"], LINK_PAGE["no_answer"], 502)
 
     async def _store(self, pending: store.PendingState, tokens: Tokens) -> LinkOutcome:
         api = self.app.web_api(tokens.access_token)
@@ -141,7 +137,7 @@ class SpotifyLinker:
                     conn, spotify_id, pending.platform, pending.user_id
                 )
                 if owner is not None:
-                    return LinkOutcome(False, "Not linked", ALREADY_LINKED, 409)
+                    return LinkOutcome(False, LINK_PAGE["not_linked"], ALREADY_LINKED, 409)
                 await store.save_link(
                     conn,
                     pending.user_id,
@@ -164,7 +160,7 @@ class SpotifyLinker:
             api.close()
         log.info("user %s linked a Spotify account", pending.user_id)
         await self._tell(pending, importing_message(name, tracks, playlists))
-        return LinkOutcome(True, "Linked", f"Linked as {name}. You can go back to the chat now.")
+        return LinkOutcome(True, LINK_PAGE["linked"], LINK_PAGE["back_to_chat"].format(name=name))
 
     async def _not_registered(self, pending: store.PendingState) -> LinkOutcome:
         log.error(
@@ -173,29 +169,12 @@ class SpotifyLinker:
             pending.user_id,
         )
         await self._tell(pending, NOT_REGISTERED)
-        return LinkOutcome(False, "Not linked", NOT_REGISTERED, 403)
+        return LinkOutcome(False, LINK_PAGE["not_linked"], NOT_REGISTERED, 403)
 
     async def _tell(self, pending: store.PendingState, text: str) -> None:
         if pending.notify_chat_id:
             platform = cast(Platform, pending.platform)
             await self.notifier.send(platform, pending.notify_chat_id, text)
-
-
-ALREADY_LINKED = (
-    "This Spotify account is already linked to another user of this bot. That user can "
-    "unlink it first."
-)
-NOT_REGISTERED = (
-    "This bot's Spotify app is in development mode and your Spotify account is not on its "
-    "user list (at most 5 users). Ask the bot's operator to add you, then link again."
-)
-
-
-def importing_message(name: str, tracks: int | None, playlists: int | None) -> str:
-    """The chat message sent when a link succeeds."""
-    if tracks is None or playlists is None:
-        return f"Linked as {name}. Importing your library..."
-    return f"Linked as {name}. Importing {tracks} tracks from {playlists} playlists..."
 
 
 async def _count_library(api: WebApi) -> tuple[int | None, int | None]:

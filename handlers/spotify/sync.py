@@ -14,10 +14,7 @@ from typing import Any, cast
 from db import jobs
 from db import spotify as store
 from db.pool import Database
-from handlers.notifier import Notifier
-from handlers.replies import Platform
-from handlers.secrets import SecretUnreadable, TokenCipher
-from handlers.spotify.client import (
+from handlers.edge.spotify import (
     SpotifyApp,
     SpotifyForbidden,
     SpotifyGrantRevoked,
@@ -27,10 +24,14 @@ from handlers.spotify.client import (
     Tokens,
     UserClient,
 )
-from handlers.spotify.linking import LIBRARY_SYNC, NOT_REGISTERED, PLAYLIST_PAGE, library_key
+from handlers.edge.worker import JobContext, PermanentJobError, RetryLater
+from handlers.notifier import Notifier
+from handlers.replies import Platform
+from handlers.secrets import SecretUnreadable, TokenCipher
+from handlers.spotify.linking import LIBRARY_SYNC, PLAYLIST_PAGE, library_key
 from handlers.spotify.lyrics import LyricsThemes
 from handlers.spotify.tracks import TrackStore, entry_track, info_from_row
-from handlers.worker import JobContext, PermanentJobError, RetryLater
+from handlers.texts import NOT_REGISTERED, REVOKED_MESSAGE
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +41,6 @@ SAVED = "saved"
 SAVED_NAME = "Liked Songs"
 # Genius lookups per sync (~1.5 s each); the rest wait for the next daily sync.
 MAX_LYRICS_LOOKUPS = 200
-
-REVOKED_MESSAGE = (
-    "Spotify no longer accepts MelodicLens's access to your account, so your library was not "
-    "updated. Link it again with the link command."
-)
 
 
 class Unlinked(Exception):

@@ -16,15 +16,15 @@ from db import jobs
 from db import spotify as store
 from db import tracks as track_rows
 from db.pool import Database
-from handlers.spotify.client import (
+from handlers.edge.spotify import (
     MAX_INLINE_RETRY_AFTER_S,
     MAX_RATE_LIMIT_WAITS,
     SpotifyApp,
     SpotifyError,
     SpotifyRateLimited,
 )
+from handlers.edge.worker import JobContext, RetryLater
 from handlers.spotify.tracks import TrackStore, entry_track
-from handlers.worker import JobContext, RetryLater
 
 log = logging.getLogger(__name__)
 

@@ -380,8 +380,8 @@ async def running_bot(
     env: dict[str, str] | None = None,
 ) -> AsyncIterator[tuple[FakeDiscord, Any]]:
     """A started DiscordAdapter connected to a started fake; both stopped afterwards."""
-    from bot import discord_client
-    from bot.discord_adapter import DiscordAdapter
+    from bot.discord import client as discord_client
+    from bot.discord.adapter import DiscordAdapter
     from bot.settings import Settings
 
     fake = fake or FakeDiscord()

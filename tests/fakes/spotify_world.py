@@ -9,18 +9,18 @@ from urllib.parse import parse_qs, urlparse
 import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.app import build_linker, spotify_app
 from bot.settings import Settings, load_settings
 from bot.web import build_web_app
 from db.pool import Database
 from handlers.accounts import AccountHandler
+from handlers.edge.worker import Worker
 from handlers.notifier import LogNotifier
 from handlers.replies import ChatContext
 from handlers.secrets import TokenCipher
-from handlers.spotify.client import SpotifyApp
 from handlers.spotify.linking import LIBRARY_SYNC
 from handlers.spotify.sync import LibrarySync
 from handlers.spotify.tracks import TrackStore
-from handlers.worker import Worker
 from recsys.embedder import Embedder
 from recsys.enrichment import TrackEnricher
 from tests.fakes.fake_spotify import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, FakeSpotify
@@ -93,8 +93,8 @@ async def make_world(db: Database, embedder: Embedder, fake: FakeSpotify) -> Wor
     base = await fake.start()
     settings = spotify_settings(base)
     notifier = LogNotifier()
-    accounts = AccountHandler(db, settings, notifier)
-    app = SpotifyApp.from_settings(settings)
+    accounts = AccountHandler(db, build_linker(settings, db, notifier))
+    app = spotify_app(settings)
     tracks = TrackStore(db, TrackEnricher(embedder))
     sync = LibrarySync(db, app, TokenCipher(settings.secret_key), tracks, notifier)
     web = TestClient(TestServer(build_web_app(db, accounts.linker)))

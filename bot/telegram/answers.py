@@ -11,11 +11,12 @@ from telegram import CallbackQuery, Message
 from telegram.error import TelegramError
 
 from bot.settings import Settings
-from bot.telegram_media import MediaError, MediaRef, download_all, media_of
-from bot.telegram_outbox import GROUP_TYPES, Outbox, context_of, guarded
-from bot.telegram_render import toast
+from bot.telegram.media import MediaError, MediaRef, download_all, media_of
+from bot.telegram.outbox import GROUP_TYPES, Outbox, context_of, guarded
+from bot.telegram.render import toast
 from handlers.replies import ChatContext, ImageInput, Reply
 from handlers.service import BotService
+from handlers.texts import QUEUED
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +57,7 @@ class Answers:
         self, ctx: ChatContext, asked: Message, refs: Sequence[MediaRef], words: str
     ) -> Reply:
         async def on_queued(place: int) -> None:
-            text = f"You're #{place} in line; your songs are on the way."
-            queued = Reply(kind="queued", text=text)
+            queued = Reply(kind="queued", text=QUEUED.format(position=place))
             await self.outbox.send(asked.chat_id, queued, reply_to=asked.message_id)
 
         # Counted before any download, one per photo, so an album cannot slip past the limit.

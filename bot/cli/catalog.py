@@ -18,7 +18,7 @@ from rich.progress import (
 )
 
 from bot.app import open_services
-from bot.errors import CommandError
+from bot.cli.errors import CommandError
 from bot.settings import Settings
 from handlers.catalog_import import (
     DEFAULT_BATCH_ROWS,

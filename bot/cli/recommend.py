@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from bot.app import build_pipeline, open_services
-from bot.errors import CommandError
+from bot.cli.errors import CommandError
 from bot.settings import Settings
 from db.users import find_user
 from handlers.pipeline import Answer, Pipeline
@@ -54,14 +54,18 @@ async def run_recommend(settings: Settings, args: argparse.Namespace) -> int:
     top = _top(args.top or settings.top_n)
     async with open_services(settings) as services:
         pipeline = build_pipeline(settings, services.db, services.embedder)
-        pipeline.recommender.mood_reader.warm()
+        pipeline.warm()
         user_ids = await _user_ids(services.db.pool, args.user)
         if args.batch is not None:
             return await _run_batch(pipeline, args.batch, user_ids, top)
         images = [_read_image(args.image)] if args.image else []
         try:
             answer = await pipeline.answer(
-                images, args.text, user_ids=user_ids, feedback_user_id=_first(user_ids), top=top
+                await pipeline.prepare(images),
+                args.text,
+                user_ids=user_ids,
+                feedback_user_id=_first(user_ids),
+                top=top,
             )
         except (ImageRejected, NothingToMatch, NoTracks) as err:
             raise CommandError(str(err)) from None
@@ -128,7 +132,7 @@ async def _batch_line(
             raise BadLine("image must be a file path (a string)")
         images = [await asyncio.to_thread(Path(image).read_bytes)] if image else []
         answer = await pipeline.answer(
-            images,
+            await pipeline.prepare(images),
             _text(query.get("text")),
             user_ids=user_ids,
             feedback_user_id=_first(user_ids),

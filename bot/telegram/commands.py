@@ -9,7 +9,7 @@ from telegram import BotCommand, Message
 from telegram.constants import ChatType
 from telegram.error import Forbidden
 
-from bot.telegram_outbox import Outbox, context_of, guarded
+from bot.telegram.outbox import Outbox, context_of, guarded
 from handlers.replies import ChatContext, Reply
 from handlers.service import BotService
 

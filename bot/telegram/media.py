@@ -12,6 +12,7 @@ from typing import Any
 from telegram import Bot, Message
 from telegram.error import BadRequest, TelegramError
 
+from handlers import texts
 from handlers.replies import ImageInput
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def too_big_sentence(max_bytes: int) -> str:
     )
 
 
-DOWNLOAD_FAILED = "I couldn't download that image from Telegram; please send it again."
+DOWNLOAD_FAILED = texts.DOWNLOAD_FAILED.format(platform="Telegram")
 
 
 async def download(bot: Bot, ref: MediaRef, max_bytes: int) -> ImageInput:

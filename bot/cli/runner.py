@@ -11,15 +11,15 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from bot.app import Services, build_handlers, build_pipeline, open_services
+from bot.app import Services, build_bot_service, build_pipeline, open_services
 from bot.health import RunHealth
 from bot.settings import Settings, env_name
 from bot.web import build_web_app
 from db.pool import Database
-from handlers.bot_service import Handlers
+from handlers.bot_service import DefaultBotService
+from handlers.edge.worker import Worker, default_worker_id
 from handlers.inbox import DurableInbox
 from handlers.notifier import MultiNotifier
-from handlers.worker import Worker, default_worker_id
 
 log = logging.getLogger(__name__)
 
@@ -51,25 +51,28 @@ def require_a_platform(settings: Settings) -> None:
 
 
 def build_adapters(
-    settings: Settings, handlers: Handlers, notifier: MultiNotifier, db: Database | None = None
+    settings: Settings,
+    service: DefaultBotService,
+    notifier: MultiNotifier,
+    db: Database | None = None,
 ) -> list[tuple[str, Adapter]]:
     """One adapter per platform that has a token; each also delivers that platform's notices.
     With `db`, Telegram updates go through the durable inbox (stored before acknowledged)."""
     adapters: list[tuple[str, Adapter]] = []
     if settings.telegram_token is not None:
-        from bot.telegram_adapter import TelegramAdapter, TelegramSetupError
+        from bot.telegram.adapter import TelegramAdapter, TelegramSetupError
 
         inbox = DurableInbox(db, "telegram", default_worker_id()) if db is not None else None
         try:
-            telegram = TelegramAdapter(settings, handlers, inbox)
+            telegram = TelegramAdapter(settings, service, inbox)
         except TelegramSetupError as err:
             raise RunError(str(err)) from err
         notifier.register("telegram", telegram)
         adapters.append(("Telegram", telegram))
     if settings.discord_token is not None:
-        from bot.discord_adapter import DiscordAdapter
+        from bot.discord.adapter import DiscordAdapter
 
-        discord = DiscordAdapter(settings, handlers)
+        discord = DiscordAdapter(settings, service)
         notifier.register("discord", discord)
         adapters.append(("Discord", discord))
     return adapters
@@ -78,16 +81,16 @@ def build_adapters(
 async def start_web(
     settings: Settings,
     services: Services,
-    handlers: Handlers,
+    service: DefaultBotService,
     adapters: list[tuple[str, Any]],
     health: RunHealth | None = None,
 ) -> web.AppRunner:
     """The health check, the Spotify callback and (in webhook mode) the Telegram webhook."""
-    linker = handlers.accounts.linker if handlers.accounts is not None else None
+    linker = service.accounts.linker if service.accounts is not None else None
     app = build_web_app(services.db, linker, health)
     for name, adapter in adapters:
         if name == "Telegram" and adapter.webhook_mode:
-            from bot.telegram_webhook import add_webhook_route
+            from bot.telegram.webhook import add_webhook_route
 
             add_webhook_route(app, adapter)
     runner = web.AppRunner(app, access_log=None)
@@ -99,7 +102,7 @@ async def start_web(
 
 def start_worker(settings: Settings, services: Services, notifier: MultiNotifier) -> Worker:
     """The in-process job worker (library syncs, trending refresh); more can run elsewhere."""
-    from bot.cli_worker import build_jobs
+    from bot.cli.worker import build_jobs
 
     jobs, schedulers = build_jobs(settings, services.db, services.embedder, notifier)
     return Worker(services.db, jobs, schedulers=schedulers)
@@ -112,14 +115,14 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     async with open_services(settings) as services:
         pipeline = build_pipeline(settings, services.db, services.embedder)
         # Load the models before taking the first photo, off the loop.
-        await asyncio.to_thread(pipeline.recommender.mood_reader.warm)
+        await asyncio.to_thread(pipeline.warm)
         notifier = MultiNotifier()
-        handlers = build_handlers(settings, services.db, pipeline, notifier)
-        adapters = build_adapters(settings, handlers, notifier, services.db)
+        service = build_bot_service(settings, services.db, pipeline, notifier)
+        adapters = build_adapters(settings, service, notifier, services.db)
         worker = start_worker(settings, services, notifier)
         health = RunHealth({name: "starting" for name, _ in adapters}, worker.health,
                            pipeline.captioner.captioner.hosts)  # fmt: skip
-        runner = await start_web(settings, services, handlers, adapters, health)
+        runner = await start_web(settings, services, service, adapters, health)
         worker_task = asyncio.create_task(supervise(worker), name="job-worker")
         started: list[tuple[str, Adapter]] = []
         try:

@@ -21,14 +21,15 @@ from telegram.ext import (
 )
 
 from bot.settings import Settings
-from bot.telegram_answers import Answers
-from bot.telegram_commands import COMMANDS, Commands
-from bot.telegram_media import AlbumBuffer
-from bot.telegram_outbox import SORRY, Outbox
+from bot.telegram.answers import Answers
+from bot.telegram.commands import COMMANDS, Commands
+from bot.telegram.media import AlbumBuffer
+from bot.telegram.outbox import Outbox
 from db.inbox import InboxItem
 from handlers.inbox import DurableInbox
 from handlers.replies import Platform, Reply
 from handlers.service import BotService
+from handlers.texts import SORRY
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ POLL_RETRY_CAP_S = 30.0
 # fetching them again waits this long.
 INBOX_RETRY_S = 2.0
 
-__all__ = ["SORRY", "TelegramAdapter", "TelegramSetupError"]
+__all__ = ["TelegramAdapter", "TelegramSetupError"]
 
 
 class TelegramSetupError(Exception):
@@ -407,4 +408,4 @@ class TelegramAdapter:
         chat = update.effective_chat if isinstance(update, Update) else None
         chat = update.chat if isinstance(update, Message) else chat
         if chat is not None:
-            await self.outbox.send(chat.id, Reply(kind="error", text=SORRY))
+            await self.outbox.send(chat.id, Reply(kind="error", text=SORRY["unexpected"]))

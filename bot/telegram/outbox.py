@@ -14,15 +14,15 @@ from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import RetryAfter, TelegramError
 
-from bot.telegram_render import render
+from bot.telegram.render import render
 from handlers.replies import ChatContext, Reply
+from handlers.texts import SORRY
 
 log = logging.getLogger(__name__)
 
 # Telegram shows a chat action for about 5 s; renew it a little before it fades.
 TYPING_REPEAT_S = 4.0
 # Said when something failed unexpectedly: the user sees one sentence, the log has the trace.
-SORRY = "Something went wrong on my side; please try again in a minute."
 GROUP_TYPES = (ChatType.GROUP, ChatType.SUPERGROUP)
 # Flood control (429) says how long to wait; an answer worth a wait up to this is retried once.
 MAX_FLOOD_WAIT_S = 30.0
@@ -49,7 +49,7 @@ async def guarded(call: Awaitable[Reply]) -> Reply:
         return await call
     except Exception:
         log.exception("the bot service failed")
-        return Reply(kind="error", text=SORRY)
+        return Reply(kind="error", text=SORRY["unexpected"])
 
 
 class Outbox:

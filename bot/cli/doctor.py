@@ -7,12 +7,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from bot.app import vision_hosts
 from bot.settings import Settings
 from db import migrations
 from db.errors import DatabaseError
 from db.pool import Database, connect
 from recsys.embedder import Embedder, EmbedderError
-from recsys.vision_hosts import VisionHostPool, check_host
+from recsys.vision_hosts import check_host
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ async def _database_checks(database: Database) -> list[Check]:
 
 
 async def _vision_checks(settings: Settings) -> list[Check]:
-    pool = VisionHostPool.from_settings(settings)
+    pool = vision_hosts(settings)
     checks = []
     for host in pool.urls:
         status = await check_host(pool.client(host), host, settings.vision_model)

@@ -5,21 +5,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 from typing import Any
 
 import aiohttp
 import discord
 from discord import app_commands
 
-from bot import discord_commands
-from bot.discord_client import DiscordStartError, build_client
-from bot.discord_commands import SORRY
-from bot.discord_inbound import interaction_context, is_image, message_context, words_of
-from bot.discord_render import MESSAGE_CONTENT_LIMIT, PRESS_EVENT, ActionButton, Rendered, render
+from bot.discord import commands as discord_commands
+from bot.discord.client import DiscordStartError, build_client
+from bot.discord.commands import UseCase
+from bot.discord.inbound import interaction_context, is_image, message_context, words_of
+from bot.discord.render import MESSAGE_CONTENT_LIMIT, PRESS_EVENT, ActionButton, Rendered, render
 from bot.settings import Settings, env_name
+from handlers import texts
 from handlers.replies import ChatContext, ImageInput, Platform, Reply
 from handlers.service import BotService, QueueNotice
+from handlers.texts import QUEUED, RESTARTING, SORRY
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +36,7 @@ PORTAL_STEPS = (
     "Discord Developer Portal -> your application -> Bot -> Privileged Gateway Intents -> "
     "Message Content Intent"
 )
-DOWNLOAD_FAILED = "I couldn't download that image from Discord; please send it again."
-RESTARTING = "MelodicLens is restarting; please send that again in a minute."
-QUEUED = "You're #{position} in line; your songs are on their way."
+DOWNLOAD_FAILED = texts.DOWNLOAD_FAILED.format(platform="Discord")
 
 
 class DiscordAdapter:
@@ -273,7 +273,7 @@ class DiscordAdapter:
             reply = await call
         except Exception:
             log.exception("discord: the service failed")
-            return Reply(kind="error", text=SORRY)
+            return Reply(kind="error", text=SORRY["unexpected"])
         return reply
 
     @contextlib.contextmanager
@@ -287,7 +287,7 @@ class DiscordAdapter:
         finally:
             self._busy.discard(task)
 
-    # --- slash commands (called by bot.discord_commands) -----------------------------------
+    # --- slash commands (called by bot.discord.commands) -----------------------------------
 
     async def answer_interaction(
         self, interaction: discord.Interaction[Any], work: UseCase, private: bool = False
@@ -352,9 +352,6 @@ class DiscordAdapter:
         if not isinstance(fetched, discord.abc.Messageable):
             raise ValueError("that channel cannot hold messages")
         return fetched
-
-
-UseCase = Callable[[ChatContext, QueueNotice], Awaitable[Reply]]
 
 
 def _portal_allows_message_content(client: discord.Client) -> bool:

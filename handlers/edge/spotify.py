@@ -21,8 +21,6 @@ from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.exceptions import SpotifyException, SpotifyOauthError
 from spotipy.oauth2 import SpotifyClientCredentials, SpotifyPKCE
 
-from bot.settings import Settings
-
 log = logging.getLogger(__name__)
 
 SCOPES = "playlist-read-private playlist-read-collaborative user-library-read"
@@ -195,18 +193,6 @@ class SpotifyApp:
         self.token_endpoint = accounts_url.rstrip("/") + "/api/token"
         self.api_prefix = api_url.rstrip("/") + "/"
         self._app_auth: SpotifyClientCredentials | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> SpotifyApp:
-        """The app as configured."""
-        secret = settings.spotify_client_secret
-        return cls(
-            settings.spotify_client_id,
-            secret.get_secret_value() if secret else None,
-            settings.spotify_redirect_uri,
-            settings.spotify_accounts_url,
-            settings.spotify_api_url,
-        )
 
     def _pkce(self, code_verifier: str | None = None) -> SpotifyPKCE:
         pkce = SpotifyPKCE(

@@ -3,29 +3,43 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 import discord
 from discord import app_commands
 
-from bot.discord_render import render
+from bot.discord.render import render
 from handlers.replies import ChatContext, Reply
-from handlers.service import QueueNotice
-
-if TYPE_CHECKING:
-    from bot.discord_adapter import DiscordAdapter
+from handlers.service import BotService, QueueNotice
+from handlers.texts import SORRY
 
 log = logging.getLogger(__name__)
 
 # Enough for "rainy, but make it upbeat and instrumental"; longer text is not a mood.
 WORDS_MAX_CHARS = 300
-SORRY = "Something went wrong on my side; please try again in a moment."
 
 OnOff = Literal["on", "off"]
+# One use case as a slash command runs it: the asker's context, the "in line" callback.
+UseCase = Callable[[ChatContext, QueueNotice], Awaitable[Reply]]
 
 
-def build_tree(client: discord.Client, adapter: DiscordAdapter) -> app_commands.CommandTree[Any]:
+class CommandHost(Protocol):
+    """What the slash commands need from the adapter (bot.discord.adapter.DiscordAdapter)."""
+
+    service: BotService
+
+    async def answer_interaction(
+        self, interaction: discord.Interaction[Any], work: UseCase, private: bool = False
+    ) -> None: ...
+
+    async def vibe_interaction(
+        self, interaction: discord.Interaction[Any], image: discord.Attachment | None, words: str
+    ) -> None: ...
+
+
+def build_tree(client: discord.Client, adapter: CommandHost) -> app_commands.CommandTree[Any]:
     """The command tree for this client: /vibe, /link-spotify, /unlink-spotify, /forget-me,
     /help, /blend."""
     tree: app_commands.CommandTree[Any] = app_commands.CommandTree(client)
@@ -102,8 +116,8 @@ async def _on_tree_error(
     log.error("discord: /%s failed", getattr(interaction.command, "name", "?"), exc_info=error)
     try:
         if interaction.response.is_done():
-            await interaction.followup.send(SORRY, ephemeral=True)
+            await interaction.followup.send(SORRY["unexpected"], ephemeral=True)
         else:
-            await interaction.response.send_message(SORRY, ephemeral=True)
+            await interaction.response.send_message(SORRY["unexpected"], ephemeral=True)
     except discord.HTTPException:
         log.warning("discord: could not tell the user about the failure")

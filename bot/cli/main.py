@@ -9,7 +9,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.errors import CommandError
+from bot.cli.errors import CommandError
 from bot.settings import SettingsError, load_settings
 
 log = logging.getLogger(__name__)
@@ -17,12 +17,12 @@ log = logging.getLogger(__name__)
 # Each module defines register(subparsers); a subcommand sets `handler`, an async function
 # taking (settings, args) and returning the process exit code.
 COMMAND_MODULES = (
-    "bot.cli_db",
-    "bot.cli_catalog",
-    "bot.cli_recommend",
-    "bot.cli_doctor",
-    "bot.cli_run",
-    "bot.cli_worker",
+    "bot.cli.database",
+    "bot.cli.catalog",
+    "bot.cli.recommend",
+    "bot.cli.doctor",
+    "bot.cli.run",
+    "bot.cli.worker",
 )
 
 

@@ -1,4 +1,4 @@
-"""Load control: a bounded number of vision calls, a place in line, and a per-user rate limit."""
+"""Throttling: a bounded number of vision calls, a place in line, and a per-user rate limit."""
 
 from __future__ import annotations
 

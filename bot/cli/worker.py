@@ -14,14 +14,13 @@ import signal
 from functools import partial
 from typing import Any
 
-from bot.app import open_services
+from bot.app import lyrics_themes, open_services, spotify_app
 from bot.settings import Settings
 from db.pool import Database
+from handlers.edge.worker import JobContext, JobHandler, Scheduler, Worker
 from handlers.notifier import LogNotifier, Notifier
 from handlers.secrets import SecretKeyMissing, TokenCipher
-from handlers.spotify.client import SpotifyApp
 from handlers.spotify.linking import LIBRARY_SYNC
-from handlers.spotify.lyrics import LyricsThemes
 from handlers.spotify.sync import LibrarySync, schedule_library_refresh
 from handlers.spotify.tracks import TrackStore
 from handlers.spotify.trending import (
@@ -30,7 +29,6 @@ from handlers.spotify.trending import (
     schedule_trending,
     sources_from_settings,
 )
-from handlers.worker import JobContext, JobHandler, Scheduler, Worker
 from recsys.embedder import Embedder
 from recsys.enrichment import TrackEnricher
 
@@ -67,14 +65,14 @@ def build_jobs(
     if not settings.spotify_client_id:
         log.info("no SPOTIFY_CLIENT_ID: Spotify jobs are off")
         return handlers, ()
-    app = SpotifyApp.from_settings(settings)
+    app = spotify_app(settings)
     tracks = TrackStore(db, TrackEnricher(embedder))
     try:
         cipher = TokenCipher(settings.secret_key)
     except SecretKeyMissing as err:
         log.warning("%s", err)
     else:
-        lyrics = _lyrics(settings, db, embedder)
+        lyrics = lyrics_themes(settings, db, embedder)
         handlers[LIBRARY_SYNC] = LibrarySync(db, app, cipher, tracks, notifier, lyrics)
         schedulers.append(
             partial(schedule_library_refresh, every_s=settings.library_refresh_hours * HOUR_S)
@@ -86,12 +84,6 @@ def build_jobs(
             partial(schedule_trending, every_s=settings.trending_refresh_hours * HOUR_S)
         )
     return handlers, tuple(schedulers)
-
-
-def _lyrics(settings: Settings, db: Database, embedder: Embedder) -> LyricsThemes | None:
-    if settings.genius_token is None:
-        return None
-    return LyricsThemes.from_settings(settings, db, embedder)
 
 
 async def run_worker(settings: Settings, args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bot.errors import CommandError
+from bot.cli.errors import CommandError
 from bot.settings import Settings
 
 
@@ -19,7 +19,7 @@ def register(subparsers: Any) -> None:
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM."""
-    from bot.runner import RunError, run_bot
+    from bot.cli.runner import RunError, run_bot
 
     try:
         await run_bot(settings)

@@ -1,0 +1,64 @@
+"""The database behind recsys's injected collaborators: the caption cache and candidate search.
+
+recsys never imports db; the composition root (bot/app.py) hands these to it instead."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import asyncpg
+import numpy as np
+
+from db.captions import get_cached_caption, store_caption
+from db.errors import DatabaseError
+from db.search import CandidateQuery, feedback_tracks, fetch_candidates
+from recsys.captioner import CacheUnavailable
+
+
+class DatabaseCaptionCache:
+    """recsys.captioner.CaptionCache over the caption_cache table."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def get(self, image_hash: str, model: str, prompt_version: str) -> dict[str, Any] | None:
+        """The stored caption, or None; CacheUnavailable when the database is not there."""
+        try:
+            return await get_cached_caption(self._pool, image_hash, model, prompt_version)
+        except DatabaseError as err:
+            raise CacheUnavailable(str(err)) from err
+
+    async def put(
+        self, image_hash: str, model: str, prompt_version: str, caption: dict[str, Any]
+    ) -> None:
+        """Remember a caption; CacheUnavailable when the database is not there."""
+        try:
+            await store_caption(self._pool, image_hash, model, prompt_version, caption)
+        except DatabaseError as err:
+            raise CacheUnavailable(str(err)) from err
+
+
+class DatabaseCandidates:
+    """recsys.recommender.CandidateSource over the catalog and the listeners' libraries."""
+
+    def __init__(self, read_pool: asyncpg.Pool) -> None:
+        self._pool = read_pool
+
+    async def feedback(self, user_ids: tuple[int, ...]) -> tuple[set[int], set[int]]:
+        """(liked, disliked) track ids of these listeners."""
+        return await feedback_tracks(self._pool, user_ids)
+
+    async def candidates(
+        self,
+        embedding: np.ndarray,
+        valence: float,
+        energy: float,
+        *,
+        user_ids: tuple[int, ...],
+        exclude_ids: tuple[int, ...],
+        liked_ids: tuple[int, ...],
+    ) -> Sequence[Mapping[str, Any]]:
+        """The candidate rows the ranker scores."""
+        query = CandidateQuery(embedding, valence, energy, user_ids, exclude_ids, liked_ids)
+        return await fetch_candidates(self._pool, query)

@@ -1,0 +1,73 @@
+"""The layer contracts (pyproject.toml, [tool.importlinter]) hold, and catch a wrong-way import.
+
+Each case copies the four packages into a temporary tree, puts back one of the imports the
+architecture change removed, and runs the real `lint-imports` on the copy with the project's
+own contracts: it must fail, naming the broken contract.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("bot", "handlers", "recsys", "db")
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+# The linter parses ~80 files; far more than this means something hangs.
+LINT_TIMEOUT_S = 60
+
+
+def _copy_tree(target: Path) -> None:
+    for package in PACKAGES:
+        shutil.copytree(
+            ROOT / package, target / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    shutil.copy(ROOT / "pyproject.toml", target / "pyproject.toml")
+
+
+def _lint(tree: Path) -> subprocess.CompletedProcess[str]:
+    # The copy comes first on the path, ahead of the editable install of the worktree.
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=LINT_TIMEOUT_S,
+        check=False,
+    )
+
+
+def test_the_layers_hold_today(tmp_path: Path) -> None:
+    _copy_tree(tmp_path)
+    result = _lint(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+# (file, import line put back, the contract it breaks)
+WRONG_WAY = [
+    ("recsys/captioner.py", "from bot.settings import Settings", "recsys and db never import"),
+    ("handlers/accounts.py", "from bot.settings import Settings", "Layers"),
+    ("recsys/recommender.py", "from db.search import fetch_candidates", "recsys never imports db"),
+    ("db/captions.py", "from recsys.models import Caption", "db never imports recsys"),
+    ("recsys/captioner.py", "from db.captions import store_caption", "recsys never imports db"),
+    ("bot/discord/commands.py", "from bot.discord import adapter", "No import cycles"),
+]
+
+
+@pytest.mark.parametrize(("path", "line", "contract"), WRONG_WAY)
+def test_a_wrong_way_import_is_caught(tmp_path: Path, path: str, line: str, contract: str) -> None:
+    _copy_tree(tmp_path)
+    module = tmp_path / path
+    module.write_text(module.read_text() + f"\n{line}  # noqa: E402, F401\n")
+    result = _lint(tmp_path)
+    assert result.returncode != 0, result.stdout
+    broken = [row for row in result.stdout.splitlines() if row.endswith("BROKEN")]
+    assert any(row.startswith(contract) for row in broken), result.stdout
