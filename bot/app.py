@@ -146,7 +146,7 @@ def build_linker(settings: Settings, db: Database, notifier: Notifier) -> Spotif
         log.info("Spotify linking is off: SPOTIFY_CLIENT_ID is not set")
         return None
     try:
-        cipher = TokenCipher(settings.secret_key)
+        cipher = TokenCipher(settings.secret_keys)
     except SecretKeyMissing as err:
         log.warning("%s", err)
         return None

@@ -9,6 +9,8 @@ import platformdirs
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from db.urls import redact_url
+
 PREFIX = "MELODICLENS_"
 
 # Variables that keep their ecosystem's usual names instead of the MELODICLENS_ prefix.
@@ -22,6 +24,12 @@ ECOSYSTEM_NAMES = {
     "spotify_redirect_uri": "SPOTIFY_REDIRECT_URI",
     "genius_token": "GENIUS_TOKEN",
 }
+
+
+# A Fernet key is derived from the secret key; shorter keys are too easy to guess.
+MIN_SECRET_KEY_CHARS = 16
+# Fields whose value is a URL that may carry a password: shown only with it masked.
+URL_FIELDS = frozenset({"database_url", "database_replica_url"})
 
 
 class SettingsError(Exception):
@@ -162,6 +170,12 @@ class Settings(BaseSettings):
     genius_token: SecretStr | None = Field(None, validation_alias=_alias("genius_token"))
     # Encrypts the Spotify tokens at rest; linking is refused without it.
     secret_key: SecretStr | None = Field(None, validation_alias=_alias("secret_key"))
+    # Keys used before MELODICLENS_SECRET_KEY (comma-separated): still read, never written with.
+    old_secret_keys: SecretStr | None = Field(None, validation_alias=_alias("old_secret_keys"))
+
+    # --- privacy ----------------------------------------------------------------------------
+    # Answers, captions and finished jobs older than this are deleted (feedback marks stay).
+    retention_days: float = Field(90.0, gt=0, validation_alias=_alias("retention_days"))
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias=_alias("log_level")
@@ -189,12 +203,25 @@ class Settings(BaseSettings):
             raise ValueError("must start with postgresql:// (or be empty for the embedded server)")
         return url
 
-    @field_validator("secret_key")
+    @field_validator("secret_key", "old_secret_keys")
     @classmethod
     def _long_enough(cls, key: SecretStr | None) -> SecretStr | None:
-        if key is not None and len(key.get_secret_value()) < 16:
-            raise ValueError("must be at least 16 characters (try: openssl rand -hex 32)")
+        if key is None:
+            return None
+        for part in key.get_secret_value().split(","):
+            if len(part.strip()) < MIN_SECRET_KEY_CHARS:
+                raise ValueError("must be at least 16 characters (try: openssl rand -hex 32)")
         return key
+
+    @property
+    def secret_keys(self) -> tuple[str, ...]:
+        """The current secret key first, then the old ones still accepted for reading."""
+        if self.secret_key is None:  # old keys alone must never encrypt anything
+            return ()
+        keys = [self.secret_key.get_secret_value()]
+        if self.old_secret_keys is not None:
+            keys += [k.strip() for k in self.old_secret_keys.get_secret_value().split(",")]
+        return tuple(key for key in keys if key)
 
     @field_validator("spotify_redirect_uri")
     @classmethod
@@ -221,13 +248,21 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Set
         raise SettingsError(_explain(err)) from None
 
 
+def _shown(name: str, got: Any) -> str:
+    """How a rejected value is quoted in the error: secrets never, URLs without passwords."""
+    if name.endswith(("TOKEN", "SECRET", "KEY", "KEYS")):
+        return ""
+    if name in {env_name(field) for field in URL_FIELDS} and isinstance(got, str):
+        return f" (got {redact_url(got)!r})" if "://" in got else " (value not shown)"
+    return f" (got {got!r})"
+
+
 def _explain(err: ValidationError) -> str:
     sentences = []
     for problem in err.errors():
         field = str(problem["loc"][0]) if problem["loc"] else "?"
         name = field if field.isupper() else env_name(field)
-        got = problem.get("input")
-        shown = "" if name.endswith(("TOKEN", "SECRET", "KEY")) else f" (got {got!r})"
+        shown = _shown(name, problem.get("input"))
         message = problem["msg"].removeprefix("Value error, ")
         sentences.append(f"Setting {name} is not valid: {message}{shown}.")
     return " ".join(sentences)

@@ -61,12 +61,16 @@ async def enqueue(
     dedupe_key: str | None = None,
     delay_s: float = 0.0,
     max_attempts: int = 5,
+    user_id: int | None = None,
 ) -> tuple[int, bool]:
-    """Queue a job; with a dedupe key already queued or running, (that job's id, False)."""
+    """Queue a job; with a dedupe key already queued or running, (that job's id, False).
+
+    `user_id` names the chat user the job works for, so that forgetting them finds it.
+    """
     job_id: int | None = await conn.fetchval(
         """
-        INSERT INTO jobs (kind, payload, dedupe_key, run_after, max_attempts)
-        VALUES ($1, $2::jsonb, $3, now() + make_interval(secs => $4), $5)
+        INSERT INTO jobs (kind, payload, dedupe_key, run_after, max_attempts, user_id)
+        VALUES ($1, $2::jsonb, $3, now() + make_interval(secs => $4), $5, $6)
         ON CONFLICT (dedupe_key) WHERE status IN ('queued', 'running') DO NOTHING
         RETURNING id
         """,
@@ -75,6 +79,7 @@ async def enqueue(
         dedupe_key,
         delay_s,
         max_attempts,
+        user_id,
     )
     if job_id is not None:
         return job_id, True
@@ -84,7 +89,13 @@ async def enqueue(
     )
     if existing is None:  # the other job finished in between: queue ours after all
         return await enqueue(
-            conn, kind, payload, dedupe_key=dedupe_key, delay_s=delay_s, max_attempts=max_attempts
+            conn,
+            kind,
+            payload,
+            dedupe_key=dedupe_key,
+            delay_s=delay_s,
+            max_attempts=max_attempts,
+            user_id=user_id,
         )
     return existing, False
 

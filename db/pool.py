@@ -12,6 +12,7 @@ from pgvector.asyncpg import register_vector
 
 from db.embedded import EmbeddedPostgres
 from db.errors import DatabaseError, PgvectorMissing
+from db.urls import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +88,24 @@ async def _create_pool(url: str, size: int, with_vector: bool) -> asyncpg.Pool:
         kwargs["init"] = _init_connection
     try:
         pool: asyncpg.Pool = await asyncpg.create_pool(url, **kwargs)
-    except (OSError, asyncpg.PostgresError, TimeoutError) as err:
-        raise DatabaseError(f"Cannot connect to PostgreSQL at {_redact(url)}: {err}") from err
+    except (OSError, asyncpg.PostgresError, TimeoutError, ValueError) as err:
+        raise _cannot_connect(url, err) from None
     return pool
+
+
+def _cannot_connect(url: str, err: BaseException) -> DatabaseError:
+    """The error for a failed connect; it never quotes the URL's password.
+
+    A URL that does not parse gets no detail: asyncpg's parse errors quote pieces of the
+    URL, which can be pieces of the password (a '/' in it makes the rest look like a port).
+    """
+    if isinstance(err, ValueError):
+        return DatabaseError(
+            f"The database URL {redact_url(url)} cannot be read: write it as "
+            "postgresql://USER:PASSWORD@HOST:PORT/DBNAME, percent-encoding special characters "
+            "in the password."
+        )
+    return DatabaseError(f"Cannot connect to PostgreSQL at {redact_url(url)}: {err}")
 
 
 async def connect(
@@ -100,8 +116,8 @@ async def connect(
     try:
         try:
             conn = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT_S)
-        except (OSError, asyncpg.PostgresError, TimeoutError) as err:
-            raise DatabaseError(f"Cannot connect to PostgreSQL at {_redact(url)}: {err}") from err
+        except (OSError, asyncpg.PostgresError, TimeoutError, ValueError) as err:
+            raise _cannot_connect(url, err) from None
         try:
             version = await ensure_pgvector(conn)
         finally:
@@ -116,13 +132,3 @@ async def connect(
         "database ready (pgvector %s)%s", version, " with a read replica" if replica_url else ""
     )
     return Database(url, pool, read_pool, embedded, version)
-
-
-def _redact(url: str) -> str:
-    """The URL without its password, for logs and error messages."""
-    if "@" not in url or "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    creds, host = rest.rsplit("@", 1)
-    user = creds.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in creds else f"{scheme}://{user}@{host}"

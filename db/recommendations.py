@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -19,6 +19,9 @@ class StoredRecommendation:
     chat_id: str | None
     query: dict[str, Any]
     track_ids: tuple[int, ...]
+    image_hashes: tuple[str, ...] = ()
+    # the secret the answer's buttons carry; None for answers stored before buttons had one
+    press_token: str | None = field(default=None, repr=False)
 
 
 async def store_recommendation(
@@ -30,19 +33,28 @@ async def store_recommendation(
     query: dict[str, Any],
     mood: dict[str, Any],
     picks: list[tuple[int, float]],
+    image_hashes: tuple[str, ...] = (),
+    press_token: str | None = None,
 ) -> int:
-    """Store an answer and its (track id, score) list in order; returns its id."""
+    """Store an answer and its (track id, score) list in order; returns its id.
+
+    `image_hashes` are the photos it answered (forgetting the user forgets their cached
+    captions); `press_token` is the secret its buttons carry.
+    """
     async with pool.acquire() as conn, conn.transaction():
         rec_id: int = await conn.fetchval(
             """
-            INSERT INTO recommendations (user_id, platform, chat_id, query, mood)
-            VALUES ($1, $2, $3, $4::jsonb, $5::jsonb) RETURNING id
+            INSERT INTO recommendations (user_id, platform, chat_id, query, mood, image_hashes,
+                press_token)
+            VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7) RETURNING id
             """,
             user_id,
             platform,
             chat_id,
             json.dumps(query),
             json.dumps(mood),
+            list(image_hashes),
+            press_token,
         )
         await conn.executemany(
             """
@@ -61,7 +73,7 @@ async def load_recommendation(pool: asyncpg.Pool, rec_id: int) -> StoredRecommen
     """A stored answer, or None if it does not exist (or was forgotten)."""
     row = await pool.fetchrow(
         """
-        SELECT r.id, r.user_id, r.platform, r.chat_id, r.query,
+        SELECT r.id, r.user_id, r.platform, r.chat_id, r.query, r.press_token, r.image_hashes,
                coalesce(array_agg(rt.track_id ORDER BY rt.position)
                         FILTER (WHERE rt.track_id IS NOT NULL), '{}') AS track_ids
         FROM recommendations r
@@ -79,6 +91,8 @@ async def load_recommendation(pool: asyncpg.Pool, rec_id: int) -> StoredRecommen
         chat_id=row["chat_id"],
         query=json.loads(row["query"]),
         track_ids=tuple(row["track_ids"]),
+        image_hashes=tuple(row["image_hashes"]),
+        press_token=row["press_token"],
     )
 
 

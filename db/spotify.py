@@ -11,18 +11,19 @@ import asyncpg
 import numpy as np
 
 Conn: TypeAlias = asyncpg.Connection | asyncpg.Pool
-StateProblem = Literal["forged", "expired", "reused"]
+StateProblem = Literal["forged", "expired", "reused", "busy"]
 
 
 @dataclass(frozen=True)
 class PendingState:
-    """A valid, now used, OAuth state: whose it is and its encrypted PKCE verifier."""
+    """A usable OAuth state: whose it is and its encrypted PKCE verifier."""
 
     user_id: int
     code_verifier: bytes = field(repr=False)
     notify_chat_id: str | None
     platform: str
     platform_user_id: str
+    display_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,15 +73,22 @@ async def create_oauth_state(
     )
 
 
-async def take_oauth_state(conn: Conn, state_hash: bytes) -> PendingState | StateProblem:
-    """Use a state once: its owner and verifier, or why it cannot be used."""
+async def find_oauth_state(
+    conn: Conn, state_hash: bytes, *, lock: bool = False
+) -> PendingState | StateProblem:
+    """A usable state (its owner, verifier and chat account), or why it cannot be used.
+
+    With `lock` (inside a transaction) the row stays locked until the transaction ends, so
+    two confirmations of one link cannot both go through; a state another request holds
+    answers "busy". Nothing here uses the state up: see `use_oauth_state`.
+    """
     row = await conn.fetchrow(
-        """
-        UPDATE oauth_states s SET used_at = now()
-        FROM chat_users u
+        f"""
+        SELECT s.user_id, s.code_verifier, s.notify_chat_id, u.platform, u.platform_user_id,
+               u.display_name
+        FROM oauth_states s JOIN chat_users u ON u.id = s.user_id
         WHERE s.state_hash = $1 AND s.used_at IS NULL AND s.expires_at > now()
-          AND u.id = s.user_id
-        RETURNING s.user_id, s.code_verifier, s.notify_chat_id, u.platform, u.platform_user_id
+        {"FOR UPDATE OF s SKIP LOCKED" if lock else ""}
         """,
         state_hash,
     )
@@ -91,11 +99,22 @@ async def take_oauth_state(conn: Conn, state_hash: bytes) -> PendingState | Stat
             row["notify_chat_id"],
             row["platform"],
             row["platform_user_id"],
+            row["display_name"],
         )
-    seen = await conn.fetchrow("SELECT used_at FROM oauth_states WHERE state_hash = $1", state_hash)
+    seen = await conn.fetchrow(
+        "SELECT used_at, expires_at > now() AS live FROM oauth_states WHERE state_hash = $1",
+        state_hash,
+    )
     if seen is None:
         return "forged"
-    return "reused" if seen["used_at"] is not None else "expired"
+    if seen["used_at"] is not None:
+        return "reused"
+    return "busy" if seen["live"] else "expired"
+
+
+async def use_oauth_state(conn: Conn, state_hash: bytes) -> None:
+    """Mark a state used: call it in the transaction that stores the link it made."""
+    await conn.execute("UPDATE oauth_states SET used_at = now() WHERE state_hash = $1", state_hash)
 
 
 async def purge_old_states(conn: Conn, older_than_s: float) -> int:
@@ -141,18 +160,21 @@ async def save_link(
     )
 
 
-async def other_link_owner(
-    conn: Conn, spotify_user_id: str, platform: str, user_id: int
-) -> int | None:
-    """Another chat user of this platform whose active link is this Spotify account."""
+async def other_link_owner(conn: Conn, spotify_user_id: str, user_id: int) -> int | None:
+    """Another chat user, on any platform, whose link is this Spotify account.
+
+    Call it in the transaction that saves the link: it takes a transaction-level lock on
+    the Spotify id, so two chat users linking one account at the same moment cannot both
+    pass the check.
+    """
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", spotify_user_id)
     owner: int | None = await conn.fetchval(
         """
-        SELECT l.user_id FROM spotify_links l JOIN chat_users u ON u.id = l.user_id
-        WHERE l.spotify_user_id = $1 AND l.status = 'active' AND u.platform = $2
-          AND l.user_id <> $3
+        SELECT user_id FROM spotify_links
+        WHERE spotify_user_id = $1 AND status IN ('active', 'unreadable') AND user_id <> $2
+        LIMIT 1
         """,
         spotify_user_id,
-        platform,
         user_id,
     )
     return owner
@@ -209,6 +231,69 @@ async def revoke_link(conn: Conn, user_id: int) -> None:
         WHERE user_id = $1
         """,
         user_id,
+    )
+
+
+async def mark_unreadable(conn: Conn, user_id: int) -> bool:
+    """Mark an active link whose tokens no longer decrypt; True only the first time."""
+    marked = await conn.fetchval(
+        """UPDATE spotify_links SET status = 'unreadable'
+        WHERE user_id = $1 AND status = 'active' RETURNING user_id""",
+        user_id,
+    )
+    return marked is not None
+
+
+async def links_with_tokens(conn: Conn) -> list[int]:
+    """Users whose link holds encrypted tokens (active or unreadable), for key rotation."""
+    rows = await conn.fetch(
+        """SELECT user_id FROM spotify_links
+        WHERE access_token IS NOT NULL AND status IN ('active', 'unreadable') ORDER BY user_id"""
+    )
+    return [row["user_id"] for row in rows]
+
+
+async def lock_link_tokens(conn: asyncpg.Connection, user_id: int) -> asyncpg.Record | None:
+    """The link's encrypted tokens and status, locked until the transaction ends."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        """SELECT access_token, refresh_token, status FROM spotify_links
+        WHERE user_id = $1 AND access_token IS NOT NULL FOR UPDATE""",
+        user_id,
+    )
+    return row
+
+
+async def replace_link_tokens(
+    conn: Conn, user_id: int, access_token: bytes, refresh_token: bytes | None
+) -> None:
+    """Store re-encrypted tokens; a link that was unreadable becomes active again."""
+    await conn.execute(
+        """UPDATE spotify_links SET access_token = $2, refresh_token = $3, status = 'active'
+        WHERE user_id = $1""",
+        user_id,
+        access_token,
+        refresh_token,
+    )
+
+
+async def pending_verifiers(conn: Conn) -> list[tuple[bytes, bytes]]:
+    """(state hash, encrypted verifier) of unused, unexpired OAuth states."""
+    rows = await conn.fetch(
+        "SELECT state_hash, code_verifier FROM oauth_states "
+        "WHERE used_at IS NULL AND expires_at > now()"
+    )
+    return [(bytes(row["state_hash"]), bytes(row["code_verifier"])) for row in rows]
+
+
+async def replace_verifier(conn: Conn, state_hash: bytes, code_verifier: bytes | None) -> None:
+    """Store a re-encrypted verifier, or (None) drop a state whose verifier is unreadable."""
+    if code_verifier is None:
+        await conn.execute("DELETE FROM oauth_states WHERE state_hash = $1", state_hash)
+        return
+    await conn.execute(
+        "UPDATE oauth_states SET code_verifier = $2 WHERE state_hash = $1",
+        state_hash,
+        code_verifier,
     )
 
 
@@ -354,38 +439,6 @@ async def save_enrichment(
         embedding,
         content_hash,
     )
-
-
-async def unlink(conn: asyncpg.Connection, user_id: int) -> dict[str, int]:
-    """Delete the link (tokens) and the imported library; counts of what went."""
-    async with conn.transaction():
-        entries = await conn.execute("DELETE FROM library_entries WHERE user_id = $1", user_id)
-        links = await conn.execute("DELETE FROM spotify_links WHERE user_id = $1", user_id)
-        await conn.execute("DELETE FROM oauth_states WHERE user_id = $1", user_id)
-    return {"link": _count(links), "library_entries": _count(entries)}
-
-
-FORGET_COUNTS = """
-SELECT
-  (SELECT count(*) FROM spotify_links WHERE user_id = $1) AS link,
-  (SELECT count(*) FROM library_entries WHERE user_id = $1) AS library_entries,
-  (SELECT count(*) FROM recommendations WHERE user_id = $1) AS recommendations,
-  (SELECT count(*) FROM feedback WHERE user_id = $1) AS feedback,
-  (SELECT count(*) FROM chat_members WHERE user_id = $1) AS chat_memberships
-"""
-
-
-async def forget_user(conn: asyncpg.Connection, user_id: int) -> dict[str, int]:
-    """Delete the chat user and everything that cascades from it; counts of what went."""
-    async with conn.transaction():
-        counts = await conn.fetchrow(FORGET_COUNTS, user_id)
-        # library jobs carry the user id in their payload, not a foreign key
-        await conn.execute(
-            "DELETE FROM jobs WHERE dedupe_key = $1 AND status IN ('queued', 'done', 'failed')",
-            f"library:{user_id}",
-        )
-        await conn.execute("DELETE FROM chat_users WHERE id = $1", user_id)
-    return {key: int(counts[key]) for key in counts.keys()}  # noqa: SIM118 (Record)
 
 
 def _count(status: str) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from db import privacy
 from db import spotify as store
 from db.errors import DB_UNAVAILABLE
 from db.pool import Database
@@ -47,7 +48,7 @@ class AccountHandler:
             if user_id is None:
                 return Reply("info", SAID["not_linked"], private=True)
             async with self.db.pool.acquire() as conn:
-                counts = await store.unlink(conn, user_id)
+                counts = await privacy.unlink(conn, user_id)
         except DB_UNAVAILABLE:
             log.warning("unlink_spotify: database unavailable", exc_info=True)
             return Reply("error", SORRY["database"], private=True)
@@ -66,7 +67,7 @@ class AccountHandler:
             if user_id is None:
                 return Reply("info", SAID["nothing_held"], private=True)
             async with self.db.pool.acquire() as conn:
-                counts = await store.forget_user(conn, user_id)
+                counts = await privacy.forget_user(conn, user_id)
         except DB_UNAVAILABLE:
             log.warning("forget_me: database unavailable", exc_info=True)
             return Reply("error", SORRY["database"], private=True)

@@ -19,6 +19,7 @@ from db.errors import DB_UNAVAILABLE
 from db.pool import Database
 from handlers.accounts import AccountHandler
 from handlers.pipeline import Answer, Pipeline
+from handlers.press import Press, button_action, may_use, new_press_token, parse_press
 from handlers.replies import Button, ChatContext, ImageInput, Platform, Reply
 from handlers.service import QueueNotice
 from handlers.texts import HELP, SAID, SORRY, answer_text
@@ -29,8 +30,6 @@ from recsys.recommender import NothingToMatch, NoTracks, RecommendRequest
 from recsys.text_hygiene import clean_words
 
 log = logging.getLogger(__name__)
-
-ACTIONS = ("up", "down", "more", "diff")
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ class DefaultBotService:
     def admit(self, ctx: ChatContext, photos: int = 0) -> Reply | None:
         """Count a request against the asker's rate limit before anything is downloaded (each
         photo of an album counts); the refusal to send when over it, else None."""
-        wait = self.rate.retry_after(f"{ctx.platform}:{ctx.user_id}", cost=max(1, photos))
+        wait = self.rate.retry_after(_rate_key(ctx), cost=max(1, photos))
         if wait:
             return Reply("error", SORRY["rate"].format(seconds=max(1, round(wait))))
         return None
@@ -128,13 +127,15 @@ class DefaultBotService:
             query=_query_json(request, color),
             mood={"line": recommendation.mood_line, "traits": recommendation.traits.as_dict()},
             picks=[(t.track_id, t.score) for t in recommendation.tracks],
+            image_hashes=answer.image_hashes,
+            press_token=(token := new_press_token()),
         )
         recommendation = replace(recommendation, recommendation_id=rec_id)
         return Reply(
             "answer",
             answer_text(recommendation),
             recommendation=recommendation,
-            buttons=_buttons(rec_id),
+            buttons=_buttons(rec_id, token),
             color=color,
         )
 
@@ -153,12 +154,19 @@ class DefaultBotService:
 
     # --- buttons ----------------------------------------------------------------------------
     async def press(self, ctx: ChatContext, action: str) -> Reply:
-        """A button press: "up:<id>", "down:<id>", "more:<id>", "diff:<id>"."""
-        kind, _, raw_id = action.partition(":")
-        if kind not in ACTIONS or not raw_id.isdigit():
+        """A button press: "up|down|more|diff:<answer id>-<token>" (see handlers/press.py).
+
+        It counts against the presser's rate limit, needs the answer's token and chat, and is
+        answered for the presser: their thumbs, their library, never the asker's.
+        """
+        press = parse_press(action)
+        if press is None:
             return Reply("error", SORRY["stale_button"])
+        wait = self.rate.retry_after(_rate_key(ctx))
+        if wait:
+            return Reply("error", SORRY["rate_other"].format(seconds=max(1, round(wait))))
         try:
-            return await self._press(ctx, kind, int(raw_id))
+            return await self._press(ctx, press)
         except DB_UNAVAILABLE as err:
             log.error("database unavailable for a button press: %s", err)
             return Reply("error", SORRY["database"])
@@ -168,11 +176,13 @@ class DefaultBotService:
             log.exception("unexpected failure on button %s", action)
             return Reply("error", SORRY["unexpected"])
 
-    async def _press(self, ctx: ChatContext, kind: str, rec_id: int) -> Reply:
+    async def _press(self, ctx: ChatContext, press: Press) -> Reply:
+        kind, rec_id = press.verb, press.answer_id
         stored = await answers.load_recommendation(self.db.pool, rec_id)
-        if stored is None:
+        if stored is None or not may_use(stored, press, ctx.platform, ctx.chat_id):
+            log.info("refused a press on answer %s from %s", rec_id, ctx.platform)
             return Reply("error", SORRY["stale_button"])
-        user_id = await self._user(ctx)
+        user_id = await self._user(ctx)  # the presser, who may not be the asker
         await answers.add_feedback(
             self.db.pool, rec_id, user_id, "different" if kind == "diff" else kind
         )
@@ -186,18 +196,24 @@ class DefaultBotService:
         request = RecommendRequest(
             caption=caption_from_json(caption_json) if caption_json else None,
             words=query.get("words", ""),
-            user_ids=tuple(query.get("user_ids") or (user_id,)),
+            user_ids=await self._library_owners(ctx, user_id),
             feedback_user_id=user_id,
             top=self.config.top_n,
             exclude_track_ids=frozenset(shown),
             variation=rec_id if kind == "diff" else 0,
         )
         recommendation = await self.pipeline.recommend(request)
-        return await self._reply(ctx, user_id, Answer(recommendation, request, query.get("color")))
+        # the new answer still comes from the asker's photos: forgetting them forgets it too
+        again = Answer(recommendation, request, query.get("color"), stored.image_hashes)
+        return await self._reply(ctx, user_id, again)
 
     # --- accounts and chat settings -----------------------------------------------------------
     async def link_spotify(self, ctx: ChatContext) -> Reply:
-        """Start linking a Spotify account."""
+        """Start linking a Spotify account (counts against the asker's rate limit)."""
+        wait = self.rate.retry_after(_rate_key(ctx))
+        if wait:
+            text = SORRY["rate_other"].format(seconds=max(1, round(wait)))
+            return Reply("error", text, private=True)
         return await self._account("link_spotify", ctx)
 
     async def unlink_spotify(self, ctx: ChatContext) -> Reply:
@@ -251,19 +267,23 @@ class DefaultBotService:
         return Reply("info", HELP[platform])
 
 
-def _buttons(rec_id: int) -> tuple[Button, ...]:
+def _rate_key(ctx: ChatContext) -> str:
+    return f"{ctx.platform}:{ctx.user_id}"
+
+
+def _buttons(rec_id: int, token: str) -> tuple[Button, ...]:
     return (
-        Button("👍", f"up:{rec_id}"),
-        Button("👎", f"down:{rec_id}"),
-        Button("More like this", f"more:{rec_id}"),
-        Button("Different vibe", f"diff:{rec_id}"),
+        Button("👍", button_action("up", rec_id, token)),
+        Button("👎", button_action("down", rec_id, token)),
+        Button("More like this", button_action("more", rec_id, token)),
+        Button("Different vibe", button_action("diff", rec_id, token)),
     )
 
 
 def _query_json(request: RecommendRequest, color: int | None) -> dict[str, Any]:
+    # No library owners: a press is answered from the presser's libraries, not these.
     return {
         "caption": caption_to_json(request.caption) if request.caption else None,
         "words": request.words,
-        "user_ids": list(request.user_ids),
         "color": color,
     }

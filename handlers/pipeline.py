@@ -30,6 +30,8 @@ class Answer:
     recommendation: Recommendation
     request: RecommendRequest
     color: int | None
+    # the photos' pixel hashes (their caption cache keys), so forgetting the asker forgets them
+    image_hashes: tuple[str, ...] = ()
 
 
 class Pipeline:
@@ -111,7 +113,7 @@ class Pipeline:
         )
         recommendation = await self.recommend(request)
         color = prepared[0].dominant_color if prepared else None
-        return Answer(recommendation, request, color)
+        return Answer(recommendation, request, color, tuple(image.sha256 for image in prepared))
 
     async def recommend(self, request: RecommendRequest) -> Recommendation:
         """Songs for an already-built request (a button press re-asks a stored question)."""

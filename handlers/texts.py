@@ -9,6 +9,7 @@ from recsys.models import Recommendation
 
 SORRY = {
     "rate": "You're sending photos faster than I can listen. Try again in {seconds} s.",
+    "rate_other": "That's a lot at once. Please try again in {seconds} s.",
     "nothing": "Send me a photo, or a few words about the mood you want.",
     "no_tracks": "My song catalog is empty right now. The operator needs to import one.",
     "busy": "I'm swamped right now. Please send that again in a minute.",
@@ -79,15 +80,36 @@ LINK_PAGE = {
     "linked": "Linked",
     "not_granted": "Spotify access was not granted, so nothing was linked.",
     "secret_changed": "The bot's secret key changed; link again.",
-    "login_expired": "Spotify says this login has expired. Ask for a new link.",
+    "login_expired": "Spotify says this login has expired. Start again below.",
     "app_misconfigured": "The bot's Spotify app is misconfigured.",
-    "no_answer": "Spotify did not answer; try again.",
+    "no_answer": "Spotify did not answer. Nothing was linked; try again in a minute.",
+    "spotify_busy": "Spotify is busy. Nothing was linked; try again in {seconds} seconds.",
     "back_to_chat": "Linked as {name}. You can go back to the chat now.",
+    "confirm_title": "Link Spotify?",
+    "confirm_button": "Link my Spotify to this account",
+    "start_again": "Start linking again",
+    "not_available": "Not available",
+    "not_set_up": "Spotify linking is not set up here.",
+    "csrf": "This confirmation did not come from the page MelodicLens showed. Open the link again.",
+    "db_title": "Please try again soon",
+    "db_down": (
+        "MelodicLens cannot reach its database right now, so nothing was changed. "
+        "Try again in a minute."
+    ),
 }
+# The confirm page (HTML; the web server escapes the values it fills in).
+LINK_CONFIRM = """<p>This Spotify login is about to be linked to the <strong>{platform}</strong>
+account <strong>{account}</strong>. MelodicLens will read its playlists and Liked Songs to
+pick songs for that account.</p>
+<p>Only continue if you asked MelodicLens for this link yourself, from that account. If
+someone sent you this link, close this page: nothing is linked until you press the button.</p>
+"""
+PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "cli": "terminal"}
 LINK_REJECTED = {
     "forged": "This link is not one MelodicLens handed out. Ask the bot for a new one.",
     "expired": "This link has expired (links last 10 minutes). Ask the bot for a new one.",
     "reused": "This link was already used. If linking did not finish, ask the bot for a new one.",
+    "busy": "This link is being finished in another window. Wait a moment, then reload.",
 }
 ALREADY_LINKED = (
     "This Spotify account is already linked to another user of this bot. That user can "
@@ -100,6 +122,10 @@ NOT_REGISTERED = (
 REVOKED_MESSAGE = (
     "Spotify no longer accepts MelodicLens's access to your account, so your library was not "
     "updated. Link it again with the link command."
+)
+UNREADABLE_MESSAGE = (
+    "I can no longer read your saved Spotify login (the bot's key was changed), so your "
+    "library is not being updated. Link your Spotify account again to fix it."
 )
 
 
@@ -118,6 +144,7 @@ def forgotten_text(counts: dict[str, int]) -> str:
         f"{counts.get('recommendations', 0)} past answers",
         f"{counts.get('feedback', 0)} feedback marks",
         f"{counts.get('chat_memberships', 0)} chat memberships",
+        f"{counts.get('captions', 0)} photo descriptions",
     ]
     return "Done: I deleted everything about you (" + ", ".join(parts) + ")."
 

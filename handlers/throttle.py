@@ -57,17 +57,37 @@ async def _quietly(notice: Awaitable[None]) -> None:
 
 
 class RateLimiter:
-    """At most `per_minute` requests per key in any 60-second window."""
+    """At most `per_minute` requests per key in any 60-second window.
+
+    A key whose last request left the window is forgotten (swept at most once a window), so
+    the memory held follows the users active in the last minute, not every user ever seen.
+    """
 
     def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.per_minute = per_minute
         self._clock = clock
         self._hits: dict[str, deque[float]] = {}
+        self._swept_at = clock()
+
+    def __len__(self) -> int:
+        """How many keys are held (for tests and health reports)."""
+        return len(self._hits)
+
+    def _sweep(self, now: float) -> None:
+        if now - self._swept_at < RATE_WINDOW_S:
+            return
+        self._swept_at = now
+        idle = [
+            key for key, hits in self._hits.items() if not hits or now - hits[-1] >= RATE_WINDOW_S
+        ]
+        for key in idle:
+            del self._hits[key]
 
     def retry_after(self, key: str, cost: int = 1) -> float:
         """0 if the request may go ahead (and counts it `cost` times: one per photo of an
         album, at most a whole window's worth), else seconds until it may."""
         now = self._clock()
+        self._sweep(now)
         hits = self._hits.setdefault(key, deque())
         while hits and now - hits[0] >= RATE_WINDOW_S:
             hits.popleft()

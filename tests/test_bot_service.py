@@ -13,10 +13,12 @@ from PIL import Image
 
 from bot.app import build_bot_service, build_pipeline
 from bot.settings import Settings, load_settings
+from db import users
 from db.pool import Database
 from handlers.bot_service import DefaultBotService
 from handlers.notifier import LogNotifier
 from handlers.replies import ChatContext, ImageInput
+from handlers.texts import SORRY
 from recsys.embedder import Embedder
 from tests.catalog_fixture import load_catalog
 from tests.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama, closed_port_url
@@ -72,8 +74,13 @@ async def test_photo_gets_party_songs_with_buttons(
     assert rec is not None and rec.vision_used and rec.recommendation_id
     assert rec.tracks[0].url.startswith("https://open.spotify.com/track/")
     assert sum(t.energy or 0 for t in rec.tracks) / len(rec.tracks) > 0.7
+    # each button names the answer and carries the answer's secret token
+    token = await database.pool.fetchval(
+        "SELECT press_token FROM recommendations WHERE id = $1", rec.recommendation_id
+    )
+    assert token and len(token) >= 22
     assert [b.action for b in reply.buttons] == [
-        f"{kind}:{rec.recommendation_id}" for kind in ("up", "down", "more", "diff")
+        f"{kind}:{rec.recommendation_id}-{token}" for kind in ("up", "down", "more", "diff")
     ]
     assert reply.color is not None and reply.color >> 16 > 0xC0  # the photo's pink-red
     assert len(fake_ollama.chat_requests) == 1
@@ -164,12 +171,13 @@ async def test_thumbs_down_then_more_like_this(
     assert first.recommendation is not None
     rec_id = first.recommendation.recommendation_id
     shown = {t.track_id for t in first.recommendation.tracks}
-    down = await service.press(carol, f"down:{rec_id}")
+    assert rec_id is not None
+    down = await service.press(carol, first.buttons[1].action)
     assert down.kind == "info"
     again = await service.vibe(carol, [], "dance party with friends")
     assert again.recommendation is not None
     assert not shown & {t.track_id for t in again.recommendation.tracks}
-    more = await service.press(carol, f"more:{again.recommendation.recommendation_id}")
+    more = await service.press(carol, again.buttons[2].action)
     assert more.kind == "answer" and more.recommendation is not None
     assert not {t.track_id for t in again.recommendation.tracks} & {
         t.track_id for t in more.recommendation.tracks
@@ -195,3 +203,89 @@ async def _closed_pool(database: Database):  # type: ignore[no-untyped-def]
     pool = await asyncpg.create_pool(database.url, min_size=1, max_size=1)
     await pool.close()
     return pool
+
+
+# --- issue 10: presses are authorized, and answered for the presser --------------------------
+
+GROUP = "-4200"
+
+
+async def _feedback_count(database: Database, rec_id: int) -> int:
+    count: int = await database.pool.fetchval(
+        "SELECT count(*) FROM feedback WHERE recommendation_id = $1", rec_id
+    )
+    return count
+
+
+async def test_a_press_needs_its_answers_token_and_chat(
+    catalog: dict[str, int], database: Database, embedder: Embedder, fake_ollama: FakeOllama
+) -> None:
+    service = handlers_for(settings_for(fake_ollama.url), database, embedder)
+    dana = ChatContext("telegram", "3001", "3001", "dana")
+    first = await service.vibe(dana, [], "rainy lonely evening")
+    assert first.recommendation is not None and first.recommendation.recommendation_id
+    rec_id = first.recommendation.recommendation_id
+    more = first.buttons[2].action
+    eve = ChatContext("telegram", "3002", "3002", "eve")
+    # ids count up from 1: a bare id, a guessed token, or the real button from another chat
+    for ctx, action in (
+        (eve, f"more:{rec_id}"),
+        (eve, f"more:{rec_id}-{'A' * 22}"),
+        (eve, more),
+        (dana, f"more:{rec_id}-{'A' * 22}"),
+    ):
+        refused = await service.press(ctx, action)
+        assert refused.kind == "error" and refused.text == SORRY["stale_button"], action
+    assert await _feedback_count(database, rec_id) == 0
+    assert (await service.press(dana, more)).kind == "answer"
+
+
+async def test_someone_elses_press_is_answered_from_their_library_not_the_askers(
+    catalog: dict[str, int], database: Database, embedder: Embedder, fake_ollama: FakeOllama
+) -> None:
+    service = handlers_for(settings_for(fake_ollama.url), database, embedder)
+    fay = ChatContext("telegram", "3101", GROUP, "fay", is_group=True)
+    gus = ChatContext("telegram", "3102", GROUP, "gus", is_group=True)
+    fay_id = await users.upsert_user(database.pool, "telegram", fay.user_id, fay.user_name)
+    # Fay's private playlist holds every catalog song: any answer from it names the playlist
+    await database.pool.execute(
+        """INSERT INTO library_entries (user_id, track_id, playlist_id, playlist_name, origin)
+        SELECT $1, id, 'fay-private', 'Fay secret mix', 'playlist' FROM tracks""",
+        fay_id,
+    )
+    first = await service.vibe(fay, [], "dance party with friends")
+    assert first.recommendation is not None
+    assert all(t.playlist_name == "Fay secret mix" for t in first.recommendation.tracks)
+    rec_id = first.recommendation.recommendation_id
+    assert rec_id is not None
+    # Gus, in the same group, presses her buttons: his thumbs, his (empty) library
+    more = await service.press(gus, first.buttons[2].action)
+    assert more.kind == "answer" and more.recommendation is not None
+    assert not [t for t in more.recommendation.tracks if t.playlist_name]
+    assert "Fay secret mix" not in more.text
+    assert (await service.press(gus, first.buttons[1].action)).kind == "info"
+    markers = await database.pool.fetch(
+        "SELECT u.platform_user_id FROM feedback f JOIN chat_users u ON u.id = f.user_id "
+        "WHERE f.recommendation_id = $1",
+        rec_id,
+    )
+    assert {m["platform_user_id"] for m in markers} == {gus.user_id}
+
+
+async def test_presses_and_link_requests_count_against_the_rate_limit(
+    catalog: dict[str, int], database: Database, embedder: Embedder, fake_ollama: FakeOllama
+) -> None:
+    settings = settings_for(fake_ollama.url, MELODICLENS_RATE_LIMIT_PER_MINUTE=2)
+    service = handlers_for(settings, database, embedder)
+    hal = ChatContext("telegram", "3201", "3201", "hal")
+    first = await service.vibe(hal, [], "calm morning coffee")
+    assert first.kind == "answer"
+    assert (await service.press(hal, first.buttons[0].action)).kind == "info"
+    limited = await service.press(hal, first.buttons[1].action)
+    assert limited.kind == "error" and "try again in" in limited.text
+    linking = await service.link_spotify(hal)
+    assert linking.kind == "error" and "try again in" in linking.text
+    ivy = ChatContext("telegram", "3202", "3202", "ivy")
+    for _ in range(3):
+        await service.link_spotify(ivy)
+    assert "try again in" in (await service.link_spotify(ivy)).text

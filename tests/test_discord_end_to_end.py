@@ -57,7 +57,7 @@ async def test_photo_answer_and_buttons_through_the_real_service(
             (embed,) = sent.json["embeds"]
             first = linked_ids(embed)
             buttons = [b["custom_id"] for b in sent.json["components"][0]["components"]]
-            rec_id = buttons[0].removeprefix("up:")
+            rec_id = buttons[0].removeprefix("up:")  # "<answer id>-<press token>"
 
             down = await fake.press(f"down:{rec_id}", answer)
             (ack,) = await fake.wait_for("POST", f"/webhooks/{APP_ID}/{down}", within_s=30)
@@ -74,7 +74,7 @@ async def test_photo_answer_and_buttons_through_the_real_service(
     assert blue > red and blue > green, "the embed takes the photo's colour"
     assert buttons == [f"up:{rec_id}", f"down:{rec_id}", f"more:{rec_id}", f"diff:{rec_id}"]
     stored = await db.pool.fetchval(
-        "SELECT count(*) FROM recommendations WHERE id = $1", int(rec_id)
+        "SELECT count(*) FROM recommendations WHERE id = $1", int(rec_id.split("-")[0])
     )
     assert stored == 1
     assert ack.json["flags"] & EPHEMERAL and "won't get those songs" in ack.json["content"]

@@ -89,3 +89,17 @@ async def test_forget_removes_pending_updates_of_the_user(db: Database) -> None:
     await box.accept("8", UPDATE, chat_id="2", user_id="2")
     assert await inbox.forget(db.pool, "telegram", "1") == 1
     assert await inbox.working_count(db.pool, "telegram") == 1
+
+
+async def test_forget_me_removes_updates_still_waiting_in_the_inbox(db: Database) -> None:
+    from db.privacy import forget_user
+    from db.users import upsert_user
+
+    user_id = await upsert_user(db.pool, "telegram", "1", "ana")
+    box = DurableInbox(db, "telegram", "a:1")
+    await box.accept("7", UPDATE, chat_id="1", user_id="1")
+    await box.accept("8", UPDATE, chat_id="2", user_id="2")
+    async with db.pool.acquire() as conn:
+        await forget_user(conn, user_id)
+    left = await db.pool.fetch("SELECT user_id FROM inbox")
+    assert [row["user_id"] for row in left] == ["2"]

@@ -78,3 +78,50 @@ def test_env_example_documents_every_variable() -> None:
     documented = (ROOT / ".env.example").read_text()
     missing = [env_name(f) for f in Settings.model_fields if f"{env_name(f)}=" not in documented]
     assert missing == []
+
+
+@pytest.mark.parametrize("variable", ["DATABASE_URL", "MELODICLENS_DATABASE_REPLICA_URL"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://melody:hunter2-pw@db.example/music",
+        "postgres ://melody:hunter2-pw@db.example/music",
+        "mysql://db.example/music?password=hunter2-pw&sslmode=require",
+        "host=db.example password=hunter2-pw",
+    ],
+)
+def test_a_bad_database_url_is_named_without_its_password(
+    monkeypatch: pytest.MonkeyPatch, variable: str, url: str
+) -> None:
+    monkeypatch.setenv(variable, url)
+    with pytest.raises(SettingsError, match=variable) as caught:
+        load_settings(None)
+    assert "hunter2" not in str(caught.value)
+
+
+async def test_an_unparsable_database_url_fails_without_quoting_the_password(
+    tmp_path: Path,
+) -> None:
+    from db.errors import DatabaseError
+    from db.pool import connect
+
+    # a '/' in the password makes the parser read the rest as a port and quote it
+    for url in (
+        "postgresql://melody:hunter2/pw@127.0.0.1/db",
+        "postgresql://m:hunter2@127.0.0.1:1/db",
+    ):
+        with pytest.raises(DatabaseError) as caught:
+            await connect(url, tmp_path)
+        assert "hunter2" not in str(caught.value) and "127.0.0.1" in str(caught.value)
+
+
+def test_old_secret_keys_follow_the_current_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MELODICLENS_SECRET_KEY", "n" * 32)
+    monkeypatch.setenv("MELODICLENS_OLD_SECRET_KEYS", f"{'o' * 32}, {'p' * 32}")
+    settings = load_settings(None)
+    assert settings.secret_keys == ("n" * 32, "o" * 32, "p" * 32)
+    assert "o" * 32 not in repr(settings)
+    monkeypatch.setenv("MELODICLENS_OLD_SECRET_KEYS", f"{'o' * 32},short-old")
+    with pytest.raises(SettingsError, match="MELODICLENS_OLD_SECRET_KEYS") as caught:
+        load_settings(None)
+    assert "short-old" not in str(caught.value)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from handlers.replies import ChatContext
 from handlers.secrets import TokenCipher
 from recsys.embedder import Embedder
 from tests.fakes.fake_spotify import FakeSpotify, fictional_library, real_library
-from tests.fakes.spotify_world import World, make_world
+from tests.fakes.spotify_world import CONFIRM_BUTTON, World, confirm_fields, make_world
 
 ALICE = ChatContext("telegram", "1001", "1001", "alice")
 BOB = ChatContext("telegram", "1002", "1002", "bob")
@@ -200,6 +202,141 @@ async def test_tokens_are_never_stored_or_logged_in_plain_text(
     link = await store.get_link(world.db.pool, await user_id(world, ALICE))
     assert link is not None and link.access_token is not None
     assert (
-        TokenCipher(world.settings.secret_key).decrypt(link.access_token)
+        TokenCipher(world.settings.secret_keys).decrypt(link.access_token)
         == [t for t in world.fake.issued if t.startswith("access")][-1]
     )
+
+
+# --- issue 10: linking that only the asker can finish ---------------------------------------
+
+
+async def test_spotify_always_shows_its_consent_page(world: World) -> None:
+    reply = await world.accounts.link_spotify(ALICE)
+    assert reply.url and "show_dialog=true" in reply.url
+    await world.authorize(reply.url)
+    assert world.fake.authorize_queries[-1]["show_dialog"] == "true"
+
+
+async def test_nothing_is_linked_until_the_confirm_button(world: World) -> None:
+    reply = await world.accounts.link_spotify(ALICE)
+    assert reply.url
+    params = await world.authorize(reply.url)
+    status, page = await world.review(params)
+    # the page names the chat account the login is about to be linked to
+    assert status == 200 and CONFIRM_BUTTON in page
+    assert "<strong>Telegram</strong>" in page and "alice (id 1001)" in page
+    assert 'method="post"' in page
+    uid = await user_id(world, ALICE)
+    assert await store.get_link(world.db.pool, uid) is None
+    assert await world.db.pool.fetchval("SELECT used_at FROM oauth_states") is None
+    assert world.fake.issued == []  # not even the code was exchanged
+    status, page = await world.confirm(confirm_fields(page))
+    assert status == 200 and "Linked as Robin" in page
+    assert await store.get_link(world.db.pool, uid) is not None
+    assert await world.db.pool.fetchval("SELECT used_at FROM oauth_states") is not None
+
+
+async def test_a_display_name_cannot_inject_markup_into_the_confirm_page(world: World) -> None:
+    sly = ChatContext("telegram", "1003", "1003", '<img src=x onerror="alert(1)">')
+    reply = await world.accounts.link_spotify(sly)
+    assert reply.url
+    _, page = await world.review(await world.authorize(reply.url))
+    assert "<img" not in page and "&lt;img" in page
+
+
+async def test_a_confirmation_from_another_site_is_refused(world: World) -> None:
+    reply = await world.accounts.link_spotify(ALICE)
+    assert reply.url
+    _, page = await world.review(await world.authorize(reply.url))
+    fields = confirm_fields(page)
+    # another site posting the form: its Origin is foreign
+    status, text = await world.confirm(fields, headers={"Origin": "https://evil.example"})
+    assert status == 403 and "did not come from the page" in text
+    # a browser without the page's cookie (or with a guessed token)
+    cookies = list(world.web.session.cookie_jar)
+    world.web.session.cookie_jar.clear()
+    assert (await world.confirm(fields))[0] == 403
+    assert (await world.confirm({**fields, "csrf": "guess"}))[0] == 403
+    assert await store.get_link(world.db.pool, await user_id(world, ALICE)) is None
+    # the real page's button still works afterwards
+    world.web.session.cookie_jar.update_cookies({c.key: c.value for c in cookies})
+    status, text = await world.confirm(fields)
+    assert status == 200 and "Linked as Robin" in text
+
+
+async def test_link_pages_cannot_be_framed_cached_or_leak_a_referrer(world: World) -> None:
+    reply = await world.accounts.link_spotify(ALICE)
+    assert reply.url
+    params = await world.authorize(reply.url)
+    answer = await world.web.get("/spotify/callback", params=params)
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
+    assert answer.headers["Referrer-Policy"] == "no-referrer"
+    assert answer.headers["Cache-Control"] == "no-store"
+    cookie = answer.cookies["melodiclens_link"]
+    assert cookie["httponly"] and cookie["samesite"] == "Strict"
+
+
+async def test_one_spotify_account_is_linked_to_one_user_across_platforms(world: World) -> None:
+    assert (await world.link(ALICE))[0] == 200
+    on_discord = ChatContext("discord", "9001", "9002", "alice-on-discord")
+    status, page = await world.link(on_discord)
+    assert status == 409 and "already linked to another user" in page
+    assert await store.get_link(world.db.pool, await user_id(world, on_discord)) is None
+
+
+async def start_link(world: World) -> dict[str, str]:
+    """/link_spotify, Spotify's consent, our confirm page: the form it would post."""
+    reply = await world.accounts.link_spotify(ALICE)
+    assert reply.url
+    status, page = await world.review(await world.authorize(reply.url))
+    assert status == 200, page
+    return confirm_fields(page)
+
+
+@pytest.mark.parametrize(
+    ("token_failures", "api_failures", "status", "words"),
+    [
+        ([429], [], 502, "Spotify did not answer"),
+        ([500], [], 502, "Spotify did not answer"),
+        ([503, 502], [], 502, "Spotify did not answer"),
+        ([], [503], 502, "Spotify did not answer"),
+        ([], [429], 503, "Spotify is busy"),
+    ],
+)
+async def test_a_failed_exchange_leaves_the_link_usable(
+    world: World, token_failures: list[int], api_failures: list[int], status: int, words: str
+) -> None:
+    fields = await start_link(world)
+    world.fake.token_failures = list(token_failures)
+    world.fake.api_failures = list(api_failures)
+    answer, page = await world.confirm(fields)
+    assert (answer, words in page) == (status, True), page
+    assert "Traceback" not in page and "Start linking again" in page
+    uid = await user_id(world, ALICE)
+    assert await store.get_link(world.db.pool, uid) is None
+    assert await world.db.pool.fetchval("SELECT used_at FROM oauth_states") is None
+    while world.fake.token_failures:  # a second failure, when the fault lasts
+        assert (await world.confirm(fields))[0] == status
+    # pressing the button again (or starting over at Spotify) now links
+    if api_failures:
+        # the code was spent on the first try: start again at Spotify with the same state
+        retry = re.search(r'href="([^"]+)">Start linking again', page)
+        assert retry is not None
+        params = await world.authorize(html.unescape(retry.group(1)))
+        assert params["state"] == fields["state"]
+        status_again, page = await world.review(params)
+        assert status_again == 200
+        fields = confirm_fields(page)
+    answer, page = await world.confirm(fields)
+    assert answer == 200 and "Linked as Robin" in page
+    assert await store.get_link(world.db.pool, uid) is not None
+
+
+async def test_spotify_unreachable_while_linking_leaves_the_link_usable(world: World) -> None:
+    fields = await start_link(world)
+    await world.fake.stop()  # the accounts service is gone: connection refused
+    answer, page = await world.confirm(fields)
+    assert answer == 502 and "Spotify did not answer" in page
+    assert await world.db.pool.fetchval("SELECT used_at FROM oauth_states") is None
+    assert await world.db.pool.fetchval("SELECT count(*) FROM spotify_links") == 0

@@ -179,7 +179,10 @@ async def test_unlink_during_a_sync_leaves_nothing_behind(world: World) -> None:
     await world.worker().drain()
     assert await store.library_count(world.db.pool, uid) == 0
     assert await store.get_link(world.db.pool, uid) is None
-    assert (await last_result(world)) == {"skipped": "unlinked during the sync"}
+    # unlink cancelled the running sync and wiped what it carried; the sync stopped
+    job = await world.db.pool.fetchrow("SELECT * FROM jobs ORDER BY id DESC LIMIT 1")
+    assert job["status"] == "cancelled" and job["payload"] == "{}" and job["progress"] == "{}"
+    assert await world.db.pool.fetchval("SELECT count(*) FROM tracks WHERE NOT in_catalog") == 0
 
 
 async def test_daily_refresh_queues_one_sync_per_stale_link(world: World) -> None:

@@ -78,7 +78,7 @@ async def test_party_photo_answer_then_thumbs_down_changes_the_next_answer(
     assert len(shown) == 3 and {sid for sid, _ in shown} <= catalog_ids
     party = {"Confetti Cannon", "Dancefloor Sunrise", "Birthday Bass Drop", "Neon Party Anthem"}
     assert party & {title for _, title in shown}, "a party photo gets party songs"
-    rec_id = first.buttons[0][1].split(":")[1]
+    rec_id = first.buttons[0][1].split(":")[1]  # "<answer id>-<press token>"
     assert first.buttons == [
         ("👍", f"up:{rec_id}"),
         ("👎", f"down:{rec_id}"),

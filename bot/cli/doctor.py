@@ -7,11 +7,15 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
+
 from bot.app import vision_hosts
 from bot.settings import Settings
 from db import migrations
 from db.errors import DatabaseError
 from db.pool import Database, connect
+from handlers.key_rotation import key_use
+from handlers.secrets import SecretKeyMissing, TokenCipher
 from recsys.embedder import Embedder, EmbedderError
 from recsys.vision_hosts import check_host
 
@@ -43,6 +47,7 @@ async def run_doctor(settings: Settings, args: argparse.Namespace) -> int:
     if database is not None:
         try:
             checks += await _database_checks(database)
+            checks += await _secret_checks(settings, database)
         finally:
             await database.close()
     checks += await _vision_checks(settings)
@@ -87,6 +92,28 @@ async def _database_checks(database: Database) -> list[Check]:
     else:
         checks.append(Check("catalog", True, f"{catalog:,} tracks, {trending:,} trending"))
     return checks
+
+
+async def _secret_checks(settings: Settings, database: Database) -> list[Check]:
+    """Whether every stored Spotify token is under the current secret key."""
+    try:
+        cipher = TokenCipher(settings.secret_keys)
+    except SecretKeyMissing:
+        return []
+    try:
+        use = await key_use(database, cipher)
+    except (DatabaseError, asyncpg.PostgresError) as err:
+        return [Check("secret key", False, str(err))]
+    if use.unreadable:
+        fix = (
+            "put the key those links were made with in MELODICLENS_OLD_SECRET_KEYS and run "
+            "melodiclens secrets rotate (else their owners are asked to link again)"
+        )
+        return [Check("secret key", False, f"{use.unreadable} link(s) no key can read", fix)]
+    if use.old:
+        detail = f"{use.old} link(s) still under an old key"
+        return [Check("secret key", False, detail, "melodiclens secrets rotate")]
+    return [Check("secret key", True, f"{use.current} link(s), all under the current key")]
 
 
 async def _vision_checks(settings: Settings) -> list[Check]:

@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "bot.cli.doctor",
     "bot.cli.run",
     "bot.cli.worker",
+    "bot.cli.secrets",
 )
 
 

@@ -19,6 +19,7 @@ from bot.settings import Settings
 from db.pool import Database
 from handlers.edge.worker import JobContext, JobHandler, Scheduler, Worker
 from handlers.notifier import LogNotifier, Notifier
+from handlers.retention import RETENTION_PRUNE, RetentionPrune, schedule_retention
 from handlers.secrets import SecretKeyMissing, TokenCipher
 from handlers.spotify.linking import LIBRARY_SYNC
 from handlers.spotify.sync import LibrarySync, schedule_library_refresh
@@ -60,15 +61,18 @@ def build_jobs(
     settings: Settings, db: Database, embedder: Embedder, notifier: Notifier
 ) -> tuple[dict[str, JobHandler], tuple[Scheduler, ...]]:
     """The job handlers and schedulers this configuration supports."""
-    handlers: dict[str, JobHandler] = {NOOP: noop}
-    schedulers: list[Scheduler] = []
+    handlers: dict[str, JobHandler] = {
+        NOOP: noop,
+        RETENTION_PRUNE: RetentionPrune(settings.retention_days),
+    }
+    schedulers: list[Scheduler] = [schedule_retention]
     if not settings.spotify_client_id:
         log.info("no SPOTIFY_CLIENT_ID: Spotify jobs are off")
-        return handlers, ()
+        return handlers, tuple(schedulers)
     app = spotify_app(settings)
     tracks = TrackStore(db, TrackEnricher(embedder))
     try:
-        cipher = TokenCipher(settings.secret_key)
+        cipher = TokenCipher(settings.secret_keys)
     except SecretKeyMissing as err:
         log.warning("%s", err)
     else:

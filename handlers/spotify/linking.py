@@ -1,4 +1,9 @@
-"""Linking a chat user's Spotify account: PKCE authorize URL, then the callback."""
+"""Linking a chat user's Spotify account: PKCE authorize URL, the callback's confirm page, and
+the confirmation (a POST) that stores the link.
+
+The confirm page names the chat account the Spotify login is about to be linked to, so that
+a link someone forwarded is not completed by whoever opens it.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,11 @@ import asyncio
 import hashlib
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
+from urllib.parse import urlencode
+
+import asyncpg
 
 from db import jobs
 from db import spotify as store
@@ -18,6 +26,7 @@ from handlers.edge.spotify import (
     SpotifyAuthFailed,
     SpotifyError,
     SpotifyGrantRevoked,
+    SpotifyRateLimited,
     SpotifyUserNotRegistered,
     Tokens,
     WebApi,
@@ -30,6 +39,7 @@ from handlers.texts import (
     LINK_PAGE,
     LINK_REJECTED,
     NOT_REGISTERED,
+    PLATFORM_NAMES,
     importing_message,
 )
 
@@ -63,16 +73,32 @@ def library_key(user_id: int) -> str:
 
 @dataclass(frozen=True)
 class LinkOutcome:
-    """What the callback page shows."""
+    """What the callback page shows; `retry_url` starts the same link again at Spotify."""
 
     ok: bool
     title: str
     message: str
     http_status: int = 200
+    retry_url: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class LinkReview:
+    """The confirm page: the chat account this Spotify login is about to be linked to."""
+
+    platform: str
+    account_name: str
+
+
+def account_name(pending: store.PendingState) -> str:
+    """How the confirm page names the chat account: its display name and platform id."""
+    if pending.display_name and pending.display_name != pending.platform_user_id:
+        return f"{pending.display_name} (id {pending.platform_user_id})"
+    return f"id {pending.platform_user_id}"
 
 
 class SpotifyLinker:
-    """Starts links (authorize URLs) and finishes them (the callback)."""
+    """Starts links (authorize URLs), shows the confirm page, and finishes confirmed links."""
 
     def __init__(
         self, db: Database, app: SpotifyApp, cipher: TokenCipher, notifier: Notifier
@@ -97,70 +123,135 @@ class SpotifyLinker:
                 ctx.chat_id,
                 STATE_TTL_S,
             )
-        return self.app.authorize_url(state, verifier)
+        return self.authorize_url(state, verifier)
 
-    async def finish(self, state: str | None, code: str | None, error: str | None) -> LinkOutcome:
-        """Check the state, exchange the code, store the tokens, queue the import."""
+    def authorize_url(self, state: str, verifier: str) -> str:
+        """Spotify's consent page for this state, always shown (`show_dialog`).
+
+        Without show_dialog a listener who granted access before is sent straight back,
+        so a link forwarded to them would complete without them seeing any page.
+        """
+        return f"{self.app.authorize_url(state, verifier)}&{urlencode({'show_dialog': 'true'})}"
+
+    async def review(
+        self, state: str | None, code: str | None, error: str | None
+    ) -> LinkOutcome | LinkReview:
+        """The callback (GET): the confirm page, or why this link cannot go on. Uses nothing up."""
         if not state:
             return LinkOutcome(False, LINK_PAGE["refused"], LINK_REJECTED["forged"], 400)
-        pending = await store.take_oauth_state(self.db.pool, state_hash(state))
+        pending = await store.find_oauth_state(self.db.pool, state_hash(state))
         if isinstance(pending, str):
             log.info("Spotify callback refused: %s state", pending)
             return LinkOutcome(False, LINK_PAGE["refused"], LINK_REJECTED[pending], 400)
         if error or not code:
-            return LinkOutcome(False, LINK_PAGE["not_linked"], LINK_PAGE["not_granted"])
+            return LinkOutcome(
+                False,
+                LINK_PAGE["not_linked"],
+                LINK_PAGE["not_granted"],
+                retry_url=self._retry_url(state, pending),
+            )
+        name = PLATFORM_NAMES.get(pending.platform, pending.platform)
+        return LinkReview(name, account_name(pending))
+
+    async def finish(self, state: str | None, code: str | None) -> LinkOutcome:
+        """The confirm button (POST): exchange the code, store the tokens, queue the import.
+
+        The state is used up in the transaction that stores the link, so any failure before
+        that (Spotify down, a 429, the database gone) leaves it usable until it expires, and
+        the page offers to start the same link again.
+        """
+        if not state or not code:
+            return LinkOutcome(False, LINK_PAGE["refused"], LINK_REJECTED["forged"], 400)
+        hashed = state_hash(state)
+        async with self.db.pool.acquire() as conn, conn.transaction():
+            pending = await store.find_oauth_state(conn, hashed, lock=True)
+            if isinstance(pending, str):
+                log.info("Spotify link confirmation refused: %s state", pending)
+                return LinkOutcome(False, LINK_PAGE["refused"], LINK_REJECTED[pending], 400)
+            outcome, linked = await self._exchange(conn, pending, state, code)
+            if linked is None:
+                return outcome
+            await store.use_oauth_state(conn, hashed)
+        await self._announce(pending, linked)
+        return outcome
+
+    async def _exchange(
+        self, conn: asyncpg.Connection, pending: store.PendingState, state: str, code: str
+    ) -> tuple[LinkOutcome, Linked | None]:
+        retry = self._retry_url(state, pending)
         try:
             verifier = self.cipher.decrypt(pending.code_verifier)
             tokens = await asyncio.to_thread(self.app.exchange_code, code, verifier)
-            return await self._store(pending, tokens)
+            return await self._store(conn, pending, tokens)
         except SecretUnreadable:
-            return LinkOutcome(False, LINK_PAGE["not_linked"], LINK_PAGE["secret_changed"])
+            return LinkOutcome(False, LINK_PAGE["not_linked"], LINK_PAGE["secret_changed"]), None
         except SpotifyGrantRevoked:
-            return LinkOutcome(False, LINK_PAGE["not_linked"], LINK_PAGE["login_expired"], 400)
+            text = LINK_PAGE["login_expired"]
+            return LinkOutcome(False, LINK_PAGE["not_linked"], text, 400, retry), None
         except SpotifyUserNotRegistered:
-            return await self._not_registered(pending)
+            return await self._not_registered(pending), None
         except SpotifyAuthFailed as err:
             log.error("Spotify refused the app while linking: %s", err)
-            return LinkOutcome(False, LINK_PAGE["not_linked"], LINK_PAGE["app_misconfigured"], 502)
+            text = LINK_PAGE["app_misconfigured"]
+            return LinkOutcome(False, LINK_PAGE["not_linked"], text, 502), None
+        except SpotifyRateLimited as err:
+            log.warning("Spotify rate-limited a link: %s", err)
+            wait = max(1, round(err.retry_after))
+            text = LINK_PAGE["spotify_busy"].format(seconds=wait)
+            return LinkOutcome(False, LINK_PAGE["not_linked"], text, 503, retry), None
         except SpotifyError as err:
             log.warning("Spotify failed during linking: %s", err)
-            return LinkOutcome(False, LINK_PAGE["not_linked"], LINK_PAGE["no_answer"], 502)
+            text = LINK_PAGE["no_answer"]
+            return LinkOutcome(False, LINK_PAGE["not_linked"], text, 502, retry), None
 
-    async def _store(self, pending: store.PendingState, tokens: Tokens) -> LinkOutcome:
+    def _retry_url(self, state: str, pending: store.PendingState) -> str | None:
+        try:
+            return self.authorize_url(state, self.cipher.decrypt(pending.code_verifier))
+        except SecretUnreadable:
+            return None
+
+    async def _store(
+        self, conn: asyncpg.Connection, pending: store.PendingState, tokens: Tokens
+    ) -> tuple[LinkOutcome, Linked | None]:
         api = self.app.web_api(tokens.access_token)
         try:
             me = await asyncio.to_thread(api.get, "me")
-            spotify_id = str(me["id"])
-            name = str(me.get("display_name") or spotify_id)
-            async with self.db.pool.acquire() as conn, conn.transaction():
-                owner = await store.other_link_owner(
-                    conn, spotify_id, pending.platform, pending.user_id
-                )
-                if owner is not None:
-                    return LinkOutcome(False, LINK_PAGE["not_linked"], ALREADY_LINKED, 409)
-                await store.save_link(
-                    conn,
-                    pending.user_id,
-                    spotify_id,
-                    name,
-                    self.cipher.encrypt(tokens.access_token),
-                    self.cipher.encrypt(tokens.refresh_token) if tokens.refresh_token else None,
-                    tokens.expires_at,
-                    tokens.scope,
-                    pending.notify_chat_id,
-                )
-                await jobs.enqueue(
-                    conn,
-                    LIBRARY_SYNC,
-                    {"user_id": pending.user_id, "initial": True},
-                    dedupe_key=library_key(pending.user_id),
-                )
+        finally:
+            api.close()
+        spotify_id = str(me["id"])
+        name = str(me.get("display_name") or spotify_id)
+        if await store.other_link_owner(conn, spotify_id, pending.user_id) is not None:
+            return LinkOutcome(False, LINK_PAGE["not_linked"], ALREADY_LINKED, 409), None
+        await store.save_link(
+            conn,
+            pending.user_id,
+            spotify_id,
+            name,
+            self.cipher.encrypt(tokens.access_token),
+            self.cipher.encrypt(tokens.refresh_token) if tokens.refresh_token else None,
+            tokens.expires_at,
+            tokens.scope,
+            pending.notify_chat_id,
+        )
+        await jobs.enqueue(
+            conn,
+            LIBRARY_SYNC,
+            {"user_id": pending.user_id, "initial": True},
+            dedupe_key=library_key(pending.user_id),
+            user_id=pending.user_id,
+        )
+        text = LINK_PAGE["back_to_chat"].format(name=name)
+        return LinkOutcome(True, LINK_PAGE["linked"], text), Linked(name, tokens.access_token)
+
+    async def _announce(self, pending: store.PendingState, linked: Linked) -> None:
+        """After the link is stored: tell the chat, with the library's size when known."""
+        log.info("user %s linked a Spotify account", pending.user_id)
+        api = self.app.web_api(linked.access_token)
+        try:
             tracks, playlists = await _count_library(api)
         finally:
             api.close()
-        log.info("user %s linked a Spotify account", pending.user_id)
-        await self._tell(pending, importing_message(name, tracks, playlists))
-        return LinkOutcome(True, LINK_PAGE["linked"], LINK_PAGE["back_to_chat"].format(name=name))
+        await self._tell(pending, importing_message(linked.name, tracks, playlists))
 
     async def _not_registered(self, pending: store.PendingState) -> LinkOutcome:
         log.error(
@@ -175,6 +266,14 @@ class SpotifyLinker:
         if pending.notify_chat_id:
             platform = cast(Platform, pending.platform)
             await self.notifier.send(platform, pending.notify_chat_id, text)
+
+
+@dataclass(frozen=True)
+class Linked:
+    """A link just stored: the Spotify name, and the access token to count the library."""
+
+    name: str
+    access_token: str = field(repr=False)
 
 
 async def _count_library(api: WebApi) -> tuple[int | None, int | None]:

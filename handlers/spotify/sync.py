@@ -11,7 +11,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from db import jobs
+from db import jobs, privacy
 from db import spotify as store
 from db.pool import Database
 from handlers.edge.spotify import (
@@ -24,14 +24,14 @@ from handlers.edge.spotify import (
     Tokens,
     UserClient,
 )
-from handlers.edge.worker import JobContext, PermanentJobError, RetryLater
+from handlers.edge.worker import JobContext, RetryLater
 from handlers.notifier import Notifier
 from handlers.replies import Platform
 from handlers.secrets import SecretUnreadable, TokenCipher
 from handlers.spotify.linking import LIBRARY_SYNC, PLAYLIST_PAGE, library_key
 from handlers.spotify.lyrics import LyricsThemes
 from handlers.spotify.tracks import TrackStore, entry_track, info_from_row
-from handlers.texts import NOT_REGISTERED, REVOKED_MESSAGE
+from handlers.texts import NOT_REGISTERED, REVOKED_MESSAGE, UNREADABLE_MESSAGE
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class LibrarySync:
                 link.token_expires_at or datetime.now(UTC),
             )
         except SecretUnreadable as err:
-            raise PermanentJobError(str(err)) from None
+            return await self._unreadable(link, str(err))
         client = UserClient(self.app, tokens, lambda new: self._save_tokens(user_id, new))
         try:
             return await self._sync(ctx, client, link)
@@ -103,6 +103,13 @@ class LibrarySync:
             return {"skipped": "unlinked during the sync"}
         finally:
             client.close()
+
+    async def _unreadable(self, link: store.LinkRow, why: str) -> dict[str, Any]:
+        """Stop syncing a link whose tokens no longer decrypt; its owner hears it once."""
+        if await store.mark_unreadable(self.db.pool, link.user_id):
+            log.error("user %s: link marked unreadable: %s", link.user_id, why)
+            await self._tell(link, UNREADABLE_MESSAGE)
+        return {"unreadable": True}
 
     async def _save_tokens(self, user_id: int, tokens: Tokens) -> None:
         refresh = self.cipher.encrypt(tokens.refresh_token) if tokens.refresh_token else None
@@ -201,10 +208,14 @@ class LibrarySync:
         progress["next"] = next_url or ""
         progress["entries"] = progress.get("entries", 0) + len(entries)
         async with self.db.pool.acquire() as conn, conn.transaction():
-            if not await store.lock_active_link(conn, user_id):
-                raise Unlinked
-            await store.add_library_entries(conn, user_id, list(entries.values()))
-            await ctx.save_progress(progress, conn)
+            active = await store.lock_active_link(conn, user_id)
+            if active:
+                await store.add_library_entries(conn, user_id, list(entries.values()))
+                await ctx.save_progress(progress, conn)
+        if not active:
+            # this page's new tracks came from a library that is gone: they go too
+            await privacy.drop_orphan_tracks(self.db.pool, list(ids.values()))
+            raise Unlinked
 
     async def _finish(
         self, link: store.LinkRow, progress: dict[str, Any], initial: bool
@@ -255,4 +266,6 @@ async def schedule_library_refresh(db: Database, every_s: float) -> None:
     for user_id in await store.links_due_for_sync(db.pool, every_s):
         key = library_key(user_id)
         if not await jobs.recently_created(db.pool, key, every_s):
-            await jobs.enqueue(db.pool, LIBRARY_SYNC, {"user_id": user_id}, dedupe_key=key)
+            await jobs.enqueue(
+                db.pool, LIBRARY_SYNC, {"user_id": user_id}, dedupe_key=key, user_id=user_id
+            )

@@ -135,6 +135,13 @@ def _oauth_error(error: str, description: str, status: int = 400) -> web.Respons
     return web.json_response({"error": error, "error_description": description}, status=status)
 
 
+def _failure(status: int) -> web.Response:
+    """Spotify overloaded (429 with Retry-After) or failing (5xx with an HTML body)."""
+    if status == 429:
+        return _api_error(429, "API rate limit exceeded", {"Retry-After": "3"})
+    return web.Response(status=status, text=f"<html><body>{status} upstream error</body></html>")
+
+
 class FakeSpotify:
     """The fake's state and its aiohttp application; tests poke at the state directly."""
 
@@ -148,6 +155,10 @@ class FakeSpotify:
         self.refresh_tokens: dict[str, str] = {}  # refresh token -> user
         self.forbidden_playlists: set[str] = set()
         self.rate_limits: list[float] = []  # Retry-After of the next API answers
+        # statuses (429, 500, 503...) the next token requests / Web API requests answer with
+        self.token_failures: list[int] = []
+        self.api_failures: list[int] = []
+        self.authorize_queries: list[dict[str, str]] = []  # what each /authorize was asked
         self.retry_after_headers: list[str] = []  # raw Retry-After of the next 429s
         self.server_errors: list[int] = []  # 5xx statuses of the next API answers
         self.requests: list[str] = []
@@ -200,6 +211,7 @@ class FakeSpotify:
     # --- accounts service ------------------------------------------------------------------
     async def authorize(self, request: web.Request) -> web.Response:
         q = request.query
+        self.authorize_queries.append(dict(q))
         if q.get("client_id") != CLIENT_ID:
             return web.Response(status=400, text="INVALID_CLIENT: Invalid client")
         if q.get("redirect_uri") != REDIRECT_URI:
@@ -213,6 +225,8 @@ class FakeSpotify:
 
     async def token(self, request: web.Request) -> web.Response:
         form = await request.post()
+        if self.token_failures:
+            return _failure(self.token_failures.pop(0))
         grant = form.get("grant_type")
         if grant == "authorization_code":
             return self._exchange(form)
@@ -270,6 +284,8 @@ class FakeSpotify:
     # --- Web API -------------------------------------------------------------------------
     def _check(self, request: web.Request, user_only: bool = True) -> Grant | web.Response:
         self.requests.append(request.path_qs)
+        if self.api_failures:
+            return _failure(self.api_failures.pop(0))
         if self.server_errors:
             status = self.server_errors.pop(0)
             return _api_error(status, "Service unavailable")

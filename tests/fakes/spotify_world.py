@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -26,6 +28,13 @@ from recsys.enrichment import TrackEnricher
 from tests.fakes.fake_spotify import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, FakeSpotify
 
 SECRET_KEY = "test-secret-key-0123456789abcdef"
+CONFIRM_BUTTON = "Link my Spotify to this account"
+
+
+def confirm_fields(page: str) -> dict[str, str]:
+    """The hidden fields of the confirm page's form."""
+    found = re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page)
+    return {name: html.unescape(value) for name, value in found}
 
 
 def spotify_settings(base_url: str, **extra: Any) -> Settings:
@@ -78,8 +87,22 @@ class World:
         return {k: v[0] for k, v in parse_qs(urlparse(location).query).items()}
 
     async def callback(self, params: dict[str, str]) -> tuple[int, str]:
-        """GET our /spotify/callback with these parameters."""
+        """Land on /spotify/callback with these parameters and, when it asks, press Confirm."""
+        status, page = await self.review(params)
+        if status != 200 or CONFIRM_BUTTON not in page:
+            return status, page
+        return await self.confirm(confirm_fields(page))
+
+    async def review(self, params: dict[str, str]) -> tuple[int, str]:
+        """GET our /spotify/callback (the confirm page, or why not)."""
         answer = await self.web.get("/spotify/callback", params=params)
+        return answer.status, await answer.text()
+
+    async def confirm(
+        self, fields: dict[str, str], headers: dict[str, str] | None = None
+    ) -> tuple[int, str]:
+        """POST the confirm form (the browser sends the page's cookie along)."""
+        answer = await self.web.post("/spotify/callback", data=fields, headers=headers)
         return answer.status, await answer.text()
 
     async def close(self) -> None:
@@ -96,7 +119,7 @@ async def make_world(db: Database, embedder: Embedder, fake: FakeSpotify) -> Wor
     accounts = AccountHandler(db, build_linker(settings, db, notifier))
     app = spotify_app(settings)
     tracks = TrackStore(db, TrackEnricher(embedder))
-    sync = LibrarySync(db, app, TokenCipher(settings.secret_key), tracks, notifier)
+    sync = LibrarySync(db, app, TokenCipher(settings.secret_keys), tracks, notifier)
     web = TestClient(TestServer(build_web_app(db, accounts.linker)))
     await web.start_server()
     return World(fake, settings, db, accounts, notifier, sync, web, embedder)

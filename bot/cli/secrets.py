@@ -1,0 +1,42 @@
+"""`melodiclens secrets rotate`: re-encrypt stored Spotify tokens under the current secret key."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from bot.app import open_database
+from bot.cli.errors import CommandError
+from bot.settings import Settings
+from handlers.key_rotation import rotate_secrets
+from handlers.secrets import SecretKeyMissing, TokenCipher
+
+HOW_TO_ROTATE = (
+    "To change the secret key: move the current MELODICLENS_SECRET_KEY into "
+    "MELODICLENS_OLD_SECRET_KEYS, set a new MELODICLENS_SECRET_KEY, run this command, "
+    "then empty MELODICLENS_OLD_SECRET_KEYS."
+)
+
+
+def register(subparsers: Any) -> None:
+    """Add the `secrets` command."""
+    parser = subparsers.add_parser("secrets", help="manage the key that encrypts Spotify tokens")
+    actions = parser.add_subparsers(dest="secrets_action", metavar="ACTION", required=True)
+    rotate = actions.add_parser(
+        "rotate",
+        help="re-encrypt stored tokens under MELODICLENS_SECRET_KEY",
+        description=HOW_TO_ROTATE,
+    )
+    rotate.set_defaults(handler=run_rotate)
+
+
+async def run_rotate(settings: Settings, args: argparse.Namespace) -> int:
+    """Re-encrypt every stored token; exit 1 when some cannot be decrypted with any key."""
+    try:
+        cipher = TokenCipher(settings.secret_keys)
+    except SecretKeyMissing as err:
+        raise CommandError(f"{err} {HOW_TO_ROTATE}") from None
+    async with open_database(settings) as database:
+        report = await rotate_secrets(database, cipher)
+    print(report.summary())
+    return 1 if report.unreadable else 0

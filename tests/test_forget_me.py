@@ -1,0 +1,244 @@
+"""/forget_me removes every row about the user, whatever table it sits in, and retention prunes
+old answers, captions and finished jobs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from db import jobs
+from db import spotify as store
+from db.captions import store_caption
+from db.pool import Database
+from db.recommendations import add_feedback, store_recommendation
+from db.users import find_user, note_member, upsert_user
+from handlers.edge.worker import Worker
+from handlers.replies import ChatContext
+from handlers.retention import RETENTION_PRUNE, RetentionPrune, schedule_retention
+from handlers.spotify.linking import LIBRARY_SYNC, library_key
+from recsys.embedder import Embedder
+from recsys.models import AudioTraits, Caption, caption_to_json
+from tests.fakes.fake_spotify import FakeSpotify, fictional_library
+from tests.fakes.spotify_world import World, make_world
+
+ALICE = ChatContext("telegram", "7001", "7001", "alice")
+BOB = ChatContext("telegram", "7002", "7002", "bob")
+GROUP = "-7100"
+ALICE_PHOTO = "a1" * 32
+BOB_PHOTO = "b2" * 32
+# Column names that hold a user, a chat or a photo.
+ABOUT_SOMEONE = r"(user|chat|image|photo|display_name)"
+
+
+@pytest.fixture
+async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
+    fake = FakeSpotify()
+    fake.add_user("robin", fictional_library("Robin", sizes=(30, 8)))
+    world = await make_world(db, embedder, fake)
+    yield world
+    await world.close()
+
+
+def caption(text: str) -> dict[str, Any]:
+    found = Caption(description=text, mood_words=("calm",), themes=(), traits=AudioTraits())
+    return caption_to_json(found)
+
+
+async def an_answer(
+    db: Database, user_id: int, chat_id: str, photo: str, user_ids: list[int]
+) -> int:
+    """An answer to a photo, as the bot stores it, with the photo's caption cached."""
+    await store_caption(db.pool, photo, "qwen2.5vl:3b", "v1", caption(f"a photo by {user_id}"))
+    track = await db.pool.fetchval("SELECT id FROM tracks ORDER BY id LIMIT 1")
+    return await store_recommendation(
+        db.pool,
+        user_id=user_id,
+        platform="telegram",
+        chat_id=chat_id,
+        query={"words": "rainy", "user_ids": user_ids},
+        mood={"line": "calm"},
+        picks=[(track, 0.9)],
+        image_hashes=(photo,),
+    )
+
+
+async def columns_about_someone(db: Database) -> list[tuple[str, str, str]]:
+    rows = await db.pool.fetch(
+        """SELECT table_name, column_name, data_type FROM information_schema.columns
+        WHERE table_schema = 'public' AND column_name ~ $1 ORDER BY 1, 2""",
+        ABOUT_SOMEONE,
+    )
+    return [(r["table_name"], r["column_name"], r["data_type"]) for r in rows]
+
+
+async def rows_mentioning(
+    db: Database, table: str, column: str, data_type: str, values: list[str]
+) -> int:
+    if data_type == "ARRAY":
+        where = f'"{column}"::text[] && $1::text[]'
+    else:
+        where = f'"{column}"::text = ANY($1::text[])'
+    count: int = await db.pool.fetchval(f'SELECT count(*) FROM "{table}" WHERE {where}', values)
+    return count
+
+
+async def test_forget_me_leaves_no_row_about_the_user(world: World) -> None:
+    db = world.db
+    assert (await world.link(ALICE))[0] == 200
+    assert await world.worker().drain() == 1  # the import: a finished job, library-only tracks
+    alice = await find_user(db.pool, ALICE.platform, ALICE.user_id)
+    assert alice is not None
+    bob = await upsert_user(db.pool, BOB.platform, BOB.user_id, BOB.user_name)
+    for member in (alice, bob):
+        await note_member(db.pool, "telegram", GROUP, member)
+    alice_answer = await an_answer(db, alice, ALICE.chat_id, ALICE_PHOTO, [alice])
+    await add_feedback(db.pool, alice_answer, alice, "down")
+    bob_answer = await an_answer(db, bob, GROUP, BOB_PHOTO, [bob, alice])  # blends her library
+    await add_feedback(db.pool, bob_answer, alice, "up")  # her thumb on his answer
+    # Bob pressed "More like this" on her answer: his new answer comes from her photo
+    await an_answer(db, bob, ALICE.chat_id, ALICE_PHOTO, [bob])
+    await world.accounts.link_spotify(ALICE)  # a pending link
+    # a re-sync caught mid-run: claimed by a worker, progress naming her playlists
+    job_id, _ = await jobs.enqueue(
+        db.pool, LIBRARY_SYNC, {"user_id": alice}, dedupe_key=library_key(alice), user_id=alice
+    )
+    running = await jobs.claim(db.pool, "busy-worker", 120.0, [LIBRARY_SYNC])
+    assert running is not None and running.id == job_id
+    progress = {"playlists": [{"id": "p0", "name": "Playlist 0"}], "index": 0}
+    assert await jobs.heartbeat(db.pool, job_id, "busy-worker", 120.0, progress)
+    library_only = await db.pool.fetchval("SELECT count(*) FROM tracks WHERE NOT in_catalog")
+    assert library_only > 0
+
+    reply = await world.accounts.forget_me(ALICE)
+    assert reply.kind == "info" and "1 photo descriptions" in reply.text
+
+    identifiers = [str(alice), ALICE.user_id, ALICE.chat_id, ALICE.user_name or "", "robin"]
+    identifiers += ["Robin", ALICE_PHOTO]
+    columns = await columns_about_someone(db)
+    found = {(table, column) for table, column, _ in columns}
+    # the scan covers the tables that hold users, chats and photos (it is not vacuous)
+    assert {
+        ("chat_users", "platform_user_id"),
+        ("chat_members", "user_id"),
+        ("spotify_links", "user_id"),
+        ("oauth_states", "user_id"),
+        ("library_entries", "user_id"),
+        ("recommendations", "user_id"),
+        ("recommendations", "image_hashes"),
+        ("feedback", "user_id"),
+        ("jobs", "user_id"),
+        ("caption_cache", "image_hash"),
+    } <= found
+    left = {
+        (table, column): n
+        for table, column, data_type in columns
+        if (n := await rows_mentioning(db, table, column, data_type, identifiers))
+    }
+    assert left == {}
+    # the running sync is cancelled and carries nothing any more
+    job = await jobs.get(db.pool, job_id)
+    assert job is not None and job["status"] == "cancelled"
+    assert json.loads(job["payload"]) == {} and json.loads(job["progress"]) == {}
+    assert job["dedupe_key"] is None and job["user_id"] is None
+    assert not await jobs.heartbeat(db.pool, job_id, "busy-worker", 120.0)  # its worker stops
+    # no job row anywhere still names her
+    for row in await db.pool.fetch("SELECT payload::text, progress::text FROM jobs"):
+        assert str(alice) not in row["payload"] and "Playlist" not in row["progress"]
+    # tracks only her library brought in are gone; Bob's answer and caption stay
+    assert await db.pool.fetchval("SELECT count(*) FROM tracks WHERE NOT in_catalog") == 0
+    bob_row = await db.pool.fetchrow("SELECT query FROM recommendations WHERE id = $1", bob_answer)
+    assert json.loads(bob_row["query"])["user_ids"] == [bob]
+    assert await db.pool.fetchval(
+        "SELECT count(*) FROM caption_cache WHERE image_hash = $1", BOB_PHOTO
+    )
+    assert await db.pool.fetchval("SELECT count(*) FROM chat_members WHERE user_id = $1", bob)
+
+
+async def test_forget_me_during_a_sync_leaves_nothing_behind(world: World) -> None:
+    assert (await world.link(ALICE))[0] == 200
+    real_store = world.sync.tracks.store
+    calls = 0
+
+    async def forgetting_store(tracks: Any, in_catalog: bool = False) -> dict[str, int]:
+        nonlocal calls
+        calls += 1
+        if calls == 2:  # the listener says /forget_me while page two is being imported
+            await world.accounts.forget_me(ALICE)
+        return await real_store(tracks, in_catalog)
+
+    world.sync.tracks.store = forgetting_store  # type: ignore[method-assign]
+    await world.worker().drain()
+    for table in ("chat_users", "spotify_links", "library_entries", "oauth_states"):
+        assert await world.db.pool.fetchval(f"SELECT count(*) FROM {table}") == 0, table
+    assert await world.db.pool.fetchval("SELECT count(*) FROM tracks WHERE NOT in_catalog") == 0
+    job = await world.db.pool.fetchrow("SELECT * FROM jobs")
+    assert job["status"] == "cancelled" and json.loads(job["payload"]) == {}
+
+
+async def test_unlink_cancels_the_users_sync_jobs(world: World) -> None:
+    assert (await world.link(ALICE))[0] == 200
+    alice = await find_user(world.db.pool, ALICE.platform, ALICE.user_id)
+    assert alice is not None
+    queued = await world.db.pool.fetchval("SELECT count(*) FROM jobs WHERE user_id = $1", alice)
+    assert queued == 1
+    await world.accounts.unlink_spotify(ALICE)
+    assert await world.db.pool.fetchval("SELECT count(*) FROM jobs") == 0
+    assert await world.db.pool.fetchval("SELECT count(*) FROM tracks WHERE NOT in_catalog") == 0
+    assert await store.get_link(world.db.pool, alice) is None
+
+
+async def test_retention_prunes_old_answers_captions_and_jobs_but_keeps_thumbs(
+    world: World,
+) -> None:
+    db = world.db
+    assert (await world.link(ALICE))[0] == 200
+    assert await world.worker().drain() == 1
+    alice = await find_user(db.pool, ALICE.platform, ALICE.user_id)
+    assert alice is not None
+    old = await an_answer(db, alice, ALICE.chat_id, ALICE_PHOTO, [alice])
+    await add_feedback(db.pool, old, alice, "down")
+    await add_feedback(db.pool, old, alice, "more")
+    fresh = await an_answer(db, alice, ALICE.chat_id, BOB_PHOTO, [alice])
+    disliked = await db.pool.fetchval(
+        "SELECT track_id FROM recommendation_tracks WHERE recommendation_id = $1", old
+    )
+    days_ago = "now() - interval '40 days'"
+    await db.pool.execute(f"UPDATE recommendations SET created_at = {days_ago} WHERE id = $1", old)
+    await db.pool.execute(
+        f"UPDATE caption_cache SET created_at = {days_ago} WHERE image_hash = $1", ALICE_PHOTO
+    )
+    await db.pool.execute(f"UPDATE jobs SET finished_at = {days_ago}")
+
+    worker = Worker(db, {RETENTION_PRUNE: RetentionPrune(30)}, schedulers=(schedule_retention,))
+    await schedule_retention(db)
+    await schedule_retention(db)  # one prune per hour, however many workers schedule
+    assert await worker.drain() == 1
+    result = json.loads(
+        await db.pool.fetchval("SELECT result FROM jobs WHERE kind = $1", RETENTION_PRUNE)
+    )
+    assert result["answers"] == 1 and result["captions"] == 1 and result["jobs"] == 1
+    assert await db.pool.fetchval("SELECT array_agg(id) FROM recommendations") == [fresh]
+    assert await db.pool.fetchval("SELECT array_agg(image_hash) FROM caption_cache") == [BOB_PHOTO]
+    assert await db.pool.fetchval("SELECT count(*) FROM jobs WHERE kind = $1", LIBRARY_SYNC) == 0
+    # the thumbs-down outlives its answer, as a mark on the track itself
+    kept = await db.pool.fetch("SELECT kind, track_id, recommendation_id FROM feedback")
+    assert [(r["kind"], r["track_id"], r["recommendation_id"]) for r in kept] == [
+        ("down", disliked, None)
+    ]
+    # library tracks are still in use: not pruned
+    assert await db.pool.fetchval("SELECT count(*) FROM tracks WHERE NOT in_catalog") > 0
+
+
+async def test_every_worker_prunes_on_schedule(db: Database, embedder: Embedder) -> None:
+    from bot.cli.worker import build_jobs
+    from bot.settings import load_settings
+    from handlers.notifier import LogNotifier
+
+    settings = load_settings(None, MELODICLENS_RETENTION_DAYS="7")
+    handlers, schedulers = build_jobs(settings, db, embedder, LogNotifier())
+    assert schedule_retention in schedulers
+    prune = handlers[RETENTION_PRUNE]
+    assert isinstance(prune, RetentionPrune) and prune.older_than_s == 7 * 86400
