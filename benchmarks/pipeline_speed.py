@@ -87,18 +87,18 @@ async def measure(database: Database, embedder: Embedder, rounds: int) -> dict[s
     overhead, cached, vision = [], [], []
     async with FakeOllama(reply=STRUCTURED_ANSWERS["misty_lake"]) as fake:
         pipeline, timed = build(database, embedder, fake.url)
-        await pipeline.answer(await pipeline.prepare([photos[0]]), "")  # warm every path once
+        await pipeline.run(await pipeline.prepare([photos[0]]), "")  # warm every path once
         for _ in range(rounds):
             await _clear_cache(database)
             for data in photos:
                 started = time.perf_counter()
-                await pipeline.answer(await pipeline.prepare([data]), "")
+                await pipeline.run(await pipeline.prepare([data]), "")
                 total = (time.perf_counter() - started) * 1000
                 model_ms = timed.calls_ms[-1]
                 overhead.append(total - model_ms)
                 vision.append(model_ms)
                 started = time.perf_counter()
-                await pipeline.answer(await pipeline.prepare([data]), "")
+                await pipeline.run(await pipeline.prepare([data]), "")
                 cached.append((time.perf_counter() - started) * 1000)
         await timed.hosts.close()
     bare = []

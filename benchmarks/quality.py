@@ -1,25 +1,21 @@
-"""End-to-end recommendation quality on ../shared/data, against simple baselines.
+"""Recommendation quality on ../shared/data, cross-validated only, against simple baselines.
 
-The metric (what the project is judged on, on held-out photos): for each recorded caption of a
-photo, the songs MelodicLens recommends; the Spearman rank correlation, across captions, between
-the valence (and energy) the photo's OWNER described (their vibe words, scored by an independent
-reference list in benchmarks/mood_quality.py) and the mean valence (and energy) of the top 5
-songs. Reported: valence rho, energy rho and their mean, over all 80 captions and over the 60
-from models that could see the photos.
+First the mood-reading table of benchmarks/mood_cv.py (every figure from folds that exclude
+the scored text; protocol in benchmarks/README.md). Then end to end, on the 28k catalog:
+- captions: each of the 80 recorded captions goes through the real path (a fake Ollama speaking
+  the real protocol replays the recorded prose; the real Captioner finds no JSON, retries once,
+  then reads mood from the prose; the real Recommender answers), read by a model fit WITHOUT
+  that photo (leave one photo out). Metric: Spearman rho, across captions, between the owner's
+  vibe words scored with the Warriner norms (measuring only) and the top 5 songs' mean valence
+  (and energy); over all 80 and over the 60 from models that could see the photo.
+- OASIS themes as words ("A photo of a beach."), read by a model fit without that theme's
+  category, songs' mean against the human ratings.
+Baselines, same catalog, same metric, same run: random tracks (mean of 50 draws); word count
+(a few pole words, then the 5 tracks nearest that valence/energy); seed (the seed project's
+caption embedding against "title by artist" texts). Also the 40 OASIS photos from pixels only.
 
-The captions go through the real path: a fake Ollama speaking the real protocol replays each
-recorded answer; the real Captioner finds no JSON (the recorded models answered prose), retries
-once, then reads mood from the prose; the real Recommender answers from the real catalog.
-
-Baselines, same catalog, same metric:
-- random: 5 random catalog tracks per caption (mean of 50 draws);
-- seed: the seed project's approach, the caption's embedding against "title by artist" texts;
-- word count: a few pole words counted in the caption, then the 5 tracks nearest that
-  (valence, energy).
-Also: the 40 OASIS photos with no vision model (pixels only) against their human ratings.
-
-Run: python -m benchmarks.quality   (needs ../shared/data and the 28k benchmark database,
-built on first use by benchmarks.synthetic, cached in ~/.cache/mlbench)
+Run: python -m benchmarks.quality   (needs ../shared/data, the `train` extra and the 28k
+benchmark database, built on first use by benchmarks.synthetic under MELODICLENS_BENCH_CACHE)
 """
 
 from __future__ import annotations
@@ -36,13 +32,13 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks import synthetic
+from benchmarks import mood_data, synthetic, train_mood
 from benchmarks.common import machine
+from benchmarks.mood_cv import CrossValidation, print_reading_table
 from benchmarks.mood_quality import (
     BLIND_MODELS,
     load_captions,
     rho,
-    vibe_reference,
     word_count_baseline,
 )
 from db.pool import Database
@@ -64,26 +60,50 @@ Reading = tuple[float, float]
 
 
 async def melodiclens_picks(
-    database: Database, embedder: Embedder, captions: list[str]
+    database: Database, embedder: Embedder, rows: list[dict[str, str]], cv: CrossValidation
 ) -> list[Reading]:
-    """Mean (valence, energy) of the top 5 for each caption, through the real captioner."""
-    reader = MoodReader(embedder)
-    reader.warm()
-    recommender = Recommender(DatabaseCandidates(database.read_pool), embedder, reader)
+    """Mean (valence, energy) of the top 5 for each caption, through the real captioner.
+
+    Each photo's captions are read by a model fit without that photo (leave one photo out).
+    """
+    shipped = MoodReader(embedder)
+    recommender = Recommender(DatabaseCandidates(database.read_pool), embedder, shipped)
+    readers = {
+        photo: MoodReader(embedder, model=cv.photo_model(photo))
+        for photo in dict.fromkeys(r["image"] for r in rows)
+    }
+    current: list[MoodReader] = [shipped]
     picks = []
     async with FakeOllama() as fake:
         pool = VisionHostPool([fake.url], timeout_s=30, rest_s=0)
         captioner = Captioner(
-            pool, "qwen2.5vl:3b", timeout_s=30, num_ctx=4096, prose_reader=reader.read
+            pool,
+            "qwen2.5vl:3b",
+            timeout_s=30,
+            num_ctx=4096,
+            prose_reader=lambda text: current[0].read(text),
         )
         image = prepare_image(_tiny_jpeg(), ImageLimits())
-        for prose in captions:
-            fake.queue(prose, prose)  # the first answer and the one retry
+        for row in rows:
+            current[0] = readers[row["image"]]
+            fake.queue(row["caption"], row["caption"])  # the first answer and the one retry
             caption = await captioner.caption(image)
             rec = await recommender.recommend(RecommendRequest(caption=caption, top=TOP))
             picks.append(_mean_traits(rec.tracks))
         await pool.close()
     return picks
+
+
+async def theme_picks(database: Database, embedder: Embedder, cv: CrossValidation) -> Any:
+    """OASIS themes sent as words ("A photo of a beach."), category folds: songs' mean traits."""
+    themes = mood_data.oasis()
+    picks = []
+    for text, category in zip(themes.texts, themes.groups, strict=True):
+        reader = MoodReader(embedder, model=cv.category_model(category))
+        recommender = Recommender(DatabaseCandidates(database.read_pool), embedder, reader)
+        rec = await recommender.recommend(RecommendRequest(words=text, top=TOP))
+        picks.append(_mean_traits(rec.tracks))
+    return themes, picks
 
 
 def _mean_traits(tracks: Any) -> Reading:
@@ -200,34 +220,51 @@ async def main() -> int:
     bench = await synthetic.ensure("28k", embedder)
     database = await synthetic.open_bench(bench)
     try:
+        print_reading_table(embedder)
         rows = load_captions(DATA)
         captions = [r["caption"] for r in rows]
-        refs = [vibe_reference(r["vibe"]) for r in rows]
+        rated = mood_data.captions()  # the owners' vibe words scored with the Warriner norms
+        refs = list(zip(rated.valence.tolist(), rated.arousal.tolist(), strict=True))
         seeing = [i for i, r in enumerate(rows) if r["vlm"] not in BLIND_MODELS]
         catalog = await catalog_arrays(database)
+        cv = CrossValidation(train_mood.load_material(embedder))
         started = time.perf_counter()
         methods = {
-            "MelodicLens": await melodiclens_picks(database, embedder, captions),
+            "MelodicLens (LOPO)": await melodiclens_picks(database, embedder, rows, cv),
         }
         ml_seconds = time.perf_counter() - started
-        methods["seed (caption vs title)"] = seed_baseline(embedder, catalog, captions)
         methods["word count"] = word_count_picks(catalog, captions)
         print(
-            f"captions vs owners' vibe, n={len(rows)} (seeing models n={len(seeing)}), top {TOP}:"
+            f"captions vs owners' vibe (Warriner-scored), n={len(rows)} "
+            f"(seeing models n={len(seeing)}), songs' mean of the top {TOP}:"
         )
-        for name, picks in methods.items():
+
+        def show(name: str, picks: list[Reading]) -> None:
             seen = _score([picks[i] for i in seeing], [refs[i] for i in seeing])
             report(name, _score(picks, refs), seen)
+
+        for name, picks in methods.items():
+            show(name, picks)
         print(f"  {'random tracks':<22} mean {random_baseline(catalog['traits'], refs):+.3f}")
         print(
             f"  MelodicLens took {ml_seconds / len(rows) * 1000:.0f} ms per caption "
-            "(captioner + recommender)"
+            "(captioner + recommender)",
+            flush=True,
+        )
+        themes, picks = await theme_picks(database, embedder, cv)
+        tv, ta, _ = _score(picks, list(zip(themes.valence, themes.arousal, strict=True)))
+        print(
+            "OASIS themes as words, category folds, songs' mean vs human ratings, n=40: "
+            f"valence {tv:+.3f}, arousal {ta:+.3f}"
         )
         ov, oa = await oasis(database, embedder)
         print(
             "OASIS photos, pixels only (no vision model), n=40: "
-            f"valence {ov:+.3f}, arousal {oa:+.3f}"
+            f"valence {ov:+.3f}, arousal {oa:+.3f}",
+            flush=True,
         )
+        # Last: embedding every catalog title takes minutes the first time (cached after).
+        show("seed (caption vs title)", seed_baseline(embedder, catalog, captions))
     finally:
         await database.close()
         embedder.close()

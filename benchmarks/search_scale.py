@@ -41,12 +41,13 @@ log = logging.getLogger(__name__)
 
 TOP_K = 5
 RECALL_K = 50
-# Targets from the issue: p95 of a text query at 1M on a 2-core machine, and HNSW recall@50.
-TARGET_P95_MS_1M = 50.0
-TARGET_P95_MS_28K = 30.0
+# Targets from issue 13: a text answer's p95 at most the bare embedding's p95 of the same
+# queries in the same run plus this much (the search, ranking and round trips), and recall@50.
+TARGET_OVER_EMBED_P95_MS = {"28k": 15.0, "200k": 35.0, "1m": 35.0}
 TARGET_RECALL = 0.95
-# Sweep around the shipped value, to show the recall/latency trade-off it sits on.
-EF_SWEEP = (40, 120, 200, 400, 800)
+# (ef_search, tracks taken from the index and re-ordered by exact distance) around the shipped
+# pair (the candidate stage takes 100): pool 50 is the graph's own top 50.
+SWEEP = ((200, 50), (300, 100), (400, 100), (600, 100), (800, 100))
 
 # What people type with /vibe: short, mood-first phrases.
 TYPED_QUERIES = (
@@ -84,6 +85,8 @@ class LatencyResult:
     embed: Timings
     candidates: Timings
     load_avg: float
+    # the same answers again right away: the words' embedding comes from the LRU
+    repeat: Timings
     # the recommender's own split of its time (median ms): query build, search, ranking
     stages: dict[str, float] | None = None
 
@@ -95,6 +98,9 @@ class LatencyResult:
             "path": self.path,
             "answer": self.answer.summary(),
             "bare_embed": self.embed.summary(),
+            "answer_minus_embed_p95_ms": round(self.answer.p95 - self.embed.p95, 2),
+            "target_minus_embed_p95_ms": TARGET_OVER_EMBED_P95_MS[self.scale],
+            "repeated_words_answer": self.repeat.summary(),
             "candidate_sql": self.candidates.summary(),
             "answer_over_embed_p50": round(self.answer.p50 / self.embed.p50, 2),
             "recommender_stages_p50_ms": self.stages,
@@ -199,16 +205,23 @@ async def measure_latency(
         answers: list[float] = []
         embeds: list[float] = []
         candidates: list[float] = []
+        repeats: list[float] = []
         for _ in range(rounds):
             for text in texts:
+                # Each text is new to the embedding LRU for the bare embedding and the answer,
+                # so the answer pays for its embedding as a first-time text does.
+                embedder.cache.clear()
                 embed_ms, vector = await _timed(embedder.aembed_one(text))
+                embedder.cache.clear()
                 answer_ms, picks = await _timed(answer(text))
+                repeat_ms, _ = await _timed(answer(text))
                 query = search.CandidateQuery(vector, 0.5, 0.5, user_ids=(bench.listener_id,))
                 sql_ms, _ = await _timed(search.fetch_candidates(database.read_pool, query))
                 if len(picks) < TOP_K:
                     raise RuntimeError(f"only {len(picks)} tracks answered for {text!r}")
                 embeds.append(embed_ms)
                 answers.append(answer_ms)
+                repeats.append(repeat_ms)
                 candidates.append(sql_ms)
     finally:
         await database.close()
@@ -220,6 +233,7 @@ async def measure_latency(
         Timings(tuple(embeds)),
         Timings(tuple(candidates)),
         round(os.getloadavg()[0], 2),
+        Timings(tuple(repeats)),
         _stage_medians(answer),
     )
 
@@ -234,7 +248,7 @@ def _stage_medians(answer: Answer) -> dict[str, float] | None:
     }
 
 
-NEAREST_SQL = """
+EXACT_SQL = """
 SELECT id FROM tracks WHERE in_catalog AND embedding IS NOT NULL
 ORDER BY embedding <=> $1 LIMIT $2
 """
@@ -254,81 +268,89 @@ def query_vectors(texts: list[str], embedder: Embedder) -> tuple[str, list[Any]]
 
 
 SIZES_SQL = """
-SELECT pg_relation_size('tracks_embedding_hnsw') AS hnsw, pg_total_relation_size('tracks') AS tracks
+SELECT pg_relation_size('tracks_embedding_hnsw') AS hnsw,
+       pg_total_relation_size('tracks') AS tracks,
+       pg_get_indexdef('tracks_embedding_hnsw'::regclass) AS definition
 """
 
 
-async def _nearest(conn: asyncpg.Connection, vector: Any, limit: int, ef: int | None) -> list[int]:
-    """Top ids by cosine distance: HNSW with the shipped scan settings, or exact when ef=None."""
+async def _exact(conn: asyncpg.Connection, vector: Any, limit: int) -> list[int]:
+    """The true nearest catalog tracks: full precision, a full scan and sort, no index."""
     async with conn.transaction(readonly=True):
-        if ef is None:
-            await conn.execute(
-                "SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off"
-            )
-        else:
-            await conn.execute(
-                f"SET LOCAL hnsw.ef_search = {int(ef)};"
-                f"SET LOCAL hnsw.iterative_scan = {search.HNSW_ITERATIVE_SCAN}"
-            )
-        rows = await conn.fetch(NEAREST_SQL, vector, limit)
+        await conn.execute("SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off")
+        rows = await conn.fetch(EXACT_SQL, vector, limit)
     return [row["id"] for row in rows]
 
 
 async def _uses_hnsw(conn: asyncpg.Connection, vector: Any) -> bool:
     async with conn.transaction(readonly=True):
         await conn.execute(f"SET LOCAL hnsw.ef_search = {search.HNSW_EF_SEARCH}")
-        plan = await conn.fetch("EXPLAIN " + NEAREST_SQL, vector, RECALL_K)
+        plan = await conn.fetch(
+            "EXPLAIN " + search.NEAREST_SQL, vector, [], search.SEMANTIC_CANDIDATES, RECALL_K
+        )
     return any("tracks_embedding_hnsw" in row[0] for row in plan)
 
 
 async def measure_recall(
     bench: synthetic.BenchDatabase, embedder: Embedder, max_queries: int
 ) -> dict[str, Any]:
-    """Recall@50 of the HNSW stage against exact search, at the shipped ef_search and a sweep."""
+    """Recall@50 of the shipped semantic search against exact search, and a sweep around it."""
     texts = query_texts(with_captions=True)[:max_queries]
     how, vectors = await asyncio.to_thread(query_vectors, texts, embedder)
     database = await synthetic.open_bench(bench, pool_size=1)
-    efs = sorted({*EF_SWEEP, search.HNSW_EF_SEARCH})
-    sweep: dict[int, list[float]] = {ef: [] for ef in efs}
-    sweep_ms: dict[int, list[float]] = {ef: [] for ef in efs}
-    in_candidates: list[float] = []
+    shipped = (search.HNSW_EF_SEARCH, search.SEMANTIC_CANDIDATES)
+    settings = sorted({*SWEEP, shipped})
+    recalls: dict[tuple[int, int], list[float]] = {s: [] for s in settings}
+    times: dict[tuple[int, int], list[float]] = {s: [] for s in settings}
     exact_ms: list[float] = []
     try:
         async with database.pool.acquire() as conn:
             uses_index = await _uses_hnsw(conn, vectors[0])
             sizes = await conn.fetchrow(SIZES_SQL)
             for vector in vectors:
-                ms, exact = await _timed(_nearest(conn, vector, RECALL_K, None))
+                ms, exact = await _timed(_exact(conn, vector, RECALL_K))
                 exact_ms.append(ms)
                 truth = set(exact)
-                for ef in efs:
-                    ms, found = await _timed(_nearest(conn, vector, RECALL_K, ef))
-                    sweep[ef].append(len(truth & set(found)) / RECALL_K)
-                    sweep_ms[ef].append(ms)
-                pool = await _nearest(
-                    conn, vector, search.SEMANTIC_CANDIDATES, search.HNSW_EF_SEARCH
-                )
-                in_candidates.append(len(truth & set(pool)) / RECALL_K)
+                for ef, pool in settings:
+                    ms, found = await _timed(
+                        search.nearest_catalog(conn, vector, RECALL_K, ef_search=ef, pool=pool)
+                    )
+                    recalls[(ef, pool)].append(len(truth & set(found)) / RECALL_K)
+                    times[(ef, pool)].append(ms)
     finally:
         await database.close()
     mean = lambda xs: round(sum(xs) / len(xs), 4)  # noqa: E731
     return {
         "scale": bench.params.scale,
+        "tracks": bench.tracks,
         "queries": len(texts),
         "query_vectors": how,
         "hnsw_in_plan": uses_index,
         "ef_search": search.HNSW_EF_SEARCH,
+        "pool": search.SEMANTIC_CANDIDATES,
         "iterative_scan": search.HNSW_ITERATIVE_SCAN,
-        "recall_at_50": mean(sweep[search.HNSW_EF_SEARCH]),
-        "recall_at_50_within_candidates": mean(in_candidates),
-        "candidates": search.SEMANTIC_CANDIDATES,
+        "recall_at_50": mean(recalls[shipped]),
+        "shipped_ms": Timings(tuple(times[shipped])).summary(),
         "exact_ms": Timings(tuple(exact_ms)).summary(),
+        "index": await _index_figures(bench, sizes),
+        "sweep": {
+            f"ef{ef}_pool{pool}": {
+                "recall": mean(recalls[(ef, pool)]),
+                **Timings(tuple(times[(ef, pool)])).summary(),
+            }
+            for ef, pool in settings
+        },
+    }
+
+
+async def _index_figures(bench: synthetic.BenchDatabase, sizes: Any) -> dict[str, Any]:
+    """What the index costs: its definition, size on disk (= memory to keep it hot), build."""
+    return {
+        "definition": sizes["definition"],
         "hnsw_index_mb": round(sizes["hnsw"] / 2**20),
         "tracks_table_mb": round(sizes["tracks"] / 2**20),
-        "sweep": {
-            str(ef): {"recall": mean(sweep[ef]), **Timings(tuple(sweep_ms[ef])).summary()}
-            for ef in efs
-        },
+        "build_s": bench.build.get("index_s"),
+        "maintenance_work_mem": synthetic.INDEX_MEMORY,
     }
 
 

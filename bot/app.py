@@ -6,6 +6,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import partial
 
 from bot.settings import Settings
 from db import migrations
@@ -14,15 +15,27 @@ from handlers.accounts import AccountHandler
 from handlers.bot_service import DefaultBotService, ServiceConfig
 from handlers.edge.genius import make_genius
 from handlers.edge.spotify import SpotifyApp
+from handlers.edge.worker import NOOP, JobHandler, Scheduler, noop
+from handlers.metrics import Metrics
 from handlers.notifier import Notifier
 from handlers.pipeline import Pipeline
+from handlers.retention import RETENTION_PRUNE, RetentionPrune, schedule_retention
 from handlers.secrets import SecretKeyMissing, TokenCipher
-from handlers.spotify.linking import SpotifyLinker
+from handlers.spotify.linking import LIBRARY_SYNC, SpotifyLinker
 from handlers.spotify.lyrics import LyricsThemes
+from handlers.spotify.sync import LibrarySync, schedule_library_refresh
+from handlers.spotify.tracks import TrackStore
+from handlers.spotify.trending import (
+    TRENDING_SYNC,
+    TrendingSync,
+    playlist_sources,
+    schedule_trending,
+)
 from handlers.stores import DatabaseCandidates, DatabaseCaptionCache
 from handlers.throttle import VisionGate
 from recsys.captioner import CachedCaptioner, Captioner, ProseReader
 from recsys.embedder import Embedder
+from recsys.enrichment import TrackEnricher
 from recsys.image_intake import ImageLimits
 from recsys.mood_reader import MoodReader
 from recsys.recommender import Recommender
@@ -30,6 +43,9 @@ from recsys.themes import ThemeTagger
 from recsys.vision_hosts import VisionHostPool
 
 log = logging.getLogger(__name__)
+
+# The refresh settings are in hours; the schedulers count seconds.
+HOUR_S = 3600.0
 
 
 @dataclass
@@ -69,13 +85,17 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
 
 
 # --- settings -> plain values for the inner layers --------------------------------------------
-def vision_hosts(settings: Settings) -> VisionHostPool:
-    """The pool for the configured OLLAMA_HOST list."""
-    return VisionHostPool(
+def vision_hosts(settings: Settings, metrics: Metrics | None = None) -> VisionHostPool:
+    """The pool for the configured OLLAMA_HOST list (its calls counted in `metrics`)."""
+    hosts = VisionHostPool(
         settings.ollama_hosts,
         timeout_s=settings.vision_timeout_s,
         rest_s=settings.vision_host_rest_s,
+        on_call=metrics.count_vision_call if metrics is not None else None,
     )
+    if metrics is not None:
+        metrics.watch_hosts(hosts.urls)
+    return hosts
 
 
 def captioner(settings: Settings, hosts: VisionHostPool, prose_reader: ProseReader) -> Captioner:
@@ -125,17 +145,29 @@ def service_config(settings: Settings) -> ServiceConfig:
 
 
 # --- the object graph ---------------------------------------------------------------------------
-def build_pipeline(settings: Settings, db: Database, embedder: Embedder) -> Pipeline:
-    """The photo-to-songs pipeline: mood reader, vision hosts, cached captioner, recommender."""
+def build_pipeline(
+    settings: Settings, db: Database, embedder: Embedder, metrics: Metrics | None = None
+) -> Pipeline:
+    """The photo-to-songs pipeline: mood reader, vision hosts, cached captioner, recommender,
+    all reporting to one set of metrics (a new one unless given)."""
+    metrics = metrics or Metrics()
     reader = MoodReader(embedder)
+    gate = VisionGate(settings.vision_concurrency, settings.queue_limit)
+    metrics.watch_queue(lambda: gate.waiting, lambda: gate.in_flight)
     return Pipeline(
         CachedCaptioner(
-            captioner(settings, vision_hosts(settings), reader.read),
+            captioner(settings, vision_hosts(settings, metrics), reader.read),
             DatabaseCaptionCache(db.pool),
         ),
-        Recommender(DatabaseCandidates(db.read_pool), embedder, reader),
+        Recommender(
+            DatabaseCandidates(db.read_pool),
+            embedder,
+            reader,
+            on_timings=metrics.observe_recommendation,
+        ),
         image_limits(settings),
-        VisionGate(settings.vision_concurrency, settings.queue_limit),
+        gate,
+        metrics,
         decode_concurrency=settings.decode_concurrency,
     )
 
@@ -160,3 +192,36 @@ def build_bot_service(
     linker = build_linker(settings, db, notifier) if notifier is not None else None
     accounts = AccountHandler(db, linker) if notifier is not None else None
     return DefaultBotService(service_config(settings), db, pipeline, accounts)
+
+
+def build_jobs(
+    settings: Settings, db: Database, embedder: Embedder, notifier: Notifier
+) -> tuple[dict[str, JobHandler], tuple[Scheduler, ...]]:
+    """The job handlers and schedulers this configuration supports."""
+    handlers: dict[str, JobHandler] = {
+        NOOP: noop,
+        RETENTION_PRUNE: RetentionPrune(settings.retention_days),
+    }
+    schedulers: list[Scheduler] = [schedule_retention]
+    if not settings.spotify_client_id:
+        log.info("no SPOTIFY_CLIENT_ID: Spotify jobs are off")
+        return handlers, tuple(schedulers)
+    app = spotify_app(settings)
+    tracks = TrackStore(db, TrackEnricher(embedder))
+    try:
+        cipher = TokenCipher(settings.secret_keys)
+    except SecretKeyMissing as err:
+        log.warning("%s", err)
+    else:
+        lyrics = lyrics_themes(settings, db, embedder)
+        handlers[LIBRARY_SYNC] = LibrarySync(db, app, cipher, tracks, notifier, lyrics)
+        schedulers.append(
+            partial(schedule_library_refresh, every_s=settings.library_refresh_hours * HOUR_S)
+        )
+    sources = playlist_sources(app, settings.spotify_trending_playlists)
+    if sources:
+        handlers[TRENDING_SYNC] = TrendingSync(db, sources, tracks)
+        schedulers.append(
+            partial(schedule_trending, every_s=settings.trending_refresh_hours * HOUR_S)
+        )
+    return handlers, tuple(schedulers)

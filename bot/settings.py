@@ -180,6 +180,8 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias=_alias("log_level")
     )
+    # json: one JSON object per line (time, level, logger, message, exc_info) for collectors.
+    log_format: Literal["text", "json"] = Field("text", validation_alias=_alias("log_format"))
 
     _split = field_validator(
         "ollama_hosts", "discord_shard_ids", "spotify_trending_playlists", mode="before"

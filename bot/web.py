@@ -1,4 +1,5 @@
-"""The aiohttp web server: a health check and the Spotify callback. Others may add routes.
+"""The aiohttp web server: a health check, Prometheus metrics and the Spotify callback.
+Others may add routes.
 
 Linking takes two requests: Spotify's redirect (GET) shows a page naming the chat account the
 Spotify login is about to be linked to, and only its button (a POST carrying a CSRF token that
@@ -19,8 +20,10 @@ import asyncpg
 from aiohttp import web
 
 from bot.health import RunHealth
+from db import jobs
 from db.errors import DB_UNAVAILABLE
 from db.pool import Database
+from handlers.metrics import Metrics
 from handlers.spotify.linking import LinkOutcome, LinkReview, SpotifyLinker
 from handlers.texts import LINK_CONFIRM, LINK_PAGE
 
@@ -39,6 +42,7 @@ DB_TROUBLE = (*DB_UNAVAILABLE, asyncpg.PostgresError, TimeoutError)
 DB_KEY = web.AppKey("db", Database)
 LINKER_KEY = web.AppKey("linker", SpotifyLinker)
 HEALTH_KEY = web.AppKey("health", RunHealth)
+METRICS_KEY = web.AppKey("metrics", Metrics)
 
 # Pages hold a state and a code: never framed, cached or sent on as a referrer.
 PAGE_HEADERS = {
@@ -124,6 +128,19 @@ async def _database_answers(database: Database) -> bool:
         log.warning("health check failed: %s", err)
         return False
     return True
+
+
+async def metrics_page(request: web.Request) -> web.Response:
+    """The Prometheus text exposition; job counts are read from the database at each scrape."""
+    metrics = request.app[METRICS_KEY]
+    try:
+        async with asyncio.timeout(HEALTH_TIMEOUT_S):
+            metrics.set_jobs(await jobs.count_by_state(request.app[DB_KEY].pool))
+    except Exception as err:  # the other metrics are still worth serving
+        log.warning("metrics: could not count jobs: %s", err)
+    body, content_type = metrics.render(request.headers.get("Accept", ""))
+    # Set as a header: aiohttp's content_type= would drop the format's version parameter.
+    return web.Response(body=body, headers={"Content-Type": content_type})
 
 
 NOT_SET_UP = LinkOutcome(False, LINK_PAGE["not_available"], LINK_PAGE["not_set_up"], 503)
@@ -212,7 +229,10 @@ def _name(err: BaseException) -> str:
 
 
 def build_web_app(
-    database: Database, linker: SpotifyLinker | None = None, health: RunHealth | None = None
+    database: Database,
+    linker: SpotifyLinker | None = None,
+    metrics: Metrics | None = None,
+    health: RunHealth | None = None,
 ) -> web.Application:
     """The web application; callers may add routes (e.g. a Telegram webhook) before running it."""
     app = web.Application(middlewares=[database_trouble])
@@ -223,6 +243,9 @@ def build_web_app(
         app[HEALTH_KEY] = health
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/livez", livez)
+    if metrics is not None:
+        app[METRICS_KEY] = metrics
+        app.router.add_get("/metrics", metrics_page)
     app.router.add_get("/spotify/callback", spotify_callback)
     app.router.add_post("/spotify/callback", spotify_confirm)
     return app

@@ -230,3 +230,62 @@ async def recently_created(conn: Conn, dedupe_key: str, within_s: float) -> bool
         within_s,
     )
     return found is not None
+
+
+JOB_STATES = ("queued", "running", "done", "failed")
+# `jobs list` shows the newest this many unless told otherwise: enough to spot a pattern.
+LIST_LIMIT = 50
+
+
+async def list_jobs(
+    conn: Conn, states: tuple[str, ...] = ("failed", "queued", "running"), limit: int = LIST_LIMIT
+) -> list[asyncpg.Record]:
+    """Jobs in these states, newest first: id, kind, status, attempts, times and last error."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """
+        SELECT id, kind, status, attempts, max_attempts, dedupe_key, run_after, updated_at,
+            last_error
+        FROM jobs WHERE status = ANY($1::text[])
+        ORDER BY updated_at DESC, id DESC
+        LIMIT $2
+        """,
+        list(states),
+        limit,
+    )
+    return rows
+
+
+async def count_by_state(conn: Conn) -> dict[str, int]:
+    """How many jobs are in each state (every state present, zero when none)."""
+    rows = await conn.fetch("SELECT status, count(*) AS n FROM jobs GROUP BY status")
+    counts = dict.fromkeys(JOB_STATES, 0)
+    counts.update({row["status"]: int(row["n"]) for row in rows})
+    return counts
+
+
+async def retry_failed(conn: Conn, job_id: int | None = None) -> list[int]:
+    """Queue failed jobs again now, with a fresh attempt budget: one by id, or every one.
+
+    A failed job whose dedupe key already has a queued or running job is left alone (that job
+    does the same work), and of several failed jobs sharing a key only the newest is retried.
+    """
+    rows = await conn.fetch(
+        """
+        WITH chosen AS (
+            SELECT DISTINCT ON (coalesce(j.dedupe_key, j.id::text)) j.id
+            FROM jobs j
+            WHERE j.status = 'failed' AND ($1::bigint IS NULL OR j.id = $1)
+              AND (j.dedupe_key IS NULL OR NOT EXISTS (
+                  SELECT 1 FROM jobs active
+                  WHERE active.dedupe_key = j.dedupe_key
+                    AND active.status IN ('queued', 'running')))
+            ORDER BY coalesce(j.dedupe_key, j.id::text), j.id DESC
+        )
+        UPDATE jobs SET status = 'queued', attempts = 0, run_after = now(), finished_at = NULL,
+            locked_by = NULL, locked_until = NULL, updated_at = now()
+        FROM chosen WHERE jobs.id = chosen.id
+        RETURNING jobs.id
+        """,
+        job_id,
+    )
+    return sorted(row["id"] for row in rows)

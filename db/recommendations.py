@@ -1,4 +1,4 @@
-"""Answers given and the feedback on them."""
+"""Recommendations given (stored so that their buttons work later) and the feedback on them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import asyncpg
 
 @dataclass(frozen=True)
 class StoredRecommendation:
-    """An answer as stored: who got it, what was asked, which tracks were shown."""
+    """A recommendation as stored: who got it, what was asked, which tracks were shown."""
 
     id: int
     user_id: int | None
@@ -20,7 +20,7 @@ class StoredRecommendation:
     query: dict[str, Any]
     track_ids: tuple[int, ...]
     image_hashes: tuple[str, ...] = ()
-    # the secret the answer's buttons carry; None for answers stored before buttons had one
+    # the secret its buttons carry; None for rows stored before buttons had one
     press_token: str | None = field(default=None, repr=False)
 
 
@@ -36,7 +36,7 @@ async def store_recommendation(
     image_hashes: tuple[str, ...] = (),
     press_token: str | None = None,
 ) -> int:
-    """Store an answer and its (track id, score) list in order; returns its id.
+    """Store a recommendation and its (track id, score) list in order; returns its id.
 
     `image_hashes` are the photos it answered (forgetting the user forgets their cached
     captions); `press_token` is the secret its buttons carry.
@@ -70,7 +70,7 @@ async def store_recommendation(
 
 
 async def load_recommendation(pool: asyncpg.Pool, rec_id: int) -> StoredRecommendation | None:
-    """A stored answer, or None if it does not exist (or was forgotten)."""
+    """A stored recommendation, or None if it does not exist (or was forgotten)."""
     row = await pool.fetchrow(
         """
         SELECT r.id, r.user_id, r.platform, r.chat_id, r.query, r.press_token, r.image_hashes,
@@ -96,6 +96,18 @@ async def load_recommendation(pool: asyncpg.Pool, rec_id: int) -> StoredRecommen
     )
 
 
+async def recommendation_spotify_ids(pool: asyncpg.Pool, rec_id: int) -> list[str]:
+    """The Spotify ids of an answer's tracks, in the order they were shown."""
+    rows = await pool.fetch(
+        """
+        SELECT t.spotify_id FROM recommendation_tracks rt JOIN tracks t ON t.id = rt.track_id
+        WHERE rt.recommendation_id = $1 ORDER BY rt.position
+        """,
+        rec_id,
+    )
+    return [row["spotify_id"] for row in rows]
+
+
 async def shown_to_user(pool: asyncpg.Pool, user_id: int, limit: int = 50) -> set[int]:
     """Tracks recently shown to a listener (for "different vibe" answers)."""
     rows = await pool.fetch(
@@ -117,7 +129,7 @@ async def add_feedback(
     kind: str,
     track_id: int | None = None,
 ) -> None:
-    """Record a thumbs up/down (or more/different) on an answer or one of its tracks."""
+    """Record a thumbs up/down (or more/different) on a recommendation or one of its tracks."""
     await pool.execute(
         """
         INSERT INTO feedback (recommendation_id, user_id, track_id, kind)

@@ -7,14 +7,20 @@ from dataclasses import dataclass
 import asyncpg
 import numpy as np
 
+# The HNSW index holds half-precision embeddings of catalog tracks (alembic 0003: m 24,
+# ef_construction 128). What it finds is re-ordered by exact full-precision distance, so the
+# half precision never decides which tracks go on. Recall against exact search comes from the
+# graph and ef_search, not from re-ordering a wider pool: at 28k, ef_search 200 finds the same
+# share of the true top 50 whether 50 or 200 of its results are re-ordered. ef_search 200 gives
+# recall@50 0.957 on the real 28k catalog with this graph (0.973 at 300, 0.982 at 400, each
+# step costing the scan about as much again: benchmarks/results/2026-12-01-index-sweep-28k.json);
+# a catalog near a million needs more (benchmarks/README.md).
 # pgvector 0.8 applies filters after the HNSW scan; with iterative scan it keeps scanning until
 # enough rows pass `in_catalog` and the exclusions, so a selective filter cannot starve the
-# result. ef_search 200 is the latency/recall trade measured by benchmarks/search_scale.py
-# (recall@50 against exact search: see benchmarks/README.md; it is below 0.95 at 1M with the
-# schema's m=16, ef_construction=64 index). Text similarity is one signal of several, and the
-# mood and library candidates are exact, so a missed semantic neighbour costs little.
+# result.
 HNSW_EF_SEARCH = 200
 HNSW_ITERATIVE_SCAN = "relaxed_order"
+EMBEDDING_DIM = 384  # the schema's vector(384); the index casts to halfvec(384)
 # Candidates per source; the ranker sees their union (about 300 rows). 100 each halves the
 # candidate query's time against 200 each (12.8 vs 18.5 ms at 28k) with no loss in the
 # quality benchmark.
@@ -24,38 +30,71 @@ LIBRARY_CANDIDATES = 100
 # Liked tracks whose neighbours get a lift; older likes matter less and cost more.
 MAX_LIKED = 50
 
-CANDIDATES_SQL = """
-WITH sem AS MATERIALIZED (
-    SELECT id FROM tracks
-    WHERE in_catalog AND embedding IS NOT NULL AND NOT (id = ANY($5::bigint[]))
-    ORDER BY embedding <=> $1 LIMIT $6
+
+# What the ranker reads of each candidate; the sources return it as they find a track, so no
+# candidate is looked up twice.
+TRACK_COLUMNS = (
+    "id, spotify_id, title, artists, album, popularity, release_year, genres, valence, energy, "
+    "danceability, acousticness, instrumentalness, tempo, mood_words, theme_tags, lyrics_themes, "
+    "embedding"
+)
+
+
+def semantic_sql(vector: str, exclude: str, pool: str, limit: str, columns: str = "id") -> str:
+    """Nearest catalog tracks: `pool` found through the halfvec index, re-ordered exactly."""
+    return f"""
+    SELECT {columns}, dist FROM (
+        SELECT {columns}, embedding <=> {vector}::vector AS dist FROM tracks
+        WHERE in_catalog AND embedding IS NOT NULL AND NOT (id = ANY({exclude}::bigint[]))
+        ORDER BY embedding::halfvec({EMBEDDING_DIM}) <=> {vector}::vector::halfvec({EMBEDDING_DIM})
+        LIMIT {pool}
+    ) pool ORDER BY dist LIMIT {limit}"""
+
+
+# One statement, prepared once per connection by asyncpg and reused: the three sources, each
+# returning the ranker's columns and exact distance as it finds a track, then trending rank,
+# playlist name and liked similarity joined once for the whole candidate set instead of a
+# subquery per row.
+CANDIDATES_SQL = f"""
+WITH sem AS MATERIALIZED ({semantic_sql("$1", "$5", "$6", "$6", TRACK_COLUMNS)}
 ), mood AS MATERIALIZED (
-    SELECT id FROM tracks
+    SELECT {TRACK_COLUMNS}, embedding <=> $1::vector AS dist FROM tracks
     WHERE in_catalog AND mood_point IS NOT NULL AND NOT (id = ANY($5::bigint[]))
     ORDER BY mood_point <-> point($2, $3) LIMIT $7
 ), lib AS MATERIALIZED (
-    SELECT DISTINCT ON (t.id) t.id, t.embedding <=> $1 AS dist FROM library_entries le
-    JOIN tracks t ON t.id = le.track_id
-    WHERE le.user_id = ANY($4::bigint[]) AND t.embedding IS NOT NULL
-      AND NOT (t.id = ANY($5::bigint[]))
-), lib_top AS (
-    SELECT id FROM lib ORDER BY dist LIMIT $8
-), ids AS (
-    SELECT id FROM sem UNION SELECT id FROM mood UNION SELECT id FROM lib_top
+    SELECT le.track_id AS id, le.playlist_name,
+           row_number() OVER (PARTITION BY le.track_id
+                              ORDER BY (le.origin = 'playlist') DESC, le.added_at DESC NULLS LAST)
+               AS choice
+    FROM library_entries le
+    WHERE le.user_id = ANY($4::bigint[]) AND NOT (le.track_id = ANY($5::bigint[]))
+), lib_top AS MATERIALIZED (
+    SELECT t.*, t.embedding <=> $1::vector AS dist
+    FROM lib JOIN LATERAL (SELECT {TRACK_COLUMNS} FROM tracks WHERE id = lib.id) t ON true
+    WHERE lib.choice = 1 AND t.embedding IS NOT NULL
+    ORDER BY dist LIMIT $8
+), cands AS MATERIALIZED (
+    SELECT DISTINCT ON (id) * FROM (
+        SELECT * FROM sem UNION ALL SELECT * FROM mood UNION ALL SELECT * FROM lib_top
+    ) found ORDER BY id
+), liked AS MATERIALIZED (
+    SELECT embedding FROM tracks WHERE id = ANY($9::bigint[]) AND embedding IS NOT NULL
+), trending AS (
+    SELECT te.track_id AS id, min(te.rank) AS trending_rank FROM trending_entries te
+    WHERE te.track_id = ANY(ARRAY(SELECT id FROM cands)) GROUP BY te.track_id
 )
-SELECT t.id, t.spotify_id, t.title, t.artists, t.album, t.popularity, t.release_year, t.genres,
-       t.valence, t.energy, t.danceability, t.acousticness, t.instrumentalness, t.tempo,
-       t.mood_words, t.theme_tags, t.lyrics_themes,
-       1 - (t.embedding <=> $1) AS similarity,
-       (SELECT min(te.rank) FROM trending_entries te WHERE te.track_id = t.id) AS trending_rank,
-       (SELECT le.playlist_name FROM library_entries le
-        WHERE le.track_id = t.id AND le.user_id = ANY($4::bigint[])
-        ORDER BY (le.origin = 'playlist') DESC, le.added_at DESC NULLS LAST
-        LIMIT 1) AS playlist_name,
-       (SELECT max(1 - (t.embedding <=> liked.embedding)) FROM tracks liked
-        WHERE liked.id = ANY($9::bigint[])) AS liked_similarity
-FROM tracks t JOIN ids USING (id)
+SELECT c.id, c.spotify_id, c.title, c.artists, c.album, c.popularity, c.release_year, c.genres,
+       c.valence, c.energy, c.danceability, c.acousticness, c.instrumentalness, c.tempo,
+       c.mood_words, c.theme_tags, c.lyrics_themes,
+       1 - c.dist AS similarity,
+       trending.trending_rank, lib.playlist_name,
+       (SELECT max(1 - (c.embedding <=> liked.embedding)) FROM liked) AS liked_similarity
+FROM cands c
+LEFT JOIN trending USING (id)
+LEFT JOIN lib ON lib.id = c.id AND lib.choice = 1
 """
+
+NEAREST_SQL = f"SELECT id FROM ({semantic_sql('$1', '$2', '$3', '$4')}) nearest"
 
 
 @dataclass(frozen=True)
@@ -70,15 +109,19 @@ class CandidateQuery:
     liked_ids: tuple[int, ...] = ()
 
 
+async def _scan_settings(conn: asyncpg.Connection, ef_search: int) -> None:
+    await conn.execute(
+        f"SET LOCAL hnsw.ef_search = {int(ef_search)};"
+        f"SET LOCAL hnsw.iterative_scan = {HNSW_ITERATIVE_SCAN}"
+    )
+
+
 async def fetch_candidates(
     pool: asyncpg.Pool, query: CandidateQuery, *, ef_search: int = HNSW_EF_SEARCH
 ) -> list[asyncpg.Record]:
     """The union of semantic, mood and library candidates with what the ranker needs."""
     async with pool.acquire() as conn, conn.transaction(readonly=True):
-        await conn.execute(
-            f"SET LOCAL hnsw.ef_search = {int(ef_search)};"
-            f"SET LOCAL hnsw.iterative_scan = {HNSW_ITERATIVE_SCAN}"
-        )
+        await _scan_settings(conn, ef_search)
         rows: list[asyncpg.Record] = await conn.fetch(
             CANDIDATES_SQL,
             query.embedding,
@@ -92,6 +135,21 @@ async def fetch_candidates(
             list(query.liked_ids[:MAX_LIKED]),
         )
     return rows
+
+
+async def nearest_catalog(
+    conn: asyncpg.Connection,
+    embedding: np.ndarray,
+    limit: int,
+    *,
+    ef_search: int = HNSW_EF_SEARCH,
+    pool: int = SEMANTIC_CANDIDATES,
+) -> list[int]:
+    """Ids of the catalog tracks nearest to `embedding`, as the candidate stage finds them."""
+    async with conn.transaction(readonly=True):
+        await _scan_settings(conn, ef_search)
+        rows = await conn.fetch(NEAREST_SQL, embedding, [], max(pool, limit), limit)
+    return [row["id"] for row in rows]
 
 
 FEEDBACK_SQL = """

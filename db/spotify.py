@@ -40,6 +40,8 @@ class LinkRow:
     notify_chat_id: str | None
     platform: str
     last_synced_at: datetime | None
+    # the scopes Spotify granted, space-separated
+    scope: str = ""
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,7 @@ async def get_link(conn: Conn, user_id: int) -> LinkRow | None:
         row["notify_chat_id"],
         row["platform"],
         row["last_synced_at"],
+        row["scope"] or "",
     )
 
 

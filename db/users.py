@@ -73,13 +73,13 @@ async def set_auto_reply(
 
 
 async def auto_reply_enabled(
-    conn: asyncpg.Connection | asyncpg.Pool, platform: str, chat_id: str
+    conn: asyncpg.Connection | asyncpg.Pool, platform: str, chat_id: str, default: bool = False
 ) -> bool:
-    """Whether a group answers every photo."""
+    """Whether a group (or channel) answers every photo; `default` when nobody chose yet."""
     enabled = await conn.fetchval(
         "SELECT auto_reply FROM chats WHERE platform = $1 AND chat_id = $2", platform, chat_id
     )
-    return bool(enabled)
+    return default if enabled is None else bool(enabled)
 
 
 async def set_blend(

@@ -12,7 +12,16 @@ from db.users import find_user, upsert_user
 from db.users import set_blend as store_blend
 from handlers.replies import ChatContext, Reply
 from handlers.spotify.linking import STATE_TTL_S, SpotifyLinker
-from handlers.texts import SAID, SORRY, forgotten_text, unlinked_text
+from handlers.spotify.playlist_save import PlaylistSaver, SaveOutcome
+from handlers.texts import (
+    LINK_COMMAND,
+    SAID,
+    SAVE_PLAYLIST,
+    SAVED_PLAYLIST_LINK,
+    SORRY,
+    forgotten_text,
+    unlinked_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +46,40 @@ class AccountHandler:
         minutes = int(STATE_TTL_S // 60)
         text = (
             "Open this link to connect your Spotify account. It works once and only for you, "
-            f"for {minutes} minutes. MelodicLens only reads your playlists and Liked Songs."
+            f"for {minutes} minutes. MelodicLens reads your playlists and Liked Songs, and makes "
+            "a private playlist only when you press Save as playlist."
         )
         return Reply("link", text, url=url, private=True)
+
+    async def save_playlist(self, ctx: ChatContext, rec_id: int) -> Reply:
+        """Save an answer's songs as a private playlist in the presser's Spotify account."""
+        if self.linker is None:
+            return Reply("error", SORRY["linking_not_configured"], private=True)
+        saver = PlaylistSaver(self.db, self.linker.app, self.linker.cipher)
+        try:
+            user_id = await find_user(self.db.pool, ctx.platform, ctx.user_id)
+            outcome = SaveOutcome("not_linked")
+            if user_id is not None:
+                outcome = await saver.save(user_id, rec_id)
+        except DB_UNAVAILABLE:
+            log.warning("save_playlist: database unavailable", exc_info=True)
+            return Reply("error", SORRY["database"], private=True)
+        return await self._saved_reply(ctx, outcome)
+
+    async def _saved_reply(self, ctx: ChatContext, outcome: SaveOutcome) -> Reply:
+        if outcome.status == "saved":
+            text = SAVE_PLAYLIST["saved"].format(name=outcome.name, tracks=outcome.tracks)
+            url, label = outcome.playlist_url, SAVED_PLAYLIST_LINK
+            return Reply("info", text, url=url, url_label=label, private=True)
+        if outcome.status == "needs_relink":
+            link = await self.link_spotify(ctx)
+            if link.kind != "link":
+                return link
+            return Reply("link", SAVE_PLAYLIST["needs_relink"], url=link.url, private=True)
+        text = SAVE_PLAYLIST[outcome.status].format(command=LINK_COMMAND[ctx.platform])
+        if outcome.status in ("busy", "failed"):
+            return Reply("error", text, private=True)
+        return Reply("info", text, private=True)
 
     async def unlink_spotify(self, ctx: ChatContext) -> Reply:
         """Delete the tokens and the imported library."""

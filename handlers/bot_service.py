@@ -13,16 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from db import recommendations as answers
-from db import users
+from db import recommendations, users
 from db.errors import DB_UNAVAILABLE
 from db.pool import Database
 from handlers.accounts import AccountHandler
-from handlers.pipeline import Answer, Pipeline
+from handlers.pipeline import Pipeline, PipelineResult
 from handlers.press import Press, button_action, may_use, new_press_token, parse_press
 from handlers.replies import Button, ChatContext, ImageInput, Platform, Reply
 from handlers.service import QueueNotice
-from handlers.texts import HELP, SAID, SORRY, answer_text
+from handlers.texts import HELP, SAID, SAVE_BUTTON, SORRY, answer_text, notice_text, rejection_text
 from handlers.throttle import Busy, RateLimiter
 from recsys.image_intake import ImageRejected
 from recsys.models import caption_from_json, caption_to_json
@@ -30,6 +29,14 @@ from recsys.recommender import NothingToMatch, NoTracks, RecommendRequest
 from recsys.text_hygiene import clean_words
 
 log = logging.getLogger(__name__)
+
+# The buttons that step to a neighbouring mood, and the step (recsys.mood_shift) each takes.
+MOOD_STEPS = {"diff": "different", "calm": "calmer", "lively": "more_energy"}
+
+# Whether a group answers every photo before anyone used /auto: Telegram groups answer when
+# addressed (privacy mode hides other photos anyway); Discord channels answer every photo the
+# Message Content intent lets the bot see, as they always did.
+AUTO_REPLY_DEFAULT = {"telegram": False, "discord": True}
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,8 @@ class DefaultBotService:
         self.db = db
         self.pipeline = pipeline
         self.accounts = accounts
+        # "Save as playlist" needs Spotify linking set up; without it the button is left out
+        self._can_save = accounts is not None and accounts.linker is not None
         self.rate = RateLimiter(config.rate_limit_per_minute)
 
     # --- songs for a photo ------------------------------------------------------------------
@@ -62,6 +71,7 @@ class DefaultBotService:
         photo of an album counts); the refusal to send when over it, else None."""
         wait = self.rate.retry_after(_rate_key(ctx), cost=max(1, photos))
         if wait:
+            self.pipeline.metrics.count_answer(ctx.platform, "rate_limited")
             return Reply("error", SORRY["rate"].format(seconds=max(1, round(wait))))
         return None
 
@@ -77,25 +87,38 @@ class DefaultBotService:
         """Songs for these photos (one soundtrack for the set) and/or these words."""
         words = clean_words(words)
         if not admitted and (refusal := self.admit(ctx, len(images))) is not None:
-            return refusal
+            return refusal  # counted in the metrics by admit
+        reply, outcome = await self._vibe_or_sorry(ctx, images, words, on_queued)
+        self.pipeline.metrics.count_answer(ctx.platform, outcome)
+        return reply
+
+    async def _vibe_or_sorry(
+        self,
+        ctx: ChatContext,
+        images: Sequence[ImageInput],
+        words: str,
+        on_queued: QueueNotice | None,
+    ) -> tuple[Reply, str]:
+        """The reply and its outcome for the metrics: "answered" or why not."""
         try:
-            return await self._vibe(ctx, images, words, on_queued)
+            return await self._vibe(ctx, images, words, on_queued), "answered"
         except ImageRejected as err:
-            return Reply("error", err.message)
+            log.info("refused an upload on %s: %s", ctx.platform, err)
+            return Reply("error", rejection_text(err)), "image_rejected"
         except NothingToMatch:
-            return Reply("error", SORRY["nothing"])
+            return Reply("error", SORRY["nothing"]), "nothing_to_match"
         except NoTracks:
             log.error("no tracks in the database: import a catalog (melodiclens catalog import)")
-            return Reply("error", SORRY["no_tracks"])
+            return Reply("error", SORRY["no_tracks"]), "no_tracks"
         except Busy as err:
             log.warning("vision queue full: %s", err)
-            return Reply("error", SORRY["busy"])
+            return Reply("error", SORRY["busy"]), "busy"
         except DB_UNAVAILABLE as err:
             log.error("database unavailable while answering %s: %s", ctx.platform, err)
-            return Reply("error", SORRY["database"])
+            return Reply("error", SORRY["database"]), "database_down"
         except Exception:
             log.exception("unexpected failure while answering %s:%s", ctx.platform, ctx.user_id)
-            return Reply("error", SORRY["unexpected"])
+            return Reply("error", SORRY["unexpected"]), "failed"
 
     async def _vibe(
         self,
@@ -106,7 +129,7 @@ class DefaultBotService:
     ) -> Reply:
         prepared = await self.pipeline.prepare([image.data for image in images])
         user_id = await self._user(ctx)
-        answer = await self.pipeline.answer(
+        result = await self.pipeline.run(
             prepared,
             words,
             user_ids=await self._library_owners(ctx, user_id),
@@ -114,12 +137,12 @@ class DefaultBotService:
             top=self.config.top_n,
             on_queued=on_queued,
         )
-        return await self._reply(ctx, user_id, answer)
+        return await self._reply(ctx, user_id, result)
 
-    async def _reply(self, ctx: ChatContext, user_id: int, answer: Answer) -> Reply:
-        """Store the answer (for its buttons) and turn it into a Reply."""
-        recommendation, request, color = answer.recommendation, answer.request, answer.color
-        rec_id = await answers.store_recommendation(
+    async def _reply(self, ctx: ChatContext, user_id: int, result: PipelineResult) -> Reply:
+        """Store the recommendation (for its buttons) and turn it into an answer Reply."""
+        recommendation, request, color = result.recommendation, result.request, result.color
+        rec_id = await recommendations.store_recommendation(
             self.db.pool,
             user_id=user_id,
             platform=ctx.platform,
@@ -127,7 +150,7 @@ class DefaultBotService:
             query=_query_json(request, color),
             mood={"line": recommendation.mood_line, "traits": recommendation.traits.as_dict()},
             picks=[(t.track_id, t.score) for t in recommendation.tracks],
-            image_hashes=answer.image_hashes,
+            image_hashes=result.image_hashes,
             press_token=(token := new_press_token()),
         )
         recommendation = replace(recommendation, recommendation_id=rec_id)
@@ -135,8 +158,9 @@ class DefaultBotService:
             "answer",
             answer_text(recommendation),
             recommendation=recommendation,
-            buttons=_buttons(rec_id, token),
+            buttons=_buttons(rec_id, token, can_save=self._can_save),
             color=color,
+            notice=notice_text(recommendation.notice),
         )
 
     async def _user(self, ctx: ChatContext) -> int:
@@ -154,7 +178,8 @@ class DefaultBotService:
 
     # --- buttons ----------------------------------------------------------------------------
     async def press(self, ctx: ChatContext, action: str) -> Reply:
-        """A button press: "up|down|more|diff:<answer id>-<token>" (see handlers/press.py).
+        """A button press: "up|down|more|diff|calm|lively|save:<answer id>-<token>" (see
+        handlers/press.py).
 
         It counts against the presser's rate limit, needs the answer's token and chat, and is
         answered for the presser: their thumbs, their library, never the asker's.
@@ -177,20 +202,22 @@ class DefaultBotService:
             return Reply("error", SORRY["unexpected"])
 
     async def _press(self, ctx: ChatContext, press: Press) -> Reply:
-        kind, rec_id = press.verb, press.answer_id
-        stored = await answers.load_recommendation(self.db.pool, rec_id)
+        kind, rec_id = press.verb, press.recommendation_id
+        stored = await recommendations.load_recommendation(self.db.pool, rec_id)
         if stored is None or not may_use(stored, press, ctx.platform, ctx.chat_id):
             log.info("refused a press on answer %s from %s", rec_id, ctx.platform)
             return Reply("error", SORRY["stale_button"])
+        if kind == "save":  # into the presser's own Spotify account
+            return await self._account("save_playlist", ctx, rec_id)
         user_id = await self._user(ctx)  # the presser, who may not be the asker
-        await answers.add_feedback(
-            self.db.pool, rec_id, user_id, "different" if kind == "diff" else kind
+        await recommendations.add_feedback(
+            self.db.pool, rec_id, user_id, "different" if kind in MOOD_STEPS else kind
         )
         if kind == "up":
             return Reply("info", SAID["thumbs_up"])
         if kind == "down":
             return Reply("info", SAID["thumbs_down"])
-        shown = set(stored.track_ids) | await answers.shown_to_user(self.db.pool, user_id)
+        shown = set(stored.track_ids) | await recommendations.shown_to_user(self.db.pool, user_id)
         query = stored.query
         caption_json = query.get("caption")
         request = RecommendRequest(
@@ -200,11 +227,13 @@ class DefaultBotService:
             feedback_user_id=user_id,
             top=self.config.top_n,
             exclude_track_ids=frozenset(shown),
-            variation=rec_id if kind == "diff" else 0,
+            variation=rec_id if kind in MOOD_STEPS else 0,
+            # Each step starts from where the shown answer's mood was, so they add up.
+            shifts=(*query.get("shifts", ()), *((MOOD_STEPS[kind],) if kind in MOOD_STEPS else ())),
         )
         recommendation = await self.pipeline.recommend(request)
         # the new answer still comes from the asker's photos: forgetting them forgets it too
-        again = Answer(recommendation, request, query.get("color"), stored.image_hashes)
+        again = PipelineResult(recommendation, request, query.get("color"), stored.image_hashes)
         return await self._reply(ctx, user_id, again)
 
     # --- accounts and chat settings -----------------------------------------------------------
@@ -255,9 +284,11 @@ class DefaultBotService:
         return Reply("info", SAID["auto_off"])
 
     async def auto_enabled(self, platform: Platform, chat_id: str) -> bool:
-        """Whether this group answers every photo (False when the database is down)."""
+        """Whether this group or channel answers every photo (False when the database is
+        down); until someone chooses, the platform's default (AUTO_REPLY_DEFAULT)."""
         try:
-            return await users.auto_reply_enabled(self.db.pool, platform, chat_id)
+            default = AUTO_REPLY_DEFAULT.get(platform, False)
+            return await users.auto_reply_enabled(self.db.pool, platform, chat_id, default)
         except DB_UNAVAILABLE as err:
             log.error("database unavailable for auto_enabled: %s", err)
             return False
@@ -271,13 +302,18 @@ def _rate_key(ctx: ChatContext) -> str:
     return f"{ctx.platform}:{ctx.user_id}"
 
 
-def _buttons(rec_id: int, token: str) -> tuple[Button, ...]:
-    return (
+def _buttons(rec_id: int, token: str, can_save: bool) -> tuple[Button, ...]:
+    buttons = (
         Button("👍", button_action("up", rec_id, token)),
         Button("👎", button_action("down", rec_id, token)),
         Button("More like this", button_action("more", rec_id, token)),
         Button("Different vibe", button_action("diff", rec_id, token)),
+        Button("Calmer", button_action("calm", rec_id, token)),
+        Button("More energy", button_action("lively", rec_id, token)),
     )
+    if not can_save:
+        return buttons
+    return (*buttons, Button(SAVE_BUTTON, button_action("save", rec_id, token)))
 
 
 def _query_json(request: RecommendRequest, color: int | None) -> dict[str, Any]:
@@ -286,4 +322,5 @@ def _query_json(request: RecommendRequest, color: int | None) -> dict[str, Any]:
         "caption": caption_to_json(request.caption) if request.caption else None,
         "words": request.words,
         "color": color,
+        "shifts": list(request.shifts),
     }

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from handlers.captions import merge_captions
+from handlers.metrics import Metrics
 from handlers.service import QueueNotice
 from handlers.throttle import VisionGate
 from recsys.captioner import CachedCaptioner
@@ -24,8 +25,8 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Answer:
-    """A recommendation with what was asked for it."""
+class PipelineResult:
+    """A Recommendation with the request that produced it and the photo's colour."""
 
     recommendation: Recommendation
     request: RecommendRequest
@@ -37,7 +38,7 @@ class Answer:
 class Pipeline:
     """Photos and/or words in, a Recommendation out; never blocks the event loop.
 
-    The one photo path: `prepare` (intake), then `answer` (caption, recommend). Chat handlers
+    The one photo path: `prepare` (intake), then `run` (caption, recommend). Chat handlers
     and the CLI both call these two."""
 
     def __init__(
@@ -46,6 +47,7 @@ class Pipeline:
         recommender: Recommender,
         limits: ImageLimits,
         gate: VisionGate,
+        metrics: Metrics | None = None,
         *,
         decode_concurrency: int = 2,
     ) -> None:
@@ -57,6 +59,7 @@ class Pipeline:
         # thread's malloc arena keeps what it freed for its next decode, so memory stays bounded
         # by the number of decode threads instead of by every thread that ever decoded.
         self._decoders = ThreadPoolExecutor(decode_concurrency, thread_name_prefix="decode")
+        self.metrics = metrics or Metrics()
 
     def warm(self) -> None:
         """Load the models now (blocking) rather than on the first photo."""
@@ -64,7 +67,10 @@ class Pipeline:
 
     async def prepare(self, images: Sequence[bytes]) -> list[PreparedImage]:
         """Check and normalise each upload off the loop; raises ImageRejected."""
-        return [await self._prepare_one(data) for data in images]
+        if not images:
+            return []
+        with self.metrics.time_stage("intake"):
+            return [await self._prepare_one(data) for data in images]
 
     async def _prepare_one(self, data: bytes) -> PreparedImage:
         loop = asyncio.get_running_loop()
@@ -73,9 +79,20 @@ class Pipeline:
     async def caption(
         self, images: Sequence[PreparedImage], words: str = "", on_queued: QueueNotice | None = None
     ) -> Caption:
-        """One caption for the set of photos."""
+        """One caption for the set of photos, read at once (the vision gate still bounds how
+        many photos, from every chat together, are at the model at a time)."""
         words = clean_words(words)
-        return merge_captions([await self._caption_one(i, words, on_queued) for i in images])
+        readings = await asyncio.gather(
+            *(self._caption_one(image, words, on_queued) for image in images),
+            return_exceptions=True,
+        )
+        # Every photo finished (none left running unobserved); the first failure wins.
+        captions = []
+        for reading in readings:
+            if isinstance(reading, BaseException):
+                raise reading
+            captions.append(reading)
+        return merge_captions(captions)
 
     async def _caption_one(
         self, image: PreparedImage, words: str, on_queued: QueueNotice | None
@@ -86,12 +103,13 @@ class Pipeline:
             return cached
         try:
             async with self.gate.slot(on_queued):
-                return await self.captioner.fresh(image, words)
+                with self.metrics.time_stage("vision"):
+                    return await self.captioner.fresh(image, words)
         except VisionUnavailable as err:
             log.warning("vision model unavailable, answering from pixels and words: %s", err)
             return caption_from_stats(image.stats)
 
-    async def answer(
+    async def run(
         self,
         prepared: Sequence[PreparedImage],
         words: str = "",
@@ -100,7 +118,7 @@ class Pipeline:
         feedback_user_id: int | None = None,
         top: int = 5,
         on_queued: QueueNotice | None = None,
-    ) -> Answer:
+    ) -> PipelineResult:
         """The whole path for one question, from prepared photos and/or words."""
         words = clean_words(words)
         caption = await self.caption(prepared, words, on_queued) if prepared else None
@@ -113,7 +131,8 @@ class Pipeline:
         )
         recommendation = await self.recommend(request)
         color = prepared[0].dominant_color if prepared else None
-        return Answer(recommendation, request, color, tuple(image.sha256 for image in prepared))
+        hashes = tuple(image.sha256 for image in prepared)
+        return PipelineResult(recommendation, request, color, hashes)
 
     async def recommend(self, request: RecommendRequest) -> Recommendation:
         """Songs for an already-built request (a button press re-asks a stored question)."""

@@ -30,6 +30,7 @@ class ImageInput:
     mime_type: str | None = None
 
 
+# "answer": the Reply that carries a Recommendation (songs); the others carry one sentence.
 ReplyKind = Literal["answer", "error", "info", "queued", "link"]
 
 
@@ -37,8 +38,8 @@ ReplyKind = Literal["answer", "error", "info", "queued", "link"]
 class Button:
     """An action button; `action` round-trips through the platform as callback data.
 
-    Actions: "up:<rec id>", "down:<rec id>", "more:<rec id>", "diff:<rec id>" (at most 64
-    bytes, Telegram's callback_data limit).
+    Actions: "up:<rec id>", "down:<rec id>", "more:<rec id>", "diff:<rec id>", "calm:<rec id>",
+    "lively:<rec id>", "save:<rec id>" (at most 64 bytes, Telegram's callback_data limit).
     """
 
     label: str
@@ -55,8 +56,12 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     # the photo's dominant colour as 0xRRGGBB, for a Discord embed
     color: int | None = None
-    # a link the user should open (the Spotify authorize URL)
+    # a link the user should open (the Spotify authorize URL, a saved playlist)
     url: str | None = None
+    # the link button's label; None: the platform's label for connecting Spotify
+    url_label: str | None = None
     # shown only to the asker where the platform can (Discord ephemeral answers)
     private: bool = False
     extra_lines: tuple[str, ...] = field(default=())
+    # said under the songs when they were made differently from usual (texts.NOTICES)
+    notice: str | None = None

@@ -35,7 +35,8 @@ class BotService(Protocol):
         ...
 
     async def press(self, ctx: ChatContext, action: str) -> Reply:
-        """A button press: "up:<id>", "down:<id>", "more:<id>", "diff:<id>"."""
+        """A button press: "up:<id>", "down:<id>", "more:<id>", "diff:<id>",
+        "calm:<id>", "lively:<id>"."""
         ...
 
     async def link_spotify(self, ctx: ChatContext) -> Reply:

@@ -1,4 +1,5 @@
-"""The database behind recsys's injected collaborators: the caption cache and candidate search.
+"""The database behind injected collaborators: recsys's caption cache and candidate search,
+and the adapters' small kept state.
 
 recsys never imports db; the composition root (bot/app.py) hands these to it instead."""
 
@@ -13,6 +14,7 @@ import numpy as np
 from db.captions import get_cached_caption, store_caption
 from db.errors import DatabaseError
 from db.search import CandidateQuery, feedback_tracks, fetch_candidates
+from db.state import get_state, set_state
 from recsys.captioner import CacheUnavailable
 
 
@@ -62,3 +64,18 @@ class DatabaseCandidates:
         """The candidate rows the ranker scores."""
         query = CandidateQuery(embedding, valence, energy, user_ids, exclude_ids, liked_ids)
         return await fetch_candidates(self._pool, query)
+
+
+class DatabaseState:
+    """Small named values kept between starts (the bot_state table), for the adapters."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def load(self, key: str) -> str | None:
+        """The value under `key`, or None."""
+        return await get_state(self._pool, key)
+
+    async def save(self, key: str, value: str) -> None:
+        """Keep `value` under `key`."""
+        await set_state(self._pool, key, value)

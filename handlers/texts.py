@@ -1,11 +1,12 @@
 """What the bot says: help, the one-sentence apologies, confirmations and the plain-text answer.
 
-Every sentence a chat user sees lives here (ready for translation), except the photo-intake
-rejections, which recsys/image_intake.py raises with the reason (recsys cannot import this)."""
+Every sentence a chat or terminal user sees lives here (ready for translation). recsys cannot
+import this module, so it reports codes (`Rejection`, `Notice`) that are worded here."""
 
 from __future__ import annotations
 
-from recsys.models import Recommendation
+from recsys.image_intake import ImageRejected, Rejection
+from recsys.models import Notice, Recommendation
 
 SORRY = {
     "rate": "You're sending photos faster than I can listen. Try again in {seconds} s.",
@@ -23,9 +24,33 @@ SORRY = {
     ),
 }
 
+# What `melodiclens recommend` says when it cannot answer (terminal style: no capital, no stop).
+CLI_SORRY = {
+    "nothing": "send a photo or a few words about the mood you want",
+    "no_tracks": "no tracks yet: import a catalog with `melodiclens catalog import`",
+}
+
 # What the chat adapters say while a photo is on its way.
 QUEUED = "You're #{position} in line; your songs are on their way."
+# Telegram keeps one line notice per chat: with several photos of the chat waiting, this.
+QUEUED_MANY = (
+    "{count} photos from this chat are in line (next: #{position}); songs are on their way."
+)
+
+# What a new Telegram user reads in the empty chat before pressing Start (at most 512
+# characters), and on the bot's profile and in shared links (at most 120).
+TELEGRAM_DESCRIPTION = (
+    "Send me a photo and I'll answer with songs that fit it: Spotify links, theme tags and "
+    'why each one fits. A few words work too ("rainy night drive", "more upbeat"). Link '
+    "your Spotify with /link_spotify to get songs from your own library. In groups, mention "
+    "me or reply to me."
+)
+TELEGRAM_SHORT_DESCRIPTION = "Songs that fit your photo: send a picture, get Spotify links."
 RESTARTING = "MelodicLens is restarting; please send that again in a minute."
+# "Songs for this photo" used on a message without a picture.
+NO_PHOTO_THERE = "That message has no photo I can read; try it on a message with a picture."
+# The Discord message context-menu command's name (what members see under Apps).
+SONGS_FOR_PHOTO = "Songs for this photo"
 DOWNLOAD_FAILED = "I couldn't download that image from {platform}; please send it again."
 
 # Confirmations of buttons, chat settings and account commands.
@@ -41,6 +66,8 @@ SAID = {
     "auto_private": "In a private chat I already answer every photo.",
     "auto_on": "Auto mode on: I'll answer every photo in this chat.",
     "auto_off": "Auto mode off: mention me or reply to me with a photo.",
+    "auto_admins_only": "Only this group's admins can turn auto mode on or off.",
+    "auto_needs_manage_channels": "Only members who can manage this channel can switch it.",
 }
 
 _COMMANDS = {
@@ -58,7 +85,10 @@ _COMMANDS = {
         "/unlink-spotify: remove the link and your imported library\n"
         "/forget-me: delete everything I know about you\n"
         "/blend on|off: in a server, mix your library into everyone's answers\n"
-        "/help: this message"
+        "/auto on|off: in a channel, answer every photo or only those that mention me "
+        "(needs Manage Channels)\n"
+        "/help: this message\n"
+        "Or right-click a message with a photo -> Apps -> " + SONGS_FOR_PHOTO
     ),
     "cli": "melodiclens recommend IMAGE [--text WORDS]",
 }
@@ -119,6 +149,34 @@ NOT_REGISTERED = (
     "This bot's Spotify app is in development mode and your Spotify account is not on its "
     "user list (at most 5 users). Ask the bot's operator to add you, then link again."
 )
+# "Save as playlist": the listener's own command spelling, then each outcome's sentence.
+SAVE_BUTTON = "Save as playlist"
+SAVED_PLAYLIST_LINK = "Open playlist"
+LINK_COMMAND = {"telegram": "/link_spotify", "discord": "/link-spotify", "cli": "link"}
+SAVE_PLAYLIST = {
+    "saved": "Saved “{name}” to your Spotify: {tracks} songs, private.",
+    "not_linked": "Link your Spotify account first ({command}), then press Save again.",
+    "needs_relink": (
+        "To save playlists, MelodicLens needs one more permission from Spotify. Open this link "
+        "to link again (once), then press Save again."
+    ),
+    "revoked": (
+        "Spotify no longer accepts MelodicLens's access to your account. "
+        "Link it again with {command}."
+    ),
+    "not_registered": NOT_REGISTERED,
+    "stale": SORRY["stale_button"],
+    "busy": "Spotify is busy right now. Press Save again in a minute.",
+    "failed": "Spotify didn't answer. Press Save again in a minute.",
+}
+# Where a personal link pressed for in a Telegram group went.
+PERSONAL_LINK = {
+    "sent": "I sent it to you in a private message.",
+    "blocked": (
+        "I can't message you privately yet: open a chat with @{bot}, press Start, then press "
+        "the button again."
+    ),
+}
 REVOKED_MESSAGE = (
     "Spotify no longer accepts MelodicLens's access to your account, so your library was not "
     "updated. Link it again with the link command."
@@ -157,6 +215,72 @@ def unlinked_text(counts: dict[str, int]) -> str:
     )
 
 
+# Why an upload is not a photo MelodicLens can read (recsys.image_intake.Rejection).
+_FORMATS = "Send a JPEG, PNG, WebP, GIF, BMP, TIFF, AVIF or HEIC image."
+REJECTED = {
+    Rejection.EMPTY: f"That file is empty (0 bytes), so there is no photo to read. {_FORMATS}",
+    Rejection.TOO_MANY_BYTES: "That file is {size}; the limit is {limit}. Send a smaller photo.",
+    Rejection.PDF: f"That file is a PDF document, not a photo. {_FORMATS}",
+    Rejection.ZIP: f"That file is a ZIP archive (or an Office document), not a photo. {_FORMATS}",
+    Rejection.VIDEO: f"That file is a video (MP4/MOV), not a photo. {_FORMATS}",
+    Rejection.TEXT: f"That file is plain text, not a photo. {_FORMATS}",
+    Rejection.SVG: f"That file is an SVG drawing, not a photo. {_FORMATS}",
+    Rejection.UNKNOWN: f"That file is not an image MelodicLens can read. {_FORMATS}",
+    Rejection.DAMAGED: (
+        "That image is damaged or incomplete (it may have been cut off while uploading). "
+        "Please send it again."
+    ),
+    Rejection.TOO_MANY_PIXELS: (
+        "That image is {width}×{height} pixels ({megapixels:.0f} megapixels); "
+        "the limit is {limit:g} megapixels. Send a smaller photo."
+    ),
+    Rejection.TOO_SMALL: (
+        "That image is only {width}×{height} pixels; send one at least {limit} pixels on each side."
+    ),
+    Rejection.TIFF_STRIP: (
+        "That TIFF is stored as one huge compressed block, which takes too much memory to open. "
+        "Save it as a JPEG or PNG and send it again."
+    ),
+}
+# A bomb caught before its size was known.
+TOO_MANY_PIXELS_UNSIZED = (
+    "That image has too many pixels to open safely; the limit is {limit:g} megapixels. "
+    "Send a smaller photo."
+)
+
+# Said under an answer when it was made differently from usual (recsys.models.Notice).
+NOTICES = {
+    Notice.VISION_NOT_READ: (
+        "The photo was not read by the vision model (it is unavailable right now), so these "
+        "picks come from your words and the photo's colours and light."
+    ),
+}
+
+
+def rejection_text(err: ImageRejected) -> str:
+    """The sentence telling a user why their upload was refused."""
+    if err.reason is Rejection.TOO_MANY_BYTES:
+        return REJECTED[err.reason].format(size=_megabytes(err.size), limit=_megabytes(err.limit))
+    if err.reason is Rejection.TOO_MANY_PIXELS:
+        limit = err.limit / 1_000_000
+        if not err.width:
+            return TOO_MANY_PIXELS_UNSIZED.format(limit=limit)
+        megapixels = err.width * err.height / 1e6
+        return REJECTED[err.reason].format(
+            width=err.width, height=err.height, megapixels=megapixels, limit=limit
+        )
+    return REJECTED[err.reason].format(width=err.width, height=err.height, limit=err.limit)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB".replace(".0 MB", " MB")
+
+
+def notice_text(notice: Notice | None) -> str | None:
+    """The sentence said under an answer, if any."""
+    return None if notice is None else NOTICES[notice]
+
+
 def answer_text(recommendation: Recommendation) -> str:
     """The answer as plain text: the mood line, then one line per track."""
     lines = [recommendation.mood_line]
@@ -166,6 +290,7 @@ def answer_text(recommendation: Recommendation) -> str:
             f"{number}. {track.title} by {', '.join(track.artists)} {track.url} {tags} "
             f"({track.reason})"
         )
-    if recommendation.notice:
-        lines.append(recommendation.notice)
+    notice = notice_text(recommendation.notice)
+    if notice:
+        lines.append(notice)
     return "\n".join(lines)

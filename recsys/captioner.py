@@ -9,6 +9,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 import ollama
@@ -68,6 +69,11 @@ RETRY_LINE = "\nYour last answer was not valid JSON. Answer with the JSON object
 
 ProseReader = Callable[[str], MoodReading]
 
+# Share of the vision model's own valence/energy when fused with the reader's reading of its
+# description and mood words. No recorded JSON answers exist to fit it on (the dev captions are
+# prose), so the two get equal weight, as the reader's own readings do (benchmarks/README.md).
+VISION_TRAITS_WEIGHT = 0.5
+
 # Models overshoot a 0..1 scale a little now and then (1.05); beyond this a value is nonsense.
 UNIT_TOLERANCE = 0.1
 # Slower or faster than this is not a tempo a song plays at; such values are dropped.
@@ -81,7 +87,7 @@ _UNIT = {"type": "number", "minimum": 0, "maximum": 1}
 _TEMPO = {"type": "number", "minimum": TEMPO_RANGE[0], "maximum": TEMPO_RANGE[1]}
 _WORDS = {"type": "array", "items": {"type": "string"}}
 # Written out (no $ref) so that every Ollama version's grammar converter takes it.
-ANSWER_SCHEMA: dict[str, Any] = {
+CAPTION_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "description": {"type": "string"},
@@ -140,22 +146,30 @@ class Captioner:
                 f"the vision model ({self.model}) timed out after {self._timeout_s:g} s; "
                 "raise MELODICLENS_VISION_TIMEOUT_S or use a smaller model"
             ) from None
+        # Reading text is local work, so it does not count against the model's timeout.
         if isinstance(answer, Caption):
-            return answer
-        # Reading prose is local work, so it does not count against the model's timeout.
+            return await self._fused(answer)
         return await self._from_prose(answer)
+
+    async def _fused(self, caption: Caption) -> Caption:
+        """The model's own valence and energy, fused with the reading of its own words."""
+        text = caption.description
+        if caption.mood_words:
+            text += " " + ", ".join(caption.mood_words) + "."
+        reading = await asyncio.to_thread(self._prose_reader, text)
+        return replace(caption, traits=fuse_traits(caption.traits, reading.traits))
 
     async def _structured_or_prose(
         self, image: PreparedImage, hint: str, deadline: float
     ) -> Caption | str:
         """A caption from valid JSON (asking twice at most), else the model's last prose."""
         content = await self._ask(image, hint, deadline, retry=False)
-        caption = parse_answer(content, self.model)
+        caption = parse_caption(content, self.model)
         if caption is not None:
             return caption
         log.info("%s answered no valid JSON; asking once more", self.model)
         content = await self._ask(image, hint, deadline, retry=True)
-        caption = parse_answer(content, self.model)
+        caption = parse_caption(content, self.model)
         if caption is not None:
             return caption
         log.warning("%s ignored the JSON schema twice; reading mood from its prose", self.model)
@@ -176,7 +190,7 @@ class Captioner:
             return await client.chat(
                 model=self.model,
                 messages=messages,
-                format=ANSWER_SCHEMA,
+                format=CAPTION_SCHEMA,
                 options={"temperature": 0, "num_ctx": self._num_ctx},
                 stream=False,
                 keep_alive=self._keep_alive,
@@ -270,8 +284,21 @@ class CachedCaptioner:
         return self.captioner.model, self.captioner.prompt_version(hint)
 
 
-def parse_answer(content: str, model: str) -> Caption | None:
-    """The caption in a structured answer, or None when it is not usable JSON."""
+def fuse_traits(stated: AudioTraits, read: AudioTraits) -> AudioTraits:
+    """Valence and energy: the model's statement and the reading averaged (either alone when
+    the other is missing); every other trait as the model stated it."""
+    fused = {}
+    for name in ("valence", "energy"):
+        said, heard = getattr(stated, name), getattr(read, name)
+        if said is None or heard is None:
+            fused[name] = said if heard is None else heard
+        else:
+            fused[name] = round(VISION_TRAITS_WEIGHT * said + (1 - VISION_TRAITS_WEIGHT) * heard, 3)
+    return replace(stated, **fused)
+
+
+def parse_caption(content: str, model: str) -> Caption | None:
+    """The caption in the model's structured reply, or None when it is not usable JSON."""
     try:
         data = json.loads(content)
     except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting

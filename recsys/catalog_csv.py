@@ -89,6 +89,8 @@ class CatalogShape:
     popularity_column: str | None = None
     release_date_column: str | None = None
     genre_columns: tuple[str, ...] = ()
+    # The artist cell names one act ("Tyler, The Creator"): never split it on commas.
+    single_artist: bool = False
 
     def required(self) -> tuple[str, str, str]:
         """The columns a file must have to be read as this shape."""
@@ -115,6 +117,7 @@ SHAPES: tuple[CatalogShape, ...] = (
         popularity_column="track_popularity",
         release_date_column="track_album_release_date",
         genre_columns=("playlist_genre", "playlist_subgenre"),
+        single_artist=True,
     ),
     CatalogShape(
         "exportify",
@@ -239,18 +242,25 @@ class _RowParser:
         if spotify_id is None:
             raise _BadRow(SKIP_MALFORMED_ID)
         title = row[self.name_at].strip()
-        if not title:
+        # R writes a missing value as "NA" (tidytuesday's file has a few such rows)
+        if title.lower() in _EMPTY:
             raise _BadRow(SKIP_MISSING_NAME)
         return TrackInfo(
             spotify_id=spotify_id,
             title=title,
-            artists=split_artists(row[self.artists_at]),
+            artists=self._artists(row[self.artists_at]),
             album=_cell(row, self.album_at),
             popularity=self._popularity(row),
             release_year=release_year(row[self.date_at]) if self.date_at is not None else None,
             genres=self._genres(row),
             features=self._features(row),
         )
+
+    def _artists(self, cell: str) -> tuple[str, ...]:
+        if self.shape.single_artist:
+            name = cell.strip()
+            return (name,) if name.lower() not in _EMPTY else ()
+        return split_artists(cell)
 
     def _popularity(self, row: list[str]) -> int | None:
         if self.popularity_at is None:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,15 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 EMBEDDING_DIM = 384  # all-MiniLM-L6-v2; the schema's vector(384) column matches it
+# A bot sees the same few words often ("rainy night", "more upbeat"): their embeddings are kept,
+# most recently used first. 4,096 vectors of 384 float32 are ~6 MB.
+EMBEDDING_CACHE_SIZE = 4_096
+# Only short texts are kept: users' words repeat, captions and track texts rarely do, and they
+# would push the words out.
+CACHEABLE_TEXT_CHARS = 200
+# A query embeds at most two texts (the query and the user's words); bigger batches are
+# catalog imports, whose texts do not repeat, so they bypass the cache.
+CACHED_BATCH_MAX = 4
 
 
 class EmbedderError(Exception):
@@ -36,11 +46,14 @@ class Embedder:
     never used by two threads at once.
     """
 
-    def __init__(self, model: str = "", batch_size: int = 64) -> None:
+    def __init__(
+        self, model: str = "", batch_size: int = 64, cache_size: int = EMBEDDING_CACHE_SIZE
+    ) -> None:
         self.model_name = model or default_model_path()
         self.batch_size = batch_size
         self._model: Any = None
         self._lock = threading.Lock()
+        self._cache = EmbeddingCache(cache_size)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedder")
 
     def warm(self) -> None:
@@ -79,11 +92,27 @@ class Embedder:
         log.info("embedding model loaded from %s", _short(self.model_name))
         return model
 
+    @property
+    def cache(self) -> EmbeddingCache:
+        """The embeddings of recent short texts."""
+        return self._cache
+
     def embed_texts(self, texts: list[str]) -> np.ndarray:
         """Unit-length float32 embeddings, one row per text (blocking)."""
-        self.warm()
         if not texts:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+        if len(texts) > CACHED_BATCH_MAX:
+            return self._encode(texts)
+        known = {text: v for text in set(texts) if (v := self._cache.get(text)) is not None}
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if missing:
+            for text, vector in zip(missing, self._encode(missing), strict=True):
+                known[text] = vector
+                self._cache.put(text, vector)
+        return np.stack([known[text] for text in texts])
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        self.warm()
         with self._lock:
             vectors = self._model.encode(
                 texts,
@@ -106,6 +135,50 @@ class Embedder:
     def close(self) -> None:
         """Stop the worker thread."""
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+class EmbeddingCache:
+    """A bounded, thread-safe LRU of embeddings of short texts; size 0 keeps nothing."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> np.ndarray | None:
+        """The kept embedding of this text (now the most recent), or None."""
+        if self.size <= 0 or len(text) > CACHEABLE_TEXT_CHARS:
+            return None
+        with self._lock:
+            vector = self._vectors.get(text)
+            if vector is None:
+                self.misses += 1
+                return None
+            self._vectors.move_to_end(text)
+            self.hits += 1
+            return vector
+
+    def put(self, text: str, vector: np.ndarray) -> None:
+        """Keep a short text's embedding, dropping the least recently used past the size."""
+        if self.size <= 0 or len(text) > CACHEABLE_TEXT_CHARS:
+            return
+        kept = vector.copy()
+        kept.setflags(write=False)  # callers get copies; nobody can change a kept vector
+        with self._lock:
+            self._vectors[text] = kept
+            self._vectors.move_to_end(text)
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every kept embedding (the counters stay)."""
+        with self._lock:
+            self._vectors.clear()
+
+    def __len__(self) -> int:
+        return len(self._vectors)
 
 
 def _short(path: str) -> str:

@@ -6,16 +6,21 @@ import hashlib
 import io
 import logging
 from dataclasses import dataclass
+from enum import StrEnum
 
+import pillow_heif
 from PIL import ExifTags, Image, UnidentifiedImageError
 
 from recsys.image_stats import ImageStats, compute_stats
 
 log = logging.getLogger(__name__)
 
-# The formats Pillow reads safely and every chat client sends; the order is the one users see.
-ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
-FORMATS_SENTENCE = "Send a JPEG, PNG, WebP, GIF, BMP or TIFF image."
+# HEIC (iPhone photos) is read by pillow-heif's Pillow plugin, registered as Pillow's own are;
+# AVIF is read by Pillow itself (its AVIF plugin, since 11.2).
+pillow_heif.register_heif_opener()
+
+# The formats Pillow reads safely and chat clients send; the order is the one users see.
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "AVIF", "HEIF")
 # High enough that the model sees no artefacts, low enough to keep the upload to Ollama small.
 JPEG_QUALITY = 90
 # Enough colours to find the dominant one without letting noise split it into many.
@@ -58,35 +63,37 @@ IMAGE_SIGNATURES = (
 HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 AVIF_BRANDS = {b"avif", b"avis"}
 
-EMPTY_MESSAGE = f"That file is empty (0 bytes), so there is no photo to read. {FORMATS_SENTENCE}"
-PDF_MESSAGE = f"That file is a PDF document, not a photo. {FORMATS_SENTENCE}"
-ZIP_MESSAGE = f"That file is a ZIP archive (or an Office document), not a photo. {FORMATS_SENTENCE}"
-VIDEO_MESSAGE = f"That file is a video (MP4/MOV), not a photo. {FORMATS_SENTENCE}"
-HEIC_MESSAGE = (
-    "That photo is in HEIC format, which MelodicLens cannot read. Send it as a JPEG instead: "
-    "share it as a photo rather than a file, or on an iPhone set Settings > Camera > Formats "
-    "to Most Compatible."
-)
-AVIF_MESSAGE = f"That image is in AVIF format, which MelodicLens cannot read. {FORMATS_SENTENCE}"
-TEXT_MESSAGE = f"That file is plain text, not a photo. {FORMATS_SENTENCE}"
-SVG_MESSAGE = f"That file is an SVG drawing, not a photo. {FORMATS_SENTENCE}"
-UNKNOWN_MESSAGE = f"That file is not an image MelodicLens can read. {FORMATS_SENTENCE}"
-TIFF_BLOCK_MESSAGE = (
-    "That TIFF is stored as one huge compressed block, which takes too much memory to open. "
-    "Save it as a JPEG or PNG and send it again."
-)
-DAMAGED_MESSAGE = (
-    "That image is damaged or incomplete (it may have been cut off while uploading). "
-    "Please send it again."
-)
+
+class Rejection(StrEnum):
+    """Why an upload was refused; handlers/texts.py words each one for the user."""
+
+    EMPTY = "empty"
+    TOO_MANY_BYTES = "too_many_bytes"
+    PDF = "pdf"
+    ZIP = "zip"
+    VIDEO = "video"
+    TEXT = "text"
+    SVG = "svg"
+    UNKNOWN = "unknown"
+    DAMAGED = "damaged"
+    TOO_MANY_PIXELS = "too_many_pixels"
+    TOO_SMALL = "too_small"
+    TIFF_STRIP = "tiff_strip"
 
 
 class ImageRejected(Exception):
-    """The upload is not a photo MelodicLens can read; the message is meant for the user."""
+    """The upload is not a photo MelodicLens can read: `reason` says why, with the numbers a
+    user needs (what was found and the limit crossed; 0 where unknown or not relevant)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self, reason: Rejection, *, size: int = 0, width: int = 0, height: int = 0, limit: int = 0
+    ) -> None:
+        super().__init__(f"image rejected: {reason}")
+        self.reason = reason
+        self.size = size  # bytes of the upload
+        self.width = width
+        self.height = height
+        self.limit = limit  # in the reason's unit: bytes, pixels, or pixels on the short side
 
 
 @dataclass(frozen=True)
@@ -138,38 +145,27 @@ def prepare_image(data: bytes, limits: ImageLimits) -> PreparedImage:
 
 def _check_bytes(data: bytes, limits: ImageLimits) -> None:
     if not data:
-        raise ImageRejected(EMPTY_MESSAGE)
+        raise ImageRejected(Rejection.EMPTY)
     if len(data) > limits.max_bytes:
-        raise ImageRejected(
-            f"That file is {_megabytes(len(data))}; the limit is "
-            f"{_megabytes(limits.max_bytes)}. Send a smaller photo."
-        )
+        raise ImageRejected(Rejection.TOO_MANY_BYTES, size=len(data), limit=limits.max_bytes)
     refusal = _sniff_non_image(data)
     if refusal is not None:
         raise ImageRejected(refusal)
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB".replace(".0 MB", " MB")
-
-
-def _sniff_non_image(data: bytes) -> str | None:
-    """A refusal naming a common non-image type recognised by its magic bytes, else None."""
+def _sniff_non_image(data: bytes) -> Rejection | None:
+    """The refusal naming a common non-image type recognised by its magic bytes, else None."""
     if data.startswith(b"%PDF"):
-        return PDF_MESSAGE
+        return Rejection.PDF
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return ZIP_MESSAGE
+        return Rejection.ZIP
     if data[4:8] == b"ftyp":
-        brand = data[8:12]
-        if brand in HEIF_BRANDS:
-            return HEIC_MESSAGE
-        if brand in AVIF_BRANDS:
-            return AVIF_MESSAGE
-        return VIDEO_MESSAGE
+        # HEIC and AVIF photos go on to Pillow; other ISO-BMFF files are videos
+        return None if data[8:12] in HEIF_BRANDS | AVIF_BRANDS else Rejection.VIDEO
     return _sniff_text(data[:TEXT_SNIFF_BYTES])
 
 
-def _sniff_text(head: bytes) -> str | None:
+def _sniff_text(head: bytes) -> Rejection | None:
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
@@ -182,8 +178,8 @@ def _sniff_text(head: bytes) -> str | None:
         return None
     lowered = text.lstrip("\ufeff \t\r\n").lower()
     if lowered.startswith("<svg") or (lowered.startswith("<?xml") and "<svg" in lowered):
-        return SVG_MESSAGE
-    return TEXT_MESSAGE
+        return Rejection.SVG
+    return Rejection.TEXT
 
 
 def _open(data: bytes, limits: ImageLimits) -> Image.Image:
@@ -193,26 +189,27 @@ def _open(data: bytes, limits: ImageLimits) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
     except Image.DecompressionBombError:
-        raise ImageRejected(_too_many_pixels_message(None, limits)) from None
+        raise ImageRejected(Rejection.TOO_MANY_PIXELS, limit=limits.max_pixels) from None
     except UnidentifiedImageError:
         # A known signature that Pillow cannot parse is a broken photo, not a foreign file.
-        broken = data.startswith(IMAGE_SIGNATURES) or data[8:12] == b"WEBP"
-        raise ImageRejected(DAMAGED_MESSAGE if broken else UNKNOWN_MESSAGE) from None
+        broken = (
+            data.startswith(IMAGE_SIGNATURES) or data[8:12] in {b"WEBP"} | HEIF_BRANDS | AVIF_BRANDS
+        )
+        raise ImageRejected(Rejection.DAMAGED if broken else Rejection.UNKNOWN) from None
     except (OSError, SyntaxError, ValueError, EOFError):
-        raise ImageRejected(DAMAGED_MESSAGE) from None
+        raise ImageRejected(Rejection.DAMAGED) from None
     width, height = image.size
     if width * height > limits.max_pixels:
         image.close()
-        raise ImageRejected(_too_many_pixels_message((width, height), limits))
+        raise ImageRejected(
+            Rejection.TOO_MANY_PIXELS, width=width, height=height, limit=limits.max_pixels
+        )
     if min(width, height) < limits.min_side:
         image.close()
-        raise ImageRejected(
-            f"That image is only {width}×{height} pixels; send one at least "
-            f"{limits.min_side} pixels on each side."
-        )
+        raise ImageRejected(Rejection.TOO_SMALL, width=width, height=height, limit=limits.min_side)
     if image.format == "TIFF" and _tiff_block_bytes(image) > MAX_TIFF_BLOCK_BYTES:
         image.close()
-        raise ImageRejected(TIFF_BLOCK_MESSAGE)
+        raise ImageRejected(Rejection.TIFF_STRIP, limit=MAX_TIFF_BLOCK_BYTES)
     return image
 
 
@@ -232,14 +229,6 @@ def _tiff_block_bytes(image: Image.Image) -> int:
     return width * rows * bits_per_pixel // 8
 
 
-def _too_many_pixels_message(size: tuple[int, int] | None, limits: ImageLimits) -> str:
-    limit = f"the limit is {limits.max_pixels / 1_000_000:g} megapixels. Send a smaller photo."
-    if size is None:
-        return f"That image has too many pixels to open safely; {limit}"
-    width, height = size
-    return f"That image is {width}×{height} pixels ({width * height / 1e6:.0f} megapixels); {limit}"
-
-
 def _decode(image: Image.Image, limits: ImageLimits) -> None:
     """Decode the first frame fully; truncated or corrupt data becomes a refusal."""
     try:
@@ -251,9 +240,12 @@ def _decode(image: Image.Image, limits: ImageLimits) -> None:
             image.draft("RGB", (round(image.width * scale), round(image.height * scale)))
         image.load()
     except Image.DecompressionBombError:
-        raise ImageRejected(_too_many_pixels_message(image.size, limits)) from None
+        width, height = image.size
+        raise ImageRejected(
+            Rejection.TOO_MANY_PIXELS, width=width, height=height, limit=limits.max_pixels
+        ) from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError):
-        raise ImageRejected(DAMAGED_MESSAGE) from None
+        raise ImageRejected(Rejection.DAMAGED) from None
 
 
 def _orientation(image: Image.Image) -> Image.Transpose | None:

@@ -1,4 +1,4 @@
-"""Hand-written mood words: valence and arousal of emotion, music and scene words, and anchors.
+"""Hand-written mood words: valence and arousal of emotion, music and scene words.
 
 Every number here is this project's own estimate on a 0..100 scale (valence: miserable ..
 joyful; arousal: still .. frantic), written for how people describe photos and music. Words
@@ -189,56 +189,6 @@ INTENSIFIERS = {
     "slightly": 0.5, "somewhat": 0.5, "bit": 0.5, "subtle": 0.45, "hint": 0.45, "touch": 0.5,
     "little": 0.6, "mildly": 0.5, "faint": 0.45, "undercurrent": 0.5, "almost": 0.7,
 }  # fmt: skip
-
-# Anchor descriptions with known valence and arousal, for the embedding-based estimate.
-ANCHORS: tuple[tuple[str, float, float], ...] = (
-    ("a joyful celebration full of laughter and happiness", 0.95, 0.8),
-    ("a wild party with loud music and dancing all night", 0.88, 0.95),
-    ("friends dancing at a crowded night club", 0.85, 0.93),
-    ("an exhilarating thrill ride, screaming with excitement", 0.82, 0.97),
-    ("a colorful festival, people throwing colors and cheering", 0.92, 0.88),
-    ("kids playing and running happily in the sun", 0.9, 0.8),
-    ("a cute puppy playing, goofy and adorable", 0.9, 0.7),
-    ("a sunny beach day in summer, carefree and fun", 0.9, 0.7),
-    ("a birthday party with balloons and cake", 0.92, 0.8),
-    ("a triumphant victory, proud and powerful", 0.9, 0.88),
-    ("an energetic workout, pumped and determined", 0.72, 0.93),
-    ("a romantic dinner by candlelight, tender love", 0.85, 0.35),
-    ("a cozy morning coffee at a cafe, relaxed and content", 0.8, 0.3),
-    ("a relaxed picnic in nature with wine and friends", 0.85, 0.35),
-    ("a calm misty lake at dawn, serene and still", 0.75, 0.1),
-    ("peaceful meditation in a quiet garden", 0.75, 0.08),
-    ("a gentle walk through a green forest", 0.75, 0.25),
-    ("blooming flowers in a spring garden, fresh and cheerful", 0.88, 0.45),
-    ("a slow lazy afternoon, sleepy and mellow", 0.62, 0.12),
-    ("a chill ride on a bicycle through the city", 0.72, 0.45),
-    ("a nostalgic old photograph, wistful memories", 0.5, 0.25),
-    ("a bittersweet goodbye, hopeful but sad", 0.4, 0.35),
-    ("a quiet introspective moment, deep in thought", 0.42, 0.15),
-    ("a lonely figure on a bench in the rain at night", 0.12, 0.2),
-    ("a sad person crying alone, heartbroken", 0.06, 0.35),
-    ("a gloomy grey rainy day, empty street", 0.18, 0.2),
-    ("grief at a funeral, mourning and sorrow", 0.05, 0.25),
-    ("feeling lost and hopeless, deep depression", 0.05, 0.15),
-    ("a dark foggy night, mysterious and eerie", 0.25, 0.45),
-    ("a violent storm with thunder and lightning", 0.22, 0.88),
-    ("angry shouting, rage and aggression", 0.1, 0.95),
-    ("anxious and tense, fear and panic", 0.12, 0.85),
-    ("a busy city at night with neon lights and traffic", 0.55, 0.75),
-    ("gritty urban street with graffiti", 0.45, 0.7),
-    ("an epic mountain adventure, wild and free", 0.8, 0.75),
-    ("a majestic snowy landscape, quiet and cold", 0.55, 0.15),
-    ("a dreamy sunset over the ocean", 0.75, 0.25),
-    ("an everyday routine, ordinary and steady", 0.6, 0.4),
-    ("upbeat energetic pop song to dance to", 0.88, 0.88),
-    ("a slow sad piano ballad", 0.15, 0.15),
-    ("soft acoustic folk, warm and gentle", 0.65, 0.25),
-    ("ambient calm instrumental music", 0.6, 0.08),
-    ("heavy aggressive metal", 0.2, 0.97),
-    ("a melancholic haunting ambient piece", 0.2, 0.2),
-    ("a happy wedding, love and celebration", 0.93, 0.72),
-    ("an abandoned ruined building, desolate", 0.15, 0.25),
-)
 
 
 def _parse(block: str, weight: float) -> dict[str, MoodWord]:

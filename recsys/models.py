@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
 # The theme vocabulary shared by track tags, captions and lyrics themes.
@@ -151,9 +152,16 @@ class TrackPick:
         return f"https://open.spotify.com/track/{self.spotify_id}"
 
 
+class Notice(StrEnum):
+    """Something a listener should know about how a Recommendation was made (worded in
+    handlers/texts.py)."""
+
+    VISION_NOT_READ = "vision_not_read"  # the vision model was unavailable: pixels and words only
+
+
 @dataclass(frozen=True)
 class Recommendation:
-    """An answer: a mood line for the photo and the tracks that fit it."""
+    """The ranked songs for one question: a mood line and the tracks that fit it."""
 
     mood_line: str
     mood_words: tuple[str, ...]
@@ -162,5 +170,5 @@ class Recommendation:
     tracks: tuple[TrackPick, ...]
     # False when the vision model could not read the photo (down, slow, missing)
     vision_used: bool = True
-    notice: str | None = None
+    notice: Notice | None = None
     recommendation_id: int | None = None

@@ -1,8 +1,9 @@
 """Reads mood from words (a listener's words or a vision model's prose) into target audio traits.
 
-Two estimates are blended by how much each has to go on: a hand-written valence/arousal lexicon
-(with negation, intensifiers and simple stemming; vision-model boilerplate discounted) and a
-kernel regression of the text's embedding against anchor descriptions of known mood.
+Three readings of valence and arousal are blended by weights fit on held-out folds
+(recsys/mood_model.py, benchmarks/README.md): a ridge regression from the text's embedding
+learned from human ratings (EmoBank), a table of word readings averaged over the text's words,
+and the hand-written lexicon (negation, intensifiers, simple stemming, boilerplate discounted).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import numpy as np
 
 from recsys.embedder import Embedder
 from recsys.lexicon import (
-    ANCHORS,
     GENERIC,
     INTENSIFIERS,
     LEXICON,
@@ -30,6 +30,7 @@ from recsys.lexicon import (
     word_set,
 )
 from recsys.models import THEMES, AudioTraits, MoodReading, TrackFeatures
+from recsys.mood_model import FEATURES, MoodModel
 from recsys.themes import THEME_KEYWORDS, ThemeTagger, pick_tags, rule_scores
 from recsys.track_moods import mood_words_for
 
@@ -43,28 +44,27 @@ LEXICON_SATURATION = 2.5
 CUE_WORDS = word_set("mood atmosphere evokes evoke feel feels feeling vibe vibes emotion "
                       "emotions music song songs tone ambiance ambience energy")  # fmt: skip
 CUE_BOOST = 1.4
-# Kernel width of the anchor regression (cosine similarity units).
-ANCHOR_TEMPERATURE = 0.04
-# Anchor similarity below which the embedding says nothing, and where it says plenty.
-ANCHOR_SIM_FLOOR = 0.15
-ANCHOR_SIM_FULL = 0.55
-# The embedding estimate's top weight against the lexicon's confidence: high for a few words
-# (the lexicon may know none of them), low for long prose, where whole-text embeddings of
-# vision-model captions rank mood worse than the lexicon does (benchmarks/mood_quality.py).
-EMBEDDING_WEIGHT_SHORT = 0.55
-EMBEDDING_WEIGHT_LONG = 0.1
-SHORT_TEXT_WORDS = 12
-LONG_TEXT_WORDS = 60
+# Words shorter than this are particles and typos, not moods.
+MIN_WORD_CHARS = 3
+# A table word differs from the text's average by this much to count double.
+WORD_SALIENCE_SCALE = 0.15
+# A known word says this much of what a lexicon mood word says (for the confidence only).
+TABLE_WORD_SAY = 0.2
+# A text the sentence model has read is never taken as saying nothing at all.
+EMBEDDING_CONFIDENCE = 0.1
+# Words that carry grammar, not mood; the word table is not consulted for them.
+FUNCTION_WORDS = word_set("""
+    the and for with from this that these those there here his her its their our your you
+    they them she him who whom which what when where while how than then such very just also
+    into onto over under about after before again all any both each few more most other some
+    own same too can will would could should may might must does did has have had having was
+    were are been being is be it as at by of on in to or an a i me my we us
+    """)
 # How many found and inferred mood words a reading reports.
 MAX_FOUND_WORDS = 6
 MAX_INFERRED_WORDS = 3
-# Averaging many words pulls every reading toward the middle; this much spreads it back, so
-# a sad photo asks for sad songs rather than bittersweet ones.
-STRETCH = 1.25
 # Distinct words remembered by the look-up; a bot reads open-ended text for months.
 LOOKUP_CACHE_WORDS = 50_000
-# Confidence below this is "the text said nothing": traits stay None.
-MIN_CONFIDENCE = 0.05
 # Words that ask for (or against) voices and acoustic instruments.
 INSTRUMENTAL_CUES = word_set("instrumental ambient piano classical orchestral meditation")
 VOCAL_CUES = word_set("vocal vocals singing singer lyric lyrics sing-along")
@@ -272,16 +272,19 @@ def _clip(x: float) -> float:
 class MoodReader:
     """Reads mood words, themes and target audio traits from text; one embedding per text."""
 
-    def __init__(self, embedder: Embedder | None, tagger: ThemeTagger | None = None) -> None:
+    def __init__(
+        self,
+        embedder: Embedder | None,
+        tagger: ThemeTagger | None = None,
+        model: MoodModel | None = None,
+    ) -> None:
         self.embedder = embedder
         self.tagger = tagger if tagger is not None else ThemeTagger(embedder)
-        self._anchors: np.ndarray | None = None
-        self._anchor_va = np.array([(v, a) for _, v, a in ANCHORS], dtype=np.float32)
+        self.model = model if model is not None else MoodModel.load()
 
     def warm(self) -> None:
-        """Embed the anchors and theme hypotheses now rather than on the first read."""
+        """Embed the theme hypotheses now rather than on the first read."""
         if self.embedder is not None:
-            self._anchor_vectors()
             self.tagger.hypothesis_vectors()
 
     def read(self, text: str) -> MoodReading:
@@ -299,40 +302,44 @@ class MoodReader:
         return [self.read_embedded(t, v) for t, v in zip(texts, vectors, strict=True)]
 
     def read_embedded(self, text: str, vector: np.ndarray | None) -> MoodReading:
-        """The mood of a text whose embedding the caller already has (None: lexicon only)."""
-        hits = scan(text)
-        lexical = lexicon_estimate(hits)
-        semantic = None
-        if vector is not None:
-            semantic = self._embedding_estimate(vector, _embedding_weight(text))
-        blended = _blend(lexical, semantic)
-        if blended is None:
+        """The mood of a text whose embedding the caller already has (None: words only)."""
+        if not text.strip():
             return MoodReading()
-        valence, arousal = _stretch(blended[0]), _stretch(blended[1])
-        confidence = blended[2]
+        hits = scan(text)
+        found = word_hits(text, self.model)
+        features = self.features(text, vector, hits, found)
+        if features is None:
+            return MoodReading()
+        valence, arousal = self.model.combine(features, len(text.split()))
         words = frozenset(_LOOKUP.base(t) for clause in tokenize(text) for t in clause)
         return MoodReading(
-            mood_words=_mood_words(hits, valence, arousal),
+            mood_words=_mood_words(hits, found, valence, arousal),
             themes=self._themes(words, vector, valence, arousal),
             traits=traits_for(valence, arousal, words),
-            confidence=round(confidence, 3),
+            confidence=round(_confidence(hits, found, vector), 3),
         )
 
-    def _anchor_vectors(self) -> np.ndarray:
-        if self._anchors is None:
-            assert self.embedder is not None
-            self._anchors = self.embedder.embed_texts([text for text, _, _ in ANCHORS])
-        return self._anchors
-
-    def _embedding_estimate(
-        self, vector: np.ndarray, weight: float = EMBEDDING_WEIGHT_SHORT
-    ) -> tuple[float, float, float]:
-        """Kernel regression of (valence, arousal) over the anchors nearest the text."""
-        sims = self._anchor_vectors() @ np.asarray(vector, dtype=np.float32)
-        weights = np.exp((sims - sims.max()) / ANCHOR_TEMPERATURE)
-        valence, arousal = (weights @ self._anchor_va) / weights.sum()
-        reach = (float(sims.max()) - ANCHOR_SIM_FLOOR) / (ANCHOR_SIM_FULL - ANCHOR_SIM_FLOOR)
-        return float(valence), float(arousal), weight * min(1.0, max(0.0, reach))
+    def features(
+        self,
+        text: str,
+        vector: np.ndarray | None,
+        hits: Sequence[WordHit] | None = None,
+        found: Sequence[WordHit] | None = None,
+    ) -> np.ndarray | None:
+        """The readings the blend combines (FEATURES x 2, NaN where one has nothing to go on)."""
+        hits = scan(text) if hits is None else hits
+        found = word_hits(text, self.model) if found is None else found
+        rows = np.full((len(FEATURES), 2), np.nan, dtype=np.float32)
+        if vector is not None:
+            rows[0] = self.model.sentence(vector)
+        if found:
+            rows[1] = _mean_of(found)
+        lexical = lexicon_estimate(hits)
+        if lexical is not None:
+            rows[2] = lexical[:2]
+        if np.isnan(rows[:3]).all():
+            return None
+        return rows
 
     def _themes(
         self, words: frozenset[str], vector: np.ndarray | None, valence: float, arousal: float
@@ -347,33 +354,58 @@ class MoodReader:
         return pick_tags(scores)
 
 
-def _stretch(x: float) -> float:
-    """Undo the averaging's pull toward the middle: a sad caption also names a soft light."""
-    return _clip(0.5 + STRETCH * (x - 0.5))
+def word_hits(text: str, model: MoodModel) -> list[WordHit]:
+    """The words of a text that the model's word table knows, turned around when negated."""
+    hits: list[WordHit] = []
+    for clause in tokenize(text):
+        negate = 0
+        for token in clause:
+            if token in NEGATORS or token.endswith("n't"):
+                negate = NEGATION_SPAN
+                continue
+            negate = max(0, negate - 1)
+            found = _table_word(token, model)
+            if found is None:
+                continue
+            word, (valence, arousal) = found
+            if negate:
+                valence, arousal = _negated(MoodWord(float(valence), float(arousal), 1.0))
+            hits.append(WordHit(word, float(valence), float(arousal), 1.0, negate > 0))
+    return _damp_repeats(hits)
 
 
-def _embedding_weight(text: str) -> float:
-    n = len(text.split())
-    share = min(1.0, max(0.0, (n - SHORT_TEXT_WORDS) / (LONG_TEXT_WORDS - SHORT_TEXT_WORDS)))
-    return EMBEDDING_WEIGHT_SHORT + share * (EMBEDDING_WEIGHT_LONG - EMBEDDING_WEIGHT_SHORT)
-
-
-def _blend(
-    lexical: tuple[float, float, float] | None, semantic: tuple[float, float, float] | None
-) -> tuple[float, float, float] | None:
-    parts = [p for p in (lexical, semantic) if p is not None and p[2] > 0]
-    if not parts:
+def _table_word(token: str, model: MoodModel) -> tuple[str, np.ndarray] | None:
+    if token in FUNCTION_WORDS or token in GENERIC or len(token) < MIN_WORD_CHARS:
         return None
-    total = sum(p[2] for p in parts)
-    valence = sum(p[0] * p[2] for p in parts) / total
-    arousal = sum(p[1] * p[2] for p in parts) / total
-    confidence = 1 - math.prod(1 - p[2] for p in parts)
-    if confidence < MIN_CONFIDENCE:
-        return None
-    return valence, arousal, confidence
+    for stem in _stems(token):
+        if stem in GENERIC:
+            return None
+        values = model.word(stem)
+        if values is not None:
+            return stem, values
+    return None
 
 
-def _mood_words(hits: list[WordHit], valence: float, arousal: float) -> tuple[str, ...]:
+def _mean_of(hits: Sequence[WordHit]) -> tuple[float, float]:
+    """Weighted mean (valence, arousal) of table words; strong words count more."""
+    values = np.array([(h.valence, h.arousal) for h in hits], dtype=np.float32)
+    weights = np.array([h.weight for h in hits], dtype=np.float32)[:, None]
+    salience = weights * (1.0 + np.abs(values - values.mean(axis=0)) / WORD_SALIENCE_SCALE)
+    mean = (values * salience).sum(axis=0) / salience.sum(axis=0)
+    return float(mean[0]), float(mean[1])
+
+
+def _confidence(hits: Sequence[WordHit], found: Sequence[WordHit], vector: object) -> float:
+    """How much the text said about mood: lexicon words most, other known words a little."""
+    said = sum(h.weight for h in hits) + TABLE_WORD_SAY * sum(h.weight for h in found)
+    floor = EMBEDDING_CONFIDENCE if vector is not None else 0.0
+    return max(floor, 1 - math.exp(-said / LEXICON_SATURATION))
+
+
+def _mood_words(
+    hits: Sequence[WordHit], found: Sequence[WordHit], valence: float, arousal: float
+) -> tuple[str, ...]:
+    """The mood words the reading counted (lexicon emotion and music words), then inferred."""
     strength: dict[str, float] = {}
     for hit in hits:
         # Only emotion and music words name a mood; scene nouns ("evening") do not.
@@ -381,6 +413,6 @@ def _mood_words(hits: list[WordHit], valence: float, arousal: float) -> tuple[st
         if " " not in hit.word and strong and not hit.negated:
             said = hit.weight * _salience(hit.valence) * _salience(hit.arousal)
             strength[hit.word] = strength.get(hit.word, 0.0) + said
-    found = sorted(strength, key=lambda word: -strength[word])[:MAX_FOUND_WORDS]
+    named = sorted(strength, key=lambda word: -strength[word])[:MAX_FOUND_WORDS]
     inferred = mood_words_for(valence, arousal)[:MAX_INFERRED_WORDS]
-    return tuple(dict.fromkeys(found + inferred))
+    return tuple(dict.fromkeys(named + inferred))

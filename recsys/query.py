@@ -10,6 +10,7 @@ import numpy as np
 from recsys.embedder import Embedder
 from recsys.models import TRAIT_NAMES, AudioTraits, Caption, MoodReading
 from recsys.mood_reader import MoodReader
+from recsys.mood_shift import apply_shifts
 from recsys.ranking import W_SEMANTIC, RankingPlan
 from recsys.steering import Steering, parse_steering
 from recsys.track_moods import mood_words_for
@@ -50,8 +51,10 @@ def build_query(
     reader: MoodReader,
     embedder: Embedder,
     variation: int = 0,
+    shifts: tuple[str, ...] = (),
 ) -> MoodQuery:
-    """Fuse photo and words into a query (blocking: one embedding call for both texts)."""
+    """Fuse photo and words into a query (blocking: one embedding call for both texts);
+    `shifts` then step the target to neighbouring moods ("brighter", "calmer"...)."""
     words = words.strip()
     steering = parse_steering(words)
     caption_words = _mood_words(
@@ -63,9 +66,10 @@ def build_query(
     # the query text is the words themselves, embedded once.
     vectors = embedder.embed_texts([text, words] if words and words != text else [text])
     reading = reader.read_embedded(words, vectors[-1]) if words else MoodReading()
-    target = steering.apply(_fuse(caption, reading))
+    target, shifted = apply_shifts(steering.apply(_fuse(caption, reading)), shifts)
     themes = _themes(caption, reading, steering)
-    mood_words = _mood_words(caption, reading, target)
+    # A shifted mood is no longer the photo's: its words come from the new target alone.
+    mood_words = _mood_words(None if shifted else caption, reading, target)
     plan = RankingPlan(
         target=target,
         themes=themes,
@@ -77,7 +81,10 @@ def build_query(
         semantic_weight=VARIATION_SEMANTIC_WEIGHT if variation else W_SEMANTIC,
         variation=variation,
     )
-    return MoodQuery(text, vectors[0], plan, mood_words, _mood_line(caption, mood_words), steering)
+    line = f"{shifted.capitalize()}: {', '.join(mood_words[:3])}" if shifted else ""
+    return MoodQuery(
+        text, vectors[0], plan, mood_words, line or _mood_line(caption, mood_words), steering
+    )
 
 
 def _fuse(caption: Caption | None, reading: MoodReading) -> AudioTraits:

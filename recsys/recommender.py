@@ -5,25 +5,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
 
 from recsys.embedder import Embedder
-from recsys.models import Caption, Recommendation
+from recsys.models import Caption, Notice, Recommendation
 from recsys.mood_reader import MoodReader
 from recsys.query import MoodQuery, build_query
 from recsys.ranking import pick_diverse, score_candidates, to_pick
 from recsys.text_hygiene import clean_words
 
 log = logging.getLogger(__name__)
-
-NOT_READ_NOTICE = (
-    "The photo was not read by the vision model (it is unavailable right now), so these picks "
-    "come from your words and the photo's colours and light."
-)
 
 
 class NothingToMatch(Exception):
@@ -48,6 +43,8 @@ class RecommendRequest:
     exclude_track_ids: frozenset[int] = field(default_factory=frozenset)
     # >0: a fresh take on the same vibe ("different vibe"), seeded for reproducibility
     variation: int = 0
+    # steps to neighbouring moods, in order (recsys.mood_shift.SHIFT_NAMES)
+    shifts: tuple[str, ...] = ()
 
 
 class CandidateSource(Protocol):
@@ -84,13 +81,20 @@ class Recommender:
     """Turns a caption and/or words into tracks from the catalog and the listeners' libraries."""
 
     def __init__(
-        self, source: CandidateSource, embedder: Embedder, mood_reader: MoodReader
+        self,
+        source: CandidateSource,
+        embedder: Embedder,
+        mood_reader: MoodReader,
+        *,
+        on_timings: Callable[[Timings], None] | None = None,
     ) -> None:
         self.source = source
         self.embedder = embedder
         self.mood_reader = mood_reader
         # where the time of the last answer went (read by benchmarks/search_scale.py)
         self.last_timings: Timings | None = None
+        # Told where the time of every recommendation went (e.g. for metrics).
+        self._on_timings = on_timings
 
     def warm(self) -> None:
         """Load the mood reader's models now (blocking) rather than on the first photo."""
@@ -100,13 +104,14 @@ class Recommender:
         """The answer for one request; raises NothingToMatch or NoTracks."""
         request = replace(request, words=clean_words(request.words))
         if request.caption is None and not request.words.strip():
-            raise NothingToMatch("send a photo or a few words about the mood you want")
+            raise NothingToMatch("neither a photo nor words were given")
         started = time.perf_counter()
-        query = await asyncio.to_thread(self._build_query_blocking, request)
-        built = time.perf_counter()
-        liked, disliked = await self.source.feedback(
-            (request.feedback_user_id,) if request.feedback_user_id else ()
+        # The listener's thumbs do not depend on the query: read them while the text embeds.
+        query, (liked, disliked) = await asyncio.gather(
+            asyncio.to_thread(self._build_query_blocking, request),
+            self.source.feedback((request.feedback_user_id,) if request.feedback_user_id else ()),
         )
+        built = time.perf_counter()
         rows = await self.source.candidates(
             query.embedding,
             _or_mid(query.plan.target.valence),
@@ -123,14 +128,23 @@ class Recommender:
         self.last_timings = Timings(
             (built - started) * 1000, (searched - built) * 1000, (done - searched) * 1000
         )
-        return self._answer(request, query, [to_pick(p, query.plan) for p in picks])
+        if self._on_timings is not None:
+            self._on_timings(self.last_timings)
+        return self._recommendation(request, query, [to_pick(p, query.plan) for p in picks])
 
     def _build_query_blocking(self, request: RecommendRequest) -> MoodQuery:
         return build_query(
-            request.caption, request.words, self.mood_reader, self.embedder, request.variation
+            request.caption,
+            request.words,
+            self.mood_reader,
+            self.embedder,
+            request.variation,
+            request.shifts,
         )
 
-    def _answer(self, request: RecommendRequest, query: MoodQuery, picks: list) -> Recommendation:
+    def _recommendation(
+        self, request: RecommendRequest, query: MoodQuery, picks: list
+    ) -> Recommendation:
         caption = request.caption
         vision_used = caption is None or caption.source in ("vision", "prose")
         return Recommendation(
@@ -140,7 +154,7 @@ class Recommender:
             traits=query.plan.target,
             tracks=tuple(picks),
             vision_used=vision_used,
-            notice=None if vision_used else NOT_READ_NOTICE,
+            notice=None if vision_used else Notice.VISION_NOT_READ,
         )
 
 

@@ -83,7 +83,14 @@ class _HostFailed(Exception):
 class VisionHostPool:
     """Ollama clients for every configured host, with least-busy choice and failover."""
 
-    def __init__(self, urls: Sequence[str], *, timeout_s: float, rest_s: float) -> None:
+    def __init__(
+        self,
+        urls: Sequence[str],
+        *,
+        timeout_s: float,
+        rest_s: float,
+        on_call: Callable[[str, bool], None] | None = None,
+    ) -> None:
         if not urls:
             raise ValueError("VisionHostPool needs at least one Ollama URL")
         # httpx's own timeout is the backstop; the per-attempt asyncio timeout is the real bound.
@@ -92,6 +99,8 @@ class VisionHostPool:
         ]
         self._timeout_s = timeout_s
         self._rest_s = rest_s
+        # Told (host URL, succeeded) after every request, e.g. to count calls for metrics.
+        self._on_call = on_call
 
     @property
     def urls(self) -> tuple[str, ...]:
@@ -157,9 +166,11 @@ class VisionHostPool:
     ) -> T:
         host.in_flight += 1
         host.picks += 1
+        ok = False
         try:
             async with asyncio.timeout(budget):
                 result = await request(host.client)
+            ok = True
         except TimeoutError:
             raise _HostFailed(
                 f"Ollama at {host.url} timed out after {budget:.1f} s", retry=True
@@ -168,6 +179,8 @@ class VisionHostPool:
             raise _classify(err, host.url, model) from None
         finally:
             host.in_flight -= 1
+            if self._on_call is not None:
+                self._on_call(host.url, ok)
         if host.last_failure:
             log.info("vision host %s answers again", host.url)
             host.last_failure = ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +18,7 @@ from db import users
 from db.pool import Database
 from handlers.bot_service import DefaultBotService
 from handlers.notifier import LogNotifier
-from handlers.replies import ChatContext, ImageInput
+from handlers.replies import ChatContext, ImageInput, Reply
 from handlers.texts import SORRY
 from recsys.embedder import Embedder
 from tests.catalog_fixture import load_catalog
@@ -80,7 +81,8 @@ async def test_photo_gets_party_songs_with_buttons(
     )
     assert token and len(token) >= 22
     assert [b.action for b in reply.buttons] == [
-        f"{kind}:{rec.recommendation_id}-{token}" for kind in ("up", "down", "more", "diff")
+        f"{kind}:{rec.recommendation_id}-{token}"
+        for kind in ("up", "down", "more", "diff", "calm", "lively")
     ]
     assert reply.color is not None and reply.color >> 16 > 0xC0  # the photo's pink-red
     assert len(fake_ollama.chat_requests) == 1
@@ -289,3 +291,37 @@ async def test_presses_and_link_requests_count_against_the_rate_limit(
     for _ in range(3):
         await service.link_spotify(ivy)
     assert "try again in" in (await service.link_spotify(ivy)).text
+
+
+async def test_different_vibe_calmer_and_more_energy_step_the_mood(
+    catalog: dict[str, int], database: Database, embedder: Embedder, fake_ollama: FakeOllama
+) -> None:
+    service = handlers_for(settings_for(fake_ollama.url), database, embedder)
+    eve = ChatContext("telegram", "e1", "e1", "eve")
+    fake_ollama.queue(STRUCTURED_ANSWERS["party"])
+    party = await service.vibe(eve, [ImageInput(jpeg((245, 30, 170), (90, 70)))])
+    assert party.recommendation is not None
+
+    def button(reply: Reply, verb: str) -> str:
+        return next(b.action for b in reply.buttons if b.action.startswith(f"{verb}:"))
+
+    calmer = await service.press(eve, button(party, "calm"))
+    assert calmer.kind == "answer" and calmer.recommendation is not None
+    assert calmer.recommendation.mood_line.startswith("A calmer take: ")
+    energy = [t.energy for t in calmer.recommendation.tracks if t.energy is not None]
+    party_energy = [t.energy for t in party.recommendation.tracks if t.energy is not None]
+    assert sum(energy) / len(energy) < sum(party_energy) / len(party_energy)
+
+    moodier = await service.press(eve, button(party, "diff"))
+    assert moodier.recommendation is not None
+    assert moodier.recommendation.mood_line.startswith("A moodier take: ")
+    # Steps add up: more energy on the moodier answer keeps it moodier, and says the last step.
+    livelier = await service.press(eve, button(moodier, "lively"))
+    assert livelier.recommendation is not None
+    assert livelier.recommendation.mood_line.startswith("A take with more energy: ")
+    stored = await database.pool.fetchval(
+        "SELECT query->'shifts' FROM recommendations WHERE id = $1",
+        livelier.recommendation.recommendation_id,
+    )
+    assert json.loads(stored) == ["different", "more_energy"]
+    assert livelier.recommendation.traits.valence == moodier.recommendation.traits.valence

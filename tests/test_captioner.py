@@ -15,13 +15,13 @@ from PIL import Image
 from db.pool import Database
 from handlers.stores import DatabaseCaptionCache
 from recsys.captioner import (
-    ANSWER_SCHEMA,
+    CAPTION_SCHEMA,
     KEEP_ALIVE,
     PROMPT_VERSION,
     CachedCaptioner,
     Captioner,
     VisionUnavailable,
-    parse_answer,
+    parse_caption,
 )
 from recsys.image_intake import ImageLimits, PreparedImage, prepare_image
 from recsys.models import THEMES, AudioTraits, MoodReading
@@ -120,8 +120,72 @@ async def test_structured_answer_becomes_a_caption(
     assert caption.description.startswith("A still lake under low morning mist")
     assert caption.mood_words == ("calm", "serene", "misty", "quiet", "reflective")
     assert caption.themes == ("nature", "calm", "meditation")
-    assert caption.traits.valence == 0.35 and caption.traits.tempo_max == 90
+    # the model's 0.35 / 0.15 averaged with the (stub) reading of its words, 0.2 / 0.3
+    assert caption.traits.valence == 0.275 and caption.traits.energy == 0.225
+    assert caption.traits.tempo_max == 90 and caption.traits.acousticness == 0.85
     assert caption.genres == ("ambient", "acoustic", "folk")
+
+
+# Recorded-style structured answers (fictional, written for these tests) whose stated traits
+# disagree with their own words: a model that rates every photo middling.
+FLAT_TRAITS = {
+    "valence": 0.5, "energy": 0.5, "danceability": 0.5, "acousticness": 0.5,
+    "instrumentalness": 0.2, "tempo_min": 80, "tempo_max": 130,
+}  # fmt: skip
+FLAT_SAD = {
+    "description": "An old man sits alone on a wet bench in the rain, grey street, nobody "
+    "around. Lonely and heavy.",
+    "mood_words": ["lonely", "sad", "gloomy"],
+    "themes": ["sadness"],
+    "traits": FLAT_TRAITS,
+    "genres": ["blues"],
+}
+FLAT_PARTY = {
+    "description": "Friends dancing at a birthday party, confetti in the air, everyone "
+    "laughing and cheering.",
+    "mood_words": ["joyful", "wild", "euphoric"],
+    "themes": ["party"],
+    "traits": FLAT_TRAITS,
+    "genres": ["dance pop"],
+}
+
+
+async def test_structured_traits_are_fused_with_the_reading_of_its_words(
+    fake: FakeOllama, make_captioner: MakeCaptioner
+) -> None:
+    reader = StubReader()
+    fake.queue(json.dumps(FLAT_SAD))
+    caption = await make_captioner(fake.url, reader=reader).caption(prepared())
+    assert reader.texts == [FLAT_SAD["description"] + " lonely, sad, gloomy."]
+    assert caption.source == "vision"
+    assert caption.traits.valence == 0.35 and caption.traits.energy == 0.4
+    assert caption.traits.danceability == 0.5 and caption.traits.tempo_min == 80
+
+
+async def test_a_missing_stated_trait_comes_from_the_reading(
+    fake: FakeOllama, make_captioner: MakeCaptioner
+) -> None:
+    answer = {**FLAT_SAD, "traits": {**FLAT_TRAITS, "valence": 7.5}}  # nonsense: no opinion
+    fake.queue(json.dumps(answer))
+    caption = await make_captioner(fake.url).caption(prepared())
+    assert caption.traits.valence == 0.2 and caption.traits.energy == 0.4
+
+
+async def test_fusion_with_the_real_reader_tells_sad_from_party(
+    fake: FakeOllama, make_captioner: MakeCaptioner, embedder: object
+) -> None:
+    from recsys.mood_reader import MoodReader
+
+    reader = MoodReader(embedder)  # type: ignore[arg-type]
+    captioner = make_captioner(fake.url, reader=reader.read)
+    fake.queue(json.dumps(FLAT_SAD))
+    sad = await captioner.caption(prepared(1))
+    fake.queue(json.dumps(FLAT_PARTY))
+    party = await captioner.caption(prepared(2))
+    assert sad.traits.valence is not None and party.traits.valence is not None
+    assert sad.traits.energy is not None and party.traits.energy is not None
+    assert sad.traits.valence < 0.45 < 0.55 < party.traits.valence
+    assert sad.traits.energy < party.traits.energy
 
 
 async def test_request_carries_image_schema_and_options(
@@ -132,12 +196,12 @@ async def test_request_carries_image_schema_and_options(
     [request] = fake.chat_requests
     body = request.body
     assert request.images == [image.jpeg]
-    assert body["format"] == ANSWER_SCHEMA
+    assert body["format"] == CAPTION_SCHEMA
     assert body["options"] == {"temperature": 0, "num_ctx": 4096}
     assert body["stream"] is False and body["keep_alive"] == KEEP_ALIVE
     prompt = body["messages"][-1]["content"]
     assert "our trip to Norway" in prompt and ", ".join(THEMES) in prompt
-    assert ANSWER_SCHEMA["properties"]["themes"]["items"]["enum"] == list(THEMES)
+    assert CAPTION_SCHEMA["properties"]["themes"]["items"]["enum"] == list(THEMES)
 
 
 async def test_invalid_json_is_retried_once(
@@ -159,7 +223,7 @@ def test_out_of_range_values_are_clamped_or_dropped() -> None:
                    "instrumentalness": 0.4, "tempo_min": 120, "tempo_max": 80},
         "genres": ["ambient"] * 9,
     }  # fmt: skip
-    caption = parse_answer(json.dumps(answer), "m")
+    caption = parse_caption(json.dumps(answer), "m")
     assert caption is not None
     assert caption.description == "A foggy pier."
     assert caption.mood_words == ("calm", "lonely")
@@ -175,7 +239,7 @@ def test_out_of_range_values_are_clamped_or_dropped() -> None:
     "content", ["", "[1, 2]", '{"mood_words": ["sad"]}', '{"description": ""}']
 )
 def test_answers_without_a_description_are_invalid(content: str) -> None:
-    assert parse_answer(content, "m") is None
+    assert parse_caption(content, "m") is None
 
 
 # --- prose fallback ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from recsys.catalog_csv import (
     split_artists,
 )
 from recsys.enrichment import TrackInfo
+from tests import tidytuesday_sample
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -82,6 +84,41 @@ def test_tidytuesday_shape_reads_single_artist_and_genres() -> None:
     assert neon.genres == ("pop", "dance pop")
     assert (neon.album, neon.popularity, neon.release_year) == ("Night Transit", 66, 2019)
     assert neon.features.tempo == pytest.approx(122.036)
+    # tidytuesday's track_artist is one act, commas and all
+    assert tracks["FixtureTidyTrack000002"].artists == ("Hollis, Grey & Co",)
+
+
+def test_tidytuesday_songs_layout_reads_every_column_and_counts_repeats() -> None:
+    """The full 23-column layout of tidytuesday's spotify_songs.csv, as the README names it."""
+    reader, tracks = read("catalog_tidytuesday_songs.csv")
+    rows = list(csv.reader((FIXTURES / "catalog_tidytuesday_songs.csv").open()))
+    assert rows[0] == tidytuesday_sample.HEADER
+    assert reader.shape.name == "tidytuesday"
+    unique_ids = {row[0] for row in rows[1:]}
+    # a track repeated in a second playlist is kept once, from its first playlist
+    assert set(tracks) == unique_ids
+    assert dict(reader.skipped) == {SKIP_DUPLICATE: len(rows) - 1 - len(unique_ids)}
+    first = rows[1]
+    track = tracks[first[0]]
+    assert (track.title, track.artists, track.album) == (first[1], (first[2],), first[5])
+    assert track.popularity == int(first[3]) and track.release_year == int(first[6][:4])
+    assert track.genres == (first[9], first[10])
+    assert track.features.valence == pytest.approx(float(first[20]))
+    assert track.features.key == int(first[13]) and track.features.mode == int(first[15])
+
+
+def test_tidytuesday_rows_with_r_missing_values_are_skipped_as_missing_name(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "songs.csv"
+    good = ["FixtureTidyTrack000009", "Low Orbit", "NA", *[""] * 20]
+    missing = ["FixtureTidyTrack000010", "NA", "NA", *["NA"] * 20]
+    with path.open("w", newline="") as handle:
+        csv.writer(handle).writerows([tidytuesday_sample.HEADER, good, missing])
+    reader = CatalogReader(path)
+    tracks = list(reader)
+    assert [t.title for t in tracks] == ["Low Orbit"] and tracks[0].artists == ()
+    assert dict(reader.skipped) == {SKIP_MISSING_NAME: 1}
 
 
 def test_exportify_shape_reads_uris_links_semicolons_and_capitalised_features() -> None:

@@ -59,8 +59,10 @@ async def test_guild_photo_is_answered_in_reply_with_the_embed_and_buttons(
     assert (
         "[Holocene](https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC)" in embed["description"]
     )
-    ids = [button["custom_id"] for button in sent.json["components"][0]["components"]]
-    assert ids == ["up:42", "down:42", "more:42", "diff:42"]
+    rows = [
+        [button["custom_id"] for button in row["components"]] for row in sent.json["components"]
+    ]
+    assert rows == [["up:42", "down:42"], ["more:42", "diff:42"]]  # feedback, then new answers
     # a typing indicator showed while the service worked
     (typing,) = fake.find("POST", "/typing")
     assert typing.at <= sent.at

@@ -32,7 +32,13 @@ async def test_commands_are_published_at_start(monkeypatch: pytest.MonkeyPatch) 
         (sync,) = fake.find("PUT", f"/applications/{APP_ID}/commands")
 
     commands = {command["name"]: command for command in sync.json}
-    assert set(commands) == {"vibe", "link-spotify", "unlink-spotify", "forget-me", "help", "blend"}
+    assert set(commands) == {
+        "vibe", "link-spotify", "unlink-spotify", "forget-me", "help", "blend", "auto",
+        "Songs for this photo",
+    }  # fmt: skip
+    assert commands["Songs for this photo"]["type"] == 3  # a message context-menu command
+    manage_channels = 1 << 4
+    assert int(commands["auto"]["default_member_permissions"]) == manage_channels
     vibe_options = {o["name"]: o for o in commands["vibe"]["options"]}
     assert vibe_options["image"]["type"] == 11 and not vibe_options["image"].get("required")
     assert vibe_options["words"]["max_length"] == 300
@@ -58,7 +64,7 @@ async def test_vibe_is_deferred_before_the_slow_service_answers(
     (embed,) = followup.json["embeds"]
     assert embed["color"] == RAINY_COLOUR and "open.spotify.com/track/" in embed["description"]
     assert not followup.json.get("flags", 0) & EPHEMERAL
-    labels = [b["label"] for b in followup.json["components"][0]["components"]]
+    labels = [b["label"] for row in followup.json["components"] for b in row["components"]]
     assert labels == ["👍", "👎", "More like this", "Different vibe"]
 
 
@@ -165,7 +171,7 @@ async def test_buttons_on_an_answer_give_feedback_privately_and_more_publicly(
     assert [r.json["type"] for r in fake.find("POST", "/callback")] == [DEFERRED_UPDATE] * 2
     assert thanks.json["content"] == "Thanks, noted." and thanks.json["flags"] & EPHEMERAL
     assert not more.json.get("flags", 0) & EPHEMERAL
-    assert [b["custom_id"] for b in more.json["components"][0]["components"]][2] == "more:142"
+    assert more.json["components"][1]["components"][0]["custom_id"] == "more:142"
 
 
 async def test_queued_vibe_shows_its_place_then_the_answer_in_the_same_message(

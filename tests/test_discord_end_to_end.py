@@ -56,7 +56,7 @@ async def test_photo_answer_and_buttons_through_the_real_service(
             answer = fake.message_from(sent)
             (embed,) = sent.json["embeds"]
             first = linked_ids(embed)
-            buttons = [b["custom_id"] for b in sent.json["components"][0]["components"]]
+            buttons = [b["custom_id"] for row in sent.json["components"] for b in row["components"]]
             rec_id = buttons[0].removeprefix("up:")  # "<answer id>-<press token>"
 
             down = await fake.press(f"down:{rec_id}", answer)
@@ -72,7 +72,9 @@ async def test_photo_answer_and_buttons_through_the_real_service(
         embed["color"] & 255,
     )
     assert blue > red and blue > green, "the embed takes the photo's colour"
-    assert buttons == [f"up:{rec_id}", f"down:{rec_id}", f"more:{rec_id}", f"diff:{rec_id}"]
+    assert buttons == [
+        f"{verb}:{rec_id}" for verb in ("up", "down", "more", "diff", "calm", "lively")
+    ]
     stored = await db.pool.fetchval(
         "SELECT count(*) FROM recommendations WHERE id = $1", int(rec_id.split("-")[0])
     )

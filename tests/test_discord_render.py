@@ -47,6 +47,7 @@ def test_answer_carries_four_buttons_whose_ids_are_the_reply_actions() -> None:
         ("More like this", "more:41"),
         ("Different vibe", "diff:41"),
     ]
+    assert [item.row for item in view.children] == [0, 0, 1, 1]  # feedback first
     assert all(isinstance(item, ActionButton) for item in view.children)
     # dynamic items are what make the buttons work after a restart
     assert all(item.is_persistent() for item in view.children)

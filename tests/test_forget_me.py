@@ -233,7 +233,7 @@ async def test_retention_prunes_old_answers_captions_and_jobs_but_keeps_thumbs(
 
 
 async def test_every_worker_prunes_on_schedule(db: Database, embedder: Embedder) -> None:
-    from bot.cli.worker import build_jobs
+    from bot.app import build_jobs
     from bot.settings import load_settings
     from handlers.notifier import LogNotifier
 

@@ -10,10 +10,11 @@ import pytest
 from PIL import Image
 
 from bot.app import image_limits
-from recsys.image_intake import ImageLimits, ImageRejected, PreparedImage, prepare_image
+from handlers.texts import rejection_text
+from recsys.image_intake import ImageLimits, ImageRejected, PreparedImage, Rejection, prepare_image
 
 LIMITS = ImageLimits()
-FORMATS = "Send a JPEG, PNG, WebP, GIF, BMP or TIFF image."
+FORMATS = "Send a JPEG, PNG, WebP, GIF, BMP, TIFF, AVIF or HEIC image."
 
 
 def encode(image: Image.Image, fmt: str, **params: object) -> bytes:
@@ -54,7 +55,7 @@ def refusal(data: bytes, limits: ImageLimits = LIMITS) -> str:
     """The message a user would get for this upload."""
     with pytest.raises(ImageRejected) as caught:
         prepare_image(data, limits)
-    return caught.value.message
+    return rejection_text(caught.value)
 
 
 # --- refusals ---------------------------------------------------------------------------------
@@ -83,18 +84,15 @@ def test_mp4_and_mov_are_named_as_video(brand: bytes) -> None:
     )
 
 
-def test_heic_says_how_to_send_a_jpeg() -> None:
-    assert refusal(b"\x00\x00\x00\x18ftypheic" + bytes(40)) == (
-        "That photo is in HEIC format, which MelodicLens cannot read. Send it as a JPEG instead: "
-        "share it as a photo rather than a file, or on an iPhone set Settings > Camera > Formats "
-        "to Most Compatible."
-    )
+@pytest.mark.parametrize("brand", [b"heic", b"mif1", b"avif"])
+def test_a_heic_or_avif_header_without_a_picture_is_damaged_not_foreign(brand: bytes) -> None:
+    assert refusal(b"\x00\x00\x00\x18ftyp" + brand + bytes(40)) == DAMAGED
 
 
-def test_avif_is_named() -> None:
-    assert refusal(b"\x00\x00\x00\x1cftypavif" + bytes(40)) == (
-        f"That image is in AVIF format, which MelodicLens cannot read. {FORMATS}"
-    )
+@pytest.mark.parametrize("fmt", ["HEIF", "AVIF"])
+def test_a_cut_off_heic_or_avif_is_damaged(fmt: str) -> None:
+    whole = encode(gradient(200, 160), fmt, quality=80)
+    assert refusal(whole[: len(whole) // 2]) == DAMAGED
 
 
 def test_plain_text_is_named() -> None:
@@ -163,6 +161,9 @@ def test_a_tiff_stored_as_one_huge_compressed_strip_is_refused() -> None:
         "That TIFF is stored as one huge compressed block, which takes too much memory to "
         "open. Save it as a JPEG or PNG and send it again."
     )
+    with pytest.raises(ImageRejected) as caught:
+        prepare_image(one_strip, LIMITS)
+    assert caught.value.reason is Rejection.TIFF_STRIP
 
 
 def test_the_same_tiff_in_strips_is_accepted() -> None:
@@ -207,13 +208,26 @@ def test_corrupt_jpeg_markers_are_refused() -> None:
 # --- acceptance -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF"])
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "AVIF", "HEIF"])
 def test_each_accepted_format_becomes_a_jpeg(fmt: str) -> None:
     prepared = prepare_image(encode(gradient(), fmt), LIMITS)
     assert prepared.source_format == fmt
     assert (prepared.width, prepared.height) == (64, 48)
     assert jpeg_of(prepared).size == (64, 48)
     assert len(prepared.sha256) == 64
+
+
+@pytest.mark.parametrize("fmt", ["AVIF", "HEIF"])
+def test_heic_and_avif_photos_keep_their_colours(fmt: str) -> None:
+    """An iPhone-style HEIC (written by pillow-heif's x265 encoder) and an AVIF read true."""
+    picture = Image.new("RGB", (120, 90), (30, 60, 200))
+    picture.paste((230, 120, 20), (60, 0, 120, 90))
+    data = encode(picture, fmt, quality=90)
+    assert data[4:8] == b"ftyp"
+    prepared = prepare_image(data, LIMITS)
+    seen = jpeg_of(prepared)
+    for (x, y), colour in (((20, 45), (30, 60, 200)), ((100, 45), (230, 120, 20))):
+        assert all(abs(a - b) <= 12 for a, b in zip(seen.getpixel((x, y)), colour, strict=True))
 
 
 def test_exif_orientation_is_applied() -> None:
@@ -226,6 +240,18 @@ def test_exif_orientation_is_applied() -> None:
     assert (prepared.width, prepared.height) == (40, 80)
     seen = jpeg_of(prepared)
     red, _, blue = rgb_at(seen, (20, 10))
+    assert red > 200 and blue < 60, "the red half should now be on top"
+
+
+def test_a_rotated_iphone_heic_is_turned_upright_exactly_once() -> None:
+    # pillow-heif stores the EXIF orientation as the HEIF rotation and resets the tag on reading
+    stored = Image.new("RGB", (80, 40), (0, 0, 255))
+    stored.paste((255, 0, 0), (0, 0, 40, 40))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    prepared = prepare_image(encode(stored, "HEIF", exif=exif.tobytes(), quality=95), LIMITS)
+    assert (prepared.width, prepared.height) == (40, 80)
+    red, _, blue = rgb_at(jpeg_of(prepared), (20, 10))
     assert red > 200 and blue < 60, "the red half should now be on top"
 
 

@@ -8,12 +8,12 @@ from statistics import fmean
 
 import pytest
 
-from db import recommendations as answers
-from db import users
+from db import recommendations, users
 from db.pool import Database
 from handlers.stores import DatabaseCandidates
+from handlers.texts import notice_text
 from recsys.embedder import Embedder
-from recsys.models import AudioTraits, Caption
+from recsys.models import AudioTraits, Caption, Notice
 from recsys.mood_reader import MoodReader
 from recsys.recommender import NothingToMatch, Recommender, RecommendRequest
 from tests.catalog_fixture import load_catalog
@@ -150,7 +150,7 @@ async def test_thumbs_down_track_never_returns(
 ) -> None:
     user_id = await users.upsert_user(database.pool, "telegram", "picky")
     first = await recommender.recommend(RecommendRequest(caption=PARTY, feedback_user_id=user_id))
-    rec_id = await answers.store_recommendation(
+    rec_id = await recommendations.store_recommendation(
         database.pool,
         user_id=user_id,
         platform="telegram",
@@ -159,7 +159,7 @@ async def test_thumbs_down_track_never_returns(
         mood={},
         picks=[(t.track_id, t.score) for t in first.tracks],
     )
-    await answers.add_feedback(database.pool, rec_id, user_id, "down")
+    await recommendations.add_feedback(database.pool, rec_id, user_id, "down")
     again = await recommender.recommend(RecommendRequest(caption=PARTY, feedback_user_id=user_id))
     assert not {t.track_id for t in first.tracks} & {t.track_id for t in again.tracks}
     other = await recommender.recommend(RecommendRequest(caption=PARTY))
@@ -177,4 +177,5 @@ async def test_image_stats_caption_carries_the_notice(
     pixels = Caption("", ("dark",), (), AudioTraits(valence=0.3, energy=0.3), source="image-stats")
     rec = await recommender.recommend(RecommendRequest(caption=pixels, top=3))
     assert not rec.vision_used
-    assert rec.notice is not None and "not read by the vision model" in rec.notice
+    assert rec.notice is Notice.VISION_NOT_READ
+    assert "not read by the vision model" in (notice_text(rec.notice) or "")

@@ -73,7 +73,7 @@ async def test_expired_token_is_refreshed_and_saved(world: World) -> None:
     after = await store.get_link(world.db.pool, uid)
     assert before and after and after.access_token != before.access_token
     assert after.refresh_token != before.refresh_token  # the rotated refresh token is kept
-    assert "/v1/me/playlists?limit=50" in world.fake.requests
+    assert "/v1/me/playlists?limit=50&offset=0" in world.fake.requests
 
 
 async def test_revoked_grant_marks_the_link_and_tells_the_user(world: World) -> None:

@@ -16,8 +16,8 @@ from handlers.spotify.trending import (
     SpotifyPlaylistSource,
     TrendingSync,
     playlist_id,
+    playlist_sources,
     schedule_trending,
-    sources_from_settings,
 )
 from recsys.embedder import Embedder
 from recsys.enrichment import TrackEnricher
@@ -45,7 +45,7 @@ def trending(db: Database, embedder: Embedder, fake: FakeSpotify) -> tuple[Trend
     url = f"https://open.spotify.com/playlist/{CHART}?si=abc"
     settings = spotify_settings(fake.base_url, MELODICLENS_SPOTIFY_TRENDING_PLAYLISTS=url)
     app = spotify_app(settings)
-    sources = sources_from_settings(app, settings.spotify_trending_playlists)
+    sources = playlist_sources(app, settings.spotify_trending_playlists)
     return TrendingSync(db, sources, TrackStore(db, TrackEnricher(embedder))), sources[0].name
 
 

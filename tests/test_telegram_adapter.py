@@ -72,19 +72,36 @@ async def nothing_more(fake: FakeTelegram, wait_s: float = 0.3) -> None:
     assert fake.sent_pending() == 0
 
 
-async def test_start_registers_commands_and_polls(fake: FakeTelegram, bot: TelegramAdapter):
-    commands = fake.calls_of("setMyCommands")[0].params["commands"]
-    assert [c["command"] for c in commands] == [
-        "vibe",
-        "link_spotify",
-        "unlink_spotify",
-        "forget_me",
-        "auto",
-        "blend",
-        "help",
-    ]
+async def test_start_registers_commands_per_scope_and_polls(
+    fake: FakeTelegram, bot: TelegramAdapter
+):
+    menus = {
+        (call.params.get("scope") or {}).get("type", "default"): [
+            c["command"] for c in call.params["commands"]
+        ]
+        for call in fake.calls_of("setMyCommands")
+    }
+    private = ["vibe", "link_spotify", "unlink_spotify", "forget_me", "help"]
+    assert menus == {
+        "default": private,
+        "all_private_chats": private,  # nothing about groups in a private chat
+        "all_group_chats": [
+            "vibe", "auto", "blend", "link_spotify", "unlink_spotify", "forget_me", "help"
+        ],
+    }  # fmt: skip
     assert fake.calls_of("deleteWebhook"), "polling must clear any webhook first"
     await fake.next_call("getUpdates")
+
+
+async def test_start_sets_the_description_a_new_user_reads(
+    fake: FakeTelegram, bot: TelegramAdapter
+):
+    [description] = fake.calls_of("setMyDescription")
+    [short] = fake.calls_of("setMyShortDescription")
+    assert description.params["description"].startswith("Send me a photo")
+    assert len(description.params["description"]) <= 512
+    assert "Spotify" in short.params["short_description"]
+    assert len(short.params["short_description"]) <= 120
 
 
 async def test_photo_gets_exact_html_answer_replying_to_it(
@@ -202,6 +219,7 @@ async def test_group_photo_needs_a_mention_or_a_reply(
 async def test_auto_on_answers_every_group_photo_until_off(
     fake: FakeTelegram, service: FakeService, bot: TelegramAdapter
 ):
+    fake.admins[GROUP["id"]] = {ANA["id"]}
     command = fake.command(GROUP, ANA, "/auto on")
     sent = await fake.next_sent()
     assert sent.text == "OK, I&#x27;ll answer every photo here."
@@ -217,8 +235,24 @@ async def test_auto_on_answers_every_group_photo_until_off(
 
 
 async def test_auto_without_on_or_off_explains_usage(fake: FakeTelegram, bot: TelegramAdapter):
+    fake.admins[GROUP["id"]] = {ANA["id"]}
     fake.command(GROUP, ANA, "/auto")
     assert (await fake.next_sent()).text == "Use /auto on or /auto off."
+
+
+async def test_only_group_admins_may_switch_auto(
+    fake: FakeTelegram, service: FakeService, bot: TelegramAdapter
+):
+    fake.admins[GROUP["id"]] = {ANA["id"]}
+    command = fake.command(GROUP, BEN, "/auto on")
+    refusal = await fake.next_sent()
+    assert refusal.text == "Only this group&#x27;s admins can turn auto mode on or off."
+    assert refusal.reply_to == command["message_id"]
+    asked = fake.calls_of("getChatMember")[-1].params
+    assert (asked["chat_id"], asked["user_id"]) == (GROUP["id"], BEN["id"])
+    assert not any(call[0] == "set_auto" for call in service.calls)
+    fake.command(private_chat(BEN), BEN, "/auto on")  # a private chat has nothing to switch
+    assert (await fake.next_sent()).text != refusal.text
 
 
 async def test_start_and_help(fake: FakeTelegram, bot: TelegramAdapter):
@@ -369,12 +403,36 @@ async def test_queue_notice_comes_before_the_answer(
     fake: FakeTelegram, service: FakeService, bot: TelegramAdapter
 ):
     service.queue_place = 3
-    photo = fake.photo(private_chat(ANA), ANA)
+    chat = private_chat(ANA)
+    photo = fake.photo(chat, ANA)
     notice = await fake.next_sent()
-    # one sentence for both platforms (handlers/texts.py QUEUED)
-    assert notice.text == "You&#x27;re #3 in line; your songs are on their way."
+    # one sentence for both platforms (handlers/texts.py QUEUED), sent as plain text
+    assert notice.text == "You're #3 in line; your songs are on their way."
     assert notice.reply_to == photo["message_id"]
-    assert (await fake.next_sent()).buttons == buttons(41)
+    answer = await fake.next_sent()
+    assert answer.buttons == buttons(41)
+    # The notice is gone once the answer is there: only the answer is left in the chat.
+    assert [m["message_id"] for m in fake.live_messages(chat["id"])] == [
+        answer.message["message_id"]
+    ]
+
+
+async def test_one_queue_notice_per_chat_for_several_waiting_photos(
+    fake: FakeTelegram, service: FakeService, bot: TelegramAdapter
+):
+    service.queue_place, service.delay_s = 2, 0.5
+    chat = private_chat(ANA)
+    fake.photo(chat, ANA, "first", color=(10, 10, 10))
+    fake.photo(chat, ANA, "second", color=(200, 10, 10))
+    notice = await fake.next_sent()
+    assert notice.text == "You're #2 in line; your songs are on their way."
+    answers = [await fake.next_sent(), await fake.next_sent()]
+    assert all(a.buttons for a in answers)  # two answers, and no second notice among them
+    edits = [call.params["text"] for call in fake.calls_of("editMessageText")]
+    assert edits[0] == "2 photos from this chat are in line (next: #2); songs are on their way."
+    assert [c.params["message_id"] for c in fake.calls_of("deleteMessage")] == [
+        notice.message["message_id"]
+    ]
 
 
 async def test_failing_service_gives_one_sentence_and_the_bot_keeps_serving(
@@ -515,3 +573,27 @@ async def test_flood_control_waits_and_still_answers(
     sent = await fake.next_sent()
     assert sent.reply_to == photo["message_id"] and sent.buttons == buttons(41)
     assert len(fake.calls_of("sendMessage")) == 2, "refused once, then sent after the wait"
+
+
+async def test_plain_text_in_a_private_chat_gets_songs(
+    fake: FakeTelegram, service: FakeService, bot: TelegramAdapter
+):
+    words = fake.text(private_chat(ANA), ANA, "rainy night drive")
+    sent = await fake.next_sent()
+    assert sent.reply_to == words["message_id"] and sent.buttons == buttons(41)
+    assert service.vibes[-1].words == "rainy night drive" and service.vibes[-1].images == []
+
+
+async def test_group_text_needs_a_mention_or_a_reply_to_the_bot(
+    fake: FakeTelegram, service: FakeService, bot: TelegramAdapter
+):
+    fake.text(GROUP, BEN, "what a day, anyone up for pizza")
+    await nothing_more(fake)
+    asked = fake.text(GROUP, BEN, f"@{BOT_USERNAME} sunny beach songs")
+    answer = await fake.next_sent()
+    assert answer.reply_to == asked["message_id"]
+    assert service.vibes[-1].words == "sunny beach songs"  # the mention is not a mood word
+    fake.text(GROUP, ANA, "more upbeat please", reply_to=answer.message)
+    await fake.next_sent()
+    assert service.vibes[-1].words == "more upbeat please"
+    assert len(service.vibes) == 2

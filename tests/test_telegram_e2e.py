@@ -84,6 +84,8 @@ async def test_party_photo_answer_then_thumbs_down_changes_the_next_answer(
         ("👎", f"down:{rec_id}"),
         ("More like this", f"more:{rec_id}"),
         ("Different vibe", f"diff:{rec_id}"),
+        ("Calmer", f"calm:{rec_id}"),
+        ("More energy", f"lively:{rec_id}"),
     ]
 
     telegram.press(ANA, first.message, f"down:{rec_id}")
@@ -116,4 +118,14 @@ async def test_not_an_image_gets_one_friendly_sentence(telegram: FakeTelegram):
     sent = await telegram.next_sent(within_s=30)
     assert sent.markup is None and "\n" not in sent.text and len(sent.text) < 200
     telegram.document(chat, CAT, jpeg(400, 300), "image/jpeg", "ok.jpg")
-    assert len((await telegram.next_sent(within_s=60)).buttons) == 4
+    assert len((await telegram.next_sent(within_s=60)).buttons) == 6
+
+
+async def test_plain_text_in_a_private_chat_gets_songs_for_the_words(telegram: FakeTelegram):
+    dee = user(3004, "Dee")
+    chat = private_chat(dee)
+    words = telegram.text(chat, dee, "rainy lonely evening, quiet piano")
+    sent = await telegram.next_sent(within_s=60)
+    assert sent.reply_to == words["message_id"] and sent.parse_mode == "HTML"
+    assert len(TRACK_LINK.findall(sent.text)) == 3
+    assert [label for label, _ in sent.buttons][:2] == ["👍", "👎"]

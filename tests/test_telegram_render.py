@@ -26,8 +26,9 @@ def answer(**changes: object) -> Reply:
 
 
 def test_answer_has_mood_notice_tracks_and_extra_lines():
-    rec = replace(answer().recommendation, notice="The vision model was slow & skipped")  # type: ignore[type-var]
-    message = render(answer(recommendation=rec, extra_lines=("Blended: Ana & Ben",)))
+    message = render(
+        answer(notice="The vision model was slow & skipped", extra_lines=("Blended: Ana & Ben",))
+    )
     assert message.text == (
         "🎧 <b>Quiet rain &lt;on&gt; glass</b>\n"
         "<i>The vision model was slow &amp; skipped</i>\n\n"

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.progress import (
     BarColumn,
+    DownloadColumn,
     MofNCompleteColumn,
     Progress,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
+    TransferSpeedColumn,
 )
 
 from bot.app import open_services
@@ -25,6 +30,12 @@ from handlers.catalog_import import (
     ImportProgress,
     ImportSummary,
     import_catalog,
+)
+from handlers.edge.catalog_download import (
+    CatalogDownloadError,
+    download_catalog,
+    file_name_for,
+    is_url,
 )
 from recsys.catalog_csv import CatalogFormatError, CatalogReader
 from recsys.enrichment import TrackEnricher
@@ -38,7 +49,7 @@ def register(subparsers: Any) -> None:
         "import",
         help="import tracks from a CSV (seed catalog, mood set, tidytuesday or Exportify)",
     )
-    imp.add_argument("file", type=Path, help="the CSV file")
+    imp.add_argument("file", help="the CSV file, or an http(s) address of one")
     imp.add_argument(
         "--trending",
         action="store_true",
@@ -58,10 +69,35 @@ def register(subparsers: Any) -> None:
 
 
 async def run_import(settings: Settings, args: argparse.Namespace) -> int:
-    """Import a catalog CSV with a progress bar, then print what happened."""
-    path: Path = args.file
+    """Import a catalog CSV (a file or an http(s) address) with a progress bar, then report."""
     if args.batch_rows < 1:
         raise CommandError("--batch-rows must be at least 1")
+    async with _local_copy(args.file) as path:
+        return await _import_file(settings, args, path)
+
+
+@asynccontextmanager
+async def _local_copy(location: str) -> AsyncIterator[Path]:
+    """The catalog as a local file: the path itself, or a download kept for the import."""
+    if not is_url(location):
+        yield Path(location)
+        return
+    with tempfile.TemporaryDirectory(prefix="melodiclens-catalog-") as folder:
+        path = Path(folder) / file_name_for(location)
+        with _download_bar() as progress:
+            task = progress.add_task(f"downloading {path.name}", total=None)
+
+            def show(done: int, total: int | None) -> None:
+                progress.update(task, completed=done, total=total)
+
+            try:
+                await download_catalog(location, path, on_progress=show)
+            except CatalogDownloadError as err:
+                raise CommandError(str(err)) from err
+        yield path
+
+
+async def _import_file(settings: Settings, args: argparse.Namespace, path: Path) -> int:
     try:
         # Read the header now: an unknown shape fails before the database and model start.
         CatalogReader(path)
@@ -106,6 +142,18 @@ def _progress_bar() -> Progress:
         TextColumn("rows"),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
+        console=Console(stderr=True),
+    )
+
+
+def _download_bar() -> Progress:
+    # The same bar as the import's, counting bytes; on stderr like it.
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeElapsedColumn(),
         console=Console(stderr=True),
     )
 

@@ -1,12 +1,14 @@
-"""`melodiclens db upgrade|downgrade|current`: the schema by hand."""
+"""`melodiclens db upgrade|downgrade|current|backup|restore`: the schema by hand, and backups."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
+from bot.cli.errors import CommandError
 from bot.settings import Settings
-from db import migrations
+from db import backup, migrations
 from db.pool import connect
 
 
@@ -22,6 +24,17 @@ def register(subparsers: Any) -> None:
     down.set_defaults(handler=run_downgrade)
     current = actions.add_parser("current", help="print the schema revision")
     current.set_defaults(handler=run_current)
+    dump = actions.add_parser(
+        "backup", help="write a pg_dump archive of the database (restore with pg_restore)"
+    )
+    dump.add_argument("file", type=Path, help="where to write it, e.g. melodiclens.dump")
+    dump.set_defaults(handler=run_backup)
+    load = actions.add_parser(
+        "restore", help="replace the database's contents with a `db backup` archive"
+    )
+    load.add_argument("file", type=Path, help="the archive `db backup` wrote")
+    load.add_argument("--yes", action="store_true", help="needed: every current row is replaced")
+    load.set_defaults(handler=run_restore)
 
 
 async def _with_url(settings: Settings, action: Any) -> int:
@@ -59,5 +72,31 @@ async def run_current(settings: Settings, args: argparse.Namespace) -> int:
     async def action(url: str) -> None:
         revision = await migrations.current_revision(url)
         print(f"{revision or 'base'} (newest: {migrations.head_revision()})")
+
+    return await _with_url(settings, action)
+
+
+async def run_backup(settings: Settings, args: argparse.Namespace) -> int:
+    """pg_dump the database (the embedded server is started for it if nothing runs)."""
+
+    async def action(url: str) -> None:
+        size = await backup.dump(url, args.file)
+        print(f"wrote {args.file} ({size / 1e6:.1f} MB); restore with pg_restore (see README)")
+
+    return await _with_url(settings, action)
+
+
+async def run_restore(settings: Settings, args: argparse.Namespace) -> int:
+    """Put a backup back (stop the bot first), then bring its schema up to date."""
+    if not args.yes:
+        raise CommandError(
+            "restore replaces every table and row with the backup's: stop the bot and workers, "
+            "then run it again with --yes"
+        )
+
+    async def action(url: str) -> None:
+        await backup.restore(url, args.file)
+        await migrations.upgrade(url)
+        print(f"restored {args.file}; schema at {await migrations.current_revision(url)}")
 
     return await _with_url(settings, action)

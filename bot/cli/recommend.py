@@ -15,7 +15,8 @@ from bot.app import build_pipeline, open_services
 from bot.cli.errors import CommandError
 from bot.settings import Settings
 from db.users import find_user
-from handlers.pipeline import Answer, Pipeline
+from handlers.pipeline import Pipeline, PipelineResult
+from handlers.texts import CLI_SORRY, notice_text, rejection_text
 from recsys.image_intake import ImageRejected
 from recsys.recommender import NothingToMatch, NoTracks
 
@@ -60,7 +61,7 @@ async def run_recommend(settings: Settings, args: argparse.Namespace) -> int:
             return await _run_batch(pipeline, args.batch, user_ids, top)
         images = [_read_image(args.image)] if args.image else []
         try:
-            answer = await pipeline.answer(
+            result = await pipeline.run(
                 await pipeline.prepare(images),
                 args.text,
                 user_ids=user_ids,
@@ -68,12 +69,19 @@ async def run_recommend(settings: Settings, args: argparse.Namespace) -> int:
                 top=top,
             )
         except (ImageRejected, NothingToMatch, NoTracks) as err:
-            raise CommandError(str(err)) from None
+            raise CommandError(_sorry(err)) from None
     if args.json:
-        print(json.dumps(answer_json(answer), ensure_ascii=False))
+        print(json.dumps(answer_json(result), ensure_ascii=False))
     else:
-        print_table(answer)
+        print_table(result)
     return 0
+
+
+def _sorry(err: ImageRejected | NothingToMatch | NoTracks) -> str:
+    """The sentence for a question the pipeline could not answer."""
+    if isinstance(err, ImageRejected):
+        return rejection_text(err)
+    return CLI_SORRY["nothing" if isinstance(err, NothingToMatch) else "no_tracks"]
 
 
 def _top(value: int) -> int:
@@ -131,19 +139,21 @@ async def _batch_line(
         if image is not None and not isinstance(image, str):
             raise BadLine("image must be a file path (a string)")
         images = [await asyncio.to_thread(Path(image).read_bytes)] if image else []
-        answer = await pipeline.answer(
+        result = await pipeline.run(
             await pipeline.prepare(images),
             _text(query.get("text")),
             user_ids=user_ids,
             feedback_user_id=_first(user_ids),
             top=_top(_whole(query.get("top"), top)),
         )
-    except (BadLine, OSError, ImageRejected, NothingToMatch, NoTracks, CommandError) as err:
-        return {"id": query_id, "error": getattr(err, "message", None) or str(err)}
+    except (ImageRejected, NothingToMatch, NoTracks) as err:
+        return {"id": query_id, "error": _sorry(err)}
+    except (BadLine, ValueError, OSError, CommandError) as err:
+        return {"id": query_id, "error": str(err)}
     except Exception as err:  # one bad line must never end the batch
         log.exception("batch line %d failed", number)
         return {"id": query_id, "error": f"could not answer this line ({type(err).__name__})"}
-    return {"id": query_id, **answer_json(answer)}
+    return {"id": query_id, **answer_json(result)}
 
 
 def _parse_line(raw: bytes, number: int) -> dict[str, Any]:
@@ -221,9 +231,9 @@ def _bounded_lines(stream: BinaryIO) -> Iterator[bytes]:
         yield line
 
 
-def answer_json(answer: Answer) -> dict[str, Any]:
+def answer_json(result: PipelineResult) -> dict[str, Any]:
     """The JSON form of an answer: the mood, then the tracks."""
-    rec = answer.recommendation
+    rec = result.recommendation
     return {
         "mood": {
             "line": rec.mood_line,
@@ -231,7 +241,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
             "themes": list(rec.themes),
             "traits": rec.traits.as_dict(),
             "vision_used": rec.vision_used,
-            "notice": rec.notice,
+            "notice": notice_text(rec.notice),
         },
         "tracks": [
             {
@@ -248,19 +258,20 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     }
 
 
-def print_table(answer: Answer) -> None:
+def print_table(result: PipelineResult) -> None:
     """A readable terminal table of the answer."""
     from rich.console import Console
     from rich.table import Table
 
-    rec = answer.recommendation
+    rec = result.recommendation
     console = Console()
     if not console.is_terminal:
         # Piped output has no width to follow; keep each Spotify link on one line.
         console = Console(width=PIPED_WIDTH)
     console.print(f"[bold]{rec.mood_line}[/bold]")
-    if rec.notice:
-        console.print(f"[yellow]{rec.notice}[/yellow]")
+    notice = notice_text(rec.notice)
+    if notice:
+        console.print(f"[yellow]{notice}[/yellow]")
     table = Table(show_lines=False)
     table.add_column("#")
     table.add_column("Track", overflow="fold")

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from bot.app import Services, build_bot_service, build_pipeline, open_services
+from bot.app import Services, build_bot_service, build_jobs, build_pipeline, open_services
 from bot.health import RunHealth
 from bot.settings import Settings, env_name
 from bot.web import build_web_app
@@ -71,8 +71,10 @@ def build_adapters(
         adapters.append(("Telegram", telegram))
     if settings.discord_token is not None:
         from bot.discord.adapter import DiscordAdapter
+        from handlers.stores import DatabaseState
 
-        discord = DiscordAdapter(settings, service)
+        # The commands' hash is kept in the database, so a restart does not republish them.
+        discord = DiscordAdapter(settings, service, DatabaseState(service.db.pool))
         notifier.register("discord", discord)
         adapters.append(("Discord", discord))
     return adapters
@@ -87,7 +89,7 @@ async def start_web(
 ) -> web.AppRunner:
     """The health check, the Spotify callback and (in webhook mode) the Telegram webhook."""
     linker = service.accounts.linker if service.accounts is not None else None
-    app = build_web_app(services.db, linker, health)
+    app = build_web_app(services.db, linker, service.pipeline.metrics, health)
     for name, adapter in adapters:
         if name == "Telegram" and adapter.webhook_mode:
             from bot.telegram.webhook import add_webhook_route
@@ -96,14 +98,14 @@ async def start_web(
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.http_host, settings.http_port).start()
-    log.info("web server on http://%s:%d (/healthz)", settings.http_host, settings.http_port)
+    log.info(
+        "web server on http://%s:%d (/healthz, /metrics)", settings.http_host, settings.http_port
+    )
     return runner
 
 
 def start_worker(settings: Settings, services: Services, notifier: MultiNotifier) -> Worker:
     """The in-process job worker (library syncs, trending refresh); more can run elsewhere."""
-    from bot.cli.worker import build_jobs
-
     jobs, schedulers = build_jobs(settings, services.db, services.embedder, notifier)
     return Worker(services.db, jobs, schedulers=schedulers)
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -17,11 +18,12 @@ from bot.discord.client import DiscordStartError, build_client
 from bot.discord.commands import UseCase
 from bot.discord.inbound import interaction_context, is_image, message_context, words_of
 from bot.discord.render import MESSAGE_CONTENT_LIMIT, PRESS_EVENT, ActionButton, Rendered, render
+from bot.discord.sync import KeptState, publish_if_changed, with_mentions
 from bot.settings import Settings, env_name
 from handlers import texts
 from handlers.replies import ChatContext, ImageInput, Platform, Reply
 from handlers.service import BotService, QueueNotice
-from handlers.texts import QUEUED, RESTARTING, SORRY
+from handlers.texts import NO_PHOTO_THERE, QUEUED, RESTARTING, SORRY
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +44,15 @@ DOWNLOAD_FAILED = texts.DOWNLOAD_FAILED.format(platform="Discord")
 class DiscordAdapter:
     """Runs the Discord bot over a BotService; also delivers notices (the Notifier protocol)."""
 
-    def __init__(self, settings: Settings, service: BotService) -> None:
+    def __init__(
+        self, settings: Settings, service: BotService, state: KeptState | None = None
+    ) -> None:
         self.settings = settings
         self.service = service
+        # Where the hash of the published commands is kept (None: publish at every start).
+        self.state = state
+        # The published commands' ids by name, for clickable mentions in /help.
+        self.command_ids: dict[str, int] = {}
         self.client: discord.Client | None = None
         self.message_content = False
         self._accepting = False
@@ -133,11 +141,12 @@ class DiscordAdapter:
             return  # one process (the one holding shard 0) publishes the commands
         assert self._tree is not None
         try:
-            synced = await self._tree.sync()
+            self.command_ids = await publish_if_changed(self._tree, self.state)
         except discord.HTTPException as err:
             log.warning("discord: could not publish slash commands (%s); messages still work", err)
-            return
-        log.info("discord: published %d slash commands", len(synced))
+        except Exception as err:  # the kept state (database) failing must not stop the bot
+            log.warning("discord: could not check the published commands: %s", err)
+            self.command_ids = await publish_if_changed(self._tree, None)
 
     def _wire(self, client: discord.Client) -> None:
         client.event(self.on_message)
@@ -171,6 +180,8 @@ class DiscordAdapter:
         words = words_of(message, me)
         if not images and not direct:
             return  # an ordinary chat message (or, without the intent, one we cannot read)
+        if not direct and not await self.service.auto_enabled("discord", str(message.channel.id)):
+            return  # /auto off in this channel: only photos that mention the bot
         if not self._accepting:
             await self._send_to_message(message, Rendered(content=RESTARTING))
             return
@@ -179,7 +190,7 @@ class DiscordAdapter:
                 # A lone non-image file goes through so the service can say what it is.
                 await self._answer_photo(message, images or message.attachments[:1], words)
             else:
-                await self._send_to_message(message, render(self.service.help("discord")))
+                await self._send_to_message(message, render(self.help()))
 
     async def on_press(self, interaction: discord.Interaction[Any], action: str) -> None:
         """A button press: feedback gets a private nod, more/different a new public answer."""
@@ -310,6 +321,26 @@ class DiscordAdapter:
                 await interaction.edit_original_response(**{"content": None, **parts})
             else:
                 await interaction.followup.send(ephemeral=private, **parts)
+
+    def help(self) -> Reply:
+        """/help, with every command name a clickable mention once the ids are known."""
+        reply = self.service.help("discord")
+        return replace(reply, text=with_mentions(reply.text, self.command_ids))
+
+    async def photo_interaction(
+        self, interaction: discord.Interaction[Any], message: discord.Message
+    ) -> None:
+        """ "Songs for this photo" on a message: its pictures, and its words as the mood."""
+        images = [item for item in message.attachments if is_image(item)]
+        if not images:
+            await interaction.response.send_message(NO_PHOTO_THERE, ephemeral=True)
+            return
+        words = words_of(message, self.client.user if self.client else None)
+
+        async def work(ctx: ChatContext, on_queued: QueueNotice) -> Reply:
+            return await self._vibe(ctx, images, words, on_queued)
+
+        await self.answer_interaction(interaction, work)
 
     async def vibe_interaction(
         self, interaction: discord.Interaction[Any], image: discord.Attachment | None, words: str

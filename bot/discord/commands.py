@@ -13,7 +13,7 @@ from discord import app_commands
 from bot.discord.render import render
 from handlers.replies import ChatContext, Reply
 from handlers.service import BotService, QueueNotice
-from handlers.texts import SORRY
+from handlers.texts import SAID, SONGS_FOR_PHOTO, SORRY
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,12 @@ class CommandHost(Protocol):
 
     service: BotService
 
+    def help(self) -> Reply: ...
+
+    async def photo_interaction(
+        self, interaction: discord.Interaction[Any], message: discord.Message
+    ) -> None: ...
+
     async def answer_interaction(
         self, interaction: discord.Interaction[Any], work: UseCase, private: bool = False
     ) -> None: ...
@@ -41,7 +47,7 @@ class CommandHost(Protocol):
 
 def build_tree(client: discord.Client, adapter: CommandHost) -> app_commands.CommandTree[Any]:
     """The command tree for this client: /vibe, /link-spotify, /unlink-spotify, /forget-me,
-    /help, /blend."""
+    /help, /blend, /auto, and the message command "Songs for this photo"."""
     tree: app_commands.CommandTree[Any] = app_commands.CommandTree(client)
     service = adapter.service
 
@@ -81,8 +87,33 @@ def build_tree(client: discord.Client, adapter: CommandHost) -> app_commands.Com
     @tree.command(name="help", description="What MelodicLens does and how to use it")
     async def help_command(interaction: discord.Interaction[Any]) -> None:
         """What the bot does; instant, so no deferral."""
-        reply = service.help("discord")
-        await interaction.response.send_message(ephemeral=True, **render(reply).kwargs())
+        await interaction.response.send_message(ephemeral=True, **render(adapter.help()).kwargs())
+
+    @tree.command(name="auto", description="Answer every photo in this channel, or only mentions")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_channels=True)
+    @app_commands.describe(
+        state="on: every photo here gets songs; off: only photos that mention me"
+    )
+    async def auto(interaction: discord.Interaction[Any], state: OnOff) -> None:
+        """The channel's auto-reply switch, for members who can manage the channel."""
+        # Discord hides the command from others; a server can override that, so check too.
+        if not interaction.permissions.manage_channels:
+            refusal = SAID["auto_needs_manage_channels"]
+            await interaction.response.send_message(refusal, ephemeral=True)
+            return
+
+        async def work(ctx: ChatContext, _on_queued: QueueNotice) -> Reply:
+            return await service.set_auto(ctx, state == "on")
+
+        await adapter.answer_interaction(interaction, work, private=True)
+
+    @tree.context_menu(name=SONGS_FOR_PHOTO)
+    async def songs_for_photo(
+        interaction: discord.Interaction[Any], message: discord.Message
+    ) -> None:
+        """Right-click a message -> Apps: songs for its photo."""
+        await adapter.photo_interaction(interaction, message)
 
     @tree.command(name="blend", description="Blend your linked library into this server's answers")
     @app_commands.guild_only()

@@ -26,6 +26,9 @@ ACTION_TEMPLATE = r"(?P<action>[a-z]+:[A-Za-z0-9_-]{1,60})"
 PRESS_EVENT = "melodiclens_press"
 # Verbs shown as the call-to-action button (a fresh answer) rather than a quiet one.
 PRIMARY_VERBS = frozenset({"more"})
+# Feedback buttons sit on the first row; the ones that bring a new answer on the second
+# (a row holds at most five).
+FEEDBACK_VERBS = frozenset({"up", "down"})
 LINK_BUTTON_LABEL = "Open Spotify"
 
 
@@ -38,7 +41,8 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ACTI
             discord.ButtonStyle.primary if verb in PRIMARY_VERBS else discord.ButtonStyle.secondary
         )
         super().__init__(
-            discord.ui.Button(label=label[:BUTTON_LABEL_LIMIT], style=style, custom_id=action)
+            discord.ui.Button(label=label[:BUTTON_LABEL_LIMIT], style=style, custom_id=action),
+            row=0 if verb in FEEDBACK_VERBS else 1,
         )
         self.action = action
 
@@ -84,13 +88,16 @@ def render(reply: Reply) -> Rendered:
     """The Discord message for a Reply: an embed for answers, plain text for everything else."""
     view = render_view(reply)
     if reply.kind == "answer" and reply.recommendation is not None:
-        embed = render_embed(reply.recommendation, reply.color, reply.extra_lines)
+        embed = render_embed(reply.recommendation, reply.color, reply.extra_lines, reply.notice)
         return Rendered(embed=embed, view=view, ephemeral=reply.private)
     return Rendered(content=_plain_text(reply), view=view, ephemeral=reply.private)
 
 
 def render_embed(
-    rec: Recommendation, color: int | None, extra_lines: tuple[str, ...] = ()
+    rec: Recommendation,
+    color: int | None,
+    extra_lines: tuple[str, ...] = (),
+    notice: str | None = None,
 ) -> discord.Embed:
     """The answer embed: mood line, numbered tracks with links, tags and reasons, notice."""
     lines = [_track_lines(number, pick) for number, pick in enumerate(rec.tracks, start=1)]
@@ -100,8 +107,8 @@ def render_embed(
         description=_cut("\n".join(lines), EMBED_DESCRIPTION_LIMIT),
         colour=discord.Colour(DEFAULT_COLOUR if color is None else color),
     )
-    if rec.notice:
-        embed.set_footer(text=_cut(rec.notice, EMBED_FOOTER_LIMIT))
+    if notice:
+        embed.set_footer(text=_cut(notice, EMBED_FOOTER_LIMIT))
     return embed
 
 
@@ -114,7 +121,8 @@ def render_view(reply: Reply) -> discord.ui.View | None:
     for button in reply.buttons:
         view.add_item(action_button(button))
     if reply.url:
-        view.add_item(discord.ui.Button(label=LINK_BUTTON_LABEL, url=reply.url))
+        label = reply.url_label or LINK_BUTTON_LABEL
+        view.add_item(discord.ui.Button(label=label, url=reply.url))
     return view
 
 

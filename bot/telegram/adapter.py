@@ -12,6 +12,7 @@ from typing import Any
 from telegram import Message, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
@@ -22,14 +23,14 @@ from telegram.ext import (
 
 from bot.settings import Settings
 from bot.telegram.answers import Answers
-from bot.telegram.commands import COMMANDS, Commands
+from bot.telegram.commands import Commands, register_commands
 from bot.telegram.media import AlbumBuffer
 from bot.telegram.outbox import Outbox
 from db.inbox import InboxItem
 from handlers.inbox import DurableInbox
 from handlers.replies import Platform, Reply
 from handlers.service import BotService
-from handlers.texts import SORRY
+from handlers.texts import SORRY, TELEGRAM_DESCRIPTION, TELEGRAM_SHORT_DESCRIPTION
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,8 @@ POLL_RETRY_CAP_S = 30.0
 # While the inbox cannot store updates (database down) they stay unconfirmed at Telegram;
 # fetching them again waits this long.
 INBOX_RETRY_S = 2.0
+# Flood control (429) names its wait; AIORateLimiter waits it out and tries this many more times.
+FLOOD_RETRIES = 2
 
 __all__ = ["TelegramAdapter", "TelegramSetupError"]
 
@@ -112,6 +115,9 @@ class TelegramAdapter:
             .token(settings.telegram_token.get_secret_value())
             .base_url(f"{root}/bot")
             .base_file_url(f"{root}/file/bot")
+            # Keeps under Telegram's limits (30 messages/s, 20/min per group) and waits out
+            # a 429's retry_after, so no answer is lost to flood control.
+            .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
         )
         if self.webhook_mode or inbox is not None:
             # With an inbox we poll ourselves: an update is confirmed only once it is stored.
@@ -159,7 +165,8 @@ class TelegramAdapter:
 
     async def _start(self) -> None:
         await self.app.initialize()
-        await self.app.bot.set_my_commands(COMMANDS)
+        await register_commands(self.app.bot)
+        await self._describe()
         await self.app.start()
         if self.webhook_mode:
             secret = self.settings.telegram_webhook_secret
@@ -181,6 +188,14 @@ class TelegramAdapter:
             upkeep = asyncio.create_task(self.inbox.maintain(self._replay), name="telegram-inbox")
             self._background.append(upkeep)
 
+    async def _describe(self) -> None:
+        """What a new user reads before pressing Start; cosmetic, so a failure only logs."""
+        try:
+            await self.app.bot.set_my_description(TELEGRAM_DESCRIPTION)
+            await self.app.bot.set_my_short_description(TELEGRAM_SHORT_DESCRIPTION)
+        except TelegramError as err:
+            log.warning("could not set the bot's description: %s", self._scrub(str(err)))
+
     async def _abort(self) -> None:
         if self.app.running:
             await self.app.stop()
@@ -197,16 +212,18 @@ class TelegramAdapter:
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()
         await self._stop_background(keep_upkeep=True)
-        if self.app.running:
-            # Handles the updates already fetched, which may start more answer tasks.
-            await self.app.stop()
+        # First the answers already running, within the grace period (app.stop() would wait
+        # for its create_task tasks without a bound)...
         await self._finish_tasks()
+        if self.app.running:
+            # ...then the updates already fetched, which may start more answer tasks...
+            await self.app.stop()
+        await self._finish_tasks()  # ...which are finished here.
         await self._stop_background(keep_upkeep=False)
         await self.app.shutdown()
         log.info("Telegram bot stopped")
 
     async def _finish_tasks(self) -> None:
-        # After app.stop() nothing spawns new tasks, so one wait covers every accepted update.
         pending = [task for task in self._tasks if not task.done()]
         if not pending:
             return
@@ -337,6 +354,8 @@ class TelegramAdapter:
             self.app.add_handler(CommandHandler(name, self._command(work), filters=new))
         media = new & (filters.PHOTO | filters.Document.ALL)
         self.app.add_handler(MessageHandler(media, self._on_media))
+        words = new & filters.TEXT & ~filters.COMMAND
+        self.app.add_handler(MessageHandler(words, self._on_text))
         self.app.add_handler(CallbackQueryHandler(self._on_press))
         self.app.add_error_handler(self._on_error)
 
@@ -359,6 +378,12 @@ class TelegramAdapter:
         else:
             self._spawn(self.answers.media([message]), update)
 
+    async def _on_text(self, update: Update, context: Context) -> None:
+        """Plain words (a private chat, or addressed to the bot in a group)."""
+        message = update.effective_message
+        if message is not None and message.from_user is not None:
+            self._spawn(self.answers.text(message), update)
+
     async def _on_press(self, update: Update, context: Context) -> None:
         """A button under an answer."""
         query = update.callback_query
@@ -366,9 +391,11 @@ class TelegramAdapter:
             self._spawn(self.answers.press(query, query.data), update)
 
     def _spawn(self, work: Coroutine[Any, Any, None], update: object) -> None:
-        # Answers run as tasks so that one slow photo never holds up the next update;
-        # stop() awaits whatever is left, so no accepted photo goes unanswered.
-        task = asyncio.create_task(self._guarded(work, update, self._claim_rows(update)))
+        # Answers run as the application's tasks so that one slow photo never holds up the
+        # next update; stop() awaits whatever is left, so no accepted photo goes unanswered.
+        task = self.app.create_task(
+            self._guarded(work, update, self._claim_rows(update)), update=update
+        )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

@@ -8,15 +8,16 @@ import re
 from collections.abc import Sequence
 
 from telegram import CallbackQuery, Message
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 
 from bot.settings import Settings
 from bot.telegram.media import MediaError, MediaRef, download_all, media_of
 from bot.telegram.outbox import GROUP_TYPES, Outbox, context_of, guarded
+from bot.telegram.queue import QueueNotices
 from bot.telegram.render import toast
 from handlers.replies import ChatContext, ImageInput, Reply
 from handlers.service import BotService
-from handlers.texts import QUEUED
+from handlers.texts import PERSONAL_LINK
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +28,14 @@ TOAST_KINDS = ("info", "error")
 
 
 class Answers:
-    """Turns image messages, /vibe and button presses into BotService calls and answers."""
+    """Turns image messages, plain words, /vibe and button presses into BotService calls and
+    answers."""
 
     def __init__(self, settings: Settings, service: BotService, outbox: Outbox) -> None:
         self.settings = settings
         self.service = service
         self.outbox = outbox
+        self.line = QueueNotices(outbox.bot)
 
     async def media(self, messages: list[Message]) -> None:
         """One answer for a photo, an image file or a whole album."""
@@ -45,6 +48,15 @@ class Answers:
         reply = await self._vibe(ctx, first, refs, words)
         await self.outbox.send(first.chat_id, reply, reply_to=first.message_id)
 
+    async def text(self, message: Message) -> None:
+        """Plain words: songs for them in a private chat, and in a group when they mention
+        the bot or reply to it."""
+        ctx = context_of(message)
+        if ctx.is_group and not self._addressed(message):
+            return
+        reply = await self._vibe(ctx, message, [], self._words(message))
+        await self.outbox.send(message.chat_id, reply, reply_to=message.message_id)
+
     async def vibe_command(self, message: Message, args: Sequence[str]) -> None:
         """/vibe WORDS, optionally as a reply to a photo (which it then uses)."""
         source = message.reply_to_message
@@ -56,15 +68,12 @@ class Answers:
     async def _vibe(
         self, ctx: ChatContext, asked: Message, refs: Sequence[MediaRef], words: str
     ) -> Reply:
-        async def on_queued(place: int) -> None:
-            queued = Reply(kind="queued", text=QUEUED.format(position=place))
-            await self.outbox.send(asked.chat_id, queued, reply_to=asked.message_id)
-
         # Counted before any download, one per photo, so an album cannot slip past the limit.
         refusal = self.service.admit(ctx, len(refs))
         if refusal is not None:
             return refusal
-        async with self.outbox.typing(asked.chat_id):
+        waiting = self.line.waiting(asked.chat_id, asked.message_id)
+        async with self.outbox.typing(asked.chat_id), waiting as on_queued:
             try:
                 images: list[ImageInput] = await download_all(
                     self.outbox.bot, refs, self.settings.max_image_bytes
@@ -89,8 +98,8 @@ class Answers:
             return False
 
     def _addressed(self, message: Message) -> bool:
-        """Mentioned in the caption, captioned /vibe, or a reply to the bot."""
-        caption = (message.caption or "").lower()
+        """Mentioned in the caption or text, captioned /vibe, or a reply to the bot."""
+        caption = (message.caption or message.text or "").lower()
         replied = message.reply_to_message
         sender = replied.from_user if replied is not None else None
         return (
@@ -100,8 +109,9 @@ class Answers:
         )
 
     def _words(self, message: Message) -> str:
-        """The caption without the bot's @mention or a leading /vibe."""
-        words = re.sub(r"^/vibe\b", "", message.caption or "", flags=re.IGNORECASE)
+        """The caption (or text) without the bot's @mention or a leading /vibe."""
+        said = message.caption or message.text or ""
+        words = re.sub(r"^/vibe\b", "", said, flags=re.IGNORECASE)
         mention = re.escape(f"@{self.outbox.bot.username}")
         words = re.sub(mention, "", words, flags=re.IGNORECASE)
         return " ".join(words.split())
@@ -115,7 +125,8 @@ class Answers:
         ctx = ChatContext("telegram", str(user.id), str(chat_id), user.full_name, in_group)
         pressed = asyncio.ensure_future(guarded(self.service.press(ctx, action)))
         done, _ = await asyncio.wait({pressed}, timeout=PRESS_TOAST_WAIT_S)
-        if done and pressed.result().kind in TOAST_KINDS:
+        # a reply with a link (a saved playlist) needs a message: a toast cannot carry one
+        if done and pressed.result().kind in TOAST_KINDS and not pressed.result().url:
             await _answer_query(query, toast(pressed.result()))
             return
         await _answer_query(query)
@@ -123,7 +134,23 @@ class Answers:
             reply = await pressed
         # The new answer quotes the photo the shown answer replied to, like the first one.
         anchor = (shown.reply_to_message or shown) if shown is not None else None
-        await self.outbox.send(chat_id, reply, reply_to=anchor.message_id if anchor else None)
+        reply_to = anchor.message_id if anchor else None
+        if in_group and reply.private and reply.url:
+            await self._send_personal(user.id, chat_id, reply, reply_to)
+            return
+        await self.outbox.send(chat_id, reply, reply_to=reply_to)
+
+    async def _send_personal(
+        self, user_id: int, chat_id: int, reply: Reply, reply_to: int | None
+    ) -> None:
+        """A personal link (a Spotify consent page, a saved playlist) goes to the private chat."""
+        try:
+            await self.outbox.send(user_id, reply, raise_errors=True)
+        except Forbidden:
+            note = PERSONAL_LINK["blocked"].format(bot=self.outbox.bot.username)
+        else:
+            note = PERSONAL_LINK["sent"]
+        await self.outbox.send(chat_id, Reply("info", note), reply_to=reply_to)
 
 
 async def _answer_query(query: CallbackQuery, text: str | None = None) -> None:

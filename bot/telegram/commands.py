@@ -5,26 +5,51 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
-from telegram import BotCommand, Message
-from telegram.constants import ChatType
-from telegram.error import Forbidden
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    Message,
+)
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import Forbidden, TelegramError
 
-from bot.telegram.outbox import Outbox, context_of, guarded
+from bot.telegram.outbox import GROUP_TYPES, Outbox, context_of, guarded
 from handlers.replies import ChatContext, Reply
 from handlers.service import BotService
+from handlers.texts import SAID
 
 log = logging.getLogger(__name__)
 
 # What set_my_commands registers; Telegram command names allow only a-z, 0-9 and "_".
-COMMANDS = (
-    BotCommand("vibe", "Songs for a photo or for words: /vibe rainy night drive"),
-    BotCommand("link_spotify", "Connect your Spotify so answers come from your library"),
-    BotCommand("unlink_spotify", "Disconnect Spotify and delete your imported library"),
-    BotCommand("forget_me", "Delete everything MelodicLens knows about you"),
-    BotCommand("auto", "Groups: /auto on answers every photo, /auto off stops"),
-    BotCommand("blend", "Groups: /blend on lets your library blend into this group's answers"),
-    BotCommand("help", "What this bot does"),
+_VIBE = BotCommand("vibe", "Songs for a photo or for words: /vibe rainy night drive")
+_LINK = BotCommand("link_spotify", "Connect your Spotify so answers come from your library")
+_UNLINK = BotCommand("unlink_spotify", "Disconnect Spotify and delete your imported library")
+_FORGET = BotCommand("forget_me", "Delete everything MelodicLens knows about you")
+_HELP = BotCommand("help", "What this bot does")
+# The menu of a private chat: nothing there is about groups.
+PRIVATE_COMMANDS = (_VIBE, _LINK, _UNLINK, _FORGET, _HELP)
+# The menu of a group: the group switches too (/auto only works for admins).
+GROUP_COMMANDS = (
+    _VIBE,
+    BotCommand("auto", "Admins: /auto on answers every photo here, /auto off stops"),
+    BotCommand("blend", "/blend on lets your library blend into this group's answers"),
+    _LINK,
+    _UNLINK,
+    _FORGET,
+    _HELP,
 )
+# Who counts as a group admin in getChatMember's answer.
+ADMIN_STATUSES = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+
+async def register_commands(bot: Bot) -> None:
+    """Each menu for its scope; the default scope (any other chat) gets the private one."""
+    await bot.set_my_commands(PRIVATE_COMMANDS)
+    await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
+    await bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+
 
 Switch = Callable[[ChatContext, bool], Awaitable[Reply]]
 
@@ -73,8 +98,25 @@ class Commands:
         await self.outbox.answer_command(message, reply)
 
     async def auto(self, message: Message, args: Sequence[str]) -> None:
-        """/auto on|off: answer every photo in this group, or only when addressed."""
+        """/auto on|off: answer every photo in this group, or only when addressed (admins)."""
+        if message.chat.type in GROUP_TYPES and not await self._is_admin(message):
+            refusal = Reply(kind="error", text=SAID["auto_admins_only"])
+            await self.outbox.answer_command(message, refusal)
+            return
         await self._switch(message, args, "auto", self.service.set_auto)
+
+    async def _is_admin(self, message: Message) -> bool:
+        """Whether the sender may change the group's settings (an anonymous admin speaks as
+        the group itself)."""
+        if message.sender_chat is not None and message.sender_chat.id == message.chat_id:
+            return True
+        assert message.from_user is not None
+        try:
+            member = await self.outbox.bot.get_chat_member(message.chat_id, message.from_user.id)
+        except TelegramError as err:
+            log.warning("could not check admins of chat %s: %s", message.chat_id, err)
+            return False
+        return member.status in ADMIN_STATUSES
 
     async def blend(self, message: Message, args: Sequence[str]) -> None:
         """/blend on|off: let this member's library blend into the group's answers."""

@@ -5,14 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import warnings
 from collections.abc import AsyncIterator, Awaitable
-from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import RetryAfter, TelegramError
+from telegram.error import TelegramError
 
 from bot.telegram.render import render
 from handlers.replies import ChatContext, Reply
@@ -24,8 +22,6 @@ log = logging.getLogger(__name__)
 TYPING_REPEAT_S = 4.0
 # Said when something failed unexpectedly: the user sees one sentence, the log has the trace.
 GROUP_TYPES = (ChatType.GROUP, ChatType.SUPERGROUP)
-# Flood control (429) says how long to wait; an answer worth a wait up to this is retried once.
-MAX_FLOOD_WAIT_S = 30.0
 # Links in answers point at Spotify tracks; previews would bury the list under a card.
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -83,15 +79,8 @@ class Outbox:
             log.warning("could not send to Telegram chat %s: %s", chat_id, err)
 
     async def _deliver(self, chat_id: int, text: str, **options: Any) -> None:
-        try:
-            await self.bot.send_message(chat_id, text, **options)
-        except RetryAfter as err:
-            wait = _flood_wait_s(err)
-            if wait > MAX_FLOOD_WAIT_S:
-                raise
-            log.info("Telegram flood control: waiting %.0f s before answering %s", wait, chat_id)
-            await asyncio.sleep(wait)
-            await self.bot.send_message(chat_id, text, **options)
+        # Flood control (429 retry_after) is waited out by the application's AIORateLimiter.
+        await self.bot.send_message(chat_id, text, **options)
 
     async def answer_command(self, message: Message, reply: Reply) -> None:
         """Answer a command; in groups the answer quotes it so the asker finds it."""
@@ -123,11 +112,3 @@ class Outbox:
             except TelegramError as err:
                 log.debug("chat action failed in %s: %s", chat_id, err)
             await asyncio.sleep(TYPING_REPEAT_S)
-
-
-def _flood_wait_s(err: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        # PTB 22 warns that retry_after will become a timedelta; either form is handled here.
-        warnings.simplefilter("ignore")
-        wait = err.retry_after
-    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)

@@ -41,7 +41,7 @@ class TelegramMessage:
 def render(reply: Reply) -> TelegramMessage:
     """The HTML message (and its keyboard) for a Reply."""
     if reply.recommendation is not None:
-        text = _answer_html(reply.recommendation, reply.extra_lines)
+        text = _answer_html(reply.recommendation, reply.extra_lines, reply.notice)
     else:
         text = _plain_html(reply)
     return TelegramMessage(text=text, markup=_keyboard(reply))
@@ -56,15 +56,18 @@ def _plain_html(reply: Reply) -> str:
     lines = [html.escape(_cut(reply.text, MAX_PLAIN_CHARS))]
     if reply.url:
         url = html.escape(reply.url, quote=True)
-        lines.append(f'<a href="{url}">{html.escape(LINK_BUTTON_LABEL)}</a>')
+        label = reply.url_label or LINK_BUTTON_LABEL
+        lines.append(f'<a href="{url}">{html.escape(label)}</a>')
     lines.extend(html.escape(line) for line in reply.extra_lines)
     return "\n".join(lines)
 
 
-def _answer_html(rec: Recommendation, extra_lines: tuple[str, ...]) -> str:
+def _answer_html(
+    rec: Recommendation, extra_lines: tuple[str, ...], notice: str | None = None
+) -> str:
     head = [f"🎧 <b>{html.escape(_cut(rec.mood_line, MAX_REASON_CHARS))}</b>"]
-    if rec.notice:
-        head.append(f"<i>{html.escape(_cut(rec.notice, MAX_REASON_CHARS))}</i>")
+    if notice:
+        head.append(f"<i>{html.escape(_cut(notice, MAX_REASON_CHARS))}</i>")
     tail = [html.escape(line) for line in extra_lines]
     tracks = [_track_html(number, pick) for number, pick in enumerate(rec.tracks, start=1)]
     # Drop tracks from the end rather than send a message Telegram would refuse.
@@ -100,7 +103,7 @@ def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
     # Telegram accepts only public https URLs on buttons; a local test URL stays in the text.
     if reply.url and reply.url.startswith("https://"):
-        rows.append([InlineKeyboardButton(LINK_BUTTON_LABEL, url=reply.url)])
+        rows.append([InlineKeyboardButton(reply.url_label or LINK_BUTTON_LABEL, url=reply.url)])
     return InlineKeyboardMarkup(rows) if rows else None
 
 

@@ -1,19 +1,24 @@
 """spotipy, pointed at the configured accounts and Web API URLs, with errors in our own types.
 
-spotipy is blocking: every call here runs on a thread (`asyncio.to_thread`). Its DEBUG log lines
-carry bearer tokens and token bodies, so they are dropped before any handler sees them.
+Only spotipy's public API is used: the named Web API methods (which, in spotipy >= 2.25, read
+playlists from `/playlists/{id}/items`), `next` for paging, and the PKCE object's public
+`code_verifier` / `code_challenge` attributes. spotipy is blocking: every call here runs on a
+thread (`asyncio.to_thread`). Its DEBUG log lines carry bearer tokens and token bodies, so they
+are dropped before any handler sees them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import logging
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 import spotipy
@@ -23,7 +28,11 @@ from spotipy.oauth2 import SpotifyClientCredentials, SpotifyPKCE
 
 log = logging.getLogger(__name__)
 
-SCOPES = "playlist-read-private playlist-read-collaborative user-library-read"
+# Reading the library, plus creating private playlists for "Save as playlist".
+SAVE_SCOPE = "playlist-modify-private"
+SCOPES = f"playlist-read-private playlist-read-collaborative user-library-read {SAVE_SCOPE}"
+# Spotify adds at most 100 items to a playlist per request.
+MAX_ITEMS_PER_ADD = 100
 # A Web API or token call that takes longer than this is treated as Spotify being down.
 REQUEST_TIMEOUT_S = 15.0
 # Spotify asks for waits of seconds; a longer one is handed back to the job queue instead.
@@ -108,6 +117,17 @@ def _quiet_spotipy() -> None:
         logger = logging.getLogger(name)
         if _DEBUG_FILTER not in logger.filters:
             logger.addFilter(_DEBUG_FILTER)
+
+
+def s256_challenge(code_verifier: str) -> str:
+    """The PKCE S256 code challenge of a verifier (RFC 7636 section 4.2)."""
+    digest = hashlib.sha256(code_verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+def has_scope(granted: str, scope: str) -> bool:
+    """Whether a space-separated scope list (as Spotify grants it) includes `scope`."""
+    return scope in granted.split()
 
 
 def _tokens(info: dict[str, Any], old_refresh: str | None = None) -> Tokens:
@@ -207,8 +227,9 @@ class SpotifyApp:
         pkce.OAUTH_AUTHORIZE_URL = self.authorize_endpoint
         pkce.OAUTH_TOKEN_URL = self.token_endpoint
         if code_verifier is not None:
+            # Our verifier (stored encrypted with the link state), not one spotipy draws.
             pkce.code_verifier = code_verifier
-            pkce.code_challenge = pkce._get_code_challenge()
+            pkce.code_challenge = s256_challenge(code_verifier)
         return pkce
 
     def authorize_url(self, state: str, code_verifier: str) -> str:
@@ -249,7 +270,7 @@ class SpotifyApp:
 
 
 class WebApi:
-    """GETs on the Web API with one access token; blocking, errors translated."""
+    """The Web API calls MelodicLens makes, with one access token; blocking, errors translated."""
 
     def __init__(self, prefix: str, access_token: str) -> None:
         # A plain session: spotipy's default retry adapter would swallow 429's Retry-After.
@@ -259,26 +280,70 @@ class WebApi:
         )
         self._sp.prefix = prefix
 
-    def get(self, path_or_url: str, **params: Any) -> dict[str, Any]:
-        """GET a path under the API prefix (or a full `next` URL) and return its JSON."""
-        result = _call(lambda: self._sp._get(path_or_url, **params))
-        return dict(result or {})
+    def me(self) -> dict[str, Any]:
+        """The listener's profile (GET /me)."""
+        return _page(_call(self._sp.me))
+
+    def my_playlists(self, limit: int) -> dict[str, Any]:
+        """The first page of the listener's playlists (GET /me/playlists)."""
+        return _page(_call(lambda: self._sp.current_user_playlists(limit=limit)))
+
+    def playlist_items(self, playlist_id: str, limit: int) -> dict[str, Any]:
+        """The first page of a playlist's items (GET /playlists/{id}/items)."""
+        return _page(_call(lambda: self._sp.playlist_items(playlist_id, limit=limit)))
+
+    def saved_tracks(self, limit: int) -> dict[str, Any]:
+        """The first page of Liked Songs (GET /me/tracks)."""
+        return _page(_call(lambda: self._sp.current_user_saved_tracks(limit=limit)))
+
+    def next_page(self, next_url: str) -> dict[str, Any]:
+        """The page at a `next` URL Spotify handed out (kept across restarts to resume)."""
+        return _page(_call(lambda: self._sp.next({"next": next_url})))
+
+    def create_private_playlist(self, name: str, description: str) -> dict[str, Any]:
+        """A new private playlist in the listener's account (POST /me/playlists)."""
+        return _page(
+            _call(
+                lambda: self._sp.current_user_playlist_create(
+                    name, public=False, collaborative=False, description=description
+                )
+            )
+        )
+
+    def add_tracks(self, playlist_id: str, track_ids: list[str]) -> dict[str, Any]:
+        """Append up to MAX_ITEMS_PER_ADD tracks in order (POST /playlists/{id}/items)."""
+        if len(track_ids) > MAX_ITEMS_PER_ADD:
+            raise ValueError(f"at most {MAX_ITEMS_PER_ADD} tracks per request")
+        return _page(_call(lambda: self._sp.playlist_add_items(playlist_id, track_ids)))
 
     def close(self) -> None:
         """Release the HTTP connections."""
         self._session.close()
 
 
+def _page(result: Any) -> dict[str, Any]:
+    return dict(result or {})
+
+
 TokenSaver = Callable[[Tokens], Awaitable[None]]
+Result = TypeVar("Result")
 
 
 class UserClient:
     """A listener's Web API access: refreshes on 401 (saving new tokens), waits out 429s."""
 
-    def __init__(self, app: SpotifyApp, tokens: Tokens, on_refresh: TokenSaver) -> None:
+    def __init__(
+        self,
+        app: SpotifyApp,
+        tokens: Tokens,
+        on_refresh: TokenSaver,
+        max_retry_after_s: float = MAX_INLINE_RETRY_AFTER_S,
+    ) -> None:
         self.app = app
         self.tokens = tokens
         self._on_refresh = on_refresh
+        # a longer Retry-After is raised to the caller (a job re-queues, a button says "busy")
+        self._max_retry_after_s = max_retry_after_s
         self._api = app.web_api(tokens.access_token)
 
     async def _refresh(self) -> None:
@@ -291,14 +356,17 @@ class UserClient:
         self._api = self.app.web_api(self.tokens.access_token)
         log.info("refreshed a Spotify access token")
 
-    async def get(self, path_or_url: str, **params: Any) -> dict[str, Any]:
-        """GET with one refresh on 401 and Retry-After waits on 429."""
+    async def call(self, request: Callable[[WebApi], Result]) -> Result:
+        """Run one Web API request with one refresh on 401 and Retry-After waits on 429.
+
+        A 429 means Spotify did not act, so even a POST is safe to send again.
+        """
         if self.tokens.expired:
             await self._refresh()
         refreshed, waits = False, 0
         while True:
             try:
-                return await asyncio.to_thread(self._api.get, path_or_url, **params)
+                return await asyncio.to_thread(request, self._api)
             except SpotifyTokenExpired:
                 if refreshed:
                     raise
@@ -306,7 +374,7 @@ class UserClient:
                 await self._refresh()
             except SpotifyRateLimited as err:
                 waits += 1
-                if waits > MAX_RATE_LIMIT_WAITS or err.retry_after > MAX_INLINE_RETRY_AFTER_S:
+                if waits > MAX_RATE_LIMIT_WAITS or err.retry_after > self._max_retry_after_s:
                     raise
                 log.info("Spotify rate limit: waiting %.1f s", err.retry_after)
                 await asyncio.sleep(err.retry_after)

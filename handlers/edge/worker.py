@@ -75,6 +75,18 @@ JobHandler = Callable[[JobContext], Awaitable[dict[str, Any] | None]]
 Scheduler = Callable[[Database], Awaitable[None]]
 
 
+NOOP = "noop"
+
+
+async def noop(ctx: JobContext) -> dict[str, Any]:
+    """A job that only says who ran it: checks that workers are alive and claim fairly."""
+    delay = float(ctx.job.payload.get("sleep_s", 0))
+    if delay:
+        await asyncio.sleep(delay)
+    log.info("noop job %s ran in pid %s", ctx.job.id, os.getpid())
+    return {"pid": os.getpid(), "worker": ctx.worker_id}
+
+
 def default_worker_id() -> str:
     """host:pid, so the jobs table shows which process holds what."""
     return f"{socket.gethostname()}:{os.getpid()}"

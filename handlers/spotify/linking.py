@@ -215,7 +215,7 @@ class SpotifyLinker:
     ) -> tuple[LinkOutcome, Linked | None]:
         api = self.app.web_api(tokens.access_token)
         try:
-            me = await asyncio.to_thread(api.get, "me")
+            me = await asyncio.to_thread(api.me)
         finally:
             api.close()
         spotify_id = str(me["id"])
@@ -280,7 +280,7 @@ async def _count_library(api: WebApi) -> tuple[int | None, int | None]:
     """Tracks (playlist entries plus saved) and playlists, for the message; None if unknown."""
     try:
         playlists, tracks = 0, 0
-        page: dict | None = await asyncio.to_thread(api.get, "me/playlists", limit=PLAYLIST_PAGE)
+        page: dict | None = await asyncio.to_thread(api.my_playlists, PLAYLIST_PAGE)
         for _ in range(MAX_COUNT_PAGES):
             if page is None:
                 break
@@ -289,8 +289,8 @@ async def _count_library(api: WebApi) -> tuple[int | None, int | None]:
                     playlists += 1
                     tracks += playlist_total(playlist)
             nxt = page.get("next")
-            page = await asyncio.to_thread(api.get, nxt) if nxt else None
-        saved = await asyncio.to_thread(api.get, "me/tracks", limit=1)
+            page = await asyncio.to_thread(api.next_page, nxt) if nxt else None
+        saved = await asyncio.to_thread(api.saved_tracks, 1)
         return tracks + int(saved.get("total") or 0), playlists
     except SpotifyError as err:
         log.info("could not count the library for the link message: %s", err)

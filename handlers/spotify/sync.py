@@ -8,6 +8,7 @@ with no entry stored twice (the table's key is (user, track, playlist)) and none
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -23,6 +24,7 @@ from handlers.edge.spotify import (
     SpotifyUserNotRegistered,
     Tokens,
     UserClient,
+    WebApi,
 )
 from handlers.edge.worker import JobContext, RetryLater
 from handlers.notifier import Notifier
@@ -167,20 +169,19 @@ class LibrarySync:
         source: dict[str, str],
         progress: dict[str, Any],
     ) -> None:
-        first = "me/tracks" if source["id"] == SAVED else f"playlists/{source['id']}/items"
-        # "" marks a source whose last page is in: a resumed job moves straight on
-        url: str | None = progress.get("next", first)
-        while url:
+        # No "next" yet: start at the first page; "" marks a source whose last page is in,
+        # so a resumed job moves straight on.
+        url: str | None = progress.get("next")
+        while url != "":
             try:
-                params = {"limit": ITEMS_PAGE} if url == first else {}
-                page = await client.get(url, **params)
+                page = await client.call(_source_page(source["id"], url))
             except SpotifyUserNotRegistered:
                 raise
             except (SpotifyForbidden, SpotifyNotFound) as err:
                 log.info("skipping playlist %s: %s", source["id"], err)
                 progress["skipped"].append(source["id"])
                 return
-            url = page.get("next")
+            url = page.get("next") or ""
             await self._store_page(ctx, user_id, source, page, progress, url)
 
     async def _store_page(
@@ -248,16 +249,29 @@ def done_message(entries: int, playlists: int, skipped: int) -> str:
     return text
 
 
+def _source_page(source_id: str, next_url: str | None) -> Callable[[WebApi], dict[str, Any]]:
+    """The request for a source's first page (no URL yet) or for the page at `next_url`."""
+    if next_url is not None:
+        return _next_page(next_url)
+    if source_id == SAVED:
+        return lambda api: api.saved_tracks(ITEMS_PAGE)
+    return lambda api: api.playlist_items(source_id, ITEMS_PAGE)
+
+
+def _next_page(next_url: str) -> Callable[[WebApi], dict[str, Any]]:
+    return lambda api: api.next_page(next_url)
+
+
 async def _list_playlists(client: UserClient) -> list[dict[str, str]]:
     """Every playlist of the listener (all pages), as {id, name}."""
     found: list[dict[str, str]] = []
-    page: dict[str, Any] | None = await client.get("me/playlists", limit=PLAYLIST_PAGE)
+    page: dict[str, Any] | None = await client.call(lambda api: api.my_playlists(PLAYLIST_PAGE))
     while page is not None:
         for playlist in page.get("items") or []:
             if playlist and playlist.get("id"):
                 found.append({"id": playlist["id"], "name": playlist.get("name") or "?"})
         nxt = page.get("next")
-        page = await client.get(nxt) if nxt else None
+        page = await client.call(_next_page(str(nxt))) if nxt else None
     return found
 
 

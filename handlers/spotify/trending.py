@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable
+from functools import partial
 from typing import Any, Protocol
 
 from db import jobs
@@ -68,33 +70,33 @@ class SpotifyPlaylistSource:
         token = await asyncio.to_thread(self.app.app_token)
         api = self.app.web_api(token)
         found: list[dict[str, Any]] = []
-        url: str | None = f"playlists/{self.playlist_id}/items"
-        params: dict[str, Any] = {"limit": ITEMS_PAGE}
+        request: Callable[[], dict[str, Any]] | None = partial(
+            api.playlist_items, self.playlist_id, ITEMS_PAGE
+        )
         try:
-            while url and len(found) < MAX_TRENDING_TRACKS:
-                page = await _get_waiting(api.get, url, params)
+            while request is not None and len(found) < MAX_TRENDING_TRACKS:
+                page = await _get_waiting(request)
                 found.extend(t for entry in page.get("items") or [] if (t := entry_track(entry)))
-                url, params = page.get("next"), {}
+                nxt = page.get("next")
+                request = partial(api.next_page, nxt) if nxt else None
         finally:
             api.close()
         return found[:MAX_TRENDING_TRACKS]
 
 
-async def _get_waiting(get: Any, url: str, params: dict[str, Any]) -> dict[str, Any]:
+async def _get_waiting(request: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     for _ in range(MAX_RATE_LIMIT_WAITS):
         try:
-            page: dict[str, Any] = await asyncio.to_thread(get, url, **params)
-            return page
+            return await asyncio.to_thread(request)
         except SpotifyRateLimited as err:
             if err.retry_after > MAX_INLINE_RETRY_AFTER_S:
                 raise
             await asyncio.sleep(err.retry_after)
-    page = await asyncio.to_thread(get, url, **params)
-    return page
+    return await asyncio.to_thread(request)
 
 
-def sources_from_settings(app: SpotifyApp, refs: list[str]) -> list[TrendingSource]:
-    """One source per configured playlist; malformed entries are logged and left out."""
+def playlist_sources(app: SpotifyApp, refs: list[str]) -> list[TrendingSource]:
+    """One source per playlist reference (URL, URI or id); malformed ones are logged, left out."""
     sources: list[TrendingSource] = []
     for ref in refs:
         try:

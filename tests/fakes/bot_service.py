@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from handlers.replies import Button, ChatContext, ImageInput, Platform, Reply
 from handlers.service import QueueNotice
-from recsys.models import AudioTraits, Recommendation, TrackPick
+from recsys.models import AudioTraits, Notice, Recommendation, TrackPick
 
 RAINY_COLOUR = 0x3B5B7A
 AUTHORIZE_URL = "https://accounts.spotify.com/authorize?client_id=abc&state=xyz"
@@ -63,7 +63,9 @@ def answer(rec_id: int = 41, notice: str | None = None) -> Reply:
     """The Reply for an answered photo, with its four buttons."""
     rec = rainy_recommendation(rec_id)
     if notice:
-        rec = Recommendation(**{**rec.__dict__, "vision_used": False, "notice": notice})
+        rec = Recommendation(
+            **{**rec.__dict__, "vision_used": False, "notice": Notice.VISION_NOT_READ}
+        )
     buttons = (
         Button("👍", f"up:{rec_id}"),
         Button("👎", f"down:{rec_id}"),
@@ -71,7 +73,12 @@ def answer(rec_id: int = 41, notice: str | None = None) -> Reply:
         Button("Different vibe", f"diff:{rec_id}"),
     )
     return Reply(
-        kind="answer", text=rec.mood_line, recommendation=rec, buttons=buttons, color=RAINY_COLOUR
+        kind="answer",
+        text=rec.mood_line,
+        recommendation=rec,
+        buttons=buttons,
+        color=RAINY_COLOUR,
+        notice=notice,
     )
 
 
@@ -99,6 +106,7 @@ class FakeBotService:
     finished: list[float] = field(default_factory=list)
     link_contexts: list[ChatContext] = field(default_factory=list)
     vibe_started: asyncio.Event = field(default_factory=asyncio.Event)
+    auto_off: set[str] = field(default_factory=set)
     # Photos counted by `admit`, and how many it lets through (None: no limit).
     admissions: list[int] = field(default_factory=list)
     admit_limit: int | None = None
@@ -159,10 +167,12 @@ class FakeBotService:
 
     async def set_auto(self, ctx: ChatContext, enabled: bool) -> Reply:
         self.calls.append(f"set_auto:{enabled}")
+        (self.auto_off.discard if enabled else self.auto_off.add)(ctx.chat_id)
         return Reply(kind="info", text="OK.")
 
     async def auto_enabled(self, platform: Platform, chat_id: str) -> bool:
-        return False
+        # As the real service: Discord channels answer every photo until switched off.
+        return chat_id not in self.auto_off
 
     async def set_blend(self, ctx: ChatContext, enabled: bool) -> Reply:
         self.calls.append(f"set_blend:{enabled}")

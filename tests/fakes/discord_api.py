@@ -65,6 +65,8 @@ class FakeDiscord:
     # Replies (messages with a message_reference) answer 403, as without Read Message History.
     refuse_replies: bool = False
     requests: list[Request] = field(default_factory=list)
+    # The global commands as last published (PUT), with the ids Discord gave them.
+    published: list[dict[str, Any]] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
     identifies: list[dict[str, Any]] = field(default_factory=list)
     downloads: list[str] = field(default_factory=list)
@@ -152,14 +154,34 @@ class FakeDiscord:
         name: str,
         options: list[dict[str, Any]] | None = None,
         resolved: dict[str, Any] | None = None,
+        *,
+        permissions: str = member(None)["permissions"],
     ) -> str:
-        """A slash command typed in the guild channel; returns the interaction token."""
-        data: dict[str, Any] = {"id": self.next_id(), "name": name, "type": 1}
+        """A slash command typed in the guild channel by a member with these permissions
+        (a bitfield string); returns the interaction token."""
+        data: dict[str, Any] = {"id": self.command_id(name), "name": name, "type": 1}
         if options:
             data["options"] = options
         if resolved:
             data["resolved"] = resolved
+        return await self._interaction(2, data, None, permissions)
+
+    async def message_command(self, name: str, target: dict[str, Any]) -> str:
+        """A message context-menu command (right-click -> Apps -> name) on `target`, a message
+        payload; returns the interaction token."""
+        data = {
+            "id": self.command_id(name),
+            "name": name,
+            "type": 3,
+            "target_id": target["id"],
+            "resolved": {"messages": {target["id"]: target}},
+        }
         return await self._interaction(2, data, None)
+
+    def command_id(self, name: str) -> str:
+        """The id Discord gave the published command of this name (a fresh one if none)."""
+        ids = [c["id"] for c in self.published if c["name"] == name]
+        return ids[0] if ids else self.next_id()
 
     async def press(self, custom_id: str, message: dict[str, Any]) -> str:
         """A button pressed on a message the bot sent; returns the interaction token."""
@@ -195,7 +217,11 @@ class FakeDiscord:
         return any(d.get("intents", 0) & MESSAGE_CONTENT_BIT for d in self.identifies[-1:])
 
     async def _interaction(
-        self, kind: int, data: dict[str, Any], message: dict[str, Any] | None
+        self,
+        kind: int,
+        data: dict[str, Any],
+        message: dict[str, Any] | None,
+        permissions: str = member(None)["permissions"],
     ) -> str:
         token = f"itoken-{self.next_id()}"
         payload: dict[str, Any] = {
@@ -208,7 +234,7 @@ class FakeDiscord:
             "guild_id": str(GUILD_ID),
             "channel_id": str(CHANNEL_ID),
             "channel": text_channel(),
-            "member": member(LISTENER),
+            "member": {**member(LISTENER), "permissions": permissions},
             "locale": "en-US",
             "guild_locale": "en-US",
             "app_permissions": "2251799813685247",
@@ -298,12 +324,15 @@ class FakeDiscord:
             limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
             return _json({"url": url, "shards": 1, "session_start_limit": limit})
         if path.endswith("/commands") and method == "PUT":
-            return _json(
-                [
-                    {**command, "id": self.next_id(), "application_id": str(APP_ID), "version": "1"}
-                    for command in body
-                ]
-            )
+            # As Discord stores them: context-menu commands get an empty description.
+            self.published = [
+                {"description": "", **command, "id": self.next_id(),
+                 "application_id": str(APP_ID), "version": "1"}
+                for command in body
+            ]  # fmt: skip
+            return _json(self.published)
+        if path.endswith("/commands") and method == "GET":
+            return _json(self.published)
         if any(path == f"/channels/{c}/messages" for c in self.refused_channels):
             return _json({"message": "Missing Permissions", "code": 50013}, status=403)
         if self.refuse_replies and isinstance(body, dict) and body.get("message_reference"):
@@ -378,8 +407,10 @@ async def running_bot(
     *,
     fake: FakeDiscord | None = None,
     env: dict[str, str] | None = None,
+    state: Any = None,
 ) -> AsyncIterator[tuple[FakeDiscord, Any]]:
-    """A started DiscordAdapter connected to a started fake; both stopped afterwards."""
+    """A started DiscordAdapter (keeping its commands' hash in `state`, if given) connected to
+    a started fake; both stopped afterwards."""
     from bot.discord import client as discord_client
     from bot.discord.adapter import DiscordAdapter
     from bot.settings import Settings
@@ -391,7 +422,7 @@ async def running_bot(
     monkeypatch.setattr(discord_client, "GUILD_READY_TIMEOUT_S", 0.02)
     overrides: dict[str, Any] = {"DISCORD_TOKEN": TOKEN, **(env or {})}
     settings = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
-    adapter = DiscordAdapter(settings, service)
+    adapter = DiscordAdapter(settings, service, state)
     try:
         await adapter.start()
         yield fake, adapter

@@ -13,10 +13,15 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+# The API client's access token this fake accepts on the authenticated API (api.genius.com).
+TOKEN = "fake-genius-token"
+
+
 class FakeGenius:
     """Songs by (title, artist) -> lyrics; counts every request."""
 
     def __init__(self) -> None:
+        self.token = TOKEN
         self.songs: dict[tuple[str, str], str] = {}
         self.requests: list[str] = []
         self.down = False
@@ -28,6 +33,8 @@ class FakeGenius:
         self.app = web.Application()
         self.app.router.add_get("/api/search/multi", self.search_multi)
         self.app.router.add_get("/api/search", self.search)
+        # The authenticated API's root is this server's root, as api.genius.com's is.
+        self.app.router.add_get("/search", self.api_search)
         self.app.router.add_get("/{slug}", self.page)
         self._runner: web.AppRunner | None = None
 
@@ -84,6 +91,21 @@ class FakeGenius:
         self.requests.append(request.path_qs)
         if (fault := await self._fault()) is not None:
             return fault
+        hits = self._hits(request.query.get("q", ""))
+        return web.json_response({"meta": {"status": 200}, "response": {"hits": hits}})
+
+    async def api_search(self, request: web.Request) -> web.Response:
+        """GET /search on the authenticated API: 401 without the right Bearer token."""
+        self.requests.append(request.path_qs)
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return web.json_response(
+                {
+                    "error": "invalid_token",
+                    "error_description": "The access token provided is expired, revoked, "
+                    "malformed or invalid for other reasons.",
+                },
+                status=401,
+            )
         hits = self._hits(request.query.get("q", ""))
         return web.json_response({"meta": {"status": 200}, "response": {"hits": hits}})
 

@@ -1,5 +1,8 @@
 """A local Spotify: the accounts service (authorize, PKCE token exchange, refresh, client
-credentials) and the Web API endpoints MelodicLens reads, with real paging and error bodies.
+credentials) and the Web API endpoints MelodicLens uses, with real paging, scopes and error
+bodies: it reads profiles, playlists, playlist items and saved tracks, and creates private
+playlists (POST /me/playlists, POST /playlists/{id}/items) for a token with
+playlist-modify-private.
 
 It serves the real library in ../shared/data/user_playlists.csv when present (25 playlists,
 1,084 entries, 913 tracks) and a small fictional one otherwise.
@@ -10,6 +13,8 @@ from __future__ import annotations
 import base64
 import csv
 import hashlib
+import json
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +28,12 @@ REDIRECT_URI = "http://127.0.0.1:8888/spotify/callback"
 SHARED_PLAYLISTS = Path(__file__).resolve().parents[3] / "shared" / "data" / "user_playlists.csv"
 MAX_LIMIT = 50
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+# What the accounts service grants when the authorize URL names no scope.
+READ_SCOPES = "playlist-read-private playlist-read-collaborative user-library-read"
+MODIFY_PRIVATE = "playlist-modify-private"
+# Spotify's own limit on items added per request.
+MAX_ADD = 100
+TRACK_URI = re.compile(r"spotify:track:([0-9A-Za-z]{22})")
 
 
 def fake_id(seed: str) -> str:
@@ -123,6 +134,20 @@ class Grant:
     user: str
     kind: str  # "user" or "app"
     expired: bool = False
+    scope: str = READ_SCOPES
+
+
+@dataclass
+class CreatedPlaylist:
+    """A playlist made through the API: who made it, how, and its tracks in order."""
+
+    id: str
+    owner: str
+    name: str
+    description: str
+    public: bool
+    collaborative: bool
+    track_ids: list[str] = field(default_factory=list)
 
 
 def _api_error(status: int, message: str, headers: dict | None = None) -> web.Response:
@@ -150,9 +175,12 @@ class FakeSpotify:
         self.public_playlists: dict[str, tuple[str, list[Track]]] = {}
         self.registered: set[str] = set()  # empty: every user is allowed
         self.consenting_user = ""
-        self.codes: dict[str, tuple[str, str, str]] = {}  # code -> (challenge, redirect, user)
+        # code -> (challenge, redirect, user, scope)
+        self.codes: dict[str, tuple[str, str, str, str]] = {}
         self.grants: dict[str, Grant] = {}  # access token -> grant
         self.refresh_tokens: dict[str, str] = {}  # refresh token -> user
+        self.refresh_scopes: dict[str, str] = {}  # refresh token -> granted scope
+        self.created: dict[str, CreatedPlaylist] = {}  # playlists made through the API
         self.forbidden_playlists: set[str] = set()
         self.rate_limits: list[float] = []  # Retry-After of the next API answers
         # statuses (429, 500, 503...) the next token requests / Web API requests answer with
@@ -168,6 +196,9 @@ class FakeSpotify:
         self.app.router.add_get("/authorize", self.authorize)
         self.app.router.add_post("/api/token", self.token)
         self.app.router.add_get("/v1/me", self.me)
+        self.app.router.add_get("/v1/me/", self.me)  # spotipy's me() asks for "me/"
+        self.app.router.add_post("/v1/me/playlists", self.create_playlist)
+        self.app.router.add_post("/v1/playlists/{id}/items", self.add_items)
         self.app.router.add_get("/v1/me/playlists", self.my_playlists)
         self.app.router.add_get("/v1/me/tracks", self.saved_tracks)
         self.app.router.add_get("/v1/playlists/{id}/items", self.playlist_items)
@@ -219,7 +250,8 @@ class FakeSpotify:
         if q.get("response_type") != "code" or q.get("code_challenge_method") != "S256":
             return web.Response(status=400, text="unsupported_response_type")
         code = secrets.token_urlsafe(16)
-        self.codes[code] = (q["code_challenge"], q["redirect_uri"], self.consenting_user)
+        scope = " ".join(q.get("scope", READ_SCOPES).split())
+        self.codes[code] = (q["code_challenge"], q["redirect_uri"], self.consenting_user, scope)
         target = f"{q['redirect_uri']}?{urlencode({'code': code, 'state': q.get('state', '')})}"
         raise web.HTTPFound(target)
 
@@ -240,7 +272,7 @@ class FakeSpotify:
         found = self.codes.pop(str(form.get("code", "")), None)
         if found is None:
             return _oauth_error("invalid_grant", "Invalid authorization code")
-        challenge, redirect, user = found
+        challenge, redirect, user, scope = found
         if form.get("redirect_uri") != redirect:
             return _oauth_error("invalid_grant", "Invalid redirect URI")
         if form.get("client_id") != CLIENT_ID:
@@ -248,13 +280,14 @@ class FakeSpotify:
         digest = hashlib.sha256(str(form.get("code_verifier", "")).encode()).digest()
         if base64.urlsafe_b64encode(digest).decode().rstrip("=") != challenge:
             return _oauth_error("invalid_grant", "code_verifier was incorrect")
-        return self._issue(user, with_refresh=True)
+        return self._issue(user, with_refresh=True, scope=scope)
 
     def _refresh(self, refresh_token: str) -> web.Response:
         user = self.refresh_tokens.pop(refresh_token, None)
         if user is None:
             return _oauth_error("invalid_grant", "Refresh token revoked")
-        return self._issue(user, with_refresh=True)
+        scope = self.refresh_scopes.pop(refresh_token, READ_SCOPES)
+        return self._issue(user, with_refresh=True, scope=scope)
 
     def _client_credentials(self, request: web.Request) -> web.Response:
         expected = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
@@ -266,18 +299,19 @@ class FakeSpotify:
             {"access_token": token, "token_type": "Bearer", "expires_in": 3600}
         )
 
-    def _issue(self, user: str, with_refresh: bool) -> web.Response:
+    def _issue(self, user: str, with_refresh: bool, scope: str = READ_SCOPES) -> web.Response:
         access = self._new_token("access")
-        self.grants[access] = Grant(user, "user")
+        self.grants[access] = Grant(user, "user", scope=scope)
         body = {
             "access_token": access,
             "token_type": "Bearer",
             "expires_in": 3600,
-            "scope": "playlist-read-private playlist-read-collaborative user-library-read",
+            "scope": scope,
         }
         if with_refresh:
             refresh = self._new_token("refresh")
             self.refresh_tokens[refresh] = user
+            self.refresh_scopes[refresh] = scope
             body["refresh_token"] = refresh
         return web.json_response(body)
 
@@ -382,6 +416,72 @@ class FakeSpotify:
         ]
         return web.json_response(self._page(request, items, f"/v1/playlists/{pid}/items"))
 
+    async def create_playlist(self, request: web.Request) -> web.Response:
+        """POST /me/playlists: a new playlist owned by the token's user."""
+        grant = self._check(request)
+        if isinstance(grant, web.Response):
+            return grant
+        if MODIFY_PRIVATE not in grant.scope.split():
+            return _api_error(403, "Insufficient client scope")
+        body = await _json_body(request)
+        if not isinstance(body, dict) or not str(body.get("name") or "").strip():
+            return _api_error(400, "Missing required field: name")
+        public = body.get("public", True)
+        made = CreatedPlaylist(
+            id=fake_id(f"created-{len(self.created)}-{body['name']}"),
+            owner=grant.user,
+            name=str(body["name"]),
+            description=str(body.get("description") or ""),
+            public=bool(public),
+            collaborative=bool(body.get("collaborative", False)),
+        )
+        self.created[made.id] = made
+        library = self.libraries[grant.user]
+        library.playlists[made.id] = (made.name, made.track_ids)
+        return web.json_response(self._playlist_json(made), status=201)
+
+    async def add_items(self, request: web.Request) -> web.Response:
+        """POST /playlists/{id}/items: append tracks, in order, to a playlist the user owns."""
+        grant = self._check(request)
+        if isinstance(grant, web.Response):
+            return grant
+        pid = request.match_info["id"]
+        made = self.created.get(pid)
+        if made is None:
+            return _api_error(404, "Resource not found")
+        if made.owner != grant.user or MODIFY_PRIVATE not in grant.scope.split():
+            return _api_error(403, "Forbidden")
+        uris = await _uris(request)
+        if uris is None:
+            return _api_error(400, "Invalid base62 id")
+        if len(uris) > MAX_ADD:
+            return _api_error(400, f"You can add a maximum of {MAX_ADD} tracks per request.")
+        library = self.libraries[grant.user]
+        for track_id in uris:
+            library.tracks.setdefault(
+                track_id, Track(track_id, f"Track {track_id}", ["Unknown"], "Unknown")
+            )
+        position = request.query.get("position")
+        at = len(made.track_ids) if position is None else int(position)
+        made.track_ids[at:at] = uris
+        snapshot = fake_id(f"{pid}-{len(made.track_ids)}")
+        return web.json_response({"snapshot_id": snapshot}, status=201)
+
+    def _playlist_json(self, made: CreatedPlaylist) -> dict:
+        return {
+            "id": made.id,
+            "name": made.name,
+            "description": made.description,
+            "public": made.public,
+            "collaborative": made.collaborative,
+            "type": "playlist",
+            "uri": f"spotify:playlist:{made.id}",
+            "owner": {"id": made.owner, "type": "user"},
+            "external_urls": {"spotify": f"https://open.spotify.com/playlist/{made.id}"},
+            "items": {"href": f"{self.base_url}/v1/playlists/{made.id}/items", "total": 0},
+            "tracks": None,
+        }
+
     def _playlist_tracks(self, grant: Grant, pid: str) -> list[Track] | None:
         if pid in self.public_playlists:
             return self.public_playlists[pid][1]
@@ -393,3 +493,28 @@ class FakeSpotify:
     async def removed_endpoint(self, request: web.Request) -> web.Response:
         self.requests.append(request.path_qs)
         return _api_error(403, "Forbidden")
+
+
+async def _json_body(request: web.Request) -> object:
+    try:
+        return json.loads(await request.text() or "null")
+    except ValueError:
+        return None
+
+
+async def _uris(request: web.Request) -> list[str] | None:
+    """Track ids from `uris` in the query, a {"uris": [...]} body or a bare JSON list."""
+    if "uris" in request.query:
+        raw: object = request.query["uris"].split(",")
+    else:
+        body = await _json_body(request)
+        raw = body.get("uris") if isinstance(body, dict) else body
+    if not isinstance(raw, list) or not raw:
+        return None
+    ids = []
+    for uri in raw:
+        match = TRACK_URI.fullmatch(str(uri))
+        if match is None:
+            return None
+        ids.append(match.group(1))
+    return ids

@@ -119,6 +119,8 @@ class FakeTelegram:
     webhook: dict[str, Any] | None = None
     # the next sendMessage answers 429 "retry after N" (flood control) when set
     flood_wait_s: int = 0
+    # group chat id -> ids of its administrators (getChatMember says "administrator")
+    admins: dict[int, set[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._updates: list[dict[str, Any]] = []
@@ -269,7 +271,44 @@ class FakeTelegram:
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> web.Response:
         chat_id = int(params.get("chat_id") or 0)
-        return _ok(self._bot_message(chat_id, str(params["text"]), params.get("reply_markup")))
+        message = self._messages.get((chat_id, int(params.get("message_id") or 0)))
+        if message is None:
+            return _fail(400, "Bad Request: message to edit not found")
+        if message["text"] == str(params["text"]):
+            return _fail(400, "Bad Request: message is not modified")
+        message["text"] = str(params["text"])
+        message["edit_date"] = int(time.time())
+        return _ok(message)
+
+    async def _api_deleteMessage(self, params: dict[str, Any]) -> web.Response:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        if self._messages.pop(key, None) is None:
+            return _fail(400, "Bad Request: message to delete not found")
+        return _ok(True)
+
+    async def _api_getChatMember(self, params: dict[str, Any]) -> web.Response:
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        person = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
+        if user_id not in self.admins.get(chat_id, set()):
+            return _ok({"status": "member", "user": person})
+        rights = (
+            "can_be_edited can_manage_chat can_delete_messages can_manage_video_chats "
+            "can_restrict_members can_promote_members can_change_info can_invite_users "
+            "can_post_stories can_edit_stories can_delete_stories"
+        ).split()
+        return _ok(
+            {"status": "administrator", "user": person, "is_anonymous": False}
+            | dict.fromkeys(rights, False)
+            | {"can_manage_chat": True, "can_delete_messages": True}
+        )
+
+    def live_messages(self, chat_id: int) -> list[dict[str, Any]]:
+        """The bot's messages in a chat that were not deleted, oldest first."""
+        return [
+            message
+            for (chat, _), message in sorted(self._messages.items())
+            if chat == chat_id and message["from"]["id"] == BOT_ID
+        ]
 
     # --- injecting updates -----------------------------------------------------------------
 
@@ -382,6 +421,17 @@ class FakeTelegram:
         entities = [{"type": "bot_command", "offset": 0, "length": length}]
         message = self.message(
             chat, sender, text=text, entities=entities, reply_to_message=reply_to
+        )
+        self.push({"message": message})
+        return message
+
+    def text(
+        self, chat: dict[str, Any], sender: dict[str, Any], text: str, *,
+        reply_to: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Send a plain text message (with entities for any @mentions) as a user."""
+        message = self.message(
+            chat, sender, text=text, entities=_mentions(text), reply_to_message=reply_to
         )
         self.push({"message": message})
         return message

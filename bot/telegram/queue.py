@@ -1,0 +1,92 @@
+"""One "you're in line" notice per Telegram chat: sent when the first photo there has to wait
+for the vision model, edited as more wait, deleted once the last of them is answered."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from telegram import Bot, ReplyParameters
+from telegram.error import TelegramError
+
+from handlers.service import QueueNotice
+from handlers.texts import QUEUED, QUEUED_MANY
+
+log = logging.getLogger(__name__)
+
+
+def notice_text(places: list[int]) -> str:
+    """What the notice says for the places in line of this chat's waiting photos."""
+    if len(places) == 1:
+        return QUEUED.format(position=places[0])
+    return QUEUED_MANY.format(count=len(places), position=min(places))
+
+
+@dataclass
+class _ChatLine:
+    """The waiting photos of one chat (asker -> place) and the notice that shows them."""
+
+    places: dict[int, int] = field(default_factory=dict)
+    # askers of this chat between entering and leaving, queued or not
+    members: int = 0
+    message_id: int | None = None
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class QueueNotices:
+    """Keeps each chat's line notice in step with its waiting photos."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+        self._chats: dict[int, _ChatLine] = {}
+        self._askers = 0
+
+    @contextlib.asynccontextmanager
+    async def waiting(self, chat_id: int, reply_to: int | None) -> AsyncIterator[QueueNotice]:
+        """A QueueNotice for one photo (or album) of this chat; leaving the block (once its
+        answer is out) takes it out of the line, and the notice goes with the last one."""
+        self._askers += 1
+        asker = self._askers
+        line = self._chats.setdefault(chat_id, _ChatLine())
+        line.members += 1
+
+        async def on_queued(place: int) -> None:
+            async with line.lock:
+                line.places[asker] = place
+                await self._show(chat_id, line, reply_to)
+
+        try:
+            yield on_queued
+        finally:
+            async with line.lock:
+                line.members -= 1
+                if line.places.pop(asker, None) is not None:
+                    await self._show(chat_id, line, reply_to)
+                if line.members == 0:
+                    del self._chats[chat_id]
+
+    async def _show(self, chat_id: int, line: _ChatLine, reply_to: int | None) -> None:
+        """Send, edit or delete the notice so it matches the line; failures are only logged."""
+        try:
+            if not line.places:
+                if line.message_id is not None:
+                    await self.bot.delete_message(chat_id, line.message_id)
+                    line.message_id = None
+                return
+            text = notice_text(sorted(line.places.values()))
+            if line.message_id is None:
+                quote = (
+                    ReplyParameters(reply_to, allow_sending_without_reply=True)
+                    if reply_to is not None
+                    else None
+                )
+                sent = await self.bot.send_message(chat_id, text, reply_parameters=quote)
+                line.message_id = sent.message_id
+            else:
+                await self.bot.edit_message_text(text, chat_id, line.message_id)
+        except TelegramError as err:
+            # "message is not modified", or deleted by a member: the answer still comes.
+            log.info("queue notice in chat %s: %s", chat_id, err)

@@ -1,0 +1,153 @@
+"""Save as playlist: an answer's songs become a private playlist in the listener's Spotify.
+
+POST /me/playlists makes the playlist, then POST /playlists/{id}/items adds the songs in the
+answer's order (100 per request, Spotify's limit). It needs the playlist-modify-private scope,
+asked for at link time since this feature came; an older link is sent to link again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any, Literal
+
+from db import recommendations as answers
+from db import spotify as store
+from db.pool import Database
+from handlers.edge.spotify import (
+    MAX_ITEMS_PER_ADD,
+    SAVE_SCOPE,
+    SpotifyApp,
+    SpotifyError,
+    SpotifyForbidden,
+    SpotifyGrantRevoked,
+    SpotifyRateLimited,
+    SpotifyUserNotRegistered,
+    Tokens,
+    UserClient,
+    WebApi,
+)
+from handlers.secrets import SecretUnreadable, TokenCipher
+
+log = logging.getLogger(__name__)
+
+# Spotify shows about this many characters of a playlist name before cutting it.
+MAX_NAME_CHARS = 80
+PLAYLIST_DESCRIPTION = "Songs MelodicLens picked for a photo."
+# A button press should answer in seconds: a longer Retry-After becomes "try again soon".
+MAX_RATE_LIMIT_WAIT_S = 5.0
+
+SaveStatus = Literal[
+    "saved", "not_linked", "needs_relink", "revoked", "not_registered", "stale", "busy", "failed"
+]
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    """What happened to one "Save as playlist" press."""
+
+    status: SaveStatus
+    playlist_url: str | None = None
+    name: str | None = None
+    tracks: int = 0
+    retry_after_s: float | None = None
+
+
+def playlist_name(words: str, when: datetime) -> str:
+    """ "MelodicLens: <the listener's words>", or the date when there were none."""
+    words = " ".join(words.split())
+    name = f"MelodicLens: {words}" if words else f"MelodicLens, {when:%d %b %Y %H:%M}"
+    return name if len(name) <= MAX_NAME_CHARS else name[: MAX_NAME_CHARS - 1] + "…"
+
+
+def _add(api: WebApi, *, playlist_id: str, track_ids: list[str]) -> dict[str, Any]:
+    return api.add_tracks(playlist_id, track_ids)
+
+
+class PlaylistSaver:
+    """Creates the playlist for one listener and one stored answer."""
+
+    def __init__(self, db: Database, app: SpotifyApp, cipher: TokenCipher) -> None:
+        self.db = db
+        self.app = app
+        self.cipher = cipher
+
+    async def save(self, user_id: int, rec_id: int) -> SaveOutcome:
+        """Make a private playlist of answer `rec_id` in `user_id`'s Spotify account."""
+        link = await store.get_link(self.db.pool, user_id)
+        if link is None or link.status != "active" or link.access_token is None:
+            return SaveOutcome("not_linked")
+        if SAVE_SCOPE not in link.scope.split():
+            return SaveOutcome("needs_relink")
+        stored = await answers.load_recommendation(self.db.pool, rec_id)
+        track_ids = await answers.recommendation_spotify_ids(self.db.pool, rec_id)
+        if stored is None or not track_ids:
+            return SaveOutcome("stale")
+        try:
+            tokens = self._tokens(link)
+        except SecretUnreadable as err:
+            log.error("cannot read user %s's Spotify tokens: %s", user_id, err)
+            return SaveOutcome("needs_relink")
+        name = playlist_name(str(stored.query.get("words") or ""), datetime.now(UTC))
+        client = UserClient(
+            self.app,
+            tokens,
+            lambda new: self._save_tokens(user_id, new),
+            max_retry_after_s=MAX_RATE_LIMIT_WAIT_S,
+        )
+        try:
+            return await self._create(client, name, track_ids)
+        except SpotifyError as err:
+            return await self._failed(user_id, err)
+        finally:
+            client.close()
+
+    def _tokens(self, link: store.LinkRow) -> Tokens:
+        assert link.access_token is not None
+        return Tokens(
+            self.cipher.decrypt(link.access_token),
+            self.cipher.decrypt(link.refresh_token) if link.refresh_token else None,
+            link.token_expires_at or datetime.now(UTC),
+            link.scope,
+        )
+
+    async def _create(self, client: UserClient, name: str, track_ids: list[str]) -> SaveOutcome:
+        made: dict[str, Any] = await client.call(
+            lambda api: api.create_private_playlist(name, PLAYLIST_DESCRIPTION)
+        )
+        playlist_id = str(made["id"])
+        for start in range(0, len(track_ids), MAX_ITEMS_PER_ADD):
+            chunk = track_ids[start : start + MAX_ITEMS_PER_ADD]
+            await client.call(partial(_add, playlist_id=playlist_id, track_ids=chunk))
+        url = (made.get("external_urls") or {}).get("spotify")
+        log.info("saved a playlist of %d tracks for a listener", len(track_ids))
+        return SaveOutcome("saved", playlist_url=url, name=name, tracks=len(track_ids))
+
+    async def _failed(self, user_id: int, err: SpotifyError) -> SaveOutcome:
+        if isinstance(err, SpotifyGrantRevoked):
+            await store.revoke_link(self.db.pool, user_id)
+            log.info("user %s revoked Spotify access; link marked revoked", user_id)
+            return SaveOutcome("revoked")
+        if isinstance(err, SpotifyUserNotRegistered):
+            log.error("Spotify refused user %s: not on the app's user list", user_id)
+            return SaveOutcome("not_registered")
+        if isinstance(err, SpotifyForbidden):
+            # the scope was granted once but Spotify now refuses it: a fresh consent fixes it
+            log.info("Spotify refused to create a playlist for user %s: %s", user_id, err)
+            return SaveOutcome("needs_relink")
+        if isinstance(err, SpotifyRateLimited):
+            return SaveOutcome("busy", retry_after_s=err.retry_after)
+        log.warning("saving a playlist for user %s failed: %s", user_id, err)
+        return SaveOutcome("failed")
+
+    async def _save_tokens(self, user_id: int, tokens: Tokens) -> None:
+        refresh = self.cipher.encrypt(tokens.refresh_token) if tokens.refresh_token else None
+        await store.update_tokens(
+            self.db.pool,
+            user_id,
+            self.cipher.encrypt(tokens.access_token),
+            refresh,
+            tokens.expires_at,
+        )

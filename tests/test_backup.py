@@ -1,0 +1,90 @@
+"""`melodiclens db backup`: a real pg_dump of the real embedded PostgreSQL that pg_restore reads."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from bot.cli.errors import CommandError
+from bot.cli.main import build_parser
+from bot.settings import load_settings
+from db import jobs
+from db.backup import pg_tool, without_password
+from db.errors import DatabaseError
+from db.pool import Database
+
+
+def read_archive(archive: Path, *options: str) -> str:
+    """What pg_restore prints about (or from) an archive."""
+    command = [pg_tool("pg_restore"), *options, str(archive)]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+async def test_backup_holds_the_schema_and_the_rows(
+    db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await jobs.enqueue(db.pool, "noop", {"kept": "in the backup"})
+    target = tmp_path / "melodiclens.dump"
+    args = build_parser().parse_args(["db", "backup", str(target)])
+    assert await args.handler(load_settings(None, DATABASE_URL=db.url), args) == 0
+    assert f"wrote {target}" in capsys.readouterr().out
+    listing = read_archive(target, "--list")
+    assert "TABLE public jobs" in listing and "TABLE public tracks" in listing
+    assert "in the backup" in read_archive(target, "--data-only", "--table=jobs", "--file=-")
+
+
+async def test_backup_failure_is_one_sentence(db: Database, tmp_path: Path) -> None:
+    args = build_parser().parse_args(["db", "backup", str(tmp_path / "missing-dir" / "x.dump")])
+    with pytest.raises(DatabaseError, match="pg_dump failed"):
+        await args.handler(load_settings(None, DATABASE_URL=db.url), args)
+
+
+def test_password_never_reaches_the_command_line() -> None:
+    url, env = without_password(
+        "postgresql://bot:s%40cret@db.internal:5433/melodiclens?sslmode=require"
+    )
+    assert url == "postgresql://bot@db.internal:5433/melodiclens?sslmode=require"
+    assert env == {"PGPASSWORD": "s@cret"}
+    socket_url = "postgresql://postgres:@/postgres?host=/tmp/x/pg"
+    assert without_password(socket_url)[0] == "postgresql://postgres@/postgres?host=/tmp/x/pg"
+    assert without_password("postgresql://postgres@/postgres?host=/tmp/x/pg")[1] == {}
+
+
+async def test_restore_puts_the_backup_back(db: Database, tmp_path: Path) -> None:
+    kept, _ = await jobs.enqueue(db.pool, "noop", {"n": 1})
+    target = tmp_path / "before.dump"
+    settings = load_settings(None, DATABASE_URL=db.url)
+    args = build_parser().parse_args(["db", "backup", str(target)])
+    await args.handler(settings, args)
+    later, _ = await jobs.enqueue(db.pool, "noop", {"n": 2})
+
+    refused = build_parser().parse_args(["db", "restore", str(target)])
+    with pytest.raises(CommandError, match="--yes"):
+        await refused.handler(settings, refused)
+    assert await db.pool.fetchval("SELECT count(*) FROM jobs") == 2
+
+    # As with the bot stopped: no other session (and none of its temp tables) is left. A
+    # fresh connection ends every pooled one, waiting (up to 5 s each) until each is gone.
+    closer = await asyncpg.connect(db.url)
+    try:
+        await closer.execute(
+            """SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid()"""
+        )
+    finally:
+        await closer.close()
+    await db.pool.expire_connections()
+    await db.read_pool.expire_connections()
+    restore = build_parser().parse_args(["db", "restore", str(target), "--yes"])
+    assert await restore.handler(settings, restore) == 0
+    # The extension was made anew: connections must register pgvector's new type ids.
+    await db.pool.expire_connections()
+    await db.read_pool.expire_connections()
+    assert [r["id"] for r in await db.pool.fetch("SELECT id FROM jobs")] == [kept]
+    assert later != kept
+    missing = build_parser().parse_args(["db", "restore", str(tmp_path / "nope.dump"), "--yes"])
+    with pytest.raises(DatabaseError, match="no backup file"):
+        await missing.handler(settings, missing)

@@ -1,0 +1,61 @@
+"""The shipped mood model file: it loads, has the expected shapes and names its licence."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from recsys.mood_model import FEATURES, MODEL_FILE, MoodModel, MoodModelError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_shipped_model_loads_with_expected_shapes() -> None:
+    model = MoodModel.load()
+    assert model.sentence_weights.shape == (384, 2)
+    assert model.sentence_bias.shape == (2,)
+    assert model.word_values.shape == (len(model.word_index), 2)
+    assert len(model.word_index) > 10_000
+    for name in ("feature_mean", "feature_scale", "blend", "blend_short"):
+        assert getattr(model, name).shape == (len(FEATURES), 2), name
+    assert np.isfinite(model.word_values).all() and (model.feature_scale > 0).all()
+    # small enough to ship in the package
+    assert MODEL_FILE.stat().st_size < 1_000_000
+
+
+def test_word_table_orders_feeling_words() -> None:
+    model = MoodModel.load()
+    joy, grief = model.word("joy"), model.word("grief")
+    riot, nap = model.word("riot"), model.word("nap")
+    assert joy is not None and grief is not None and riot is not None and nap is not None
+    assert joy[0] > grief[0]
+    assert riot[1] > nap[1]
+
+
+def test_a_missing_model_file_says_how_to_rebuild(tmp_path: Path) -> None:
+    with pytest.raises(MoodModelError, match=r"benchmarks\.train_mood"):
+        MoodModel.load(tmp_path / "absent.npz")
+
+
+def test_a_model_of_the_wrong_shape_is_refused(tmp_path: Path) -> None:
+    model = MoodModel.load()
+    broken = tmp_path / "broken.npz"
+    words = sorted(model.word_index, key=model.word_index.__getitem__)
+    bad = MoodModel(**{**model.__dict__, "sentence_weights": np.zeros((10, 2), np.float32)})
+    bad.save(broken, words)
+    with pytest.raises(MoodModelError, match="sentence_weights"):
+        MoodModel.load(broken)
+
+
+def test_licence_and_attribution_ship_with_the_model() -> None:
+    licence = (MODEL_FILE.parent / "LICENSE-mood-model.txt").read_text()
+    assert "EmoBank" in licence and "CC BY-SA 4.0" in licence and "Buechel" in licence
+    readme = (ROOT / "README.md").read_text()
+    assert "EmoBank" in readme and "CC BY-SA 4.0" in readme
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]["recsys"]
+    assert "data/*.npz" in package_data and "data/LICENSE-mood-model.txt" in package_data

@@ -1,0 +1,216 @@
+"""The halfvec HNSW index (alembic 0003) and the candidate SQL on the real embedded PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import numpy as np
+import pytest
+from alembic.script import ScriptDirectory
+
+from db import migrations, search
+from db.pool import Database, connect
+from recsys.embedder import Embedder
+from tests.catalog_fixture import fake_spotify_id, load_catalog
+
+INDEX_SQL = "SELECT pg_get_indexdef('tracks_embedding_hnsw'::regclass)"
+# Enough rows that the semantic source (100) cuts something off.
+EXTRA_TRACKS = 600
+
+
+@pytest.fixture
+async def fresh_url(database: Database) -> AsyncIterator[str]:
+    """An empty throwaway database on the test server."""
+    name = "mlt_halfvec"
+    async with database.pool.acquire() as conn:
+        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await conn.execute(f"CREATE DATABASE {name}")
+    yield urlunsplit(urlsplit(database.url)._replace(path=f"/{name}"))
+    async with database.pool.acquire() as conn:
+        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+async def _index_def(url: str) -> str:
+    conn = await asyncpg.connect(url)
+    try:
+        return str(await conn.fetchval(INDEX_SQL))
+    finally:
+        await conn.close()
+
+
+async def test_0003_indexes_halfvec_of_catalog_tracks_and_goes_down_and_up(fresh_url: str) -> None:
+    await migrations.upgrade(fresh_url, "0003")
+    upgraded = await _index_def(fresh_url)
+    assert "halfvec_cosine_ops" in upgraded and "halfvec(384)" in upgraded
+    assert "WHERE in_catalog" in upgraded
+
+    below = ScriptDirectory.from_config(migrations.alembic_config()).get_revision("0003")
+    await migrations.downgrade(fresh_url, str(below.down_revision))
+    assert await migrations.current_revision(fresh_url) == below.down_revision
+    down = await _index_def(fresh_url)
+    assert "vector_cosine_ops" in down and "halfvec" not in down
+
+    await migrations.upgrade(fresh_url, "0003")
+    assert await _index_def(fresh_url) == upgraded
+    database = await connect(fresh_url, Path("/nonexistent"), pool_size=1)
+    try:
+        async with database.pool.acquire() as conn:
+            vector = np.ones(384, dtype=np.float32) / np.sqrt(384)
+            track_id = await conn.fetchval(
+                "INSERT INTO tracks (spotify_id, title, embedding, in_catalog) "
+                "VALUES ($1, 'Round Trip', $2, true) RETURNING id",
+                fake_spotify_id(1),
+                vector,
+            )
+            await conn.execute("SET enable_seqscan = off")  # one row: make the planner use it
+            plan = await conn.fetch("EXPLAIN " + search.NEAREST_SQL, vector, [], 10, 5)
+            found = await search.nearest_catalog(conn, vector, 5)
+    finally:
+        await database.close()
+    assert any("tracks_embedding_hnsw" in row[0] for row in plan)
+    assert found == [track_id]
+
+
+# The candidate SQL as it was before the one-pass rewrite (per-row subqueries, full-precision
+# ORDER BY): the reference the new SQL must agree with.
+PER_ROW_SQL = """
+WITH sem AS MATERIALIZED (
+    SELECT id FROM tracks
+    WHERE in_catalog AND embedding IS NOT NULL AND NOT (id = ANY($5::bigint[]))
+    ORDER BY embedding <=> $1 LIMIT $6
+), mood AS MATERIALIZED (
+    SELECT id FROM tracks
+    WHERE in_catalog AND mood_point IS NOT NULL AND NOT (id = ANY($5::bigint[]))
+    ORDER BY mood_point <-> point($2, $3) LIMIT $7
+), lib AS MATERIALIZED (
+    SELECT DISTINCT ON (t.id) t.id, t.embedding <=> $1 AS dist FROM library_entries le
+    JOIN tracks t ON t.id = le.track_id
+    WHERE le.user_id = ANY($4::bigint[]) AND t.embedding IS NOT NULL
+      AND NOT (t.id = ANY($5::bigint[]))
+), lib_top AS (
+    SELECT id FROM lib ORDER BY dist LIMIT $8
+), ids AS (
+    SELECT id FROM sem UNION SELECT id FROM mood UNION SELECT id FROM lib_top
+)
+SELECT t.id, t.spotify_id, t.title, t.artists, t.album, t.popularity, t.release_year, t.genres,
+       t.valence, t.energy, t.danceability, t.acousticness, t.instrumentalness, t.tempo,
+       t.mood_words, t.theme_tags, t.lyrics_themes,
+       1 - (t.embedding <=> $1) AS similarity,
+       (SELECT min(te.rank) FROM trending_entries te WHERE te.track_id = t.id) AS trending_rank,
+       (SELECT le.playlist_name FROM library_entries le
+        WHERE le.track_id = t.id AND le.user_id = ANY($4::bigint[])
+        ORDER BY (le.origin = 'playlist') DESC, le.added_at DESC NULLS LAST
+        LIMIT 1) AS playlist_name,
+       (SELECT max(1 - (t.embedding <=> liked.embedding)) FROM tracks liked
+        WHERE liked.id = ANY($9::bigint[])) AS liked_similarity
+FROM tracks t JOIN ids USING (id)
+"""
+
+
+async def _add_tracks(conn: asyncpg.Connection, rng: np.random.Generator) -> list[int]:
+    """Clearly fictional extra tracks with unit embeddings: catalog, trending, some library."""
+    vectors = rng.normal(size=(EXTRA_TRACKS, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    rows = [
+        (fake_spotify_id(1000 + i), f"Filler Song {i}", [f"Filler Band {i}"], *rng.random(2))
+        for i in range(EXTRA_TRACKS)
+    ]
+    ids: list[int] = []
+    for (spotify_id, title, artists, valence, energy), vector in zip(rows, vectors, strict=True):
+        ids.append(
+            await conn.fetchval(
+                "INSERT INTO tracks (spotify_id, title, artists, valence, energy, embedding, "
+                "in_catalog) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                spotify_id,
+                title,
+                artists,
+                float(valence),
+                float(energy),
+                vector,
+                len(ids) % 10 != 0,  # every tenth is only in a library, not in the catalog
+            )
+        )
+    await conn.execute(
+        "INSERT INTO trending_entries (source, track_id, rank) "
+        "SELECT s, id, row_number() OVER (PARTITION BY s ORDER BY md5(id::text)) "
+        "FROM tracks, unnest(ARRAY['chart-a', 'chart-b']) s WHERE id % 3 = 0"
+    )
+    return ids
+
+
+async def _add_listeners(conn: asyncpg.Connection, track_ids: list[int]) -> tuple[int, int]:
+    users = [
+        await conn.fetchval(
+            "INSERT INTO chat_users (platform, platform_user_id) VALUES ('cli', $1) RETURNING id",
+            name,
+        )
+        for name in ("listener-a", "listener-b")
+    ]
+    for n, track_id in enumerate(track_ids[::3]):  # 200 library tracks, some in two playlists
+        for user in users[: 1 + n % 2]:
+            await conn.execute(
+                "INSERT INTO library_entries (user_id, track_id, playlist_id, playlist_name, "
+                "origin, added_at) VALUES ($1, $2, $3, $4, $5, now() - $6 * interval '1 day')",
+                user,
+                track_id,
+                f"pl{n % 4}",
+                f"Playlist {n % 4}",
+                "playlist" if n % 5 else "saved",
+                n % 7,
+            )
+    return users[0], users[1]
+
+
+def _as_comparable(rows: list[asyncpg.Record]) -> dict[int, tuple[object, ...]]:
+    return {
+        row["id"]: tuple(round(v, 5) if isinstance(v, float) else v for v in row.values())
+        for row in rows
+    }
+
+
+async def test_one_pass_candidates_match_the_per_row_sql(
+    db: Database, embedder: Embedder, tmp_path: Path
+) -> None:
+    titles = await load_catalog(db, embedder, tmp_path)
+    rng = np.random.default_rng(13)
+    async with db.pool.acquire() as conn:
+        extra = await _add_tracks(conn, rng)
+        a, b = await _add_listeners(conn, extra)
+        await conn.execute("ANALYZE")
+    probe = embedder.embed_texts(["rainy night alone by the window"])[0]
+    queries = [
+        search.CandidateQuery(probe, 0.2, 0.2),
+        search.CandidateQuery(
+            probe,
+            0.8,
+            0.9,
+            user_ids=(a, b),
+            exclude_ids=(titles["Rainy Window Lament"], extra[3]),
+            liked_ids=(titles["Confetti Cannon"], extra[6]),
+        ),
+        search.CandidateQuery(probe[::-1].copy(), 0.5, 0.5, (b,)),
+    ]
+    for query in queries:
+        new = await search.fetch_candidates(db.read_pool, query)
+        async with db.pool.acquire() as conn:
+            old = await conn.fetch(
+                PER_ROW_SQL,
+                query.embedding,
+                query.valence,
+                query.energy,
+                list(query.user_ids),
+                list(query.exclude_ids),
+                search.SEMANTIC_CANDIDATES,
+                search.MOOD_CANDIDATES,
+                search.LIBRARY_CANDIDATES,
+                list(query.liked_ids),
+            )
+        assert len(new) > search.SEMANTIC_CANDIDATES
+        assert _as_comparable(new) == _as_comparable(old)
+    with_library = await search.fetch_candidates(db.read_pool, queries[1])
+    assert any(row["playlist_name"] for row in with_library)
+    assert any(row["trending_rank"] for row in with_library)
+    assert all(row["liked_similarity"] is not None for row in with_library)
