@@ -168,6 +168,7 @@ def build_pipeline(
         image_limits(settings),
         gate,
         metrics,
+        decode_concurrency=settings.decode_concurrency,
     )
 
 

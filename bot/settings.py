@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     vision_image_side: int = Field(
         1024, ge=64, le=8192, validation_alias=_alias("vision_image_side")
     )
+    # A decode can hold ~4 bytes per pixel of the largest photo (200 MB at 50 MP) for a moment;
+    # two at once bound that, and on a 2-core server more would not decode any faster.
+    decode_concurrency: int = Field(2, ge=1, le=64, validation_alias=_alias("decode_concurrency"))
 
     # --- chat ---------------------------------------------------------------------------------
     discord_token: SecretStr | None = Field(None, validation_alias=_alias("discord_token"))

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 from aiohttp import web
 
+from bot.health import RunHealth
 from db import jobs
 from db.errors import DB_UNAVAILABLE
 from db.pool import Database
@@ -40,6 +41,7 @@ DB_TROUBLE = (*DB_UNAVAILABLE, asyncpg.PostgresError, TimeoutError)
 
 DB_KEY = web.AppKey("db", Database)
 LINKER_KEY = web.AppKey("linker", SpotifyLinker)
+HEALTH_KEY = web.AppKey("health", RunHealth)
 METRICS_KEY = web.AppKey("metrics", Metrics)
 
 # Pages hold a state and a code: never framed, cached or sent on as a referrer.
@@ -99,15 +101,33 @@ def render_confirm(review: LinkReview, state: str, code: str, csrf: str) -> web.
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """200 when the database answers, 503 otherwise."""
-    database = request.app[DB_KEY]
+    """Readiness: 200 when the database answers (and, under `run`, every chat adapter serves),
+    503 otherwise; under `run` it also reports the adapters, the job worker and vision hosts."""
+    database_up = await _database_answers(request.app[DB_KEY])
+    body: dict[str, object] = {"status": "ok", "database": "up" if database_up else "down"}
+    ready = database_up
+    health = request.app.get(HEALTH_KEY)
+    if health is not None:
+        ready = database_up and health.ready_without_database()
+        body.update(live=True, ready=ready, **health.report())
+    if not ready:
+        body["status"] = "unhealthy"
+    return web.json_response(body, status=200 if ready else 503)
+
+
+async def livez(request: web.Request) -> web.Response:
+    """Liveness: 200 whenever the event loop answers at all (restart the process if not)."""
+    return web.json_response({"status": "alive"})
+
+
+async def _database_answers(database: Database) -> bool:
     try:
         async with asyncio.timeout(HEALTH_TIMEOUT_S):
             await database.pool.fetchval("SELECT 1")
     except Exception as err:  # any failure here means "not healthy"
         log.warning("health check failed: %s", err)
-        return web.json_response({"status": "unhealthy", "database": "down"}, status=503)
-    return web.json_response({"status": "ok", "database": "up"})
+        return False
+    return True
 
 
 async def metrics_page(request: web.Request) -> web.Response:
@@ -209,14 +229,20 @@ def _name(err: BaseException) -> str:
 
 
 def build_web_app(
-    database: Database, linker: SpotifyLinker | None = None, metrics: Metrics | None = None
+    database: Database,
+    linker: SpotifyLinker | None = None,
+    metrics: Metrics | None = None,
+    health: RunHealth | None = None,
 ) -> web.Application:
     """The web application; callers may add routes (e.g. a Telegram webhook) before running it."""
     app = web.Application(middlewares=[database_trouble])
     app[DB_KEY] = database
     if linker is not None:
         app[LINKER_KEY] = linker
+    if health is not None:
+        app[HEALTH_KEY] = health
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/livez", livez)
     if metrics is not None:
         app[METRICS_KEY] = metrics
         app.router.add_get("/metrics", metrics_page)

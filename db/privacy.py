@@ -68,25 +68,11 @@ async def forget_user(conn: asyncpg.Connection, user_id: int) -> dict[str, int]:
         await conn.execute("DELETE FROM recommendations WHERE image_hashes && $1", photos)
         tracks = [row["id"] for row in await conn.fetch(LIBRARY_ONLY_TRACKS, user_id)]
         await conn.execute(SCRUB_BLENDS, user_id)
-        await _forget_pending_updates(conn, user_id)
+        # updates of theirs still waiting in the inbox (stored, not yet answered)
+        await conn.execute(FORGET_INBOX, user_id)
         await conn.execute("DELETE FROM chat_users WHERE id = $1", user_id)
         counts["tracks"] = await drop_orphan_tracks(conn, tracks)
     return {key: int(value) for key, value in counts.items()}
-
-
-async def _forget_pending_updates(conn: asyncpg.Connection, user_id: int) -> None:
-    """Drop the user's chat updates still waiting in the durable inbox (its sender's ids).
-
-    The inbox table comes with the durable-intake migration, which may be applied after
-    this code ships: until then there is nothing to drop.
-    """
-    if await conn.fetchval("SELECT to_regclass('inbox') IS NULL"):
-        return
-    await conn.execute(
-        """DELETE FROM inbox i USING chat_users u
-        WHERE u.id = $1 AND i.platform = u.platform AND i.user_id = u.platform_user_id""",
-        user_id,
-    )
 
 
 async def unlink(conn: asyncpg.Connection, user_id: int) -> dict[str, int]:
@@ -117,6 +103,11 @@ async def drop_orphan_tracks(conn: asyncpg.Connection | asyncpg.Pool, track_ids:
     )
     return _count(result)
 
+
+FORGET_INBOX = """
+DELETE FROM inbox i USING chat_users u
+WHERE u.id = $1 AND i.platform = u.platform AND i.user_id = u.platform_user_id
+"""
 
 # Whole-answer thumbs become per-track thumbs before their answer is pruned, so that
 # "never again" and "more like this" outlive the answer.

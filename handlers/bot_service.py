@@ -26,6 +26,7 @@ from handlers.throttle import Busy, RateLimiter
 from recsys.image_intake import ImageRejected
 from recsys.models import caption_from_json, caption_to_json
 from recsys.recommender import NothingToMatch, NoTracks, RecommendRequest
+from recsys.text_hygiene import clean_words
 
 log = logging.getLogger(__name__)
 
@@ -65,14 +66,28 @@ class DefaultBotService:
         self.rate = RateLimiter(config.rate_limit_per_minute)
 
     # --- songs for a photo ------------------------------------------------------------------
+    def admit(self, ctx: ChatContext, photos: int = 0) -> Reply | None:
+        """Count a request against the asker's rate limit before anything is downloaded (each
+        photo of an album counts); the refusal to send when over it, else None."""
+        wait = self.rate.retry_after(_rate_key(ctx), cost=max(1, photos))
+        if wait:
+            self.pipeline.metrics.count_answer(ctx.platform, "rate_limited")
+            return Reply("error", SORRY["rate"].format(seconds=max(1, round(wait))))
+        return None
+
     async def vibe(
         self,
         ctx: ChatContext,
         images: Sequence[ImageInput],
         words: str = "",
         on_queued: QueueNotice | None = None,
+        *,
+        admitted: bool = False,
     ) -> Reply:
         """Songs for these photos (one soundtrack for the set) and/or these words."""
+        words = clean_words(words)
+        if not admitted and (refusal := self.admit(ctx, len(images))) is not None:
+            return refusal  # counted in the metrics by admit
         reply, outcome = await self._vibe_or_sorry(ctx, images, words, on_queued)
         self.pipeline.metrics.count_answer(ctx.platform, outcome)
         return reply
@@ -85,9 +100,6 @@ class DefaultBotService:
         on_queued: QueueNotice | None,
     ) -> tuple[Reply, str]:
         """The reply and its outcome for the metrics: "answered" or why not."""
-        wait = self.rate.retry_after(_rate_key(ctx))
-        if wait:
-            return Reply("error", SORRY["rate"].format(seconds=max(1, round(wait)))), "rate_limited"
         try:
             return await self._vibe(ctx, images, words, on_queued), "answered"
         except ImageRejected as err:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from handlers.captions import merge_captions
@@ -17,6 +18,7 @@ from recsys.image_intake import ImageLimits, PreparedImage, prepare_image
 from recsys.image_stats import caption_from_stats
 from recsys.models import Caption, Recommendation
 from recsys.recommender import Recommender, RecommendRequest
+from recsys.text_hygiene import clean_words
 from recsys.vision_hosts import VisionUnavailable
 
 log = logging.getLogger(__name__)
@@ -46,11 +48,17 @@ class Pipeline:
         limits: ImageLimits,
         gate: VisionGate,
         metrics: Metrics | None = None,
+        *,
+        decode_concurrency: int = 2,
     ) -> None:
         self.captioner = captioner
         self.recommender = recommender
         self.limits = limits
         self.gate = gate
+        # Decodes run on their own few threads: each may briefly hold a full-size frame, and a
+        # thread's malloc arena keeps what it freed for its next decode, so memory stays bounded
+        # by the number of decode threads instead of by every thread that ever decoded.
+        self._decoders = ThreadPoolExecutor(decode_concurrency, thread_name_prefix="decode")
         self.metrics = metrics or Metrics()
 
     def warm(self) -> None:
@@ -62,13 +70,18 @@ class Pipeline:
         if not images:
             return []
         with self.metrics.time_stage("intake"):
-            return [await asyncio.to_thread(prepare_image, data, self.limits) for data in images]
+            return [await self._prepare_one(data) for data in images]
+
+    async def _prepare_one(self, data: bytes) -> PreparedImage:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._decoders, prepare_image, data, self.limits)
 
     async def caption(
         self, images: Sequence[PreparedImage], words: str = "", on_queued: QueueNotice | None = None
     ) -> Caption:
         """One caption for the set of photos, read at once (the vision gate still bounds how
         many photos, from every chat together, are at the model at a time)."""
+        words = clean_words(words)
         readings = await asyncio.gather(
             *(self._caption_one(image, words, on_queued) for image in images),
             return_exceptions=True,
@@ -107,6 +120,7 @@ class Pipeline:
         on_queued: QueueNotice | None = None,
     ) -> PipelineResult:
         """The whole path for one question, from prepared photos and/or words."""
+        words = clean_words(words)
         caption = await self.caption(prepared, words, on_queued) if prepared else None
         request = RecommendRequest(
             caption=caption,

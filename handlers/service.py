@@ -16,14 +16,22 @@ class BotService(Protocol):
     anything a user can cause (bad image, model down, database down): those become a Reply
     of kind "error" with one short, friendly sentence."""
 
+    def admit(self, ctx: ChatContext, photos: int = 0) -> Reply | None:
+        """Count a request against the rate limit before downloading (each photo counts);
+        a refusal Reply when over it, else None (then call `vibe` with admitted=True)."""
+        ...
+
     async def vibe(
         self,
         ctx: ChatContext,
         images: Sequence[ImageInput],
         words: str = "",
         on_queued: QueueNotice | None = None,
+        *,
+        admitted: bool = False,
     ) -> Reply:
-        """Songs for these photos (one soundtrack for several) and/or these words."""
+        """Songs for these photos (one soundtrack for several) and/or these words; counted
+        against the rate limit here unless `admit` already did."""
         ...
 
     async def press(self, ctx: ChatContext, action: str) -> Reply:

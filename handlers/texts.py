@@ -237,6 +237,10 @@ REJECTED = {
     Rejection.TOO_SMALL: (
         "That image is only {width}×{height} pixels; send one at least {limit} pixels on each side."
     ),
+    Rejection.TIFF_STRIP: (
+        "That TIFF is stored as one huge compressed block, which takes too much memory to open. "
+        "Save it as a JPEG or PNG and send it again."
+    ),
 }
 # A bomb caught before its size was known.
 TOO_MANY_PIXELS_UNSIZED = (

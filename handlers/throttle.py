@@ -83,14 +83,17 @@ class RateLimiter:
         for key in idle:
             del self._hits[key]
 
-    def retry_after(self, key: str) -> float:
-        """0 if the request may go ahead (and counts it), else seconds until it may."""
+    def retry_after(self, key: str, cost: int = 1) -> float:
+        """0 if the request may go ahead (and counts it `cost` times: one per photo of an
+        album, at most a whole window's worth), else seconds until it may."""
         now = self._clock()
         self._sweep(now)
         hits = self._hits.setdefault(key, deque())
         while hits and now - hits[0] >= RATE_WINDOW_S:
             hits.popleft()
-        if len(hits) >= self.per_minute:
-            return RATE_WINDOW_S - (now - hits[0])
-        hits.append(now)
+        cost = min(max(cost, 1), self.per_minute)
+        over = len(hits) + cost - self.per_minute
+        if over > 0:  # the oldest `over` hits must leave the window first
+            return RATE_WINDOW_S - (now - hits[over - 1])
+        hits.extend([now] * cost)
         return 0.0

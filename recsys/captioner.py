@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -23,6 +24,7 @@ from recsys.models import (
     caption_from_json,
     caption_to_json,
 )
+from recsys.text_hygiene import clean_description, clean_text, clean_words
 from recsys.vision_hosts import HostStatus, VisionHostPool, VisionUnavailable, check_host
 
 __all__ = [
@@ -45,6 +47,8 @@ KEEP_ALIVE = "30m"
 # A prose answer's first sentences make the description; more would crowd the reply.
 PROSE_SENTENCES = 2
 PROSE_DESCRIPTION_CHARS = 400
+# A model that runs on in prose is read from this much of it (its mood shows early).
+MAX_PROSE_CHARS = 4000
 
 SYSTEM_PROMPT = (
     "You help choose music for photos. You look at one photo and answer only with a JSON "
@@ -126,16 +130,17 @@ class Captioner:
 
     def prompt_version(self, hint: str = "") -> str:
         """The cache's prompt key: the prompt version, plus the hint when one shapes the prompt."""
-        if not hint.strip():
+        hint = clean_words(hint)
+        if not hint:
             return PROMPT_VERSION
-        return f"{PROMPT_VERSION}+{hashlib.sha256(hint.strip().encode()).hexdigest()[:16]}"
+        return f"{PROMPT_VERSION}+{hashlib.sha256(hint.encode()).hexdigest()[:16]}"
 
     async def caption(self, image: PreparedImage, hint: str = "") -> Caption:
         """The caption of a photo, or VisionUnavailable once the timeout has passed."""
         deadline = asyncio.get_running_loop().time() + self._timeout_s
         try:
             async with asyncio.timeout_at(deadline):
-                answer = await self._structured_or_prose(image, hint.strip(), deadline)
+                answer = await self._structured_or_prose(image, clean_words(hint), deadline)
         except TimeoutError:
             raise VisionUnavailable(
                 f"the vision model ({self.model}) timed out after {self._timeout_s:g} s; "
@@ -195,9 +200,11 @@ class Captioner:
         return response.message.content or ""
 
     async def _from_prose(self, content: str) -> Caption:
-        text = _prose_text(content)
+        text = clean_text(_prose_text(content), MAX_PROSE_CHARS)
         if not text:
             raise VisionUnavailable(f"the vision model ({self.model}) answered nothing")
+        if not any(ch.isalnum() for ch in text):  # brackets or punctuation only
+            raise VisionUnavailable(f"the vision model ({self.model}) answered nothing readable")
         # The reader may embed text (blocking work): keep it off the event loop.
         reading = await asyncio.to_thread(self._prose_reader, text)
         return Caption(
@@ -294,16 +301,16 @@ def parse_caption(content: str, model: str) -> Caption | None:
     """The caption in the model's structured reply, or None when it is not usable JSON."""
     try:
         data = json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         return None
     if not isinstance(data, dict):
         return None
     description = data.get("description")
-    if not isinstance(description, str) or not description.strip():
+    if not isinstance(description, str) or not clean_description(description):
         return None
     traits = data.get("traits")
     return Caption(
-        description=" ".join(description.split()),
+        description=clean_description(description),
         mood_words=_words(data.get("mood_words"), MAX_MOOD_WORDS),
         themes=tuple(t for t in _words(data.get("themes"), len(THEMES)) if t in THEMES),
         traits=_traits(traits if isinstance(traits, dict) else {}),
@@ -319,9 +326,14 @@ def _words(value: Any, limit: int) -> tuple[str, ...]:
         return ()
     seen: dict[str, None] = {}
     for item in value:
-        if isinstance(item, str) and 0 < len(word := item.strip().lower()) <= MAX_WORD_CHARS:
+        if isinstance(item, str) and 0 < len(word := _visible(item).lower()) <= MAX_WORD_CHARS:
             seen.setdefault(word, None)
     return tuple(seen)[:limit]
+
+
+def _visible(text: str) -> str:
+    """The text without invisible characters, never cut (the caller judges its length)."""
+    return clean_text(text, len(text) + 1)
 
 
 def _traits(data: dict[str, Any]) -> AudioTraits:
@@ -361,12 +373,9 @@ def _prose_text(content: str) -> str:
     """The words of an answer that ignored the schema: markup dropped, JSON strings joined."""
     text = content.strip()
     if text.startswith("{"):
-        try:
-            data = json.loads(text)
-        except ValueError:
-            pass
-        else:
-            text = " ".join(_strings(data))
+        # Not JSON, or nested past reading: read it as prose.
+        with contextlib.suppress(ValueError, RecursionError):
+            text = " ".join(_strings(json.loads(text)))
     return " ".join(_TAGS.sub("", text).split())
 
 

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -16,6 +16,7 @@ from recsys.models import Caption, Notice, Recommendation
 from recsys.mood_reader import MoodReader
 from recsys.query import MoodQuery, build_query
 from recsys.ranking import pick_diverse, score_candidates, to_pick
+from recsys.text_hygiene import clean_words
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,7 @@ class Recommender:
 
     async def recommend(self, request: RecommendRequest) -> Recommendation:
         """The answer for one request; raises NothingToMatch or NoTracks."""
+        request = replace(request, words=clean_words(request.words))
         if request.caption is None and not request.words.strip():
             raise NothingToMatch("neither a photo nor words were given")
         started = time.perf_counter()

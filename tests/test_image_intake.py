@@ -11,7 +11,7 @@ from PIL import Image
 
 from bot.app import image_limits
 from handlers.texts import rejection_text
-from recsys.image_intake import ImageLimits, ImageRejected, PreparedImage, prepare_image
+from recsys.image_intake import ImageLimits, ImageRejected, PreparedImage, Rejection, prepare_image
 
 LIMITS = ImageLimits()
 FORMATS = "Send a JPEG, PNG, WebP, GIF, BMP, TIFF, AVIF or HEIC image."
@@ -148,6 +148,28 @@ def test_decompression_bomb_is_refused() -> None:
         "That image has too many pixels to open safely; the limit is 50 megapixels. "
         "Send a smaller photo."
     )
+
+
+def test_a_tiff_stored_as_one_huge_compressed_strip_is_refused() -> None:
+    # libtiff would hold the whole 36 MB strip beside the decoded frame.
+    one_strip = encode(
+        Image.new("RGBA", (3000, 3000), (9, 9, 9, 255)), "TIFF",
+        compression="tiff_deflate", strip_size=2**31 - 1,
+    )  # fmt: skip
+    assert len(one_strip) < 1_000_000
+    assert refusal(one_strip) == (
+        "That TIFF is stored as one huge compressed block, which takes too much memory to "
+        "open. Save it as a JPEG or PNG and send it again."
+    )
+    with pytest.raises(ImageRejected) as caught:
+        prepare_image(one_strip, LIMITS)
+    assert caught.value.reason is Rejection.TIFF_STRIP
+
+
+def test_the_same_tiff_in_strips_is_accepted() -> None:
+    striped = encode(Image.new("RGBA", (3000, 3000), (9, 9, 9, 255)), "TIFF",
+                     compression="tiff_deflate")  # fmt: skip
+    assert prepare_image(striped, LIMITS).width == 1024
 
 
 def test_too_small_is_refused() -> None:

@@ -4,7 +4,7 @@ command definitions last published, so unchanged commands are not published agai
 (Telegram groups answer when addressed, Discord channels answer every photo).
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0007"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

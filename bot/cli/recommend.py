@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 from bot.app import build_pipeline, open_services
 from bot.cli.errors import CommandError
@@ -19,7 +20,12 @@ from handlers.texts import CLI_SORRY, notice_text, rejection_text
 from recsys.image_intake import ImageRejected
 from recsys.recommender import NothingToMatch, NoTracks
 
+log = logging.getLogger(__name__)
+
 MAX_TOP = 20
+# A batch line holds a path and a few words; anything longer is refused unread, so one giant
+# line cannot fill the memory.
+MAX_BATCH_LINE_BYTES = 1_000_000
 # Terminal width assumed when the table is piped or captured.
 PIPED_WIDTH = 160
 
@@ -108,59 +114,121 @@ async def _user_ids(pool: Any, user: str | None) -> tuple[int, ...]:
 async def _run_batch(pipeline: Pipeline, source: str, user_ids: tuple[int, ...], top: int) -> int:
     failures = 0
     with _open_batch(source) as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
+        for number, raw in enumerate(lines, 1):
+            if not raw.strip():
                 continue
-            result = await _batch_line(pipeline, line, number, user_ids, top)
+            result = await _batch_line(pipeline, raw, number, user_ids, top)
             failures += "error" in result
-            print(json.dumps(result, ensure_ascii=False), flush=True)
+            _print_line(result)
     return 1 if failures else 0
 
 
+class BadLine(Exception):
+    """A batch line that cannot be read as a query; the message names what is wrong."""
+
+
 async def _batch_line(
-    pipeline: Pipeline, line: str, number: int, user_ids: tuple[int, ...], top: int
+    pipeline: Pipeline, raw: bytes, number: int, user_ids: tuple[int, ...], top: int
 ) -> dict[str, Any]:
+    """The answer to one line, or its own error line: whatever its bytes, never an abort."""
     query_id: Any = number
     try:
-        query = json.loads(line)
-        if not isinstance(query, dict):
-            raise ValueError("each line must be a JSON object")
+        query = _parse_line(raw, number)
         query_id = query.get("id", number)
         image = query.get("image")
+        if image is not None and not isinstance(image, str):
+            raise BadLine("image must be a file path (a string)")
         images = [await asyncio.to_thread(Path(image).read_bytes)] if image else []
         result = await pipeline.run(
             await pipeline.prepare(images),
-            str(query.get("text") or ""),
+            _text(query.get("text")),
             user_ids=user_ids,
             feedback_user_id=_first(user_ids),
-            top=_top(int(query.get("top") or top)),
+            top=_top(_whole(query.get("top"), top)),
         )
     except (ImageRejected, NothingToMatch, NoTracks) as err:
         return {"id": query_id, "error": _sorry(err)}
-    except (ValueError, OSError, CommandError) as err:
+    except (BadLine, ValueError, OSError, CommandError) as err:
         return {"id": query_id, "error": str(err)}
+    except Exception as err:  # one bad line must never end the batch
+        log.exception("batch line %d failed", number)
+        return {"id": query_id, "error": f"could not answer this line ({type(err).__name__})"}
     return {"id": query_id, **answer_json(result)}
 
 
+def _parse_line(raw: bytes, number: int) -> dict[str, Any]:
+    if len(raw) > MAX_BATCH_LINE_BYTES:
+        raise BadLine(f"line {number} is longer than {MAX_BATCH_LINE_BYTES} bytes")
+    try:
+        query = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise BadLine(f"line {number} is not UTF-8 text") from None
+    except (ValueError, RecursionError):
+        raise BadLine(f"line {number} is not a JSON object") from None
+    if not isinstance(query, dict):
+        raise BadLine("each line must be a JSON object")
+    return query
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadLine("text must be a string")
+    return value
+
+
+def _whole(value: Any, default: int) -> int:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise BadLine("top must be a whole number")
+    try:
+        return int(value)
+    except ValueError:
+        raise BadLine("top must be a whole number") from None
+
+
+def _print_line(result: dict[str, Any]) -> None:
+    """One JSON line; an id or text the terminal cannot encode (a lone surrogate) is escaped."""
+    line = json.dumps(result, ensure_ascii=False)
+    try:
+        line.encode(sys.stdout.encoding or "utf-8")  # strict, whatever stdout's own handler
+    except UnicodeEncodeError:
+        line = json.dumps(result, ensure_ascii=True)
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
 class _open_batch:
-    """Lines of the batch file, or of stdin for "-"."""
+    """Lines of the batch file, or of stdin for "-", as bytes (each decoded on its own), each
+    read up to one byte past MAX_BATCH_LINE_BYTES."""
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self._file: TextIO | None = None
+        self._file: BinaryIO | None = None
 
-    def __enter__(self) -> Iterator[str]:
+    def __enter__(self) -> Iterator[bytes]:
         if self.source == "-":
-            return iter(sys.stdin)
+            return _bounded_lines(sys.stdin.buffer)
         try:
-            self._file = open(self.source, encoding="utf-8")
+            self._file = open(self.source, "rb")
         except OSError as err:
             raise CommandError(f"cannot read {self.source}: {err.strerror}") from None
-        return iter(self._file)
+        return _bounded_lines(self._file)
 
     def __exit__(self, *exc: object) -> None:
         if self._file is not None:
             self._file.close()
+
+
+def _bounded_lines(stream: BinaryIO) -> Iterator[bytes]:
+    """Lines of at most MAX_BATCH_LINE_BYTES + 1 bytes; the rest of a longer line is skipped."""
+    while line := stream.readline(MAX_BATCH_LINE_BYTES + 1):
+        if len(line) > MAX_BATCH_LINE_BYTES and not line.endswith(b"\n"):
+            while (rest := stream.readline(MAX_BATCH_LINE_BYTES)) and not rest.endswith(b"\n"):
+                pass
+        yield line
 
 
 def answer_json(result: PipelineResult) -> dict[str, Any]:

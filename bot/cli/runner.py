@@ -12,16 +12,21 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from bot.app import Services, build_bot_service, build_jobs, build_pipeline, open_services
+from bot.health import RunHealth
 from bot.settings import Settings, env_name
 from bot.web import build_web_app
+from db.pool import Database
 from handlers.bot_service import DefaultBotService
-from handlers.edge.worker import Worker
+from handlers.edge.worker import Worker, default_worker_id
+from handlers.inbox import DurableInbox
 from handlers.notifier import MultiNotifier
 
 log = logging.getLogger(__name__)
 
 # How long SIGTERM waits for a running background job before cutting it off (it resumes).
 WORKER_STOP_GRACE_S = 10.0
+# A job worker whose loop died of an unexpected error is started again after this pause.
+WORKER_RESTART_S = 5.0
 
 
 class RunError(Exception):
@@ -46,15 +51,20 @@ def require_a_platform(settings: Settings) -> None:
 
 
 def build_adapters(
-    settings: Settings, service: DefaultBotService, notifier: MultiNotifier
+    settings: Settings,
+    service: DefaultBotService,
+    notifier: MultiNotifier,
+    db: Database | None = None,
 ) -> list[tuple[str, Adapter]]:
-    """One adapter per platform that has a token; each also delivers that platform's notices."""
+    """One adapter per platform that has a token; each also delivers that platform's notices.
+    With `db`, Telegram updates go through the durable inbox (stored before acknowledged)."""
     adapters: list[tuple[str, Adapter]] = []
     if settings.telegram_token is not None:
         from bot.telegram.adapter import TelegramAdapter, TelegramSetupError
 
+        inbox = DurableInbox(db, "telegram", default_worker_id()) if db is not None else None
         try:
-            telegram = TelegramAdapter(settings, service)
+            telegram = TelegramAdapter(settings, service, inbox)
         except TelegramSetupError as err:
             raise RunError(str(err)) from err
         notifier.register("telegram", telegram)
@@ -75,10 +85,11 @@ async def start_web(
     services: Services,
     service: DefaultBotService,
     adapters: list[tuple[str, Any]],
+    health: RunHealth | None = None,
 ) -> web.AppRunner:
     """The health check, the Spotify callback and (in webhook mode) the Telegram webhook."""
     linker = service.accounts.linker if service.accounts is not None else None
-    app = build_web_app(services.db, linker, service.pipeline.metrics)
+    app = build_web_app(services.db, linker, service.pipeline.metrics, health)
     for name, adapter in adapters:
         if name == "Telegram" and adapter.webhook_mode:
             from bot.telegram.webhook import add_webhook_route
@@ -109,23 +120,42 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
         await asyncio.to_thread(pipeline.warm)
         notifier = MultiNotifier()
         service = build_bot_service(settings, services.db, pipeline, notifier)
-        adapters = build_adapters(settings, service, notifier)
-        runner = await start_web(settings, services, service, adapters)
+        adapters = build_adapters(settings, service, notifier, services.db)
         worker = start_worker(settings, services, notifier)
-        worker_task = asyncio.create_task(worker.run(), name="job-worker")
-        started: list[Adapter] = []
+        health = RunHealth({name: "starting" for name, _ in adapters}, worker.health,
+                           pipeline.captioner.captioner.hosts)  # fmt: skip
+        runner = await start_web(settings, services, service, adapters, health)
+        worker_task = asyncio.create_task(supervise(worker), name="job-worker")
+        started: list[tuple[str, Adapter]] = []
         try:
             for name, adapter in adapters:
                 await _start(name, adapter)
-                started.append(adapter)
+                started.append((name, adapter))
+                health.adapters[name] = "running"
             log.info("MelodicLens is running; stop with Ctrl-C or SIGTERM")
             await stop.wait()
             log.info("stopping: finishing the answers already accepted")
         finally:
-            for adapter in reversed(started):
+            for name, adapter in reversed(started):
+                health.adapters[name] = "stopping"
                 await adapter.stop()
+                health.adapters[name] = "stopped"
             await _stop_worker(worker, worker_task)
             await runner.cleanup()
+
+
+async def supervise(worker: Worker) -> None:
+    """Run the job worker for as long as the process runs: should its loop ever end with an
+    error it did not handle itself, log it and start it again after a pause."""
+    while True:
+        try:
+            await worker.run()
+            return  # stopped on purpose
+        except Exception:
+            worker.health.state = "restarting"
+            log.exception("the job worker stopped unexpectedly; restarting it in %.0f s",
+                          WORKER_RESTART_S)  # fmt: skip
+            await asyncio.sleep(WORKER_RESTART_S)
 
 
 async def _stop_worker(worker: Worker, task: asyncio.Task[None]) -> None:

@@ -237,11 +237,15 @@ class DiscordAdapter:
         words: str,
         on_queued: QueueNotice,
     ) -> Reply:
-        """Fetch the attachments, then ask the service; a failed fetch is its own reply."""
+        """Count the request (one per attachment) before fetching anything, fetch the
+        attachments, then ask the service; a failed fetch is its own reply."""
+        refusal = self.service.admit(ctx, len(attachments))
+        if refusal is not None:
+            return refusal
         images = await self.download(attachments) if attachments else []
         if isinstance(images, str):
             return Reply(kind="error", text=images)
-        return await self.service.vibe(ctx, images, words, on_queued)
+        return await self.service.vibe(ctx, images, words, on_queued, admitted=True)
 
     async def download(self, attachments: Sequence[discord.Attachment]) -> list[ImageInput] | str:
         """The attachments' bytes, or one sentence saying why they could not be fetched."""

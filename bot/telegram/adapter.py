@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Callable, Coroutine, Sequence
@@ -25,11 +26,31 @@ from bot.telegram.answers import Answers
 from bot.telegram.commands import Commands, register_commands
 from bot.telegram.media import AlbumBuffer
 from bot.telegram.outbox import Outbox
+from db.inbox import InboxItem
+from handlers.inbox import DurableInbox
 from handlers.replies import Platform, Reply
 from handlers.service import BotService
 from handlers.texts import SORRY, TELEGRAM_DESCRIPTION, TELEGRAM_SHORT_DESCRIPTION
 
 log = logging.getLogger(__name__)
+
+
+def _sender(data: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(chat id, user id) of a raw update, for /forget_me on rows not yet answered."""
+    for kind in ("message", "edited_message", "callback_query"):
+        part = data.get(kind)
+        if isinstance(part, dict):
+            message = part.get("message", part) if kind == "callback_query" else part
+            chat = message.get("chat") if isinstance(message, dict) else None
+            sender = part.get("from")
+            chat_id = chat.get("id") if isinstance(chat, dict) else None
+            user_id = sender.get("id") if isinstance(sender, dict) else None
+            return (
+                None if chat_id is None else str(chat_id),
+                None if user_id is None else str(user_id),
+            )
+    return None, None
+
 
 Context = ContextTypes.DEFAULT_TYPE
 CommandWork = Callable[[Message, Sequence[str]], Coroutine[Any, Any, None]]
@@ -50,6 +71,12 @@ WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 STOP_GRACE_S = 120.0
 # Parallel webhook deliveries Telegram may open to us; answers are async, so a few suffice.
 WEBHOOK_MAX_CONNECTIONS = 40
+# getUpdates failing (Telegram or the network down) is retried after this, doubling to the cap.
+POLL_RETRY_BASE_S = 1.0
+POLL_RETRY_CAP_S = 30.0
+# While the inbox cannot store updates (database down) they stay unconfirmed at Telegram;
+# fetching them again waits this long.
+INBOX_RETRY_S = 2.0
 # Flood control (429) names its wait; AIORateLimiter waits it out and tries this many more times.
 FLOOD_RETRIES = 2
 
@@ -63,7 +90,9 @@ class TelegramSetupError(Exception):
 class TelegramAdapter:
     """Runs the bot (polling, or webhook with a route on our aiohttp app) and sends notices."""
 
-    def __init__(self, settings: Settings, service: BotService) -> None:
+    def __init__(
+        self, settings: Settings, service: BotService, inbox: DurableInbox | None = None
+    ) -> None:
         if settings.telegram_token is None:
             raise TelegramSetupError("Set TELEGRAM_TOKEN to the token @BotFather gave you.")
         secret = settings.telegram_webhook_secret
@@ -90,9 +119,15 @@ class TelegramAdapter:
             # a 429's retry_after, so no answer is lost to flood control.
             .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
         )
-        if self.webhook_mode:
+        if self.webhook_mode or inbox is not None:
+            # With an inbox we poll ourselves: an update is confirmed only once it is stored.
             builder = builder.updater(None)
         self.app = builder.build()
+        self.inbox = inbox
+        # Inbox rows of updates being dispatched, then of the answers they started.
+        self._rows: dict[int, int] = {}
+        self._album_rows: dict[tuple[int, str], list[int]] = {}
+        self._background: list[asyncio.Task[None]] = []
         self.outbox = Outbox(self.app.bot)
         self.answers = Answers(settings, service, self.outbox)
         self.commands = Commands(service, self.outbox)
@@ -141,11 +176,17 @@ class TelegramAdapter:
                 allowed_updates=ALLOWED_UPDATES,
                 max_connections=WEBHOOK_MAX_CONNECTIONS,
             )
+        elif self.inbox is not None:
+            await self.app.bot.delete_webhook()
+            self._background.append(asyncio.create_task(self._poll(), name="telegram-poll"))
         else:
             assert self.app.updater is not None
             await self.app.updater.start_polling(
                 timeout=POLL_TIMEOUT_S, allowed_updates=ALLOWED_UPDATES
             )
+        if self.inbox is not None:
+            upkeep = asyncio.create_task(self.inbox.maintain(self._replay), name="telegram-inbox")
+            self._background.append(upkeep)
 
     async def _describe(self) -> None:
         """What a new user reads before pressing Start; cosmetic, so a failure only logs."""
@@ -170,6 +211,7 @@ class TelegramAdapter:
         self._accepting = False
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()
+        await self._stop_background(keep_upkeep=True)
         # First the answers already running, within the grace period (app.stop() would wait
         # for its create_task tasks without a bound)...
         await self._finish_tasks()
@@ -177,6 +219,7 @@ class TelegramAdapter:
             # ...then the updates already fetched, which may start more answer tasks...
             await self.app.stop()
         await self._finish_tasks()  # ...which are finished here.
+        await self._stop_background(keep_upkeep=False)
         await self.app.shutdown()
         log.info("Telegram bot stopped")
 
@@ -191,18 +234,100 @@ class TelegramAdapter:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
 
+    async def _stop_background(self, *, keep_upkeep: bool) -> None:
+        # The poller stops first; the inbox upkeep keeps renewing the leases of the answers
+        # still running until they are finished.
+        for task in list(self._background):
+            if keep_upkeep and task.get_name() == "telegram-inbox":
+                continue
+            if task.get_name() == "telegram-inbox" and self.inbox is not None:
+                self.inbox.stop()
+            else:
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            self._background.remove(task)
+
     async def feed(self, data: dict[str, Any]) -> bool:
-        """Queue one update received by webhook; False while not running."""
+        """Take one update received by webhook; False while not running or when it could not
+        be stored (the caller then answers non-2xx and Telegram delivers it again)."""
         if not self._accepting:
             return False
+        if self.inbox is None:
+            try:
+                update = Update.de_json(data, self.app.bot)
+            except Exception:
+                # Accepted and dropped: a non-2xx answer would make Telegram resend it forever.
+                log.exception("dropping a webhook update that is not a valid Update")
+                return True
+            await self.app.update_queue.put(update)
+            return True
+        return await self._accept(data)
+
+    # --- durable intake ----------------------------------------------------------------
+
+    async def _poll(self) -> None:
+        """getUpdates until stopped; the offset moves past an update only once it is stored."""
+        offset: int | None = None
+        failures = 0
+        while self._accepting:
+            try:
+                updates = await self.app.bot.get_updates(
+                    offset=offset, timeout=POLL_TIMEOUT_S, allowed_updates=ALLOWED_UPDATES
+                )
+            except TelegramError as err:
+                failures += 1
+                delay = min(POLL_RETRY_BASE_S * 2 ** (failures - 1), POLL_RETRY_CAP_S)
+                log.warning("getUpdates failed (%s); retrying in %.0f s",
+                            self._scrub(str(err)), delay)  # fmt: skip
+                await asyncio.sleep(delay)
+                continue
+            failures = 0
+            for update in updates:
+                if not await self._accept(update.to_dict()):
+                    await asyncio.sleep(INBOX_RETRY_S)  # fetched again, from this one on
+                    break
+                offset = update.update_id + 1
+
+    async def _accept(self, data: dict[str, Any]) -> bool:
+        """Store the update, then dispatch it; False when it could not be stored."""
+        assert self.inbox is not None
+        chat_id, user_id = _sender(data)
+        try:
+            row = await self.inbox.accept(
+                str(data.get("update_id")), data, chat_id=chat_id, user_id=user_id
+            )
+        except Exception as err:  # the database is away: leave the update with Telegram
+            log.warning("could not store Telegram update %s: %s", data.get("update_id"), err)
+            return False
+        if row is None:
+            log.info("Telegram update %s was delivered before; skipped", data.get("update_id"))
+            return True
+        await self._dispatch(data, row)
+        return True
+
+    async def _replay(self, item: InboxItem) -> None:
+        """An update a stopped process had accepted but not answered."""
+        if self._accepting:
+            await self._dispatch(item.payload, item.id)
+
+    async def _dispatch(self, data: dict[str, Any], row: int) -> None:
+        """Run the handlers; the row is done when nothing was started for it, else when the
+        answer it started is sent."""
+        assert self.inbox is not None
         try:
             update = Update.de_json(data, self.app.bot)
         except Exception:
-            # Accepted and dropped: a non-2xx answer would make Telegram resend it forever.
-            log.exception("dropping a webhook update that is not a valid Update")
-            return True
-        await self.app.update_queue.put(update)
-        return True
+            log.exception("dropping a Telegram update that is not a valid Update")
+            await self.inbox.done([row], failed="not a valid Update")
+            return
+        self._rows[update.update_id] = row
+        try:
+            await self.app.process_update(update)
+        finally:
+            left = self._rows.pop(update.update_id, None)
+            if left is not None:
+                await self.inbox.done([left])
 
     async def send(self, platform: Platform, chat_id: str, text: str) -> None:
         """Notifier: tell a Telegram chat something (e.g. that Spotify is linked)."""
@@ -249,6 +374,7 @@ class TelegramAdapter:
             return
         if message.media_group_id:
             self._albums.add(message)
+            self._join_album(update, message)
         else:
             self._spawn(self.answers.media([message]), update)
 
@@ -267,15 +393,38 @@ class TelegramAdapter:
     def _spawn(self, work: Coroutine[Any, Any, None], update: object) -> None:
         # Answers run as the application's tasks so that one slow photo never holds up the
         # next update; stop() awaits whatever is left, so no accepted photo goes unanswered.
-        task = self.app.create_task(self._guarded(work, update), update=update)
+        task = self.app.create_task(
+            self._guarded(work, update, self._claim_rows(update)), update=update
+        )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _guarded(self, work: Coroutine[Any, Any, None], update: object) -> None:
+    def _claim_rows(self, update: object) -> list[int]:
+        """The inbox rows the answer to `update` settles (an album's list grows as its parts
+        arrive)."""
+        if isinstance(update, Message) and update.media_group_id:
+            return self._album_rows.setdefault((update.chat_id, str(update.media_group_id)), [])
+        row = self._rows.pop(update.update_id, None) if isinstance(update, Update) else None
+        return [row] if row is not None else []
+
+    def _join_album(self, update: Update, message: Message) -> None:
+        row = self._rows.pop(update.update_id, None)
+        if row is not None:
+            key = (message.chat_id, str(message.media_group_id))
+            self._album_rows.setdefault(key, []).append(row)
+
+    async def _guarded(
+        self, work: Coroutine[Any, Any, None], update: object, rows: list[int]
+    ) -> None:
+        # Cancelled (a stop past its grace) leaves the rows: the next start answers them.
         try:
             await work
         except Exception as err:
             await self._report(update, err)
+        if isinstance(update, Message) and update.media_group_id:
+            self._album_rows.pop((update.chat_id, str(update.media_group_id)), None)
+        if self.inbox is not None:
+            await self.inbox.done(list(rows))
 
     async def _on_error(self, update: object, context: Context) -> None:
         """Log anything unexpected with its traceback; the user never sees one."""

@@ -68,6 +68,10 @@ class Answers:
     async def _vibe(
         self, ctx: ChatContext, asked: Message, refs: Sequence[MediaRef], words: str
     ) -> Reply:
+        # Counted before any download, one per photo, so an album cannot slip past the limit.
+        refusal = self.service.admit(ctx, len(refs))
+        if refusal is not None:
+            return refusal
         waiting = self.line.waiting(asked.chat_id, asked.message_id)
         async with self.outbox.typing(asked.chat_id), waiting as on_queued:
             try:
@@ -76,7 +80,8 @@ class Answers:
                 )
             except MediaError as err:
                 return Reply(kind="error", text=str(err))
-            return await guarded(self.service.vibe(ctx, images, words, on_queued=on_queued))
+            vibe = self.service.vibe(ctx, images, words, on_queued=on_queued, admitted=True)
+            return await guarded(vibe)
 
     async def _wanted_in_group(self, ctx: ChatContext, messages: list[Message]) -> bool:
         """In groups: answer when addressed, or every image once /auto is on."""

@@ -34,7 +34,7 @@ def add_webhook_route(app: web.Application, adapter: TelegramAdapter) -> None:
 
 
 async def receive_update(request: web.Request) -> web.Response:
-    """One update from Telegram: check the secret, queue it, answer at once."""
+    """One update from Telegram: check the secret, store it (in the inbox), then answer 200."""
     adapter = request.app[ADAPTER_KEY]
     secret = adapter.settings.telegram_webhook_secret
     given = request.headers.get(SECRET_HEADER, "")
@@ -50,6 +50,8 @@ async def receive_update(request: web.Request) -> web.Response:
     if not isinstance(data, dict) or "update_id" not in data:
         return web.Response(status=400, text="not an update")
     if not await adapter.feed(data):
-        # Telegram retries a non-2xx delivery later, so nothing is lost while we restart.
-        return web.Response(status=503, text="stopping")
+        # Stopping, or the update could not be stored in the inbox (database down): Telegram
+        # retries a non-2xx delivery later, so nothing is lost.
+        return web.Response(status=503, text="not accepted now; deliver again later")
+    # Only now, with the update stored, does Telegram learn that it arrived.
     return web.Response(text="ok")

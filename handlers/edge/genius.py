@@ -37,4 +37,7 @@ def fetch_lyrics(genius: Genius, title: str, artist: str) -> str | None:
         # lyricsgenius raises requests' errors, AssertionError on odd statuses, KeyError on
         # unexpected JSON
         raise LyricsUnavailable(f"{type(err).__name__}") from None
+    except (TypeError, AttributeError, ValueError) as err:
+        # ...and these when the JSON has the wrong shape (a list, a null response)
+        raise LyricsUnavailable(f"Genius answered something unreadable ({err})") from None
     return str(song.lyrics) if song is not None and song.lyrics else None

@@ -30,6 +30,10 @@ HEARTBEAT_S = 30.0
 POLL_S = 2.0
 # Schedulers (daily library refresh, trending refresh) run this often.
 SCHEDULE_EVERY_S = 60.0
+# While the database is unreachable (a restart, a failover) the runner waits this long before
+# trying again, doubling up to the cap: quick to resume, quiet during a long outage.
+OUTAGE_RETRY_BASE_S = 1.0
+OUTAGE_RETRY_CAP_S = 60.0
 
 
 class LeaseLost(Exception):
@@ -88,6 +92,19 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+@dataclass
+class WorkerHealth:
+    """What the health check reports about a runner."""
+
+    state: str = "starting"  # starting | running | retrying | stopped
+    last_error: str = ""
+    failures: int = 0  # consecutive failed rounds; 0 when the last round went through
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form for /healthz."""
+        return {"state": self.state, "last_error": self.last_error, "failures": self.failures}
+
+
 class Worker:
     """Runs jobs of the registered kinds until stopped (or, with `drain`, until none is left)."""
 
@@ -109,6 +126,7 @@ class Worker:
         self.lease_s = lease_s
         self.poll_s = poll_s
         self.retry_base_s = retry_base_s
+        self.health = WorkerHealth()
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
@@ -132,16 +150,47 @@ class Worker:
         return count
 
     async def run(self) -> None:
-        """The loop: schedule, claim, run; sleep when idle; stop on `stop()`."""
+        """The loop: schedule, claim, run; sleep when idle; stop on `stop()`. A database outage
+        pauses it (with a growing wait and a log line) instead of ending it."""
         next_schedule = 0.0
         loop = asyncio.get_running_loop()
+        self.health.state = "running"
         while not self._stop.is_set():
-            if loop.time() >= next_schedule:
-                await self._schedule()
-                next_schedule = loop.time() + SCHEDULE_EVERY_S
-            if not await self.run_once():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), self.poll_s)
+            try:
+                if loop.time() >= next_schedule:
+                    await self._schedule()
+                    next_schedule = loop.time() + SCHEDULE_EVERY_S
+                busy = await self.run_once()
+            except Exception as err:  # the database went away; the loop must outlive it
+                await self._pause_after(err)
+                continue
+            self._recovered()
+            if not busy:
+                await self._sleep(self.poll_s)
+        self.health.state = "stopped"
+
+    async def _pause_after(self, err: Exception) -> None:
+        health = self.health
+        health.failures += 1
+        health.state, health.last_error = "retrying", _describe(err)
+        delay = min(OUTAGE_RETRY_BASE_S * 2 ** (health.failures - 1), OUTAGE_RETRY_CAP_S)
+        log.warning(
+            "job worker %s: database unavailable (%s); retrying in %.0f s",
+            self.worker_id, health.last_error, delay,
+            exc_info=health.failures == 1,
+        )  # fmt: skip
+        await self._sleep(delay)
+
+    def _recovered(self) -> None:
+        if self.health.failures:
+            log.info("job worker %s: database back after %d tries", self.worker_id,
+                     self.health.failures)  # fmt: skip
+        self.health.failures, self.health.state = 0, "running"
+
+    async def _sleep(self, seconds: float) -> None:
+        """Wait, but wake at once on `stop()`."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), seconds)
 
     async def _schedule(self) -> None:
         for scheduler in self.schedulers:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Literal
 
-from db import recommendations as answers
+from db import recommendations
 from db import spotify as store
 from db.pool import Database
 from handlers.edge.spotify import (
@@ -81,8 +81,8 @@ class PlaylistSaver:
             return SaveOutcome("not_linked")
         if SAVE_SCOPE not in link.scope.split():
             return SaveOutcome("needs_relink")
-        stored = await answers.load_recommendation(self.db.pool, rec_id)
-        track_ids = await answers.recommendation_spotify_ids(self.db.pool, rec_id)
+        stored = await recommendations.load_recommendation(self.db.pool, rec_id)
+        track_ids = await recommendations.recommendation_spotify_ids(self.db.pool, rec_id)
         if stored is None or not track_ids:
             return SaveOutcome("stale")
         try:

@@ -25,7 +25,7 @@ from handlers.edge.spotify import (
     SpotifyError,
     SpotifyRateLimited,
 )
-from handlers.edge.worker import JobContext
+from handlers.edge.worker import JobContext, RetryLater
 from handlers.spotify.tracks import TrackStore, entry_track
 
 log = logging.getLogger(__name__)
@@ -117,13 +117,18 @@ class TrendingSync:
     async def __call__(self, ctx: JobContext) -> dict[str, Any]:
         """Refresh every source; a failing source keeps its old entries."""
         counts: dict[str, Any] = {}
+        waits: list[float] = []
         for source in self.sources:
             try:
                 counts[source.name] = await self.refresh(source)
             except SpotifyError as err:
                 log.warning("trending source %s failed: %s", source.name, err)
                 counts[source.name] = f"failed: {err}"
+                if isinstance(err, SpotifyRateLimited):
+                    waits.append(err.retry_after)
         if self.sources and all(isinstance(v, str) for v in counts.values()):
+            if waits:  # come back when Spotify said to (the job queue caps the wait)
+                raise RetryLater("every trending source failed (rate limited)", max(waits))
             raise SpotifyError("every trending source failed")
         names = [source.name for source in self.sources]
         dropped = await store.drop_unlisted_sources(self.db.pool, SPOTIFY_SOURCE_PREFIX, names)

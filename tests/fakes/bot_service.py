@@ -107,6 +107,16 @@ class FakeBotService:
     link_contexts: list[ChatContext] = field(default_factory=list)
     vibe_started: asyncio.Event = field(default_factory=asyncio.Event)
     auto_off: set[str] = field(default_factory=set)
+    # Photos counted by `admit`, and how many it lets through (None: no limit).
+    admissions: list[int] = field(default_factory=list)
+    admit_limit: int | None = None
+
+    def admit(self, ctx: ChatContext, photos: int = 0) -> Reply | None:
+        """Records what was counted; refuses once `admit_limit` photos were counted."""
+        self.admissions.append(photos)
+        if self.admit_limit is not None and sum(self.admissions) > self.admit_limit:
+            return Reply("error", "You're sending photos faster than I can listen.")
+        return None
 
     async def vibe(
         self,
@@ -114,6 +124,8 @@ class FakeBotService:
         images: Sequence[ImageInput],
         words: str = "",
         on_queued: QueueNotice | None = None,
+        *,
+        admitted: bool = False,
     ) -> Reply:
         self.vibes.append(VibeCall(ctx, list(images), words))
         self.vibe_started.set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 
@@ -24,6 +25,10 @@ class FakeGenius:
         self.songs: dict[tuple[str, str], str] = {}
         self.requests: list[str] = []
         self.down = False
+        # Faults for every API search: an HTTP status (e.g. 429), a raw body, a delay.
+        self.fail_status: int | None = None
+        self.garbage: bytes | None = None
+        self.delay_s = 0.0
         self.base_url = ""
         self.app = web.Application()
         self.app.router.add_get("/api/search/multi", self.search_multi)
@@ -61,16 +66,31 @@ class FakeGenius:
                 hits.append({"index": "song", "type": "song", "result": result})
         return hits
 
+    async def _fault(self) -> web.Response | None:
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        if self.fail_status is not None:
+            headers = {"Retry-After": "3600"} if self.fail_status == 429 else None
+            meta = {"meta": {"status": self.fail_status}}
+            return web.json_response(meta, status=self.fail_status, headers=headers)
+        if self.garbage is not None:
+            return web.Response(body=self.garbage, content_type="application/json")
+        return None
+
     async def search_multi(self, request: web.Request) -> web.Response:
         self.requests.append(request.path_qs)
         if self.down:
             return web.json_response({"meta": {"status": 503}}, status=503)
+        if (fault := await self._fault()) is not None:
+            return fault
         hits = self._hits(request.query.get("q", ""))
         sections = [{"type": "top_hit", "hits": hits[:1]}, {"type": "song", "hits": hits}]
         return web.json_response({"meta": {"status": 200}, "response": {"sections": sections}})
 
     async def search(self, request: web.Request) -> web.Response:
         self.requests.append(request.path_qs)
+        if (fault := await self._fault()) is not None:
+            return fault
         hits = self._hits(request.query.get("q", ""))
         return web.json_response({"meta": {"status": 200}, "response": {"hits": hits}})
 

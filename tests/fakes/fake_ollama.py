@@ -4,6 +4,7 @@
         client = ollama.AsyncClient(host=fake.url, timeout=5)
         fake.queue("Just prose, no JSON.")        # the next /api/chat answers this
         fake.failure = Failure(500, "boom")       # every /api/chat fails until reset to None
+        fake.queue(Raw(b"<html>oops</html>"))     # the next /api/chat answers these bytes
         fake.delay_s = 3.0                        # every /api/chat waits this long
         fake.reply_for_image(jpeg_bytes, STRUCTURED_ANSWERS["party"])
         fake.replay(load_recorded_captions())     # queue the recorded captions, in order
@@ -130,7 +131,16 @@ class Reply:
     done_reason: str = "stop"
 
 
-Scripted = str | dict[str, Any] | Failure | Reply
+@dataclass(frozen=True)
+class Raw:
+    """A raw HTTP answer to /api/chat, for garbage: Raw(b"<html>...", content_type="text/html")."""
+
+    body: bytes
+    status: int = 200
+    content_type: str = "application/json"
+
+
+Scripted = str | dict[str, Any] | Failure | Reply | Raw
 
 
 @dataclass(frozen=True)
@@ -326,6 +336,10 @@ class FakeOllama:
     async def _answer(
         self, request: web.Request, body: dict[str, Any], scripted: Scripted
     ) -> web.StreamResponse:
+        if isinstance(scripted, Raw):
+            return web.Response(
+                body=scripted.body, status=scripted.status, content_type=scripted.content_type
+            )
         reply = scripted if isinstance(scripted, Reply | Failure) else Reply(scripted)
         delay = self.delay_s + (reply.delay_s if isinstance(reply, Reply) else 0.0)
         started = time.monotonic_ns()

@@ -187,6 +187,8 @@ class FakeSpotify:
         self.token_failures: list[int] = []
         self.api_failures: list[int] = []
         self.authorize_queries: list[dict[str, str]] = []  # what each /authorize was asked
+        self.retry_after_headers: list[str] = []  # raw Retry-After of the next 429s
+        self.server_errors: list[int] = []  # 5xx statuses of the next API answers
         self.requests: list[str] = []
         self.issued: list[str] = []  # every token handed out, for leak scans
         self.base_url = ""
@@ -318,6 +320,12 @@ class FakeSpotify:
         self.requests.append(request.path_qs)
         if self.api_failures:
             return _failure(self.api_failures.pop(0))
+        if self.server_errors:
+            status = self.server_errors.pop(0)
+            return _api_error(status, "Service unavailable")
+        if self.retry_after_headers:
+            raw = self.retry_after_headers.pop(0)
+            return _api_error(429, "API rate limit exceeded", {"Retry-After": raw})
         if self.rate_limits:
             wait = self.rate_limits.pop(0)
             return _api_error(429, "API rate limit exceeded", {"Retry-After": f"{wait:g}"})

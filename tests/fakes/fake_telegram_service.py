@@ -111,9 +111,19 @@ class FakeService:
     queue_place: int | None = None
     fail_next: int = 0
     disliked: set[str] = field(default_factory=set)
+    # Photos counted by `admit`, and how many it lets through (None: no limit).
+    admissions: list[int] = field(default_factory=list)
+    admit_limit: int | None = None
 
     def __post_init__(self) -> None:
         self._rec_ids = itertools.count(41)
+
+    def admit(self, ctx: ChatContext, photos: int = 0) -> Reply | None:
+        """Records what was counted; refuses once `admit_limit` photos were counted."""
+        self.admissions.append(photos)
+        if self.admit_limit is not None and sum(self.admissions) > self.admit_limit:
+            return Reply("error", "You're sending photos faster than I can listen.")
+        return None
 
     async def vibe(
         self,
@@ -121,6 +131,8 @@ class FakeService:
         images: Sequence[ImageInput],
         words: str = "",
         on_queued: QueueNotice | None = None,
+        *,
+        admitted: bool = False,
     ) -> Reply:
         """Songs, or the friendly refusal for something that is not an image."""
         self.vibes.append(VibeCall(ctx, list(images), words))

@@ -1,0 +1,116 @@
+"""Durable intake, platform-neutral: an update is stored before the platform is told it
+arrived, its lease is renewed while it is answered, and a process that starts (or keeps
+running) answers updates whose process died."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from db import inbox
+from db.inbox import InboxItem
+from db.pool import Database
+
+log = logging.getLogger(__name__)
+
+# An update not heard from for this long is taken as abandoned (its process died) and answered
+# by another; renewals every third of it keep a slow answer (a long vision queue) ours.
+INBOX_LEASE_S = 30.0
+# How often leases are renewed and abandoned updates looked for.
+INBOX_TICK_S = INBOX_LEASE_S / 3
+# An update that was taken over this many times is crashing its process: give up on it.
+INBOX_MAX_ATTEMPTS = 3
+# Answered rows stay (payload wiped) this long, so a late redelivery is recognised and dropped.
+INBOX_KEEP_DONE_S = 86_400.0
+# Abandoned updates taken over per tick; the rest follow on the next ticks.
+INBOX_CLAIM_BATCH = 50
+
+Replay = Callable[[InboxItem], Awaitable[None]]
+
+
+class DurableInbox:
+    """One platform's inbox as one process sees it."""
+
+    def __init__(
+        self,
+        db: Database,
+        platform: str,
+        worker_id: str,
+        *,
+        lease_s: float = INBOX_LEASE_S,
+        tick_s: float = INBOX_TICK_S,
+    ) -> None:
+        self.db = db
+        self.platform = platform
+        self.worker_id = worker_id
+        self.lease_s = lease_s
+        self.tick_s = tick_s
+        self._stop = asyncio.Event()
+
+    async def accept(
+        self,
+        update_key: str,
+        payload: dict[str, Any],
+        *,
+        chat_id: str | None = None,
+        user_id: str | None = None,
+    ) -> int | None:
+        """Store an update (raises when the database is down: do not acknowledge it then);
+        None when it was stored before."""
+        return await inbox.accept(
+            self.db.pool,
+            self.platform,
+            update_key,
+            payload,
+            worker_id=self.worker_id,
+            lease_s=self.lease_s,
+            chat_id=chat_id,
+            user_id=user_id,
+        )
+
+    async def done(self, ids: list[int], failed: str | None = None) -> None:
+        """The updates are answered (or failed for good); a database error is only logged,
+        since at worst the update is answered once more after its lease lapses."""
+        if not ids:
+            return
+        try:
+            await inbox.finish(self.db.pool, ids, failed=failed)
+        except Exception as err:
+            log.warning("could not mark inbox rows %s answered: %s", ids, err)
+
+    def stop(self) -> None:
+        """End `maintain` after its current tick."""
+        self._stop.set()
+
+    async def maintain(self, replay: Replay) -> None:
+        """Until stopped: renew our leases, replay abandoned updates, prune old rows. Survives
+        database outages (logged, retried on the next tick)."""
+        while not self._stop.is_set():
+            try:
+                await self.tick(replay)
+            except Exception as err:  # the database is away; the next tick tries again
+                log.warning("%s inbox: database unavailable (%s)", self.platform, err)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.tick_s)
+
+    async def tick(self, replay: Replay) -> int:
+        """One round of upkeep; how many abandoned updates were taken over."""
+        pool = self.db.pool
+        await inbox.renew(pool, self.worker_id, self.lease_s)
+        items = await inbox.claim_lapsed(
+            pool, self.platform, self.worker_id, self.lease_s, INBOX_CLAIM_BATCH
+        )
+        for item in items:
+            if item.attempts > INBOX_MAX_ATTEMPTS:
+                log.error("%s inbox: giving up on update %s after %d tries",
+                          self.platform, item.update_key, item.attempts - 1)  # fmt: skip
+                await inbox.finish(pool, [item.id], failed="too many tries")
+                continue
+            log.info("%s inbox: answering update %s left by a stopped process",
+                     self.platform, item.update_key)  # fmt: skip
+            await replay(item)
+        await inbox.prune(pool, INBOX_KEEP_DONE_S)
+        return len(items)

@@ -1,0 +1,64 @@
+"""The database goes down in the middle of answering a photo (issue 10, fault kinds): the
+listener gets the one friendly sentence, the operator a log line, and once the database is
+back the next photo is answered."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bot.app import build_bot_service, build_pipeline
+from bot.settings import load_settings
+from db.pool import Database
+from handlers.notifier import LogNotifier
+from handlers.replies import ChatContext, ImageInput
+from handlers.texts import SORRY
+from recsys.embedder import Embedder
+from tests.catalog_fixture import load_catalog
+from tests.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
+from tests.test_worker_outage import own_server, start_server, stop_server
+
+pytestmark = pytest.mark.slow
+__all__ = ["own_server"]  # a fixture, used by name
+
+# The vision model takes this long, so the database can be stopped while it works.
+VISION_DELAY_S = 3.0
+
+
+def photo() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (96, 64), (250, 40, 160)).save(out, "JPEG")
+    return out.getvalue()
+
+
+async def test_database_down_mid_answer_costs_one_apology(
+    own_server: Database, embedder: Embedder, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    await load_catalog(own_server, embedder, tmp_path)
+    async with FakeOllama(reply=STRUCTURED_ANSWERS["party"], delay_s=VISION_DELAY_S) as ollama:
+        settings = load_settings(
+            None, OLLAMA_HOST=ollama.url, MELODICLENS_RATE_LIMIT_PER_MINUTE=99,
+            MELODICLENS_VISION_TIMEOUT_S=20,
+        )  # fmt: skip
+        service = build_bot_service(
+            settings, own_server, build_pipeline(settings, own_server, embedder), LogNotifier()
+        )
+        ctx = ChatContext("telegram", "d1", "d1")
+        answering = asyncio.create_task(service.vibe(ctx, [ImageInput(photo())], "party"))
+        for _ in range(100):  # wait until the photo is at the vision model
+            if ollama.chat_requests:
+                break
+            await asyncio.sleep(0.1)
+        assert ollama.chat_requests and not answering.done()
+        await asyncio.to_thread(stop_server, own_server)
+        reply = await answering
+        assert reply.kind == "error" and reply.text == SORRY["database"]
+        assert "database unavailable while answering telegram" in caplog.text
+
+        await asyncio.to_thread(start_server, own_server)
+        kinds = [(await service.vibe(ctx, [], "sunny beach")).kind for _ in range(3)]
+        assert kinds[-1] == "answer" and kinds.count("error") <= 1, kinds

