@@ -30,6 +30,7 @@ from handlers.edge.spotify import (
     WebApi,
 )
 from handlers.secrets import SecretUnreadable, TokenCipher
+from handlers.spotify.link_tokens import read_tokens, save_tokens
 
 log = logging.getLogger(__name__)
 
@@ -105,13 +106,7 @@ class PlaylistSaver:
             client.close()
 
     def _tokens(self, link: store.LinkRow) -> Tokens:
-        assert link.access_token is not None
-        return Tokens(
-            self.cipher.decrypt(link.access_token),
-            self.cipher.decrypt(link.refresh_token) if link.refresh_token else None,
-            link.token_expires_at or datetime.now(UTC),
-            link.scope,
-        )
+        return read_tokens(self.cipher, link)
 
     async def _create(self, client: UserClient, name: str, track_ids: list[str]) -> SaveOutcome:
         made: dict[str, Any] = await client.call(
@@ -143,11 +138,4 @@ class PlaylistSaver:
         return SaveOutcome("failed")
 
     async def _save_tokens(self, user_id: int, tokens: Tokens) -> None:
-        refresh = self.cipher.encrypt(tokens.refresh_token) if tokens.refresh_token else None
-        await store.update_tokens(
-            self.db.pool,
-            user_id,
-            self.cipher.encrypt(tokens.access_token),
-            refresh,
-            tokens.expires_at,
-        )
+        await save_tokens(self.db.pool, self.cipher, user_id, tokens)

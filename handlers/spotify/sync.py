@@ -30,6 +30,7 @@ from handlers.edge.worker import JobContext, RetryLater
 from handlers.notifier import Notifier
 from handlers.replies import Platform
 from handlers.secrets import SecretUnreadable, TokenCipher
+from handlers.spotify.link_tokens import read_tokens, save_tokens
 from handlers.spotify.linking import LIBRARY_SYNC, PLAYLIST_PAGE, library_key
 from handlers.spotify.lyrics import LyricsThemes
 from handlers.spotify.tracks import TrackStore, entry_track, info_from_row
@@ -75,11 +76,7 @@ class LibrarySync:
         if link is None or link.status != "active" or link.access_token is None:
             return {"skipped": "not linked"}
         try:
-            tokens = Tokens(
-                self.cipher.decrypt(link.access_token),
-                self.cipher.decrypt(link.refresh_token) if link.refresh_token else None,
-                link.token_expires_at or datetime.now(UTC),
-            )
+            tokens = read_tokens(self.cipher, link)
         except SecretUnreadable as err:
             return await self._unreadable(link, str(err))
         client = UserClient(self.app, tokens, lambda new: self._save_tokens(user_id, new))
@@ -114,14 +111,7 @@ class LibrarySync:
         return {"unreadable": True}
 
     async def _save_tokens(self, user_id: int, tokens: Tokens) -> None:
-        refresh = self.cipher.encrypt(tokens.refresh_token) if tokens.refresh_token else None
-        await store.update_tokens(
-            self.db.pool,
-            user_id,
-            self.cipher.encrypt(tokens.access_token),
-            refresh,
-            tokens.expires_at,
-        )
+        await save_tokens(self.db.pool, self.cipher, user_id, tokens)
 
     async def _sync(
         self, ctx: JobContext, client: UserClient, link: store.LinkRow
