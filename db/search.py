@@ -14,8 +14,10 @@ import numpy as np
 # graph and ef_search, not from re-ordering a wider pool: at 28k, ef_search 200 finds the same
 # share of the true top 50 whether 50 or 200 of its results are re-ordered. ef_search 200 gives
 # recall@50 0.957 on the real 28k catalog with this graph (0.973 at 300, 0.982 at 400, each
-# step costing the scan about as much again: benchmarks/results/2026-12-01-index-sweep-28k.json);
-# a catalog near a million needs more (benchmarks/README.md).
+# step costing the scan about as much again: benchmarks/results/2026-12-01-index-sweep-28k.json).
+# Text queries are far from every track, so recall falls with the catalog: 0.90 at 200k and 0.70
+# at a million with this graph, 0.943 at pgvector's maximum ef_search of 1,000 there
+# (benchmarks/README.md, docs/scaling.md section 3).
 # pgvector 0.8 applies filters after the HNSW scan; with iterative scan it keeps scanning until
 # enough rows pass `in_catalog` and the exclusions, so a selective filter cannot starve the
 # result.
