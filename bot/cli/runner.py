@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -20,6 +21,8 @@ from handlers.bot_service import DefaultBotService
 from handlers.edge.worker import Worker, default_worker_id
 from handlers.inbox import DurableInbox
 from handlers.notifier import MultiNotifier
+from recsys.embedder import Embedder
+from recsys.mood_reader import cached_words
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,8 @@ class Adapter(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+    def held(self) -> dict[str, Callable[[], int]]: ...
 
 
 def require_a_platform(settings: Settings) -> None:
@@ -104,6 +109,21 @@ async def start_web(
     return runner
 
 
+def held_maps(
+    service: DefaultBotService, embedder: Embedder, adapters: list[tuple[str, Adapter]]
+) -> dict[str, Callable[[], int]]:
+    """Every in-memory map of the process that could hold something per user, chat or update,
+    by name, with its size (for /metrics; the soak benchmark reads them)."""
+    sizes: dict[str, Callable[[], int]] = {
+        "rate_limiter_keys": lambda: len(service.rate),
+        "embedding_cache": lambda: len(embedder.cache),
+        "mood_word_cache": cached_words,
+    }
+    for _, adapter in adapters:
+        sizes.update(adapter.held())
+    return sizes
+
+
 def start_worker(settings: Settings, services: Services, notifier: MultiNotifier) -> Worker:
     """The in-process job worker (library syncs, trending refresh); more can run elsewhere."""
     jobs, schedulers = build_jobs(settings, services.db, services.embedder, notifier)
@@ -121,6 +141,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
         notifier = MultiNotifier()
         service = build_bot_service(settings, services.db, pipeline, notifier)
         adapters = build_adapters(settings, service, notifier, services.db)
+        pipeline.metrics.watch_held(held_maps(service, services.embedder, adapters))
         worker = start_worker(settings, services, notifier)
         health = RunHealth({name: "starting" for name, _ in adapters}, worker.health,
                            pipeline.captioner.captioner.hosts)  # fmt: skip
