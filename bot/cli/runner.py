@@ -62,7 +62,8 @@ def build_adapters(
     db: Database | None = None,
 ) -> list[tuple[str, Adapter]]:
     """One adapter per platform that has a token; each also delivers that platform's notices.
-    With `db`, Telegram updates go through the durable inbox (stored before acknowledged)."""
+    With `db`, accepted photos go through the durable inbox: a Telegram update is stored before
+    it is acknowledged, a Discord photo before work on it starts."""
     adapters: list[tuple[str, Adapter]] = []
     if settings.telegram_token is not None:
         from bot.telegram.adapter import TelegramAdapter, TelegramSetupError
@@ -79,7 +80,8 @@ def build_adapters(
         from handlers.stores import DatabaseState
 
         # The commands' hash is kept in the database, so a restart does not republish them.
-        discord = DiscordAdapter(settings, service, DatabaseState(service.db.pool))
+        keep = DurableInbox(db, "discord", default_worker_id()) if db is not None else None
+        discord = DiscordAdapter(settings, service, DatabaseState(service.db.pool), keep)
         notifier.register("discord", discord)
         adapters.append(("Discord", discord))
     return adapters
