@@ -75,7 +75,8 @@ class FakeDiscord:
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Signatures of CDN links that no longer work (Discord's signed links expire).
     expired: set[str] = field(default_factory=set)
-    _signatures: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    # The file each signature was issued for.
+    _signed_for: dict[str, str] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_000_000))
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _seq: int = 0
@@ -129,12 +130,16 @@ class FakeDiscord:
 
     def _signed(self, name: str) -> str:
         """A CDN link with a signature of its own, as Discord's `?ex=...&hm=...` links."""
-        return f"{self.base}/cdn/{name}?hm=sig{next(self._signatures)}"
+        signature = f"sig{self.next_id()}"
+        self._signed_for[signature] = name
+        return f"{self.base}/cdn/{name}?hm={signature}"
 
-    def expire_links(self) -> None:
-        """Every CDN link handed out so far stops working; a message read again through the
-        API carries fresh ones."""
-        self.expired.update(f"sig{n}" for n in range(1, next(self._signatures)))
+    def expire_links(self, *names: str) -> None:
+        """The CDN links handed out so far (for these files, or all) stop working; a message
+        read again through the API carries fresh ones."""
+        self.expired.update(
+            signature for signature, name in self._signed_for.items() if not names or name in names
+        )
 
     def snowflake(self, age_s: float = 0.0) -> str:
         """A snowflake whose timestamp lies `age_s` seconds in the past (discord.py reads an
