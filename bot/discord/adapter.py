@@ -24,12 +24,11 @@ from bot.discord.inbound import (
     words_of,
 )
 from bot.discord.intake import (
-    Kind,
     context_of,
+    deliver_stored,
+    fresh_attachments,
     interaction_entry,
     message_entry,
-    stored_attachments,
-    token_still_valid,
 )
 from bot.discord.render import MESSAGE_CONTENT_LIMIT, PRESS_EVENT, ActionButton, Rendered, render
 from bot.discord.sync import KeptState, publish_if_changed, with_mentions
@@ -39,7 +38,7 @@ from handlers import texts
 from handlers.inbox import DurableInbox
 from handlers.replies import ChatContext, ImageInput, Platform, Reply
 from handlers.service import BotService, QueueNotice
-from handlers.texts import NO_PHOTO_THERE, QUEUED, REPLAYED_AS_MESSAGE, RESTARTING, SORRY
+from handlers.texts import NO_PHOTO_THERE, QUEUED, RESTARTING, SORRY
 
 log = logging.getLogger(__name__)
 
@@ -381,12 +380,11 @@ class DiscordAdapter:
         task.add_done_callback(self._busy.discard)
 
     async def _answer_stored(self, payload: dict[str, Any]) -> None:
-        """Answer a stored photo where it was asked: a reply to the message, the interaction's
-        followup while its token is valid, else a channel message that says why."""
+        """Answer a photo a stopped process had accepted, from what the inbox kept of it."""
         assert self.client is not None
         channel = self.client.get_partial_messageable(int(payload["channel_id"]))
         try:
-            attachments = await self._fresh_attachments(payload)
+            attachments = await fresh_attachments(self.client, payload)
             if attachments is None:
                 return  # the photo was deleted: nobody waits for its songs any more
             async with _typing(channel):
@@ -394,69 +392,11 @@ class DiscordAdapter:
                     context_of(payload), attachments, payload["words"], _no_notice, admitted=True
                 )
                 reply = await self._safely(work)
-            await self._deliver_stored(payload, render(reply), channel)
+            await deliver_stored(self.client, payload, render(reply))
         except Exception:
             log.exception("discord: could not answer stored %s %s in channel %s",
                           payload.get("kind"), payload.get("message_id"),
                           payload.get("channel_id"))  # fmt: skip
-
-    async def _fresh_attachments(self, payload: dict[str, Any]) -> Sequence[Fetchable] | None:
-        """The stored attachments with fresh signed URLs, re-read from their message; the
-        stored ones when there is no message to re-read (a /vibe upload) or it cannot be read;
-        None when the message is gone."""
-        assert self.client is not None
-        stored = stored_attachments(payload["attachments"], self.client.http)
-        message_id = payload.get("message_id")
-        if not message_id:
-            return stored
-        channel = self.client.get_partial_messageable(int(payload["channel_id"]))
-        try:
-            message = await channel.fetch_message(int(message_id))
-        except discord.NotFound:
-            log.info("discord: message %s was deleted before its answer; not answering", message_id)
-            return None
-        except (discord.HTTPException, aiohttp.ClientError, OSError) as err:
-            log.warning("discord: could not re-read message %s (%s); using the stored links",
-                        message_id, err)  # fmt: skip
-            return stored
-        wanted = {ref["id"] for ref in payload["attachments"]}
-        fresh = [item for item in message.attachments if str(item.id) in wanted]
-        return fresh or stored  # without the Message Content intent the re-read has none
-
-    async def _deliver_stored(
-        self, payload: dict[str, Any], rendered: Rendered, channel: discord.PartialMessageable
-    ) -> None:
-        assert self.client is not None
-        kind: Kind = payload["kind"]
-        if kind != "message" and token_still_valid(payload):
-            stored = payload["interaction"]
-            followup = discord.Webhook.partial(
-                int(stored["application_id"]), stored["token"], client=self.client
-            )
-            try:
-                await followup.send(wait=True, **rendered.kwargs())
-                return
-            except discord.HTTPException as err:
-                log.info("discord: the interaction's followup was refused (%s); answering in "
-                         "the channel", err)  # fmt: skip
-        parts = rendered.kwargs()
-        mentions = discord.AllowedMentions.none()
-        if kind != "message":  # the command's own answer window is closed: say why
-            note = REPLAYED_AS_MESSAGE.format(mention=f"<@{payload['user_id']}>")
-            parts["content"] = f"{note}\n{parts.get('content') or ''}".strip()
-            parts["content"] = parts["content"][:MESSAGE_CONTENT_LIMIT]
-            mentions = discord.AllowedMentions(users=[discord.Object(int(payload["user_id"]))])
-        message_id = payload.get("message_id")
-        try:
-            if message_id:  # a reply to the photo (still delivered if it was deleted since)
-                reference = discord.MessageReference(
-                    message_id=int(message_id), channel_id=channel.id, fail_if_not_exists=False
-                )
-                await channel.send(reference=reference, allowed_mentions=mentions, **parts)
-                return
-        except discord.Forbidden:
-            log.warning("discord: cannot reply in channel %s; sending plainly", channel.id)
-        await channel.send(allowed_mentions=mentions, **parts)
 
     # --- slash commands (called by bot.discord.commands) -----------------------------------
 

@@ -14,12 +14,20 @@ and would keep a copy of the photo there; references cost a few hundred bytes.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import aiohttp
 import discord
 
+from bot.discord.inbound import Fetchable
+from bot.discord.render import MESSAGE_CONTENT_LIMIT, Rendered
 from handlers.replies import ChatContext
+from handlers.texts import REPLAYED_AS_MESSAGE
+
+log = logging.getLogger(__name__)
 
 # Discord accepts followups on an interaction token for 15 minutes after the interaction.
 INTERACTION_TOKEN_TTL_S = 15 * 60.0
@@ -129,3 +137,73 @@ def token_still_valid(payload: dict[str, Any], now: dt.datetime | None = None) -
     created = dt.datetime.fromisoformat(interaction["created_at"])
     age = ((now or dt.datetime.now(dt.UTC)) - created).total_seconds()
     return age < INTERACTION_TOKEN_TTL_S - TOKEN_MARGIN_S
+
+
+async def fresh_attachments(
+    client: discord.Client, payload: dict[str, Any]
+) -> Sequence[Fetchable] | None:
+    """The stored attachments with fresh signed URLs, re-read from their message; the
+    stored ones when there is no message to re-read (a /vibe upload) or it cannot be read;
+    None when the message is gone."""
+    stored = stored_attachments(payload["attachments"], client.http)
+    message_id = payload.get("message_id")
+    if not message_id:
+        return stored
+    channel = client.get_partial_messageable(int(payload["channel_id"]))
+    try:
+        message = await channel.fetch_message(int(message_id))
+    except discord.NotFound:
+        log.info("discord: message %s was deleted before its answer; not answering", message_id)
+        return None
+    except (discord.HTTPException, aiohttp.ClientError, OSError) as err:
+        log.warning("discord: could not re-read message %s (%s); using the stored links",
+                    message_id, err)  # fmt: skip
+        return stored
+    wanted = {ref["id"] for ref in payload["attachments"]}
+    fresh = [item for item in message.attachments if str(item.id) in wanted]
+    return fresh or stored  # without the Message Content intent the re-read has none
+
+
+async def deliver_stored(
+    client: discord.Client, payload: dict[str, Any], rendered: Rendered
+) -> None:
+    """Deliver the answer to a stored photo where it was asked: a reply to the message, the
+    interaction's followup while its token is valid, else a channel message that says why."""
+    channel = client.get_partial_messageable(int(payload["channel_id"]))
+    kind: Kind = payload["kind"]
+    if kind != "message" and token_still_valid(payload):
+        stored = payload["interaction"]
+        followup = discord.Webhook.partial(
+            int(stored["application_id"]), stored["token"], client=client
+        )
+        try:
+            await followup.send(wait=True, **rendered.kwargs())
+            return
+        except discord.HTTPException as err:
+            log.info("discord: the interaction's followup was refused (%s); answering in "
+                     "the channel", err)  # fmt: skip
+    await _post_in_channel(channel, payload, rendered)
+
+
+async def _post_in_channel(
+    channel: discord.PartialMessageable, payload: dict[str, Any], rendered: Rendered
+) -> None:
+    kind: Kind = payload["kind"]
+    parts = rendered.kwargs()
+    mentions = discord.AllowedMentions.none()
+    if kind != "message":  # the command's own answer window is closed: say why
+        note = REPLAYED_AS_MESSAGE.format(mention=f"<@{payload['user_id']}>")
+        parts["content"] = f"{note}\n{parts.get('content') or ''}".strip()
+        parts["content"] = parts["content"][:MESSAGE_CONTENT_LIMIT]
+        mentions = discord.AllowedMentions(users=[discord.Object(int(payload["user_id"]))])
+    message_id = payload.get("message_id")
+    try:
+        if message_id:  # a reply to the photo (still delivered if it was deleted since)
+            reference = discord.MessageReference(
+                message_id=int(message_id), channel_id=channel.id, fail_if_not_exists=False
+            )
+            await channel.send(reference=reference, allowed_mentions=mentions, **parts)
+            return
+    except discord.Forbidden:
+        log.warning("discord: cannot reply in channel %s; sending plainly", channel.id)
+    await channel.send(allowed_mentions=mentions, **parts)
