@@ -53,8 +53,11 @@ def test_a_model_of_the_wrong_shape_is_refused(tmp_path: Path) -> None:
 def test_licence_and_attribution_ship_with_the_model() -> None:
     licence = (MODEL_FILE.parent / "LICENSE-mood-model.txt").read_text()
     assert "EmoBank" in licence and "CC BY-SA 4.0" in licence and "Buechel" in licence
+    # the word table mixes in VADER's ratings (MIT: its notice must travel) and GloVe readings
+    assert "Copyright (c) 2016 C.J. Hutto" in licence and "PDDL" in licence
     readme = (ROOT / "README.md").read_text()
     assert "EmoBank" in readme and "CC BY-SA 4.0" in readme
+    assert "VADER" in readme and "GloVe" in readme
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "package-data"
     ]["recsys"]
