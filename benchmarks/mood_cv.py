@@ -2,8 +2,10 @@
 
 Run: python -m benchmarks.mood_cv      (needs ../shared/data and the `train` extra)
 
-Printed, for the learned reader, the previous hand-tuned reader and baselines measured in the
-same run (random readings, word counting):
+Printed, for the learned reader, the same recipe without each word-table source (GloVe word
+vectors, VADER ratings), the first learned reader (neither source), the previous hand-tuned
+reader and baselines measured in the same run (random readings, word counting); every learned
+row is refit and cross-validated the same way:
 - captions: the 80 recorded captions, leave-one-photo-out (a photo's 8 captions share a fold),
   Spearman rho against the owner's vibe words scored with the Warriner norms;
 - OASIS: "A photo of a <theme>." for the 40 dev photos, category folds (Animal, Object,

