@@ -35,6 +35,21 @@ def test_word_table_orders_feeling_words() -> None:
     assert riot[1] > nap[1]
 
 
+def test_word_table_reads_scene_nouns() -> None:
+    """Photo themes are mostly nouns: the table orders plain ones as people would."""
+    model = MoodModel.load()
+
+    def read(word: str) -> np.ndarray:
+        values = model.word(word)
+        assert values is not None, word
+        return values
+
+    for pleasant, unpleasant in (("wedding", "funeral"), ("meadow", "cemetery"), ("puppy", "gun")):
+        assert read(pleasant)[0] > read(unpleasant)[0], (pleasant, unpleasant)
+    for busy, still in (("crowd", "meadow"), ("storm", "meadow")):
+        assert read(busy)[1] > read(still)[1], (busy, still)
+
+
 def test_a_missing_model_file_says_how_to_rebuild(tmp_path: Path) -> None:
     with pytest.raises(MoodModelError, match=r"benchmarks\.train_mood"):
         MoodModel.load(tmp_path / "absent.npz")
@@ -53,8 +68,11 @@ def test_a_model_of_the_wrong_shape_is_refused(tmp_path: Path) -> None:
 def test_licence_and_attribution_ship_with_the_model() -> None:
     licence = (MODEL_FILE.parent / "LICENSE-mood-model.txt").read_text()
     assert "EmoBank" in licence and "CC BY-SA 4.0" in licence and "Buechel" in licence
+    # the word table mixes in VADER's ratings (MIT: its notice must travel) and GloVe readings
+    assert "Copyright (c) 2016 C.J. Hutto" in licence and "PDDL" in licence
     readme = (ROOT / "README.md").read_text()
     assert "EmoBank" in readme and "CC BY-SA 4.0" in readme
+    assert "VADER" in readme and "GloVe" in readme
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "package-data"
     ]["recsys"]
