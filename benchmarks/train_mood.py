@@ -329,8 +329,14 @@ def readings(model: MoodModel, texts: list[str], x: np.ndarray) -> Readings:
 
 
 def standardised(model: MoodModel, r: Readings) -> np.ndarray:
-    """Readings as the model standardises them."""
-    return np.stack([model.standardised(row) for row in r.raw])
+    """Readings as the model standardises them (MoodModel.standardised on every text at once:
+    a missing reading filled by the text's first present one)."""
+    raw = np.array(r.raw, dtype=np.float32)
+    present = ~np.isnan(raw).any(axis=2)  # texts x features
+    fill = raw[np.arange(len(raw)), present.argmax(axis=1)]
+    for i in range(raw.shape[1]):
+        raw[~present[:, i], i] = fill[~present[:, i]]
+    return np.asarray((raw - model.feature_mean) / model.feature_scale)
 
 
 def with_scaling(model: MoodModel, dev: Readings) -> MoodModel:

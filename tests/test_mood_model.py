@@ -77,3 +77,19 @@ def test_licence_and_attribution_ship_with_the_model() -> None:
         "package-data"
     ]["recsys"]
     assert "data/*.npz" in package_data and "data/LICENSE-mood-model.txt" in package_data
+
+
+def test_training_standardises_all_texts_as_the_model_does_one_by_one() -> None:
+    from benchmarks.train_mood import Readings, standardised
+
+    model = MoodModel.load()
+    rng = np.random.default_rng(3)
+    raw = rng.normal(0.5, 0.1, size=(6, len(FEATURES), 2)).astype(np.float32)
+    raw[1, 1] = np.nan  # no table words
+    raw[2, 2] = np.nan  # no lexicon words
+    raw[3, 0] = np.nan  # no embedding: the word reading stands in
+    raw[4, [0, 2]] = np.nan  # words only
+    readings = Readings(raw, np.full(len(raw), 5))
+    expected = np.stack([model.standardised(row) for row in raw])
+    np.testing.assert_allclose(standardised(model, readings), expected, rtol=1e-6)
+    assert not np.isnan(expected).any()
