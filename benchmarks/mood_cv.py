@@ -2,8 +2,10 @@
 
 Run: python -m benchmarks.mood_cv      (needs ../shared/data and the `train` extra)
 
-Printed, for the learned reader, the previous hand-tuned reader and baselines measured in the
-same run (random readings, word counting):
+Printed, for the learned reader, the same recipe without each word-table source (GloVe word
+vectors, VADER ratings), the first learned reader (neither source), the previous hand-tuned
+reader and baselines measured in the same run (random readings, word counting); every learned
+row is refit and cross-validated the same way:
 - captions: the 80 recorded captions, leave-one-photo-out (a photo's 8 captions share a fold),
   Spearman rho against the owner's vibe words scored with the Warriner norms;
 - OASIS: "A photo of a <theme>." for the 40 dev photos, category folds (Animal, Object,
@@ -55,9 +57,9 @@ def pair(pred: np.ndarray, rated: mood_data.Rated, corr=rho) -> tuple[float, flo
 class CrossValidation:
     """The learned reader's folds, sharing one embedding pass and one set of raw readings."""
 
-    def __init__(self, material: Material) -> None:
+    def __init__(self, material: Material, recipe: train_mood.Recipe = train_mood.SHIPPED) -> None:
         self.m = material
-        self.options, _ = train_mood.candidates(material)
+        self.options, _ = train_mood.candidates(material, recipe)
 
     def photo_model(self, photo: str) -> MoodModel:
         """The model fit without this photo's captions (all OASIS themes)."""
@@ -94,6 +96,31 @@ class CrossValidation:
             held_out = self.options[alpha].themes.subset(groups == category)
             out[groups == category] = predict(model, held_out)
         return out
+
+
+# The shipped recipe with one source taken out, to show what each adds.
+VARIANTS = {
+    "  without word vectors": train_mood.Recipe(word_vectors=False),
+    "  without VADER": train_mood.Recipe(vader=False),
+}
+
+
+def recipe_figures(
+    material: Material,
+    recipe: train_mood.Recipe,
+    warriner: mood_data.Rated,
+    wx: np.ndarray,
+    model: MoodModel | None = None,
+) -> Figures:
+    """One recipe's figures: captions and OASIS cross-validated, EmoBank test and Warriner words
+    read by the model fit on everything (the shipped file when given)."""
+    cv = CrossValidation(material, recipe)
+    fitted = model if model is not None else train_mood.train(material, recipe)[0]
+    return Figures(
+        pair(cv.captions(), material.captions),
+        pair(cv.oasis(), material.oasis),
+        *whole(MoodReader(None, model=fitted), material, warriner, wx),
+    )
 
 
 def reader_readings(reader: MoodReader, texts: list[str], x: np.ndarray) -> np.ndarray:
@@ -135,13 +162,8 @@ def run(embedder: Embedder) -> dict[str, Figures]:
     material = train_mood.load_material(embedder)
     warriner = mood_data.warriner_words()
     wx = mood_data.embed_words(embedder, warriner.texts)
-    cv = CrossValidation(material)
-    shipped = MoodReader(None, model=MoodModel.load())
-    learned = Figures(
-        pair(cv.captions(), material.captions),
-        pair(cv.oasis(), material.oasis),
-        *whole(shipped, material, warriner, wx),
-    )
+    learned = recipe_figures(material, train_mood.SHIPPED, warriner, wx, MoodModel.load())
+    first = recipe_figures(material, train_mood.FIRST_LEARNED, warriner, wx)
     old = _old_reader(embedder)
     previous = None
     if old is not None:
@@ -163,7 +185,11 @@ def run(embedder: Embedder) -> dict[str, Figures]:
         pair(counted(material.emobank["test"].texts), material.emobank["test"], pearson),
         pair(counted(warriner.texts), warriner),
     )
-    out = {"learned reader (shipped)": learned, "word counting": counting}
+    out = {"learned reader (shipped)": learned}
+    for name, recipe in VARIANTS.items():
+        out[name] = recipe_figures(material, recipe, warriner, wx)
+    out["first learned reader"] = first
+    out["word counting"] = counting
     if previous is not None:
         out["previous reader"] = previous
     return out

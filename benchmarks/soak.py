@@ -5,7 +5,12 @@ Targets (issue 10): none lost (every listener gets exactly one answer with Spoti
 resident memory between photo 200 and photo 1,000 grows under 10%, and nothing held in memory
 grows with the number of listeners (each photo comes from a new listener, so a per-listener map
 would show as steady growth across the waves). The bot runs on its own embedded database holding
-the small fictional test catalog; RSS is the bot process's own (psutil), read after each wave.
+the small fictional test catalog; RSS is the bot process's own (psutil), read after each wave,
+beside the size of every in-memory map that could hold something per user, chat or update, read
+from the bot's own /metrics (`melodiclens_held_entries{map=...}`). The rate limiter keeps the
+listeners of the last minute by design, so after the last wave the soak waits out that window,
+sends one more photo from a returning listener (its sweep runs on a request) and reads the maps
+once more ("settled").
 
 Run: nice -n 10 python -m benchmarks.soak [--photos 1000] [--wave 100]
 """
@@ -16,6 +21,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,6 +30,8 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+import aiohttp
 
 from benchmarks.common import ROOT
 from benchmarks.memory import (
@@ -48,6 +56,9 @@ VISION_CONCURRENCY = 4
 WAVE_TIMEOUT_S = 300.0
 # Growth allowed between the photo-200 and photo-1,000 readings.
 MAX_GROWTH = 0.10
+# The rate limiter forgets a listener one window (60 s) after their last photo; a little more.
+SETTLE_S = 65.0
+HELD = re.compile(r'^melodiclens_held_entries\{map="([^"]+)"\} ([0-9.e+]+)$', re.MULTILINE)
 
 
 def answered_chats(tg: FakeTelegram) -> Counter[int]:
@@ -69,6 +80,30 @@ async def wave(tg: FakeTelegram, first: int, count: int) -> float:
         _push_photo(tg, first + offset, sizes)
     want = first + count
     while sum(1 for n in answered_chats(tg).values() if n) < want:
+        if time.perf_counter() - started > WAVE_TIMEOUT_S:
+            break
+        await asyncio.sleep(0.25)
+    return time.perf_counter() - started
+
+
+async def held_entries(port: int) -> dict[str, int]:
+    """The bot's in-memory map sizes, from its /metrics."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{port}/metrics") as response,
+    ):
+        text = await response.text()
+    return {name: int(float(value)) for name, value in HELD.findall(text)}
+
+
+async def settle(tg: FakeTelegram, photos: int) -> float:
+    """Wait out the rate window, then one photo from the first listener (a returning one);
+    seconds until it is answered."""
+    await asyncio.sleep(SETTLE_S)
+    sizes = await asyncio.to_thread(_photo_sizes, 0)
+    started = time.perf_counter()
+    _push_photo(tg, 0, sizes)
+    while answered_chats(tg).get(900_000, 0) < 2:
         if time.perf_counter() - started > WAVE_TIMEOUT_S:
             break
         await asyncio.sleep(0.25)
@@ -97,6 +132,7 @@ async def soak(photos: int, wave_size: int, work: Path) -> dict[str, Any]:
     await tg.start()
     log_path = work / "soak-run.log"
     rss: dict[int, float] = {}
+    held: dict[int | str, dict[str, int]] = {}
     waves: list[float] = []
     try:
         async with FakeOllama(delay_s=VISION_DELAY_S) as ollama:
@@ -106,16 +142,43 @@ async def soak(photos: int, wave_size: int, work: Path) -> dict[str, Any]:
                 await _wait_healthy(port, process, log_path)
                 await tg.next_call("getUpdates", within_s=START_TIMEOUT_S)
                 rss[0] = _rss_mb(process)
+                held[0] = await held_entries(port)
                 for first in range(0, photos, wave_size):
                     count = min(wave_size, photos - first)
                     waves.append(await wave(tg, first, count))
                     rss[first + count] = _rss_mb(process)
+                    held[first + count] = await held_entries(port)
                     print(f"  {first + count:5d} photos: RSS {rss[first + count]:.0f} MB, "
-                          f"wave {waves[-1]:.1f} s", file=sys.stderr, flush=True)  # fmt: skip
-            vision_calls = len(ollama.chat_requests)
+                          f"wave {waves[-1]:.1f} s, held {held[first + count]}",
+                          file=sys.stderr, flush=True)  # fmt: skip
+                answers = answered_chats(tg)
+                vision_calls = len(ollama.chat_requests)
+                settled_s = await settle(tg, photos)
+                held["settled"] = await held_entries(port)
+                rss_settled = _rss_mb(process)
     finally:
         await tg.close()
-    return report(photos, rss, waves, answered_chats(tg), vision_calls, log_path)
+    figures = report(photos, rss, waves, answers, vision_calls, log_path)
+    figures["held_entries"] = {str(k): v for k, v in held.items()}
+    figures["held_growing"] = growing(held, photos)
+    figures["settled"] = {"answer_s": round(settled_s, 1), "rss_mb": round(rss_settled, 1)}
+    figures["pass"] = figures["pass"] and not figures["held_growing"]
+    return figures
+
+
+def growing(held: dict[int | str, dict[str, int]], photos: int) -> list[str]:
+    """Maps still larger after the settle than at photo 200 and larger at the end than at 200:
+    the ones that follow the number of listeners ever seen."""
+    at_200 = held.get(200) or held[min((k for k in held if isinstance(k, int)),
+                                        key=lambda n: abs(n - 200))]  # fmt: skip
+    at_end, settled = held[photos], held["settled"]
+    return sorted(
+        name
+        for name, size in settled.items()
+        if size > at_200.get(name, 0)
+        and at_end.get(name, 0) > at_200.get(name, 0)
+        and size >= at_end.get(name, 0)
+    )
 
 
 def report(

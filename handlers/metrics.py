@@ -70,6 +70,13 @@ class Metrics:
             ["state"],
             registry=self.registry,
         )
+        self.held = Gauge(
+            "melodiclens_held_entries",
+            "Entries in each in-memory map of the process (read when scraped); none may grow "
+            "with the number of users.",
+            ["map"],
+            registry=self.registry,
+        )
         for stage in STAGES:
             self.stage_seconds.labels(stage)
 
@@ -77,6 +84,11 @@ class Metrics:
         """Read the vision line's length and the photos being read whenever scraped."""
         self.queue_depth.set_function(waiting)
         self.vision_in_flight.set_function(in_flight)
+
+    def watch_held(self, sizes: Mapping[str, Callable[[], int]]) -> None:
+        """Read the size of each named in-memory map whenever scraped."""
+        for name, size in sizes.items():
+            self.held.labels(name).set_function(size)
 
     def watch_hosts(self, urls: Iterable[str]) -> None:
         """Show every vision host from the start, at zero, so rates work from the first call."""

@@ -52,6 +52,11 @@ NO_PHOTO_THERE = "That message has no photo I can read; try it on a message with
 # The Discord message context-menu command's name (what members see under Apps).
 SONGS_FOR_PHOTO = "Songs for this photo"
 DOWNLOAD_FAILED = "I couldn't download that image from {platform}; please send it again."
+# A Discord command answered after a restart, once its 15-minute answer window has closed.
+REPLAYED_AS_MESSAGE = (
+    "{mention} here are the songs you asked for. I restarted while finding them, so they come "
+    "as a message instead of as the command's answer."
+)
 
 # Confirmations of buttons, chat settings and account commands.
 SAID = {

@@ -109,6 +109,9 @@ class _Lookup:
     def __init__(self) -> None:
         self._cache: dict[str, tuple[str, MoodWord] | None] = {}
 
+    def __len__(self) -> int:
+        return len(self._cache)
+
     def find(self, word: str) -> tuple[str, MoodWord] | None:
         if word not in self._cache:
             if len(self._cache) >= LOOKUP_CACHE_WORDS:
@@ -133,6 +136,11 @@ class _Lookup:
 
 
 _LOOKUP = _Lookup()
+
+
+def cached_words() -> int:
+    """How many word look-ups are cached (bounded by LOOKUP_CACHE_WORDS; for the metrics)."""
+    return len(_LOOKUP)
 
 
 def _negated(entry: MoodWord) -> tuple[float, float]:

@@ -164,6 +164,26 @@ async def test_waiting_photos_are_told_their_place_in_line(
     assert sorted(places) == [1, 2]
 
 
+async def test_a_full_vision_line_turns_the_next_photo_away_kindly(
+    catalog: dict[str, int], database: Database, embedder: Embedder, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.delay_s = 0.5
+    settings = settings_for(
+        fake_ollama.url, MELODICLENS_VISION_CONCURRENCY=1, MELODICLENS_QUEUE_LIMIT=1
+    )
+    service = handlers_for(settings, database, embedder)
+    photos = [jpeg((10 * i, 200, 100)) for i in range(3)]
+    users = [ChatContext("telegram", f"full{i}", f"full{i}") for i in range(3)]
+    replies = await asyncio.gather(
+        *(service.vibe(u, [ImageInput(p)]) for u, p in zip(users, photos, strict=True))
+    )
+    kinds = sorted(reply.kind for reply in replies)
+    assert kinds == ["answer", "answer", "error"], "one at the model, one in line, one away"
+    (refused,) = [reply for reply in replies if reply.kind == "error"]
+    assert refused.text == SORRY["busy"]
+    assert len(fake_ollama.chat_requests) == 2
+
+
 async def test_thumbs_down_then_more_like_this(
     catalog: dict[str, int], database: Database, embedder: Embedder, fake_ollama: FakeOllama
 ) -> None:

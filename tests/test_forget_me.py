@@ -16,6 +16,7 @@ from db.pool import Database
 from db.recommendations import add_feedback, store_recommendation
 from db.users import find_user, note_member, upsert_user
 from handlers.edge.worker import Worker
+from handlers.inbox import DurableInbox
 from handlers.replies import ChatContext
 from handlers.retention import RETENTION_PRUNE, RetentionPrune, schedule_retention
 from handlers.spotify.linking import LIBRARY_SYNC, library_key
@@ -258,3 +259,29 @@ async def test_forget_me_drops_the_users_updates_waiting_in_the_inbox(world: Wor
     await world.accounts.forget_me(ALICE)
     left = await db.pool.fetch("SELECT user_id FROM inbox WHERE update_key IN ('1', '2')")
     assert [row["user_id"] for row in left] == [BOB.user_id]
+
+
+async def test_forget_me_drops_a_discord_photo_waiting_before_its_sender_is_known(
+    world: World,
+) -> None:
+    """A first photo accepted on Discord is in the inbox (with its attachment's link) before
+    the sender has any other row; forget-me right then still removes it."""
+    db = world.db
+    dana = ChatContext("discord", "8001", "8100", "dana", is_group=True)
+    intake = DurableInbox(db, "discord", "bot:1")
+    for message, who in (("1", dana.user_id), ("2", "8002")):
+        payload = {
+            "kind": "message", "channel_id": dana.chat_id, "message_id": message,
+            "user_id": who, "user_name": "someone", "words": "", "is_group": True,
+            "attachments": [{"id": "9", "filename": "me.jpg", "size": 1000,
+                             "url": f"https://cdn.discordapp.com/attachments/{message}/me.jpg",
+                             "content_type": "image/jpeg"}],
+        }  # fmt: skip
+        await intake.accept(f"message:{message}", payload, chat_id=dana.chat_id, user_id=who)
+    assert await find_user(db.pool, "discord", dana.user_id) is None
+
+    await world.accounts.forget_me(dana)
+
+    left = await db.pool.fetch("SELECT user_id, payload FROM inbox WHERE platform = 'discord'")
+    assert [row["user_id"] for row in left] == ["8002"]
+    assert "/attachments/1/" not in str([row["payload"] for row in left])

@@ -13,6 +13,7 @@ from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import build_bot_service, build_pipeline
+from bot.cli.runner import held_maps
 from bot.settings import load_settings
 from bot.web import build_web_app
 from db import jobs
@@ -21,6 +22,7 @@ from handlers.bot_service import DefaultBotService
 from handlers.metrics import STAGES, Metrics
 from handlers.notifier import LogNotifier
 from handlers.replies import ChatContext, ImageInput
+from handlers.throttle import RATE_WINDOW_S, RateLimiter
 from recsys.embedder import Embedder
 from tests.catalog_fixture import load_catalog
 from tests.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama, closed_port_url
@@ -146,3 +148,23 @@ async def test_openmetrics_when_the_scraper_asks_for_it(database: Database) -> N
     assert response.headers["Content-Type"].startswith("application/openmetrics-text")
     assert 'melodiclens_answers_total{outcome="answered",platform="telegram"} 1.0' in text
     assert text.endswith("# EOF\n")
+
+
+async def test_held_maps_follow_the_rate_limiter_as_it_fills_and_empties(
+    catalog: dict[str, int], database: Database, embedder: Embedder, fake_ollama: FakeOllama
+) -> None:
+    service = handlers_for(database, embedder, fake_ollama.url)
+    now = [1000.0]
+    service.rate = RateLimiter(service.config.rate_limit_per_minute, clock=lambda: now[0])
+    metrics = service.pipeline.metrics
+    metrics.watch_held(held_maps(service, embedder, []))
+    rate_keys = ("melodiclens_held_entries", (("map", "rate_limiter_keys"),))
+    for n in range(5):
+        service.admit(ChatContext("telegram", f"held{n}", f"held{n}"))
+    _, samples = await scrape(database, metrics)
+    assert samples[rate_keys] == 5
+    assert ("melodiclens_held_entries", (("map", "embedding_cache"),)) in samples
+    now[0] += RATE_WINDOW_S  # a quiet minute later the five are idle and swept
+    service.admit(ALICE)
+    _, samples = await scrape(database, metrics)
+    assert samples[rate_keys] == 1

@@ -35,6 +35,21 @@ def test_word_table_orders_feeling_words() -> None:
     assert riot[1] > nap[1]
 
 
+def test_word_table_reads_scene_nouns() -> None:
+    """Photo themes are mostly nouns: the table orders plain ones as people would."""
+    model = MoodModel.load()
+
+    def read(word: str) -> np.ndarray:
+        values = model.word(word)
+        assert values is not None, word
+        return values
+
+    for pleasant, unpleasant in (("wedding", "funeral"), ("meadow", "cemetery"), ("puppy", "gun")):
+        assert read(pleasant)[0] > read(unpleasant)[0], (pleasant, unpleasant)
+    for busy, still in (("crowd", "meadow"), ("storm", "meadow")):
+        assert read(busy)[1] > read(still)[1], (busy, still)
+
+
 def test_a_missing_model_file_says_how_to_rebuild(tmp_path: Path) -> None:
     with pytest.raises(MoodModelError, match=r"benchmarks\.train_mood"):
         MoodModel.load(tmp_path / "absent.npz")
@@ -53,9 +68,28 @@ def test_a_model_of_the_wrong_shape_is_refused(tmp_path: Path) -> None:
 def test_licence_and_attribution_ship_with_the_model() -> None:
     licence = (MODEL_FILE.parent / "LICENSE-mood-model.txt").read_text()
     assert "EmoBank" in licence and "CC BY-SA 4.0" in licence and "Buechel" in licence
+    # the word table mixes in VADER's ratings (MIT: its notice must travel) and GloVe readings
+    assert "Copyright (c) 2016 C.J. Hutto" in licence and "PDDL" in licence
     readme = (ROOT / "README.md").read_text()
     assert "EmoBank" in readme and "CC BY-SA 4.0" in readme
+    assert "VADER" in readme and "GloVe" in readme
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "package-data"
     ]["recsys"]
     assert "data/*.npz" in package_data and "data/LICENSE-mood-model.txt" in package_data
+
+
+def test_training_standardises_all_texts_as_the_model_does_one_by_one() -> None:
+    from benchmarks.train_mood import Readings, standardised
+
+    model = MoodModel.load()
+    rng = np.random.default_rng(3)
+    raw = rng.normal(0.5, 0.1, size=(6, len(FEATURES), 2)).astype(np.float32)
+    raw[1, 1] = np.nan  # no table words
+    raw[2, 2] = np.nan  # no lexicon words
+    raw[3, 0] = np.nan  # no embedding: the word reading stands in
+    raw[4, [0, 2]] = np.nan  # words only
+    readings = Readings(raw, np.full(len(raw), 5))
+    expected = np.stack([model.standardised(row) for row in raw])
+    np.testing.assert_allclose(standardised(model, readings), expected, rtol=1e-6)
+    assert not np.isnan(expected).any()

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -20,6 +21,8 @@ from handlers.bot_service import DefaultBotService
 from handlers.edge.worker import Worker, default_worker_id
 from handlers.inbox import DurableInbox
 from handlers.notifier import MultiNotifier
+from recsys.embedder import Embedder
+from recsys.mood_reader import cached_words
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,8 @@ class Adapter(Protocol):
 
     async def stop(self) -> None: ...
 
+    def held(self) -> dict[str, Callable[[], int]]: ...
+
 
 def require_a_platform(settings: Settings) -> None:
     """Refuse to start with no chat platform, naming the variables to set."""
@@ -57,7 +62,8 @@ def build_adapters(
     db: Database | None = None,
 ) -> list[tuple[str, Adapter]]:
     """One adapter per platform that has a token; each also delivers that platform's notices.
-    With `db`, Telegram updates go through the durable inbox (stored before acknowledged)."""
+    With `db`, accepted photos go through the durable inbox: a Telegram update is stored before
+    it is acknowledged, a Discord photo before work on it starts."""
     adapters: list[tuple[str, Adapter]] = []
     if settings.telegram_token is not None:
         from bot.telegram.adapter import TelegramAdapter, TelegramSetupError
@@ -74,7 +80,8 @@ def build_adapters(
         from handlers.stores import DatabaseState
 
         # The commands' hash is kept in the database, so a restart does not republish them.
-        discord = DiscordAdapter(settings, service, DatabaseState(service.db.pool))
+        keep = DurableInbox(db, "discord", default_worker_id()) if db is not None else None
+        discord = DiscordAdapter(settings, service, DatabaseState(service.db.pool), keep)
         notifier.register("discord", discord)
         adapters.append(("Discord", discord))
     return adapters
@@ -104,6 +111,21 @@ async def start_web(
     return runner
 
 
+def held_maps(
+    service: DefaultBotService, embedder: Embedder, adapters: list[tuple[str, Adapter]]
+) -> dict[str, Callable[[], int]]:
+    """Every in-memory map of the process that could hold something per user, chat or update,
+    by name, with its size (for /metrics; the soak benchmark reads them)."""
+    sizes: dict[str, Callable[[], int]] = {
+        "rate_limiter_keys": lambda: len(service.rate),
+        "embedding_cache": lambda: len(embedder.cache),
+        "mood_word_cache": cached_words,
+    }
+    for _, adapter in adapters:
+        sizes.update(adapter.held())
+    return sizes
+
+
 def start_worker(settings: Settings, services: Services, notifier: MultiNotifier) -> Worker:
     """The in-process job worker (library syncs, trending refresh); more can run elsewhere."""
     jobs, schedulers = build_jobs(settings, services.db, services.embedder, notifier)
@@ -121,6 +143,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
         notifier = MultiNotifier()
         service = build_bot_service(settings, services.db, pipeline, notifier)
         adapters = build_adapters(settings, service, notifier, services.db)
+        pipeline.metrics.watch_held(held_maps(service, services.embedder, adapters))
         worker = start_worker(settings, services, notifier)
         health = RunHealth({name: "starting" for name, _ in adapters}, worker.health,
                            pipeline.captioner.captioner.hosts)  # fmt: skip

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 import discord
@@ -16,11 +16,26 @@ from discord import app_commands
 from bot.discord import commands as discord_commands
 from bot.discord.client import DiscordStartError, build_client
 from bot.discord.commands import UseCase
-from bot.discord.inbound import interaction_context, is_image, message_context, words_of
+from bot.discord.inbound import (
+    Fetchable,
+    interaction_context,
+    is_image,
+    message_context,
+    words_of,
+)
+from bot.discord.intake import (
+    context_of,
+    deliver_stored,
+    fresh_attachments,
+    interaction_entry,
+    message_entry,
+)
 from bot.discord.render import MESSAGE_CONTENT_LIMIT, PRESS_EVENT, ActionButton, Rendered, render
 from bot.discord.sync import KeptState, publish_if_changed, with_mentions
 from bot.settings import Settings, env_name
+from db.inbox import InboxItem
 from handlers import texts
+from handlers.inbox import DurableInbox
 from handlers.replies import ChatContext, ImageInput, Platform, Reply
 from handlers.service import BotService, QueueNotice
 from handlers.texts import NO_PHOTO_THERE, QUEUED, RESTARTING, SORRY
@@ -39,16 +54,26 @@ PORTAL_STEPS = (
     "Message Content Intent"
 )
 DOWNLOAD_FAILED = texts.DOWNLOAD_FAILED.format(platform="Discord")
+# What _store answers for a message or interaction the inbox already holds (a redelivery).
+SEEN: Literal["seen"] = "seen"
 
 
 class DiscordAdapter:
     """Runs the Discord bot over a BotService; also delivers notices (the Notifier protocol)."""
 
     def __init__(
-        self, settings: Settings, service: BotService, state: KeptState | None = None
+        self,
+        settings: Settings,
+        service: BotService,
+        state: KeptState | None = None,
+        inbox: DurableInbox | None = None,
     ) -> None:
         self.settings = settings
         self.service = service
+        # With an inbox, every accepted photo is written down before work starts on it and
+        # answered by whichever process runs next if this one dies (bot/discord/intake.py).
+        self.inbox = inbox
+        self._upkeep: asyncio.Task[None] | None = None
         # Where the hash of the published commands is kept (None: publish at every start).
         self.state = state
         # The published commands' ids by name, for clickable mentions in /help.
@@ -79,6 +104,9 @@ class DiscordAdapter:
         self._accepting = True
         self._announce(client)
         await self._sync_commands(client)
+        if self.inbox is not None:
+            upkeep = self.inbox.maintain(self._replay)
+            self._upkeep = asyncio.create_task(upkeep, name="discord-inbox")
 
     async def stop(self, drain_s: float = DRAIN_TIMEOUT_S) -> None:
         """Take no new work, finish the answers already accepted, then disconnect."""
@@ -89,6 +117,11 @@ class DiscordAdapter:
             _done, late = await asyncio.wait(pending, timeout=drain_s)
             if late:
                 log.warning("discord: %d answer(s) still running after %.0f s", len(late), drain_s)
+        if self._upkeep is not None and self.inbox is not None:
+            # Renewed the leases of the answers above until now; whatever is left unanswered
+            # is taken over by the next process once its lease lapses.
+            self.inbox.stop()
+            await self._upkeep
         if self.client is not None:
             await self.client.close()
         if self._gateway is not None:
@@ -188,7 +221,10 @@ class DiscordAdapter:
         with self._track():
             if images or message.attachments or words:
                 # A lone non-image file goes through so the service can say what it is.
-                await self._answer_photo(message, images or message.attachments[:1], words)
+                attachments = images or message.attachments[:1]
+                row = await self._store(*message_entry(message, attachments, words))
+                if row != SEEN:
+                    await self._settle(row, self._answer_photo(message, attachments, words))
             else:
                 await self._send_to_message(message, render(self.help()))
 
@@ -211,7 +247,7 @@ class DiscordAdapter:
     # --- the photo path --------------------------------------------------------------------
 
     async def _answer_photo(
-        self, message: discord.Message, attachments: Sequence[discord.Attachment], words: str
+        self, message: discord.Message, attachments: Sequence[Fetchable], words: str
     ) -> None:
         notices: list[discord.Message] = []
 
@@ -233,13 +269,16 @@ class DiscordAdapter:
     async def _vibe(
         self,
         ctx: ChatContext,
-        attachments: Sequence[discord.Attachment],
+        attachments: Sequence[Fetchable],
         words: str,
         on_queued: QueueNotice,
+        *,
+        admitted: bool = False,
     ) -> Reply:
         """Count the request (one per attachment) before fetching anything, fetch the
-        attachments, then ask the service; a failed fetch is its own reply."""
-        refusal = self.service.admit(ctx, len(attachments))
+        attachments, then ask the service; a failed fetch is its own reply. A replayed photo
+        was counted when it first arrived (`admitted`)."""
+        refusal = None if admitted else self.service.admit(ctx, len(attachments))
         if refusal is not None:
             return refusal
         images = await self.download(attachments) if attachments else []
@@ -247,7 +286,7 @@ class DiscordAdapter:
             return Reply(kind="error", text=images)
         return await self.service.vibe(ctx, images, words, on_queued, admitted=True)
 
-    async def download(self, attachments: Sequence[discord.Attachment]) -> list[ImageInput] | str:
+    async def download(self, attachments: Sequence[Fetchable]) -> list[ImageInput] | str:
         """The attachments' bytes, or one sentence saying why they could not be fetched."""
         limit = self.settings.max_image_bytes
         wanted = [item for item in attachments if item.size <= limit]
@@ -298,29 +337,102 @@ class DiscordAdapter:
         finally:
             self._busy.discard(task)
 
+    # --- durable intake (bot/discord/intake.py) -------------------------------------------
+
+    async def _store(self, key: str, payload: dict[str, Any]) -> int | Literal["seen"] | None:
+        """Write an accepted photo to the inbox before any work on it: its row, None when there
+        is no inbox or the database is away (answered all the same, without the safety net),
+        SEEN when it was stored before (the gateway delivered it twice)."""
+        if self.inbox is None:
+            return None
+        try:
+            row = await self.inbox.accept(
+                key, payload, chat_id=payload["channel_id"], user_id=payload["user_id"]
+            )
+        except Exception as err:
+            log.warning("discord: could not store %s in the inbox (%s); answering it anyway, "
+                        "but a crash now would lose it", key, err)  # fmt: skip
+            return None
+        if row is None:
+            log.info("discord: %s was delivered before; skipped", key)
+            return SEEN
+        return row
+
+    async def _settle(self, row: int | None, answer: Awaitable[None]) -> None:
+        """Run an answer; its inbox row is done afterwards, also when the answer failed (a
+        second try would fail alike), but not when it is cancelled (a stop past its grace:
+        the next process answers it)."""
+        try:
+            await answer
+        finally:
+            task = asyncio.current_task()
+            cancelled = task is not None and task.cancelling() > 0
+            if row is not None and self.inbox is not None and not cancelled:
+                await self.inbox.done([row])
+
+    async def _replay(self, item: InboxItem) -> None:
+        """A photo a stopped process had accepted but not answered: answer it in a task of its
+        own, so the upkeep goes on renewing leases meanwhile."""
+        if not self._accepting or self.client is None:
+            return  # stopping: its lease lapses after the exit, and the next process takes it
+        task = asyncio.create_task(self._settle(item.id, self._answer_stored(item.payload)))
+        self._busy.add(task)
+        task.add_done_callback(self._busy.discard)
+
+    async def _answer_stored(self, payload: dict[str, Any]) -> None:
+        """Answer a photo a stopped process had accepted, from what the inbox kept of it."""
+        assert self.client is not None
+        channel = self.client.get_partial_messageable(int(payload["channel_id"]))
+        try:
+            attachments = await fresh_attachments(self.client, payload)
+            if attachments is None:
+                return  # the photo was deleted: nobody waits for its songs any more
+            async with _typing(channel):
+                work = self._vibe(
+                    context_of(payload), attachments, payload["words"], _no_notice, admitted=True
+                )
+                reply = await self._safely(work)
+            await deliver_stored(self.client, payload, render(reply))
+        except Exception:
+            log.exception("discord: could not answer stored %s %s in channel %s",
+                          payload.get("kind"), payload.get("message_id"),
+                          payload.get("channel_id"))  # fmt: skip
+
     # --- slash commands (called by bot.discord.commands) -----------------------------------
 
     async def answer_interaction(
-        self, interaction: discord.Interaction[Any], work: UseCase, private: bool = False
+        self,
+        interaction: discord.Interaction[Any],
+        work: UseCase,
+        private: bool = False,
+        entry: tuple[str, dict[str, Any]] | None = None,
     ) -> None:
-        """Defer at once (Discord allows 3 s), run the use case, answer when it is ready."""
+        """Defer at once (Discord allows 3 s), run the use case, answer when it is ready. With
+        an inbox `entry` (a photo), it is stored right after the deferral, before any work."""
         if not self._accepting:
             await interaction.response.send_message(RESTARTING, ephemeral=True)
             return
         with self._track():
             await interaction.response.defer(thinking=True, ephemeral=private)
-            queued: list[int] = []
+            row = await self._store(*entry) if entry is not None else None
+            if row != SEEN:
+                await self._settle(row, self._answer_deferred(interaction, work, private))
 
-            async def on_queued(position: int) -> None:
-                queued.append(position)
-                await interaction.edit_original_response(content=QUEUED.format(position=position))
+    async def _answer_deferred(
+        self, interaction: discord.Interaction[Any], work: UseCase, private: bool
+    ) -> None:
+        queued: list[int] = []
 
-            reply = await self._safely(work(interaction_context(interaction), on_queued))
-            parts = render(reply).kwargs()
-            if queued:  # the "in line" note becomes the answer
-                await interaction.edit_original_response(**{"content": None, **parts})
-            else:
-                await interaction.followup.send(ephemeral=private, **parts)
+        async def on_queued(position: int) -> None:
+            queued.append(position)
+            await interaction.edit_original_response(content=QUEUED.format(position=position))
+
+        reply = await self._safely(work(interaction_context(interaction), on_queued))
+        parts = render(reply).kwargs()
+        if queued:  # the "in line" note becomes the answer
+            await interaction.edit_original_response(**{"content": None, **parts})
+        else:
+            await interaction.followup.send(ephemeral=private, **parts)
 
     def help(self) -> Reply:
         """/help, with every command name a clickable mention once the ids are known."""
@@ -340,17 +452,33 @@ class DiscordAdapter:
         async def work(ctx: ChatContext, on_queued: QueueNotice) -> Reply:
             return await self._vibe(ctx, images, words, on_queued)
 
-        await self.answer_interaction(interaction, work)
+        entry = interaction_entry(interaction, "photo_menu", images, words, message)
+        await self.answer_interaction(interaction, work, entry=entry)
 
     async def vibe_interaction(
         self, interaction: discord.Interaction[Any], image: discord.Attachment | None, words: str
     ) -> None:
         """/vibe: songs for the attached photo and/or the words."""
 
-        async def work(ctx: ChatContext, on_queued: QueueNotice) -> Reply:
-            return await self._vibe(ctx, [image] if image else [], words, on_queued)
+        attachments = [image] if image else []
 
-        await self.answer_interaction(interaction, work)
+        async def work(ctx: ChatContext, on_queued: QueueNotice) -> Reply:
+            return await self._vibe(ctx, attachments, words, on_queued)
+
+        entry = interaction_entry(interaction, "vibe", attachments, words)
+        await self.answer_interaction(interaction, work, entry=entry)
+
+    def held(self) -> dict[str, Callable[[], int]]:
+        """The sizes of what this adapter and discord.py keep in memory per user or message
+        (for the metrics: discord.py bounds its message cache, and users live only as long as
+        a cached message refers to them)."""
+        return {
+            "discord_answers_running": lambda: len(self._busy),
+            "discord_cached_messages": lambda: (
+                len(self.client.cached_messages) if self.client else 0
+            ),
+            "discord_cached_users": lambda: len(self.client.users) if self.client else 0,
+        }
 
     # --- the Notifier protocol -------------------------------------------------------------
 
@@ -394,6 +522,10 @@ def _portal_allows_message_content(client: discord.Client) -> bool:
 def _log_gateway_end(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("discord: the gateway connection ended", exc_info=task.exception())
+
+
+async def _no_notice(position: int) -> None:
+    """A replayed photo shows no place in line (nobody is watching a deferred command)."""
 
 
 def _megabytes(size: int) -> str:

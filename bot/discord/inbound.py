@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Protocol
 
 import discord
 
@@ -11,6 +11,21 @@ from handlers.replies import ChatContext
 
 # Used only when Discord leaves an attachment's content_type empty (old uploads, some bots).
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff")
+
+
+class Fetchable(Protocol):
+    """An attachment that can be downloaded: discord.Attachment, or one kept in the inbox."""
+
+    @property
+    def filename(self) -> str: ...
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def content_type(self) -> str | None: ...
+
+    async def read(self) -> bytes: ...
 
 
 def is_image(attachment: discord.Attachment) -> bool:

@@ -329,6 +329,18 @@ class TelegramAdapter:
             if left is not None:
                 await self.inbox.done([left])
 
+    def held(self) -> dict[str, Callable[[], int]]:
+        """The sizes of what this adapter keeps in memory per chat, user or update (for the
+        metrics: each must follow the answers in flight, never the users ever seen)."""
+        return {
+            "telegram_answers_running": lambda: len(self._tasks),
+            "telegram_inbox_rows": lambda: len(self._rows) + len(self._album_rows),
+            "telegram_albums": lambda: len(self._albums),
+            "telegram_queue_notices": lambda: len(self.answers.line),
+            "telegram_chat_data": lambda: len(self.app.chat_data),
+            "telegram_user_data": lambda: len(self.app.user_data),
+        }
+
     async def send(self, platform: Platform, chat_id: str, text: str) -> None:
         """Notifier: tell a Telegram chat something (e.g. that Spotify is linked)."""
         if platform != "telegram":

@@ -116,6 +116,10 @@ class AlbumBuffer:
         self._spawn = spawn
         self._albums: dict[tuple[int, str], _Album] = {}
 
+    def __len__(self) -> int:
+        """Albums still being collected."""
+        return len(self._albums)
+
     def add(self, message: Message) -> None:
         """Buffer one part; the first part of an album starts its timer."""
         key = (message.chat_id, str(message.media_group_id))

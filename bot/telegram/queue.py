@@ -44,6 +44,10 @@ class QueueNotices:
         self._chats: dict[int, _ChatLine] = {}
         self._askers = 0
 
+    def __len__(self) -> int:
+        """Chats with photos between entering and leaving the line."""
+        return len(self._chats)
+
     @contextlib.asynccontextmanager
     async def waiting(self, chat_id: int, reply_to: int | None) -> AsyncIterator[QueueNotice]:
         """A QueueNotice for one photo (or album) of this chat; leaving the block (once its

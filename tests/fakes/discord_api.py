@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import itertools
 import json
 from collections.abc import AsyncIterator
@@ -70,6 +71,12 @@ class FakeDiscord:
     files: dict[str, bytes] = field(default_factory=dict)
     identifies: list[dict[str, Any]] = field(default_factory=list)
     downloads: list[str] = field(default_factory=list)
+    # Users' messages as posted (GET /channels/{c}/messages/{m} reads them again).
+    messages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Signatures of CDN links that no longer work (Discord's signed links expire).
+    expired: set[str] = field(default_factory=set)
+    # The file each signature was issued for.
+    _signed_for: dict[str, str] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_000_000))
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _seq: int = 0
@@ -109,16 +116,36 @@ class FakeDiscord:
     def attachment(self, name: str, data: bytes, content_type: str | None) -> dict[str, Any]:
         """An attachment payload whose URL this fake serves."""
         self.files[name] = data
+        url = self._signed(name)
         payload: dict[str, Any] = {
             "id": self.next_id(),
             "filename": name,
             "size": len(data),
-            "url": f"{self.base}/cdn/{name}",
-            "proxy_url": f"{self.base}/cdn/{name}",
+            "url": url,
+            "proxy_url": url,
         }
         if content_type is not None:
             payload["content_type"] = content_type
         return payload
+
+    def _signed(self, name: str) -> str:
+        """A CDN link with a signature of its own, as Discord's `?ex=...&hm=...` links."""
+        signature = f"sig{self.next_id()}"
+        self._signed_for[signature] = name
+        return f"{self.base}/cdn/{name}?hm={signature}"
+
+    def expire_links(self, *names: str) -> None:
+        """The CDN links handed out so far (for these files, or all) stop working; a message
+        read again through the API carries fresh ones."""
+        self.expired.update(
+            signature for signature, name in self._signed_for.items() if not names or name in names
+        )
+
+    def snowflake(self, age_s: float = 0.0) -> str:
+        """A snowflake whose timestamp lies `age_s` seconds in the past (discord.py reads an
+        interaction's creation time from its id)."""
+        when = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=age_s)
+        return str(discord.utils.time_snowflake(when) + next(self._ids) % 4096)
 
     async def post_message(
         self,
@@ -128,8 +155,10 @@ class FakeDiscord:
         dm: bool = False,
         mention_bot: bool = False,
         author: dict[str, Any] | None = None,
+        deliver: bool = True,
     ) -> str:
-        """A user's message, as Discord delivers it (stripped when the intent is off)."""
+        """A user's message, as Discord delivers it (stripped when the intent is off); with
+        `deliver` False it is only kept (posted while no bot was connected)."""
         message_id = self.next_id()
         mentions = [BOT_USER] if mention_bot else []
         if mention_bot:
@@ -146,7 +175,9 @@ class FakeDiscord:
         if not dm:
             payload["guild_id"] = str(GUILD_ID)
             payload["member"] = member(None)
-        await self.dispatch("MESSAGE_CREATE", payload)
+        self.messages[message_id] = payload
+        if deliver:
+            await self.dispatch("MESSAGE_CREATE", payload)
         return message_id
 
     async def slash(
@@ -156,19 +187,22 @@ class FakeDiscord:
         resolved: dict[str, Any] | None = None,
         *,
         permissions: str = member(None)["permissions"],
+        age_s: float = 0.0,
     ) -> str:
         """A slash command typed in the guild channel by a member with these permissions
-        (a bitfield string); returns the interaction token."""
+        (a bitfield string), `age_s` seconds ago; returns the interaction token."""
         data: dict[str, Any] = {"id": self.command_id(name), "name": name, "type": 1}
         if options:
             data["options"] = options
         if resolved:
             data["resolved"] = resolved
-        return await self._interaction(2, data, None, permissions)
+        return await self._interaction(2, data, None, permissions, age_s)
 
-    async def message_command(self, name: str, target: dict[str, Any]) -> str:
+    async def message_command(
+        self, name: str, target: dict[str, Any], *, age_s: float = 0.0
+    ) -> str:
         """A message context-menu command (right-click -> Apps -> name) on `target`, a message
-        payload; returns the interaction token."""
+        payload, `age_s` seconds ago; returns the interaction token."""
         data = {
             "id": self.command_id(name),
             "name": name,
@@ -176,7 +210,7 @@ class FakeDiscord:
             "target_id": target["id"],
             "resolved": {"messages": {target["id"]: target}},
         }
-        return await self._interaction(2, data, None)
+        return await self._interaction(2, data, None, age_s=age_s)
 
     def command_id(self, name: str) -> str:
         """The id Discord gave the published command of this name (a fresh one if none)."""
@@ -222,10 +256,11 @@ class FakeDiscord:
         data: dict[str, Any],
         message: dict[str, Any] | None,
         permissions: str = member(None)["permissions"],
+        age_s: float = 0.0,
     ) -> str:
         token = f"itoken-{self.next_id()}"
         payload: dict[str, Any] = {
-            "id": self.next_id(),
+            "id": self.snowflake(age_s),
             "application_id": str(APP_ID),
             "type": kind,
             "token": token,
@@ -299,8 +334,9 @@ class FakeDiscord:
     async def _cdn(self, request: web.Request) -> web.Response:
         self.downloads.append(request.match_info["name"])
         data = self.files.get(request.match_info["name"])
-        if data is None:
-            return web.Response(status=404)
+        if data is None or request.query.get("hm") in self.expired:
+            # What Discord's CDN answers for an expired or unknown link.
+            return web.Response(status=404, text="This content is no longer available.")
         return web.Response(body=data)
 
     async def _api(self, request: web.Request) -> web.StreamResponse:
@@ -345,6 +381,8 @@ class FakeDiscord:
             return _json(self._sent_message(path, body))
         if method == "POST" and path == "/users/@me/channels":
             return _json({"id": str(DM_CHANNEL_ID), "type": 1, "recipients": [LISTENER]})
+        if method == "GET" and path.startswith("/channels/") and "/messages/" in path:
+            return self._message(path)
         if method == "GET" and path.startswith("/channels/"):
             return self._channel(path)
         if method == "GET" and path.startswith("/users/"):
@@ -370,6 +408,17 @@ class FakeDiscord:
         parts = path.split("/")
         channel = parts[2] if parts[1] == "channels" else str(CHANNEL_ID)
         return bot_message(self.next_id(), channel, body)
+
+    def _message(self, path: str) -> web.Response:
+        """A user's message read again: its attachments carry freshly signed links."""
+        message = self.messages.get(path.rsplit("/", 1)[1])
+        if message is None or path.split("/")[2] != message["channel_id"]:
+            return _json({"message": "Unknown Message", "code": 10008}, status=404)
+        attachments = [
+            {**item, "url": (url := self._signed(item["filename"])), "proxy_url": url}
+            for item in message["attachments"]
+        ]
+        return _json({**message, "attachments": attachments})
 
     def _channel(self, path: str) -> web.Response:
         channel_id = int(path.split("/")[2])
@@ -408,21 +457,25 @@ async def running_bot(
     fake: FakeDiscord | None = None,
     env: dict[str, str] | None = None,
     state: Any = None,
+    inbox: Any = None,
+    keep_fake: bool = False,
 ) -> AsyncIterator[tuple[FakeDiscord, Any]]:
-    """A started DiscordAdapter (keeping its commands' hash in `state`, if given) connected to
-    a started fake; both stopped afterwards."""
+    """A started DiscordAdapter (keeping its commands' hash in `state`, if given, and accepted
+    photos in `inbox`) connected to a started fake; both stopped afterwards (with `keep_fake`,
+    the given fake is already running and outlives this bot, as Discord outlives a restart)."""
     from bot.discord import client as discord_client
     from bot.discord.adapter import DiscordAdapter
     from bot.settings import Settings
 
     fake = fake or FakeDiscord()
-    await fake.start()
+    if not keep_fake:
+        await fake.start()
     fake.patch(monkeypatch)
     # discord.py waits this long for more GUILD_CREATEs; the fake sends its one at once.
     monkeypatch.setattr(discord_client, "GUILD_READY_TIMEOUT_S", 0.02)
     overrides: dict[str, Any] = {"DISCORD_TOKEN": TOKEN, **(env or {})}
     settings = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
-    adapter = DiscordAdapter(settings, service, state)
+    adapter = DiscordAdapter(settings, service, state, inbox)
     try:
         await adapter.start()
         yield fake, adapter
@@ -430,4 +483,5 @@ async def running_bot(
     finally:
         if adapter.client is not None and not adapter.client.is_closed():
             await adapter.client.close()
-        await fake.close()
+        if not keep_fake:
+            await fake.close()

@@ -1,0 +1,333 @@
+"""Experiments of issue 9's third round, cross-validated exactly as benchmarks/mood_cv.py.
+
+Run: python -m benchmarks.mood_adapt      (needs ../shared/data and the `train` extra)
+
+1. Domain adaptation of the sentence ridge toward photo themes: w = argmin ||X w - y||^2 +
+   lam ||w - w_emobank||^2 on the training folds' OASIS themes (their ratings put on the
+   EmoBank head's scale by the training themes' mean and spread), lam chosen per output by
+   inner category folds inside the training folds; the blend, the arousal alpha and the
+   standardisation then refit as in the shipped recipe.
+2. Framing words ("A photo of", "The image depicts") taken off before the sentence embedding
+   (the word table already skips "photo", "image", "picture").
+3. The valence ridge's alpha chosen on the training folds (sum of caption and theme valence
+   rho, as the arousal alpha is) instead of on EmoBank dev.
+Printed: captions leave-one-photo-out and OASIS category-fold rho (valence / arousal) with and
+without each change, all in one run. Modes:
+  python -m benchmarks.mood_adapt [ROW NAME ...]  1 and 2 (every row, or only those named)
+  python -m benchmarks.mood_adapt lams            1 with lam fixed for every fold (diagnostic:
+                                                  the best of these is chosen after the fact)
+  python -m benchmarks.mood_adapt alpha           3, and each valence alpha fixed (diagnostic)
+  python -m benchmarks.mood_adapt whole           EmoBank test r and Warriner rho of the
+                                                  valence-only adapted model fit on all themes
+None of this ships: benchmarks/README.md ("Third round") says what lost and why.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import numpy as np
+
+from benchmarks import mood_data, train_mood
+from benchmarks.mood_data import Rated
+from benchmarks.train_mood import Candidate, Material, Readings, predict, rho
+from recsys.embedder import Embedder
+
+# Ridge penalties toward the EmoBank weights; inf keeps the EmoBank head unchanged.
+LAMS = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0, float("inf"))
+FRAMING = re.compile(
+    r"^\s*(?:a|an|the|this|that)?\s*(?:photo|image|picture|photograph|pic)\s+"
+    r"(?:of|shows|depicts|presents|showcases|captures|features|is of)\s+(?:an?\s+|the\s+)?",
+    re.IGNORECASE,
+)
+
+
+def strip_framing(text: str) -> str:
+    """The text without a leading "A photo of a", "The image depicts a" and the like."""
+    out = FRAMING.sub("", text, count=1)
+    return out if out.strip() else text
+
+
+def adapted_options(
+    options: dict[float, Candidate],
+    material: Material,
+    themes: np.ndarray,
+    lams: tuple[float, float],
+) -> dict[float, Candidate]:
+    """Every arousal-alpha candidate with its sentence heads pulled toward the themes[mask]
+    ratings (lam per output; inf: unchanged), rescaled on EmoBank dev like the shipped ones."""
+    if all(np.isinf(lams)):
+        return options
+    x = material.oasis_x[themes].astype(np.float64)
+    xc = x - x.mean(axis=0)
+    targets = (material.oasis.valence[themes], material.oasis.arousal[themes])
+    gram = xc.T @ xc
+    out = {}
+    for alpha, c in options.items():
+        w = c.model.sentence_weights.astype(np.float64).copy()
+        b = c.model.sentence_bias.astype(np.float64).copy()
+        for k, (lam, y) in enumerate(zip(lams, targets, strict=True)):
+            if np.isinf(lam):
+                continue
+            p = x @ w[:, k] + b[k]
+            scaled = p.mean() + p.std() * (y - y.mean()) / y.std()
+            d = np.linalg.solve(
+                gram + lam * np.eye(len(w)), xc.T @ (scaled - scaled.mean() - xc @ w[:, k])
+            )
+            w[:, k] += d
+            b[k] = scaled.mean() - x.mean(axis=0) @ w[:, k]
+        base = replace(
+            c.model,
+            sentence_weights=w.astype(np.float32),
+            sentence_bias=b.astype(np.float32),
+            feature_mean=np.zeros_like(c.model.feature_mean),
+            feature_scale=np.ones_like(c.model.feature_scale),
+        )
+
+        def resent(r: Readings, vectors: np.ndarray, m=base) -> Readings:  # type: ignore[no-untyped-def]
+            raw = r.raw.copy()
+            raw[:, 0] = vectors @ m.sentence_weights + m.sentence_bias
+            return Readings(raw, r.word_counts)
+
+        dev = resent(c.dev, material.emobank_x["dev"])
+        model = train_mood.with_scaling(base, dev)
+        out[alpha] = Candidate(
+            model,
+            dev,
+            resent(c.captions, material.captions_x),
+            resent(c.themes, material.oasis_x),
+        )
+    return out
+
+
+def fold_predict(
+    options: dict[float, Candidate],
+    material: Material,
+    captions: np.ndarray,
+    themes: np.ndarray,
+    held: str,
+    mask: np.ndarray,
+) -> np.ndarray:
+    """Fit the blend on the training masks; read the held-out texts (held: captions|themes)."""
+    model, alpha = train_mood.fit_blend(options, material, captions, themes)
+    c = options[alpha]
+    return predict(model, (c.captions if held == "captions" else c.themes).subset(mask))
+
+
+def choose_lams(
+    options: dict[float, Candidate], material: Material, captions: np.ndarray, themes: np.ndarray
+) -> tuple[float, float]:
+    """Per output, the lam whose inner category folds (within themes) rank held-out themes best."""
+    groups = np.array(material.oasis.groups)
+    inner = [g for g in np.unique(groups[themes])]
+    scores = {}
+    for lam in LAMS:
+        pred = np.zeros((len(groups), 2))
+        for g in inner:
+            train = themes & (groups != g)
+            adapted = adapted_options(options, material, train, (lam, lam))
+            pred[groups == g] = fold_predict(
+                adapted, material, captions, train, "themes", groups == g
+            )
+        pooled = pred[themes]
+        scores[lam] = (
+            rho(pooled[:, 0], material.oasis.valence[themes]),
+            rho(pooled[:, 1], material.oasis.arousal[themes]),
+        )
+    best_v = max(LAMS, key=lambda lam: (scores[lam][0], lam))
+    best_a = max(LAMS, key=lambda lam: (scores[lam][1], lam))
+    return best_v, best_a
+
+
+def cross_validate(
+    material: Material, adapt: bool, arousal: bool = True, fixed: float | None = None
+) -> tuple[tuple[float, float], ...]:
+    """(captions LOPO, OASIS category folds) rho, with or without the adaptation (of both heads,
+    or of the valence head only); lams chosen in inner folds."""
+    options, _ = train_mood.candidates(material, train_mood.SHIPPED)
+    cap_groups, th_groups = np.array(material.captions.groups), np.array(material.oasis.groups)
+    all_caps, all_themes = np.ones(len(cap_groups), bool), np.ones(len(th_groups), bool)
+    chosen = []
+    oasis = np.zeros((len(th_groups), 2))
+    for g in np.unique(th_groups):
+        train = th_groups != g
+        lams = choose_lams(options, material, all_caps, train) if adapt else (np.inf, np.inf)
+        lams = lams if arousal else (lams[0], np.inf)
+        lams = lams if fixed is None else (fixed, fixed)
+        chosen.append(lams)
+        adapted = adapted_options(options, material, train, lams)
+        oasis[th_groups == g] = fold_predict(
+            adapted, material, all_caps, train, "themes", th_groups == g
+        )
+    caps = np.zeros((len(cap_groups), 2))
+    lams = choose_lams(options, material, all_caps, all_themes) if adapt else (np.inf, np.inf)
+    lams = lams if arousal else (lams[0], np.inf)
+    lams = lams if fixed is None else (fixed, fixed)
+    chosen.append(lams)
+    adapted = adapted_options(options, material, all_themes, lams)
+    for p in np.unique(cap_groups):
+        train = cap_groups != p
+        caps[cap_groups == p] = fold_predict(
+            adapted, material, train, all_themes, "captions", cap_groups == p
+        )
+    print(f"    lams chosen (valence, arousal) per OASIS fold, then captions: {chosen}")
+    return (
+        (rho(caps[:, 0], material.captions.valence), rho(caps[:, 1], material.captions.arousal)),
+        (rho(oasis[:, 0], material.oasis.valence), rho(oasis[:, 1], material.oasis.arousal)),
+    )
+
+
+def stripped(material: Material, embedder: Embedder) -> Material:
+    """The material with framing words taken off the captions and the themes."""
+
+    def strip(r: Rated, name: str) -> tuple[Rated, np.ndarray]:
+        texts = [strip_framing(t) for t in r.texts]
+        return replace(r, texts=texts), mood_data.embed_cached(embedder, texts, name)
+
+    captions, captions_x = strip(material.captions, "captions-stripped")
+    oasis, oasis_x = strip(material.oasis, "oasis-stripped")
+    return replace(material, captions=captions, captions_x=captions_x, oasis=oasis, oasis_x=oasis_x)
+
+
+def whole_figures(material: Material, embedder: Embedder) -> None:
+    """EmoBank test r and Warriner rho of the valence-only adapted model fit on every dev
+    theme (lam by inner category folds), beside the shipped recipe fit the same way."""
+    from benchmarks.mood_cv import whole
+    from recsys.mood_reader import MoodReader
+
+    options, _ = train_mood.candidates(material, train_mood.SHIPPED)
+    everything = np.ones(len(material.oasis.texts), bool)
+    every_caption = np.ones(len(material.captions.texts), bool)
+    lam = choose_lams(options, material, every_caption, everything)[0]
+    warriner = mood_data.warriner_words()
+    wx = mood_data.embed_words(embedder, warriner.texts)
+    for name, lams in (
+        ("shipped recipe", (np.inf, np.inf)),
+        ("valence head adapted", (lam, np.inf)),
+    ):
+        adapted = adapted_options(options, material, everything, lams)
+        model, _ = train_mood.fit_blend(adapted, material, every_caption, everything)
+        (ev, ea), (wv, wa) = whole(MoodReader(None, model=model), material, warriner, wx)
+        print(
+            f"  {name:<22} lam {lams[0]:g}: EmoBank test r {ev:+.3f} / {ea:+.3f}"
+            f"  Warriner rho {wv:+.3f} / {wa:+.3f}",
+            flush=True,
+        )
+
+
+def main() -> int:
+    """Print the experiment rows."""
+    import sys
+
+    embedder = Embedder()
+    material = train_mood.load_material(embedder)
+    if sys.argv[1:] == ["alpha"]:
+        print("captions LOPO rho / OASIS cat-fold rho (valence / arousal):")
+        valence_alpha_cv(material)
+        return 0
+    if sys.argv[1:] == ["lams"]:
+        print("diagnostic, lam fixed for every fold (captions / OASIS, valence / arousal):")
+        for lam in LAMS:
+            (cv, ca), (ov, oa) = cross_validate(material, False, True, lam)
+            print(f"  lam {lam:<8g}  {cv:+.3f} / {ca:+.3f}  {ov:+.3f} / {oa:+.3f}", flush=True)
+        return 0
+    if sys.argv[1:] == ["whole"]:
+        whole_figures(material, embedder)
+        return 0
+    bare = stripped(material, embedder)
+    print("examples:", bare.oasis.texts[:3], [t[:40] for t in bare.captions.texts[:3]])
+    print("captions LOPO rho / OASIS cat-fold rho (valence / arousal):")
+    caps_only = replace(bare, oasis=material.oasis, oasis_x=material.oasis_x)
+    rows = (
+        ("shipped recipe", material, False, True),
+        ("framing words stripped", bare, False, True),
+        ("  captions only stripped", caps_only, False, True),
+        ("adapted to OASIS themes", material, True, True),
+        ("  valence head only", material, True, False),
+        ("adapted + stripped", bare, True, True),
+    )
+    wanted = sys.argv[1:]
+    for name, m, adapt, arousal in rows:
+        if wanted and name.strip() not in wanted:
+            continue
+        (cv, ca), (ov, oa) = cross_validate(m, adapt, arousal)
+        print(f"  {name:<26}  {cv:+.3f} / {ca:+.3f}  {ov:+.3f} / {oa:+.3f}", flush=True)
+    return 0
+
+
+def alpha_options(material: Material) -> dict[float, dict[float, Candidate]]:
+    """Per valence alpha, the arousal-alpha candidates (the shipped recipe otherwise)."""
+    heads = train_mood.sentence_heads(material)
+    vectors = train_mood.word_vector_heads(material)
+    alpha_v = train_mood.valence_alpha(material, heads)
+    share = train_mood.vader_share(material, heads[alpha_v][0], heads[alpha_v][1], vectors)
+    out: dict[float, dict[float, Candidate]] = {}
+    for av in train_mood.ALPHAS:
+        out[av] = {}
+        for aa in train_mood.ALPHAS:
+            model = train_mood.base_model(material, heads[av][0], heads[aa][1], share, vectors)
+            dev = train_mood.readings(
+                model, material.emobank["dev"].texts, material.emobank_x["dev"]
+            )
+            model = train_mood.with_scaling(model, dev)
+            out[av][aa] = Candidate(
+                model,
+                dev,
+                train_mood.readings(model, material.captions.texts, material.captions_x),
+                train_mood.readings(model, material.oasis.texts, material.oasis_x),
+            )
+    return out
+
+
+def valence_alpha_cv(material: Material) -> None:
+    """The valence alpha chosen on the training folds (sum of caption and theme valence rho,
+    like the arousal alpha) instead of on EmoBank dev; and each alpha fixed, as a diagnostic."""
+    grid = alpha_options(material)
+    cap_groups, th_groups = np.array(material.captions.groups), np.array(material.oasis.groups)
+    all_caps, all_themes = np.ones(len(cap_groups), bool), np.ones(len(th_groups), bool)
+
+    def training_score(av: float, caps: np.ndarray, themes: np.ndarray) -> float:
+        model, aa = train_mood.fit_blend(grid[av], material, caps, themes)
+        c = grid[av][aa]
+        return rho(
+            predict(model, c.captions.subset(caps))[:, 0], material.captions.valence[caps]
+        ) + rho(predict(model, c.themes.subset(themes))[:, 0], material.oasis.valence[themes])
+
+    def run(pick) -> tuple[np.ndarray, np.ndarray, list[float]]:  # type: ignore[no-untyped-def]
+        chosen = []
+        oasis = np.zeros((len(th_groups), 2))
+        for g in np.unique(th_groups):
+            train = th_groups != g
+            av = pick(all_caps, train)
+            chosen.append(av)
+            oasis[th_groups == g] = fold_predict(
+                grid[av], material, all_caps, train, "themes", th_groups == g
+            )
+        caps = np.zeros((len(cap_groups), 2))
+        for p in np.unique(cap_groups):
+            train = cap_groups != p
+            av = pick(train, all_themes)
+            chosen.append(av)
+            caps[cap_groups == p] = fold_predict(
+                grid[av], material, train, all_themes, "captions", cap_groups == p
+            )
+        return caps, oasis, chosen
+
+    def show(name: str, caps: np.ndarray, oasis: np.ndarray) -> None:
+        cv = rho(caps[:, 0], material.captions.valence), rho(caps[:, 1], material.captions.arousal)
+        ov = rho(oasis[:, 0], material.oasis.valence), rho(oasis[:, 1], material.oasis.arousal)
+        print(f"  {name:<26}  {cv[0]:+.3f} / {cv[1]:+.3f}  {ov[0]:+.3f} / {ov[1]:+.3f}", flush=True)
+
+    caps, oasis, chosen = run(
+        lambda c, t: max(train_mood.ALPHAS, key=lambda av: training_score(av, c, t))
+    )
+    show("valence alpha in folds", caps, oasis)
+    print(f"    valence alphas chosen (4 OASIS folds, 10 photo folds): {chosen}")
+    for av in train_mood.ALPHAS:
+        caps, oasis, _ = run(lambda c, t, av=av: av)
+        show(f"  (fixed valence alpha {av:g})", caps, oasis)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,209 @@
+"""Durable intake for Discord: what an accepted photo needs to be answered after a crash.
+
+Discord's gateway pushes each message or interaction once and never redelivers it, so the only
+way not to lose a photo the bot has accepted is to write it down before working on it. The
+inbox row keeps references, not bytes: the channel, the message, the asker, the words, and each
+attachment's id, name, size, type and signed CDN URL. A replay re-fetches the message through
+the API (fresh signed URLs: Discord's expire, and a photo deleted in the meantime is not
+answered); only when that is not possible (a /vibe upload belongs to no message, or the bot may
+not read the channel's history) is the stored URL used, which Discord keeps valid for about a
+day, far longer than a lease. Bytes would cost up to 10 x the size cap per photo in the database
+and would keep a copy of the photo there; references cost a few hundred bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import aiohttp
+import discord
+
+from bot.discord.inbound import Fetchable
+from bot.discord.render import MESSAGE_CONTENT_LIMIT, Rendered
+from handlers.replies import ChatContext
+from handlers.texts import REPLAYED_AS_MESSAGE
+
+log = logging.getLogger(__name__)
+
+# Discord accepts followups on an interaction token for 15 minutes after the interaction.
+INTERACTION_TOKEN_TTL_S = 15 * 60.0
+# A replay answers by followup only when the token has this much life left (the answer itself
+# takes a few seconds), else by an ordinary channel message.
+TOKEN_MARGIN_S = 60.0
+
+Kind = Literal["message", "photo_menu", "vibe"]
+
+
+@dataclass(frozen=True)
+class StoredAttachment:
+    """An attachment as the inbox keeps it; read() fetches it from the CDN like discord.py's
+    Attachment.read, which the download code expects."""
+
+    id: int
+    filename: str
+    size: int
+    url: str
+    content_type: str | None
+    http: Any = None
+
+    async def read(self) -> bytes:
+        """The attachment's bytes (raises discord.HTTPException when the link has expired)."""
+        data: bytes = await self.http.get_from_cdn(self.url)
+        return data
+
+
+def attachment_refs(attachments: list[discord.Attachment]) -> list[dict[str, Any]]:
+    """What the inbox keeps of each attachment."""
+    return [
+        {"id": str(item.id), "filename": item.filename, "size": item.size, "url": item.url,
+         "content_type": item.content_type}
+        for item in attachments
+    ]  # fmt: skip
+
+
+def stored_attachments(refs: list[dict[str, Any]], http: Any) -> list[StoredAttachment]:
+    """The inbox's references as attachments that can be read (through discord.py's HTTP)."""
+    return [
+        StoredAttachment(int(r["id"]), r["filename"], int(r["size"]), r["url"],
+                         r.get("content_type"), http)
+        for r in refs
+    ]  # fmt: skip
+
+
+def message_entry(
+    message: discord.Message, attachments: list[discord.Attachment], words: str
+) -> tuple[str, dict[str, Any]]:
+    """The inbox key and payload of a photo message (a redelivered message has the same key)."""
+    payload = {
+        "kind": "message",
+        "channel_id": str(message.channel.id),
+        "message_id": str(message.id),
+        "user_id": str(message.author.id),
+        "user_name": message.author.display_name,
+        "is_group": message.guild is not None,
+        "words": words,
+        "attachments": attachment_refs(attachments),
+    }
+    return f"message:{message.id}", payload
+
+
+def interaction_entry(
+    interaction: discord.Interaction[Any],
+    kind: Kind,
+    attachments: list[discord.Attachment],
+    words: str,
+    target: discord.Message | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """The inbox key and payload of a /vibe or "Songs for this photo" interaction; the token
+    lets a replay answer by followup while it is valid (wiped with the payload once answered)."""
+    payload = {
+        "kind": kind,
+        "channel_id": str(interaction.channel_id or interaction.user.id),
+        "message_id": str(target.id) if target is not None else None,
+        "user_id": str(interaction.user.id),
+        "user_name": interaction.user.display_name,
+        "is_group": interaction.guild_id is not None,
+        "words": words,
+        "attachments": attachment_refs(attachments),
+        "interaction": {
+            "application_id": str(interaction.application_id),
+            "token": interaction.token,
+            "created_at": interaction.created_at.isoformat(),
+        },
+    }
+    return f"interaction:{interaction.id}", payload
+
+
+def context_of(payload: dict[str, Any]) -> ChatContext:
+    """Who asked, and where, as the stored payload says."""
+    return ChatContext(
+        platform="discord",
+        user_id=payload["user_id"],
+        chat_id=payload["channel_id"],
+        user_name=payload.get("user_name"),
+        is_group=bool(payload.get("is_group")),
+    )
+
+
+def token_still_valid(payload: dict[str, Any], now: dt.datetime | None = None) -> bool:
+    """Whether a followup on the stored interaction token will still be accepted."""
+    interaction = payload.get("interaction")
+    if not interaction:
+        return False
+    created = dt.datetime.fromisoformat(interaction["created_at"])
+    age = ((now or dt.datetime.now(dt.UTC)) - created).total_seconds()
+    return age < INTERACTION_TOKEN_TTL_S - TOKEN_MARGIN_S
+
+
+async def fresh_attachments(
+    client: discord.Client, payload: dict[str, Any]
+) -> Sequence[Fetchable] | None:
+    """The stored attachments with fresh signed URLs, re-read from their message; the
+    stored ones when there is no message to re-read (a /vibe upload) or it cannot be read;
+    None when the message is gone."""
+    stored = stored_attachments(payload["attachments"], client.http)
+    message_id = payload.get("message_id")
+    if not message_id:
+        return stored
+    channel = client.get_partial_messageable(int(payload["channel_id"]))
+    try:
+        message = await channel.fetch_message(int(message_id))
+    except discord.NotFound:
+        log.info("discord: message %s was deleted before its answer; not answering", message_id)
+        return None
+    except (discord.HTTPException, aiohttp.ClientError, OSError) as err:
+        log.warning("discord: could not re-read message %s (%s); using the stored links",
+                    message_id, err)  # fmt: skip
+        return stored
+    wanted = {ref["id"] for ref in payload["attachments"]}
+    fresh = [item for item in message.attachments if str(item.id) in wanted]
+    return fresh or stored  # without the Message Content intent the re-read has none
+
+
+async def deliver_stored(
+    client: discord.Client, payload: dict[str, Any], rendered: Rendered
+) -> None:
+    """Deliver the answer to a stored photo where it was asked: a reply to the message, the
+    interaction's followup while its token is valid, else a channel message that says why."""
+    channel = client.get_partial_messageable(int(payload["channel_id"]))
+    kind: Kind = payload["kind"]
+    if kind != "message" and token_still_valid(payload):
+        stored = payload["interaction"]
+        followup = discord.Webhook.partial(
+            int(stored["application_id"]), stored["token"], client=client
+        )
+        try:
+            await followup.send(wait=True, **rendered.kwargs())
+            return
+        except discord.HTTPException as err:
+            log.info("discord: the interaction's followup was refused (%s); answering in "
+                     "the channel", err)  # fmt: skip
+    await _post_in_channel(channel, payload, rendered)
+
+
+async def _post_in_channel(
+    channel: discord.PartialMessageable, payload: dict[str, Any], rendered: Rendered
+) -> None:
+    kind: Kind = payload["kind"]
+    parts = rendered.kwargs()
+    mentions = discord.AllowedMentions.none()
+    if kind != "message":  # the command's own answer window is closed: say why
+        note = REPLAYED_AS_MESSAGE.format(mention=f"<@{payload['user_id']}>")
+        parts["content"] = f"{note}\n{parts.get('content') or ''}".strip()
+        parts["content"] = parts["content"][:MESSAGE_CONTENT_LIMIT]
+        mentions = discord.AllowedMentions(users=[discord.Object(int(payload["user_id"]))])
+    message_id = payload.get("message_id")
+    try:
+        if message_id:  # a reply to the photo (still delivered if it was deleted since)
+            reference = discord.MessageReference(
+                message_id=int(message_id), channel_id=channel.id, fail_if_not_exists=False
+            )
+            await channel.send(reference=reference, allowed_mentions=mentions, **parts)
+            return
+    except discord.Forbidden:
+        log.warning("discord: cannot reply in channel %s; sending plainly", channel.id)
+    await channel.send(allowed_mentions=mentions, **parts)

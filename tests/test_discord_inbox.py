@@ -1,0 +1,201 @@
+"""Durable Discord intake on the real PostgreSQL, through real discord.py and a fake Discord: an
+accepted photo is written down before work on it starts, and a bot whose answer was cut off
+(its process died) has it answered by the next one: a message by a reply (its links read again,
+as Discord's signed links expire), a command by its followup while the token lives, else by a
+channel message that says why. The same with a real SIGKILL: tests/test_run_crash.py."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from db.pool import Database
+from handlers.inbox import DurableInbox
+from handlers.texts import REPLAYED_AS_MESSAGE
+from tests.fakes.bot_service import FakeBotService
+from tests.fakes.discord_api import FakeDiscord, running_bot
+from tests.fakes.discord_payloads import APP_ID, CHANNEL_ID, USER_ID
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+# The dying bot's lease: short, so the next bot may take its photos over quickly.
+DYING_LEASE_S = 0.5
+TICK_S = 0.1
+CHANNEL_MESSAGES = f"/channels/{CHANNEL_ID}/messages"
+# Older than the 15 minutes an interaction token lives.
+STALE_S = 20 * 60.0
+
+
+def jpeg(colour: tuple[int, int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(out, "JPEG")
+    return out.getvalue()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    """One fake Discord that outlives the bots (as Discord outlives a restart)."""
+    server = FakeDiscord()
+    await server.start()
+    yield server
+    await server.close()
+
+
+async def until(check: Callable[[], Any], within_s: float = 10.0) -> None:
+    async with asyncio.timeout(within_s):
+        while not check():  # noqa: ASYNC110 (the fakes have no event for these)
+            await asyncio.sleep(0.02)
+
+
+async def rows(db: Database) -> list[dict[str, Any]]:
+    found = await db.pool.fetch("SELECT * FROM inbox WHERE platform = 'discord' ORDER BY id")
+    return [{**row, "payload": json.loads(row["payload"])} for row in found]
+
+
+def crash(adapter: Any) -> None:
+    """What a killed process leaves behind: answers cut off (never settled) and leases no
+    longer renewed."""
+    adapter.inbox.stop()
+    for task in list(adapter._busy):
+        task.cancel()
+
+
+async def test_a_photo_is_stored_before_work_and_its_row_settled_after_the_answer(
+    monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
+) -> None:
+    service = FakeBotService(delay=0.5)
+    inbox = DurableInbox(db, "discord", "live:1", tick_s=TICK_S)
+    async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
+        photo = fake.attachment("dusk.jpg", jpeg((40, 60, 140)), "image/jpeg")
+        message_id = await fake.post_message("rainy", [photo])
+        await until(lambda: service.vibes)
+        (working,) = await rows(db)
+        await fake.wait_for("POST", CHANNEL_MESSAGES, within_s=10)
+        await until(lambda: len(service.finished) == 1)
+
+    assert working["state"] == "working" and working["update_key"] == f"message:{message_id}"
+    assert (working["user_id"], working["chat_id"]) == (str(USER_ID), str(CHANNEL_ID))
+    stored = working["payload"]
+    assert stored["words"] == "rainy" and stored["message_id"] == message_id
+    assert [item["url"] for item in stored["attachments"]] == [photo["url"]]
+    (done,) = await rows(db)
+    assert done["state"] == "done" and done["payload"] == {} and done["user_id"] is None
+
+
+async def test_a_message_delivered_twice_is_answered_once(
+    monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
+) -> None:
+    service = FakeBotService()
+    inbox = DurableInbox(db, "discord", "live:1", tick_s=TICK_S)
+    async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
+        photo = fake.attachment("dusk.jpg", jpeg((40, 60, 140)), "image/jpeg")
+        message_id = await fake.post_message("", [photo])
+        await fake.wait_for("POST", CHANNEL_MESSAGES, within_s=10)
+        await fake.dispatch("MESSAGE_CREATE", fake.messages[message_id])  # a gateway replay
+        await asyncio.sleep(0.5)
+
+    assert len(fake.find("POST", CHANNEL_MESSAGES)) == 1 and len(service.vibes) == 1
+
+
+async def test_a_cut_off_photo_is_answered_by_the_next_bot_through_fresh_links(
+    monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
+) -> None:
+    dusk = jpeg((40, 60, 140))
+    slow = FakeBotService(delay=60)
+    dying = DurableInbox(db, "discord", "dead:1", lease_s=DYING_LEASE_S, tick_s=TICK_S)
+    async with running_bot(monkeypatch, slow, fake=fake, inbox=dying, keep_fake=True) as (_, bot):
+        photo = fake.attachment("dusk.jpg", dusk, "image/jpeg")
+        message_id = await fake.post_message("rainy", [photo])
+        await until(lambda: slow.vibes)
+        crash(bot)
+    assert not fake.find("POST", CHANNEL_MESSAGES)
+    fake.expire_links()  # the stored link is dead by now; the message read again has a new one
+    await asyncio.sleep(DYING_LEASE_S + 0.1)
+
+    service = FakeBotService()
+    inbox = DurableInbox(db, "discord", "live:2", tick_s=TICK_S)
+    async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
+        (sent,) = await fake.wait_for("POST", CHANNEL_MESSAGES, within_s=10)
+        await until(lambda: service.finished)
+
+    assert str(sent.json["message_reference"]["message_id"]) == message_id
+    assert "open.spotify.com/track/" in sent.json["embeds"][0]["description"]
+    (call,) = service.vibes
+    assert call.images[0].data == dusk and call.words == "rainy"
+    assert call.ctx.user_id == str(USER_ID) and call.ctx.chat_id == str(CHANNEL_ID)
+    assert fake.find("GET", f"{CHANNEL_MESSAGES}/{message_id}"), "the message was read again"
+    assert service.admissions == [], "a replayed photo is not counted against the limit again"
+    (row,) = await rows(db)
+    assert row["state"] == "done" and row["attempts"] == 2 and row["payload"] == {}
+
+
+async def test_a_photo_deleted_before_its_answer_is_not_answered(
+    monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
+) -> None:
+    slow = FakeBotService(delay=60)
+    dying = DurableInbox(db, "discord", "dead:1", lease_s=DYING_LEASE_S, tick_s=TICK_S)
+    async with running_bot(monkeypatch, slow, fake=fake, inbox=dying, keep_fake=True) as (_, bot):
+        photo = fake.attachment("dusk.jpg", jpeg((40, 60, 140)), "image/jpeg")
+        message_id = await fake.post_message("", [photo])
+        await until(lambda: slow.vibes)
+        crash(bot)
+    del fake.messages[message_id]  # its author deleted it
+    await asyncio.sleep(DYING_LEASE_S + 0.1)
+
+    service = FakeBotService()
+    inbox = DurableInbox(db, "discord", "live:2", tick_s=TICK_S)
+    async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
+        await fake.wait_for("GET", f"{CHANNEL_MESSAGES}/{message_id}", within_s=10)
+        for _ in range(100):
+            if (await rows(db))[0]["state"] != "working":
+                break
+            await asyncio.sleep(0.05)
+
+    assert not fake.find("POST", CHANNEL_MESSAGES) and service.vibes == []
+    (row,) = await rows(db)
+    assert row["state"] == "done" and row["payload"] == {}
+
+
+async def test_cut_off_commands_answer_by_followup_or_in_the_channel_once_the_token_expired(
+    monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
+) -> None:
+    rain, sun = jpeg((40, 60, 140)), jpeg((250, 200, 40))
+    slow = FakeBotService(delay=60)
+    dying = DurableInbox(db, "discord", "dead:1", lease_s=DYING_LEASE_S, tick_s=TICK_S)
+    async with running_bot(monkeypatch, slow, fake=fake, inbox=dying, keep_fake=True) as (_, bot):
+        upload = fake.attachment("rain.jpg", rain, "image/jpeg")
+        options = [{"name": "image", "type": 11, "value": upload["id"]}]
+        fresh = await fake.slash("vibe", options, {"attachments": {upload["id"]: upload}})
+        target_id = await fake.post_message(
+            "beach day", [fake.attachment("sun.jpg", sun, "image/jpeg")], deliver=False
+        )
+        stale = await fake.message_command(
+            "Songs for this photo", fake.messages[target_id], age_s=STALE_S
+        )
+        await until(lambda: len(slow.vibes) == 2)
+        crash(bot)
+    assert not fake.find("POST", f"/webhooks/{APP_ID}/")
+    await asyncio.sleep(DYING_LEASE_S + 0.1)
+
+    service = FakeBotService()
+    inbox = DurableInbox(db, "discord", "live:2", tick_s=TICK_S)
+    async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
+        (followup,) = await fake.wait_for("POST", f"/webhooks/{APP_ID}/{fresh}", within_s=10)
+        (in_channel,) = await fake.wait_for("POST", CHANNEL_MESSAGES, within_s=10)
+        await until(lambda: len(service.finished) == 2)
+
+    assert followup.json["embeds"] and "open.spotify.com/track/" in str(followup.json["embeds"])
+    assert not fake.find("POST", f"/webhooks/{APP_ID}/{stale}"), "its token had expired"
+    note = REPLAYED_AS_MESSAGE.format(mention=f"<@{USER_ID}>")
+    assert in_channel.json["content"].startswith(note) and in_channel.json["embeds"]
+    assert str(in_channel.json["message_reference"]["message_id"]) == target_id
+    assert [str(u) for u in in_channel.json["allowed_mentions"]["users"]] == [str(USER_ID)]
+    photos = sorted(call.images[0].data for call in service.vibes)
+    assert photos == sorted([rain, sun])
+    assert [row["state"] for row in await rows(db)] == ["done", "done"]
