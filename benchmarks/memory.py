@@ -188,10 +188,12 @@ def _vision_timeline(ollama: FakeOllama, started: float) -> dict[str, Any]:
 
 
 async def _clear_caption_cache(bench: synthetic.BenchDatabase) -> None:
-    # The burst's photos must reach the vision model, not a cache filled by an earlier run.
+    # The burst's photos must reach the vision model, not a cache filled by an earlier run;
+    # and the fake Bot API numbers its updates from 1 every run, which the inbox (alembic
+    # 0005) would take as redeliveries of an earlier run's updates and skip.
     database = await synthetic.open_bench(bench, pool_size=1)
     try:
-        await database.pool.execute("TRUNCATE caption_cache")
+        await database.pool.execute("TRUNCATE caption_cache, inbox")
     finally:
         await database.close()
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import re
 import sys
 import time
 import traceback
@@ -144,11 +145,13 @@ def _search_rows(figures: dict[str, Any]) -> list[Row]:
     recall = figures.get("recall")
     if recall:
         index = recall["index"]
+        graph = re.search(r"m='?(\d+)'?, ef_construction='?(\d+)", index["definition"])
+        built_as = f"m {graph[1]} / ef_construction {graph[2]}" if graph else index["definition"]
         rows.append(
             Row(
-                f"HNSW recall@50 vs exact at {recall['tracks']:,} tracks (halfvec index, its "
-                f"{recall['pool']} re-ordered exactly, ef_search {recall['ef_search']}, "
-                f"{recall['iterative_scan']})",
+                f"HNSW recall@50 vs exact at {recall['tracks']:,} tracks (halfvec graph "
+                f"{built_as}, its {recall['pool']} re-ordered exactly, ef_search "
+                f"{recall['ef_search']}, {recall['iterative_scan']})",
                 f"{recall['recall_at_50']:.3f} over {recall['queries']} queries, "
                 f"p50 {recall['shipped_ms']['p50_ms']:.1f} ms; index {index['hnsw_index_mb']} MB, "
                 f"built in {index['build_s']:.0f} s",
@@ -156,6 +159,28 @@ def _search_rows(figures: dict[str, Any]) -> list[Row]:
                 _verdict(recall["recall_at_50"] >= search_scale.TARGET_RECALL),
             )
         )
+        wider = [
+            f"{key.split('_')[0][2:]}: {point['recall']:.3f} (p50 {point['p50_ms']:.0f} ms)"
+            for key, point in recall["sweep"].items()
+            if key.endswith("_pool100") and key != f"ef{recall['ef_search']}_pool100"
+        ]
+        rows.append(
+            Row(
+                "the same at a wider `ef_search` (pool 100)",
+                "; ".join(wider),
+                "-",
+                "-",
+            )
+        )
+        if spread := recall.get("median_cosine_at_rank"):
+            rows.append(
+                Row(
+                    "a query's exact neighbours: median cosine at rank " + " / ".join(spread),
+                    " / ".join(f"{value:.3f}" for value in spread.values()),
+                    "-",
+                    "-",
+                )
+            )
     return rows
 
 

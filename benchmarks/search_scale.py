@@ -46,8 +46,11 @@ RECALL_K = 50
 TARGET_OVER_EMBED_P95_MS = {"28k": 15.0, "200k": 35.0, "1m": 35.0}
 TARGET_RECALL = 0.95
 # (ef_search, tracks taken from the index and re-ordered by exact distance) around the shipped
-# pair (the candidate stage takes 100): pool 50 is the graph's own top 50.
-SWEEP = ((200, 50), (300, 100), (400, 100), (600, 100), (800, 100))
+# pair (the candidate stage takes 100): pool 50 is the graph's own top 50. pgvector caps
+# ef_search at 1,000.
+SWEEP = ((200, 50), (300, 100), (400, 100), (600, 100), (800, 100), (1000, 100))
+# Ranks at which the exact search's cosine is recorded: how flat a text query's tail is.
+SPREAD_RANKS = (1, 10, 50, 100, 200, 1000)
 
 # What people type with /vibe: short, mood-first phrases.
 TYPED_QUERIES = (
@@ -249,7 +252,8 @@ def _stage_medians(answer: Answer) -> dict[str, float] | None:
 
 
 EXACT_SQL = """
-SELECT id FROM tracks WHERE in_catalog AND embedding IS NOT NULL
+SELECT id, 1 - (embedding <=> $1) AS similarity FROM tracks
+WHERE in_catalog AND embedding IS NOT NULL
 ORDER BY embedding <=> $1 LIMIT $2
 """
 
@@ -274,12 +278,17 @@ SELECT pg_relation_size('tracks_embedding_hnsw') AS hnsw,
 """
 
 
-async def _exact(conn: asyncpg.Connection, vector: Any, limit: int) -> list[int]:
+async def _exact_rows(conn: asyncpg.Connection, vector: Any, limit: int) -> list[asyncpg.Record]:
     """The true nearest catalog tracks: full precision, a full scan and sort, no index."""
     async with conn.transaction(readonly=True):
         await conn.execute("SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off")
-        rows = await conn.fetch(EXACT_SQL, vector, limit)
-    return [row["id"] for row in rows]
+        rows: list[asyncpg.Record] = await conn.fetch(EXACT_SQL, vector, limit)
+    return rows
+
+
+async def _exact(conn: asyncpg.Connection, vector: Any, limit: int) -> list[int]:
+    """Ids of the true nearest catalog tracks."""
+    return [row["id"] for row in await _exact_rows(conn, vector, limit)]
 
 
 async def _uses_hnsw(conn: asyncpg.Connection, vector: Any) -> bool:
@@ -303,14 +312,17 @@ async def measure_recall(
     recalls: dict[tuple[int, int], list[float]] = {s: [] for s in settings}
     times: dict[tuple[int, int], list[float]] = {s: [] for s in settings}
     exact_ms: list[float] = []
+    # cosine of each query's exact neighbour at each of SPREAD_RANKS
+    spread: list[list[float]] = []
     try:
         async with database.pool.acquire() as conn:
             uses_index = await _uses_hnsw(conn, vectors[0])
             sizes = await conn.fetchrow(SIZES_SQL)
             for vector in vectors:
-                ms, exact = await _timed(_exact(conn, vector, RECALL_K))
+                ms, exact = await _timed(_exact_rows(conn, vector, max(SPREAD_RANKS)))
                 exact_ms.append(ms)
-                truth = set(exact)
+                spread.append([exact[rank - 1]["similarity"] for rank in SPREAD_RANKS])
+                truth = {row["id"] for row in exact[:RECALL_K]}
                 for ef, pool in settings:
                     ms, found = await _timed(
                         search.nearest_catalog(conn, vector, RECALL_K, ef_search=ef, pool=pool)
@@ -332,6 +344,10 @@ async def measure_recall(
         "recall_at_50": mean(recalls[shipped]),
         "shipped_ms": Timings(tuple(times[shipped])).summary(),
         "exact_ms": Timings(tuple(exact_ms)).summary(),
+        "median_cosine_at_rank": {
+            str(rank): round(statistics.median(s[i] for s in spread), 3)
+            for i, rank in enumerate(SPREAD_RANKS)
+        },
         "index": await _index_figures(bench, sizes),
         "sweep": {
             f"ef{ef}_pool{pool}": {

@@ -418,20 +418,23 @@ async def _load_tracks(database: Database, real: RealRows, total: int) -> tuple[
     return loaded, index_def
 
 
-async def _build_index(database: Database, index_def: str) -> tuple[float, float]:
-    """Build the HNSW index; its build seconds and size in MB."""
+async def _build_index(
+    database: Database, index_def: str, name: str = "tracks_embedding_hnsw"
+) -> tuple[float, float]:
+    """Build the HNSW index (named `name`); its build seconds and size in MB."""
     async with database.pool.acquire() as conn:
         await conn.execute(f"SET maintenance_work_mem = '{INDEX_MEMORY}'")
         await conn.execute(f"SET max_parallel_maintenance_workers = {INDEX_WORKERS}")
         with stopwatch() as elapsed:
             await conn.execute(index_def, timeout=None)
             seconds = elapsed()
-        size = await conn.fetchval("SELECT pg_relation_size('tracks_embedding_hnsw')")
+        size = await conn.fetchval("SELECT pg_relation_size($1::regclass)", name)
         await conn.execute("VACUUM ANALYZE tracks")
     return seconds, size / 2**20
 
 
 SCRATCH_DB = "mlbench_schema"
+NEW_INDEX = "tracks_embedding_hnsw_new"
 
 
 async def schema_index_def(database: Database) -> str:
@@ -466,9 +469,15 @@ async def reindex(scale: str, options: str = "") -> dict[str, float]:
         index_def = await schema_index_def(database)
         if options:
             index_def = re.sub(r"WITH \([^)]*\)", f"WITH ({options})", index_def)
+        # Built beside the old index and swapped in at the end: a build stopped half way (an
+        # hour at a million) leaves the database with its old index, not without one.
         async with database.pool.acquire() as conn:
+            await conn.execute(f"DROP INDEX IF EXISTS {NEW_INDEX}")
+        new_def = index_def.replace("INDEX tracks_embedding_hnsw ON", f"INDEX {NEW_INDEX} ON", 1)
+        index_s, index_mb = await _build_index(database, new_def, NEW_INDEX)
+        async with database.pool.acquire() as conn, conn.transaction():
             await conn.execute("DROP INDEX IF EXISTS tracks_embedding_hnsw")
-        index_s, index_mb = await _build_index(database, index_def)
+            await conn.execute(f"ALTER INDEX {NEW_INDEX} RENAME TO tracks_embedding_hnsw")
     finally:
         await database.close()
     marker = _marker(scale)

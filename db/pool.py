@@ -12,6 +12,7 @@ from pgvector.asyncpg import register_vector
 
 from db.embedded import EmbeddedPostgres
 from db.errors import DatabaseError, PgvectorMissing
+from db.search import SESSION_SETTINGS
 from db.urls import redact_url
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ async def _create_pool(url: str, size: int, with_vector: bool) -> asyncpg.Pool:
     }
     if with_vector:
         kwargs["init"] = _init_connection
+        kwargs["server_settings"] = dict(SESSION_SETTINGS)
     try:
         pool: asyncpg.Pool = await asyncpg.create_pool(url, **kwargs)
     except (OSError, asyncpg.PostgresError, TimeoutError, ValueError) as err:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import asyncpg
@@ -13,13 +14,21 @@ import numpy as np
 # graph and ef_search, not from re-ordering a wider pool: at 28k, ef_search 200 finds the same
 # share of the true top 50 whether 50 or 200 of its results are re-ordered. ef_search 200 gives
 # recall@50 0.957 on the real 28k catalog with this graph (0.973 at 300, 0.982 at 400, each
-# step costing the scan about as much again: benchmarks/results/2026-12-01-index-sweep-28k.json);
-# a catalog near a million needs more (benchmarks/README.md).
+# step costing the scan about as much again: benchmarks/results/2026-12-01-index-sweep-28k.json).
+# Text queries are far from every track, so recall falls with the catalog: 0.90 at 200k and 0.70
+# at a million with this graph, 0.943 at pgvector's maximum ef_search of 1,000 there
+# (benchmarks/README.md, docs/scaling.md section 3).
 # pgvector 0.8 applies filters after the HNSW scan; with iterative scan it keeps scanning until
 # enough rows pass `in_catalog` and the exclusions, so a selective filter cannot starve the
 # result.
 HNSW_EF_SEARCH = 200
 HNSW_ITERATIVE_SCAN = "relaxed_order"
+# Set on every pooled connection at connect time (startup parameters: no extra round trip), so
+# a candidate search is a single statement without a transaction around it.
+SESSION_SETTINGS = {
+    "hnsw.ef_search": str(HNSW_EF_SEARCH),
+    "hnsw.iterative_scan": HNSW_ITERATIVE_SCAN,
+}
 EMBEDDING_DIM = 384  # the schema's vector(384); the index casts to halfvec(384)
 # Candidates per source; the ranker sees their union (about 300 rows). 100 each halves the
 # candidate query's time against 200 each (12.8 vs 18.5 ms at 28k) with no loss in the
@@ -51,34 +60,26 @@ def semantic_sql(vector: str, exclude: str, pool: str, limit: str, columns: str 
     ) pool ORDER BY dist LIMIT {limit}"""
 
 
-# One statement, prepared once per connection by asyncpg and reused: the three sources, each
-# returning the ranker's columns and exact distance as it finds a track, then trending rank,
-# playlist name and liked similarity joined once for the whole candidate set instead of a
-# subquery per row.
-CANDIDATES_SQL = f"""
-WITH sem AS MATERIALIZED ({semantic_sql("$1", "$5", "$6", "$6", TRACK_COLUMNS)}
-), mood AS MATERIALIZED (
-    SELECT {TRACK_COLUMNS}, embedding <=> $1::vector AS dist FROM tracks
-    WHERE in_catalog AND mood_point IS NOT NULL AND NOT (id = ANY($5::bigint[]))
-    ORDER BY mood_point <-> point($2, $3) LIMIT $7
-), lib AS MATERIALIZED (
-    SELECT le.track_id AS id, le.playlist_name,
-           row_number() OVER (PARTITION BY le.track_id
-                              ORDER BY (le.origin = 'playlist') DESC, le.added_at DESC NULLS LAST)
-               AS choice
+# The candidate search is two statements run at once on two pooled connections (so on two
+# server cores): the catalog's sources (semantic and mood) and the listeners' libraries. The
+# library's exact distances (1,000 heap rows for a 1,000-track library, ~8 ms at 28k by
+# EXPLAIN ANALYZE) were the longest part of the single statement, beside the index scan.
+# Each statement is prepared once per connection by asyncpg and reused, returns the ranker's
+# columns with exact distance as it finds a track, and joins trending rank, playlist name and
+# liked similarity once for its rows instead of a subquery per row. A track both statements
+# find comes back identical from each and is kept once.
+def _enriched(found: str, users: str, liked: str) -> str:
+    """`found` (CTEs ending in one named `found`) with what the ranker needs joined once."""
+    return f"""
+WITH {found}, cands AS MATERIALIZED (
+    SELECT DISTINCT ON (id) * FROM found ORDER BY id
+), names AS MATERIALIZED (
+    SELECT DISTINCT ON (le.track_id) le.track_id AS id, le.playlist_name
     FROM library_entries le
-    WHERE le.user_id = ANY($4::bigint[]) AND NOT (le.track_id = ANY($5::bigint[]))
-), lib_top AS MATERIALIZED (
-    SELECT t.*, t.embedding <=> $1::vector AS dist
-    FROM lib JOIN LATERAL (SELECT {TRACK_COLUMNS} FROM tracks WHERE id = lib.id) t ON true
-    WHERE lib.choice = 1 AND t.embedding IS NOT NULL
-    ORDER BY dist LIMIT $8
-), cands AS MATERIALIZED (
-    SELECT DISTINCT ON (id) * FROM (
-        SELECT * FROM sem UNION ALL SELECT * FROM mood UNION ALL SELECT * FROM lib_top
-    ) found ORDER BY id
+    WHERE le.user_id = ANY({users}::bigint[]) AND le.track_id = ANY(ARRAY(SELECT id FROM cands))
+    ORDER BY le.track_id, (le.origin = 'playlist') DESC, le.added_at DESC NULLS LAST
 ), liked AS MATERIALIZED (
-    SELECT embedding FROM tracks WHERE id = ANY($9::bigint[]) AND embedding IS NOT NULL
+    SELECT embedding FROM tracks WHERE id = ANY({liked}::bigint[]) AND embedding IS NOT NULL
 ), trending AS (
     SELECT te.track_id AS id, min(te.rank) AS trending_rank FROM trending_entries te
     WHERE te.track_id = ANY(ARRAY(SELECT id FROM cands)) GROUP BY te.track_id
@@ -87,12 +88,45 @@ SELECT c.id, c.spotify_id, c.title, c.artists, c.album, c.popularity, c.release_
        c.valence, c.energy, c.danceability, c.acousticness, c.instrumentalness, c.tempo,
        c.mood_words, c.theme_tags, c.lyrics_themes,
        1 - c.dist AS similarity,
-       trending.trending_rank, lib.playlist_name,
+       trending.trending_rank, names.playlist_name,
        (SELECT max(1 - (c.embedding <=> liked.embedding)) FROM liked) AS liked_similarity
 FROM cands c
 LEFT JOIN trending USING (id)
-LEFT JOIN lib ON lib.id = c.id AND lib.choice = 1
+LEFT JOIN names USING (id)
 """
+
+
+# $1 query vector, $2 valence, $3 energy, $4 listeners, $5 excluded ids, $6 semantic pool,
+# $7 mood candidates, $8 liked ids.
+CATALOG_SQL = _enriched(
+    f"""sem AS MATERIALIZED ({semantic_sql("$1", "$5", "$6", "$6", TRACK_COLUMNS)}
+), mood AS MATERIALIZED (
+    SELECT {TRACK_COLUMNS}, embedding <=> $1::vector AS dist FROM tracks
+    WHERE in_catalog AND mood_point IS NOT NULL AND NOT (id = ANY($5::bigint[]))
+    ORDER BY mood_point <-> point($2, $3) LIMIT $7
+), found AS (SELECT * FROM sem UNION ALL SELECT * FROM mood)""",
+    "$4",
+    "$8",
+)
+
+# $1 query vector, $2 listeners, $3 excluded ids, $4 library candidates, $5 liked ids. The
+# library's tracks are read by one index scan over their ids (not a lookup per entry), only
+# their embedding is used to rank them, and the ranker's columns are read for the nearest $4.
+LIBRARY_SQL = _enriched(
+    f"""lib_top AS MATERIALIZED (
+    SELECT t.id, t.embedding <=> $1::vector AS dist FROM tracks t
+    WHERE t.id = ANY(ARRAY(
+        SELECT le.track_id FROM library_entries le
+        WHERE le.user_id = ANY($2::bigint[]) AND NOT (le.track_id = ANY($3::bigint[]))
+    )) AND t.embedding IS NOT NULL
+    ORDER BY dist LIMIT $4
+), found AS (
+    SELECT {", ".join("t." + c.strip() for c in TRACK_COLUMNS.split(","))}, lib_top.dist
+    FROM lib_top JOIN tracks t USING (id)
+)""",
+    "$2",
+    "$5",
+)
 
 NEAREST_SQL = f"SELECT id FROM ({semantic_sql('$1', '$2', '$3', '$4')}) nearest"
 
@@ -116,25 +150,37 @@ async def _scan_settings(conn: asyncpg.Connection, ef_search: int) -> None:
     )
 
 
-async def fetch_candidates(
-    pool: asyncpg.Pool, query: CandidateQuery, *, ef_search: int = HNSW_EF_SEARCH
-) -> list[asyncpg.Record]:
-    """The union of semantic, mood and library candidates with what the ranker needs."""
-    async with pool.acquire() as conn, conn.transaction(readonly=True):
-        await _scan_settings(conn, ef_search)
-        rows: list[asyncpg.Record] = await conn.fetch(
-            CANDIDATES_SQL,
+async def fetch_candidates(pool: asyncpg.Pool, query: CandidateQuery) -> list[asyncpg.Record]:
+    """The union of semantic, mood and library candidates with what the ranker needs.
+
+    One round trip per statement: the index settings come with each pooled connection
+    (SESSION_SETTINGS, db/pool.py), so no transaction is opened to set them.
+    """
+    liked = list(query.liked_ids[:MAX_LIKED])
+    excluded = list(query.exclude_ids)
+    users = list(query.user_ids)
+    statements = [
+        pool.fetch(
+            CATALOG_SQL,
             query.embedding,
             query.valence,
             query.energy,
-            list(query.user_ids),
-            list(query.exclude_ids),
+            users,
+            excluded,
             SEMANTIC_CANDIDATES,
             MOOD_CANDIDATES,
-            LIBRARY_CANDIDATES,
-            list(query.liked_ids[:MAX_LIKED]),
+            liked,
         )
-    return rows
+    ]
+    if users:
+        statements.append(
+            pool.fetch(LIBRARY_SQL, query.embedding, users, excluded, LIBRARY_CANDIDATES, liked)
+        )
+    found: dict[int, asyncpg.Record] = {}
+    for rows in await asyncio.gather(*statements):
+        for row in rows:
+            found.setdefault(row["id"], row)
+    return list(found.values())
 
 
 async def nearest_catalog(

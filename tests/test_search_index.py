@@ -68,10 +68,13 @@ async def test_0003_indexes_halfvec_of_catalog_tracks_and_goes_down_and_up(fresh
             await conn.execute("SET enable_seqscan = off")  # one row: make the planner use it
             plan = await conn.fetch("EXPLAIN " + search.NEAREST_SQL, vector, [], 10, 5)
             found = await search.nearest_catalog(conn, vector, 5)
+            # the pool's connections carry the scan settings (no transaction per search)
+            session = [await conn.fetchval(f"SHOW {name}") for name in search.SESSION_SETTINGS]
     finally:
         await database.close()
     assert any("tracks_embedding_hnsw" in row[0] for row in plan)
     assert found == [track_id]
+    assert session == list(search.SESSION_SETTINGS.values())
 
 
 # The candidate SQL as it was before the one-pass rewrite (per-row subqueries, full-precision
