@@ -23,8 +23,8 @@ import numpy as np
 # result.
 HNSW_EF_SEARCH = 200
 HNSW_ITERATIVE_SCAN = "relaxed_order"
-# Set on every pooled connection at connect time (startup parameters: no extra round trip), so
-# a candidate search is a single statement without a transaction around it.
+# Set once on every new pooled connection (db/pool.py), so a candidate search is a single
+# statement without a transaction around it.
 SESSION_SETTINGS = {
     "hnsw.ef_search": str(HNSW_EF_SEARCH),
     "hnsw.iterative_scan": HNSW_ITERATIVE_SCAN,
