@@ -25,10 +25,6 @@ CONNECT_TIMEOUT_S = 15.0
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
     await register_vector(conn)
-    # Once per new connection, not per search; SET rather than startup parameters because
-    # poolers such as PgBouncer refuse unknown startup parameters and the connection would fail.
-    for name, value in SESSION_SETTINGS.items():
-        await conn.execute("SELECT set_config($1, $2, false)", name, value)
 
 
 async def ensure_pgvector(conn: asyncpg.Connection) -> str:
@@ -91,6 +87,7 @@ async def _create_pool(url: str, size: int, with_vector: bool) -> asyncpg.Pool:
     }
     if with_vector:
         kwargs["init"] = _init_connection
+        kwargs["server_settings"] = dict(SESSION_SETTINGS)
     try:
         pool: asyncpg.Pool = await asyncpg.create_pool(url, **kwargs)
     except (OSError, asyncpg.PostgresError, TimeoutError, ValueError) as err:
