@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 
 import asyncpg
@@ -18,18 +19,29 @@ import numpy as np
 # Text queries are far from every track, so recall falls with the catalog: 0.90 at 200k and 0.70
 # at a million with this graph, 0.943 at pgvector's maximum ef_search of 1,000 there
 # (benchmarks/README.md, docs/scaling.md section 3).
+# Asking the index for more rows than ef_search makes the iterative scan run another round of
+# ef_search tracks, so what decides recall is how many tracks the scan visits: at a million,
+# ef_search 600 with 700 rows asked (two rounds, ~1,200 visited) gives 0.97 for about +18 ms at
+# p50 over ef_search 200 with 100 (0.70), where one round of 1,000 gives 0.943. A catalog past
+# LARGE_CATALOG_ROWS is searched that wide; a smaller one keeps the cheap default, which already
+# reaches 0.957 at 28k (benchmarks/README.md, "Search breadth by catalog size").
 # pgvector 0.8 applies filters after the HNSW scan; with iterative scan it keeps scanning until
 # enough rows pass `in_catalog` and the exclusions, so a selective filter cannot starve the
 # result.
 HNSW_EF_SEARCH = 200
 HNSW_ITERATIVE_SCAN = "relaxed_order"
-# Set once on every new pooled connection (db/pool.py), so a candidate search is a single
-# statement without a transaction around it.
+# Set on every pooled connection at connect time (startup parameters: no extra round trip; they
+# survive the RESET ALL asyncpg runs when a connection goes back to the pool, which a session
+# SET would not), so a candidate search is a single statement without a transaction around it.
 SESSION_SETTINGS = {
     "hnsw.ef_search": str(HNSW_EF_SEARCH),
     "hnsw.iterative_scan": HNSW_ITERATIVE_SCAN,
 }
 EMBEDDING_DIM = 384  # the schema's vector(384); the index casts to halfvec(384)
+LARGE_CATALOG_ROWS = 100_000  # measured: 0.957 at 28k, 0.90 at 200k with the default breadth
+LARGE_EF_SEARCH = 600
+LARGE_POOL = 700  # rows asked of the index and re-ordered exactly; 100 of them go on
+CATALOG_SIZE_TTL_S = 600.0  # the catalog grows by imports, not per answer: re-read it rarely
 # Candidates per source; the ranker sees their union (about 300 rows). 100 each halves the
 # candidate query's time against 200 each (12.8 vs 18.5 ms at 28k) with no loss in the
 # quality benchmark.
@@ -96,10 +108,10 @@ LEFT JOIN names USING (id)
 """
 
 
-# $1 query vector, $2 valence, $3 energy, $4 listeners, $5 excluded ids, $6 semantic pool,
-# $7 mood candidates, $8 liked ids.
+# $1 query vector, $2 valence, $3 energy, $4 listeners, $5 excluded ids, $6 semantic
+# candidates, $7 mood candidates, $8 liked ids, $9 rows asked of the index (>= $6).
 CATALOG_SQL = _enriched(
-    f"""sem AS MATERIALIZED ({semantic_sql("$1", "$5", "$6", "$6", TRACK_COLUMNS)}
+    f"""sem AS MATERIALIZED ({semantic_sql("$1", "$5", "$9", "$6", TRACK_COLUMNS)}
 ), mood AS MATERIALIZED (
     SELECT {TRACK_COLUMNS}, embedding <=> $1::vector AS dist FROM tracks
     WHERE in_catalog AND mood_point IS NOT NULL AND NOT (id = ANY($5::bigint[]))
@@ -150,18 +162,79 @@ async def _scan_settings(conn: asyncpg.Connection, ef_search: int) -> None:
     )
 
 
-async def fetch_candidates(pool: asyncpg.Pool, query: CandidateQuery) -> list[asyncpg.Record]:
+@dataclass(frozen=True)
+class SearchBreadth:
+    """How wide the catalog's index is searched: ef_search, and rows asked of the index."""
+
+    ef_search: int
+    pool: int
+
+
+DEFAULT_BREADTH = SearchBreadth(HNSW_EF_SEARCH, SEMANTIC_CANDIDATES)
+LARGE_BREADTH = SearchBreadth(LARGE_EF_SEARCH, LARGE_POOL)
+
+
+def breadth_for(catalog_rows: int) -> SearchBreadth:
+    """The search breadth for a catalog of this many rows (see LARGE_CATALOG_ROWS)."""
+    return LARGE_BREADTH if catalog_rows >= LARGE_CATALOG_ROWS else DEFAULT_BREADTH
+
+
+# pool id -> (pool, read at, rows). The pool is held so its id cannot be reused while cached;
+# a process has one or two pools, tests many, hence the bound.
+_catalog_sizes: dict[int, tuple[asyncpg.Pool, float, int]] = {}
+MAX_CACHED_POOLS = 8
+
+
+async def catalog_rows(pool: asyncpg.Pool) -> int:
+    """PostgreSQL's estimate of the tracks table's rows (kept by ANALYZE and autovacuum; -1,
+    read as 0, before the first), re-read at most every CATALOG_SIZE_TTL_S."""
+    now = time.monotonic()
+    cached = _catalog_sizes.get(id(pool))
+    if cached is not None and cached[0] is pool and now - cached[1] < CATALOG_SIZE_TTL_S:
+        return cached[2]
+    rows = int(
+        await pool.fetchval(
+            "SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = 'tracks'::regclass"
+        )
+        or 0
+    )
+    _catalog_sizes.pop(id(pool), None)
+    while len(_catalog_sizes) >= MAX_CACHED_POOLS:
+        del _catalog_sizes[next(iter(_catalog_sizes))]
+    _catalog_sizes[id(pool)] = (pool, now, rows)
+    return rows
+
+
+async def _fetch_catalog(
+    pool: asyncpg.Pool, breadth: SearchBreadth, *args: object
+) -> list[asyncpg.Record]:
+    if breadth.ef_search == HNSW_EF_SEARCH:  # the pooled connections' own setting
+        rows: list[asyncpg.Record] = await pool.fetch(CATALOG_SQL, *args, breadth.pool)
+        return rows
+    async with pool.acquire() as conn, conn.transaction(readonly=True):
+        await _scan_settings(conn, breadth.ef_search)
+        rows = await conn.fetch(CATALOG_SQL, *args, breadth.pool)
+        return rows
+
+
+async def fetch_candidates(
+    pool: asyncpg.Pool, query: CandidateQuery, breadth: SearchBreadth | None = None
+) -> list[asyncpg.Record]:
     """The union of semantic, mood and library candidates with what the ranker needs.
 
-    One round trip per statement: the index settings come with each pooled connection
-    (SESSION_SETTINGS, db/pool.py), so no transaction is opened to set them.
+    One round trip per statement for catalogs below LARGE_CATALOG_ROWS: the index settings come
+    with each pooled connection (SESSION_SETTINGS, db/pool.py), so no transaction is opened to
+    set them. `breadth` defaults to the one for the catalog's size.
     """
+    if breadth is None:
+        breadth = breadth_for(await catalog_rows(pool))
     liked = list(query.liked_ids[:MAX_LIKED])
     excluded = list(query.exclude_ids)
     users = list(query.user_ids)
     statements = [
-        pool.fetch(
-            CATALOG_SQL,
+        _fetch_catalog(
+            pool,
+            breadth,
             query.embedding,
             query.valence,
             query.energy,

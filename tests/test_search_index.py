@@ -213,7 +213,31 @@ async def test_one_pass_candidates_match_the_per_row_sql(
             )
         assert len(new) > search.SEMANTIC_CANDIDATES
         assert _as_comparable(new) == _as_comparable(old)
+    # The wide search of a large catalog (its own ef_search in a transaction, more rows asked of
+    # the index) finds the same candidates here, where both reach every track, and leaves the
+    # pooled connections' own setting alone.
+    rows = await search.catalog_rows(db.read_pool)
+    assert rows == await db.pool.fetchval("SELECT count(*) FROM tracks")
+    assert search.breadth_for(rows) == search.DEFAULT_BREADTH
+    for query in queries:
+        wide = await search.fetch_candidates(db.read_pool, query, search.LARGE_BREADTH)
+        assert _as_comparable(wide) == _as_comparable(
+            await search.fetch_candidates(db.read_pool, query)
+        )
+    async with db.read_pool.acquire() as conn:
+        assert await conn.fetchval("SHOW hnsw.ef_search") == str(search.HNSW_EF_SEARCH)
     with_library = await search.fetch_candidates(db.read_pool, queries[1])
     assert any(row["playlist_name"] for row in with_library)
     assert any(row["trending_rank"] for row in with_library)
     assert all(row["liked_similarity"] is not None for row in with_library)
+
+
+def test_large_catalogs_are_searched_wider() -> None:
+    """Recall falls with the catalog's size at a fixed breadth (benchmarks/README.md)."""
+    assert search.breadth_for(0) == search.DEFAULT_BREADTH
+    assert search.breadth_for(28_441) == search.DEFAULT_BREADTH
+    assert search.breadth_for(search.LARGE_CATALOG_ROWS) == search.LARGE_BREADTH
+    assert search.breadth_for(1_000_000) == search.LARGE_BREADTH
+    # more rows asked than ef_search: the iterative scan runs a second round
+    assert search.LARGE_BREADTH.pool > search.LARGE_BREADTH.ef_search
+    assert search.LARGE_BREADTH.pool >= search.SEMANTIC_CANDIDATES
