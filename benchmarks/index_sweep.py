@@ -81,12 +81,7 @@ async def _found(
 
 async def sweep(scale: str, queries: int, embedder: Embedder) -> dict[str, Any]:
     """Build time, size and recall@50 of each index variant on one benchmark database."""
-    bench = synthetic.cached(scale)
-    if bench is None:
-        raise SystemExit(f"build it first: python -m benchmarks.synthetic --scale {scale}")
-    texts = search_scale.query_texts(with_captions=True)[:queries]
-    _, vectors = await asyncio.to_thread(search_scale.query_vectors, texts, embedder)
-    database = await synthetic.open_bench(bench, pool_size=1)
+    bench, vectors, database = await search_scale.open_with_queries(scale, queries, embedder)
     result: dict[str, Any] = {"scale": scale, "tracks": bench.tracks, "queries": len(vectors)}
     try:
         async with database.pool.acquire() as conn:

@@ -301,6 +301,20 @@ async def _uses_hnsw(conn: asyncpg.Connection, vector: Any) -> bool:
     return any("tracks_embedding_hnsw" in row[0] for row in plan)
 
 
+async def open_with_queries(
+    scale: str, queries: int, embedder: Embedder
+) -> tuple[synthetic.BenchDatabase, list[Any], Database]:
+    """A built benchmark database of this scale, opened, with the recommender's first
+    `queries` query vectors (the index sweeps measure recall over them)."""
+    bench = synthetic.cached(scale)
+    if bench is None:
+        raise SystemExit(f"build it first: python -m benchmarks.synthetic --scale {scale}")
+    texts = query_texts(with_captions=True)[:queries]
+    _, vectors = await asyncio.to_thread(query_vectors, texts, embedder)
+    database = await synthetic.open_bench(bench, pool_size=1)
+    return bench, vectors, database
+
+
 async def measure_recall(
     bench: synthetic.BenchDatabase, embedder: Embedder, max_queries: int
 ) -> dict[str, Any]:
