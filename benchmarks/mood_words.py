@@ -1,6 +1,11 @@
 """Experiments of issue 9's fourth round: stronger word readers for the word table.
 
 Run: python -m benchmarks.mood_words [ROW NAME ...]   (needs ../shared/data and the `train` extra)
+     python -m benchmarks.mood_words noise [ROW NAME]  how far 40 themes and 10 photos let two
+                                                       recipes differ by chance (bootstrap)
+     python -m benchmarks.mood_words fill              a missing reading filled by the word
+                                                       table's rather than the sentence's
+                                                       (captions and OASIS only)
 
 Each row is a recipe cross-validated exactly as benchmarks/mood_cv.py (captions leave one photo
 out, OASIS by category folds, every constant fit on the training folds; EmoBank test and
@@ -20,8 +25,8 @@ from dataclasses import replace
 import numpy as np
 
 from benchmarks import mood_data, train_mood, word_finetune
-from benchmarks.mood_cv import line, recipe_figures
-from benchmarks.train_mood import ALPHAS, Material, fit_ridge, pearson
+from benchmarks.mood_cv import CrossValidation, line, recipe_figures
+from benchmarks.train_mood import ALPHAS, Material, fit_ridge, pearson, rho
 from recsys.embedder import Embedder
 
 
@@ -56,15 +61,124 @@ ROWS = {
     "fine-tuned added": ("ft", train_mood.Recipe(finetuned="add")),
     "fine-tuned replaces sentence-head words": ("ft", train_mood.Recipe(finetuned="replace")),
     "fine-tuned only": ("ft", train_mood.Recipe(word_vectors=False, finetuned="replace")),
+    "fine-tuned added, bigger table": ("ft-big", train_mood.Recipe(finetuned="add")),
     "MiniLM bag ridge added": ("bag", train_mood.Recipe(finetuned="add")),
     "MiniLM bag ridge replaces": ("bag", train_mood.Recipe(finetuned="replace")),
 }
+
+
+BOOTSTRAP_DRAWS = 2000
+BOOTSTRAP_SEED = 11
+
+
+# The bigger table of the second round: GloVe's most frequent words added to the vocabulary.
+BIG_TABLE_GLOVE_WORDS = 60_000
+
+
+def bigger_table(material: Material) -> Material:
+    """The material with GloVe's BIG_TABLE_GLOVE_WORDS most frequent words in the vocabulary."""
+    glove = train_mood.Glove()
+    frequent = [w for w, i in glove.index.items() if i < BIG_TABLE_GLOVE_WORDS]
+    words = sorted(
+        set(material.vocabulary)
+        | {w for w in frequent if len(w) >= 3 and w.isalpha() and w.isascii()}
+    )
+    vectors, known = glove.words(words)
+    return replace(
+        material,
+        vocabulary=words,
+        vocabulary_x=mood_data.embed_words(Embedder(), words),
+        vocabulary_g=vectors,
+        glove_known=known,
+    )
+
+
+def source_material(material: Material, source: str) -> Material:
+    """The material with the extra word reading a row needs."""
+    if not source:
+        return material
+    if source == "ft-big":
+        material = bigger_table(material)
+        source = "ft"
+    readings = (
+        word_finetune.word_readings(material.vocabulary)
+        if source == "ft"
+        else bag_ridge_readings(material)
+    )
+    return replace(material, vocabulary_ft=readings)
+
+
+def noise(material: Material, name: str) -> None:
+    """Bootstrap over OASIS themes and over photos (each photo's captions together): the spread
+    of the shipped recipe's cross-validated rho and the 5-95% range of (row - shipped)."""
+    source, recipe = ROWS[name]
+    shipped = CrossValidation(material, train_mood.SHIPPED)
+    other = CrossValidation(source_material(material, source), recipe)
+    rng = np.random.RandomState(BOOTSTRAP_SEED)
+    for label, rated, a, b in (
+        ("OASIS", material.oasis, shipped.oasis(), other.oasis()),
+        ("captions", material.captions, shipped.captions(), other.captions()),
+    ):
+        groups = np.array(rated.groups if label == "captions" else range(len(rated.texts)))
+        units = np.unique(groups)
+        for column, target in enumerate((rated.valence, rated.arousal)):
+            base, diff = [], []
+            for _ in range(BOOTSTRAP_DRAWS):
+                picked = rng.choice(units, len(units))
+                rows = np.concatenate([np.flatnonzero(groups == u) for u in picked])
+                r_a = rho(a[rows, column], target[rows])
+                base.append(r_a)
+                diff.append(rho(b[rows, column], target[rows]) - r_a)
+            low, high = np.percentile(diff, [5, 95])
+            print(
+                f"  {label} {('valence', 'arousal')[column]}: shipped rho sd {np.std(base):.3f};"
+                f" {name} - shipped {np.mean(diff):+.3f} (5-95%: {low:+.3f} .. {high:+.3f})",
+                flush=True,
+            )
+
+
+def words_first(model: train_mood.MoodModel, r: train_mood.Readings) -> np.ndarray:
+    """train_mood.standardised with the word table's reading, not the sentence's, standing in
+    for a missing one (the sentence's when the text has no table word)."""
+    raw = np.array(r.raw, dtype=np.float32)
+    present: np.ndarray = ~np.isnan(raw).any(axis=2)
+    first = np.where(present[:, 1], 1, present.argmax(axis=1))
+    fill = raw[np.arange(len(raw)), first]
+    for i in range(raw.shape[1]):
+        raw[~present[:, i], i] = fill[~present[:, i]]
+    return np.asarray((raw - model.feature_mean) / model.feature_scale)
+
+
+def fill_rows(material: Material) -> None:
+    """Captions LOPO and OASIS category-fold rho with each fill rule (shipped recipe)."""
+    shipped_rule = train_mood.standardised
+    for name, rule in (("sentence first (shipped)", shipped_rule), ("words first", words_first)):
+        train_mood.standardised = rule  # read by fit_blend and predict
+        cv = CrossValidation(material)
+        (cv_v, cv_a), (o_v, o_a) = (
+            pair_of(cv.captions(), material.captions),
+            pair_of(cv.oasis(), material.oasis),
+        )
+        print(f"  {name:<26}  {cv_v:+.3f} / {cv_a:+.3f}  {o_v:+.3f} / {o_a:+.3f}", flush=True)
+    train_mood.standardised = shipped_rule
+
+
+def pair_of(pred: np.ndarray, rated: mood_data.Rated) -> tuple[float, float]:
+    """(valence, arousal) rho."""
+    return rho(pred[:, 0], rated.valence), rho(pred[:, 1], rated.arousal)
 
 
 def main() -> int:
     """Print the rows."""
     embedder = Embedder()
     material = train_mood.load_material(embedder)
+    if sys.argv[1:] == ["fill"]:
+        print("  fill rule                   captions LOPO rho  OASIS cat-fold rho")
+        fill_rows(material)
+        return 0
+    if sys.argv[1:2] == ["noise"]:
+        noise(material, " ".join(sys.argv[2:]) or "fine-tuned added")
+        return 0
     warriner = mood_data.warriner_words()
     wx = mood_data.embed_words(embedder, warriner.texts)
     sources = {"": material}
@@ -78,12 +192,7 @@ def main() -> int:
         if wanted and name not in wanted:
             continue
         if source not in sources:
-            readings = (
-                word_finetune.word_readings(material.vocabulary)
-                if source == "ft"
-                else bag_ridge_readings(material)
-            )
-            sources[source] = replace(material, vocabulary_ft=readings)
+            sources[source] = source_material(material, source)
         figures = recipe_figures(sources[source], recipe, warriner, wx)
         print(line(name, figures), flush=True)
     return 0
