@@ -6,6 +6,8 @@ Run: python -m benchmarks.mood_words [ROW NAME ...]   (needs ../shared/data and 
      python -m benchmarks.mood_words fill              a missing reading filled by the word
                                                        table's rather than the sentence's
                                                        (captions and OASIS only)
+     python -m benchmarks.mood_words themes            each dev theme's readings, shipped table
+                                                       and fine-tuned one (valence)
 
 Each row is a recipe cross-validated exactly as benchmarks/mood_cv.py (captions leave one photo
 out, OASIS by category folds, every constant fit on the training folds; EmoBank test and
@@ -168,10 +170,39 @@ def pair_of(pred: np.ndarray, rated: mood_data.Rated) -> tuple[float, float]:
     return rho(pred[:, 0], rated.valence), rho(pred[:, 1], rated.arousal)
 
 
+def theme_readings(material: Material) -> None:
+    """Each OASIS dev theme's raw valence readings (sentence, shipped table, fine-tuned table),
+    and how each alone ranks the themes it reads."""
+    shipped = CrossValidation(material).options[30.0].themes.raw
+    tuned = (
+        CrossValidation(source_material(material, "ft"), train_mood.Recipe(finetuned="replace"))
+        .options[30.0]
+        .themes.raw
+    )
+    target = material.oasis.valence
+    for name, values in (
+        ("sentence", shipped[:, 0, 0]),
+        ("shipped table", shipped[:, 1, 0]),
+        ("fine-tuned table", tuned[:, 1, 0]),
+        ("hand lexicon", shipped[:, 2, 0]),
+    ):
+        known = ~np.isnan(values)
+        print(f"  {name:<18} rho {rho(values[known], target[known]):+.3f} on {known.sum()} themes")
+    order = np.argsort(target)
+    for i in order:
+        print(
+            f"  {material.oasis.texts[i]:<30} rated {target[i]:.2f}  sentence "
+            f"{shipped[i, 0, 0]:.2f}  table {shipped[i, 1, 0]:.2f}  fine-tuned {tuned[i, 1, 0]:.2f}"
+        )
+
+
 def main() -> int:
     """Print the rows."""
     embedder = Embedder()
     material = train_mood.load_material(embedder)
+    if sys.argv[1:] == ["themes"]:
+        theme_readings(material)
+        return 0
     if sys.argv[1:] == ["fill"]:
         print("  fill rule                   captions LOPO rho  OASIS cat-fold rho")
         fill_rows(material)

@@ -28,7 +28,9 @@ Steps, every one deterministic (no sampling; the grids are fixed):
    percentile), so that targets reach the catalog's quiet and loud ends; long texts are
    re-centred and re-scaled by the recorded captions' median and spread (vision models write
    warm, even prose: without this a sad caption reads neutral). Neither changes a rank.
-The Warriner norms are not read here.
+The Warriner norms are not read here. Other word-table sources (Recipe.finetuned: a MiniLM
+fine-tuned on EmoBank to read single words, benchmarks/word_finetune.py) are tried by
+benchmarks/mood_words.py; none ships (benchmarks/README.md, fourth round).
 """
 
 from __future__ import annotations
