@@ -92,6 +92,7 @@ def semantic_sql(vector: str, exclude: str, pool: str, limit: str, columns: str 
 # similarity joined once for the statement's rows instead of a subquery per row (carrying
 # every column through the sources and a DISTINCT ON over those wide rows cost ~1.5 ms more
 # at 28k). A track both statements find comes back identical from each and is kept once.
+# Rows come in id order, so candidates the ranker scores equally keep one stable order.
 def _enriched(found: str, users: str, liked: str) -> str:
     """`found` (CTEs ending in one named `found` of ids and distances) with what the ranker
     needs joined once."""
@@ -118,6 +119,7 @@ FROM cands c
 JOIN tracks t USING (id)
 LEFT JOIN trending USING (id)
 LEFT JOIN names USING (id)
+ORDER BY c.id
 """
 
 
