@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass
 
 import asyncpg
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 # The HNSW index holds half-precision embeddings of catalog tracks (alembic 0003: m 24,
 # ef_construction 128). What it finds is re-ordered by exact full-precision distance, so the
@@ -286,6 +289,29 @@ async def nearest_catalog(
     """
     rows = await conn.fetch(WIDE_NEAREST_SQL, embedding, [], ef_search, max(pool, limit), limit)
     return [row["id"] for row in rows]
+
+
+# The catalog's HNSW index (alembic 0003). A search walks a few thousand of its pages; read from
+# disk or the OS cache instead of shared buffers, a search of a million tracks costs 60-170 ms
+# instead of ~20 until the graph has been read once (measured: benchmarks/README.md).
+HNSW_INDEX = "tracks_embedding_hnsw"
+
+
+async def prewarm_index(primary: asyncpg.Pool, read_pool: asyncpg.Pool) -> int | None:
+    """Read the catalog's HNSW index into the query server's shared buffers (pg_prewarm), so
+    the first searches after a start are as fast as later ones; the blocks read, or None
+    (logged) when the server cannot (no pg_prewarm, or not allowed to create it).
+
+    The extension is created on the primary (a replica has it by replication) and the index
+    read where the searches run.
+    """
+    try:
+        await primary.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+        blocks = await read_pool.fetchval("SELECT pg_prewarm($1::regclass)", HNSW_INDEX)
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as err:
+        log.info("search index not preloaded (%s); the first searches read it from disk", err)
+        return None
+    return int(blocks)
 
 
 FEEDBACK_SQL = """

@@ -267,6 +267,29 @@ async def test_0008_adds_catalog_nearest_and_goes_down_and_up(fresh_url: str) ->
     assert await present()
 
 
+async def test_prewarm_reads_the_index_into_shared_buffers(db: Database) -> None:
+    blocks = await search.prewarm_index(db.pool, db.read_pool)
+    size = await db.pool.fetchval(
+        "SELECT pg_relation_size($1::regclass) / current_setting('block_size')::int",
+        search.HNSW_INDEX,
+    )
+    assert blocks is not None and blocks == size > 0
+    assert await db.pool.fetchval("SELECT count(*) FROM pg_extension WHERE extname = 'pg_prewarm'")
+
+
+async def test_prewarm_that_cannot_run_is_logged_not_raised(
+    fresh_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # an empty database: no index to read
+    database = await connect(fresh_url, Path("/nonexistent"), pool_size=1)
+    try:
+        with caplog.at_level("INFO", logger="db.search"):
+            assert await search.prewarm_index(database.pool, database.read_pool) is None
+    finally:
+        await database.close()
+    assert "search index not preloaded" in caplog.text and search.HNSW_INDEX in caplog.text
+
+
 def test_large_catalogs_are_searched_wider() -> None:
     """Recall falls with the catalog's size at a fixed breadth (benchmarks/README.md)."""
     assert search.breadth_for(0) == search.DEFAULT_BREADTH
