@@ -56,11 +56,54 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 TOP = 5
 RANDOM_DRAWS = 50
+MAX_OVERLAP = 0.15  # issue 9: mean pairwise overlap of answers to different photos
 Reading = tuple[float, float]
 
 
+class Answers:
+    """What issue 9 asks of the answers themselves: every query answered, no artist twice in
+    an answer, and little overlap between the answers to different photos (or themes)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind  # what a group is: "photos", "themes"
+        self.groups: list[str] = []
+        self.tracks: list[frozenset[str]] = []
+        self.artist_repeats = 0
+        self.short = 0
+
+    def add(self, group: str, tracks: Any) -> None:
+        """One answer (its TrackPicks) to a query about `group` (a photo, a theme)."""
+        self.groups.append(group)
+        self.tracks.append(frozenset(t.spotify_id for t in tracks))
+        artists = [a.lower() for t in tracks for a in t.artists]
+        self.artist_repeats += len(artists) != len(set(artists))
+        self.short += len(tracks) < TOP
+
+    def overlap(self) -> float:
+        """Mean share of tracks two answers to different groups have in common (of TOP)."""
+        shares = [
+            len(self.tracks[i] & self.tracks[j]) / TOP
+            for i in range(len(self.tracks))
+            for j in range(i + 1, len(self.tracks))
+            if self.groups[i] != self.groups[j]
+        ]
+        return fmean(shares) if shares else 0.0
+
+    def line(self) -> str:
+        """The checks in one line, beside issue 9's target for the overlap."""
+        return (
+            f"{len(self.tracks) - self.short}/{len(self.tracks)} answered with {TOP} tracks, "
+            f"{self.artist_repeats} with an artist twice, mean overlap between answers to "
+            f"different {self.kind} {self.overlap():.3f} (target <= {MAX_OVERLAP})"
+        )
+
+
 async def melodiclens_picks(
-    database: Database, embedder: Embedder, rows: list[dict[str, str]], cv: CrossValidation
+    database: Database,
+    embedder: Embedder,
+    rows: list[dict[str, str]],
+    cv: CrossValidation,
+    answers: Answers,
 ) -> list[Reading]:
     """Mean (valence, energy) of the top 5 for each caption, through the real captioner.
 
@@ -90,11 +133,14 @@ async def melodiclens_picks(
             caption = await captioner.caption(image)
             rec = await recommender.recommend(RecommendRequest(caption=caption, top=TOP))
             picks.append(_mean_traits(rec.tracks))
+            answers.add(row["image"], rec.tracks)
         await pool.close()
     return picks
 
 
-async def theme_picks(database: Database, embedder: Embedder, cv: CrossValidation) -> Any:
+async def theme_picks(
+    database: Database, embedder: Embedder, cv: CrossValidation, answers: Answers
+) -> Any:
     """OASIS themes sent as words ("A photo of a beach."), category folds: songs' mean traits."""
     themes = mood_data.oasis()
     picks = []
@@ -103,6 +149,7 @@ async def theme_picks(database: Database, embedder: Embedder, cv: CrossValidatio
         recommender = Recommender(DatabaseCandidates(database.read_pool), embedder, reader)
         rec = await recommender.recommend(RecommendRequest(words=text, top=TOP))
         picks.append(_mean_traits(rec.tracks))
+        answers.add(text, rec.tracks)
     return themes, picks
 
 
@@ -229,8 +276,11 @@ async def main() -> int:
         catalog = await catalog_arrays(database)
         cv = CrossValidation(train_mood.load_material(embedder))
         started = time.perf_counter()
+        caption_answers = Answers("photos")
         methods = {
-            "MelodicLens (LOPO)": await melodiclens_picks(database, embedder, rows, cv),
+            "MelodicLens (LOPO)": await melodiclens_picks(
+                database, embedder, rows, cv, caption_answers
+            ),
         }
         ml_seconds = time.perf_counter() - started
         methods["word count"] = word_count_picks(catalog, captions)
@@ -251,12 +301,15 @@ async def main() -> int:
             "(captioner + recommender)",
             flush=True,
         )
-        themes, picks = await theme_picks(database, embedder, cv)
+        print(f"  captions: {caption_answers.line()}")
+        theme_answers = Answers("themes")
+        themes, picks = await theme_picks(database, embedder, cv, theme_answers)
         tv, ta, _ = _score(picks, list(zip(themes.valence, themes.arousal, strict=True)))
         print(
             "OASIS themes as words, category folds, songs' mean vs human ratings, n=40: "
             f"valence {tv:+.3f}, arousal {ta:+.3f}"
         )
+        print(f"  themes: {theme_answers.line()}")
         ov, oa = await oasis(database, embedder)
         print(
             "OASIS photos, pixels only (no vision model), n=40: "

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass
 
 import asyncpg
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 # The HNSW index holds half-precision embeddings of catalog tracks (alembic 0003: m 24,
 # ef_construction 128). What it finds is re-ordered by exact full-precision distance, so the
@@ -52,12 +55,11 @@ LIBRARY_CANDIDATES = 100
 MAX_LIKED = 50
 
 
-# What the ranker reads of each candidate; the sources return it as they find a track, so no
-# candidate is looked up twice.
-TRACK_COLUMNS = (
+# What the ranker reads of each candidate, besides similarity, trending rank, playlist name and
+# liked similarity.
+RANKED_COLUMNS = (
     "id, spotify_id, title, artists, album, popularity, release_year, genres, valence, energy, "
-    "danceability, acousticness, instrumentalness, tempo, mood_words, theme_tags, lyrics_themes, "
-    "embedding"
+    "danceability, acousticness, instrumentalness, tempo, mood_words, theme_tags, lyrics_themes"
 )
 
 
@@ -87,15 +89,20 @@ def semantic_sql(vector: str, exclude: str, pool: str, limit: str, columns: str 
 # server cores): the catalog's sources (semantic and mood) and the listeners' libraries. The
 # library's exact distances (1,000 heap rows for a 1,000-track library, ~8 ms at 28k by
 # EXPLAIN ANALYZE) were the longest part of the single statement, beside the index scan.
-# Each statement is prepared once per connection by asyncpg and reused, returns the ranker's
-# columns with exact distance as it finds a track, and joins trending rank, playlist name and
-# liked similarity once for its rows instead of a subquery per row. A track both statements
-# find comes back identical from each and is kept once.
+# Each statement is prepared once per connection by asyncpg and reused. Its sources yield ids
+# and exact distances only; the union is de-duplicated on those two narrow columns and the
+# ranker's columns are read once per kept track, with trending rank, playlist name and liked
+# similarity joined once for the statement's rows instead of a subquery per row (carrying
+# every column through the sources and a DISTINCT ON over those wide rows cost ~1.5 ms more
+# at 28k). A track both statements find comes back identical from each and is kept once.
+# Rows come in id order, so candidates the ranker scores equally keep one stable order.
 def _enriched(found: str, users: str, liked: str) -> str:
-    """`found` (CTEs ending in one named `found`) with what the ranker needs joined once."""
+    """`found` (CTEs ending in one named `found` of ids and distances) with what the ranker
+    needs joined once."""
+    selected = ", ".join("t." + column.strip() for column in RANKED_COLUMNS.split(","))
     return f"""
 WITH {found}, cands AS MATERIALIZED (
-    SELECT DISTINCT ON (id) * FROM found ORDER BY id
+    SELECT id, min(dist) AS dist FROM found GROUP BY id
 ), names AS MATERIALIZED (
     SELECT DISTINCT ON (le.track_id) le.track_id AS id, le.playlist_name
     FROM library_entries le
@@ -107,51 +114,60 @@ WITH {found}, cands AS MATERIALIZED (
     SELECT te.track_id AS id, min(te.rank) AS trending_rank FROM trending_entries te
     WHERE te.track_id = ANY(ARRAY(SELECT id FROM cands)) GROUP BY te.track_id
 )
-SELECT c.id, c.spotify_id, c.title, c.artists, c.album, c.popularity, c.release_year, c.genres,
-       c.valence, c.energy, c.danceability, c.acousticness, c.instrumentalness, c.tempo,
-       c.mood_words, c.theme_tags, c.lyrics_themes,
+SELECT {selected},
        1 - c.dist AS similarity,
        trending.trending_rank, names.playlist_name,
-       (SELECT max(1 - (c.embedding <=> liked.embedding)) FROM liked) AS liked_similarity
+       (SELECT max(1 - (t.embedding <=> liked.embedding)) FROM liked) AS liked_similarity
 FROM cands c
+JOIN tracks t USING (id)
 LEFT JOIN trending USING (id)
 LEFT JOIN names USING (id)
+ORDER BY c.id
 """
 
 
 # $1 query vector, $2 valence, $3 energy, $4 listeners, $5 excluded ids, $6 semantic
-# candidates, $7 mood candidates, $8 liked ids, $9 rows asked of the index (>= $6).
-CATALOG_SQL = _enriched(
-    f"""sem AS MATERIALIZED ({semantic_sql("$1", "$5", "$9", "$6", TRACK_COLUMNS)}
+# candidates, $7 mood candidates, $8 liked ids, $9 rows asked of the index (>= $6); for the
+# wide search, $10 its ef_search.
+def _catalog_sql(semantic: str) -> str:
+    return _enriched(
+        f"""sem AS MATERIALIZED ({semantic}
 ), mood AS MATERIALIZED (
-    SELECT {TRACK_COLUMNS}, embedding <=> $1::vector AS dist FROM tracks
+    SELECT id, embedding <=> $1::vector AS dist FROM tracks
     WHERE in_catalog AND mood_point IS NOT NULL AND NOT (id = ANY($5::bigint[]))
     ORDER BY mood_point <-> point($2, $3) LIMIT $7
 ), found AS (SELECT * FROM sem UNION ALL SELECT * FROM mood)""",
-    "$4",
-    "$8",
-)
+        "$4",
+        "$8",
+    )
+
+
+# At the pooled connections' own breadth the index scan is inlined; a wider one goes through
+# catalog_nearest() (alembic 0008), which sets ef_search for this statement only, so it is one
+# round trip too (a plpgsql call costs ~0.3 ms more than the inlined scan, so only the wide
+# search takes it).
+CATALOG_SQL = _catalog_sql(semantic_sql("$1", "$5", "$9", "$6"))
+WIDE_CATALOG_SQL = _catalog_sql("SELECT id, dist FROM catalog_nearest($1, $5, $10, $9, $6)")
 
 # $1 query vector, $2 listeners, $3 excluded ids, $4 library candidates, $5 liked ids. The
 # library's tracks are read by one index scan over their ids (not a lookup per entry), only
 # their embedding is used to rank them, and the ranker's columns are read for the nearest $4.
 LIBRARY_SQL = _enriched(
-    f"""lib_top AS MATERIALIZED (
+    """found AS MATERIALIZED (
     SELECT t.id, t.embedding <=> $1::vector AS dist FROM tracks t
     WHERE t.id = ANY(ARRAY(
         SELECT le.track_id FROM library_entries le
         WHERE le.user_id = ANY($2::bigint[]) AND NOT (le.track_id = ANY($3::bigint[]))
     )) AND t.embedding IS NOT NULL
     ORDER BY dist LIMIT $4
-), found AS (
-    SELECT {", ".join("t." + c.strip() for c in TRACK_COLUMNS.split(","))}, lib_top.dist
-    FROM lib_top JOIN tracks t USING (id)
 )""",
     "$2",
     "$5",
 )
 
 NEAREST_SQL = f"SELECT id FROM ({semantic_sql('$1', '$2', '$3', '$4')}) nearest"
+# $1 query vector, $2 excluded ids, $3 ef_search, $4 rows asked of the index, $5 rows kept.
+WIDE_NEAREST_SQL = "SELECT id FROM catalog_nearest($1, $2, $3, $4, $5)"
 
 
 @dataclass(frozen=True)
@@ -164,13 +180,6 @@ class CandidateQuery:
     user_ids: tuple[int, ...] = ()
     exclude_ids: tuple[int, ...] = ()
     liked_ids: tuple[int, ...] = ()
-
-
-async def _scan_settings(conn: asyncpg.Connection, ef_search: int) -> None:
-    await conn.execute(
-        f"SET LOCAL hnsw.ef_search = {int(ef_search)};"
-        f"SET LOCAL hnsw.iterative_scan = {HNSW_ITERATIVE_SCAN}"
-    )
 
 
 @dataclass(frozen=True)
@@ -219,13 +228,12 @@ async def catalog_rows(pool: asyncpg.Pool) -> int:
 async def _fetch_catalog(
     pool: asyncpg.Pool, breadth: SearchBreadth, *args: object
 ) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record]
     if breadth.ef_search == HNSW_EF_SEARCH:  # the pooled connections' own setting
-        rows: list[asyncpg.Record] = await pool.fetch(CATALOG_SQL, *args, breadth.pool)
-        return rows
-    async with pool.acquire() as conn, conn.transaction(readonly=True):
-        await _scan_settings(conn, breadth.ef_search)
-        rows = await conn.fetch(CATALOG_SQL, *args, breadth.pool)
-        return rows
+        rows = await pool.fetch(CATALOG_SQL, *args, breadth.pool)
+    else:
+        rows = await pool.fetch(WIDE_CATALOG_SQL, *args, breadth.pool, breadth.ef_search)
+    return rows
 
 
 async def fetch_candidates(
@@ -233,9 +241,9 @@ async def fetch_candidates(
 ) -> list[asyncpg.Record]:
     """The union of semantic, mood and library candidates with what the ranker needs.
 
-    One round trip per statement for catalogs below LARGE_CATALOG_ROWS: the index settings come
-    with each pooled connection (SESSION_SETTINGS, db/pool.py), so no transaction is opened to
-    set them. `breadth` defaults to the one for the catalog's size.
+    One round trip per statement: the default index settings come with each pooled connection
+    (SESSION_SETTINGS, db/pool.py) and a wider search sets its own inside catalog_nearest(), so
+    no transaction is opened to set them. `breadth` defaults to the one for the catalog's size.
     """
     if breadth is None:
         breadth = breadth_for(await catalog_rows(pool))
@@ -275,11 +283,35 @@ async def nearest_catalog(
     ef_search: int = HNSW_EF_SEARCH,
     pool: int = SEMANTIC_CANDIDATES,
 ) -> list[int]:
-    """Ids of the catalog tracks nearest to `embedding`, as the candidate stage finds them."""
-    async with conn.transaction(readonly=True):
-        await _scan_settings(conn, ef_search)
-        rows = await conn.fetch(NEAREST_SQL, embedding, [], max(pool, limit), limit)
+    """Ids of the catalog tracks nearest to `embedding`, as the candidate stage finds them.
+
+    The breadth is set inside catalog_nearest(), so any connection gives the same answer.
+    """
+    rows = await conn.fetch(WIDE_NEAREST_SQL, embedding, [], ef_search, max(pool, limit), limit)
     return [row["id"] for row in rows]
+
+
+# The catalog's HNSW index (alembic 0003). A search walks a few thousand of its pages; read from
+# disk or the OS cache instead of shared buffers, a search of a million tracks costs 60-170 ms
+# instead of ~20 until the graph has been read once (measured: benchmarks/README.md).
+HNSW_INDEX = "tracks_embedding_hnsw"
+
+
+async def prewarm_index(primary: asyncpg.Pool, read_pool: asyncpg.Pool) -> int | None:
+    """Read the catalog's HNSW index into the query server's shared buffers (pg_prewarm), so
+    the first searches after a start are as fast as later ones; the blocks read, or None
+    (logged) when the server cannot (no pg_prewarm, or not allowed to create it).
+
+    The extension is created on the primary (a replica has it by replication) and the index
+    read where the searches run.
+    """
+    try:
+        await primary.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+        blocks = await read_pool.fetchval("SELECT pg_prewarm($1::regclass)", HNSW_INDEX)
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as err:
+        log.info("search index not preloaded (%s); the first searches read it from disk", err)
+        return None
+    return int(blocks)
 
 
 FEEDBACK_SQL = """

@@ -66,13 +66,29 @@ class Scored:
     trait_fit: float
 
 
-def trait_fit(row: Mapping[str, Any], plan: RankingPlan) -> float:
-    """How close the track's audio features are to the target, 0..1 (1 = exact)."""
-    total = weight_sum = 0.0
+def _trait_targets(plan: RankingPlan) -> tuple[tuple[str, float, float], ...]:
+    """(feature, weight, wanted value) of each trait the plan aims at, read once per answer."""
+    targets = []
     for name, weight in plan.trait_weights.items():
         want = getattr(plan.target, name)
+        if want is not None and weight > 0:
+            targets.append((name, weight, want))
+    return tuple(targets)
+
+
+def trait_fit(
+    row: Mapping[str, Any],
+    plan: RankingPlan,
+    targets: tuple[tuple[str, float, float], ...] | None = None,
+) -> float:
+    """How close the track's audio features are to the target, 0..1 (1 = exact).
+
+    `targets` is `_trait_targets(plan)`, passed in when many rows are scored for one plan.
+    """
+    total = weight_sum = 0.0
+    for name, weight, want in _trait_targets(plan) if targets is None else targets:
         have = row.get(name)
-        if want is None or have is None or weight <= 0:
+        if have is None:
             continue
         total += weight * (float(have) - want) ** 2
         weight_sum += weight
@@ -123,9 +139,10 @@ def score_candidates(rows: Sequence[Mapping[str, Any]], plan: RankingPlan) -> li
     kept = [row for row in rows if not (plan.exclude_sad and _is_sad(row))]
     semantic = _normalise([float(row.get("similarity") or 0.0) for row in kept])
     jitter = random.Random(plan.variation) if plan.variation else None
+    targets = _trait_targets(plan)
     scored = []
     for row, sem in zip(kept, semantic, strict=True):
-        fit = trait_fit(row, plan)
+        fit = trait_fit(row, plan, targets)
         score = W_TRAITS * fit + plan.semantic_weight * sem
         score += W_POPULARITY * (row.get("popularity") or 0) / 100
         if row.get("trending_rank") is not None:

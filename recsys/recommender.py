@@ -123,7 +123,8 @@ class Recommender:
         searched = time.perf_counter()
         if not rows:
             raise NoTracks("no tracks yet: import a catalog with `melodiclens catalog import`")
-        picks = pick_diverse(score_candidates([dict(r) for r in rows], query.plan), request.top)
+        # The rows are read, never changed: the source's own mappings are scored as they are.
+        picks = pick_diverse(score_candidates(rows, query.plan), request.top)
         done = time.perf_counter()
         self.last_timings = Timings(
             (built - started) * 1000, (searched - built) * 1000, (done - searched) * 1000

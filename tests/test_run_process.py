@@ -117,3 +117,4 @@ async def test_sigterm_answers_the_accepted_photo_then_exits(
     stderr = (await process.stderr.read()).decode() if process.stderr else ""
     assert telegram.token not in stderr
     assert "stopping: finishing the answers already accepted" in stderr
+    assert "search index preloaded" in stderr  # the embedded server has pg_prewarm

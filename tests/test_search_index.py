@@ -67,7 +67,7 @@ async def test_0003_indexes_halfvec_of_catalog_tracks_and_goes_down_and_up(fresh
             )
             await conn.execute("SET enable_seqscan = off")  # one row: make the planner use it
             plan = await conn.fetch("EXPLAIN " + search.NEAREST_SQL, vector, [], 10, 5)
-            found = await search.nearest_catalog(conn, vector, 5)
+            found = [row["id"] for row in await conn.fetch(search.NEAREST_SQL, vector, [], 10, 5)]
             # the pool's connections carry the scan settings (no transaction per search)
             session = [await conn.fetchval(f"SHOW {name}") for name in search.SESSION_SETTINGS]
     finally:
@@ -213,9 +213,9 @@ async def test_one_pass_candidates_match_the_per_row_sql(
             )
         assert len(new) > search.SEMANTIC_CANDIDATES
         assert _as_comparable(new) == _as_comparable(old)
-    # The wide search of a large catalog (its own ef_search in a transaction, more rows asked of
-    # the index) finds the same candidates here, where both reach every track, and leaves the
-    # pooled connections' own setting alone.
+    # The wide search of a large catalog (its own ef_search inside catalog_nearest(), more rows
+    # asked of the index) finds the same candidates here, where both reach every track, and
+    # leaves the pooled connections' own setting alone.
     search._catalog_sizes.clear()  # earlier tests on this pool cached its size before ANALYZE
     rows = await search.catalog_rows(db.read_pool)
     assert rows == await db.pool.fetchval("SELECT count(*) FROM tracks")
@@ -231,6 +231,63 @@ async def test_one_pass_candidates_match_the_per_row_sql(
     assert any(row["playlist_name"] for row in with_library)
     assert any(row["trending_rank"] for row in with_library)
     assert all(row["liked_similarity"] is not None for row in with_library)
+
+
+async def test_catalog_nearest_sets_its_breadth_for_its_own_transaction_only(
+    db: Database,
+) -> None:
+    vector = np.ones(384, dtype=np.float32) / np.sqrt(384)
+    default = str(search.HNSW_EF_SEARCH)
+    async with db.read_pool.acquire() as conn:
+        async with conn.transaction(readonly=True):
+            await conn.fetch(search.WIDE_NEAREST_SQL, vector, [], 600, 700, 5)
+            assert await conn.fetchval("SHOW hnsw.ef_search") == "600"
+            assert await conn.fetchval("SHOW hnsw.iterative_scan") == "relaxed_order"
+        assert await conn.fetchval("SHOW hnsw.ef_search") == default
+        # a statement outside a transaction is its own: nothing stays on the connection
+        await conn.fetch(search.WIDE_NEAREST_SQL, vector, [], 600, 700, 5)
+        assert await conn.fetchval("SHOW hnsw.ef_search") == default
+
+
+async def test_0008_adds_catalog_nearest_and_goes_down_and_up(fresh_url: str) -> None:
+    signature = "SELECT to_regprocedure('catalog_nearest(vector, bigint[], int, int, int)')"
+
+    async def present() -> bool:
+        conn = await asyncpg.connect(fresh_url)
+        try:
+            return await conn.fetchval(signature) is not None
+        finally:
+            await conn.close()
+
+    await migrations.upgrade(fresh_url, "0008")
+    assert await present()
+    await migrations.downgrade(fresh_url, "0007")
+    assert not await present()
+    await migrations.upgrade(fresh_url, "0008")
+    assert await present()
+
+
+async def test_prewarm_reads_the_index_into_shared_buffers(db: Database) -> None:
+    blocks = await search.prewarm_index(db.pool, db.read_pool)
+    size = await db.pool.fetchval(
+        "SELECT pg_relation_size($1::regclass) / current_setting('block_size')::int",
+        search.HNSW_INDEX,
+    )
+    assert blocks is not None and blocks == size > 0
+    assert await db.pool.fetchval("SELECT count(*) FROM pg_extension WHERE extname = 'pg_prewarm'")
+
+
+async def test_prewarm_that_cannot_run_is_logged_not_raised(
+    fresh_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # an empty database: no index to read
+    database = await connect(fresh_url, Path("/nonexistent"), pool_size=1)
+    try:
+        with caplog.at_level("INFO", logger="db.search"):
+            assert await search.prewarm_index(database.pool, database.read_pool) is None
+    finally:
+        await database.close()
+    assert "search index not preloaded" in caplog.text and search.HNSW_INDEX in caplog.text
 
 
 def test_large_catalogs_are_searched_wider() -> None:

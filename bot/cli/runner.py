@@ -12,7 +12,14 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from bot.app import Services, build_bot_service, build_jobs, build_pipeline, open_services
+from bot.app import (
+    Services,
+    build_bot_service,
+    build_jobs,
+    build_pipeline,
+    open_services,
+    preload_search_index,
+)
 from bot.health import RunHealth
 from bot.settings import Settings, env_name
 from bot.web import build_web_app
@@ -137,6 +144,8 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     require_a_platform(settings)
     stop = stop or _stop_on_signals()
     async with open_services(settings) as services:
+        # The search index is read into the database's memory while the models load.
+        preload = asyncio.create_task(preload_search_index(services.db), name="index-preload")
         pipeline = build_pipeline(settings, services.db, services.embedder)
         # Load the models before taking the first photo, off the loop.
         await asyncio.to_thread(pipeline.warm)
@@ -165,6 +174,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
                 health.adapters[name] = "stopped"
             await _stop_worker(worker, worker_task)
             await runner.cleanup()
+            preload.cancel()
 
 
 async def supervise(worker: Worker) -> None:
