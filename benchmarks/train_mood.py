@@ -28,7 +28,9 @@ Steps, every one deterministic (no sampling; the grids are fixed):
    percentile), so that targets reach the catalog's quiet and loud ends; long texts are
    re-centred and re-scaled by the recorded captions' median and spread (vision models write
    warm, even prose: without this a sad caption reads neutral). Neither changes a rank.
-The Warriner norms are not read here.
+The Warriner norms are not read here. Other word-table sources (Recipe.finetuned: a MiniLM
+fine-tuned on EmoBank to read single words, benchmarks/word_finetune.py) are tried by
+benchmarks/mood_words.py; none ships (benchmarks/README.md, fourth round).
 """
 
 from __future__ import annotations
@@ -117,6 +119,9 @@ class Material:
     emobank_g: dict[str, np.ndarray]
     vocabulary_g: np.ndarray
     glove_known: np.ndarray
+    # The fine-tuned word reader's reading of each vocabulary word (benchmarks/word_finetune.py),
+    # as z-scores; filled in by with_finetuned when a recipe asks for it.
+    vocabulary_ft: np.ndarray | None = None
 
 
 def vader_ratings() -> dict[str, float]:
@@ -234,23 +239,41 @@ def word_vector_heads(material: Material) -> tuple[Ridge, Ridge]:
 
 
 def mixed_word_readings(
-    material: Material, heads: tuple[Ridge, Ridge], vectors: tuple[Ridge, Ridge]
+    material: Material,
+    heads: tuple[Ridge, Ridge],
+    vectors: tuple[Ridge, Ridge] | None,
+    finetuned: str = "",
 ) -> np.ndarray:
-    """Each vocabulary word read by the sentence heads and by the word-vector heads, averaged
-    with equal weights after standardising (over the vocabulary), on the sentence heads' scale.
+    """Each vocabulary word read by the sentence heads, by the word-vector heads and by the
+    fine-tuned word reader, the readings in use averaged with equal weights after standardising
+    (over the vocabulary), on the sentence heads' scale.
 
-    Measured on single words: either reading alone ranks words worse than the two together
-    (benchmarks/README.md). A word GloVe lacks keeps the sentence heads' reading.
+    Measured on single words: either ridge reading alone ranks words worse than the two
+    together (benchmarks/README.md). A word GloVe lacks keeps the other readings. finetuned:
+    "" (not used), "add" (a third reading) or "replace" (it stands in for the sentence heads'
+    reading of words, which still sets the scale).
     """
     x, g, known = material.vocabulary_x, material.vocabulary_g, material.glove_known
     table = np.zeros((len(x), 2))
-    for column, (head, vector_head) in enumerate(zip(heads, vectors, strict=True)):
+    for column, head in enumerate(heads):
         own = head(x)
-        z_own = (own - own.mean()) / own.std()
-        other = vector_head(g[known])
-        z_other = z_own.copy()
-        z_other[known] = (other - other.mean()) / other.std()
-        mixed = (z_own + z_other) / 2
+        parts, present = [], []
+        if finetuned != "replace":
+            parts.append((own - own.mean()) / own.std())
+            present.append(np.ones(len(x), bool))
+        if vectors is not None:
+            other = vectors[column](g[known])
+            z_other = np.zeros(len(x))
+            z_other[known] = (other - other.mean()) / other.std()
+            parts.append(z_other)
+            present.append(known)
+        if finetuned:
+            assert material.vocabulary_ft is not None, "with_finetuned(material) first"
+            ft = material.vocabulary_ft[:, column].astype(np.float64)
+            parts.append((ft - ft.mean()) / ft.std())
+            present.append(np.ones(len(x), bool))
+        weights = np.stack(present).astype(np.float64)
+        mixed = (np.stack(parts) * weights).sum(axis=0) / weights.sum(axis=0)
         table[:, column] = own.mean() + own.std() * mixed / mixed.std()
     return table
 
@@ -261,6 +284,7 @@ def base_model(
     arousal: Ridge,
     vader_share: float = 0.0,
     vectors: tuple[Ridge, Ridge] | None = None,
+    finetuned: str = "",
 ) -> MoodModel:
     """Sentence heads and the word table they give, with a neutral blend (sentence only).
 
@@ -269,10 +293,10 @@ def base_model(
     table's scale (the same mean and spread over VADER's words).
     """
     x = material.vocabulary_x
-    if vectors is None:
+    if vectors is None and not finetuned:
         table = np.stack([valence(x), arousal(x)], axis=1)
     else:
-        table = mixed_word_readings(material, (valence, arousal), vectors)
+        table = mixed_word_readings(material, (valence, arousal), vectors, finetuned)
     rated = [i for i, w in enumerate(material.vocabulary) if w in material.vader]
     people = np.array([material.vader[material.vocabulary[i]] for i in rated])
     read = table[rated, 0]
@@ -361,6 +385,7 @@ class Recipe:
 
     word_vectors: bool = True
     vader: bool = True
+    finetuned: str = ""  # see mixed_word_readings
 
 
 SHIPPED = Recipe()
@@ -368,7 +393,11 @@ FIRST_LEARNED = Recipe(word_vectors=False, vader=False)
 
 
 def vader_share(
-    material: Material, valence: Ridge, arousal: Ridge, vectors: tuple[Ridge, Ridge] | None
+    material: Material,
+    valence: Ridge,
+    arousal: Ridge,
+    vectors: tuple[Ridge, Ridge] | None,
+    finetuned: str = "",
 ) -> float:
     """The share of VADER's rating in its words' table valence: best on EmoBank dev.
 
@@ -378,7 +407,7 @@ def vader_share(
     dev = material.emobank["dev"]
 
     def score(share: float) -> float:
-        model = base_model(material, valence, arousal, share, vectors)
+        model = base_model(material, valence, arousal, share, vectors, finetuned)
         raw = readings(model, dev.texts, material.emobank_x["dev"]).raw[:, 1, 0]
         known = ~np.isnan(raw)
         return pearson(raw[known], dev.valence[known])
@@ -396,10 +425,14 @@ def candidates(
     vectors = word_vector_heads(material) if recipe.word_vectors else None
     share = 0.0
     if recipe.vader:
-        share = vader_share(material, heads[alpha_v][0], heads[alpha_v][1], vectors)
+        share = vader_share(
+            material, heads[alpha_v][0], heads[alpha_v][1], vectors, recipe.finetuned
+        )
     out = {}
     for alpha in ALPHAS:
-        model = base_model(material, heads[alpha_v][0], heads[alpha][1], share, vectors)
+        model = base_model(
+            material, heads[alpha_v][0], heads[alpha][1], share, vectors, recipe.finetuned
+        )
         dev = readings(model, material.emobank["dev"].texts, material.emobank_x["dev"])
         model = with_scaling(model, dev)
         out[alpha] = Candidate(

@@ -93,3 +93,58 @@ def test_training_standardises_all_texts_as_the_model_does_one_by_one() -> None:
     expected = np.stack([model.standardised(row) for row in raw])
     np.testing.assert_allclose(standardised(model, readings), expected, rtol=1e-6)
     assert not np.isnan(expected).any()
+
+
+def _word_material(ft: np.ndarray | None = None):  # type: ignore[no-untyped-def]
+    """The parts of train_mood.Material that the word-table mix reads, small and made up."""
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(5)
+    known = np.array([True, True, False, True, True, False, True, True])
+    return SimpleNamespace(
+        vocabulary_x=rng.normal(size=(len(known), 4)),
+        vocabulary_g=np.where(known[:, None], rng.normal(size=(len(known), 3)), 0.0),
+        glove_known=known,
+        vocabulary_ft=ft,
+    )
+
+
+def test_word_table_mix_averages_the_two_ridge_readings() -> None:
+    """Each word's two standardised readings averaged; a word GloVe lacks keeps its own."""
+    from benchmarks.train_mood import Ridge, mixed_word_readings
+
+    material = _word_material()
+    heads = (
+        Ridge(np.array([1.0, -2.0, 0.5, 0.0]), 0.5),
+        Ridge(np.array([0.0, 1.0, 1.0, 3.0]), 0.4),
+    )
+    vectors = (Ridge(np.array([1.0, 1.0, -1.0]), 0.0), Ridge(np.array([2.0, 0.0, 1.0]), 1.0))
+    table = mixed_word_readings(material, heads, vectors)
+    known = material.glove_known
+    for column in range(2):
+        own = heads[column](material.vocabulary_x)
+        other = vectors[column](material.vocabulary_g[known])
+        z_own = (own - own.mean()) / own.std()
+        z_other = z_own.copy()
+        z_other[known] = (other - other.mean()) / other.std()
+        mixed = (z_own + z_other) / 2
+        expected = own.mean() + own.std() * mixed / mixed.std()
+        np.testing.assert_allclose(table[:, column], expected, rtol=1e-12)
+
+
+def test_word_table_mix_can_take_the_fine_tuned_reading_in_place_of_the_heads() -> None:
+    """With no GloVe reading, a fine-tuned reading in place of the heads' sets the order alone,
+    on the heads' scale."""
+    from benchmarks.train_mood import Ridge, mixed_word_readings
+
+    ft = np.random.default_rng(6).normal(size=(8, 2))
+    material = _word_material(ft)
+    heads = (
+        Ridge(np.array([1.0, -2.0, 0.5, 0.0]), 0.5),
+        Ridge(np.array([0.0, 1.0, 1.0, 3.0]), 0.4),
+    )
+    table = mixed_word_readings(material, heads, None, "replace")
+    for column in range(2):
+        own = heads[column](material.vocabulary_x)
+        z = (ft[:, column] - ft[:, column].mean()) / ft[:, column].std()
+        np.testing.assert_allclose(table[:, column], own.mean() + own.std() * z, rtol=1e-12)
