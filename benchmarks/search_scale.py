@@ -413,7 +413,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", action="append", choices=sorted(synthetic.SCALES))
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--sweep",
+        action="append",
+        metavar="EF,ROWS",
+        help="(ef_search, rows asked) pairs for the recall sweep instead of the default ones",
+    )
     args = parser.parse_args(argv)
+    if args.sweep:
+        global SWEEP
+        SWEEP = tuple((int(ef), int(rows)) for ef, rows in (pair.split(",") for pair in args.sweep))
     logging.basicConfig(level="INFO", format="%(asctime)s %(name)s: %(message)s")
     embedder = Embedder()
     try:
