@@ -63,13 +63,11 @@ RANKED_COLUMNS = (
 )
 
 
-def semantic_sql(vector: str, exclude: str, pool: str, limit: str, columns: str = "id") -> str:
-    """Nearest catalog tracks: `pool` found through the halfvec index, re-ordered exactly.
-
-    The pool carries only ids and distances; `columns` are read for the `limit` kept (a wide
-    pool of a large catalog would otherwise carry every column of 700 rows through the sort).
+def semantic_sql(vector: str, exclude: str, pool: str, limit: str) -> str:
+    """Ids and exact distances of the nearest catalog tracks: `pool` found through the halfvec
+    index, re-ordered exactly, `limit` kept (the sources carry no other column; see _enriched).
     """
-    nearest = f"""
+    return f"""
         SELECT id, dist FROM (
             SELECT id, embedding <=> {vector}::vector AS dist FROM tracks
             WHERE in_catalog AND embedding IS NOT NULL AND NOT (id = ANY({exclude}::bigint[]))
@@ -77,12 +75,6 @@ def semantic_sql(vector: str, exclude: str, pool: str, limit: str, columns: str 
                 <=> {vector}::vector::halfvec({EMBEDDING_DIM})
             LIMIT {pool}
         ) pool ORDER BY dist LIMIT {limit}"""
-    if columns == "id":
-        return nearest
-    selected = ", ".join("t." + column.strip() for column in columns.split(","))
-    return f"""
-    SELECT {selected}, top.dist FROM ({nearest}
-    ) top JOIN tracks t USING (id)"""
 
 
 # The candidate search is two statements run at once on two pooled connections (so on two
