@@ -70,9 +70,11 @@ def test_licence_and_attribution_ship_with_the_model() -> None:
     assert "EmoBank" in licence and "CC BY-SA 4.0" in licence and "Buechel" in licence
     # the word table mixes in VADER's ratings (MIT: its notice must travel) and GloVe readings
     assert "Copyright (c) 2016 C.J. Hutto" in licence and "PDDL" in licence
+    # and labMT 1.0's ratings (CC BY: the authors and the paper must be named)
+    assert "labMT 1.0" in licence and "Dodds" in licence and "e26752" in licence
     readme = (ROOT / "README.md").read_text()
     assert "EmoBank" in readme and "CC BY-SA 4.0" in readme
-    assert "VADER" in readme and "GloVe" in readme
+    assert "VADER" in readme and "GloVe" in readme and "labMT" in readme
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "package-data"
     ]["recsys"]
