@@ -166,9 +166,14 @@ def labmt_ratings() -> dict[str, float]:
         root = resources.files("labMTsimple")
     except ModuleNotFoundError:
         return {}
+    return parse_labmt((root / "data" / "LabMT" / "labMT1.txt").read_text("utf-8"))
+
+
+def parse_labmt(text: str) -> dict[str, float]:
+    """labMT 1.0's table (a header line, then word, rank, mean happiness, ... tab-separated):
+    each alphabetic ASCII word of 3+ letters and its rating mapped from 1..9 to -1..+1."""
     out = {}
-    lines = (root / "data" / "LabMT" / "labMT1.txt").read_text("utf-8").splitlines()
-    for line in lines[1:]:
+    for line in text.splitlines()[1:]:
         parts = line.split("\t")
         token = parts[0].strip().lower()
         if len(parts) >= 3 and token.isalpha() and token.isascii() and len(token) >= 3:
