@@ -2,10 +2,10 @@
 
 Run: python -m benchmarks.mood_cv      (needs ../shared/data and the `train` extra)
 
-Printed, for the learned reader, the same recipe without each word-table source (GloVe word
-vectors, VADER ratings), the first learned reader (neither source), the previous hand-tuned
-reader and baselines measured in the same run (random readings, word counting); every learned
-row is refit and cross-validated the same way:
+Printed, for the learned reader, the same recipe without each word-table source (labMT
+ratings, GloVe word vectors, VADER ratings), the first learned reader (neither GloVe nor
+VADER nor labMT), the previous hand-tuned reader and baselines measured in the same run
+(random readings, word counting); every learned row is refit and cross-validated the same way:
 - captions: the 80 recorded captions, leave-one-photo-out (a photo's 8 captions share a fold),
   Spearman rho against the owner's vibe words scored with the Warriner norms;
 - OASIS: "A photo of a <theme>." for the 40 dev photos, category folds (Animal, Object,
@@ -100,8 +100,9 @@ class CrossValidation:
 
 # The shipped recipe with one source taken out, to show what each adds.
 VARIANTS = {
-    "  without word vectors": train_mood.Recipe(word_vectors=False),
-    "  without VADER": train_mood.Recipe(vader=False),
+    "  without labMT (round 4)": train_mood.ROUND4,
+    "  without word vectors": train_mood.Recipe(word_vectors=False, labmt=True),
+    "  without VADER": train_mood.Recipe(vader=False, labmt=True),
 }
 
 

@@ -60,6 +60,7 @@ def bag_ridge_readings(material: Material) -> np.ndarray:
 
 ROWS = {
     "shipped recipe": ("", train_mood.SHIPPED),
+    "without labMT": ("", train_mood.ROUND4),
     "fine-tuned added": ("ft", train_mood.Recipe(finetuned="add")),
     "fine-tuned replaces sentence-head words": ("ft", train_mood.Recipe(finetuned="replace")),
     "fine-tuned only": ("ft", train_mood.Recipe(word_vectors=False, finetuned="replace")),

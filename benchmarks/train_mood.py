@@ -10,16 +10,17 @@ Steps, every one deterministic (no sampling; the grids are fixed):
    because EmoBank's own dev split prefers an alpha that reads scene words worst (see
    benchmarks/README.md; the cross-validation repeats this choice inside every fold).
 2. Word table: each word of a vocabulary (EmoBank's words, the hand lexicon's words, VADER's
-   words and the 30,000 most frequent English words of the `wordfreq` package) read twice and
-   the two readings averaged with equal weights after standardising: by the two sentence heads
-   applied to the word's own embedding, and by a second pair of EmoBank-trained ridges whose
-   input is a sentence's mean GloVe vector (so that, applied to one word's vector, they read
-   that word alone; alphas best on EmoBank dev). Words VADER's raters scored then take a share
-   of their valence from that rating (the share best on EmoBank dev). The table stores each
-   word's two numbers, not its vectors; a text's word reading is the salience-weighted mean
-   over its words, negation turning a word around (measured: single-word readings rank OASIS
-   themes better than whole-sentence ones, and each word model alone ranks single words worse
-   than the two together).
+   and labMT's words and the 30,000 most frequent English words of the `wordfreq` package)
+   read twice and the two readings averaged with equal weights after standardising: by the two
+   sentence heads applied to the word's own embedding, and by a second pair of EmoBank-trained
+   ridges whose input is a sentence's mean GloVe vector (so that, applied to one word's vector,
+   they read that word alone; alphas best on EmoBank dev). Words VADER's raters scored, and
+   words labMT's raters scored (everyday nouns among them: "beach", "dog", "snake"), then take
+   a share of their valence from those ratings (the pair of shares best on EmoBank dev). The
+   table stores each word's two numbers, not its vectors; a text's word reading is the
+   salience-weighted mean over its words, negation turning a word around (measured:
+   single-word readings rank OASIS themes better than whole-sentence ones, and each word model
+   alone ranks single words worse than the two together).
 3. Blend: the standardised readings averaged with equal weights: sentence, word table and
    hand lexicon for short texts; sentence and word table for long ones (the lexicon was written
    with the recorded captions in view, so they cannot judge it). The standardisation comes
@@ -30,7 +31,8 @@ Steps, every one deterministic (no sampling; the grids are fixed):
    warm, even prose: without this a sad caption reads neutral). Neither changes a rank.
 The Warriner norms are not read here. Other word-table sources (Recipe.finetuned: a MiniLM
 fine-tuned on EmoBank to read single words, benchmarks/word_finetune.py) are tried by
-benchmarks/mood_words.py; none ships (benchmarks/README.md, fourth round).
+benchmarks/mood_words.py; none ships (benchmarks/README.md, fourth round). labMT joined in
+the fifth round (benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ import collections
 import csv
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -61,8 +63,10 @@ MIN_EMOBANK_COUNT = 2
 OUTPUT_SPREAD = 0.2
 # VADER's ratings run from -4 (most negative) to +4.
 VADER_SCALE = 4.0
-# How much of a VADER word's table valence is the people's rating rather than the ridge's
-# reading (chosen on EmoBank dev; see vader_share).
+# labMT's happiness ratings run from 1 (saddest) to 9; 5 is neutral.
+LABMT_CENTRE, LABMT_SCALE = 5.0, 4.0
+# How much of a rated word's table valence is the people's rating rather than the ridge's
+# reading, for each rated source (chosen on EmoBank dev; see rating_shares).
 VADER_SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)
 # The readings each blend may weigh (see fit_blend for why the long one leaves the lexicon out).
 LONG_FEATURES = ("sentence", "words")
@@ -122,6 +126,9 @@ class Material:
     # The fine-tuned word reader's reading of each vocabulary word (benchmarks/word_finetune.py),
     # as z-scores; filled in by with_finetuned when a recipe asks for it.
     vocabulary_ft: np.ndarray | None = None
+    # labMT's human happiness rating of its words, -1..+1 (labmt_ratings); empty when the
+    # `labMTsimple` package that carries the file is not installed.
+    labmt: dict[str, float] = field(default_factory=dict)
 
 
 def vader_ratings() -> dict[str, float]:
@@ -139,6 +146,38 @@ def vader_ratings() -> dict[str, float]:
         token = parts[0].strip().lower()
         if len(parts) >= 2 and token.isalpha() and token.isascii() and len(token) >= 3:
             out[token] = float(parts[1]) / VADER_SCALE
+    return out
+
+
+def labmt_ratings() -> dict[str, float]:
+    """labMT 1.0's words and their mean human happiness rating, 1..9 mapped to -1..+1.
+
+    labMT 1.0 (Dodds, Harris, Kloumann, Bliss & Danforth 2011, "Temporal patterns of happiness
+    and information in a global social network", PLoS ONE 6(12): e26752, Data S1; CC BY): the
+    10,222 most frequent words of Twitter, Google Books, the New York Times and song lyrics, each
+    rated by 50 people on Mechanical Turk. Unlike VADER's sentiment words it rates everyday
+    nouns ("beach" 7.94, "dog" 6.70, "snake" 3.50), which EmoBank's sentences give no valence to
+    learn. The file is read from the `labMTsimple` package (only labMT1.txt, nothing else of it);
+    {} when that package is absent.
+    """
+    from importlib import resources
+
+    try:
+        root = resources.files("labMTsimple")
+    except ModuleNotFoundError:
+        return {}
+    return parse_labmt((root / "data" / "LabMT" / "labMT1.txt").read_text("utf-8"))
+
+
+def parse_labmt(text: str) -> dict[str, float]:
+    """labMT 1.0's table (a header line, then word, rank, mean happiness, ... tab-separated):
+    each alphabetic ASCII word of 3+ letters and its rating mapped from 1..9 to -1..+1."""
+    out = {}
+    for line in text.splitlines()[1:]:
+        parts = line.split("\t")
+        token = parts[0].strip().lower()
+        if len(parts) >= 3 and token.isalpha() and token.isascii() and len(token) >= 3:
+            out[token] = (float(parts[2]) - LABMT_CENTRE) / LABMT_SCALE
     return out
 
 
@@ -184,6 +223,7 @@ def vocabulary(emobank: dict[str, Rated]) -> list[str]:
     words |= {w for w in LEXICON if " " not in w}
     words |= set(wordfreq.top_n_list("en", FREQUENT_WORDS))
     words |= set(vader_ratings())
+    words |= set(labmt_ratings())
     return sorted(w for w in words if len(w) >= 3 and w.isalpha() and w.isascii())
 
 
@@ -208,6 +248,7 @@ def load_material(embedder: Embedder) -> Material:
         {split: glove.texts(rated.texts) for split, rated in emobank.items()},
         vocabulary_g,
         glove_known,
+        labmt=labmt_ratings(),
     )
 
 
@@ -285,23 +326,38 @@ def base_model(
     vader_share: float = 0.0,
     vectors: tuple[Ridge, Ridge] | None = None,
     finetuned: str = "",
+    labmt_share: float = 0.0,
 ) -> MoodModel:
     """Sentence heads and the word table they give, with a neutral blend (sentence only).
 
     With word-vector heads, the table mixes their reading in (mixed_word_readings). A word that
-    VADER's raters scored takes vader_share of its table valence from their rating, put on the
-    table's scale (the same mean and spread over VADER's words).
+    VADER's raters scored takes vader_share of its table valence from their rating, and a word
+    labMT's raters scored takes labmt_share from theirs; each source's ratings are first put on
+    the table's scale (the same mean and spread over that source's words), and a word both rate
+    takes the mean of the two shares and of the two ratings.
     """
     x = material.vocabulary_x
     if vectors is None and not finetuned:
         table = np.stack([valence(x), arousal(x)], axis=1)
     else:
         table = mixed_word_readings(material, (valence, arousal), vectors, finetuned)
-    rated = [i for i, w in enumerate(material.vocabulary) if w in material.vader]
-    people = np.array([material.vader[material.vocabulary[i]] for i in rated])
-    read = table[rated, 0]
-    on_scale = read.mean() + read.std() * (people - people.mean()) / people.std()
-    table[rated, 0] = (1 - vader_share) * read + vader_share * on_scale
+    read = table[:, 0].copy()
+    people = np.zeros(len(read))
+    shares = np.zeros(len(read))
+    sources = np.zeros(len(read))
+    for ratings, share in ((material.vader, vader_share), (material.labmt, labmt_share)):
+        rated = np.array([i for i, w in enumerate(material.vocabulary) if w in ratings], int)
+        if share == 0.0 or not len(rated):
+            continue
+        given = np.array([ratings[material.vocabulary[i]] for i in rated])
+        own = read[rated]
+        people[rated] += own.mean() + own.std() * (given - given.mean()) / given.std()
+        shares[rated] += share
+        sources[rated] += 1
+    some = sources > 0
+    people[some] /= sources[some]
+    shares[some] /= sources[some]
+    table[:, 0] = (1 - shares) * read + shares * people
     n = len(FEATURES)
     blend = np.zeros((n, 2), dtype=np.float32)
     blend[0] = 1.0
@@ -386,9 +442,12 @@ class Recipe:
     word_vectors: bool = True
     vader: bool = True
     finetuned: str = ""  # see mixed_word_readings
+    labmt: bool = False
 
 
-SHIPPED = Recipe()
+SHIPPED = Recipe(labmt=True)
+# The recipe shipped in rounds 2-4 (before labMT's ratings joined the table).
+ROUND4 = Recipe()
 FIRST_LEARNED = Recipe(word_vectors=False, vader=False)
 
 
@@ -415,6 +474,28 @@ def vader_share(
     return max(VADER_SHARES, key=score)
 
 
+def rating_shares(
+    material: Material,
+    valence: Ridge,
+    arousal: Ridge,
+    vectors: tuple[Ridge, Ridge] | None,
+    finetuned: str = "",
+    vader: bool = True,
+) -> tuple[float, float]:
+    """The shares of VADER's and labMT's ratings in their words' table valence, the pair best
+    on EmoBank dev (judged as vader_share judges one)."""
+    dev = material.emobank["dev"]
+
+    def score(shares: tuple[float, float]) -> float:
+        model = base_model(material, valence, arousal, shares[0], vectors, finetuned, shares[1])
+        raw = readings(model, dev.texts, material.emobank_x["dev"]).raw[:, 1, 0]
+        known = ~np.isnan(raw)
+        return pearson(raw[known], dev.valence[known])
+
+    grid = [(v, lab) for v in (VADER_SHARES if vader else (0.0,)) for lab in VADER_SHARES]
+    return max(grid, key=score)
+
+
 def candidates(
     material: Material, recipe: Recipe = SHIPPED
 ) -> tuple[dict[float, Candidate], dict[str, float]]:
@@ -423,15 +504,19 @@ def candidates(
     heads = sentence_heads(material)
     alpha_v = valence_alpha(material, heads)
     vectors = word_vector_heads(material) if recipe.word_vectors else None
-    share = 0.0
-    if recipe.vader:
+    share, labmt = 0.0, 0.0
+    if recipe.labmt:
+        share, labmt = rating_shares(
+            material, heads[alpha_v][0], heads[alpha_v][1], vectors, recipe.finetuned, recipe.vader
+        )
+    elif recipe.vader:
         share = vader_share(
             material, heads[alpha_v][0], heads[alpha_v][1], vectors, recipe.finetuned
         )
     out = {}
     for alpha in ALPHAS:
         model = base_model(
-            material, heads[alpha_v][0], heads[alpha][1], share, vectors, recipe.finetuned
+            material, heads[alpha_v][0], heads[alpha][1], share, vectors, recipe.finetuned, labmt
         )
         dev = readings(model, material.emobank["dev"].texts, material.emobank_x["dev"])
         model = with_scaling(model, dev)
@@ -441,7 +526,7 @@ def candidates(
             readings(model, material.captions.texts, material.captions_x),
             readings(model, material.oasis.texts, material.oasis_x),
         )
-    return out, {"valence_alpha": alpha_v, "vader_share": share}
+    return out, {"valence_alpha": alpha_v, "vader_share": share, "labmt_share": labmt}
 
 
 def fit_blend(

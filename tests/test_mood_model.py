@@ -50,6 +50,24 @@ def test_word_table_reads_scene_nouns() -> None:
         assert read(busy)[1] > read(still)[1], (busy, still)
 
 
+def test_word_table_reads_everyday_nouns_as_people_rate_them() -> None:
+    """Pleasant animals, people and places read above the table's median word, unpleasant ones
+    below (the round-4 table read "kitten" and "mother" below it: EmoBank gives nouns no
+    valence; labMT's ratings do)."""
+    model = MoodModel.load()
+    median = float(np.median(model.word_values[:, 0]))
+
+    def valence(word: str) -> float:
+        values = model.word(word)
+        assert values is not None, word
+        return float(values[0])
+
+    for word in ("dog", "puppy", "kitten", "mother", "beach", "baby"):
+        assert valence(word) > median, word
+    for word in ("snake", "spider", "prison", "garbage", "funeral", "cemetery"):
+        assert valence(word) < median, word
+
+
 def test_a_missing_model_file_says_how_to_rebuild(tmp_path: Path) -> None:
     with pytest.raises(MoodModelError, match=r"benchmarks\.train_mood"):
         MoodModel.load(tmp_path / "absent.npz")
@@ -70,9 +88,11 @@ def test_licence_and_attribution_ship_with_the_model() -> None:
     assert "EmoBank" in licence and "CC BY-SA 4.0" in licence and "Buechel" in licence
     # the word table mixes in VADER's ratings (MIT: its notice must travel) and GloVe readings
     assert "Copyright (c) 2016 C.J. Hutto" in licence and "PDDL" in licence
+    # and labMT 1.0's ratings (CC BY: the authors and the paper must be named)
+    assert "labMT 1.0" in licence and "Dodds" in licence and "e26752" in licence
     readme = (ROOT / "README.md").read_text()
     assert "EmoBank" in readme and "CC BY-SA 4.0" in readme
-    assert "VADER" in readme and "GloVe" in readme
+    assert "VADER" in readme and "GloVe" in readme and "labMT" in readme
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "package-data"
     ]["recsys"]
@@ -148,3 +168,66 @@ def test_word_table_mix_can_take_the_fine_tuned_reading_in_place_of_the_heads() 
         own = heads[column](material.vocabulary_x)
         z = (ft[:, column] - ft[:, column].mean()) / ft[:, column].std()
         np.testing.assert_allclose(table[:, column], own.mean() + own.std() * z, rtol=1e-12)
+
+
+# labMT 1.0's layout (word, rank, mean happiness, sd, corpus ranks); made-up words and numbers.
+LABMT_SAMPLE = """word\thappiness_rank\thappiness_average\thappiness_sd\ttwitter_rank
+glimmerberry\t1\t9.00\t0.5\t--
+sadmoss\t2\t1.00\t0.5\t12
+ok\t3\t5.00\t1.0\t--
+café\t4\t7.00\t1.0\t--
+Middling\t5\t5.00\t1.0\t--
+"""
+
+
+def test_labmt_ratings_are_read_as_minus_one_to_one() -> None:
+    from benchmarks.train_mood import parse_labmt
+
+    # 9 -> +1, 1 -> -1, 5 -> 0; words of under 3 letters or not plain ASCII letters are left out
+    assert parse_labmt(LABMT_SAMPLE) == {"glimmerberry": 1.0, "sadmoss": -1.0, "middling": 0.0}
+
+
+def _rated_material():  # type: ignore[no-untyped-def]
+    """Five made-up words: two rated by VADER, two by labMT (one by both), one by neither."""
+    from types import SimpleNamespace
+
+    words = ["alpha", "bravo", "charlie", "delta", "echo"]
+    return SimpleNamespace(
+        vocabulary=words,
+        vocabulary_x=np.eye(5)[:, :4] + 0.1,
+        vader={"alpha": 0.5, "bravo": -0.5},
+        labmt={"bravo": 0.25, "charlie": 0.75, "delta": -0.25},
+    )
+
+
+def test_rated_words_take_their_share_of_the_peoples_ratings() -> None:
+    """A rated word's valence moves its source's share toward the rating put on the table's
+    scale; a word both rate takes the mean share and rating; an unrated word and arousal stay."""
+    from benchmarks.train_mood import Ridge, base_model
+
+    material = _rated_material()
+    valence = Ridge(np.array([0.3, -0.2, 0.1, 0.4]), 0.5)
+    arousal = Ridge(np.array([0.1, 0.1, -0.3, 0.2]), 0.4)
+    read = valence(material.vocabulary_x)
+
+    def on_scale(words: list[str], ratings: dict[str, float]) -> dict[str, float]:
+        idx = [material.vocabulary.index(w) for w in words]
+        given = np.array([ratings[w] for w in words])
+        own = read[idx]
+        scaled = own.mean() + own.std() * (given - given.mean()) / given.std()
+        return dict(zip(words, scaled, strict=True))
+
+    vader = on_scale(["alpha", "bravo"], material.vader)
+    labmt = on_scale(["bravo", "charlie", "delta"], material.labmt)
+    model = base_model(material, valence, arousal, 0.25, None, "", 0.5)
+    expected = read.copy()
+    expected[0] = 0.75 * read[0] + 0.25 * vader["alpha"]
+    expected[1] = 0.625 * read[1] + 0.375 * (vader["bravo"] + labmt["bravo"]) / 2
+    expected[2] = 0.5 * read[2] + 0.5 * labmt["charlie"]
+    expected[3] = 0.5 * read[3] + 0.5 * labmt["delta"]
+    np.testing.assert_allclose(model.word_values[:, 0], expected, rtol=2e-3)
+    np.testing.assert_allclose(model.word_values[:, 1], arousal(material.vocabulary_x), rtol=2e-3)
+    # with no labMT share the table is VADER's alone, as in round 4
+    vader_only = base_model(material, valence, arousal, 0.25, None, "", 0.0)
+    assert vader_only.word_values[2, 0] == pytest.approx(read[2], rel=2e-3)
+    assert vader_only.word_values[0, 0] == pytest.approx(expected[0], rel=2e-3)
