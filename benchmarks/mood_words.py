@@ -1,6 +1,7 @@
 """Experiments of issue 9's fourth round: stronger word readers for the word table.
 
 Run: python -m benchmarks.mood_words [ROW NAME ...]   (needs ../shared/data and the `train` extra)
+     python -m benchmarks.mood_words "without labMT" "labMT share fixed 0.25" ...   fifth round
      python -m benchmarks.mood_words noise [ROW NAME]  how far 40 themes and 10 photos let two
                                                        recipes differ by chance (bootstrap)
      python -m benchmarks.mood_words fill              a missing reading filled by the word
@@ -61,6 +62,12 @@ def bag_ridge_readings(material: Material) -> np.ndarray:
 ROWS = {
     "shipped recipe": ("", train_mood.SHIPPED),
     "without labMT": ("", train_mood.ROUND4),
+    # The labMT share fixed in every fold instead of chosen on EmoBank dev (0.5): how much the
+    # fifth round's gain hangs on it. A sensitivity check, never a choice.
+    **{
+        f"labMT share fixed {share}": ("", train_mood.Recipe(labmt=True, labmt_share=share))
+        for share in train_mood.VADER_SHARES[1:]
+    },
     "fine-tuned added": ("ft", train_mood.Recipe(finetuned="add")),
     "fine-tuned replaces sentence-head words": ("ft", train_mood.Recipe(finetuned="replace")),
     "fine-tuned only": ("ft", train_mood.Recipe(word_vectors=False, finetuned="replace")),

@@ -443,6 +443,8 @@ class Recipe:
     vader: bool = True
     finetuned: str = ""  # see mixed_word_readings
     labmt: bool = False
+    # None: labMT's share is chosen on EmoBank dev; a number fixes it (a sensitivity check only).
+    labmt_share: float | None = None
 
 
 SHIPPED = Recipe(labmt=True)
@@ -481,9 +483,10 @@ def rating_shares(
     vectors: tuple[Ridge, Ridge] | None,
     finetuned: str = "",
     vader: bool = True,
+    labmt_shares: tuple[float, ...] = VADER_SHARES,
 ) -> tuple[float, float]:
     """The shares of VADER's and labMT's ratings in their words' table valence, the pair best
-    on EmoBank dev (judged as vader_share judges one)."""
+    on EmoBank dev (judged as vader_share judges one), labMT's from labmt_shares."""
     dev = material.emobank["dev"]
 
     def score(shares: tuple[float, float]) -> float:
@@ -492,7 +495,7 @@ def rating_shares(
         known = ~np.isnan(raw)
         return pearson(raw[known], dev.valence[known])
 
-    grid = [(v, lab) for v in (VADER_SHARES if vader else (0.0,)) for lab in VADER_SHARES]
+    grid = [(v, lab) for v in (VADER_SHARES if vader else (0.0,)) for lab in labmt_shares]
     return max(grid, key=score)
 
 
@@ -506,8 +509,15 @@ def candidates(
     vectors = word_vector_heads(material) if recipe.word_vectors else None
     share, labmt = 0.0, 0.0
     if recipe.labmt:
+        fixed = VADER_SHARES if recipe.labmt_share is None else (recipe.labmt_share,)
         share, labmt = rating_shares(
-            material, heads[alpha_v][0], heads[alpha_v][1], vectors, recipe.finetuned, recipe.vader
+            material,
+            heads[alpha_v][0],
+            heads[alpha_v][1],
+            vectors,
+            recipe.finetuned,
+            recipe.vader,
+            fixed,
         )
     elif recipe.vader:
         share = vader_share(
