@@ -503,7 +503,10 @@ def candidates(
     material: Material, recipe: Recipe = SHIPPED
 ) -> tuple[dict[float, Candidate], dict[str, float]]:
     """A candidate per arousal alpha, and the choices made on EmoBank dev (valence alpha,
-    VADER share)."""
+    VADER and labMT shares)."""
+    if recipe.labmt and not material.labmt:
+        # Never train the shipped recipe without one of its sources, silently.
+        raise RuntimeError("labMT's ratings are absent: pip install -e '.[train]' (labMTsimple)")
     heads = sentence_heads(material)
     alpha_v = valence_alpha(material, heads)
     vectors = word_vector_heads(material) if recipe.word_vectors else None

@@ -231,3 +231,13 @@ def test_rated_words_take_their_share_of_the_peoples_ratings() -> None:
     vader_only = base_model(material, valence, arousal, 0.25, None, "", 0.0)
     assert vader_only.word_values[2, 0] == pytest.approx(read[2], rel=2e-3)
     assert vader_only.word_values[0, 0] == pytest.approx(expected[0], rel=2e-3)
+
+
+def test_a_recipe_with_labmt_refuses_to_train_without_its_ratings() -> None:
+    from types import SimpleNamespace
+
+    from benchmarks.train_mood import Recipe, candidates
+
+    material = SimpleNamespace(labmt={})
+    with pytest.raises(RuntimeError, match="labMTsimple"):
+        candidates(material, Recipe(labmt=True))  # type: ignore[arg-type]
