@@ -460,20 +460,9 @@ def vader_share(
     vectors: tuple[Ridge, Ridge] | None,
     finetuned: str = "",
 ) -> float:
-    """The share of VADER's rating in its words' table valence: best on EmoBank dev.
-
-    Judged by the word reading alone (the table's words averaged over each dev sentence),
-    Pearson r against the sentences' rated valence.
-    """
-    dev = material.emobank["dev"]
-
-    def score(share: float) -> float:
-        model = base_model(material, valence, arousal, share, vectors, finetuned)
-        raw = readings(model, dev.texts, material.emobank_x["dev"]).raw[:, 1, 0]
-        known = ~np.isnan(raw)
-        return pearson(raw[known], dev.valence[known])
-
-    return max(VADER_SHARES, key=score)
+    """The share of VADER's rating in its words' table valence, best on EmoBank dev (labMT's
+    ratings left out; see rating_shares)."""
+    return rating_shares(material, valence, arousal, vectors, finetuned, True, (0.0,))[0]
 
 
 def rating_shares(
@@ -486,7 +475,11 @@ def rating_shares(
     labmt_shares: tuple[float, ...] = VADER_SHARES,
 ) -> tuple[float, float]:
     """The shares of VADER's and labMT's ratings in their words' table valence, the pair best
-    on EmoBank dev (judged as vader_share judges one), labMT's from labmt_shares."""
+    on EmoBank dev, labMT's from labmt_shares.
+
+    Judged by the word reading alone (the table's words averaged over each dev sentence),
+    Pearson r against the sentences' rated valence.
+    """
     dev = material.emobank["dev"]
 
     def score(shares: tuple[float, float]) -> float:
