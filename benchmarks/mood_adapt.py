@@ -261,7 +261,9 @@ def alpha_options(material: Material) -> dict[float, dict[float, Candidate]]:
     heads = train_mood.sentence_heads(material)
     vectors = train_mood.word_vector_heads(material)
     alpha_v = train_mood.valence_alpha(material, heads)
-    share = train_mood.vader_share(material, heads[alpha_v][0], heads[alpha_v][1], vectors)
+    share, _ = train_mood.rating_shares(
+        material, heads[alpha_v][0], heads[alpha_v][1], vectors, labmt_shares=(0.0,)
+    )
     out: dict[float, dict[float, Candidate]] = {}
     for av in train_mood.ALPHAS:
         out[av] = {}

@@ -453,18 +453,6 @@ ROUND4 = Recipe()
 FIRST_LEARNED = Recipe(word_vectors=False, vader=False)
 
 
-def vader_share(
-    material: Material,
-    valence: Ridge,
-    arousal: Ridge,
-    vectors: tuple[Ridge, Ridge] | None,
-    finetuned: str = "",
-) -> float:
-    """The share of VADER's rating in its words' table valence, best on EmoBank dev (labMT's
-    ratings left out; see rating_shares)."""
-    return rating_shares(material, valence, arousal, vectors, finetuned, True, (0.0,))[0]
-
-
 def rating_shares(
     material: Material,
     valence: Ridge,
@@ -504,8 +492,13 @@ def candidates(
     alpha_v = valence_alpha(material, heads)
     vectors = word_vector_heads(material) if recipe.word_vectors else None
     share, labmt = 0.0, 0.0
-    if recipe.labmt:
-        fixed = VADER_SHARES if recipe.labmt_share is None else (recipe.labmt_share,)
+    if recipe.labmt or recipe.vader:
+        if not recipe.labmt:
+            labmt_grid: tuple[float, ...] = (0.0,)
+        elif recipe.labmt_share is None:
+            labmt_grid = VADER_SHARES
+        else:
+            labmt_grid = (recipe.labmt_share,)
         share, labmt = rating_shares(
             material,
             heads[alpha_v][0],
@@ -513,11 +506,7 @@ def candidates(
             vectors,
             recipe.finetuned,
             recipe.vader,
-            fixed,
-        )
-    elif recipe.vader:
-        share = vader_share(
-            material, heads[alpha_v][0], heads[alpha_v][1], vectors, recipe.finetuned
+            labmt_grid,
         )
     out = {}
     for alpha in ALPHAS:
