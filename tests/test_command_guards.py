@@ -64,9 +64,17 @@ async def test_forget_me_asks_first_and_deletes_only_on_the_askers_press(
     assert (await service.press(elsewhere, delete)).kind == "error"
     verb, _, rest = delete.partition(":")
     expiry, _, mac = rest.partition("-")
-    for forged in (f"{verb}:{int(expiry) + 9999}-{mac}", f"{verb}:{expiry}-{mac[:-1]}A",
-                   f"forget:{expiry}-", "forget:99999999999-x", "forget:abc-def"):  # fmt: skip
-        assert (await service.press(ALICE, forged)).kind == "error", forged
+    altered = ("B" if mac[0] == "A" else "A") + mac[1:]
+    forged = [
+        f"{verb}:{int(expiry) + 9999}-{mac}",  # a later expiry
+        f"{verb}:{expiry}-{altered}",  # a MAC not made here
+        f"keep:{expiry}-{mac}",  # Delete's MAC on Cancel
+        f"forget:{expiry}-",
+        "forget:99999999999-x",
+        "forget:abc-def",
+    ]
+    for action in forged:
+        assert (await service.press(ALICE, action)).kind == "error", action
     assert await known(db, ALICE)
 
     kept = await service.press(ALICE, cancel)
@@ -146,6 +154,11 @@ async def test_admin_checks_are_remembered_briefly(db: Database, embedder: Embed
         assert await service.is_admin(ALICE, get_chat_member)
     assert calls == 1
     assert await service.is_admin(BOB, get_chat_member) and calls == 2  # per member
+
+
+async def test_blend_on_says_playlist_names_stay_private(db: Database, embedder: Embedder) -> None:
+    reply = await service_for(db, embedder).set_blend(ALICE, True)
+    assert "playlist names stay private" in reply.text
 
 
 @pytest.mark.parametrize("action", ["forget:1-", "keep:", "forget:" + "9" * 11 + "-abc"])

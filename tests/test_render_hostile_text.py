@@ -94,3 +94,15 @@ def test_the_owner_hears_their_playlist_name_only_where_only_they_read_it() -> N
     mine = scored(playlist_name="Night \u202eDrives", own_playlist=True, mood_words=["calm"])
     assert reason_for(mine, plan, name_playlists=True) == "from your playlist 'Night Drives', calm"
     assert reason_for(mine, plan, name_playlists=False) == "from your library, calm"  # a group
+
+
+def test_a_huge_title_first_in_a_telegram_answer_leaves_every_song_shown() -> None:
+    """A 100,000-character catalog title used to push every track out of the message."""
+    picks = tuple(
+        TrackPick(n, "4uLU6hMCjMI75M1A2tKUQC", "T" * 100_000 if n == 1 else f"Song {n}",
+                  ("A" * 100_000,), ("calm",), "R" * 100_000, 0.9)
+        for n in range(1, 6)
+    )  # fmt: skip
+    rec = Recommendation("calm", (), (), AudioTraits(), picks, recommendation_id=1)
+    text = telegram_render(Reply("answer", "", recommendation=rec)).text
+    assert text.count("<a href=") == 5
