@@ -8,7 +8,10 @@ import time
 import pytest
 
 from bot.app import build_pipeline
+from bot.discord.render import ActionButton
+from bot.discord.render import render as discord_render
 from bot.settings import load_settings
+from bot.telegram.render import render as telegram_render
 from db import users
 from db.pool import Database
 from handlers.accounts import AccountHandler
@@ -53,7 +56,15 @@ async def test_forget_me_asks_first_and_deletes_only_on_the_askers_press(
     assert [b.label for b in asked.buttons] == [FORGET_CONFIRM["delete"], FORGET_CONFIRM["cancel"]]
     assert await known(db, ALICE)  # asking deletes nothing
     delete, cancel = button(asked, "Delete everything"), button(asked, "Cancel")
-    assert all(len(action.encode()) <= 64 for action in (delete, cancel))  # Telegram's limit
+    # both platforms show the two buttons, carrying the actions unchanged
+    keyboard = telegram_render(asked).markup
+    assert keyboard is not None
+    shown = [(b.text, b.callback_data) for row in keyboard.inline_keyboard for b in row]
+    assert shown == [("Delete everything", delete), ("Cancel", cancel)]
+    view = discord_render(asked).view
+    assert view is not None and discord_render(asked).ephemeral
+    assert [item.custom_id for item in view.children] == [delete, cancel]  # type: ignore[attr-defined]
+    assert all(isinstance(item, ActionButton) for item in view.children)
 
     # Bob presses Alice's button (a group shows it to all): nobody is deleted
     refused = await service.press(BOB, delete)
