@@ -241,18 +241,16 @@ def reason_for(candidate: Scored, plan: RankingPlan, name_playlists: bool = Fals
 def to_pick(candidate: Scored, plan: RankingPlan, name_playlists: bool = False) -> TrackPick:
     """The shown form of a ranked candidate (`name_playlists`: see reason_for)."""
     row = candidate.row
-    reason = reason_for(candidate, plan, name_playlists)
+    named = name_playlists and bool(row.get("own_playlist"))
     return TrackPick(
         track_id=row["id"],
         spotify_id=row["spotify_id"],
         title=row["title"],
         artists=tuple(row.get("artists") or ()),
         tags=tags_for(row, plan),
-        reason=reason,
+        reason=reason_for(candidate, plan, name_playlists),
         score=round(candidate.score, 4),
-        playlist_name=row.get("playlist_name")
-        if name_playlists and row.get("own_playlist")
-        else None,
+        playlist_name=row.get("playlist_name") if named else None,
         valence=row.get("valence"),
         energy=row.get("energy"),
     )
