@@ -43,6 +43,17 @@ WHERE NOT t.in_catalog
   AND NOT EXISTS (SELECT 1 FROM trending_entries r WHERE r.track_id = t.id)
 """
 
+# Other listeners' answers made by a press on hers: their own rows (their thumbs and saved
+# playlists stay), emptied of what came from her (words, photo description, photos, mood
+# line). Someone's own answer to the same picture is theirs and is not touched.
+SCRUB_DERIVED = """
+UPDATE recommendations
+SET query = jsonb_build_object('caption', NULL, 'words', '', 'color', NULL,
+        'shifts', COALESCE(query->'shifts', '[]'::jsonb)),
+    mood = '{}'::jsonb, image_hashes = '{}', words_user_id = NULL
+WHERE words_user_id = $1 AND user_id IS DISTINCT FROM $1
+"""
+
 # Other listeners' answers that blended this user's library keep no trace of the user id.
 SCRUB_BLENDS = """
 UPDATE recommendations SET query = jsonb_set(query, '{user_ids}', COALESCE(
@@ -64,8 +75,8 @@ async def forget_user(conn: asyncpg.Connection, user_id: int) -> dict[str, int]:
         counts["captions"] = _count(
             await conn.execute("DELETE FROM caption_cache WHERE image_hash = ANY($1)", photos)
         )
-        # answers others got from her photos ("more like this" on her answer) go too
-        await conn.execute("DELETE FROM recommendations WHERE image_hashes && $1", photos)
+        # answers others made from hers (a press on her answer) keep theirs, lose her words
+        counts["scrubbed_answers"] = _count(await conn.execute(SCRUB_DERIVED, user_id))
         tracks = [row["id"] for row in await conn.fetch(LIBRARY_ONLY_TRACKS, user_id)]
         await conn.execute(SCRUB_BLENDS, user_id)
         # updates of theirs still waiting in the inbox (stored, not yet answered)

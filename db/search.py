@@ -96,10 +96,12 @@ def _enriched(found: str, users: str, liked: str) -> str:
 WITH {found}, cands AS MATERIALIZED (
     SELECT id, min(dist) AS dist FROM found GROUP BY id
 ), names AS MATERIALIZED (
-    SELECT DISTINCT ON (le.track_id) le.track_id AS id, le.playlist_name
+    SELECT DISTINCT ON (le.track_id) le.track_id AS id, le.playlist_name,
+           le.user_id = ({users}::bigint[])[1] AS own_playlist
     FROM library_entries le
     WHERE le.user_id = ANY({users}::bigint[]) AND le.track_id = ANY(ARRAY(SELECT id FROM cands))
-    ORDER BY le.track_id, (le.origin = 'playlist') DESC, le.added_at DESC NULLS LAST
+    ORDER BY le.track_id, le.user_id = ({users}::bigint[])[1] DESC, (le.origin = 'playlist') DESC,
+        le.added_at DESC NULLS LAST
 ), liked AS MATERIALIZED (
     SELECT embedding FROM tracks WHERE id = ANY({liked}::bigint[]) AND embedding IS NOT NULL
 ), trending AS (
@@ -108,7 +110,7 @@ WITH {found}, cands AS MATERIALIZED (
 )
 SELECT {selected},
        1 - c.dist AS similarity,
-       trending.trending_rank, names.playlist_name,
+       trending.trending_rank, names.playlist_name, names.own_playlist,
        (SELECT max(1 - (t.embedding <=> liked.embedding)) FROM liked) AS liked_similarity
 FROM cands c
 JOIN tracks t USING (id)

@@ -9,7 +9,7 @@ handlers.accounts.AccountHandler (or None when Spotify linking is not configured
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -17,12 +17,21 @@ from db import recommendations, users
 from db.errors import DB_UNAVAILABLE
 from db.pool import Database
 from handlers.accounts import AccountHandler
+from handlers.forget_confirm import ask_to_forget, refusal_of
 from handlers.pipeline import Pipeline, PipelineResult
-from handlers.press import Press, button_action, may_use, new_press_token, parse_press
+from handlers.press import (
+    Confirmation,
+    Press,
+    button_action,
+    may_use,
+    new_press_token,
+    parse_confirmation,
+    parse_press,
+)
 from handlers.replies import Button, ChatContext, ImageInput, Platform, Reply
 from handlers.service import QueueNotice
 from handlers.texts import HELP, SAID, SAVE_BUTTON, SORRY, answer_text, notice_text, rejection_text
-from handlers.throttle import Busy, RateLimiter
+from handlers.throttle import Busy, RateLimiter, TtlCache
 from recsys.image_intake import ImageRejected
 from recsys.models import caption_from_json, caption_to_json
 from recsys.recommender import NothingToMatch, NoTracks, RecommendRequest
@@ -32,6 +41,11 @@ log = logging.getLogger(__name__)
 
 # The buttons that step to a neighbouring mood, and the step (recsys.mood_shift) each takes.
 MOOD_STEPS = {"diff": "different", "calm": "calmer", "lively": "more_energy"}
+
+# A member's admin status is asked of the platform at most this often (a demoted admin keeps
+# /auto for up to this long), for at most this many members at once.
+ADMIN_CACHE_S = 60.0
+ADMIN_CACHE_ENTRIES = 10_000
 
 # Whether a group answers every photo before anyone used /auto: Telegram groups answer when
 # addressed (privacy mode hides other photos anyway); Discord channels answer every photo the
@@ -64,16 +78,31 @@ class DefaultBotService:
         # "Save as playlist" needs Spotify linking set up; without it the button is left out
         self._can_save = accounts is not None and accounts.linker is not None
         self.rate = RateLimiter(config.rate_limit_per_minute)
+        self._admins: TtlCache[tuple[str, str, str], bool] = TtlCache(
+            ADMIN_CACHE_S, ADMIN_CACHE_ENTRIES
+        )
 
     # --- songs for a photo ------------------------------------------------------------------
     def admit(self, ctx: ChatContext, photos: int = 0) -> Reply | None:
         """Count a request against the asker's rate limit before anything is downloaded (each
         photo of an album counts); the refusal to send when over it, else None."""
-        wait = self.rate.retry_after(_rate_key(ctx), cost=max(1, photos))
-        if wait:
+        refusal = self._over_limit(ctx, cost=max(1, photos), sorry="rate")
+        if refusal is not None:
             self.pipeline.metrics.count_answer(ctx.platform, "rate_limited")
-            return Reply("error", SORRY["rate"].format(seconds=max(1, round(wait))))
-        return None
+        return refusal
+
+    def _over_limit(
+        self, ctx: ChatContext, cost: int = 1, sorry: str = "rate_other", private: bool = False
+    ) -> Reply | None:
+        """Count one request against the asker's limit; the refusal when over it, else None.
+        Only the first refusal in a window is said: later ones are marked silent."""
+        key = _rate_key(ctx)
+        wait = self.rate.retry_after(key, cost=cost)
+        if not wait:
+            return None
+        text = SORRY[sorry].format(seconds=max(1, round(wait)))
+        silent = not self.rate.first_refusal(key)
+        return Reply("error", text, private=private, silent=silent)
 
     async def vibe(
         self,
@@ -136,10 +165,17 @@ class DefaultBotService:
             feedback_user_id=user_id,
             top=self.config.top_n,
             on_queued=on_queued,
+            name_playlists=not ctx.is_group,  # a group reads the answer: no playlist names
         )
         return await self._reply(ctx, user_id, result)
 
-    async def _reply(self, ctx: ChatContext, user_id: int, result: PipelineResult) -> Reply:
+    async def _reply(
+        self,
+        ctx: ChatContext,
+        user_id: int,
+        result: PipelineResult,
+        origin: recommendations.Origin | None = None,
+    ) -> Reply:
         """Store the recommendation (for its buttons) and turn it into an answer Reply."""
         recommendation, request, color = result.recommendation, result.request, result.color
         rec_id = await recommendations.store_recommendation(
@@ -152,6 +188,7 @@ class DefaultBotService:
             picks=[(t.track_id, t.score) for t in recommendation.tracks],
             image_hashes=result.image_hashes,
             press_token=(token := new_press_token()),
+            origin=origin,
         )
         recommendation = replace(recommendation, recommendation_id=rec_id)
         return Reply(
@@ -178,27 +215,32 @@ class DefaultBotService:
 
     # --- buttons ----------------------------------------------------------------------------
     async def press(self, ctx: ChatContext, action: str) -> Reply:
-        """A button press: "up|down|more|diff|calm|lively|save:<answer id>-<token>" (see
-        handlers/press.py).
+        """A button press: "up|down|more|diff|calm|lively|save:<answer id>-<token>", or
+        "forget|keep:<expiry>-<mac>" under /forget_me's question (see handlers/press.py).
 
         It counts against the presser's rate limit, needs the answer's token and chat, and is
         answered for the presser: their thumbs, their library, never the asker's.
         """
         press = parse_press(action)
-        if press is None:
+        confirmation = parse_confirmation(action) if press is None else None
+        if press is None and confirmation is None:
             return Reply("error", SORRY["stale_button"])
-        wait = self.rate.retry_after(_rate_key(ctx))
-        if wait:
-            return Reply("error", SORRY["rate_other"].format(seconds=max(1, round(wait))))
+        if (refusal := self._over_limit(ctx)) is not None:
+            return refusal
         try:
-            return await self._press(ctx, press)
+            if press is not None:
+                return await self._press(ctx, press)
+            assert confirmation is not None
+            return await self._confirmed(ctx, confirmation)
         except DB_UNAVAILABLE as err:
             log.error("database unavailable for a button press: %s", err)
             return Reply("error", SORRY["database"])
         except NoTracks:
             return Reply("error", SORRY["no_tracks"])
+        except NothingToMatch:  # its words and photo were forgotten: nothing to go on
+            return Reply("error", SORRY["stale_button"])
         except Exception:
-            log.exception("unexpected failure on button %s", action)
+            log.exception("unexpected failure on button %s", action.partition(":")[0])
             return Reply("error", SORRY["unexpected"])
 
     async def _press(self, ctx: ChatContext, press: Press) -> Reply:
@@ -230,31 +272,46 @@ class DefaultBotService:
             variation=rec_id if kind in MOOD_STEPS else 0,
             # Each step starts from where the shown answer's mood was, so they add up.
             shifts=(*query.get("shifts", ()), *((MOOD_STEPS[kind],) if kind in MOOD_STEPS else ())),
+            name_playlists=not ctx.is_group,
         )
         recommendation = await self.pipeline.recommend(request)
-        # the new answer still comes from the asker's photos: forgetting them forgets it too
+        # the new answer holds the asker's words and photos: forgetting them scrubs it
         again = PipelineResult(recommendation, request, query.get("color"), stored.image_hashes)
-        return await self._reply(ctx, user_id, again)
+        origin = recommendations.Origin(stored.id, stored.words_owner)
+        return await self._reply(ctx, user_id, again, origin)
 
     # --- accounts and chat settings -----------------------------------------------------------
     async def link_spotify(self, ctx: ChatContext) -> Reply:
         """Start linking a Spotify account (counts against the asker's rate limit)."""
-        wait = self.rate.retry_after(_rate_key(ctx))
-        if wait:
-            text = SORRY["rate_other"].format(seconds=max(1, round(wait)))
-            return Reply("error", text, private=True)
+        if (refusal := self._over_limit(ctx, private=True)) is not None:
+            return refusal
         return await self._account("link_spotify", ctx)
 
     async def unlink_spotify(self, ctx: ChatContext) -> Reply:
         """Remove the Spotify link and the imported library."""
+        if (refusal := self._over_limit(ctx, private=True)) is not None:
+            return refusal
         return await self._account("unlink_spotify", ctx)
 
     async def forget_me(self, ctx: ChatContext) -> Reply:
-        """Delete everything about this user."""
-        return await self._account("forget_me", ctx)
+        """Ask first (handlers/forget_confirm.py); a confirmed press deletes."""
+        if (refusal := self._over_limit(ctx, private=True)) is not None:
+            return refusal
+        try:
+            return await ask_to_forget(self.db, ctx)
+        except DB_UNAVAILABLE as err:
+            log.error("database unavailable for forget_me: %s", err)
+            return Reply("error", SORRY["database"], private=True)
+
+    async def _confirmed(self, ctx: ChatContext, confirmation: Confirmation) -> Reply:
+        """A press on a /forget_me button: checked against the presser, then done."""
+        refusal = await refusal_of(self.db, ctx, confirmation)
+        return refusal or await self._account("forget_me", ctx)
 
     async def set_blend(self, ctx: ChatContext, enabled: bool) -> Reply:
         """Let this member's library blend into the group's answers, or stop it."""
+        if (refusal := self._over_limit(ctx, private=True)) is not None:
+            return refusal
         return await self._account("set_blend", ctx, enabled)
 
     async def _account(self, name: str, ctx: ChatContext, *args: Any) -> Reply:
@@ -272,6 +329,8 @@ class DefaultBotService:
 
     async def set_auto(self, ctx: ChatContext, enabled: bool) -> Reply:
         """Answer every photo in this group, or only those that mention the bot."""
+        if (refusal := self._over_limit(ctx)) is not None:
+            return refusal
         if not ctx.is_group:
             return Reply("info", SAID["auto_private"])
         try:
@@ -293,9 +352,23 @@ class DefaultBotService:
             log.error("database unavailable for auto_enabled: %s", err)
             return False
 
-    def help(self, platform: Platform) -> Reply:
-        """What the bot does and its commands, in the platform's spelling."""
+    def help(self, platform: Platform, ctx: ChatContext | None = None) -> Reply:
+        """What the bot does and its commands, in the platform's spelling; with the asker's
+        `ctx` (/help, /start), counted against their rate limit like any other command."""
+        if ctx is not None and (refusal := self._over_limit(ctx)) is not None:
+            return refusal
         return Reply("info", HELP[platform])
+
+    async def is_admin(self, ctx: ChatContext, check: Callable[[], Awaitable[bool]]) -> bool:
+        """Whether the asker may switch this group's settings: the platform's `check` (e.g.
+        Telegram's getChatMember), remembered briefly so repeated /auto does not call it
+        each time."""
+        key = (ctx.platform, ctx.chat_id, ctx.user_id)
+        known = self._admins.get(key)
+        if known is None:
+            known = await check()
+            self._admins.put(key, known)
+        return known
 
 
 def _rate_key(ctx: ChatContext) -> str:

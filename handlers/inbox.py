@@ -5,14 +5,18 @@ running) answers updates whose process died."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from db import inbox
 from db.inbox import InboxItem
 from db.pool import Database
+from handlers.secrets import SecretUnreadable, TokenCipher
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +46,12 @@ class DurableInbox:
         *,
         lease_s: float = INBOX_LEASE_S,
         tick_s: float = INBOX_TICK_S,
+        cipher: TokenCipher | None = None,
     ) -> None:
         self.db = db
+        # with a cipher, payloads (interaction tokens, signed attachment links) are stored
+        # encrypted and read back only to be replayed
+        self.cipher = cipher
         self.platform = platform
         self.worker_id = worker_id
         self.lease_s = lease_s
@@ -64,7 +72,7 @@ class DurableInbox:
             self.db.pool,
             self.platform,
             update_key,
-            payload,
+            seal(payload, self.cipher),
             worker_id=self.worker_id,
             lease_s=self.lease_s,
             chat_id=chat_id,
@@ -103,7 +111,13 @@ class DurableInbox:
         items = await inbox.claim_lapsed(
             pool, self.platform, self.worker_id, self.lease_s, INBOX_CLAIM_BATCH
         )
-        for item in items:
+        for stored in items:
+            item = unseal(stored, self.cipher)
+            if item is None:
+                log.error("%s inbox: update %s cannot be decrypted (the secret key changed)",
+                          self.platform, stored.update_key)  # fmt: skip
+                await inbox.finish(pool, [stored.id], failed="unreadable")
+                continue
             if item.attempts > INBOX_MAX_ATTEMPTS:
                 log.error("%s inbox: giving up on update %s after %d tries",
                           self.platform, item.update_key, item.attempts - 1)  # fmt: skip
@@ -114,3 +128,29 @@ class DurableInbox:
             await replay(item)
         await inbox.prune(pool, INBOX_KEEP_DONE_S)
         return len(items)
+
+
+# The one key of a sealed payload: the Fernet token of the whole payload's JSON.
+SEALED = "sealed"
+
+
+def seal(payload: dict[str, Any], cipher: TokenCipher | None) -> dict[str, Any]:
+    """The payload as stored: encrypted whole when there is a cipher, else as it is."""
+    if cipher is None:
+        return payload
+    token = cipher.encrypt(json.dumps(payload))
+    return {SEALED: base64.urlsafe_b64encode(token).decode()}
+
+
+def unseal(item: InboxItem, cipher: TokenCipher | None) -> InboxItem | None:
+    """The stored item with its payload readable again; None when no key opens it."""
+    sealed = item.payload.get(SEALED)
+    if not isinstance(sealed, str) or len(item.payload) != 1:
+        return item  # stored before sealing, or without a cipher
+    if cipher is None:
+        return None
+    try:
+        payload = json.loads(cipher.decrypt(base64.urlsafe_b64decode(sealed)))
+    except (SecretUnreadable, ValueError):
+        return None
+    return replace(item, payload=payload)

@@ -118,8 +118,10 @@ class Pipeline:
         feedback_user_id: int | None = None,
         top: int = 5,
         on_queued: QueueNotice | None = None,
+        name_playlists: bool = False,
     ) -> PipelineResult:
-        """The whole path for one question, from prepared photos and/or words."""
+        """The whole path for one question, from prepared photos and/or words
+        (`name_playlists`: see RecommendRequest)."""
         words = clean_words(words)
         caption = await self.caption(prepared, words, on_queued) if prepared else None
         request = RecommendRequest(
@@ -128,6 +130,7 @@ class Pipeline:
             user_ids=user_ids,
             feedback_user_id=feedback_user_id,
             top=top,
+            name_playlists=name_playlists,
         )
         recommendation = await self.recommend(request)
         color = prepared[0].dominant_color if prepared else None

@@ -65,3 +65,6 @@ class Reply:
     extra_lines: tuple[str, ...] = field(default=())
     # said under the songs when they were made differently from usual (texts.NOTICES)
     notice: str | None = None
+    # a refusal already said once in this rate-limit window: adapters may send nothing
+    # (a flood of messages then gets one bot message, not one each)
+    silent: bool = False

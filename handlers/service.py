@@ -63,6 +63,12 @@ class BotService(Protocol):
         """Let (or stop) this member's linked library blend into this group's answers."""
         ...
 
-    def help(self, platform: Platform) -> Reply:
-        """What the bot does and its commands, in the platform's command spelling."""
+    def help(self, platform: Platform, ctx: ChatContext | None = None) -> Reply:
+        """What the bot does and its commands, in the platform's command spelling; pass the
+        asker's `ctx` (/help, /start) to count it against their rate limit."""
+        ...
+
+    async def is_admin(self, ctx: ChatContext, check: Callable[[], Awaitable[bool]]) -> bool:
+        """Whether the asker administers this group: the platform's `check`, remembered for
+        a minute (so /auto does not ask the platform every time)."""
         ...

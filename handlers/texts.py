@@ -64,7 +64,10 @@ SAID = {
     "nothing_held": "I hold nothing about you.",
     "blend_private": "Blending is for group chats: use it in a group.",
     "blend_off": "Your library no longer blends into this chat's answers.",
-    "blend_on": "Your Spotify library now blends into this chat's answers.",
+    "blend_on": (
+        "Your Spotify library now blends into this chat's answers. Your playlist names stay "
+        'private: others see your songs as "from a member\'s library".'
+    ),
     "blend_needs_link": " Link your Spotify account first, or there is nothing to blend.",
     "thumbs_up": "Thanks! I'll lean toward songs like these for you.",
     "thumbs_down": "Got it: you won't get those songs from me again.",
@@ -190,6 +193,21 @@ UNREADABLE_MESSAGE = (
     "I can no longer read your saved Spotify login (the bot's key was changed), so your "
     "library is not being updated. Link your Spotify account again to fix it."
 )
+
+
+# /forget_me asks first; its two buttons, and what each press says.
+FORGET_COMMAND = {"telegram": "/forget_me", "discord": "/forget-me", "cli": "forget"}
+FORGET_CONFIRM = {
+    "ask": (
+        "This deletes everything I hold about you: your Spotify link and imported library, "
+        "your past answers and thumbs, your chat memberships and your photos' descriptions. "
+        "It cannot be undone. Only you can press these buttons."
+    ),
+    "delete": "Delete everything",
+    "cancel": "Cancel",
+    "kept": "Cancelled: nothing was deleted.",
+    "refused": "That confirmation is not yours or has expired. Send {command} to start again.",
+}
 
 
 def importing_message(name: str, tracks: int | None, playlists: int | None) -> str:

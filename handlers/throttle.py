@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Generic, TypeVar
 
 # The rate limit looks back this far.
 RATE_WINDOW_S = 60.0
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class Busy(Exception):
@@ -67,6 +71,8 @@ class RateLimiter:
         self.per_minute = per_minute
         self._clock = clock
         self._hits: dict[str, deque[float]] = {}
+        # when each key was last told it is over the limit (one refusal said per window)
+        self._refused: dict[str, float] = {}
         self._swept_at = clock()
 
     def __len__(self) -> int:
@@ -82,6 +88,8 @@ class RateLimiter:
         ]
         for key in idle:
             del self._hits[key]
+        for key in [key for key, said in self._refused.items() if now - said >= RATE_WINDOW_S]:
+            del self._refused[key]
 
     def retry_after(self, key: str, cost: int = 1) -> float:
         """0 if the request may go ahead (and counts it `cost` times: one per photo of an
@@ -97,3 +105,40 @@ class RateLimiter:
             return RATE_WINDOW_S - (now - hits[over - 1])
         hits.extend([now] * cost)
         return 0.0
+
+    def first_refusal(self, key: str) -> bool:
+        """Whether refusing `key` now is the first refusal in its window; later ones in the
+        same window go unsaid, so a flood of messages gets one bot message, not one each."""
+        now = self._clock()
+        said = self._refused.get(key)
+        if said is not None and now - said < RATE_WINDOW_S:
+            return False
+        self._refused[key] = now
+        return True
+
+
+class TtlCache(Generic[K, V]):
+    """Values remembered for `ttl_s` seconds, at most `max_entries` of them (oldest dropped)."""
+
+    def __init__(
+        self, ttl_s: float, max_entries: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._clock = clock
+        self._values: OrderedDict[K, tuple[float, V]] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        """The value stored under `key` if it is still fresh, else None."""
+        found = self._values.get(key)
+        if found is None or self._clock() - found[0] >= self.ttl_s:
+            self._values.pop(key, None)
+            return None
+        return found[1]
+
+    def put(self, key: K, value: V) -> None:
+        """Remember `value` under `key` from now on."""
+        self._values[key] = (self._clock(), value)
+        self._values.move_to_end(key)
+        while len(self._values) > self.max_entries:
+            self._values.popitem(last=False)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from recsys.models import AudioTraits, TrackPick
+from recsys.text_hygiene import clean_text
 
 # How much each signal counts. Mood fit leads: text similarity between a caption and a track
 # carries little mood signal (DESIGN.md), audio traits carry most of it.
@@ -22,6 +23,8 @@ W_TRENDING_WANTED = 0.14
 # Library songs come first when they fit: a big lift only for a good mood fit.
 W_LIBRARY_FIT = 0.16
 W_LIBRARY_ANY = 0.05
+# A playlist name in a reason is a label, not a paragraph (Spotify allows 100 characters).
+MAX_PLAYLIST_NAME_CHARS = 60
 LIBRARY_FIT_THRESHOLD = 0.72
 W_LIKED = 0.12
 W_GENRE = 0.12
@@ -215,13 +218,19 @@ def _feel(words: Sequence[str]) -> str:
     return f"{words[0]} and {texture}" if texture and texture != words[0] else words[0]
 
 
-def reason_for(candidate: Scored, plan: RankingPlan) -> str:
-    """A short line on why the track fits."""
+def reason_for(candidate: Scored, plan: RankingPlan, name_playlists: bool = False) -> str:
+    """A short line on why the track fits. A playlist's name is said only to its owner
+    (`own_playlist`) where only they read it (`name_playlists`); it may be private."""
     row = candidate.row
     feel = _feel(list(row.get("mood_words") or ()))
     if row.get("playlist_name"):
         suffix = f", {feel}" if feel else ""
-        return f"from your playlist '{row['playlist_name']}'{suffix}"
+        if not row.get("own_playlist"):
+            return f"from a member's library{suffix}"
+        if not name_playlists:
+            return f"from your library{suffix}"
+        name = clean_text(row["playlist_name"], MAX_PLAYLIST_NAME_CHARS)
+        return f"from your playlist '{name}'{suffix}"
     if not feel:
         return "close in meaning to what you described"
     scene = f", like {plan.scene}" if plan.scene else ""
@@ -229,18 +238,19 @@ def reason_for(candidate: Scored, plan: RankingPlan) -> str:
     return f"{feel}{scene}{trending}"
 
 
-def to_pick(candidate: Scored, plan: RankingPlan) -> TrackPick:
-    """The shown form of a ranked candidate."""
+def to_pick(candidate: Scored, plan: RankingPlan, name_playlists: bool = False) -> TrackPick:
+    """The shown form of a ranked candidate (`name_playlists`: see reason_for)."""
     row = candidate.row
+    named = name_playlists and bool(row.get("own_playlist"))
     return TrackPick(
         track_id=row["id"],
         spotify_id=row["spotify_id"],
         title=row["title"],
         artists=tuple(row.get("artists") or ()),
         tags=tags_for(row, plan),
-        reason=reason_for(candidate, plan),
+        reason=reason_for(candidate, plan, name_playlists),
         score=round(candidate.score, 4),
-        playlist_name=row.get("playlist_name"),
+        playlist_name=row.get("playlist_name") if named else None,
         valence=row.get("valence"),
         energy=row.get("energy"),
     )

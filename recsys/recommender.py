@@ -45,6 +45,9 @@ class RecommendRequest:
     variation: int = 0
     # steps to neighbouring moods, in order (recsys.mood_shift.SHIFT_NAMES)
     shifts: tuple[str, ...] = ()
+    # the requester's own playlist names may appear in reasons (only they read the answer:
+    # a private chat); other members' names never do
+    name_playlists: bool = False
 
 
 class CandidateSource(Protocol):
@@ -131,7 +134,9 @@ class Recommender:
         )
         if self._on_timings is not None:
             self._on_timings(self.last_timings)
-        return self._recommendation(request, query, [to_pick(p, query.plan) for p in picks])
+        return self._recommendation(
+            request, query, [to_pick(p, query.plan, request.name_playlists) for p in picks]
+        )
 
     def _build_query_blocking(self, request: RecommendRequest) -> MoodQuery:
         return build_query(

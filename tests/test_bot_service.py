@@ -7,6 +7,7 @@ import io
 import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from PIL import Image
 
 from bot.app import build_bot_service, build_pipeline
 from bot.settings import Settings, load_settings
-from db import users
+from db import spotify, users
 from db.pool import Database
 from handlers.bot_service import DefaultBotService
 from handlers.notifier import LogNotifier
@@ -277,13 +278,15 @@ async def test_someone_elses_press_is_answered_from_their_library_not_the_askers
     )
     first = await service.vibe(fay, [], "dance party with friends")
     assert first.recommendation is not None
-    assert all(t.playlist_name == "Fay secret mix" for t in first.recommendation.tracks)
+    # in a group everyone reads her answer: her songs are hers, the playlist's name unsaid
+    assert all(t.reason.startswith("from your library") for t in first.recommendation.tracks)
+    assert "Fay secret mix" not in first.text
     rec_id = first.recommendation.recommendation_id
     assert rec_id is not None
     # Gus, in the same group, presses her buttons: his thumbs, his (empty) library
     more = await service.press(gus, first.buttons[2].action)
     assert more.kind == "answer" and more.recommendation is not None
-    assert not [t for t in more.recommendation.tracks if t.playlist_name]
+    assert not [t for t in more.recommendation.tracks if "library" in t.reason]
     assert "Fay secret mix" not in more.text
     assert (await service.press(gus, first.buttons[1].action)).kind == "info"
     markers = await database.pool.fetch(
@@ -292,6 +295,33 @@ async def test_someone_elses_press_is_answered_from_their_library_not_the_askers
         rec_id,
     )
     assert {m["platform_user_id"] for m in markers} == {gus.user_id}
+
+
+async def test_a_blended_members_playlist_names_stay_hers(
+    catalog: dict[str, int], database: Database, embedder: Embedder, fake_ollama: FakeOllama
+) -> None:
+    service = handlers_for(settings_for(fake_ollama.url), database, embedder)
+    hana = ChatContext("telegram", "3201", "-3200", "hana", is_group=True)
+    ivo = ChatContext("telegram", "3202", "-3200", "ivo", is_group=True)
+    hana_id = await users.upsert_user(database.pool, "telegram", hana.user_id, hana.user_name)
+    phishing = "[Verify your account](https://evil.example)"
+    await database.pool.execute(
+        """INSERT INTO library_entries (user_id, track_id, playlist_id, playlist_name, origin)
+        SELECT $1, id, 'hana-private', $2, 'playlist' FROM tracks""",
+        hana_id,
+        phishing,
+    )
+    await users.note_member(database.pool, "telegram", hana.chat_id, hana_id)
+    expires = datetime.now(UTC) + timedelta(hours=1)
+    await spotify.save_link(
+        database.pool, hana_id, "hana", "Hana", b"sealed", None, expires, "", None
+    )
+    await users.set_blend(database.pool, "telegram", hana.chat_id, hana_id, True)
+    answer = await service.vibe(ivo, [], "dance party with friends")
+    assert answer.recommendation is not None
+    reasons = [t.reason for t in answer.recommendation.tracks]
+    assert reasons and all(r.startswith("from a member's library") for r in reasons), reasons
+    assert "Verify" not in answer.text and "evil.example" not in answer.text
 
 
 async def test_presses_and_link_requests_count_against_the_rate_limit(

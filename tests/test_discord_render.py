@@ -30,8 +30,8 @@ def test_answer_is_an_embed_with_mood_title_photo_colour_and_numbered_linked_tra
     assert lines[1] == "`sadness` `calm` · quiet and wistful, like rain on glass"
     assert lines[2].startswith("**2. [Skinny Love](https://open.spotify.com/track/7qiZfU4dY1lW")
     assert lines[3] == "`sadness` · from your playlist Rainy Days"
-    # a "]" in a title must not end the link text early
-    assert lines[4].startswith("**3. [Night Owl [Live\\]](https://open.spotify.com/track/")
+    # a "[" or "]" in a title must not end the link text early or start another
+    assert lines[4].startswith("**3. [Night Owl \\[Live\\]](https://open.spotify.com/track/")
     assert lines[4].endswith("— Galimatias, Alina Baraz")
     assert embed.footer.text is None
 

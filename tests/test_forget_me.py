@@ -5,23 +5,30 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.app import build_pipeline
+from bot.settings import load_settings
 from db import jobs
 from db import spotify as store
 from db.captions import store_caption
 from db.pool import Database
-from db.recommendations import add_feedback, store_recommendation
+from db.recommendations import Origin, add_feedback, store_recommendation
 from db.users import find_user, note_member, upsert_user
+from handlers.bot_service import DefaultBotService, ServiceConfig
 from handlers.edge.worker import Worker
 from handlers.inbox import DurableInbox
-from handlers.replies import ChatContext
+from handlers.replies import ChatContext, Reply
 from handlers.retention import RETENTION_PRUNE, RetentionPrune, schedule_retention
 from handlers.spotify.linking import LIBRARY_SYNC, library_key
+from handlers.texts import SORRY
 from recsys.embedder import Embedder
 from recsys.models import AudioTraits, Caption, caption_to_json
+from tests.catalog_fixture import load_catalog
+from tests.fakes.fake_ollama import closed_port_url
 from tests.fakes.fake_spotify import FakeSpotify, fictional_library
 from tests.fakes.spotify_world import World, make_world
 
@@ -49,7 +56,12 @@ def caption(text: str) -> dict[str, Any]:
 
 
 async def an_answer(
-    db: Database, user_id: int, chat_id: str, photo: str, user_ids: list[int]
+    db: Database,
+    user_id: int,
+    chat_id: str,
+    photo: str,
+    user_ids: list[int],
+    origin: Origin | None = None,
 ) -> int:
     """An answer to a photo, as the bot stores it, with the photo's caption cached."""
     await store_caption(db.pool, photo, "qwen2.5vl:3b", "v1", caption(f"a photo by {user_id}"))
@@ -63,6 +75,7 @@ async def an_answer(
         mood={"line": "calm"},
         picks=[(track, 0.9)],
         image_hashes=(photo,),
+        origin=origin,
     )
 
 
@@ -100,7 +113,8 @@ async def test_forget_me_leaves_no_row_about_the_user(world: World) -> None:
     bob_answer = await an_answer(db, bob, GROUP, BOB_PHOTO, [bob, alice])  # blends her library
     await add_feedback(db.pool, bob_answer, alice, "up")  # her thumb on his answer
     # Bob pressed "More like this" on her answer: his new answer comes from her photo
-    await an_answer(db, bob, ALICE.chat_id, ALICE_PHOTO, [bob])
+    pressed = await an_answer(db, bob, GROUP, ALICE_PHOTO, [bob], Origin(alice_answer, alice))
+    await add_feedback(db.pool, pressed, bob, "up")  # his thumb on his own answer
     await world.accounts.link_spotify(ALICE)  # a pending link
     # a re-sync caught mid-run: claimed by a worker, progress naming her playlists
     job_id, _ = await jobs.enqueue(
@@ -152,6 +166,13 @@ async def test_forget_me_leaves_no_row_about_the_user(world: World) -> None:
     assert await db.pool.fetchval("SELECT count(*) FROM tracks WHERE NOT in_catalog") == 0
     bob_row = await db.pool.fetchrow("SELECT query FROM recommendations WHERE id = $1", bob_answer)
     assert json.loads(bob_row["query"])["user_ids"] == [bob]
+    # his answer made from hers is his: kept with his thumb, emptied of her words and photo
+    kept = await db.pool.fetchrow(
+        "SELECT query, image_hashes, words_user_id FROM recommendations WHERE id = $1", pressed
+    )
+    assert kept is not None and kept["image_hashes"] == [] and kept["words_user_id"] is None
+    assert json.loads(kept["query"])["words"] == ""
+    assert await db.pool.fetchval("SELECT count(*) FROM feedback WHERE user_id = $1", bob) == 1
     assert await db.pool.fetchval(
         "SELECT count(*) FROM caption_cache WHERE image_hash = $1", BOB_PHOTO
     )
@@ -285,3 +306,103 @@ async def test_forget_me_drops_a_discord_photo_waiting_before_its_sender_is_know
     left = await db.pool.fetch("SELECT user_id, payload FROM inbox WHERE platform = 'discord'")
     assert [row["user_id"] for row in left] == ["8002"]
     assert "/attachments/1/" not in str([row["payload"] for row in left])
+
+
+# Words only she wrote, so any trace of them is findable anywhere in the database.
+HER_WORDS = "zanzibar heartbreak by the harbour"
+GROUP_OF = {
+    name: ChatContext("telegram", uid, GROUP, name, is_group=True)
+    for name, uid in (("alice", ALICE.user_id), ("bob", BOB.user_id), ("carol", "7003"))
+}
+
+
+@pytest.fixture
+async def service(world: World, tmp_path: Path) -> DefaultBotService:
+    await load_catalog(world.db, world.embedder, tmp_path)
+    settings = load_settings(None, OLLAMA_HOST=closed_port_url())
+    pipeline = build_pipeline(settings, world.db, world.embedder)
+    config = ServiceConfig(top_n=5, rate_limit_per_minute=100)
+    return DefaultBotService(config, world.db, pipeline, world.accounts)
+
+
+def action(reply: Reply, verb: str) -> str:
+    [found] = [b.action for b in reply.buttons if b.action.startswith(verb + ":")]
+    return found
+
+
+async def rows_holding(db: Database, text: str) -> dict[str, int]:
+    """Every text, json and array column of every table, searched for `text`."""
+    columns = await db.pool.fetch(
+        """SELECT table_name, column_name FROM information_schema.columns
+        WHERE table_schema = 'public' AND data_type IN ('text', 'jsonb', 'json', 'ARRAY')"""
+    )
+    found = {}
+    for row in columns:
+        table, column = row["table_name"], row["column_name"]
+        count = await db.pool.fetchval(
+            f'SELECT count(*) FROM "{table}" WHERE "{column}"::text ILIKE $1', f"%{text}%"
+        )
+        if count:
+            found[f"{table}.{column}"] = count
+    return found
+
+
+async def test_a_words_only_answer_others_extended_holds_no_trace_after_forget_me(
+    world: World, service: DefaultBotService
+) -> None:
+    db, alice, bob, carol = world.db, GROUP_OF["alice"], GROUP_OF["bob"], GROUP_OF["carol"]
+    asked = await service.vibe(alice, [], HER_WORDS)
+    assert asked.kind == "answer", asked.text
+    more = await service.press(bob, action(asked, "more"))  # Bob extends her answer
+    assert more.kind == "answer", more.text
+    calmer = await service.press(carol, action(more, "calm"))  # Carol extends Bob's
+    assert calmer.kind == "answer", calmer.text
+    assert await rows_holding(db, "zanzibar")  # the derived answers copied her words
+    # Bob saves his extension, twice, and her own answer: never a playlist named after her
+    assert (await world.link(bob))[0] == 200
+    for rec_action in (action(more, "save"), action(more, "save"), action(asked, "save")):
+        saved = await service.press(bob, rec_action)
+        assert saved.kind == "info" and "zanzibar" not in saved.text.lower(), saved.text
+    names = [playlist.name for playlist in world.fake.created.values()]
+    assert len(names) == 2, names  # one per answer and presser, however often pressed
+    assert not any("zanzibar" in name.lower() for name in names)
+
+    forgotten = await world.accounts.forget_me(alice)
+    assert forgotten.kind == "info"
+
+    assert await rows_holding(db, "zanzibar") == {}
+    assert await rows_holding(db, "harbour") == {}
+    # Bob's and Carol's answers are theirs: still there with their songs
+    for reply in (more, calmer):
+        assert reply.recommendation is not None
+        rec_id = reply.recommendation.recommendation_id
+        assert await db.pool.fetchval(
+            "SELECT count(*) FROM recommendation_tracks WHERE recommendation_id = $1", rec_id
+        ) == len(reply.recommendation.tracks)
+    # with her words gone there is nothing to extend: the button says so kindly
+    again = await service.press(carol, action(more, "more"))
+    assert again.kind == "error" and again.text == SORRY["stale_button"]
+
+
+async def test_forget_me_keeps_other_listeners_own_answers_to_the_same_picture(
+    world: World,
+) -> None:
+    db = world.db
+    alice = await upsert_user(db.pool, ALICE.platform, ALICE.user_id, ALICE.user_name)
+    bob = await upsert_user(db.pool, BOB.platform, BOB.user_id, BOB.user_name)
+    await world.db.pool.execute(
+        "INSERT INTO tracks (spotify_id, title, artists, in_catalog) "
+        "VALUES ('0123456789abcdefghijkl', 'A Song', ARRAY['Someone'], true)"
+    )
+    await an_answer(db, alice, ALICE.chat_id, ALICE_PHOTO, [alice])
+    # Bob sent the very same picture himself (the same bytes): his own answer
+    his = await an_answer(db, bob, BOB.chat_id, ALICE_PHOTO, [bob])
+
+    await world.accounts.forget_me(ALICE)
+
+    row = await db.pool.fetchrow(
+        "SELECT query, image_hashes FROM recommendations WHERE id = $1", his
+    )
+    assert row is not None, "Bob's own answer to the same picture was deleted"
+    assert row["image_hashes"] == [ALICE_PHOTO] and json.loads(row["query"])["words"] == "rainy"
+    assert await db.pool.fetchval("SELECT count(*) FROM recommendations") == 1

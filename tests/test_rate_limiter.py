@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.throttle import RATE_WINDOW_S, RateLimiter
+from handlers.throttle import RATE_WINDOW_S, RateLimiter, TtlCache
 
 
 class Clock:
@@ -40,3 +40,31 @@ def test_idle_users_leave_the_limiter() -> None:
     clock.now += RATE_WINDOW_S / 2
     limiter.retry_after("telegram:other")
     assert limiter.retry_after("telegram:busy") > 0
+
+
+def test_only_the_first_refusal_in_a_window_is_said() -> None:
+    clock = Clock()
+    limiter = RateLimiter(2, clock)
+    said = []
+    for _ in range(50):  # a flood
+        if limiter.retry_after("telegram:1"):
+            said.append(limiter.first_refusal("telegram:1"))
+        clock.now += 0.1
+    assert said.count(True) == 1 and len(said) == 48
+    assert limiter.first_refusal("telegram:2")  # others are told on their own
+    clock.now += RATE_WINDOW_S
+    assert limiter.retry_after("telegram:1") == 0.0
+    limiter.retry_after("telegram:1")
+    assert limiter.retry_after("telegram:1") and limiter.first_refusal("telegram:1")
+
+
+def test_the_cache_forgets_after_its_time_and_keeps_a_bounded_number() -> None:
+    clock = Clock()
+    cache: TtlCache[str, bool] = TtlCache(60.0, 2, clock)
+    cache.put("a", True)
+    assert cache.get("a") is True
+    clock.now += 60
+    assert cache.get("a") is None
+    for key in ("a", "b", "c"):
+        cache.put(key, False)
+    assert cache.get("a") is None and cache.get("c") is False

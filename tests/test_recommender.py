@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from statistics import fmean
 
@@ -138,11 +139,12 @@ async def test_library_songs_come_first_with_playlist_named(
         user_id,
         catalog["Grey Letters Home"],
     )
-    rec = await recommender.recommend(
-        RecommendRequest(caption=SAD, user_ids=(user_id,), feedback_user_id=user_id, top=5)
-    )
+    asked = RecommendRequest(caption=SAD, user_ids=(user_id,), feedback_user_id=user_id, top=5)
+    rec = await recommender.recommend(replace(asked, name_playlists=True))  # a private chat
     assert rec.tracks[0].title == "Grey Letters Home"
     assert rec.tracks[0].reason.startswith("from your playlist 'rainy days'")
+    in_a_group = await recommender.recommend(asked)  # others read it: the name stays private
+    assert in_a_group.tracks[0].reason.startswith("from your library")
 
 
 async def test_thumbs_down_track_never_returns(

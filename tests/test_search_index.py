@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -105,8 +106,14 @@ SELECT t.id, t.spotify_id, t.title, t.artists, t.album, t.popularity, t.release_
        (SELECT min(te.rank) FROM trending_entries te WHERE te.track_id = t.id) AS trending_rank,
        (SELECT le.playlist_name FROM library_entries le
         WHERE le.track_id = t.id AND le.user_id = ANY($4::bigint[])
-        ORDER BY (le.origin = 'playlist') DESC, le.added_at DESC NULLS LAST
+        ORDER BY le.user_id = ($4::bigint[])[1] DESC, (le.origin = 'playlist') DESC,
+            le.added_at DESC NULLS LAST
         LIMIT 1) AS playlist_name,
+       (SELECT le.user_id = ($4::bigint[])[1] FROM library_entries le
+        WHERE le.track_id = t.id AND le.user_id = ANY($4::bigint[])
+        ORDER BY le.user_id = ($4::bigint[])[1] DESC, (le.origin = 'playlist') DESC,
+            le.added_at DESC NULLS LAST
+        LIMIT 1) AS own_playlist,
        (SELECT max(1 - (t.embedding <=> liked.embedding)) FROM tracks liked
         WHERE liked.id = ANY($9::bigint[])) AS liked_similarity
 FROM tracks t JOIN ids USING (id)
@@ -229,6 +236,10 @@ async def test_one_pass_candidates_match_the_per_row_sql(
         assert await conn.fetchval("SHOW hnsw.ef_search") == str(search.HNSW_EF_SEARCH)
     with_library = await search.fetch_candidates(db.read_pool, queries[1])
     assert any(row["playlist_name"] for row in with_library)
+    # whose playlist it is: the asker's own (named to them) or a blended member's (never
+    # named); b asks with a blended in, and only a holds some of these tracks
+    mixed = await search.fetch_candidates(db.read_pool, replace(queries[1], user_ids=(b, a)))
+    assert {row["own_playlist"] for row in mixed if row["playlist_name"]} == {True, False}
     assert any(row["trending_rank"] for row in with_library)
     assert all(row["liked_similarity"] is not None for row in with_library)
 

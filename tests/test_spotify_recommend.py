@@ -59,7 +59,9 @@ async def test_linked_listener_gets_own_songs_with_the_playlist_named(
     reader = MoodReader(embedder)
     recommender = Recommender(DatabaseCandidates(db.read_pool), embedder, reader)
     answer = await recommender.recommend(
-        RecommendRequest(words="sad, lonely, rainy night alone", user_ids=(uid,), top=5)
+        RecommendRequest(
+            words="sad, lonely, rainy night alone", user_ids=(uid,), top=5, name_playlists=True
+        )
     )
     own = [t for t in answer.tracks if t.playlist_name]
     assert own, [t.title for t in answer.tracks]

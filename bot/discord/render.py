@@ -10,6 +10,7 @@ import discord
 
 from handlers.replies import Button, Reply
 from recsys.models import Recommendation, TrackPick
+from recsys.text_hygiene import clean_text
 
 # Discord's own limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits):
 # anything longer is refused with a 400, so text is cut here instead.
@@ -30,6 +31,12 @@ PRIMARY_VERBS = frozenset({"more"})
 # (a row holds at most five).
 FEEDBACK_VERBS = frozenset({"up", "down"})
 LINK_BUTTON_LABEL = "Open Spotify"
+# What another person wrote is cut to these lengths: a title or artist list longer than a line
+# only pushes the other songs out of the embed; a reason is one line, a tag one or two words.
+TITLE_CHARS = 100
+ARTISTS_CHARS = 100
+REASON_CHARS = 280
+TAG_CHARS = 40
 
 
 class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ACTION_TEMPLATE):
@@ -93,6 +100,10 @@ def render(reply: Reply) -> Rendered:
     return Rendered(content=_plain_text(reply), view=view, ephemeral=reply.private)
 
 
+# Markdown characters escape_markdown leaves alone: link brackets, headings, list markers.
+_MARKUP = re.compile(r"(?<!\\)[\[\]()<>#-]")
+
+
 def render_embed(
     rec: Recommendation,
     color: int | None,
@@ -103,7 +114,7 @@ def render_embed(
     lines = [_track_lines(number, pick) for number, pick in enumerate(rec.tracks, start=1)]
     lines.extend(extra_lines)
     embed = discord.Embed(
-        title=_cut(rec.mood_line or "Songs for this photo", EMBED_TITLE_LIMIT),
+        title=clean_text(rec.mood_line or "Songs for this photo", EMBED_TITLE_LIMIT),
         description=_cut("\n".join(lines), EMBED_DESCRIPTION_LIMIT),
         colour=discord.Colour(DEFAULT_COLOUR if color is None else color),
     )
@@ -132,13 +143,30 @@ def action_button(button: Button) -> ActionButton:
 
 
 def _track_lines(number: int, pick: TrackPick) -> str:
-    title = discord.utils.escape_markdown(pick.title).replace("]", "\\]")
-    artists = discord.utils.escape_markdown(", ".join(pick.artists))
+    title = shown(pick.title, TITLE_CHARS)
+    artists = shown(", ".join(pick.artists), ARTISTS_CHARS)
     head = f"**{number}. [{title}]({pick.url})** — {artists}"
-    details = " ".join(f"`{tag}`" for tag in pick.tags)
+    details = " ".join(f"`{_tag(tag)}`" for tag in pick.tags)
     if pick.reason:
-        details = f"{details} · {pick.reason}" if details else pick.reason
+        reason = shown(pick.reason, REASON_CHARS)
+        details = f"{details} · {reason}" if details else reason
     return f"{head}\n{details}" if details else head
+
+
+def shown(text: str, limit: int) -> str:
+    """Text someone else wrote (a title, an artist, a playlist name in a reason), as inert
+    markdown: no control or bidi characters, cut to `limit`, every markdown character
+    escaped (so `[x](https://...)` is not a masked link), mentions and bare links defused."""
+    clean = clean_text(text, limit)
+    escaped = discord.utils.escape_markdown(clean, ignore_links=False)
+    escaped = _MARKUP.sub(lambda found: "\\" + found[0], escaped)
+    escaped = escaped.replace("://", ":\u200b//")  # a bare address stays text, not a link
+    return escaped.replace("@", "@\u200b")  # @everyone, <@id> and @here ping no one
+
+
+def _tag(tag: str) -> str:
+    # inside `code` nothing renders; only a backtick could end it early
+    return clean_text(tag, TAG_CHARS).replace("`", "ˋ")
 
 
 def _plain_text(reply: Reply) -> str:

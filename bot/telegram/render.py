@@ -11,6 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.replies import Reply
 from recsys.models import Recommendation, TrackPick
+from recsys.text_hygiene import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +19,11 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 4096
 # A reason is one line on why a song fits; anything longer is cut so five tracks stay readable.
 MAX_REASON_CHARS = 280
+# A title or artist list longer than a line only pushes the other songs out of the message;
+# a tag is one or two words.
+MAX_TITLE_CHARS = 100
+MAX_ARTISTS_CHARS = 100
+MAX_TAG_CHARS = 40
 # A plain reply's own text is cut here, leaving room for its link and extra lines.
 MAX_PLAIN_CHARS = 3500
 # answerCallbackQuery shows at most 200 characters in its toast.
@@ -65,7 +71,7 @@ def _plain_html(reply: Reply) -> str:
 def _answer_html(
     rec: Recommendation, extra_lines: tuple[str, ...], notice: str | None = None
 ) -> str:
-    head = [f"🎧 <b>{html.escape(_cut(rec.mood_line, MAX_REASON_CHARS))}</b>"]
+    head = [f"🎧 <b>{shown(rec.mood_line, MAX_REASON_CHARS)}</b>"]
     if notice:
         head.append(f"<i>{html.escape(_cut(notice, MAX_REASON_CHARS))}</i>")
     tail = [html.escape(line) for line in extra_lines]
@@ -81,16 +87,23 @@ def _answer_html(
 
 def _track_html(number: int, pick: TrackPick) -> str:
     url = html.escape(pick.url, quote=True)
-    title = html.escape(pick.title)
+    title = shown(pick.title, MAX_TITLE_CHARS)
     line = f'{number}. <a href="{url}">{title}</a>'
     if pick.artists:
-        line += f" · {html.escape(', '.join(pick.artists))}"
+        line += f" · {shown(', '.join(pick.artists), MAX_ARTISTS_CHARS)}"
     details = []
     if pick.tags:
-        details.append(f"<i>{html.escape(' · '.join(pick.tags))}</i>")
+        tags = " · ".join(clean_text(tag, MAX_TAG_CHARS) for tag in pick.tags)
+        details.append(f"<i>{html.escape(tags)}</i>")
     if pick.reason:
-        details.append(html.escape(_cut(pick.reason, MAX_REASON_CHARS)))
+        details.append(shown(pick.reason, MAX_REASON_CHARS))
     return line + ("\n" + " — ".join(details) if details else "")
+
+
+def shown(text: str, limit: int) -> str:
+    """Text someone else wrote (a title, an artist, a playlist name in a reason) as inert
+    HTML: no control or bidi characters, cut to `limit`, `<`, `>`, `&` and quotes escaped."""
+    return html.escape(clean_text(text, limit))
 
 
 def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:

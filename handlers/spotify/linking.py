@@ -42,11 +42,15 @@ from handlers.texts import (
     PLATFORM_NAMES,
     importing_message,
 )
+from recsys.text_hygiene import clean_text
 
 log = logging.getLogger(__name__)
 
 # How long a link the bot hands out stays valid; long enough to log in to Spotify.
 STATE_TTL_S = 600.0
+# A display name on the confirm page and in "Linked as ..." (Telegram allows 129 characters
+# for a full name, Spotify more): enough to recognise, not enough to fill the page.
+MAX_SHOWN_NAME_CHARS = 64
 # 32 random bytes: a state nobody can guess.
 STATE_BYTES = 32
 # 64 bytes give an 86-character verifier; RFC 7636 asks for 43 to 128.
@@ -91,9 +95,12 @@ class LinkReview:
 
 
 def account_name(pending: store.PendingState) -> str:
-    """How the confirm page names the chat account: its display name and platform id."""
-    if pending.display_name and pending.display_name != pending.platform_user_id:
-        return f"{pending.display_name} (id {pending.platform_user_id})"
+    """How the confirm page names the chat account: its display name and platform id. The
+    name is chosen by its owner: bidi overrides (U+202E) and other invisible characters
+    could make it read as someone else's, so they are dropped and the length capped."""
+    shown = clean_text(pending.display_name or "", MAX_SHOWN_NAME_CHARS)
+    if shown and shown != pending.platform_user_id:
+        return f"{shown} (id {pending.platform_user_id})"
     return f"id {pending.platform_user_id}"
 
 
@@ -219,7 +226,7 @@ class SpotifyLinker:
         finally:
             api.close()
         spotify_id = str(me["id"])
-        name = str(me.get("display_name") or spotify_id)
+        name = clean_text(str(me.get("display_name") or ""), MAX_SHOWN_NAME_CHARS) or spotify_id
         if await store.other_link_owner(conn, spotify_id, pending.user_id) is not None:
             return LinkOutcome(False, LINK_PAGE["not_linked"], ALREADY_LINKED, 409), None
         await store.save_link(

@@ -54,6 +54,20 @@ class SaveOutcome:
     name: str | None = None
     tracks: int = 0
     retry_after_s: float | None = None
+    playlist_id: str | None = None
+
+
+def _earlier(saved: recommendations.SavedPlaylist) -> SaveOutcome:
+    """The outcome of a press whose playlist was made (or is being made) by an earlier one."""
+    if saved.playlist_id is None:
+        return SaveOutcome("busy")
+    return SaveOutcome(
+        "saved",
+        playlist_url=saved.url,
+        name=saved.name,
+        tracks=saved.tracks,
+        playlist_id=saved.playlist_id,
+    )
 
 
 def playlist_name(words: str, when: datetime) -> str:
@@ -91,7 +105,33 @@ class PlaylistSaver:
         except SecretUnreadable as err:
             log.error("cannot read user %s's Spotify tokens: %s", user_id, err)
             return SaveOutcome("needs_relink")
-        name = playlist_name(str(stored.query.get("words") or ""), datetime.now(UTC))
+        earlier = await recommendations.claim_playlist_save(self.db.pool, rec_id, user_id)
+        if earlier is not None:  # pressed before: the same playlist, not a second one
+            return _earlier(earlier)
+        try:
+            outcome = await self._save_claimed(user_id, stored, tokens, track_ids)
+        except BaseException:
+            await recommendations.release_playlist_save(self.db.pool, rec_id, user_id)
+            raise
+        if outcome.status == "saved":
+            saved = recommendations.SavedPlaylist(
+                outcome.playlist_id, outcome.playlist_url, outcome.name, outcome.tracks
+            )
+            await recommendations.finish_playlist_save(self.db.pool, rec_id, user_id, saved)
+        else:
+            await recommendations.release_playlist_save(self.db.pool, rec_id, user_id)
+        return outcome
+
+    async def _save_claimed(
+        self,
+        user_id: int,
+        stored: recommendations.StoredRecommendation,
+        tokens: Tokens,
+        track_ids: list[str],
+    ) -> SaveOutcome:
+        # Only the words' own author gets a playlist named after them.
+        words = str(stored.query.get("words") or "") if stored.words_owner == user_id else ""
+        name = playlist_name(words, datetime.now(UTC))
         client = UserClient(
             self.app,
             tokens,
@@ -118,7 +158,9 @@ class PlaylistSaver:
             await client.call(partial(_add, playlist_id=playlist_id, track_ids=chunk))
         url = (made.get("external_urls") or {}).get("spotify")
         log.info("saved a playlist of %d tracks for a listener", len(track_ids))
-        return SaveOutcome("saved", playlist_url=url, name=name, tracks=len(track_ids))
+        return SaveOutcome(
+            "saved", playlist_url=url, name=name, tracks=len(track_ids), playlist_id=playlist_id
+        )
 
     async def _failed(self, user_id: int, err: SpotifyError) -> SaveOutcome:
         if isinstance(err, SpotifyGrantRevoked):
