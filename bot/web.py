@@ -21,7 +21,7 @@ from aiohttp import web
 
 from bot.health import RunHealth
 from db import jobs
-from db.errors import DB_UNAVAILABLE
+from db.errors import DatabaseUnavailable
 from db.pool import Database
 from handlers.metrics import Metrics
 from handlers.spotify.linking import LinkOutcome, LinkReview, SpotifyLinker
@@ -37,7 +37,7 @@ CSRF_MAX_AGE_S = 600
 CSRF_BYTES = 32
 # Errors that mean the database is not there right now (restart, network, closed pool),
 # plus a server-side failure of a query (PostgresError) and a pool that timed out.
-DB_TROUBLE = (*DB_UNAVAILABLE, asyncpg.PostgresError, TimeoutError)
+DB_TROUBLE = (DatabaseUnavailable, asyncpg.PostgresError, TimeoutError)
 
 DB_KEY = web.AppKey("db", Database)
 LINKER_KEY = web.AppKey("linker", SpotifyLinker)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from db import recommendations, users
-from db.errors import DB_UNAVAILABLE
+from db.errors import DatabaseUnavailable
 from db.pool import Database
 from handlers.accounts import AccountHandler
 from handlers.pipeline import Pipeline, PipelineResult
@@ -113,7 +113,7 @@ class DefaultBotService:
         except Busy as err:
             log.warning("vision queue full: %s", err)
             return Reply("error", SORRY["busy"]), "busy"
-        except DB_UNAVAILABLE as err:
+        except DatabaseUnavailable as err:
             log.error("database unavailable while answering %s: %s", ctx.platform, err)
             return Reply("error", SORRY["database"]), "database_down"
         except Exception:
@@ -192,7 +192,7 @@ class DefaultBotService:
             return Reply("error", SORRY["rate_other"].format(seconds=max(1, round(wait))))
         try:
             return await self._press(ctx, press)
-        except DB_UNAVAILABLE as err:
+        except DatabaseUnavailable as err:
             log.error("database unavailable for a button press: %s", err)
             return Reply("error", SORRY["database"])
         except NoTracks:
@@ -263,7 +263,7 @@ class DefaultBotService:
         try:
             reply: Reply = await getattr(self.accounts, name)(ctx, *args)
             return reply
-        except DB_UNAVAILABLE as err:
+        except DatabaseUnavailable as err:
             log.error("database unavailable for %s: %s", name, err)
             return Reply("error", SORRY["database"])
         except Exception:
@@ -276,7 +276,7 @@ class DefaultBotService:
             return Reply("info", SAID["auto_private"])
         try:
             await users.set_auto_reply(self.db.pool, ctx.platform, ctx.chat_id, enabled)
-        except DB_UNAVAILABLE as err:
+        except DatabaseUnavailable as err:
             log.error("database unavailable for set_auto: %s", err)
             return Reply("error", SORRY["database"])
         if enabled:
@@ -289,7 +289,7 @@ class DefaultBotService:
         try:
             default = AUTO_REPLY_DEFAULT.get(platform, False)
             return await users.auto_reply_enabled(self.db.pool, platform, chat_id, default)
-        except DB_UNAVAILABLE as err:
+        except DatabaseUnavailable as err:
             log.error("database unavailable for auto_enabled: %s", err)
             return False
 
