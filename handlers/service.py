@@ -35,8 +35,8 @@ class BotService(Protocol):
         ...
 
     async def press(self, ctx: ChatContext, action: str) -> Reply:
-        """A button press: "up:<id>", "down:<id>", "more:<id>", "diff:<id>",
-        "calm:<id>", "lively:<id>"."""
+        """A button press: "<verb>:<answer id>-<token>", the verb one of up, down, more, diff,
+        calm, lively, save (handlers/press.py)."""
         ...
 
     async def link_spotify(self, ctx: ChatContext) -> Reply:
