@@ -16,9 +16,9 @@ from bot.app import build_bot_service, build_pipeline
 from bot.settings import Settings, load_settings
 from db import users
 from db.pool import Database
-from handlers.bot_service import DefaultBotService
 from handlers.notifier import LogNotifier
 from handlers.replies import ChatContext, ImageInput, Reply
+from handlers.service import DefaultBotService
 from handlers.texts import SORRY
 from recsys.embedder import Embedder
 from tests.catalog_fixture import load_catalog

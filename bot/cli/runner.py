@@ -24,10 +24,10 @@ from bot.health import RunHealth
 from bot.settings import Settings, env_name
 from bot.web import build_web_app
 from db.pool import Database
-from handlers.bot_service import DefaultBotService
 from handlers.edge.worker import Worker, default_worker_id
 from handlers.inbox import DurableInbox
 from handlers.notifier import MultiNotifier
+from handlers.service import DefaultBotService
 from recsys.embedder import Embedder
 from recsys.mood_reader import cached_words
 
