@@ -146,11 +146,6 @@ async def heartbeat(
     return bool(await lease.renew(conn, HEARTBEAT_SQL, worker_id, lease_s, [job_id], saved))
 
 
-async def renew(conn: Conn, worker_id: str, lease_s: float) -> int:
-    """Extend the lease of every job this worker is running; how many."""
-    return len(await lease.renew(conn, HEARTBEAT_SQL, worker_id, lease_s, None, None))
-
-
 async def complete(
     conn: Conn, job_id: int, worker_id: str, result: dict[str, Any] | None = None
 ) -> bool:

@@ -87,8 +87,8 @@ def build_adapters(
         from handlers.stores import DatabaseState
 
         # The commands' hash is kept in the database, so a restart does not republish them.
-        keep = DurableInbox(db, "discord", default_worker_id()) if db is not None else None
-        discord = DiscordAdapter(settings, service, DatabaseState(service.db.pool), keep)
+        inbox = DurableInbox(db, "discord", default_worker_id()) if db is not None else None
+        discord = DiscordAdapter(settings, service, DatabaseState(service.db.pool), inbox)
         notifier.register("discord", discord)
         adapters.append(("Discord", discord))
     return adapters
