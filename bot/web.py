@@ -21,7 +21,7 @@ from aiohttp import web
 
 from bot.health import RunHealth
 from db import jobs
-from db.errors import DatabaseUnavailable
+from db.errors import DatabaseUnavailable, describe
 from db.pool import Database
 from handlers.metrics import Metrics
 from handlers.spotify.linking import LinkOutcome, LinkReview, SpotifyLinker
@@ -218,14 +218,10 @@ async def database_trouble(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException:
         raise
     except DB_TROUBLE as err:
-        log.error("%s %s: database unavailable: %s", request.method, request.path, _name(err))
+        log.error("%s %s: database unavailable: %s", request.method, request.path, describe(err))
         if request.path.startswith("/spotify/"):
             return render_page(DB_DOWN_PAGE)
         return web.json_response({"error": "database unavailable"}, status=503)
-
-
-def _name(err: BaseException) -> str:
-    return f"{type(err).__name__}: {err}"
 
 
 def build_web_app(

@@ -30,3 +30,8 @@ CONNECTION_LOST: tuple[type[Exception], ...] = (
     CannotConnectNowError,
     OSError,  # raised by the socket itself; TimeoutError (a connect timeout) is one too
 )
+
+
+def describe(err: BaseException) -> str:
+    """The error's type and message, for logs, health and the jobs table."""
+    return f"{type(err).__name__}: {err}"

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from db.errors import CONNECTION_LOST, DatabaseUnavailable
+from db.errors import CONNECTION_LOST, DatabaseUnavailable, describe
 
 T = TypeVar("T")
 
@@ -22,7 +22,7 @@ async def connect(*args: Any, **kwargs: Any) -> asyncpg.Connection:
     try:
         return await asyncpg.connect(*args, **kwargs)
     except CONNECTION_LOST as err:
-        raise DatabaseUnavailable(f"cannot reach the database: {_describe(err)}") from err
+        raise DatabaseUnavailable(f"cannot reach the database: {describe(err)}") from err
 
 
 class GuardedConnection(asyncpg.Connection):
@@ -33,11 +33,11 @@ class GuardedConnection(asyncpg.Connection):
         try:
             return await call
         except CONNECTION_LOST as err:
-            raise DatabaseUnavailable(f"lost the database: {_describe(err)}") from err
+            raise DatabaseUnavailable(f"lost the database: {describe(err)}") from err
         except asyncpg.InterfaceError as err:
             if not self.is_closed():
                 raise  # a misuse of the connection, not an outage
-            raise DatabaseUnavailable(f"lost the database: {_describe(err)}") from err
+            raise DatabaseUnavailable(f"lost the database: {describe(err)}") from err
 
     async def execute(self, *args: Any, **kwargs: Any) -> Any:
         """asyncpg's execute, guarded."""
@@ -66,7 +66,3 @@ class GuardedConnection(asyncpg.Connection):
     async def copy_records_to_table(self, *args: Any, **kwargs: Any) -> Any:
         """asyncpg's copy_records_to_table, guarded."""
         return await self._guarded(super().copy_records_to_table(*args, **kwargs))
-
-
-def _describe(err: BaseException) -> str:
-    return f"{type(err).__name__}: {err}"

@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from db.errors import describe
+
 # Doubling past this many failures changes nothing (every cap is reached long before) and
 # would overflow a float.
 MAX_DOUBLINGS = 60
@@ -67,8 +69,3 @@ class Outage(Failures):
 
     failures: int = 0
     last_error: str = ""
-
-
-def describe(err: BaseException) -> str:
-    """The error's type and message, for logs and the jobs table."""
-    return f"{type(err).__name__}: {err}"

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from db import jobs
+from db.errors import describe
 from db.jobs import Job
 from db.pool import Database
-from handlers.backoff import Backoff, Failures, describe
+from handlers.backoff import Backoff, Failures
 
 log = logging.getLogger(__name__)
 
