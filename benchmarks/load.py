@@ -1,6 +1,6 @@
 """100 photos at once through the chat handler layer, with a vision model that takes 1.5 s.
 
-The real BotService (handlers.bot_service) over the real pipeline (bot.app.build_pipeline: intake,
+The real BotService (handlers.service) over the real pipeline (bot.app.build_pipeline: intake,
 vision gate, cached captioner, recommender) and the real 28k-track benchmark database; only the
 vision model is a fake: tests/fakes/fake_ollama.py, a local server speaking Ollama's protocol,
 answering each /api/chat after 1.5 s. 100 distinct photos from 100 listeners arrive at once with
@@ -35,8 +35,8 @@ from benchmarks import synthetic
 from benchmarks.common import Timings
 from bot.app import build_bot_service, build_pipeline
 from bot.settings import load_settings
-from handlers.bot_service import DefaultBotService
 from handlers.replies import ChatContext, ImageInput
+from handlers.service import DefaultBotService
 from recsys.embedder import Embedder
 from tests.fakes.fake_ollama import FakeOllama
 

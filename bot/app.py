@@ -14,7 +14,6 @@ from db import migrations
 from db.pool import Database, connect
 from db.search import prewarm_index
 from handlers.accounts import AccountHandler
-from handlers.bot_service import DefaultBotService, ServiceConfig
 from handlers.edge.genius import make_genius
 from handlers.edge.spotify import SpotifyApp
 from handlers.edge.worker import NOOP, JobHandler, Scheduler, noop
@@ -23,6 +22,7 @@ from handlers.notifier import Notifier
 from handlers.pipeline import Pipeline
 from handlers.retention import RETENTION_PRUNE, RetentionPrune, schedule_retention
 from handlers.secrets import SecretKeyMissing, TokenCipher
+from handlers.service import DefaultBotService, ServiceConfig
 from handlers.spotify.linking import LIBRARY_SYNC, SpotifyLinker
 from handlers.spotify.lyrics import LyricsThemes
 from handlers.spotify.sync import LibrarySync, schedule_library_refresh

@@ -21,7 +21,7 @@ from aiohttp import web
 
 from bot.health import RunHealth
 from db import jobs
-from db.errors import DB_UNAVAILABLE
+from db.errors import DatabaseUnavailable, describe
 from db.pool import Database
 from handlers.metrics import Metrics
 from handlers.spotify.linking import LinkOutcome, LinkReview, SpotifyLinker
@@ -37,7 +37,7 @@ CSRF_MAX_AGE_S = 600
 CSRF_BYTES = 32
 # Errors that mean the database is not there right now (restart, network, closed pool),
 # plus a server-side failure of a query (PostgresError) and a pool that timed out.
-DB_TROUBLE = (*DB_UNAVAILABLE, asyncpg.PostgresError, TimeoutError)
+DB_TROUBLE = (DatabaseUnavailable, asyncpg.PostgresError, TimeoutError)
 
 DB_KEY = web.AppKey("db", Database)
 LINKER_KEY = web.AppKey("linker", SpotifyLinker)
@@ -218,14 +218,10 @@ async def database_trouble(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException:
         raise
     except DB_TROUBLE as err:
-        log.error("%s %s: database unavailable: %s", request.method, request.path, _name(err))
+        log.error("%s %s: database unavailable: %s", request.method, request.path, describe(err))
         if request.path.startswith("/spotify/"):
             return render_page(DB_DOWN_PAGE)
         return web.json_response({"error": "database unavailable"}, status=503)
-
-
-def _name(err: BaseException) -> str:
-    return f"{type(err).__name__}: {err}"
 
 
 def build_web_app(

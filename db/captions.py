@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from db.errors import DatabaseError
+from db.errors import DatabaseError, DatabaseUnavailable
 
 
 async def get_cached_caption(
@@ -26,7 +26,7 @@ async def get_cached_caption(
             model,
             prompt_version,
         )
-    except (asyncpg.PostgresError, OSError) as err:
+    except (asyncpg.PostgresError, DatabaseUnavailable) as err:
         raise DatabaseError(f"Cannot read the caption cache: {err}") from err
     if stored is None:
         return None
@@ -55,5 +55,5 @@ async def store_caption(
             prompt_version,
             json.dumps(caption),
         )
-    except (asyncpg.PostgresError, OSError) as err:
+    except (asyncpg.PostgresError, DatabaseUnavailable) as err:
         raise DatabaseError(f"Cannot write the caption cache: {err}") from err

@@ -1,15 +1,15 @@
 """The inbox: chat updates stored before they are acknowledged, leased while they are being
-answered, and handed to another process (FOR UPDATE SKIP LOCKED) when the lease lapses."""
+answered, and handed to another process (FOR UPDATE SKIP LOCKED) when the lease lapses. The
+lease statements are db/lease.py's, shared with the job table."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any
 
-import asyncpg
-
-Conn: TypeAlias = asyncpg.Connection | asyncpg.Pool
+from db import lease
+from db.lease import Conn, LeasedTable
 
 
 @dataclass(frozen=True)
@@ -54,56 +54,33 @@ async def accept(
     return row_id
 
 
+INBOX = LeasedTable("inbox", state="state", held="working")
+
+# $3: why it was given up on (NULL: answered)
+FINISH_SQL = INBOX.settle_sql(
+    """state = CASE WHEN $3::text IS NULL THEN 'done' ELSE 'failed' END, last_error = $3,
+    payload = '{}', chat_id = NULL, user_id = NULL"""
+)
+RENEW_SQL = INBOX.renew_sql()
+# $4: the platform
+CLAIM_LAPSED_SQL = INBOX.claim_sql(ready=f"platform = $4 AND {INBOX.lapsed}", order="id")
+
+
 async def finish(conn: Conn, ids: list[int], *, failed: str | None = None) -> None:
     """Mark updates answered (or given up on): their payload and ids are wiped at once."""
-    await conn.execute(
-        """
-        UPDATE inbox SET state = CASE WHEN $2::text IS NULL THEN 'done' ELSE 'failed' END,
-            last_error = $2, payload = '{}', chat_id = NULL, user_id = NULL,
-            locked_by = NULL, locked_until = NULL, updated_at = now()
-        WHERE id = ANY($1::bigint[]) AND state = 'working'
-        """,
-        ids,
-        failed,
-    )
+    await lease.settle(conn, FINISH_SQL, ids, None, failed)
 
 
 async def renew(conn: Conn, worker_id: str, lease_s: float) -> int:
     """Extend the lease of every update this process is still answering; how many."""
-    result: str = await conn.execute(
-        """
-        UPDATE inbox SET locked_until = now() + make_interval(secs => $2), updated_at = now()
-        WHERE state = 'working' AND locked_by = $1
-        """,
-        worker_id,
-        lease_s,
-    )
-    return int(result.split()[-1])
+    return len(await lease.renew(conn, RENEW_SQL, worker_id, lease_s, None))
 
 
 async def claim_lapsed(
     conn: Conn, platform: str, worker_id: str, lease_s: float, limit: int
 ) -> list[InboxItem]:
     """Take over updates whose process died (lease passed), oldest first, counting the try."""
-    rows = await conn.fetch(
-        """
-        WITH lapsed AS (
-            SELECT id FROM inbox
-            WHERE platform = $1 AND state = 'working' AND locked_until < now()
-            ORDER BY id
-            LIMIT $4
-            FOR UPDATE SKIP LOCKED
-        )
-        UPDATE inbox i SET locked_by = $2, attempts = i.attempts + 1,
-            locked_until = now() + make_interval(secs => $3), updated_at = now()
-        FROM lapsed WHERE i.id = lapsed.id
-        RETURNING i.id, i.platform, i.update_key, i.payload, i.attempts
-        """,
-        platform,
-        worker_id,
-        lease_s,
-        limit,
-    )
+    rows = await conn.fetch(CLAIM_LAPSED_SQL, worker_id, lease_s, limit, platform)
     return [
         InboxItem(r["id"], r["platform"], r["update_key"], json.loads(r["payload"]), r["attempts"])
         for r in sorted(rows, key=lambda r: r["id"])

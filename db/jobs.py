@@ -2,23 +2,20 @@
 
 Any number of worker processes may call `claim` at once: `FOR UPDATE SKIP LOCKED` hands each
 queued job to exactly one of them, and the lease (`locked_until`) lets another worker take over
-a job whose worker died.
+a job whose worker died. The lease statements are db/lease.py's, shared with the chat inbox;
+how long to wait before a retry is the caller's (handlers/backoff.py).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any
 
 import asyncpg
 
-Conn: TypeAlias = asyncpg.Connection | asyncpg.Pool
-
-# Retry delays double from this base...
-BACKOFF_BASE_S = 30.0
-# ...up to this cap, so a job failing for a day is still retried a few times an hour.
-BACKOFF_CAP_S = 3600.0
+from db import lease
+from db.lease import Conn, LeasedTable
 
 
 @dataclass(frozen=True)
@@ -100,31 +97,41 @@ async def enqueue(
     return existing, False
 
 
+JOBS = LeasedTable("jobs", state="status", held="running")
+
+CLAIM_SQL = JOBS.claim_sql(
+    # $4: the kinds this worker runs (NULL: every kind)
+    ready="status = 'queued' AND run_after <= now() "
+    "AND ($4::text[] IS NULL OR kind = ANY($4::text[]))",
+    order="run_after, id",
+)
+# $4: the progress to save (NULL keeps the stored one)
+HEARTBEAT_SQL = JOBS.renew_sql(also=", progress = COALESCE($4::jsonb, progress)")
+# $3: the result
+COMPLETE_SQL = JOBS.settle_sql(
+    "status = 'done', result = $3::jsonb, finished_at = now(), last_error = NULL"
+)
+# $3: the error; $4: seconds until the next try (NULL: never, the job failed for good)
+_RETRIES = "$4::float8 IS NOT NULL AND attempts < max_attempts"
+FAIL_SQL = JOBS.settle_sql(
+    f"""status = CASE WHEN {_RETRIES} THEN 'queued' ELSE 'failed' END,
+    run_after = now() + make_interval(secs => coalesce($4::float8, 0)),
+    last_error = left($3, 2000),
+    finished_at = CASE WHEN {_RETRIES} THEN NULL ELSE now() END"""
+)
+REQUEUE_ABANDONED_SQL = JOBS.release_lapsed_sql(
+    """status = CASE WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END,
+    finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE now() END,
+    last_error = 'lease expired: the worker stopped before finishing'"""
+)
+
+
 async def claim(
     conn: Conn, worker_id: str, lease_s: float, kinds: list[str] | None = None
 ) -> Job | None:
     """Take the oldest due job (or None): it becomes running, leased to this worker."""
-    row = await conn.fetchrow(
-        """
-        WITH next AS (
-            SELECT id FROM jobs
-            WHERE status = 'queued' AND run_after <= now()
-              AND ($3::text[] IS NULL OR kind = ANY($3::text[]))
-            ORDER BY run_after, id
-            LIMIT 1
-            FOR UPDATE SKIP LOCKED
-        )
-        UPDATE jobs j
-        SET status = 'running', attempts = j.attempts + 1, locked_by = $1,
-            locked_until = now() + make_interval(secs => $2), updated_at = now()
-        FROM next WHERE j.id = next.id
-        RETURNING j.*
-        """,
-        worker_id,
-        lease_s,
-        kinds,
-    )
-    return _job(row) if row is not None else None
+    rows = await conn.fetch(CLAIM_SQL, worker_id, lease_s, 1, kinds)
+    return _job(rows[0]) if rows else None
 
 
 async def heartbeat(
@@ -135,84 +142,30 @@ async def heartbeat(
     progress: dict[str, Any] | None = None,
 ) -> bool:
     """Extend the lease (and save progress); False when this worker no longer holds the job."""
-    held = await conn.fetchval(
-        """
-        UPDATE jobs SET locked_until = now() + make_interval(secs => $3),
-            progress = COALESCE($4::jsonb, progress), updated_at = now()
-        WHERE id = $1 AND locked_by = $2 AND status = 'running'
-        RETURNING id
-        """,
-        job_id,
-        worker_id,
-        lease_s,
-        None if progress is None else json.dumps(progress),
-    )
-    return held is not None
+    saved = None if progress is None else json.dumps(progress)
+    return bool(await lease.renew(conn, HEARTBEAT_SQL, worker_id, lease_s, [job_id], saved))
 
 
 async def complete(
     conn: Conn, job_id: int, worker_id: str, result: dict[str, Any] | None = None
 ) -> bool:
     """Mark a job done with its result; False when the lease was lost to another worker."""
-    done = await conn.fetchval(
-        """
-        UPDATE jobs SET status = 'done', result = $3::jsonb, locked_by = NULL,
-            locked_until = NULL, finished_at = now(), updated_at = now(), last_error = NULL
-        WHERE id = $1 AND locked_by = $2 AND status = 'running'
-        RETURNING id
-        """,
-        job_id,
-        worker_id,
-        json.dumps(result or {}),
-    )
-    return done is not None
+    done = await lease.settle(conn, COMPLETE_SQL, [job_id], worker_id, json.dumps(result or {}))
+    return bool(done)
 
 
 async def fail(
-    conn: Conn,
-    job_id: int,
-    worker_id: str,
-    error: str,
-    *,
-    retry: bool = True,
-    base_s: float = BACKOFF_BASE_S,
+    conn: Conn, job_id: int, worker_id: str, error: str, *, retry_in_s: float | None
 ) -> str:
-    """Record a failure: queued again after a backoff, or 'failed' for good. Returns the status."""
-    status: str | None = await conn.fetchval(
-        """
-        UPDATE jobs SET
-            status = CASE WHEN $4 AND attempts < max_attempts THEN 'queued' ELSE 'failed' END,
-            run_after = now() + make_interval(
-                secs => least($5 * power(2, greatest(attempts - 1, 0)), $6)),
-            locked_by = NULL, locked_until = NULL, last_error = left($3, 2000),
-            updated_at = now(),
-            finished_at = CASE WHEN $4 AND attempts < max_attempts THEN NULL ELSE now() END
-        WHERE id = $1 AND locked_by = $2 AND status = 'running'
-        RETURNING status
-        """,
-        job_id,
-        worker_id,
-        error,
-        retry,
-        base_s,
-        BACKOFF_CAP_S,
-    )
-    return status or "lost"
+    """Record a failure: queued again in `retry_in_s` seconds while attempts are left, else
+    (or with None) 'failed' for good. Returns the status, 'lost' when the lease was lost."""
+    settled = await lease.settle(conn, FAIL_SQL, [job_id], worker_id, error, retry_in_s)
+    return settled.get(job_id, "lost")
 
 
 async def requeue_abandoned(conn: Conn) -> int:
     """Give running jobs whose lease expired (their worker died) back to the queue."""
-    result: str = await conn.execute(
-        """
-        UPDATE jobs SET
-            status = CASE WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END,
-            finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE now() END,
-            last_error = 'lease expired: the worker stopped before finishing',
-            locked_by = NULL, locked_until = NULL, updated_at = now()
-        WHERE status = 'running' AND locked_until < now()
-        """
-    )
-    return int(result.split()[-1])
+    return len(await conn.fetch(REQUEUE_ABANDONED_SQL))
 
 
 async def get(conn: Conn, job_id: int) -> asyncpg.Record | None:

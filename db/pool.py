@@ -11,7 +11,9 @@ import asyncpg
 from pgvector.asyncpg import register_vector
 
 from db.embedded import EmbeddedPostgres
-from db.errors import DatabaseError, PgvectorMissing
+from db.errors import DatabaseError, DatabaseUnavailable, PgvectorMissing
+from db.outage import GuardedConnection
+from db.outage import connect as guarded_connect
 from db.search import SESSION_SETTINGS
 from db.urls import redact_url
 
@@ -84,13 +86,16 @@ async def _create_pool(url: str, size: int, with_vector: bool) -> asyncpg.Pool:
         "timeout": CONNECT_TIMEOUT_S,
         # A restarted server leaves dead connections behind; recycle idle ones.
         "max_inactive_connection_lifetime": 60.0,
+        # A lost server raises DatabaseUnavailable, from a connect or a query (db/outage.py).
+        "connect": guarded_connect,
+        "connection_class": GuardedConnection,
     }
     if with_vector:
         kwargs["init"] = _init_connection
         kwargs["server_settings"] = dict(SESSION_SETTINGS)
     try:
         pool: asyncpg.Pool = await asyncpg.create_pool(url, **kwargs)
-    except (OSError, asyncpg.PostgresError, TimeoutError, ValueError) as err:
+    except (DatabaseUnavailable, OSError, asyncpg.PostgresError, ValueError) as err:
         raise _cannot_connect(url, err) from None
     return pool
 

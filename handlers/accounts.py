@@ -6,7 +6,7 @@ import logging
 
 from db import inbox, privacy
 from db import spotify as store
-from db.errors import DB_UNAVAILABLE
+from db.errors import DatabaseUnavailable
 from db.pool import Database
 from db.users import find_user, upsert_user
 from db.users import set_blend as store_blend
@@ -40,7 +40,7 @@ class AccountHandler:
             return Reply("error", SORRY["linking_not_configured"], private=True)
         try:
             url = await self.linker.start(ctx)
-        except DB_UNAVAILABLE:
+        except DatabaseUnavailable:
             log.warning("link_spotify: database unavailable", exc_info=True)
             return Reply("error", SORRY["database"], private=True)
         minutes = int(STATE_TTL_S // 60)
@@ -61,7 +61,7 @@ class AccountHandler:
             outcome = SaveOutcome("not_linked")
             if user_id is not None:
                 outcome = await saver.save(user_id, rec_id)
-        except DB_UNAVAILABLE:
+        except DatabaseUnavailable:
             log.warning("save_playlist: database unavailable", exc_info=True)
             return Reply("error", SORRY["database"], private=True)
         return await self._saved_reply(ctx, outcome)
@@ -89,7 +89,7 @@ class AccountHandler:
                 return Reply("info", SAID["not_linked"], private=True)
             async with self.db.pool.acquire() as conn:
                 counts = await privacy.unlink(conn, user_id)
-        except DB_UNAVAILABLE:
+        except DatabaseUnavailable:
             log.warning("unlink_spotify: database unavailable", exc_info=True)
             return Reply("error", SORRY["database"], private=True)
         if not counts["link"]:
@@ -110,7 +110,7 @@ class AccountHandler:
                 return Reply("info", SAID["nothing_held"], private=True)
             async with self.db.pool.acquire() as conn:
                 counts = await privacy.forget_user(conn, user_id)
-        except DB_UNAVAILABLE:
+        except DatabaseUnavailable:
             log.warning("forget_me: database unavailable", exc_info=True)
             return Reply("error", SORRY["database"], private=True)
         return Reply("info", forgotten_text(counts), private=True)
@@ -123,7 +123,7 @@ class AccountHandler:
             user_id = await upsert_user(self.db.pool, ctx.platform, ctx.user_id, ctx.user_name)
             await store_blend(self.db.pool, ctx.platform, ctx.chat_id, user_id, enabled)
             link = await store.get_link(self.db.pool, user_id)
-        except DB_UNAVAILABLE:
+        except DatabaseUnavailable:
             log.warning("set_blend: database unavailable", exc_info=True)
             return Reply("error", SORRY["database"], private=True)
         if not enabled:

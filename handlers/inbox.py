@@ -1,6 +1,6 @@
-"""Durable intake, platform-neutral: an update is stored before the platform is told it
-arrived, its lease is renewed while it is answered, and a process that starts (or keeps
-running) answers updates whose process died."""
+"""The durable chat inbox, platform-neutral: an update is stored before the platform is told
+it arrived, its lease is renewed while it is answered, and a process that starts (or keeps
+running) answers updates whose process died. The lease is db/lease.py's, as for jobs."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import Any
 from db import inbox
 from db.inbox import InboxItem
 from db.pool import Database
+from handlers.backoff import Backoff, Outage
 from handlers.secrets import SecretUnreadable, TokenCipher
 
 log = logging.getLogger(__name__)
@@ -96,13 +97,21 @@ class DurableInbox:
     async def maintain(self, replay: Replay) -> None:
         """Until stopped: renew our leases, replay abandoned updates, prune old rows. Survives
         database outages (logged, retried on the next tick)."""
+        # The wait does not grow during an outage: once the database is back, our leases must
+        # be renewed within a tick, before other processes take our updates over.
+        steady, outage = Backoff(base_s=self.tick_s, cap_s=self.tick_s), Outage()
         while not self._stop.is_set():
+            wait = self.tick_s
             try:
                 await self.tick(replay)
             except Exception as err:  # the database is away; the next tick tries again
-                log.warning("%s inbox: database unavailable (%s)", self.platform, err)
+                wait = outage.failed(err, steady)
+                outage.log_failure(log, f"{self.platform} inbox: database unavailable", wait)
+            else:
+                back = outage.recovered()
+                outage.log_recovery(log, f"{self.platform} inbox: database back", back)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), self.tick_s)
+                await asyncio.wait_for(self._stop.wait(), wait)
 
     async def tick(self, replay: Replay) -> int:
         """One round of upkeep; how many abandoned updates were taken over."""

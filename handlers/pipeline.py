@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from handlers.captions import merge_captions
 from handlers.metrics import Metrics
-from handlers.service import QueueNotice
 from handlers.throttle import VisionGate
 from recsys.captioner import CachedCaptioner
 from recsys.image_intake import ImageLimits, PreparedImage, prepare_image
@@ -22,6 +21,9 @@ from recsys.text_hygiene import clean_words
 from recsys.vision_hosts import VisionUnavailable
 
 log = logging.getLogger(__name__)
+
+# Called with the asker's place in line when their photo has to wait for the vision model.
+QueueNotice = Callable[[int], Awaitable[None]]
 
 
 @dataclass(frozen=True)

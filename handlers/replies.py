@@ -38,8 +38,9 @@ ReplyKind = Literal["answer", "error", "info", "queued", "link"]
 class Button:
     """An action button; `action` round-trips through the platform as callback data.
 
-    Actions: "up:<rec id>", "down:<rec id>", "more:<rec id>", "diff:<rec id>", "calm:<rec id>",
-    "lively:<rec id>", "save:<rec id>" (at most 64 bytes, Telegram's callback_data limit).
+    An action is `<verb>:<rec id>-<token>` (handlers/press.py), the verb one of up, down,
+    more, diff, calm, lively, save; at most 48 characters, inside Telegram's 64-byte
+    callback_data and Discord's custom_id limits.
     """
 
     label: str

@@ -1,14 +1,43 @@
-"""The use cases the chat adapters call; adapters depend on this protocol only."""
+"""The chat use cases: `BotService`, the protocol the chat adapters call (they depend on it
+only), and `DefaultBotService`, its implementation over the pipeline and accounts.
+
+Built once in the composition root (bot/app.py, `build_bot_service`):
+    DefaultBotService(config, db, pipeline, accounts)
+where `pipeline` is a handlers.pipeline.Pipeline and `accounts` a
+handlers.accounts.AccountHandler (or None when Spotify linking is not configured).
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
-from handlers.replies import ChatContext, ImageInput, Platform, Reply
+from db import recommendations, users
+from db.errors import DatabaseUnavailable
+from db.pool import Database
+from handlers.accounts import AccountHandler
+from handlers.forget_confirm import ask_to_forget, refusal_of
+from handlers.pipeline import Pipeline, PipelineResult, QueueNotice
+from handlers.press import (
+    Confirmation,
+    Press,
+    button_action,
+    may_use,
+    new_press_token,
+    parse_confirmation,
+    parse_press,
+)
+from handlers.replies import Button, ChatContext, ImageInput, Platform, Reply
+from handlers.texts import HELP, SAID, SAVE_BUTTON, SORRY, answer_text, notice_text, rejection_text
+from handlers.throttle import Busy, RateLimiter, TtlCache
+from recsys.image_intake import ImageRejected
+from recsys.models import caption_from_json, caption_to_json
+from recsys.recommender import NothingToMatch, NoTracks, RecommendRequest
+from recsys.text_hygiene import clean_words
 
-# Called with the asker's place in line when their photo has to wait for the vision model.
-QueueNotice = Callable[[int], Awaitable[None]]
+__all__ = ["BotService", "DefaultBotService", "QueueNotice", "ServiceConfig"]
 
 
 class BotService(Protocol):
@@ -35,8 +64,8 @@ class BotService(Protocol):
         ...
 
     async def press(self, ctx: ChatContext, action: str) -> Reply:
-        """A button press: "up:<id>", "down:<id>", "more:<id>", "diff:<id>",
-        "calm:<id>", "lively:<id>"."""
+        """A button press: "<verb>:<answer id>-<token>", the verb one of up, down, more, diff,
+        calm, lively, save (handlers/press.py)."""
         ...
 
     async def link_spotify(self, ctx: ChatContext) -> Reply:
@@ -72,3 +101,365 @@ class BotService(Protocol):
         """Whether the asker administers this group: the platform's `check`, remembered for
         a minute (so /auto does not ask the platform every time)."""
         ...
+
+
+log = logging.getLogger(__name__)
+
+# The buttons that step to a neighbouring mood, and the step (recsys.mood_shift) each takes.
+MOOD_STEPS = {"diff": "different", "calm": "calmer", "lively": "more_energy"}
+
+# A member's admin status is asked of the platform at most this often (a demoted admin keeps
+# /auto for up to this long), for at most this many members at once.
+ADMIN_CACHE_S = 60.0
+ADMIN_CACHE_ENTRIES = 10_000
+
+# Whether a group answers every photo before anyone used /auto: Telegram groups answer when
+# addressed (privacy mode hides other photos anyway); Discord channels answer every photo the
+# Message Content intent lets the bot see, as they always did.
+AUTO_REPLY_DEFAULT = {"telegram": False, "discord": True}
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """The settings the use cases need (bot/app.py builds it from Settings)."""
+
+    top_n: int
+    rate_limit_per_minute: int
+
+
+class DefaultBotService:
+    """The platform-neutral use cases; every user-caused failure becomes a friendly Reply."""
+
+    def __init__(
+        self,
+        config: ServiceConfig,
+        db: Database,
+        pipeline: Pipeline,
+        accounts: AccountHandler | None = None,
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.pipeline = pipeline
+        self.accounts = accounts
+        # "Save as playlist" needs Spotify linking set up; without it the button is left out
+        self._can_save = accounts is not None and accounts.linker is not None
+        self.rate = RateLimiter(config.rate_limit_per_minute)
+        self._admins: TtlCache[tuple[str, str, str], bool] = TtlCache(
+            ADMIN_CACHE_S, ADMIN_CACHE_ENTRIES
+        )
+
+    # --- songs for a photo ------------------------------------------------------------------
+    def admit(self, ctx: ChatContext, photos: int = 0) -> Reply | None:
+        """Count a request against the asker's rate limit before anything is downloaded (each
+        photo of an album counts); the refusal to send when over it, else None."""
+        refusal = self._over_limit(ctx, cost=max(1, photos), sorry="rate")
+        if refusal is not None:
+            self.pipeline.metrics.count_answer(ctx.platform, "rate_limited")
+        return refusal
+
+    def _over_limit(
+        self, ctx: ChatContext, cost: int = 1, sorry: str = "rate_other", private: bool = False
+    ) -> Reply | None:
+        """Count one request against the asker's limit; the refusal when over it, else None.
+        Only the first refusal in a window is said: later ones are marked silent."""
+        key = _rate_key(ctx)
+        wait = self.rate.retry_after(key, cost=cost)
+        if not wait:
+            return None
+        text = SORRY[sorry].format(seconds=max(1, round(wait)))
+        silent = not self.rate.first_refusal(key)
+        return Reply("error", text, private=private, silent=silent)
+
+    async def vibe(
+        self,
+        ctx: ChatContext,
+        images: Sequence[ImageInput],
+        words: str = "",
+        on_queued: QueueNotice | None = None,
+        *,
+        admitted: bool = False,
+    ) -> Reply:
+        """Songs for these photos (one soundtrack for the set) and/or these words."""
+        words = clean_words(words)
+        if not admitted and (refusal := self.admit(ctx, len(images))) is not None:
+            return refusal  # counted in the metrics by admit
+        reply, outcome = await self._vibe_or_sorry(ctx, images, words, on_queued)
+        self.pipeline.metrics.count_answer(ctx.platform, outcome)
+        return reply
+
+    async def _vibe_or_sorry(
+        self,
+        ctx: ChatContext,
+        images: Sequence[ImageInput],
+        words: str,
+        on_queued: QueueNotice | None,
+    ) -> tuple[Reply, str]:
+        """The reply and its outcome for the metrics: "answered" or why not."""
+        try:
+            return await self._vibe(ctx, images, words, on_queued), "answered"
+        except ImageRejected as err:
+            log.info("refused an upload on %s: %s", ctx.platform, err)
+            return Reply("error", rejection_text(err)), "image_rejected"
+        except NothingToMatch:
+            return Reply("error", SORRY["nothing"]), "nothing_to_match"
+        except NoTracks:
+            log.error("no tracks in the database: import a catalog (melodiclens catalog import)")
+            return Reply("error", SORRY["no_tracks"]), "no_tracks"
+        except Busy as err:
+            log.warning("vision queue full: %s", err)
+            return Reply("error", SORRY["busy"]), "busy"
+        except DatabaseUnavailable as err:
+            log.error("database unavailable while answering %s: %s", ctx.platform, err)
+            return Reply("error", SORRY["database"]), "database_down"
+        except Exception:
+            log.exception("unexpected failure while answering %s:%s", ctx.platform, ctx.user_id)
+            return Reply("error", SORRY["unexpected"]), "failed"
+
+    async def _vibe(
+        self,
+        ctx: ChatContext,
+        images: Sequence[ImageInput],
+        words: str,
+        on_queued: QueueNotice | None,
+    ) -> Reply:
+        prepared = await self.pipeline.prepare([image.data for image in images])
+        user_id = await self._user(ctx)
+        result = await self.pipeline.run(
+            prepared,
+            words,
+            user_ids=await self._library_owners(ctx, user_id),
+            feedback_user_id=user_id,
+            top=self.config.top_n,
+            on_queued=on_queued,
+            name_playlists=not ctx.is_group,  # a group reads the answer: no playlist names
+        )
+        return await self._reply(ctx, user_id, result)
+
+    async def _reply(
+        self,
+        ctx: ChatContext,
+        user_id: int,
+        result: PipelineResult,
+        origin: recommendations.Origin | None = None,
+    ) -> Reply:
+        """Store the recommendation (for its buttons) and turn it into an answer Reply."""
+        recommendation, request, color = result.recommendation, result.request, result.color
+        rec_id = await recommendations.store_recommendation(
+            self.db.pool,
+            user_id=user_id,
+            platform=ctx.platform,
+            chat_id=ctx.chat_id,
+            query=_query_json(request, color),
+            mood={"line": recommendation.mood_line, "traits": recommendation.traits.as_dict()},
+            picks=[(t.track_id, t.score) for t in recommendation.tracks],
+            image_hashes=result.image_hashes,
+            press_token=(token := new_press_token()),
+            origin=origin,
+        )
+        recommendation = replace(recommendation, recommendation_id=rec_id)
+        return Reply(
+            "answer",
+            answer_text(recommendation),
+            recommendation=recommendation,
+            buttons=_buttons(rec_id, token, can_save=self._can_save),
+            color=color,
+            notice=notice_text(recommendation.notice),
+        )
+
+    async def _user(self, ctx: ChatContext) -> int:
+        user_id = await users.upsert_user(self.db.pool, ctx.platform, ctx.user_id, ctx.user_name)
+        if ctx.is_group:
+            await users.note_member(self.db.pool, ctx.platform, ctx.chat_id, user_id)
+        return user_id
+
+    async def _library_owners(self, ctx: ChatContext, user_id: int) -> tuple[int, ...]:
+        owners = [user_id]
+        if ctx.is_group:
+            blended = await users.blended_members(self.db.pool, ctx.platform, ctx.chat_id)
+            owners += [member for member in blended if member != user_id]
+        return tuple(owners)
+
+    # --- buttons ----------------------------------------------------------------------------
+    async def press(self, ctx: ChatContext, action: str) -> Reply:
+        """A button press: "up|down|more|diff|calm|lively|save:<answer id>-<token>", or
+        "forget|keep:<expiry>-<mac>" under /forget_me's question (see handlers/press.py).
+
+        It counts against the presser's rate limit, needs the answer's token and chat, and is
+        answered for the presser: their thumbs, their library, never the asker's.
+        """
+        press = parse_press(action)
+        confirmation = parse_confirmation(action) if press is None else None
+        if press is None and confirmation is None:
+            return Reply("error", SORRY["stale_button"])
+        if (refusal := self._over_limit(ctx)) is not None:
+            return refusal
+        try:
+            if press is not None:
+                return await self._press(ctx, press)
+            assert confirmation is not None
+            return await self._confirmed(ctx, confirmation)
+        except DatabaseUnavailable as err:
+            log.error("database unavailable for a button press: %s", err)
+            return Reply("error", SORRY["database"])
+        except NoTracks:
+            return Reply("error", SORRY["no_tracks"])
+        except NothingToMatch:  # its words and photo were forgotten: nothing to go on
+            return Reply("error", SORRY["stale_button"])
+        except Exception:
+            log.exception("unexpected failure on button %s", action.partition(":")[0])
+            return Reply("error", SORRY["unexpected"])
+
+    async def _press(self, ctx: ChatContext, press: Press) -> Reply:
+        kind, rec_id = press.verb, press.recommendation_id
+        stored = await recommendations.load_recommendation(self.db.pool, rec_id)
+        if stored is None or not may_use(stored, press, ctx.platform, ctx.chat_id):
+            log.info("refused a press on answer %s from %s", rec_id, ctx.platform)
+            return Reply("error", SORRY["stale_button"])
+        if kind == "save":  # into the presser's own Spotify account
+            return await self._account("save_playlist", ctx, rec_id)
+        user_id = await self._user(ctx)  # the presser, who may not be the asker
+        await recommendations.add_feedback(
+            self.db.pool, rec_id, user_id, "different" if kind in MOOD_STEPS else kind
+        )
+        if kind == "up":
+            return Reply("info", SAID["thumbs_up"])
+        if kind == "down":
+            return Reply("info", SAID["thumbs_down"])
+        shown = set(stored.track_ids) | await recommendations.shown_to_user(self.db.pool, user_id)
+        query = stored.query
+        caption_json = query.get("caption")
+        request = RecommendRequest(
+            caption=caption_from_json(caption_json) if caption_json else None,
+            words=query.get("words", ""),
+            user_ids=await self._library_owners(ctx, user_id),
+            feedback_user_id=user_id,
+            top=self.config.top_n,
+            exclude_track_ids=frozenset(shown),
+            variation=rec_id if kind in MOOD_STEPS else 0,
+            # Each step starts from where the shown answer's mood was, so they add up.
+            shifts=(*query.get("shifts", ()), *((MOOD_STEPS[kind],) if kind in MOOD_STEPS else ())),
+            name_playlists=not ctx.is_group,
+        )
+        recommendation = await self.pipeline.recommend(request)
+        # the new answer holds the asker's words and photos: forgetting them scrubs it
+        again = PipelineResult(recommendation, request, query.get("color"), stored.image_hashes)
+        origin = recommendations.Origin(stored.id, stored.words_owner)
+        return await self._reply(ctx, user_id, again, origin)
+
+    # --- accounts and chat settings -----------------------------------------------------------
+    async def link_spotify(self, ctx: ChatContext) -> Reply:
+        """Start linking a Spotify account (counts against the asker's rate limit)."""
+        if (refusal := self._over_limit(ctx, private=True)) is not None:
+            return refusal
+        return await self._account("link_spotify", ctx)
+
+    async def unlink_spotify(self, ctx: ChatContext) -> Reply:
+        """Remove the Spotify link and the imported library."""
+        if (refusal := self._over_limit(ctx, private=True)) is not None:
+            return refusal
+        return await self._account("unlink_spotify", ctx)
+
+    async def forget_me(self, ctx: ChatContext) -> Reply:
+        """Ask first (handlers/forget_confirm.py); a confirmed press deletes."""
+        if (refusal := self._over_limit(ctx, private=True)) is not None:
+            return refusal
+        try:
+            return await ask_to_forget(self.db, ctx)
+        except DatabaseUnavailable as err:
+            log.error("database unavailable for forget_me: %s", err)
+            return Reply("error", SORRY["database"], private=True)
+
+    async def _confirmed(self, ctx: ChatContext, confirmation: Confirmation) -> Reply:
+        """A press on a /forget_me button: checked against the presser, then done."""
+        refusal = await refusal_of(self.db, ctx, confirmation)
+        return refusal or await self._account("forget_me", ctx)
+
+    async def set_blend(self, ctx: ChatContext, enabled: bool) -> Reply:
+        """Let this member's library blend into the group's answers, or stop it."""
+        if (refusal := self._over_limit(ctx, private=True)) is not None:
+            return refusal
+        return await self._account("set_blend", ctx, enabled)
+
+    async def _account(self, name: str, ctx: ChatContext, *args: Any) -> Reply:
+        if self.accounts is None:
+            return Reply("error", SORRY["no_spotify"])
+        try:
+            reply: Reply = await getattr(self.accounts, name)(ctx, *args)
+            return reply
+        except DatabaseUnavailable as err:
+            log.error("database unavailable for %s: %s", name, err)
+            return Reply("error", SORRY["database"])
+        except Exception:
+            log.exception("unexpected failure in %s", name)
+            return Reply("error", SORRY["unexpected"])
+
+    async def set_auto(self, ctx: ChatContext, enabled: bool) -> Reply:
+        """Answer every photo in this group, or only those that mention the bot."""
+        if (refusal := self._over_limit(ctx)) is not None:
+            return refusal
+        if not ctx.is_group:
+            return Reply("info", SAID["auto_private"])
+        try:
+            await users.set_auto_reply(self.db.pool, ctx.platform, ctx.chat_id, enabled)
+        except DatabaseUnavailable as err:
+            log.error("database unavailable for set_auto: %s", err)
+            return Reply("error", SORRY["database"])
+        if enabled:
+            return Reply("info", SAID["auto_on"])
+        return Reply("info", SAID["auto_off"])
+
+    async def auto_enabled(self, platform: Platform, chat_id: str) -> bool:
+        """Whether this group or channel answers every photo (False when the database is
+        down); until someone chooses, the platform's default (AUTO_REPLY_DEFAULT)."""
+        try:
+            default = AUTO_REPLY_DEFAULT.get(platform, False)
+            return await users.auto_reply_enabled(self.db.pool, platform, chat_id, default)
+        except DatabaseUnavailable as err:
+            log.error("database unavailable for auto_enabled: %s", err)
+            return False
+
+    def help(self, platform: Platform, ctx: ChatContext | None = None) -> Reply:
+        """What the bot does and its commands, in the platform's spelling; with the asker's
+        `ctx` (/help, /start), counted against their rate limit like any other command."""
+        if ctx is not None and (refusal := self._over_limit(ctx)) is not None:
+            return refusal
+        return Reply("info", HELP[platform])
+
+    async def is_admin(self, ctx: ChatContext, check: Callable[[], Awaitable[bool]]) -> bool:
+        """Whether the asker may switch this group's settings: the platform's `check` (e.g.
+        Telegram's getChatMember), remembered briefly so repeated /auto does not call it
+        each time."""
+        key = (ctx.platform, ctx.chat_id, ctx.user_id)
+        known = self._admins.get(key)
+        if known is None:
+            known = await check()
+            self._admins.put(key, known)
+        return known
+
+
+def _rate_key(ctx: ChatContext) -> str:
+    return f"{ctx.platform}:{ctx.user_id}"
+
+
+def _buttons(rec_id: int, token: str, can_save: bool) -> tuple[Button, ...]:
+    buttons = (
+        Button("👍", button_action("up", rec_id, token)),
+        Button("👎", button_action("down", rec_id, token)),
+        Button("More like this", button_action("more", rec_id, token)),
+        Button("Different vibe", button_action("diff", rec_id, token)),
+        Button("Calmer", button_action("calm", rec_id, token)),
+        Button("More energy", button_action("lively", rec_id, token)),
+    )
+    if not can_save:
+        return buttons
+    return (*buttons, Button(SAVE_BUTTON, button_action("save", rec_id, token)))
+
+
+def _query_json(request: RecommendRequest, color: int | None) -> dict[str, Any]:
+    # No library owners: a press is answered from the presser's libraries, not these.
+    return {
+        "caption": caption_to_json(request.caption) if request.caption else None,
+        "words": request.words,
+        "color": color,
+        "shifts": list(request.shifts),
+    }

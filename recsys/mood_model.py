@@ -7,8 +7,10 @@ Trained by `python -m benchmarks.train_mood` on EmoBank (Buechel & Hahn 2017/201
   has) to valence and arousal;
 - a table of words with the valence and arousal that a word-level model gives them, so that a
   few scene words ("storm", "crowd", "candle") are read one by one as well as as a whole;
-- the blend of those two readings and the project's hand lexicon, and the stretch that spreads
-  the blend back over 0..1, both fit on training folds (see benchmarks/README.md).
+- the blend of those two readings and the project's hand lexicon: equal weights, all three for
+  short texts, the lexicon left out for long ones (fitted weights lost on held-out folds); and
+  the stretch that spreads the blend back over 0..1, fit on training folds (see
+  benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ EMBEDDING_DIM = 384
 # The readings the blend combines, in this order.
 FEATURES = ("sentence", "words", "lexicon")
 # A theme or a listener's few words is short; a vision model's paragraph is long. The two
-# are read with blends fit on each kind (OASIS themes, recorded captions), mixed in between.
+# are read with a blend for each kind (see the module docstring), mixed in between.
 SHORT_TEXT_WORDS = 10
 LONG_TEXT_WORDS = 40
 # Readings stay inside this range: a target at 0 or 1 would match only the catalog's oddities.

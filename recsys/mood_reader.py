@@ -1,9 +1,11 @@
 """Reads mood from words (a listener's words or a vision model's prose) into target audio traits.
 
-Three readings of valence and arousal are blended by weights fit on held-out folds
-(recsys/mood_model.py, benchmarks/README.md): a ridge regression from the text's embedding
-learned from human ratings (EmoBank), a table of word readings averaged over the text's words,
-and the hand-written lexicon (negation, intensifiers, simple stemming, boilerplate discounted).
+Up to three readings of valence and arousal, standardised, are averaged with equal weights
+(fitting the weights lost on held-out folds; recsys/mood_model.py, benchmarks/README.md): a
+ridge regression from the text's embedding learned from human ratings (EmoBank), a table of
+word readings averaged over the text's words, and the hand-written lexicon (negation,
+intensifiers, simple stemming, boilerplate discounted). Short texts (a theme, a listener's
+words) average all three; long ones (a vision model's paragraph) leave the lexicon out.
 """
 
 from __future__ import annotations

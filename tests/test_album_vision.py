@@ -13,9 +13,9 @@ from PIL import Image
 from bot.app import build_bot_service, build_pipeline
 from bot.settings import load_settings
 from db.pool import Database
-from handlers.bot_service import DefaultBotService
 from handlers.notifier import LogNotifier
 from handlers.replies import ChatContext, ImageInput
+from handlers.service import DefaultBotService
 from recsys.embedder import Embedder
 from tests.catalog_fixture import load_catalog
 from tests.fakes.fake_ollama import FakeOllama

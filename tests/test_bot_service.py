@@ -17,13 +17,14 @@ from bot.app import build_bot_service, build_pipeline
 from bot.settings import Settings, load_settings
 from db import spotify, users
 from db.pool import Database
-from handlers.bot_service import DefaultBotService
 from handlers.notifier import LogNotifier
 from handlers.replies import ChatContext, ImageInput, Reply
+from handlers.service import DefaultBotService
 from handlers.texts import SORRY
 from recsys.embedder import Embedder
 from tests.catalog_fixture import load_catalog
 from tests.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama, closed_port_url
+from tests.test_faults_database import unreachable_pool
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -213,19 +214,11 @@ async def test_stale_button_and_database_down_are_friendly(
     service = handlers_for(settings_for(fake_ollama.url), database, embedder)
     assert (await service.press(ALICE, "more:999999")).text.startswith("That answer is no")
     assert (await service.press(ALICE, "bogus")).kind == "error"
-    closed_pool = await _closed_pool(database)
-    down = DefaultBotService(service.config, replace(database, pool=closed_pool), service.pipeline)
+    down_pool = await unreachable_pool()
+    down = DefaultBotService(service.config, replace(database, pool=down_pool), service.pipeline)
     reply = await down.vibe(ALICE, [], "sunny")
     assert reply.kind == "error"
     assert reply.text == "I can't reach my music library right now. Please try again in a minute."
-
-
-async def _closed_pool(database: Database):  # type: ignore[no-untyped-def]
-    import asyncpg
-
-    pool = await asyncpg.create_pool(database.url, min_size=1, max_size=1)
-    await pool.close()
-    return pool
 
 
 # --- issue 10: presses are authorized, and answered for the presser --------------------------

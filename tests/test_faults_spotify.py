@@ -13,11 +13,10 @@ import pytest
 
 from db import jobs
 from db import spotify as store
-from db.jobs import BACKOFF_CAP_S
 from db.pool import Database
 from db.users import find_user
 from handlers.edge.spotify import DEFAULT_RETRY_AFTER_S, parse_retry_after
-from handlers.edge.worker import Worker
+from handlers.edge.worker import JOB_RETRY, Worker
 from handlers.replies import ChatContext
 from handlers.spotify.trending import TRENDING_SYNC
 from recsys.embedder import Embedder
@@ -109,7 +108,7 @@ async def test_sync_retry_after_above_the_cap_goes_back_to_the_queue(world: Worl
     job = await the_job(world.db)
     assert job["status"] == "queued", job["last_error"]
     wait = job["wait"]
-    assert isinstance(wait, timedelta) and wait.total_seconds() <= BACKOFF_CAP_S + 5
+    assert isinstance(wait, timedelta) and wait.total_seconds() <= JOB_RETRY.cap_s + 5
 
 
 @pytest.mark.parametrize("header", ["inf", "soon", "-3"])
@@ -165,5 +164,5 @@ async def test_trending_retry_after_above_the_cap_waits_in_the_queue(
     assert job["status"] == "queued" and "rate limited" in str(job["last_error"])
     wait = job["wait"]
     # Spotify asked for a month; the queue waits its cap (an hour), not its 30 s default.
-    assert isinstance(wait, timedelta) and wait.total_seconds() >= BACKOFF_CAP_S - 60
-    assert wait.total_seconds() <= BACKOFF_CAP_S + 5
+    assert isinstance(wait, timedelta) and wait.total_seconds() >= JOB_RETRY.cap_s - 60
+    assert wait.total_seconds() <= JOB_RETRY.cap_s + 5

@@ -18,7 +18,7 @@ from db.captions import store_caption
 from db.pool import Database
 from db.recommendations import Origin, add_feedback, store_recommendation
 from db.users import find_user, note_member, upsert_user
-from handlers.bot_service import DefaultBotService, ServiceConfig
+from handlers.service import DefaultBotService, ServiceConfig
 from handlers.edge.worker import Worker
 from handlers.inbox import DurableInbox
 from handlers.replies import ChatContext, Reply

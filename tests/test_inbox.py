@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from db import inbox
 from db.inbox import InboxItem
 from db.pool import Database
 from handlers.inbox import INBOX_MAX_ATTEMPTS, DurableInbox
+from tests.test_faults_database import unreachable_pool
 
 UPDATE = {"update_id": 7, "message": {"chat": {"id": 1}, "caption": "rainy day"}}
 
@@ -103,3 +106,21 @@ async def test_forget_me_removes_updates_still_waiting_in_the_inbox(db: Database
         await forget_user(conn, user_id)
     left = await db.pool.fetch("SELECT user_id FROM inbox")
     assert [row["user_id"] for row in left] == ["2"]
+
+
+async def test_upkeep_outlives_an_unreachable_database(caplog: pytest.LogCaptureFixture) -> None:
+    """The upkeep keeps ticking while the database is away: a warning per tick, the
+    traceback only with the first (the backoff helper's outage count)."""
+    pool = await unreachable_pool()
+    box = DurableInbox(Database("postgresql://gone", pool, pool), "telegram", "a:1", tick_s=0.05)
+
+    async def never(item: InboxItem) -> None:
+        raise AssertionError(f"replayed {item} without a database")
+
+    task = asyncio.create_task(box.maintain(never))
+    await asyncio.sleep(0.5)
+    box.stop()
+    await asyncio.wait_for(task, 5)
+    warned = [r for r in caplog.records if "telegram inbox: database unavailable" in r.getMessage()]
+    assert len(warned) >= 2 and "DatabaseUnavailable" in warned[0].getMessage()
+    assert [bool(r.exc_info) for r in warned] == [True] + [False] * (len(warned) - 1)

@@ -11,9 +11,9 @@ from bot.app import build_bot_service, build_pipeline
 from bot.settings import load_settings
 from db.pool import Database
 from db.recommendations import load_recommendation
-from handlers.bot_service import DefaultBotService
 from handlers.notifier import LogNotifier
 from handlers.replies import ChatContext
+from handlers.service import DefaultBotService
 from handlers.texts import SORRY
 from recsys.embedder import Embedder
 from recsys.text_hygiene import MAX_WORDS_CHARS, clean_text, clean_words

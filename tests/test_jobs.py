@@ -10,7 +10,14 @@ import pytest
 
 from db import jobs
 from db.pool import Database
-from handlers.edge.worker import JobContext, PermanentJobError, RetryLater, Worker
+from handlers.edge.worker import (
+    JOB_RETRY,
+    OUTAGE_RETRY,
+    JobContext,
+    PermanentJobError,
+    RetryLater,
+    Worker,
+)
 
 
 async def test_dedupe_key_allows_one_active_job_and_a_new_one_after(db: Database) -> None:
@@ -43,32 +50,43 @@ async def test_failure_backs_off_then_fails_for_good(db: Database) -> None:
     job_id, _ = await jobs.enqueue(db.pool, "noop", max_attempts=2)
     job = await jobs.claim(db.pool, "w", 60)
     assert job is not None
-    assert await jobs.fail(db.pool, job_id, "w", "boom") == "queued"
+    assert await jobs.fail(db.pool, job_id, "w", "boom", retry_in_s=30) == "queued"
     row = await jobs.get(db.pool, job_id)
     assert row is not None
     wait = await db.pool.fetchval("SELECT extract(epoch FROM run_after - now()) FROM jobs")
-    assert 25 < wait <= 30  # first retry after BACKOFF_BASE_S
+    assert 25 < wait <= 30  # the next try after the wait it was given
     assert await jobs.claim(db.pool, "w", 60) is None  # not due yet
     await db.pool.execute("UPDATE jobs SET run_after = now()")
     assert await jobs.claim(db.pool, "w", 60) is not None
-    assert await jobs.fail(db.pool, job_id, "w", "boom again") == "failed"
+    assert await jobs.fail(db.pool, job_id, "w", "boom again", retry_in_s=30) == "failed"
     row = await jobs.get(db.pool, job_id)
     assert row is not None and row["last_error"] == "boom again" and row["finished_at"]
 
 
-@pytest.mark.parametrize(("attempts", "expected_s"), [(1, 30), (2, 60), (3, 120), (20, 3600)])
+@pytest.mark.parametrize(("attempts", "expected_s"), [(0, 30), (1, 60), (2, 120), (19, 3600)])
 async def test_backoff_doubles_from_the_base_up_to_the_cap(
     db: Database, attempts: int, expected_s: float
 ) -> None:
-    """The SQL in jobs.fail that actually runs: 30 s, 60 s, 120 s... capped at one hour."""
-    job_id, _ = await jobs.enqueue(db.pool, "noop", max_attempts=50)
-    assert await jobs.claim(db.pool, "w", 60) is not None
+    """What a failing job waits, through the runner that computes it: 30 s, 60 s, 120 s...
+    capped at one hour (`attempts` before the claim that counts one more)."""
+
+    async def flaky(ctx: JobContext) -> None:
+        raise RuntimeError("spotify down")
+
+    job_id, _ = await jobs.enqueue(db.pool, "flaky", max_attempts=50)
     await db.pool.execute("UPDATE jobs SET attempts = $2 WHERE id = $1", job_id, attempts)
-    assert await jobs.fail(db.pool, job_id, "w", "boom") == "queued"
-    wait = await db.pool.fetchval(
-        "SELECT extract(epoch FROM run_after - now()) FROM jobs WHERE id = $1", job_id
+    assert await Worker(db, {"flaky": flaky}).run_once()
+    row = await db.pool.fetchrow(
+        "SELECT status, extract(epoch FROM run_after - now()) AS wait FROM jobs WHERE id = $1",
+        job_id,
     )
-    assert expected_s - 5 < wait <= expected_s
+    assert row["status"] == "queued" and expected_s - 5 < row["wait"] <= expected_s
+
+
+def test_one_backoff_rule_for_every_retry_loop() -> None:
+    assert [JOB_RETRY.delay_s(n) for n in (1, 2, 3, 7, 8)] == [30, 60, 120, 1920, 3600]
+    assert JOB_RETRY.delay_s(0) == 30 and JOB_RETRY.delay_s(10**9) == 3600  # no overflow
+    assert OUTAGE_RETRY.delay_s(1) == 1 and OUTAGE_RETRY.delay_s(50) == 60
 
 
 async def test_abandoned_job_is_requeued_and_its_old_runner_loses_it(db: Database) -> None:
@@ -115,7 +133,7 @@ async def test_runner_records_results_retries_and_permanent_failures(db: Databas
     wait = await db.pool.fetchval(
         "SELECT extract(epoch FROM run_after - now()) FROM jobs WHERE kind = 'later'"
     )
-    assert rows["later"]["status"] == "queued" and wait > 100
+    assert rows["later"]["status"] == "queued" and 115 < wait <= 120  # as asked, not doubled
     assert rows["broken"]["status"] == "failed" and rows["broken"]["last_error"] == "bad payload"
 
 

@@ -19,7 +19,7 @@ async def failed_job(db: Database, kind: str, error: str, dedupe_key: str | None
     job_id, _ = await jobs.enqueue(db.pool, kind, {}, dedupe_key=dedupe_key, max_attempts=1)
     claimed = await jobs.claim(db.pool, "w", 60, [kind])
     assert claimed is not None and claimed.id == job_id
-    assert await jobs.fail(db.pool, job_id, "w", error) == "failed"
+    assert await jobs.fail(db.pool, job_id, "w", error, retry_in_s=30) == "failed"
     return job_id
 
 

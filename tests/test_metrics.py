@@ -18,10 +18,10 @@ from bot.settings import load_settings
 from bot.web import build_web_app
 from db import jobs
 from db.pool import Database
-from handlers.bot_service import DefaultBotService
 from handlers.metrics import STAGES, Metrics
 from handlers.notifier import LogNotifier
 from handlers.replies import ChatContext, ImageInput
+from handlers.service import DefaultBotService
 from handlers.throttle import RATE_WINDOW_S, RateLimiter
 from recsys.embedder import Embedder
 from tests.catalog_fixture import load_catalog

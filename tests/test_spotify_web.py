@@ -10,6 +10,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.web import build_web_app
 from db.pool import Database
+from tests.test_faults_database import unreachable_pool
 
 
 async def test_healthz_reports_a_reachable_database(db: Database) -> None:
@@ -57,8 +58,7 @@ async def test_callback_answers_a_friendly_page_when_the_database_is_gone(
     from handlers.spotify.linking import SpotifyLinker
     from tests.fakes.spotify_world import SECRET_KEY, spotify_settings
 
-    pool = await asyncpg.create_pool(db.url, min_size=1, max_size=1)
-    await pool.close()  # every use now raises asyncpg.InterfaceError
+    pool = await unreachable_pool()  # every use raises DatabaseUnavailable
     gone = Database(db.url, pool, pool)
     app = spotify_app(spotify_settings("http://127.0.0.1:9"))
     linker = SpotifyLinker(gone, app, TokenCipher([SECRET_KEY]), LogNotifier())
@@ -72,4 +72,4 @@ async def test_callback_answers_a_friendly_page_when_the_database_is_gone(
             confirm = await client.post("/spotify/callback", data=form)
             assert confirm.status == 503 and "cannot reach its database" in await confirm.text()
         assert "Traceback" not in page
-        assert "database unavailable" in caplog.text and "InterfaceError" in caplog.text
+        assert "database unavailable" in caplog.text and "DatabaseUnavailable" in caplog.text

@@ -24,10 +24,10 @@ from bot.health import RunHealth
 from bot.settings import Settings, env_name
 from bot.web import build_web_app
 from db.pool import Database
-from handlers.bot_service import DefaultBotService
 from handlers.edge.worker import Worker, default_worker_id
 from handlers.inbox import DurableInbox
 from handlers.notifier import MultiNotifier
+from handlers.service import DefaultBotService
 from recsys.embedder import Embedder
 from recsys.mood_reader import cached_words
 
@@ -87,8 +87,8 @@ def build_adapters(
         from handlers.stores import DatabaseState
 
         # The commands' hash is kept in the database, so a restart does not republish them.
-        keep = DurableInbox(db, "discord", default_worker_id()) if db is not None else None
-        discord = DiscordAdapter(settings, service, DatabaseState(service.db.pool), keep)
+        inbox = DurableInbox(db, "discord", default_worker_id()) if db is not None else None
+        discord = DiscordAdapter(settings, service, DatabaseState(service.db.pool), inbox)
         notifier.register("discord", discord)
         adapters.append(("Discord", discord))
     return adapters

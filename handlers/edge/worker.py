@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from db import jobs
+from db.errors import describe
 from db.jobs import Job
 from db.pool import Database
+from handlers.backoff import Backoff, Failures
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +32,12 @@ HEARTBEAT_S = 30.0
 POLL_S = 2.0
 # Schedulers (daily library refresh, trending refresh) run this often.
 SCHEDULE_EVERY_S = 60.0
-# While the database is unreachable (a restart, a failover) the runner waits this long before
-# trying again, doubling up to the cap: quick to resume, quiet during a long outage.
-OUTAGE_RETRY_BASE_S = 1.0
-OUTAGE_RETRY_CAP_S = 60.0
+# A failed job is tried again after 30 s, 60 s, 120 s... at most an hour apart, so a job
+# failing for a day is still retried a few times an hour.
+JOB_RETRY = Backoff(base_s=30.0, cap_s=3600.0)
+# While the database is unreachable (a restart, a failover) the runner waits 1 s, 2 s, 4 s...
+# at most a minute before trying again: quick to resume, quiet during a long outage.
+OUTAGE_RETRY = Backoff(base_s=1.0, cap_s=60.0)
 
 
 class LeaseLost(Exception):
@@ -93,7 +97,7 @@ def default_worker_id() -> str:
 
 
 @dataclass
-class WorkerHealth:
+class WorkerHealth(Failures):
     """What the health check reports about a runner."""
 
     state: str = "starting"  # starting | running | retrying | stopped
@@ -117,7 +121,7 @@ class Worker:
         schedulers: tuple[Scheduler, ...] = (),
         lease_s: float = LEASE_S,
         poll_s: float = POLL_S,
-        retry_base_s: float = jobs.BACKOFF_BASE_S,
+        retry_base_s: float = JOB_RETRY.base_s,
     ) -> None:
         self.db = db
         self.handlers = handlers
@@ -125,7 +129,7 @@ class Worker:
         self.schedulers = schedulers
         self.lease_s = lease_s
         self.poll_s = poll_s
-        self.retry_base_s = retry_base_s
+        self.retry = Backoff(retry_base_s, JOB_RETRY.cap_s)
         self.health = WorkerHealth()
         self._stop = asyncio.Event()
 
@@ -170,22 +174,15 @@ class Worker:
         self.health.state = "stopped"
 
     async def _pause_after(self, err: Exception) -> None:
-        health = self.health
-        health.failures += 1
-        health.state, health.last_error = "retrying", _describe(err)
-        delay = min(OUTAGE_RETRY_BASE_S * 2 ** (health.failures - 1), OUTAGE_RETRY_CAP_S)
-        log.warning(
-            "job worker %s: database unavailable (%s); retrying in %.0f s",
-            self.worker_id, health.last_error, delay,
-            exc_info=health.failures == 1,
-        )  # fmt: skip
+        delay = self.health.failed(err, OUTAGE_RETRY)
+        self.health.state = "retrying"
+        self.health.log_failure(log, f"job worker {self.worker_id}: database unavailable", delay)
         await self._sleep(delay)
 
     def _recovered(self) -> None:
-        if self.health.failures:
-            log.info("job worker %s: database back after %d tries", self.worker_id,
-                     self.health.failures)  # fmt: skip
-        self.health.failures, self.health.state = 0, "running"
+        failures = self.health.recovered()
+        self.health.log_recovery(log, f"job worker {self.worker_id}: database back", failures)
+        self.health.state = "running"
 
     async def _sleep(self, seconds: float) -> None:
         """Wait, but wake at once on `stop()`."""
@@ -211,14 +208,15 @@ class Worker:
             await self._retry_after(job, str(err), err.delay_s)
             return
         except PermanentJobError as err:
-            await jobs.fail(self.db.pool, job.id, self.worker_id, str(err), retry=False)
+            await jobs.fail(self.db.pool, job.id, self.worker_id, str(err), retry_in_s=None)
             log.error("job %s (%s) failed for good: %s", job.id, job.kind, err)
             return
         except Exception as err:
+            delay = self.retry.delay_s(job.attempts)
             status = await jobs.fail(
-                self.db.pool, job.id, self.worker_id, _describe(err), base_s=self.retry_base_s
+                self.db.pool, job.id, self.worker_id, describe(err), retry_in_s=delay
             )
-            log.warning("job %s (%s) failed (%s): %s", job.id, job.kind, status, _describe(err))
+            log.warning("job %s (%s) failed (%s): %s", job.id, job.kind, status, describe(err))
             return
         finally:
             beat.cancel()
@@ -226,7 +224,8 @@ class Worker:
         log.info("job %s (%s) done", job.id, job.kind)
 
     async def _retry_after(self, job: Job, message: str, delay_s: float) -> None:
-        await jobs.fail(self.db.pool, job.id, self.worker_id, message, base_s=delay_s)
+        delay = self.retry.capped(delay_s)  # a month-long Retry-After waits the cap
+        await jobs.fail(self.db.pool, job.id, self.worker_id, message, retry_in_s=delay)
         log.info("job %s (%s) will retry: %s", job.id, job.kind, message)
 
     async def _heartbeat(self, job: Job) -> None:
@@ -236,7 +235,3 @@ class Worker:
                 await jobs.heartbeat(self.db.pool, job.id, self.worker_id, self.lease_s)
             except Exception:  # the handler's own saves will notice a real problem
                 log.debug("heartbeat for job %s failed", job.id, exc_info=True)
-
-
-def _describe(err: BaseException) -> str:
-    return f"{type(err).__name__}: {err}"
