@@ -15,9 +15,9 @@ from bot.telegram.render import render as telegram_render
 from db import users
 from db.pool import Database
 from handlers.accounts import AccountHandler
-from handlers.service import DefaultBotService, ServiceConfig
 from handlers.press import CONFIRM_TTL_S, confirms, parse_confirmation
 from handlers.replies import ChatContext, Reply
+from handlers.service import DefaultBotService, ServiceConfig
 from handlers.texts import FORGET_CONFIRM, SORRY
 from recsys.embedder import Embedder
 from tests.fakes.fake_ollama import closed_port_url

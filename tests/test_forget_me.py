@@ -18,11 +18,11 @@ from db.captions import store_caption
 from db.pool import Database
 from db.recommendations import Origin, add_feedback, store_recommendation
 from db.users import find_user, note_member, upsert_user
-from handlers.service import DefaultBotService, ServiceConfig
 from handlers.edge.worker import Worker
 from handlers.inbox import DurableInbox
 from handlers.replies import ChatContext, Reply
 from handlers.retention import RETENTION_PRUNE, RetentionPrune, schedule_retention
+from handlers.service import DefaultBotService, ServiceConfig
 from handlers.spotify.linking import LIBRARY_SYNC, library_key
 from handlers.texts import SORRY
 from recsys.embedder import Embedder
