@@ -1,4 +1,4 @@
-"""Durable Discord intake on the real PostgreSQL, through real discord.py and a fake Discord: an
+"""The durable Discord inbox on the real PostgreSQL, through real discord.py and a fake Discord: an
 accepted photo is written down before work on it starts, and a bot whose answer was cut off
 (its process died) has it answered by the next one: a message by a reply (its links read again,
 as Discord's signed links expire), a command by its followup while the token lives, else by a
@@ -61,8 +61,8 @@ async def rows(db: Database) -> list[dict[str, Any]]:
 def crash(adapter: Any) -> None:
     """What a killed process leaves behind: answers cut off (never settled) and leases no
     longer renewed."""
-    adapter.inbox.stop()
-    for task in list(adapter._busy):
+    adapter.lifecycle.inbox.stop()
+    for task in list(adapter.lifecycle.in_flight):
         task.cancel()
 
 
