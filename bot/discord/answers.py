@@ -3,7 +3,6 @@ answers, and photos a stopped process had accepted (the answers cog)."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -16,6 +15,7 @@ from bot.discord.client import MelodicLensBot
 from bot.discord.download import download, fresh_attachments
 from bot.discord.inbound import Fetchable, interaction_context, is_image, message_context, words_of
 from bot.discord.inbox import Entry, context_of, interaction_entry, message_entry, store
+from bot.discord.line_notices import waiting
 from bot.discord.outbox import deliver_stored, reply_to, typing
 from bot.discord.render import PRESS_EVENT, Rendered, render
 from bot.lifecycle import NOT_STORED, Accepted
@@ -126,23 +126,10 @@ class Answers(commands.Cog):
     async def _reply(
         self, message: discord.Message, attachments: Sequence[Fetchable], words: str
     ) -> None:
-        notices: list[discord.Message] = []
-
-        async def on_queued(position: int) -> None:
-            text = QUEUED.format(position=position)
-            if notices:
-                await notices[0].edit(content=text)
-            else:
-                notices.append(await reply_to(message, Rendered(content=text)))
-
-        try:
+        async with waiting(message) as on_queued:
             async with typing(message.channel):
                 reply = await self.songs(message_context(message), attachments, words, on_queued)
             await reply_to(message, render(reply))
-        finally:
-            for notice in notices:  # the place in line is old news once the answer is there
-                with contextlib.suppress(discord.HTTPException):
-                    await notice.delete()
 
     async def songs(
         self,
