@@ -199,3 +199,19 @@ async def test_cut_off_commands_answer_by_followup_or_in_the_channel_once_the_to
     photos = sorted(call.images[0].data for call in service.vibes)
     assert photos == sorted([rain, sun])
     assert [row["state"] for row in await rows(db)] == ["done", "done"]
+
+
+async def test_a_photo_over_the_rate_limit_is_refused_before_it_is_stored(
+    monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
+) -> None:
+    service = FakeBotService(admit_limit=0)
+    inbox = DurableInbox(db, "discord", "live:1", tick_s=TICK_S)
+    async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
+        photo = fake.attachment("dusk.jpg", jpeg((40, 60, 140)), "image/jpeg")
+        await fake.post_message("rainy", [photo])
+        (refused,) = await fake.wait_for("POST", CHANNEL_MESSAGES)
+
+    assert refused.json["content"] == "You're sending photos faster than I can listen."
+    assert service.admissions == [1], "counted once, before anything else"
+    assert service.vibes == [] and fake.downloads == []
+    assert await rows(db) == [], "a refused photo never reaches the inbox"

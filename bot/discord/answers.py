@@ -115,8 +115,12 @@ class Answers(commands.Cog):
     async def answer_message(
         self, message: discord.Message, attachments: Sequence[discord.Attachment], words: str
     ) -> None:
-        """Store the photo in the inbox, then answer it in reply, showing its place in line
-        while it waits."""
+        """Count the request (one per attachment; a refusal is answered, never stored), store
+        the photo in the inbox, then answer it in reply, showing its place in line."""
+        refusal = self.bot.service.admit(message_context(message), len(attachments))
+        if refusal is not None:
+            await reply_to(message, render(refusal))
+            return
         lifecycle = self.bot.lifecycle
         with lifecycle.answering():
             accepted = await store(lifecycle, message_entry(message, list(attachments), words))
@@ -128,7 +132,8 @@ class Answers(commands.Cog):
     ) -> None:
         async with waiting(message) as on_queued:
             async with typing(message.channel):
-                reply = await self.songs(message_context(message), attachments, words, on_queued)
+                ctx = message_context(message)
+                reply = await self.songs(ctx, attachments, words, on_queued, admitted=True)
             await reply_to(message, render(reply))
 
     async def songs(
