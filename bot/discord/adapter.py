@@ -1,5 +1,5 @@
 """The Discord adapter's lifecycle: log in (without the Message Content intent when the portal
-refuses it), connect, publish the commands, keep the inbox; stop after a bounded drain. Also
+refuses it), connect, publish the commands, run the inbox upkeep; stop after a bounded drain. Also
 delivers notices (the Notifier protocol)."""
 
 from __future__ import annotations
