@@ -43,14 +43,14 @@ class Lifecycle:
         self.in_flight: set[asyncio.Task[Any]] = set()
         self._upkeep: asyncio.Task[None] | None = None
 
-    def keep_inbox(self, replay: Replay) -> None:
+    def start_upkeep(self, replay: Replay) -> None:
         """Renew the leases of our inbox rows and answer rows a stopped process left (with an
-        inbox), until stop_inbox()."""
+        inbox), until stop_upkeep()."""
         if self.inbox is not None:
             upkeep = self.inbox.maintain(replay)
             self._upkeep = asyncio.create_task(upkeep, name=f"{self.platform}-inbox")
 
-    async def stop_inbox(self) -> None:
+    async def stop_upkeep(self) -> None:
         """End the upkeep (after the drain: it renewed the leases of the answers until now;
         whatever is left unanswered is taken over by the next process once its lease lapses)."""
         if self._upkeep is not None and self.inbox is not None:

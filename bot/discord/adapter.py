@@ -84,13 +84,13 @@ class DiscordAdapter:
         await self._publish_commands(client)
         answers = client.get_cog(Answers.__cog_name__)
         assert isinstance(answers, Answers)
-        self.lifecycle.keep_inbox(answers.replay)
+        self.lifecycle.start_upkeep(answers.replay)
 
     async def stop(self, drain_s: float = DRAIN_TIMEOUT_S) -> None:
         """Take no new work, finish the answers already accepted, then disconnect."""
         self.lifecycle.accepting = False
         await self.lifecycle.drain(drain_s)
-        await self.lifecycle.stop_inbox()
+        await self.lifecycle.stop_upkeep()
         if self.client is not None:
             await self.client.close()
         if self._gateway is not None:

@@ -117,7 +117,7 @@ class TelegramAdapter:
             )
         else:
             await self.inbox.start_polling()
-        self.lifecycle.keep_inbox(self.inbox.replay)
+        self.lifecycle.start_upkeep(self.inbox.replay)
 
     async def _describe(self) -> None:
         """What a new user reads before pressing Start; cosmetic, so a failure only logs."""
@@ -141,7 +141,7 @@ class TelegramAdapter:
         self.lifecycle.accepting = False
         await self.inbox.stop_polling()
         await self.lifecycle.drain()
-        await self.lifecycle.stop_inbox()
+        await self.lifecycle.stop_upkeep()
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
