@@ -119,11 +119,8 @@ class Answers:
         # Auto mode answers images only: a PDF shared in the group is not a request.
         if not all(ref is not None and ref.is_image for ref in refs):
             return False
-        try:
-            return await self.service.auto_enabled("telegram", ctx.chat_id)
-        except Exception:
-            log.exception("could not read the auto setting of chat %s", ctx.chat_id)
-            return False
+        # The service answers False while the database is down.
+        return await self.service.auto_enabled("telegram", ctx.chat_id)
 
     async def on_press(self, update: Update, context: Context) -> None:
         """A button under an answer: feedback gets a toast, more/diff get a new answer."""
