@@ -17,7 +17,7 @@ from PIL import Image
 
 from db.pool import Database
 from handlers.inbox import DurableInbox
-from handlers.texts import REPLAYED_AS_MESSAGE
+from handlers.texts import REPLAYED_AS_MESSAGE, SORRY
 from tests.fakes.bot_service import FakeBotService
 from tests.fakes.discord_api import FakeDiscord, running_bot
 from tests.fakes.discord_payloads import APP_ID, CHANNEL_ID, USER_ID
@@ -215,3 +215,22 @@ async def test_a_photo_over_the_rate_limit_is_refused_before_it_is_stored(
     assert service.admissions == [1], "counted once, before anything else"
     assert service.vibes == [] and fake.downloads == []
     assert await rows(db) == [], "a refused photo never reaches the inbox"
+
+
+async def test_a_photo_whose_answer_failed_gets_one_sentence_and_its_row_is_settled(
+    monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
+) -> None:
+    service = FakeBotService(fail_next=True)
+    inbox = DurableInbox(db, "discord", "live:1", tick_s=TICK_S)
+    async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
+        photo = fake.attachment("dusk.jpg", jpeg((40, 60, 140)), "image/jpeg")
+        await fake.post_message("rainy", [photo])
+        (sorry,) = await fake.wait_for("POST", CHANNEL_MESSAGES)
+        for _ in range(50):
+            (row,) = await rows(db)
+            if row["state"] == "done":
+                break
+            await asyncio.sleep(0.1)
+
+    assert sorry.json["content"] == SORRY["unexpected"]
+    assert row["state"] == "done", "a failed answer would fail alike: not answered again"

@@ -40,8 +40,6 @@ class Inbox:
         self.app = app
         self.lifecycle = lifecycle
         self._poller: asyncio.Task[None] | None = None
-        # The first update_id not yet confirmed to Telegram (polling only).
-        self._offset: int | None = None
 
     async def receive(self, data: dict[str, Any]) -> bool:
         """Take one update; False while stopping or when it could not be stored (it stays
@@ -101,11 +99,12 @@ class Inbox:
 
     async def _poll(self) -> None:
         """getUpdates until stopped; the offset moves past an update only once it is stored."""
+        offset: int | None = None
         failures = 0
         while self.lifecycle.accepting:
             try:
                 updates = await self.app.bot.get_updates(
-                    offset=self._offset, timeout=POLL_TIMEOUT_S, allowed_updates=ALLOWED_UPDATES
+                    offset=offset, timeout=POLL_TIMEOUT_S, allowed_updates=ALLOWED_UPDATES
                 )
             except TelegramError as err:
                 failures += 1
@@ -119,17 +118,13 @@ class Inbox:
                 if not await self.receive(update.to_dict()):
                     await asyncio.sleep(INBOX_RETRY_S)  # fetched again, from this one on
                     break
-                self._offset = update.update_id + 1
+                offset = update.update_id + 1
 
     async def stop_polling(self) -> None:
-        """Stop polling and confirm what was received, so that a restart is not sent it
-        again (the one more update this call may fetch stays unconfirmed, for the next start)."""
-        if self._poller is None:
-            return
-        self._poller.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._poller
-        self._poller = None
-        if self._offset is not None:
-            with contextlib.suppress(TelegramError):
-                await self.app.bot.get_updates(offset=self._offset, timeout=0, limit=1)
+        """Stop polling (what was received is confirmed already: each getUpdates confirms
+        the updates before its offset)."""
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+            self._poller = None
