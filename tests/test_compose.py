@@ -209,10 +209,10 @@ def test_shutdown_waits_longer_than_a_vision_call(services: dict[str, Any]) -> N
 
 def test_compose_waits_for_the_whole_graceful_shutdown(services: dict[str, Any]) -> None:
     from bot.cli.runner import WORKER_STOP_GRACE_S
-    from bot.telegram.adapter import STOP_GRACE_S
+    from bot.lifecycle import DRAIN_TIMEOUT_S
 
     grace = float(services["melodiclens"]["stop_grace_period"].removesuffix("s"))
-    assert grace >= STOP_GRACE_S + WORKER_STOP_GRACE_S
+    assert grace >= DRAIN_TIMEOUT_S + WORKER_STOP_GRACE_S
 
 
 def test_dockerfile_pins_cpu_torch_and_ships_the_schema() -> None:

@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from bot.discord.adapter import PORTAL_STEPS, QUEUED, RESTARTING
-from handlers.texts import SORRY
+from bot.discord.adapter import PORTAL_STEPS
+from handlers.texts import QUEUED, RESTARTING, SORRY
 from tests.fakes.bot_service import NOT_AN_IMAGE, RAINY_COLOUR, FakeBotService
 from tests.fakes.discord_api import FakeDiscord, running_bot
 from tests.fakes.discord_payloads import (

@@ -219,13 +219,17 @@ async def test_shard_settings_start_a_sharded_client(monkeypatch: pytest.MonkeyP
 
 async def test_plain_client_without_shard_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     async with running_bot(monkeypatch, FakeBotService()) as (fake, adapter):
-        assert type(adapter.client) is discord.Client
+        assert not isinstance(adapter.client, discord.AutoShardedClient)
         assert "shard" not in fake.identifies[-1]
 
 
 def test_shard_ids_without_a_count_are_refused_with_the_variables_named() -> None:
-    from bot.discord.client import build_client
+    from bot.discord.client import build_bot
+    from bot.lifecycle import Lifecycle
     from bot.settings import Settings
+
+    def build_client(settings: Settings, message_content: bool) -> None:
+        build_bot(settings, FakeBotService(), Lifecycle("discord"), (), message_content)
 
     settings = Settings(_env_file=None, MELODICLENS_DISCORD_SHARD_IDS="0,1")  # type: ignore[call-arg]
     with pytest.raises(DiscordStartError, match="MELODICLENS_DISCORD_SHARD_COUNT"):

@@ -1,4 +1,4 @@
-"""Durable Discord intake on the real PostgreSQL, through real discord.py and a fake Discord: an
+"""The durable Discord inbox on the real PostgreSQL, through real discord.py and a fake Discord: an
 accepted photo is written down before work on it starts, and a bot whose answer was cut off
 (its process died) has it answered by the next one: a message by a reply (its links read again,
 as Discord's signed links expire), a command by its followup while the token lives, else by a
@@ -17,7 +17,7 @@ from PIL import Image
 
 from db.pool import Database
 from handlers.inbox import DurableInbox
-from handlers.texts import REPLAYED_AS_MESSAGE
+from handlers.texts import REPLAYED_AS_MESSAGE, SORRY
 from tests.fakes.bot_service import FakeBotService
 from tests.fakes.discord_api import FakeDiscord, running_bot
 from tests.fakes.discord_payloads import APP_ID, CHANNEL_ID, USER_ID
@@ -61,8 +61,8 @@ async def rows(db: Database) -> list[dict[str, Any]]:
 def crash(adapter: Any) -> None:
     """What a killed process leaves behind: answers cut off (never settled) and leases no
     longer renewed."""
-    adapter.inbox.stop()
-    for task in list(adapter._busy):
+    adapter.lifecycle.inbox.stop()
+    for task in list(adapter.lifecycle.in_flight):
         task.cancel()
 
 
@@ -199,3 +199,38 @@ async def test_cut_off_commands_answer_by_followup_or_in_the_channel_once_the_to
     photos = sorted(call.images[0].data for call in service.vibes)
     assert photos == sorted([rain, sun])
     assert [row["state"] for row in await rows(db)] == ["done", "done"]
+
+
+async def test_a_photo_over_the_rate_limit_is_refused_before_it_is_stored(
+    monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
+) -> None:
+    service = FakeBotService(admit_limit=0)
+    inbox = DurableInbox(db, "discord", "live:1", tick_s=TICK_S)
+    async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
+        photo = fake.attachment("dusk.jpg", jpeg((40, 60, 140)), "image/jpeg")
+        await fake.post_message("rainy", [photo])
+        (refused,) = await fake.wait_for("POST", CHANNEL_MESSAGES)
+
+    assert refused.json["content"] == "You're sending photos faster than I can listen."
+    assert service.admissions == [1], "counted once, before anything else"
+    assert service.vibes == [] and fake.downloads == []
+    assert await rows(db) == [], "a refused photo never reaches the inbox"
+
+
+async def test_a_photo_whose_answer_failed_gets_one_sentence_and_its_row_is_settled(
+    monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
+) -> None:
+    service = FakeBotService(fail_next=True)
+    inbox = DurableInbox(db, "discord", "live:1", tick_s=TICK_S)
+    async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
+        photo = fake.attachment("dusk.jpg", jpeg((40, 60, 140)), "image/jpeg")
+        await fake.post_message("rainy", [photo])
+        (sorry,) = await fake.wait_for("POST", CHANNEL_MESSAGES)
+        for _ in range(50):
+            (row,) = await rows(db)
+            if row["state"] == "done":
+                break
+            await asyncio.sleep(0.1)
+
+    assert sorry.json["content"] == SORRY["unexpected"]
+    assert row["state"] == "done", "a failed answer would fail alike: not answered again"

@@ -597,3 +597,18 @@ async def test_group_text_needs_a_mention_or_a_reply_to_the_bot(
     await fake.next_sent()
     assert service.vibes[-1].words == "more upbeat please"
     assert len(service.vibes) == 2
+
+
+async def test_a_restart_is_not_sent_again_what_was_answered_before_the_stop(
+    fake: FakeTelegram, service: FakeService
+):
+    first = TelegramAdapter(settings_for(fake), service)
+    await first.start()
+    fake.photo(private_chat(ANA), ANA)
+    await fake.next_sent()
+    await first.stop()  # confirms the update to Telegram on the way out
+    second = TelegramAdapter(settings_for(fake), service)
+    await second.start()
+    await nothing_more(fake, 0.6)
+    await second.stop()
+    assert len(service.vibes) == 1

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram import Bot
 
-from bot.telegram.queue import QueueNotices
+from bot.telegram.line_notices import LineNotices
 from tests.fakes.fake_telegram import FakeTelegram, group_chat, private_chat, user
 
 
@@ -26,7 +26,7 @@ async def test_one_notice_per_chat_edited_then_deleted(api: tuple[FakeTelegram, 
     fake, bot = api
     chat = group_chat()
     asked = fake.message(chat, user(1), text="photo")  # what the first notice quotes
-    notices = QueueNotices(bot)
+    notices = LineNotices(bot)
     async with notices.waiting(chat["id"], asked["message_id"]) as first:
         await first(2)
         sent = await fake.next_sent()
@@ -48,7 +48,7 @@ async def test_one_notice_per_chat_edited_then_deleted(api: tuple[FakeTelegram, 
 
 async def test_no_wait_no_notice_and_chats_apart(api: tuple[FakeTelegram, Bot]) -> None:
     fake, bot = api
-    notices = QueueNotices(bot)
+    notices = LineNotices(bot)
     ana, ben = private_chat(user(5, "Ana")), private_chat(user(6, "Ben"))
     fake.message(ana, user(5, "Ana"), text="hi")
     fake.message(ben, user(6, "Ben"), text="hi")
@@ -71,7 +71,7 @@ async def test_a_notice_deleted_by_someone_else_does_not_stop_the_answer(
     fake, bot = api
     chat = group_chat(-100777)
     fake.message(chat, user(1), text="photo")
-    notices = QueueNotices(bot)
+    notices = LineNotices(bot)
     async with notices.waiting(chat["id"], None) as on_queued:
         await on_queued(4)
         [notice] = fake.live_messages(chat["id"])

@@ -1,25 +1,38 @@
-"""Song answers on Telegram: photos, image files, albums, /vibe, and the buttons under answers."""
+"""Song answers on Telegram: photos, image files, albums, words, /vibe, and the buttons under
+answers, as python-telegram-bot handlers."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Sequence
 
-from telegram import CallbackQuery, Message
-from telegram.error import Forbidden, TelegramError
+from telegram import Message, Update
+from telegram.error import Forbidden
+from telegram.ext import ContextTypes
 
 from bot.settings import Settings
-from bot.telegram.media import MediaError, MediaRef, download_all, media_of
-from bot.telegram.outbox import GROUP_TYPES, Outbox, context_of, guarded
-from bot.telegram.queue import QueueNotices
+from bot.telegram.albums import AlbumBuffer
+from bot.telegram.download import MediaError, download_all
+from bot.telegram.inbound import (
+    MediaRef,
+    addressed,
+    context_of,
+    from_a_user,
+    media_of,
+    press_context,
+    words_of,
+)
+from bot.telegram.line_notices import LineNotices
+from bot.telegram.outbox import Outbox, answer_query
 from bot.telegram.render import toast
 from handlers.replies import ChatContext, ImageInput, Reply
 from handlers.service import BotService
 from handlers.texts import PERSONAL_LINK
 
 log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
 
 # A button's spinner should stop quickly: wait this long for a toast, then answer empty.
 PRESS_TOAST_WAIT_S = 2.0
@@ -35,37 +48,53 @@ class Answers:
         self.settings = settings
         self.service = service
         self.outbox = outbox
-        self.line = QueueNotices(outbox.bot)
+        self.line = LineNotices(outbox.bot)
+        self.albums = AlbumBuffer(settings.album_wait_s, self.answer_media)
 
-    async def media(self, messages: list[Message]) -> None:
+    async def on_media(self, update: Update, context: Context) -> None:
+        """A photo or a file: answered alone, or with the rest of its album."""
+        message = from_a_user(update)
+        if message is not None and message.media_group_id:
+            await self.albums.add(message)
+        elif message is not None:
+            await self.answer_media([message])
+
+    async def on_text(self, update: Update, context: Context) -> None:
+        """Plain words: songs for them in a private chat, and in a group when they mention
+        the bot or reply to it."""
+        message = from_a_user(update)
+        if message is None:
+            return
+        ctx = context_of(message)
+        if ctx.is_group and not addressed(message, self.outbox.bot):
+            return
+        reply = await self._songs(ctx, message, [], words_of(message, self.outbox.bot))
+        await self.outbox.send(message.chat_id, reply, reply_to=message.message_id)
+
+    async def vibe(self, update: Update, context: Context) -> None:
+        """/vibe WORDS, optionally as a reply to a photo (which it then uses)."""
+        message = from_a_user(update)
+        if message is None:
+            return
+        source = message.reply_to_message
+        ref = media_of(source) if source is not None else None
+        words = " ".join(context.args or [])
+        reply = await self._songs(context_of(message), message, [ref] if ref else [], words)
+        target = source if source is not None and ref is not None else message
+        await self.outbox.send(message.chat_id, reply, reply_to=target.message_id)
+
+    async def answer_media(self, messages: list[Message]) -> None:
         """One answer for a photo, an image file or a whole album."""
         first = messages[0]
         ctx = context_of(first)
         if ctx.is_group and not await self._wanted_in_group(ctx, messages):
             return
-        words = " ".join(filter(None, (self._words(m) for m in messages)))
+        words = " ".join(filter(None, (words_of(m, self.outbox.bot) for m in messages)))
         refs = [ref for ref in map(media_of, messages) if ref is not None]
-        reply = await self._vibe(ctx, first, refs, words)
+        reply = await self._songs(ctx, first, refs, words)
         await self.outbox.send(first.chat_id, reply, reply_to=first.message_id)
 
-    async def text(self, message: Message) -> None:
-        """Plain words: songs for them in a private chat, and in a group when they mention
-        the bot or reply to it."""
-        ctx = context_of(message)
-        if ctx.is_group and not self._addressed(message):
-            return
-        reply = await self._vibe(ctx, message, [], self._words(message))
-        await self.outbox.send(message.chat_id, reply, reply_to=message.message_id)
-
-    async def vibe_command(self, message: Message, args: Sequence[str]) -> None:
-        """/vibe WORDS, optionally as a reply to a photo (which it then uses)."""
-        source = message.reply_to_message
-        ref = media_of(source) if source is not None else None
-        reply = await self._vibe(context_of(message), message, [ref] if ref else [], " ".join(args))
-        target = source if source is not None and ref is not None else message
-        await self.outbox.send(message.chat_id, reply, reply_to=target.message_id)
-
-    async def _vibe(
+    async def _songs(
         self, ctx: ChatContext, asked: Message, refs: Sequence[MediaRef], words: str
     ) -> Reply:
         # Counted before any download, one per photo, so an album cannot slip past the limit.
@@ -80,63 +109,41 @@ class Answers:
                 )
             except MediaError as err:
                 return Reply(kind="error", text=str(err))
-            vibe = self.service.vibe(ctx, images, words, on_queued=on_queued, admitted=True)
-            return await guarded(vibe)
+            return await self.service.vibe(ctx, images, words, on_queued=on_queued, admitted=True)
 
     async def _wanted_in_group(self, ctx: ChatContext, messages: list[Message]) -> bool:
         """In groups: answer when addressed, or every image once /auto is on."""
-        if any(self._addressed(m) for m in messages):
+        if any(addressed(m, self.outbox.bot) for m in messages):
             return True
         refs = [media_of(m) for m in messages]
         # Auto mode answers images only: a PDF shared in the group is not a request.
         if not all(ref is not None and ref.is_image for ref in refs):
             return False
-        try:
-            return await self.service.auto_enabled("telegram", ctx.chat_id)
-        except Exception:
-            log.exception("could not read the auto setting of chat %s", ctx.chat_id)
-            return False
+        # The service answers False while the database is down.
+        return await self.service.auto_enabled("telegram", ctx.chat_id)
 
-    def _addressed(self, message: Message) -> bool:
-        """Mentioned in the caption or text, captioned /vibe, or a reply to the bot."""
-        caption = (message.caption or message.text or "").lower()
-        replied = message.reply_to_message
-        sender = replied.from_user if replied is not None else None
-        return (
-            f"@{self.outbox.bot.username}".lower() in caption
-            or caption.startswith("/vibe")
-            or (sender is not None and sender.id == self.outbox.bot.id)
-        )
-
-    def _words(self, message: Message) -> str:
-        """The caption (or text) without the bot's @mention or a leading /vibe."""
-        said = message.caption or message.text or ""
-        words = re.sub(r"^/vibe\b", "", said, flags=re.IGNORECASE)
-        mention = re.escape(f"@{self.outbox.bot.username}")
-        words = re.sub(mention, "", words, flags=re.IGNORECASE)
-        return " ".join(words.split())
-
-    async def press(self, query: CallbackQuery, action: str) -> None:
+    async def on_press(self, update: Update, context: Context) -> None:
         """A button under an answer: feedback gets a toast, more/diff get a new answer."""
-        shown = query.message if isinstance(query.message, Message) else None
-        chat_id = query.message.chat.id if query.message is not None else query.from_user.id
-        in_group = query.message is not None and query.message.chat.type in GROUP_TYPES
-        user = query.from_user
-        ctx = ChatContext("telegram", str(user.id), str(chat_id), user.full_name, in_group)
-        pressed = asyncio.ensure_future(guarded(self.service.press(ctx, action)))
+        query = update.callback_query
+        if query is None or query.data is None:
+            return
+        ctx = press_context(query)
+        pressed = asyncio.ensure_future(self.service.press(ctx, query.data))
         done, _ = await asyncio.wait({pressed}, timeout=PRESS_TOAST_WAIT_S)
         # a reply with a link (a saved playlist) needs a message: a toast cannot carry one
         if done and pressed.result().kind in TOAST_KINDS and not pressed.result().url:
-            await _answer_query(query, toast(pressed.result()))
+            await answer_query(query, toast(pressed.result()))
             return
-        await _answer_query(query)
+        await answer_query(query)
+        chat_id = int(ctx.chat_id)
         async with self.outbox.typing(chat_id):
             reply = await pressed
         # The new answer quotes the photo the shown answer replied to, like the first one.
+        shown = query.message if isinstance(query.message, Message) else None
         anchor = (shown.reply_to_message or shown) if shown is not None else None
         reply_to = anchor.message_id if anchor else None
-        if in_group and reply.private and reply.url:
-            await self._send_personal(user.id, chat_id, reply, reply_to)
+        if ctx.is_group and reply.private and reply.url:
+            await self._send_personal(query.from_user.id, chat_id, reply, reply_to)
             return
         await self.outbox.send(chat_id, reply, reply_to=reply_to)
 
@@ -151,11 +158,3 @@ class Answers:
         else:
             note = PERSONAL_LINK["sent"]
         await self.outbox.send(chat_id, Reply("info", note), reply_to=reply_to)
-
-
-async def _answer_query(query: CallbackQuery, text: str | None = None) -> None:
-    try:
-        await query.answer(text)
-    except TelegramError as err:
-        # An old or already answered query only leaves a spinner; the answer still goes out.
-        log.info("could not answer callback query %s: %s", query.id, err)

@@ -1,9 +1,10 @@
-"""Telegram commands about the listener and the chat: help, Spotify, privacy, group modes."""
+"""Telegram commands about the listener and the chat: help, Spotify, privacy, group switches,
+as python-telegram-bot handlers; and publishing their menus."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 
 from telegram import (
     Bot,
@@ -11,11 +12,14 @@ from telegram import (
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     Message,
+    Update,
 )
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden, TelegramError
+from telegram.ext import ContextTypes
 
-from bot.telegram.outbox import GROUP_TYPES, Outbox, context_of, guarded
+from bot.telegram.inbound import GROUP_TYPES, context_of, from_a_user
+from bot.telegram.outbox import Outbox
 from handlers.replies import ChatContext, Reply
 from handlers.service import BotService
 from handlers.texts import SAID
@@ -44,7 +48,7 @@ GROUP_COMMANDS = (
 ADMIN_STATUSES = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 
 
-async def register_commands(bot: Bot) -> None:
+async def publish_commands(bot: Bot) -> None:
     """Each menu for its scope; the default scope (any other chat) gets the private one."""
     await bot.set_my_commands(PRIVATE_COMMANDS)
     await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
@@ -52,26 +56,29 @@ async def register_commands(bot: Bot) -> None:
 
 
 Switch = Callable[[ChatContext, bool], Awaitable[Reply]]
+Context = ContextTypes.DEFAULT_TYPE
 
 
 class Commands:
-    """The non-photo commands; each takes the command message and its arguments."""
+    """The non-photo commands."""
 
     def __init__(self, service: BotService, outbox: Outbox) -> None:
         self.service = service
         self.outbox = outbox
 
-    async def help(self, message: Message, args: Sequence[str]) -> None:
+    async def help(self, update: Update, context: Context) -> None:
         """/start and /help: what the bot does."""
-        await self.outbox.answer_command(message, self.service.help("telegram"))
+        if message := from_a_user(update):
+            await self.outbox.answer_command(message, self.service.help("telegram"))
 
-    async def link_spotify(self, message: Message, args: Sequence[str]) -> None:
+    async def link_spotify(self, update: Update, context: Context) -> None:
         """/link_spotify: the authorize link, always in the private chat."""
-        user = message.from_user
-        assert user is not None
+        message = from_a_user(update)
+        if message is None or (user := message.from_user) is None:
+            return
         # The link belongs to the person, so it is made for (and sent to) their private chat.
         private = ChatContext("telegram", str(user.id), str(user.id), user.full_name, False)
-        reply = await guarded(self.service.link_spotify(private))
+        reply = await self.service.link_spotify(private)
         if message.chat.type == ChatType.PRIVATE or reply.kind != "link":
             # Only the link itself is personal; "linking is not set up" can be said in place.
             await self.outbox.answer_command(message, reply)
@@ -87,23 +94,28 @@ class Commands:
             note = "I sent you the Spotify link in a private message."
         await self.outbox.send(message.chat_id, Reply(kind="info", text=note), message.message_id)
 
-    async def unlink_spotify(self, message: Message, args: Sequence[str]) -> None:
+    async def unlink_spotify(self, update: Update, context: Context) -> None:
         """/unlink_spotify."""
-        reply = await guarded(self.service.unlink_spotify(context_of(message)))
-        await self.outbox.answer_command(message, reply)
+        if message := from_a_user(update):
+            reply = await self.service.unlink_spotify(context_of(message))
+            await self.outbox.answer_command(message, reply)
 
-    async def forget_me(self, message: Message, args: Sequence[str]) -> None:
+    async def forget_me(self, update: Update, context: Context) -> None:
         """/forget_me."""
-        reply = await guarded(self.service.forget_me(context_of(message)))
-        await self.outbox.answer_command(message, reply)
+        if message := from_a_user(update):
+            reply = await self.service.forget_me(context_of(message))
+            await self.outbox.answer_command(message, reply)
 
-    async def auto(self, message: Message, args: Sequence[str]) -> None:
+    async def auto(self, update: Update, context: Context) -> None:
         """/auto on|off: answer every photo in this group, or only when addressed (admins)."""
+        message = from_a_user(update)
+        if message is None:
+            return
         if message.chat.type in GROUP_TYPES and not await self._is_admin(message):
             refusal = Reply(kind="error", text=SAID["auto_admins_only"])
             await self.outbox.answer_command(message, refusal)
             return
-        await self._switch(message, args, "auto", self.service.set_auto)
+        await self._switch(message, context.args or [], "auto", self.service.set_auto)
 
     async def _is_admin(self, message: Message) -> bool:
         """Whether the sender may change the group's settings (an anonymous admin speaks as
@@ -118,17 +130,16 @@ class Commands:
             return False
         return member.status in ADMIN_STATUSES
 
-    async def blend(self, message: Message, args: Sequence[str]) -> None:
+    async def blend(self, update: Update, context: Context) -> None:
         """/blend on|off: let this member's library blend into the group's answers."""
-        await self._switch(message, args, "blend", self.service.set_blend)
+        if message := from_a_user(update):
+            await self._switch(message, context.args or [], "blend", self.service.set_blend)
 
-    async def _switch(
-        self, message: Message, args: Sequence[str], name: str, setter: Switch
-    ) -> None:
+    async def _switch(self, message: Message, args: list[str], name: str, setter: Switch) -> None:
         arg = args[0].lower() if args else ""
         if arg not in ("on", "off"):
             usage = Reply(kind="info", text=f"Use /{name} on or /{name} off.")
             await self.outbox.answer_command(message, usage)
             return
-        reply = await guarded(setter(context_of(message), arg == "on"))
+        reply = await setter(context_of(message), arg == "on")
         await self.outbox.answer_command(message, reply)

@@ -1,51 +1,28 @@
-"""Sending to Telegram: rendered Replies, the typing indicator, and guarded service calls."""
+"""Sending to Telegram: rendered Replies, plain notices, button toasts, and the typing
+indicator."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from typing import Any
 
-from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters
-from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram import Bot, CallbackQuery, LinkPreviewOptions, Message, ReplyParameters
+from telegram.constants import ChatAction, ParseMode
 from telegram.error import TelegramError
 
+from bot.telegram.inbound import GROUP_TYPES
 from bot.telegram.render import render
-from handlers.replies import ChatContext, Reply
-from handlers.texts import SORRY
+from handlers.replies import Reply
 
 log = logging.getLogger(__name__)
 
 # Telegram shows a chat action for about 5 s; renew it a little before it fades.
 TYPING_REPEAT_S = 4.0
-# Said when something failed unexpectedly: the user sees one sentence, the log has the trace.
-GROUP_TYPES = (ChatType.GROUP, ChatType.SUPERGROUP)
 # Links in answers point at Spotify tracks; previews would bury the list under a card.
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-
-
-def context_of(message: Message) -> ChatContext:
-    """Who asked, and where, for a message from a user."""
-    user = message.from_user
-    assert user is not None, "callers filter out messages without a sender"
-    return ChatContext(
-        platform="telegram",
-        user_id=str(user.id),
-        chat_id=str(message.chat_id),
-        user_name=user.full_name,
-        is_group=message.chat.type in GROUP_TYPES,
-    )
-
-
-async def guarded(call: Awaitable[Reply]) -> Reply:
-    """A service call whose unexpected failure becomes one friendly sentence."""
-    try:
-        return await call
-    except Exception:
-        log.exception("the bot service failed")
-        return Reply(kind="error", text=SORRY["unexpected"])
 
 
 class Outbox:
@@ -112,3 +89,19 @@ class Outbox:
             except TelegramError as err:
                 log.debug("chat action failed in %s: %s", chat_id, err)
             await asyncio.sleep(TYPING_REPEAT_S)
+
+
+async def answer_query(query: CallbackQuery, text: str | None = None) -> bool:
+    """Stop a button's spinner, with a toast when `text` is given; False if Telegram refused
+    (an old or already answered query only leaves a spinner; the answer still goes out)."""
+    try:
+        await query.answer(text)
+    except TelegramError as err:
+        log.info("could not answer callback query %s: %s", query.id, err)
+        return False
+    return True
+
+
+def scrub(bot: Bot, text: str) -> str:
+    """`text` (an error from the Bot API, which may quote its URL) without the bot token."""
+    return text.replace(bot.token, "<TELEGRAM_TOKEN>")

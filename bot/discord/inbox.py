@@ -1,4 +1,4 @@
-"""Durable intake for Discord: what an accepted photo needs to be answered after a crash.
+"""Discord's durable inbox: what an accepted photo needs to be answered after a crash.
 
 Discord's gateway pushes each message or interaction once and never redelivers it, so the only
 way not to lose a photo the bot has accepted is to write it down before working on it. The
@@ -15,17 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import aiohttp
 import discord
 
-from bot.discord.inbound import Fetchable
-from bot.discord.render import MESSAGE_CONTENT_LIMIT, Rendered
+from bot.lifecycle import NOT_STORED, Accepted, Lifecycle
 from handlers.replies import ChatContext
-from handlers.texts import REPLAYED_AS_MESSAGE
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +32,10 @@ INTERACTION_TOKEN_TTL_S = 15 * 60.0
 TOKEN_MARGIN_S = 60.0
 
 Kind = Literal["message", "photo_menu", "vibe"]
+# What the inbox keeps of one photo (the JSON of its row).
+Payload = dict[str, Any]
+# An entry for the inbox: its key (the same for a redelivery) and its payload.
+Entry = tuple[str, Payload]
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def stored_attachments(refs: list[dict[str, Any]], http: Any) -> list[StoredAtta
 
 def message_entry(
     message: discord.Message, attachments: list[discord.Attachment], words: str
-) -> tuple[str, dict[str, Any]]:
+) -> Entry:
     """The inbox key and payload of a photo message (a redelivered message has the same key)."""
     payload = {
         "kind": "message",
@@ -97,7 +97,7 @@ def interaction_entry(
     attachments: list[discord.Attachment],
     words: str,
     target: discord.Message | None = None,
-) -> tuple[str, dict[str, Any]]:
+) -> Entry:
     """The inbox key and payload of a /vibe or "Songs for this photo" interaction; the token
     lets a replay answer by followup while it is valid (wiped with the payload once answered)."""
     payload = {
@@ -118,7 +118,7 @@ def interaction_entry(
     return f"interaction:{interaction.id}", payload
 
 
-def context_of(payload: dict[str, Any]) -> ChatContext:
+def context_of(payload: Payload) -> ChatContext:
     """Who asked, and where, as the stored payload says."""
     return ChatContext(
         platform="discord",
@@ -129,7 +129,7 @@ def context_of(payload: dict[str, Any]) -> ChatContext:
     )
 
 
-def token_still_valid(payload: dict[str, Any], now: dt.datetime | None = None) -> bool:
+def token_still_valid(payload: Payload, now: dt.datetime | None = None) -> bool:
     """Whether a followup on the stored interaction token will still be accepted."""
     interaction = payload.get("interaction")
     if not interaction:
@@ -139,71 +139,22 @@ def token_still_valid(payload: dict[str, Any], now: dt.datetime | None = None) -
     return age < INTERACTION_TOKEN_TTL_S - TOKEN_MARGIN_S
 
 
-async def fresh_attachments(
-    client: discord.Client, payload: dict[str, Any]
-) -> Sequence[Fetchable] | None:
-    """The stored attachments with fresh signed URLs, re-read from their message; the
-    stored ones when there is no message to re-read (a /vibe upload) or it cannot be read;
-    None when the message is gone."""
-    stored = stored_attachments(payload["attachments"], client.http)
-    message_id = payload.get("message_id")
-    if not message_id:
-        return stored
-    channel = client.get_partial_messageable(int(payload["channel_id"]))
+async def store(lifecycle: Lifecycle, entry: Entry) -> Accepted | None:
+    """Write an accepted photo to the inbox before any work on it: its rows (none without an
+    inbox, or when the database is away: answered all the same, without the safety net), or
+    None when it was stored before (the gateway delivered it twice)."""
+    if lifecycle.inbox is None:
+        return NOT_STORED
+    key, payload = entry
     try:
-        message = await channel.fetch_message(int(message_id))
-    except discord.NotFound:
-        log.info("discord: message %s was deleted before its answer; not answering", message_id)
-        return None
-    except (discord.HTTPException, aiohttp.ClientError, OSError) as err:
-        log.warning("discord: could not re-read message %s (%s); using the stored links",
-                    message_id, err)  # fmt: skip
-        return stored
-    wanted = {ref["id"] for ref in payload["attachments"]}
-    fresh = [item for item in message.attachments if str(item.id) in wanted]
-    return fresh or stored  # without the Message Content intent the re-read has none
-
-
-async def deliver_stored(
-    client: discord.Client, payload: dict[str, Any], rendered: Rendered
-) -> None:
-    """Deliver the answer to a stored photo where it was asked: a reply to the message, the
-    interaction's followup while its token is valid, else a channel message that says why."""
-    channel = client.get_partial_messageable(int(payload["channel_id"]))
-    kind: Kind = payload["kind"]
-    if kind != "message" and token_still_valid(payload):
-        stored = payload["interaction"]
-        followup = discord.Webhook.partial(
-            int(stored["application_id"]), stored["token"], client=client
+        row = await lifecycle.inbox.accept(
+            key, payload, chat_id=payload["channel_id"], user_id=payload["user_id"]
         )
-        try:
-            await followup.send(wait=True, **rendered.kwargs())
-            return
-        except discord.HTTPException as err:
-            log.info("discord: the interaction's followup was refused (%s); answering in "
-                     "the channel", err)  # fmt: skip
-    await _post_in_channel(channel, payload, rendered)
-
-
-async def _post_in_channel(
-    channel: discord.PartialMessageable, payload: dict[str, Any], rendered: Rendered
-) -> None:
-    kind: Kind = payload["kind"]
-    parts = rendered.kwargs()
-    mentions = discord.AllowedMentions.none()
-    if kind != "message":  # the command's own answer window is closed: say why
-        note = REPLAYED_AS_MESSAGE.format(mention=f"<@{payload['user_id']}>")
-        parts["content"] = f"{note}\n{parts.get('content') or ''}".strip()
-        parts["content"] = parts["content"][:MESSAGE_CONTENT_LIMIT]
-        mentions = discord.AllowedMentions(users=[discord.Object(int(payload["user_id"]))])
-    message_id = payload.get("message_id")
-    try:
-        if message_id:  # a reply to the photo (still delivered if it was deleted since)
-            reference = discord.MessageReference(
-                message_id=int(message_id), channel_id=channel.id, fail_if_not_exists=False
-            )
-            await channel.send(reference=reference, allowed_mentions=mentions, **parts)
-            return
-    except discord.Forbidden:
-        log.warning("discord: cannot reply in channel %s; sending plainly", channel.id)
-    await channel.send(allowed_mentions=mentions, **parts)
+    except Exception as err:
+        log.warning("discord: could not store %s in the inbox (%s); answering it anyway, "
+                    "but a crash now would lose it", key, err)  # fmt: skip
+        return NOT_STORED
+    if row is None:
+        log.info("discord: %s was delivered before; skipped", key)
+        return None
+    return Accepted((row,))

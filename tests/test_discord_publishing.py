@@ -10,7 +10,7 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.discord.sync import STATE_KEY, definition_hash, publish_if_changed, with_mentions
+from bot.discord.publishing import STATE_KEY, definition_hash, publish_if_changed, with_mentions
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.discord_payloads import TOKEN
 

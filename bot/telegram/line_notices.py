@@ -36,7 +36,7 @@ class _ChatLine:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
-class QueueNotices:
+class LineNotices:
     """Keeps each chat's line notice in step with its waiting photos."""
 
     def __init__(self, bot: Bot) -> None:
