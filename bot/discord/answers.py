@@ -67,7 +67,7 @@ class Answers(commands.Cog):
         if not self.bot.lifecycle.accepting:
             await reply_to(message, Rendered(content=RESTARTING))
         elif not (images or message.attachments or words):
-            await reply_to(message, render(self.bot.help_reply()))
+            await reply_to(message, render(self.bot.help_reply(message_context(message))))
         else:  # a lone non-image file goes through so the service can say what it is
             await self.answer_message(message, images or message.attachments[:1], words)
 

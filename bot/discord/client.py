@@ -17,7 +17,7 @@ from bot.discord.publishing import with_mentions
 from bot.discord.render import ActionButton
 from bot.lifecycle import Lifecycle
 from bot.settings import Settings, env_name
-from handlers.replies import Reply
+from handlers.replies import ChatContext, Reply
 from handlers.service import BotService
 
 log = logging.getLogger(__name__)
@@ -61,9 +61,10 @@ class MelodicLensBot(commands.Bot):
     async def on_message(self, message: discord.Message, /) -> None:
         """Nothing here: there are no prefix commands (the answers cog listens to messages)."""
 
-    def help_reply(self) -> Reply:
-        """/help, with every command name a clickable mention once the ids are known."""
-        reply = self.service.help("discord")
+    def help_reply(self, ctx: ChatContext | None = None) -> Reply:
+        """/help, with every command name a clickable mention once the ids are known; the
+        asker's `ctx` counts it against their rate limit."""
+        reply = self.service.help("discord", ctx)
         return replace(reply, text=with_mentions(reply.text, self.command_ids))
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:

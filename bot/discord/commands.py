@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot.discord.answers import UseCase, answer_interaction
 from bot.discord.client import MelodicLensBot
+from bot.discord.inbound import interaction_context
 from bot.discord.render import render
 from handlers.replies import ChatContext, Reply
 from handlers.service import QueueNotice
@@ -63,7 +64,7 @@ class Commands(commands.Cog):
     @app_commands.command(name="help", description="What MelodicLens does and how to use it")
     async def help(self, interaction: discord.Interaction[Any]) -> None:
         """What the bot does; instant, so no deferral."""
-        rendered = render(self.bot.help_reply())
+        rendered = render(self.bot.help_reply(interaction_context(interaction)))
         await interaction.response.send_message(ephemeral=True, **rendered.kwargs())
 
     @app_commands.command(

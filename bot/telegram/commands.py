@@ -69,7 +69,8 @@ class Commands:
     async def help(self, update: Update, context: Context) -> None:
         """/start and /help: what the bot does."""
         if message := from_a_user(update):
-            await self.outbox.answer_command(message, self.service.help("telegram"))
+            reply = self.service.help("telegram", context_of(message))
+            await self.outbox.answer_command(message, reply)
 
     async def link_spotify(self, update: Update, context: Context) -> None:
         """/link_spotify: the authorize link, always in the private chat."""
@@ -111,7 +112,9 @@ class Commands:
         message = from_a_user(update)
         if message is None:
             return
-        if message.chat.type in GROUP_TYPES and not await self._is_admin(message):
+        if message.chat.type in GROUP_TYPES and not await self.service.is_admin(
+            context_of(message), lambda: self._is_admin(message)
+        ):
             refusal = Reply(kind="error", text=SAID["auto_admins_only"])
             await self.outbox.answer_command(message, refusal)
             return
