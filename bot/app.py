@@ -16,7 +16,8 @@ from db.search import prewarm_index
 from handlers.accounts import AccountHandler
 from handlers.edge.genius import make_genius
 from handlers.edge.spotify import SpotifyApp
-from handlers.edge.worker import NOOP, JobHandler, Scheduler, noop
+from handlers.edge.worker import NOOP, JobHandler, Scheduler, default_worker_id, noop
+from handlers.inbox import DurableInbox
 from handlers.metrics import Metrics
 from handlers.notifier import Notifier
 from handlers.pipeline import Pipeline
@@ -186,6 +187,16 @@ def build_pipeline(
         metrics,
         decode_concurrency=settings.decode_concurrency,
     )
+
+
+def build_inbox(settings: Settings, db: Database, platform: str) -> DurableInbox:
+    """A platform's durable inbox; with a secret key its payloads (interaction tokens, signed
+    attachment links) are stored encrypted."""
+    try:
+        cipher: TokenCipher | None = TokenCipher(settings.secret_keys)
+    except SecretKeyMissing:
+        cipher = None
+    return DurableInbox(db, platform, default_worker_id(), cipher=cipher)
 
 
 def build_linker(settings: Settings, db: Database, notifier: Notifier) -> SpotifyLinker | None:

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from bot.app import build_inbox
+from bot.settings import load_settings
 from db import recommendations
 from db.pool import Database
 from db.users import find_user
@@ -78,6 +80,16 @@ async def test_inbox_payloads_are_stored_sealed_and_replayed_whole(db: Database)
     await db.pool.execute("UPDATE inbox SET locked_until = now() - interval '1 second'")
     assert await alive.tick(replay) == 1
     assert replayed == [PAYLOAD]
+
+
+async def test_the_running_bot_seals_its_inbox_when_a_secret_key_is_set(db: Database) -> None:
+    sealed = build_inbox(load_settings(None, MELODICLENS_SECRET_KEY="k" * 32), db, "discord")
+    assert await sealed.accept("interaction:3", PAYLOAD)
+    plain = build_inbox(load_settings(None, MELODICLENS_SECRET_KEY=None), db, "telegram")
+    assert await plain.accept("update:4", {"update_id": 4})
+    stored = dict(await db.pool.fetch("SELECT platform, payload::text FROM inbox"))
+    assert SEALED in stored["discord"] and "signature" not in stored["discord"]
+    assert stored["telegram"] == '{"update_id": 4}'
 
 
 async def test_a_sealed_payload_no_key_opens_is_given_up_not_replayed(db: Database) -> None:

@@ -15,6 +15,7 @@ from aiohttp import web
 from bot.app import (
     Services,
     build_bot_service,
+    build_inbox,
     build_jobs,
     build_pipeline,
     open_services,
@@ -24,8 +25,7 @@ from bot.health import RunHealth
 from bot.settings import Settings, env_name
 from bot.web import build_web_app
 from db.pool import Database
-from handlers.edge.worker import Worker, default_worker_id
-from handlers.inbox import DurableInbox
+from handlers.edge.worker import Worker
 from handlers.notifier import MultiNotifier
 from handlers.service import DefaultBotService
 from recsys.embedder import Embedder
@@ -75,7 +75,7 @@ def build_adapters(
     if settings.telegram_token is not None:
         from bot.telegram.adapter import TelegramAdapter, TelegramSetupError
 
-        inbox = DurableInbox(db, "telegram", default_worker_id()) if db is not None else None
+        inbox = build_inbox(settings, db, "telegram") if db is not None else None
         try:
             telegram = TelegramAdapter(settings, service, inbox)
         except TelegramSetupError as err:
@@ -87,7 +87,7 @@ def build_adapters(
         from handlers.stores import DatabaseState
 
         # The commands' hash is kept in the database, so a restart does not republish them.
-        inbox = DurableInbox(db, "discord", default_worker_id()) if db is not None else None
+        inbox = build_inbox(settings, db, "discord") if db is not None else None
         discord = DiscordAdapter(settings, service, DatabaseState(service.db.pool), inbox)
         notifier.register("discord", discord)
         adapters.append(("Discord", discord))

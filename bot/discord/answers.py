@@ -119,7 +119,8 @@ class Answers(commands.Cog):
         the photo in the inbox, then answer it in reply, showing its place in line."""
         refusal = self.bot.service.admit(message_context(message), len(attachments))
         if refusal is not None:
-            await reply_to(message, render(refusal))
+            if not refusal.silent:  # a flood is refused once per window, not once a message
+                await reply_to(message, render(refusal))
             return
         lifecycle = self.bot.lifecycle
         with lifecycle.answering():
@@ -134,7 +135,8 @@ class Answers(commands.Cog):
             async with typing(message.channel):
                 ctx = message_context(message)
                 reply = await self.songs(ctx, attachments, words, on_queued, admitted=True)
-            await reply_to(message, render(reply))
+            if not reply.silent:
+                await reply_to(message, render(reply))
 
     async def songs(
         self,

@@ -34,7 +34,10 @@ class Outbox:
     async def send(
         self, chat_id: int, reply: Reply, reply_to: int | None = None, raise_errors: bool = False
     ) -> None:
-        """Send a Reply as an HTML message, quoting `reply_to` when it still exists."""
+        """Send a Reply as an HTML message, quoting `reply_to` when it still exists; a silent
+        Reply (a repeated refusal in a flood) sends nothing."""
+        if reply.silent:
+            return
         rendered = render(reply)
         quote = (
             ReplyParameters(reply_to, allow_sending_without_reply=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from handlers.replies import Button, ChatContext, ImageInput, Platform, Reply
@@ -178,7 +178,10 @@ class FakeBotService:
         self.calls.append(f"set_blend:{enabled}")
         return Reply(kind="info", text="Your library now blends into this chat's answers.")
 
-    def help(self, platform: Platform) -> Reply:
+    async def is_admin(self, ctx: ChatContext, check: Callable[[], Awaitable[bool]]) -> bool:
+        return await check()
+
+    def help(self, platform: Platform, ctx: ChatContext | None = None) -> Reply:
         self.calls.append("help")
         if self.help_fails:
             raise RuntimeError("help text missing")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import itertools
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -214,7 +214,11 @@ class FakeService:
         word = "now blends into" if enabled else "no longer blends into"
         return Reply(kind="info", text=f"Your library {word} this group's answers.")
 
-    def help(self, platform: Platform) -> Reply:
+    async def is_admin(self, ctx: ChatContext, check: Callable[[], Awaitable[bool]]) -> bool:
+        """The platform's own check, asked every time (the real service caches it)."""
+        return await check()
+
+    def help(self, platform: Platform, ctx: ChatContext | None = None) -> Reply:
         """Help text."""
         self.calls.append(("help", platform))
         return Reply(kind="info", text="Send me a photo and I'll answer with songs <3")
