@@ -162,6 +162,33 @@ async def test_a_photo_deleted_before_its_answer_is_not_answered(
     assert row["state"] == "done" and row["payload"] == {}
 
 
+async def test_a_photo_edited_out_of_its_message_is_not_answered_from_the_stored_link(
+    monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
+) -> None:
+    slow = FakeBotService(delay=60)
+    dying = DurableInbox(db, "discord", "dead:1", lease_s=DYING_LEASE_S, tick_s=TICK_S)
+    async with running_bot(monkeypatch, slow, fake=fake, inbox=dying, keep_fake=True) as (_, bot):
+        photo = fake.attachment("dusk.jpg", jpeg((40, 60, 140)), "image/jpeg")
+        message_id = await fake.post_message("rainy", [photo])
+        await until(lambda: slow.vibes)
+        crash(bot)
+    fake.messages[message_id]["attachments"] = []  # its author edited the photo away
+    await asyncio.sleep(DYING_LEASE_S + 0.1)
+
+    service = FakeBotService()
+    inbox = DurableInbox(db, "discord", "live:2", tick_s=TICK_S)
+    async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
+        await fake.wait_for("GET", f"{CHANNEL_MESSAGES}/{message_id}", within_s=10)
+        for _ in range(100):
+            if (await rows(db))[0]["state"] != "working":
+                break
+            await asyncio.sleep(0.05)
+
+    assert not fake.find("POST", CHANNEL_MESSAGES) and service.vibes == []
+    (row,) = await rows(db)
+    assert row["state"] == "done"
+
+
 async def test_cut_off_commands_answer_by_followup_or_in_the_channel_once_the_token_expired(
     monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
 ) -> None:

@@ -46,7 +46,7 @@ def _megabytes(size: int) -> str:
 async def fresh_attachments(client: discord.Client, payload: Payload) -> Sequence[Fetchable] | None:
     """The stored attachments with fresh signed URLs, re-read from their message; the
     stored ones when there is no message to re-read (a /vibe upload) or it cannot be read;
-    None when the message is gone."""
+    None when the message is gone or was edited to remove the photo."""
     stored = stored_attachments(payload["attachments"], client.http)
     message_id = payload.get("message_id")
     if not message_id:
@@ -63,4 +63,10 @@ async def fresh_attachments(client: discord.Client, payload: Payload) -> Sequenc
         return stored
     wanted = {ref["id"] for ref in payload["attachments"]}
     fresh = [item for item in message.attachments if str(item.id) in wanted]
-    return fresh or stored  # without the Message Content intent the re-read has none
+    if fresh:
+        return fresh
+    if client.intents.message_content or message.attachments or message.content:
+        # The bot can read this message, and the photo is no longer in it: edited away.
+        log.info("discord: message %s lost its photo before its answer; not answering", message_id)
+        return None
+    return stored  # without the Message Content intent the re-read shows no attachments
