@@ -4,6 +4,7 @@ Captions travel here as plain JSON dicts; recsys owns the Caption type and its c
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import asyncpg
@@ -29,7 +30,8 @@ async def get_cached_caption(
         raise DatabaseError(f"Cannot read the caption cache: {err}") from err
     if stored is None:
         return None
-    return stored if isinstance(stored, dict) else None
+    value = json.loads(stored) if isinstance(stored, str) else stored
+    return value if isinstance(value, dict) else None
 
 
 async def store_caption(
@@ -51,7 +53,7 @@ async def store_caption(
             image_hash,
             model,
             prompt_version,
-            caption,
+            json.dumps(caption),
         )
     except (asyncpg.PostgresError, OSError) as err:
         raise DatabaseError(f"Cannot write the caption cache: {err}") from err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, TypeAlias
 
@@ -13,8 +14,7 @@ Conn: TypeAlias = asyncpg.Connection | asyncpg.Pool
 async def add_library_entries(conn: Conn, user_id: int, entries: list[dict[str, Any]]) -> None:
     """Link tracks to the user with their playlist (upsert: a page seen twice adds nothing).
 
-    `entries` go as one jsonb array (the pool's codec encodes them): keys track_id, playlist_id,
-    playlist_name, origin, added_at.
+    `entries` go as one jsonb array: keys track_id, playlist_id, playlist_name, origin, added_at.
     """
     await conn.execute(
         """
@@ -27,7 +27,7 @@ async def add_library_entries(conn: Conn, user_id: int, entries: list[dict[str, 
             playlist_name = EXCLUDED.playlist_name, synced_at = now()
         """,
         user_id,
-        entries,
+        json.dumps(entries),
     )
 
 

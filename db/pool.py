@@ -1,8 +1,7 @@
-"""The asyncpg pool: the embedded server or DATABASE_URL, with the vector and jsonb codecs."""
+"""The asyncpg pool: the embedded server or DATABASE_URL, with pgvector's codec registered."""
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +24,7 @@ CONNECT_TIMEOUT_S = 15.0
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
-    """Every pooled connection: vectors as numpy arrays, jsonb as Python values (both ways)."""
     await register_vector(conn)
-    await conn.set_type_codec(
-        "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog", format="text"
-    )
 
 
 async def ensure_pgvector(conn: asyncpg.Connection) -> str:

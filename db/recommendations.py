@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,8 +51,8 @@ async def store_recommendation(
             user_id,
             platform,
             chat_id,
-            query,
-            mood,
+            json.dumps(query),
+            json.dumps(mood),
             list(image_hashes),
             press_token,
         )
@@ -88,7 +89,7 @@ async def load_recommendation(pool: asyncpg.Pool, rec_id: int) -> StoredRecommen
         user_id=row["user_id"],
         platform=row["platform"],
         chat_id=row["chat_id"],
-        query=row["query"],
+        query=json.loads(row["query"]),
         track_ids=tuple(row["track_ids"]),
         image_hashes=tuple(row["image_hashes"]),
         press_token=row["press_token"],

@@ -141,7 +141,7 @@ async def test_forget_me_leaves_no_row_about_the_user(world: World) -> None:
     # the running sync is cancelled and carries nothing any more
     job = await jobs.get(db.pool, job_id)
     assert job is not None and job["status"] == "cancelled"
-    assert job["payload"] == {} and job["progress"] == {}  # jsonb comes decoded (db/pool.py)
+    assert json.loads(job["payload"]) == {} and json.loads(job["progress"]) == {}
     assert job["dedupe_key"] is None and job["user_id"] is None
     assert not await jobs.heartbeat(db.pool, job_id, "busy-worker", 120.0)  # its worker stops
     # no job row anywhere still names her
@@ -150,7 +150,7 @@ async def test_forget_me_leaves_no_row_about_the_user(world: World) -> None:
     # tracks only her library brought in are gone; Bob's answer and caption stay
     assert await db.pool.fetchval("SELECT count(*) FROM tracks WHERE NOT in_catalog") == 0
     bob_row = await db.pool.fetchrow("SELECT query FROM recommendations WHERE id = $1", bob_answer)
-    assert bob_row["query"]["user_ids"] == [bob]
+    assert json.loads(bob_row["query"])["user_ids"] == [bob]
     assert await db.pool.fetchval(
         "SELECT count(*) FROM caption_cache WHERE image_hash = $1", BOB_PHOTO
     )
@@ -175,7 +175,7 @@ async def test_forget_me_during_a_sync_leaves_nothing_behind(world: World) -> No
         assert await world.db.pool.fetchval(f"SELECT count(*) FROM {table}") == 0, table
     assert await world.db.pool.fetchval("SELECT count(*) FROM tracks WHERE NOT in_catalog") == 0
     job = await world.db.pool.fetchrow("SELECT * FROM jobs")
-    assert job["status"] == "cancelled" and job["payload"] == {}
+    assert job["status"] == "cancelled" and json.loads(job["payload"]) == {}
 
 
 async def test_unlink_cancels_the_users_sync_jobs(world: World) -> None:
