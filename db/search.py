@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import asyncpg
 import numpy as np
 
+from db.errors import DatabaseUnavailable
+
 log = logging.getLogger(__name__)
 
 # The HNSW index holds half-precision embeddings of catalog tracks (alembic 0003: m 24,
@@ -363,7 +365,7 @@ async def prewarm_index(primary: asyncpg.Pool, read_pool: asyncpg.Pool) -> int |
     try:
         await primary.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
         blocks = await read_pool.fetchval("SELECT pg_prewarm($1::regclass)", HNSW_INDEX)
-    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as err:
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, DatabaseUnavailable, OSError) as err:
         log.info("search index not preloaded (%s); the first searches read it from disk", err)
         return None
     return int(blocks)

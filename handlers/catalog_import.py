@@ -18,7 +18,7 @@ from pathlib import Path
 import asyncpg
 
 from db import tracks, trending_entries
-from db.errors import DatabaseError
+from db.errors import DatabaseError, DatabaseUnavailable
 from db.pool import Database
 from handlers.track_writes import enriched_write, track_write
 from recsys.catalog_csv import CatalogReader
@@ -126,7 +126,7 @@ async def import_catalog(
                 entries = await trending_entries.replace_trending(
                     conn, trending_source, tally.ranked_ids
                 )
-    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as err:
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, DatabaseUnavailable, OSError) as err:
         raise DatabaseError(f"The import of {path} failed in the database: {err}") from err
     valid = len(tally.ranked_ids)
     return ImportSummary(
