@@ -1,6 +1,6 @@
 """The learned mood model: valence and arousal from a text's embedding and from its words.
 
-Trained by `python -m benchmarks.train_mood` on EmoBank (Buechel & Hahn 2017/2018; CC-BY-SA
+Trained by `python -m training.train_mood` on EmoBank (Buechel & Hahn 2017/2018; CC-BY-SA
 4.0) and shipped, under that licence, as recsys/data/mood_model.npz:
 
 - a ridge regression from the all-MiniLM-L6-v2 sentence embedding (the one the query already
@@ -75,7 +75,7 @@ class MoodModel:
         except (OSError, KeyError, ValueError) as err:
             raise MoodModelError(
                 f"cannot read the mood model {path}: {err}; rebuild it with "
-                "`python -m benchmarks.train_mood`"
+                "`python -m training.train_mood`"
             ) from err
         model.check()
         return model

@@ -1,6 +1,6 @@
 """Train the shipped mood model (recsys/data/mood_model.npz) from human ratings.
 
-Run: python -m benchmarks.train_mood [--out recsys/data/mood_model.npz]
+Run: python -m training.train_mood [--out recsys/data/mood_model.npz]
      (needs ../shared/data and the `train` extra: pip install -e '.[train]')
 
 Steps, every one deterministic (no sampling; the grids are fixed):
@@ -30,8 +30,8 @@ Steps, every one deterministic (no sampling; the grids are fixed):
    re-centred and re-scaled by the recorded captions' median and spread (vision models write
    warm, even prose: without this a sad caption reads neutral). Neither changes a rank.
 The Warriner norms are not read here. Other word-table sources (Recipe.finetuned: a MiniLM
-fine-tuned on EmoBank to read single words, benchmarks/word_finetune.py) are tried by
-benchmarks/mood_words.py; none ships (benchmarks/README.md, fourth round). labMT joined in
+fine-tuned on EmoBank to read single words, experiments/word_finetune.py) are tried by
+experiments/mood_words.py; none ships (benchmarks/README.md, fourth round). labMT joined in
 the fifth round (benchmarks/README.md).
 """
 
@@ -48,11 +48,11 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import spearmanr
 
-from benchmarks import mood_data
-from benchmarks.mood_data import Rated, content_words, embed_cached
 from recsys.embedder import Embedder
 from recsys.lexicon import LEXICON
 from recsys.mood_model import FEATURES, MODEL_FILE, MoodModel
+from training import data as mood_data
+from training.data import Rated, content_words, embed_cached
 
 ALPHAS = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
 # Vocabulary beyond EmoBank and the lexicon: the most frequent English words.
@@ -123,7 +123,7 @@ class Material:
     emobank_g: dict[str, np.ndarray]
     vocabulary_g: np.ndarray
     glove_known: np.ndarray
-    # The fine-tuned word reader's reading of each vocabulary word (benchmarks/word_finetune.py),
+    # The fine-tuned word reader's reading of each vocabulary word (experiments/word_finetune.py),
     # as z-scores; filled in by with_finetuned when a recipe asks for it.
     vocabulary_ft: np.ndarray | None = None
     # labMT's human happiness rating of its words, -1..+1 (labmt_ratings); empty when the
@@ -139,7 +139,8 @@ def vader_ratings() -> dict[str, float]:
     """
     from importlib import resources
 
-    text = (resources.files("vaderSentiment") / "vader_lexicon.txt").read_text("utf-8", "replace")
+    raw = (resources.files("vaderSentiment") / "vader_lexicon.txt").read_bytes()
+    text = raw.decode("utf-8", "replace")
     out = {}
     for line in text.splitlines():
         parts = line.split("\t")
@@ -412,7 +413,7 @@ def standardised(model: MoodModel, r: Readings) -> np.ndarray:
     """Readings as the model standardises them (MoodModel.standardised on every text at once:
     a missing reading filled by the text's first present one)."""
     raw = np.array(r.raw, dtype=np.float32)
-    present = ~np.isnan(raw).any(axis=2)  # texts x features
+    present = np.asarray(~np.isnan(raw).any(axis=2))  # texts x features
     fill = raw[np.arange(len(raw)), present.argmax(axis=1)]
     for i in range(raw.shape[1]):
         raw[~present[:, i], i] = fill[~present[:, i]]
