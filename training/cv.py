@@ -48,7 +48,7 @@ class CrossValidation:
 
     def __init__(self, material: Material, recipe: train_mood.Recipe = train_mood.SHIPPED) -> None:
         self.m = material
-        self.options, _ = train_mood.candidates(material, recipe)
+        self.options, self.choices = train_mood.candidates(material, recipe)
 
     def photo_model(self, photo: str) -> MoodModel:
         """The model fit without this photo's captions (all OASIS themes)."""
