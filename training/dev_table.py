@@ -138,11 +138,13 @@ def request_targets(reader: MoodReader, embedder: Embedder, mood: str) -> list[s
     return lines
 
 
-def speed(reader: MoodReader, embedder: Embedder) -> tuple[np.ndarray, np.ndarray]:
+def speed(
+    reader: MoodReader, embedder: Embedder, rounds: int = SPEED_ROUNDS
+) -> tuple[np.ndarray, np.ndarray]:
     """Milliseconds of reading SPEED_TEXTS given their vectors, and of embedding them anew."""
     vectors = embedder.embed_texts(list(SPEED_TEXTS))
     read, embed = [], []
-    for _ in range(SPEED_ROUNDS):
+    for _ in range(rounds):
         start = time.perf_counter()
         for text, vector in zip(SPEED_TEXTS, vectors, strict=True):
             reader.read_embedded(text, vector)
@@ -255,6 +257,13 @@ GUARDED = (
 SPEED_TOLERANCE = 1.10
 
 
+def _cell(key: str, value: float, spread: tuple[float, float], sign: str = "") -> str:
+    """A figure and its interval (the speed ratio, a few thousandths, with more digits)."""
+    digits = 4 if key.startswith("read") else 3
+    low, high = spread
+    return f"{value:{sign}.{digits}f} [{low:{sign}.{digits}f}, {high:{sign}.{digits}f}]"
+
+
 def interval(values: list[float]) -> tuple[float, float]:
     """The 5th and 95th percentile of a figure over the draws."""
     low, high = np.percentile(values, [5, 95])
@@ -275,13 +284,11 @@ def table(names: list[str], outcomes: list[Outcome], truth: Truth) -> None:
     for key in full[0]:
         cells = []
         for k, f in enumerate(full):
-            low, high = interval(samples(k, key))
-            cell = f"{f[key]:.3f} [{low:.3f}, {high:.3f}]"
+            cell = _cell(key, f[key], interval(samples(k, key)))
             if k:
                 paired = np.subtract(samples(k, key), samples(0, key)).tolist()
-                d_low, d_high = interval(paired)
-                cell += f" d{f[key] - full[0][key]:+.3f} [{d_low:+.3f}, {d_high:+.3f}]"
-                cell += "!" if key in GUARDED and d_high < 0 else ""
+                cell += " d" + _cell(key, f[key] - full[0][key], interval(paired), "+")
+                cell += "!" if key in GUARDED and interval(paired)[1] < 0 else ""
             cells.append(f"{cell:<44}")
         print(f"{key:<16}" + "".join(f"  {c}" for c in cells))
     print(
@@ -305,7 +312,7 @@ def labels_only(args: argparse.Namespace) -> int:
     for mood in MOODS:
         print(f"{mood}:", *request_targets(reader, embedder, mood), sep="\n")
     hits = precision_at_top(reader, embedder, mood_data.mood_labels())
-    read_ms, embed_ms = speed(reader, embedder)
+    read_ms, embed_ms = speed(reader, embedder, args.rounds)
     current = {"hits": hits, "read_ms": read_ms, "embed_ms": embed_ms}
     if args.save:
         np.savez(args.save, hits=hits, read_ms=read_ms, embed_ms=embed_ms)
@@ -313,22 +320,30 @@ def labels_only(args: argparse.Namespace) -> int:
     if args.baseline:
         with np.load(args.baseline) as saved:
             columns.insert(0, (f"saved {Path(args.baseline).stem}", dict(saved)))
+    print_labels(columns)
+    embedder.close()
+    return 0
+
+
+def print_labels(columns: list[tuple[str, dict[str, np.ndarray]]]) -> None:
+    """Precision@5 per mood and speed of each column, with intervals and paired differences."""
     rng = np.random.default_rng(SEED)
     by_mood = np.repeat(MOODS, [len(REQUESTS[k]) for k in MOODS])
     resamples = [
         np.concatenate([rng.choice(np.flatnonzero(by_mood == k), 6) for k in MOODS])
         for _ in range(DRAWS)
     ]
-    rounds = [rng.integers(0, SPEED_ROUNDS, SPEED_ROUNDS) for _ in range(DRAWS)]
+    rounds = [rng.random(SPEED_ROUNDS) for _ in range(DRAWS)]  # as shares of each run's rounds
 
     def label_figures(c: dict[str, np.ndarray], i: np.ndarray, r: np.ndarray) -> dict[str, float]:
         out = {f"P@5 {k}": float(c["hits"][i][by_mood[i] == k].mean()) for k in MOODS}
         out["P@5 mean"] = float(np.mean(list(out.values())))
-        out["read/embed p50"] = float(np.median(c["read_ms"][r]) / np.median(c["embed_ms"][r]))
+        k = (r * len(c["read_ms"])).astype(int)
+        out["read/embed p50"] = float(np.median(c["read_ms"][k]) / np.median(c["embed_ms"][k]))
         return out
 
     every = np.arange(len(by_mood))
-    full = [label_figures(c, every, np.arange(SPEED_ROUNDS)) for _, c in columns]
+    full = [label_figures(c, every, np.arange(SPEED_ROUNDS) / SPEED_ROUNDS) for _, c in columns]
     boot = [
         [label_figures(c, i, r) for i, r in zip(resamples, rounds, strict=True)] for _, c in columns
     ]
@@ -336,15 +351,13 @@ def labels_only(args: argparse.Namespace) -> int:
     for key in full[0]:
         cells = []
         for k, f in enumerate(full):
-            cell = f"{f[key]:.3f} [%.3f, %.3f]" % interval([b[key] for b in boot[k]])
+            cell = _cell(key, f[key], interval([b[key] for b in boot[k]]))
             if k:
                 paired = [b[key] - b0[key] for b, b0 in zip(boot[k], boot[0], strict=True)]
-                cell += f" d{f[key] - full[0][key]:+.3f} [%+.3f, %+.3f]" % interval(paired)
+                cell += " d" + _cell(key, f[key] - full[0][key], interval(paired), "+")
             cells.append(f"{cell:<44}")
         print(f"{key:<16}" + "".join(f"  {c}" for c in cells))
     print("(90% bootstrap intervals over the requests of each mood; d: paired difference)")
-    embedder.close()
-    return 0
 
 
 def main() -> int:
@@ -354,9 +367,18 @@ def main() -> int:
     parser.add_argument(
         "--labels", action="store_true", help="precision@5 and speed of the shipped file only"
     )
+    parser.add_argument("--compare", nargs="+", help="answers saved by --labels --save: compare")
+    parser.add_argument("--rounds", type=int, default=SPEED_ROUNDS, help="timed reads (--labels)")
     parser.add_argument("--save", help="write the first recipe's answers here (npz)")
     parser.add_argument("--baseline", help="answers saved by --save: the reference column")
     args = parser.parse_args()
+    if args.compare:
+        columns = []
+        for path in args.compare:
+            with np.load(path) as saved:
+                columns.append((Path(path).stem, dict(saved)))
+        print_labels(columns)
+        return 0
     if args.labels:
         return labels_only(args)
     if not (mood_data.DATA / "emobank.csv").exists():
