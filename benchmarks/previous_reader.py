@@ -1,8 +1,10 @@
 """The mood reader before issue 9 (hand lexicon + anchor kernel regression), kept as a baseline.
 
-benchmarks/mood_cv.py measures it beside the learned reader. Original docstring:
-
-Reads mood from words (a listener's words or a vision model's prose) into target audio traits.
+benchmarks/mood_cv.py and training/dev_table.py measure it beside the learned reader. Only what
+differs from today's reader lives here (the anchors, their kernel regression and the blend of
+the two estimates); the lexicon scanner and the trait mapping are today's own
+(recsys/mood_reader.py, which kept them unchanged; the reader as it shipped then is
+`git show 313bca0^:recsys/mood_reader.py`). Original docstring:
 
 Two estimates are blended by how much each has to go on: a hand-written valence/arousal lexicon
 (with negation, intensifiers and simple stemming; vision-model boilerplate discounted) and a
@@ -11,32 +13,28 @@ kernel regression of the text's embedding against anchor descriptions of known m
 
 from __future__ import annotations
 
-import logging
 import math
-import re
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from recsys.embedder import Embedder
-from recsys.lexicon import (
-    GENERIC,
-    INTENSIFIERS,
-    LEXICON,
-    MUSIC_CONTEXT,
-    MUSIC_ONLY,
-    MUSIC_WEIGHT,
-    NEGATORS,
-    MoodWord,
-    word_set,
+from recsys.lexicon import LEXICON, MUSIC_WEIGHT
+from recsys.models import THEMES, MoodReading, TrackFeatures
+from recsys.mood_reader import (
+    _LOOKUP,
+    MAX_FOUND_WORDS,
+    MAX_INFERRED_WORDS,
+    WordHit,
+    _clip,
+    _salience,
+    lexicon_estimate,
+    scan,
+    tokenize,
+    traits_for,
 )
-from recsys.models import THEMES, AudioTraits, MoodReading, TrackFeatures
 from recsys.themes import THEME_KEYWORDS, ThemeTagger, pick_tags, rule_scores
 from recsys.track_moods import mood_words_for
-
-log = logging.getLogger(__name__)
 
 # Anchor descriptions with known valence and arousal, for the embedding-based estimate.
 ANCHORS: tuple[tuple[str, float, float], ...] = (
@@ -88,14 +86,6 @@ ANCHORS: tuple[tuple[str, float, float], ...] = (
     ("an abandoned ruined building, desolate", 0.15, 0.25),
 )
 
-# A negation reaches this many words ahead ("not at all happy"), never past a clause.
-NEGATION_SPAN = 3
-# Lexicon weight at which the lexicon estimate is about 63% sure of itself.
-LEXICON_SATURATION = 2.5
-# Sentences that talk about mood or the music to play say more than scene inventory does.
-CUE_WORDS = word_set("mood atmosphere evokes evoke feel feels feeling vibe vibes emotion "
-                      "emotions music song songs tone ambiance ambience energy")  # fmt: skip
-CUE_BOOST = 1.4
 # Kernel width of the anchor regression (cosine similarity units).
 ANCHOR_TEMPERATURE = 0.04
 # Anchor similarity below which the embedding says nothing, and where it says plenty.
@@ -108,218 +98,11 @@ EMBEDDING_WEIGHT_SHORT = 0.55
 EMBEDDING_WEIGHT_LONG = 0.1
 SHORT_TEXT_WORDS = 12
 LONG_TEXT_WORDS = 60
-# How many found and inferred mood words a reading reports.
-MAX_FOUND_WORDS = 6
-MAX_INFERRED_WORDS = 3
 # Averaging many words pulls every reading toward the middle; this much spreads it back, so
 # a sad photo asks for sad songs rather than bittersweet ones.
 STRETCH = 1.25
-# Distinct words remembered by the look-up; a bot reads open-ended text for months.
-LOOKUP_CACHE_WORDS = 50_000
 # Confidence below this is "the text said nothing": traits stay None.
 MIN_CONFIDENCE = 0.05
-# Words that ask for (or against) voices and acoustic instruments.
-INSTRUMENTAL_CUES = word_set("instrumental ambient piano classical orchestral meditation")
-VOCAL_CUES = word_set("vocal vocals singing singer lyric lyrics sing-along")
-ACOUSTIC_CUES = word_set("acoustic unplugged folk guitar piano strings")
-ELECTRONIC_CUES = word_set("electronic edm techno synth synths house dubstep trance")
-CLAUSE_BREAKS = word_set("but though although however yet while")
-SENTENCE_SPLIT = re.compile(r"[.!?;:\n]+|,\s*(?:but|though|yet)\b")
-TOKEN = re.compile(r"[a-z][a-z'&-]*")
-
-
-@dataclass(frozen=True)
-class WordHit:
-    """A lexicon word found in a text, as counted (after negation and intensity)."""
-
-    word: str
-    valence: float
-    arousal: float
-    weight: float
-    negated: bool = False
-
-
-def _stems(word: str) -> list[str]:
-    """Candidate base forms of an inflected word, most likely first."""
-    out = [word]
-    rules = (
-        ("iness", "y"), ("ily", "y"), ("iest", "y"), ("ier", "y"), ("ies", "y"),
-        ("ness", ""), ("ful", ""), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"),
-        ("es", ""), ("s", ""), ("ly", ""), ("ly", "le"), ("er", ""), ("est", ""),
-    )  # fmt: skip
-    for suffix, repl in rules:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            base = word[: -len(suffix)] + repl
-            out.append(base)
-            if repl == "" and len(base) > 3 and base[-1] == base[-2]:
-                out.append(base[:-1])  # running -> run, hugged -> hug
-    return out
-
-
-class _Lookup:
-    """Lexicon look-up by inflected form, cached per word."""
-
-    def __init__(self) -> None:
-        self._cache: dict[str, tuple[str, MoodWord] | None] = {}
-
-    def find(self, word: str) -> tuple[str, MoodWord] | None:
-        if word not in self._cache:
-            if len(self._cache) >= LOOKUP_CACHE_WORDS:
-                self._cache.clear()
-            self._cache[word] = self._find(word)
-        return self._cache[word]
-
-    @staticmethod
-    def _find(word: str) -> tuple[str, MoodWord] | None:
-        if word in GENERIC:
-            return None
-        for stem in _stems(word):
-            if stem in GENERIC:
-                return None
-            if stem in LEXICON:
-                return stem, LEXICON[stem]
-        return None
-
-    def base(self, word: str) -> str:
-        found = self.find(word)
-        return found[0] if found else word
-
-
-_LOOKUP = _Lookup()
-
-
-def _negated(entry: MoodWord) -> tuple[float, float]:
-    # "not happy" is mildly unhappy, not miserable; "not loud" is quietish.
-    return 0.5 - 0.6 * (entry.valence - 0.5), 0.5 - 0.5 * (entry.arousal - 0.5)
-
-
-def _scan_clause(tokens: list[str], boost: float) -> list[WordHit]:
-    hits: list[WordHit] = []
-    negate = 0
-    intensity = 1.0
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        if token in NEGATORS or token.endswith("n't"):
-            negate, i = NEGATION_SPAN, i + 1
-            continue
-        if token in INTENSIFIERS:
-            intensity, i = INTENSIFIERS[token], i + 1
-            continue
-        found, width = _match(tokens, i)
-        if found is not None:
-            word, entry = found
-            valence, arousal = _negated(entry) if negate else (entry.valence, entry.arousal)
-            weight = entry.weight * intensity * boost * (0.7 if negate else 1.0)
-            hits.append(WordHit(word, valence, arousal, weight, negate > 0))
-            intensity = 1.0
-        negate = max(0, negate - width)
-        i += width
-    return hits
-
-
-def _match(tokens: list[str], i: int) -> tuple[tuple[str, MoodWord] | None, int]:
-    """The lexicon entry at position i (two-word phrases first) and how many tokens it spans."""
-    if i + 1 < len(tokens):
-        phrase = f"{_LOOKUP.base(tokens[i])} {_LOOKUP.base(tokens[i + 1])}"
-        if phrase in LEXICON:
-            return (phrase, LEXICON[phrase]), 2
-        raw = f"{tokens[i]} {tokens[i + 1]}"
-        if raw in LEXICON:
-            return (raw, LEXICON[raw]), 2
-    token = tokens[i]
-    found = _LOOKUP.find(token)
-    if found is None and "-" in token:
-        parts = [p for p in token.split("-") if p]
-        found = _LOOKUP.find(parts[-1]) if parts else None
-    return found, 1
-
-
-def tokenize(text: str) -> list[list[str]]:
-    """Lower-case word tokens per clause."""
-    text = text.lower().replace("\u2019", "'").replace("\u2014", ",")
-    return [TOKEN.findall(clause) for clause in SENTENCE_SPLIT.split(text)]
-
-
-def scan(text: str) -> list[WordHit]:
-    """Every mood word of a text, as counted (negated, intensified, boosted by cue sentences)."""
-    hits: list[WordHit] = []
-    for clause in tokenize(text):
-        boost = CUE_BOOST if CUE_WORDS.intersection(clause) else 1.0
-        musical = not MUSIC_CONTEXT.isdisjoint(clause)
-        start = 0
-        for j, token in enumerate([*clause, "but"]):
-            if token in CLAUSE_BREAKS:
-                found = _scan_clause(clause[start:j], boost)
-                hits += [h for h in found if musical or h.word not in MUSIC_ONLY]
-                start = j + 1
-    return _damp_repeats(hits)
-
-
-def _damp_repeats(hits: list[WordHit]) -> list[WordHit]:
-    # The k-th use of a word counts 1/k: boilerplate that repeats "vibrant" five times
-    # should not outvote the one "melancholy".
-    seen: Counter[str] = Counter()
-    out = []
-    for hit in hits:
-        seen[hit.word] += 1
-        out.append(
-            WordHit(hit.word, hit.valence, hit.arousal, hit.weight / seen[hit.word], hit.negated)
-        )
-    return out
-
-
-def _salience(value: float) -> float:
-    """Extreme values say more about mood than middling ones."""
-    return 0.3 + 1.4 * abs(value - 0.5)
-
-
-def lexicon_estimate(hits: Sequence[WordHit]) -> tuple[float, float, float] | None:
-    """(valence, arousal, confidence) from lexicon hits, or None without any."""
-    if not hits:
-        return None
-    wv = np.array([h.weight * _salience(h.valence) for h in hits])
-    wa = np.array([h.weight * _salience(h.arousal) for h in hits])
-    valence = float(np.dot(wv, [h.valence for h in hits]) / wv.sum())
-    arousal = float(np.dot(wa, [h.arousal for h in hits]) / wa.sum())
-    total = sum(h.weight for h in hits)
-    return valence, arousal, 1 - math.exp(-total / LEXICON_SATURATION)
-
-
-def traits_for(valence: float, arousal: float, words: frozenset[str]) -> AudioTraits:
-    """Target audio traits implied by valence, arousal and a few explicit sound words."""
-    dance = 0.15 + 0.4 * arousal + 0.35 * valence
-    acoustic = 0.95 - 1.1 * arousal
-    if words & ACOUSTIC_CUES:
-        acoustic = max(acoustic, 0.7)
-    if words & ELECTRONIC_CUES:
-        acoustic = min(acoustic, 0.1)
-    instrumental = None
-    if words & INSTRUMENTAL_CUES:
-        instrumental = 0.6
-    elif words & VOCAL_CUES:
-        instrumental = 0.05
-    low, high = _tempo_range(arousal)
-    return AudioTraits(
-        valence=round(valence, 3), energy=round(arousal, 3), danceability=round(_clip(dance), 3),
-        acousticness=round(_clip(acoustic), 3), instrumentalness=instrumental,
-        tempo_min=low, tempo_max=high,
-    )  # fmt: skip
-
-
-def _tempo_range(arousal: float) -> tuple[float, float]:
-    # Broad bands: tempo follows arousal only loosely in real catalogs.
-    if arousal < 0.3:
-        return 60.0, 110.0
-    if arousal < 0.55:
-        return 75.0, 130.0
-    if arousal < 0.75:
-        return 95.0, 145.0
-    return 110.0, 185.0
-
-
-def _clip(x: float) -> float:
-    return float(min(0.97, max(0.03, x)))
 
 
 class MoodReader:

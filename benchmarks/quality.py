@@ -32,9 +32,9 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks import mood_data, synthetic, train_mood
+from benchmarks import synthetic
 from benchmarks.common import machine
-from benchmarks.mood_cv import CrossValidation, print_reading_table
+from benchmarks.mood_cv import print_reading_table
 from benchmarks.mood_quality import (
     BLIND_MODELS,
     load_captions,
@@ -51,6 +51,9 @@ from recsys.mood_reader import MoodReader
 from recsys.recommender import Recommender, RecommendRequest
 from recsys.vision_hosts import VisionHostPool
 from tests.fakes.fake_ollama import FakeOllama
+from training import data as mood_data
+from training import train_mood
+from training.cv import CrossValidation
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"

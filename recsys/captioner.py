@@ -72,6 +72,8 @@ ProseReader = Callable[[str], MoodReading]
 # Share of the vision model's own valence/energy when fused with the reader's reading of its
 # description and mood words. No recorded JSON answers exist to fit it on (the dev captions are
 # prose), so the two get equal weight, as the reader's own readings do (benchmarks/README.md).
+# It stays at 0.5 until real JSON answers exist to fit it: a new mood model or reader recipe
+# (training/README.md) changes the reading it is fused with, never this weight (issue 23).
 VISION_TRAITS_WEIGHT = 0.5
 
 # Models overshoot a 0..1 scale a little now and then (1.05); beyond this a value is nonsense.

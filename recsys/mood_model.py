@@ -1,6 +1,6 @@
 """The learned mood model: valence and arousal from a text's embedding and from its words.
 
-Trained by `python -m benchmarks.train_mood` on EmoBank (Buechel & Hahn 2017/2018; CC-BY-SA
+Trained by `python -m training.train_mood` on EmoBank (Buechel & Hahn 2017/2018; CC-BY-SA
 4.0) and shipped, under that licence, as recsys/data/mood_model.npz:
 
 - a ridge regression from the all-MiniLM-L6-v2 sentence embedding (the one the query already
@@ -21,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
+from recsys.embedder import EMBEDDING_DIM
+
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "mood_model.npz"
-EMBEDDING_DIM = 384
 # The readings the blend combines, in this order.
 FEATURES = ("sentence", "words", "lexicon")
 # A theme or a listener's few words is short; a vision model's paragraph is long. The two
@@ -77,7 +78,7 @@ class MoodModel:
         except (OSError, KeyError, ValueError) as err:
             raise MoodModelError(
                 f"cannot read the mood model {path}: {err}; rebuild it with "
-                "`python -m benchmarks.train_mood`"
+                "`python -m training.train_mood`"
             ) from err
         model.check()
         return model

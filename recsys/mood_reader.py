@@ -32,7 +32,7 @@ from recsys.lexicon import (
     word_set,
 )
 from recsys.models import THEMES, AudioTraits, MoodReading, TrackFeatures
-from recsys.mood_model import FEATURES, MoodModel
+from recsys.mood_model import FEATURES, SHORT_TEXT_WORDS, MoodModel
 from recsys.themes import THEME_KEYWORDS, ThemeTagger, pick_tags, rule_scores
 from recsys.track_moods import mood_words_for
 
@@ -72,6 +72,26 @@ INSTRUMENTAL_CUES = word_set("instrumental ambient piano classical orchestral me
 VOCAL_CUES = word_set("vocal vocals singing singer lyric lyrics sing-along")
 ACOUSTIC_CUES = word_set("acoustic unplugged folk guitar piano strings")
 ELECTRONIC_CUES = word_set("electronic edm techno synth synths house dubstep trance")
+# Words that ask for calm: the catalog's calm songs are quiet, acoustic and mostly instrumental
+# (mood_labels_dev.csv's Calm tracks: median energy 0.14, acousticness 0.97, instrumentalness
+# 0.91), where its sad songs are sung (instrumentalness 0.00) and louder (energy 0.35).
+# "still" is left out: as an adverb ("still sad") it asks for nothing.
+CALM_CUES = word_set("calm calming calmness peaceful tranquil tranquility tranquillity "
+                     "serene serenity meditation meditative stillness soothing restful hushed "
+                     "quiet relaxing relaxation")  # fmt: skip
+# What a calm request aims at: at most this energy, at least this acousticness, and this much
+# instrumental (a lean toward instrumental pieces, not a demand: a sung lullaby still fits).
+CALM_ENERGY_MAX = 0.15
+CALM_ACOUSTIC_MIN = 0.85
+CALM_INSTRUMENTAL = 0.6
+# Words that ask for sad songs: people rate grief and tears as aroused, but the catalog's sad
+# songs are sung and soft (mood_labels_dev.csv's Sad tracks: median energy 0.35, acousticness
+# 0.68, instrumentalness 0.00), so a sad request's energy stays at most SAD_ENERGY_MAX.
+SAD_CUES = word_set("sad sadness heartbroken heartbreak grief grieving tears tearful crying "
+                    "melancholy melancholic lonely loneliness sorrow sorrowful mourning breakup "
+                    "depressed gloomy")  # fmt: skip
+SAD_ENERGY_MAX = 0.4
+SUNG = 0.05
 CLAUSE_BREAKS = word_set("but though although however yet while")
 SENTENCE_SPLIT = re.compile(r"[.!?;:\n]+|,\s*(?:but|though|yet)\b")
 TOKEN = re.compile(r"[a-z][a-z'&-]*")
@@ -243,19 +263,31 @@ def lexicon_estimate(hits: Sequence[WordHit]) -> tuple[float, float, float] | No
     return valence, arousal, 1 - math.exp(-total / LEXICON_SATURATION)
 
 
-def traits_for(valence: float, arousal: float, words: frozenset[str]) -> AudioTraits:
-    """Target audio traits implied by valence, arousal and a few explicit sound words."""
+def traits_for(
+    valence: float, arousal: float, words: frozenset[str], request: bool = False
+) -> AudioTraits:
+    """Target audio traits implied by valence, arousal and a few explicit sound words;
+    `request`: a listener's few words, where a calm or sad word asks for calm or sad songs (a
+    vision model's paragraph names "serene" in passing)."""
+    calm = request and bool(words & CALM_CUES) and not words & ELECTRONIC_CUES
+    sad = request and bool(words & SAD_CUES) and not calm
+    if calm:
+        arousal = min(arousal, CALM_ENERGY_MAX)
+    if sad:
+        arousal = min(arousal, SAD_ENERGY_MAX)
     dance = 0.15 + 0.4 * arousal + 0.35 * valence
     acoustic = 0.95 - 1.1 * arousal
     if words & ACOUSTIC_CUES:
         acoustic = max(acoustic, 0.7)
+    if calm:
+        acoustic = max(acoustic, CALM_ACOUSTIC_MIN)
     if words & ELECTRONIC_CUES:
         acoustic = min(acoustic, 0.1)
     instrumental = None
-    if words & INSTRUMENTAL_CUES:
-        instrumental = 0.6
-    elif words & VOCAL_CUES:
-        instrumental = 0.05
+    if words & INSTRUMENTAL_CUES or (calm and not words & VOCAL_CUES):
+        instrumental = CALM_INSTRUMENTAL
+    elif words & VOCAL_CUES or sad:
+        instrumental = SUNG
     low, high = _tempo_range(arousal)
     return AudioTraits(
         valence=round(valence, 3), energy=round(arousal, 3), danceability=round(_clip(dance), 3),
@@ -325,7 +357,7 @@ class MoodReader:
         return MoodReading(
             mood_words=_mood_words(hits, found, valence, arousal),
             themes=self._themes(words, vector, valence, arousal),
-            traits=traits_for(valence, arousal, words),
+            traits=traits_for(valence, arousal, words, len(text.split()) <= SHORT_TEXT_WORDS),
             confidence=round(_confidence(hits, found, vector), 3),
         )
 

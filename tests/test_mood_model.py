@@ -69,7 +69,7 @@ def test_word_table_reads_everyday_nouns_as_people_rate_them() -> None:
 
 
 def test_a_missing_model_file_says_how_to_rebuild(tmp_path: Path) -> None:
-    with pytest.raises(MoodModelError, match=r"benchmarks\.train_mood"):
+    with pytest.raises(MoodModelError, match=r"training\.train_mood"):
         MoodModel.load(tmp_path / "absent.npz")
 
 
@@ -100,7 +100,7 @@ def test_licence_and_attribution_ship_with_the_model() -> None:
 
 
 def test_training_standardises_all_texts_as_the_model_does_one_by_one() -> None:
-    from benchmarks.train_mood import Readings, standardised
+    from training.train_mood import Readings, standardised
 
     model = MoodModel.load()
     rng = np.random.default_rng(3)
@@ -131,7 +131,7 @@ def _word_material(ft: np.ndarray | None = None):  # type: ignore[no-untyped-def
 
 def test_word_table_mix_averages_the_two_ridge_readings() -> None:
     """Each word's two standardised readings averaged; a word GloVe lacks keeps its own."""
-    from benchmarks.train_mood import Ridge, mixed_word_readings
+    from training.train_mood import Ridge, mixed_word_readings
 
     material = _word_material()
     heads = (
@@ -155,7 +155,7 @@ def test_word_table_mix_averages_the_two_ridge_readings() -> None:
 def test_word_table_mix_can_take_the_fine_tuned_reading_in_place_of_the_heads() -> None:
     """With no GloVe reading, a fine-tuned reading in place of the heads' sets the order alone,
     on the heads' scale."""
-    from benchmarks.train_mood import Ridge, mixed_word_readings
+    from training.train_mood import Ridge, mixed_word_readings
 
     ft = np.random.default_rng(6).normal(size=(8, 2))
     material = _word_material(ft)
@@ -181,7 +181,7 @@ Middling\t5\t5.00\t1.0\t--
 
 
 def test_labmt_ratings_are_read_as_minus_one_to_one() -> None:
-    from benchmarks.train_mood import parse_labmt
+    from training.train_mood import parse_labmt
 
     # 9 -> +1, 1 -> -1, 5 -> 0; words of under 3 letters or not plain ASCII letters are left out
     assert parse_labmt(LABMT_SAMPLE) == {"glimmerberry": 1.0, "sadmoss": -1.0, "middling": 0.0}
@@ -203,7 +203,7 @@ def _rated_material():  # type: ignore[no-untyped-def]
 def test_rated_words_take_their_share_of_the_peoples_ratings() -> None:
     """A rated word's valence moves its source's share toward the rating put on the table's
     scale; a word both rate takes the mean share and rating; an unrated word and arousal stay."""
-    from benchmarks.train_mood import Ridge, base_model
+    from training.train_mood import Ridge, base_model
 
     material = _rated_material()
     valence = Ridge(np.array([0.3, -0.2, 0.1, 0.4]), 0.5)
@@ -236,7 +236,7 @@ def test_rated_words_take_their_share_of_the_peoples_ratings() -> None:
 def test_a_recipe_with_labmt_refuses_to_train_without_its_ratings() -> None:
     from types import SimpleNamespace
 
-    from benchmarks.train_mood import Recipe, candidates
+    from training.train_mood import Recipe, candidates
 
     material = SimpleNamespace(labmt={})
     with pytest.raises(RuntimeError, match="labMTsimple"):

@@ -65,6 +65,42 @@ def test_calm_misty_lake_reads_pleasant_and_still(reader: MoodReader) -> None:
     assert {"calm", "nature", "meditation"} & set(reading.themes)
 
 
+@pytest.mark.parametrize("words", ["peaceful meditation", "gentle and tranquil", "calm", "quiet"])
+def test_a_calm_request_aims_at_calm_songs(reader: MoodReader, words: str) -> None:
+    """Calm songs are quiet, acoustic and mostly instrumental (issue 23): so are the targets
+    of a short calm request, and it does not read sad."""
+    traits = reader.read(words).traits
+    assert traits.energy is not None and traits.energy <= 0.15
+    assert traits.acousticness is not None and traits.acousticness >= 0.8
+    assert traits.instrumentalness is not None and traits.instrumentalness >= 0.5
+    assert traits.valence is not None and traits.valence > 0.4
+
+
+def test_a_sad_request_aims_at_soft_sung_songs(reader: MoodReader) -> None:
+    """People rate grief and tears as aroused; the catalog's sad songs are sung and soft."""
+    for words in ("heartbroken and alone", "tears after the breakup"):
+        traits = reader.read(words).traits
+        assert traits.instrumentalness == 0.05, words
+        assert traits.energy is not None and traits.energy <= 0.4, words
+        assert traits.valence is not None and traits.valence < 0.35, words
+
+
+def test_a_calm_request_may_still_ask_for_voices(reader: MoodReader) -> None:
+    assert reader.read("calm songs with vocals").traits.instrumentalness == 0.05
+    # "still" is no calm word on its own: it is also an adverb
+    assert reader.read("still in love with this city").traits.instrumentalness is None
+
+
+def test_a_long_caption_naming_calm_in_passing_keeps_its_reading(reader: MoodReader) -> None:
+    caption = (
+        "A crowded stadium at night, fans cheering and jumping as fireworks burst overhead; "
+        "only the far corner of the field looks calm and peaceful under the lights."
+    )
+    traits = reader.read(caption).traits
+    assert traits.instrumentalness is None
+    assert traits.energy is not None and traits.energy > 0.15
+
+
 def test_negation_turns_the_mood_around(reader: MoodReader) -> None:
     happy = reader.read("I feel happy today")
     unhappy = reader.read("I do not feel happy today")

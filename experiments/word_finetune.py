@@ -1,8 +1,8 @@
 """A word reader distilled from EmoBank: all-MiniLM-L6-v2 fine-tuned to read single words.
 
-Run: python -m benchmarks.word_finetune      (trains, or reads the cache; prints dev figures)
+Run: python -m experiments.word_finetune      (trains, or reads the cache; prints dev figures)
 
-Used only when the word table is built (benchmarks/train_mood.py): nothing of it ships but the
+Used only when the word table is built (training/train_mood.py): nothing of it ships but the
 table's two numbers per word. The encoder is fine-tuned end to end with a linear head on
 EmoBank's train split, in the regime the table needs: a sentence's reading is the mean of its
 words' readings, each word encoded on its own ("bag of words"), so the model learns what one
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from benchmarks import mood_data
-from benchmarks.mood_data import CACHE, Rated, content_words
+from training import data as mood_data
+from training.data import CACHE, Rated, content_words
 
 SEED = 13
 # Two cores are shared by the team: training and reading never use more threads than this.

@@ -1,6 +1,6 @@
 """Experiments of issue 9's third round, cross-validated exactly as benchmarks/mood_cv.py.
 
-Run: python -m benchmarks.mood_adapt      (needs ../shared/data and the `train` extra)
+Run: python -m experiments.mood_adapt      (needs ../shared/data and the `train` extra)
 
 1. Domain adaptation of the sentence ridge toward photo themes: w = argmin ||X w - y||^2 +
    lam ||w - w_emobank||^2 on the training folds' OASIS themes (their ratings put on the
@@ -13,11 +13,11 @@ Run: python -m benchmarks.mood_adapt      (needs ../shared/data and the `train` 
    rho, as the arousal alpha is) instead of on EmoBank dev.
 Printed: captions leave-one-photo-out and OASIS category-fold rho (valence / arousal) with and
 without each change, all in one run. Modes:
-  python -m benchmarks.mood_adapt [ROW NAME ...]  1 and 2 (every row, or only those named)
-  python -m benchmarks.mood_adapt lams            1 with lam fixed for every fold (diagnostic:
+  python -m experiments.mood_adapt [ROW NAME ...]  1 and 2 (every row, or only those named)
+  python -m experiments.mood_adapt lams            1 with lam fixed for every fold (diagnostic:
                                                   the best of these is chosen after the fact)
-  python -m benchmarks.mood_adapt alpha           3, and each valence alpha fixed (diagnostic)
-  python -m benchmarks.mood_adapt whole           EmoBank test r and Warriner rho of the
+  python -m experiments.mood_adapt alpha           3, and each valence alpha fixed (diagnostic)
+  python -m experiments.mood_adapt whole           EmoBank test r and Warriner rho of the
                                                   valence-only adapted model fit on all themes
 None of this ships: benchmarks/README.md ("Third round") says what lost and why.
 """
@@ -29,10 +29,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from benchmarks import mood_data, train_mood
-from benchmarks.mood_data import Rated
-from benchmarks.train_mood import Candidate, Material, Readings, predict, rho
 from recsys.embedder import Embedder
+from training import data as mood_data
+from training import train_mood
+from training.data import Rated
+from training.train_mood import Candidate, Material, Readings, predict, rho
 
 # Ridge penalties toward the EmoBank weights; inf keeps the EmoBank head unchanged.
 LAMS = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0, float("inf"))
@@ -193,8 +194,8 @@ def stripped(material: Material, embedder: Embedder) -> Material:
 def whole_figures(material: Material, embedder: Embedder) -> None:
     """EmoBank test r and Warriner rho of the valence-only adapted model fit on every dev
     theme (lam by inner category folds), beside the shipped recipe fit the same way."""
-    from benchmarks.mood_cv import whole
     from recsys.mood_reader import MoodReader
+    from training.cv import whole
 
     options, _ = train_mood.candidates(material, train_mood.SHIPPED)
     everything = np.ones(len(material.oasis.texts), bool)

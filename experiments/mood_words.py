@@ -1,20 +1,20 @@
 """Experiments of issue 9's fourth round: stronger word readers for the word table.
 
-Run: python -m benchmarks.mood_words [ROW NAME ...]   (needs ../shared/data and the `train` extra)
-     python -m benchmarks.mood_words "without labMT" "labMT share fixed 0.25" ...   fifth round
-     python -m benchmarks.mood_words noise [ROW NAME]  how far 40 themes and 10 photos let two
+Run: python -m experiments.mood_words [ROW NAME ...]   (needs ../shared/data and the `train` extra)
+     python -m experiments.mood_words "without labMT" "labMT share fixed 0.25" ...   fifth round
+     python -m experiments.mood_words noise [ROW NAME]  how far 40 themes and 10 photos let two
                                                        recipes differ by chance (bootstrap)
-     python -m benchmarks.mood_words fill              a missing reading filled by the word
+     python -m experiments.mood_words fill              a missing reading filled by the word
                                                        table's rather than the sentence's
                                                        (captions and OASIS only)
-     python -m benchmarks.mood_words themes            each dev theme's readings, shipped table
+     python -m experiments.mood_words themes            each dev theme's readings, shipped table
                                                        and fine-tuned one (valence)
 
 Each row is a recipe cross-validated exactly as benchmarks/mood_cv.py (captions leave one photo
 out, OASIS by category folds, every constant fit on the training folds; EmoBank test and
 Warriner words read by the model fit on everything). The word-table sources tried:
 - "fine-tuned": all-MiniLM-L6-v2 fine-tuned end to end on EmoBank train to read words alone
-  (benchmarks/word_finetune.py), its readings added to the table's two readings ("add") or in
+  (experiments/word_finetune.py), its readings added to the table's two readings ("add") or in
   place of the sentence heads' reading of words ("replace");
 - "MiniLM bag ridge": an EmoBank-train ridge whose input is a sentence's mean of its words'
   own MiniLM embeddings (the GloVe trick with MiniLM's word vectors), alpha on EmoBank dev.
@@ -27,10 +27,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from benchmarks import mood_data, train_mood, word_finetune
-from benchmarks.mood_cv import CrossValidation, line, recipe_figures
-from benchmarks.train_mood import ALPHAS, Material, fit_ridge, pearson, rho
+from experiments import word_finetune
 from recsys.embedder import Embedder
+from training import data as mood_data
+from training import train_mood
+from training.cv import CrossValidation, line, recipe_figures
+from training.train_mood import ALPHAS, Material, fit_ridge, pearson, rho
 
 
 def bag_ridge_readings(material: Material) -> np.ndarray:

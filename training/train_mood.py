@@ -1,6 +1,6 @@
 """Train the shipped mood model (recsys/data/mood_model.npz) from human ratings.
 
-Run: python -m benchmarks.train_mood [--out recsys/data/mood_model.npz]
+Run: python -m training.train_mood [--out recsys/data/mood_model.npz]
      (needs ../shared/data and the `train` extra: pip install -e '.[train]')
 
 Steps, every one deterministic (no sampling; the grids are fixed):
@@ -30,8 +30,8 @@ Steps, every one deterministic (no sampling; the grids are fixed):
    re-centred and re-scaled by the recorded captions' median and spread (vision models write
    warm, even prose: without this a sad caption reads neutral). Neither changes a rank.
 The Warriner norms are not read here. Other word-table sources (Recipe.finetuned: a MiniLM
-fine-tuned on EmoBank to read single words, benchmarks/word_finetune.py) are tried by
-benchmarks/mood_words.py; none ships (benchmarks/README.md, fourth round). labMT joined in
+fine-tuned on EmoBank to read single words, experiments/word_finetune.py) are tried by
+experiments/mood_words.py; none ships (benchmarks/README.md, fourth round). labMT joined in
 the fifth round (benchmarks/README.md).
 """
 
@@ -48,11 +48,11 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import spearmanr
 
-from benchmarks import mood_data
-from benchmarks.mood_data import Rated, content_words, embed_cached
 from recsys.embedder import Embedder
 from recsys.lexicon import LEXICON
 from recsys.mood_model import FEATURES, MODEL_FILE, MoodModel
+from training import data as mood_data
+from training.data import Rated, content_words, embed_cached
 
 ALPHAS = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
 # Vocabulary beyond EmoBank and the lexicon: the most frequent English words.
@@ -123,12 +123,14 @@ class Material:
     emobank_g: dict[str, np.ndarray]
     vocabulary_g: np.ndarray
     glove_known: np.ndarray
-    # The fine-tuned word reader's reading of each vocabulary word (benchmarks/word_finetune.py),
+    # The fine-tuned word reader's reading of each vocabulary word (experiments/word_finetune.py),
     # as z-scores; filled in by with_finetuned when a recipe asks for it.
     vocabulary_ft: np.ndarray | None = None
     # labMT's human happiness rating of its words, -1..+1 (labmt_ratings); empty when the
     # `labMTsimple` package that carries the file is not installed.
     labmt: dict[str, float] = field(default_factory=dict)
+    # The Glasgow Norms' valence and arousal of their words, -1..+1 (training.data.glasgow).
+    glasgow: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def vader_ratings() -> dict[str, float]:
@@ -139,7 +141,8 @@ def vader_ratings() -> dict[str, float]:
     """
     from importlib import resources
 
-    text = (resources.files("vaderSentiment") / "vader_lexicon.txt").read_text("utf-8", "replace")
+    raw = (resources.files("vaderSentiment") / "vader_lexicon.txt").read_bytes()
+    text = raw.decode("utf-8", "replace")
     out = {}
     for line in text.splitlines():
         parts = line.split("\t")
@@ -249,6 +252,7 @@ def load_material(embedder: Embedder) -> Material:
         vocabulary_g,
         glove_known,
         labmt=labmt_ratings(),
+        glasgow=mood_data.glasgow(),
     )
 
 
@@ -327,6 +331,7 @@ def base_model(
     vectors: tuple[Ridge, Ridge] | None = None,
     finetuned: str = "",
     labmt_share: float = 0.0,
+    glasgow_shares: tuple[float, float] = (0.0, 0.0),
 ) -> MoodModel:
     """Sentence heads and the word table they give, with a neutral blend (sentence only).
 
@@ -334,30 +339,24 @@ def base_model(
     VADER's raters scored takes vader_share of its table valence from their rating, and a word
     labMT's raters scored takes labmt_share from theirs; each source's ratings are first put on
     the table's scale (the same mean and spread over that source's words), and a word both rate
-    takes the mean of the two shares and of the two ratings.
+    takes the mean of the two shares and of the two ratings. The Glasgow Norms join the same way
+    with glasgow_shares (valence, arousal): valence as a third rated source, arousal alone.
     """
     x = material.vocabulary_x
     if vectors is None and not finetuned:
         table = np.stack([valence(x), arousal(x)], axis=1)
     else:
         table = mixed_word_readings(material, (valence, arousal), vectors, finetuned)
-    read = table[:, 0].copy()
-    people = np.zeros(len(read))
-    shares = np.zeros(len(read))
-    sources = np.zeros(len(read))
-    for ratings, share in ((material.vader, vader_share), (material.labmt, labmt_share)):
-        rated = np.array([i for i, w in enumerate(material.vocabulary) if w in ratings], int)
-        if share == 0.0 or not len(rated):
-            continue
-        given = np.array([ratings[material.vocabulary[i]] for i in rated])
-        own = read[rated]
-        people[rated] += own.mean() + own.std() * (given - given.mean()) / given.std()
-        shares[rated] += share
-        sources[rated] += 1
-    some = sources > 0
-    people[some] /= sources[some]
-    shares[some] /= sources[some]
-    table[:, 0] = (1 - shares) * read + shares * people
+    sources = [(material.vader, vader_share), (material.labmt, labmt_share)]
+    if glasgow_shares[0]:
+        glasgow_v = {w: va[0] for w, va in material.glasgow.items()}
+        sources.append((glasgow_v, glasgow_shares[0]))
+    table[:, 0] = with_ratings(material.vocabulary, table[:, 0], sources)
+    if glasgow_shares[1]:
+        glasgow_a = {w: va[1] for w, va in material.glasgow.items()}
+        table[:, 1] = with_ratings(
+            material.vocabulary, table[:, 1], ((glasgow_a, glasgow_shares[1]),)
+        )
     n = len(FEATURES)
     blend = np.zeros((n, 2), dtype=np.float32)
     blend[0] = 1.0
@@ -374,6 +373,33 @@ def base_model(
         long_center=np.zeros(2, dtype=np.float32),
         long_scale=np.ones(2, dtype=np.float32),
     )
+
+
+def with_ratings(
+    vocabulary: list[str],
+    read: np.ndarray,
+    sources: Sequence[tuple[dict[str, float], float]],
+) -> np.ndarray:
+    """One column of the word table with people's ratings mixed in: each source's ratings put
+    on the column's scale over that source's words, a rated word's value (1 - share) x read +
+    share x rating (a word several sources rate: the mean of their shares and ratings)."""
+    read = np.array(read, dtype=np.float64)
+    people = np.zeros(len(read))
+    shares = np.zeros(len(read))
+    counts = np.zeros(len(read))
+    for ratings, share in sources:
+        rated = np.array([i for i, w in enumerate(vocabulary) if w in ratings], int)
+        if share == 0.0 or not len(rated):
+            continue
+        given = np.array([ratings[vocabulary[i]] for i in rated])
+        own = read[rated]
+        people[rated] += own.mean() + own.std() * (given - given.mean()) / given.std()
+        shares[rated] += share
+        counts[rated] += 1
+    some = counts > 0
+    people[some] /= counts[some]
+    shares[some] /= counts[some]
+    return np.asarray((1 - shares) * read + shares * people)
 
 
 def equal_weights(allowed: tuple[str, ...]) -> np.ndarray:
@@ -412,7 +438,7 @@ def standardised(model: MoodModel, r: Readings) -> np.ndarray:
     """Readings as the model standardises them (MoodModel.standardised on every text at once:
     a missing reading filled by the text's first present one)."""
     raw = np.array(r.raw, dtype=np.float32)
-    present = ~np.isnan(raw).any(axis=2)  # texts x features
+    present = np.asarray(~np.isnan(raw).any(axis=2))  # texts x features
     fill = raw[np.arange(len(raw)), present.argmax(axis=1)]
     for i in range(raw.shape[1]):
         raw[~present[:, i], i] = fill[~present[:, i]]
@@ -445,9 +471,14 @@ class Recipe:
     labmt: bool = False
     # None: labMT's share is chosen on EmoBank dev; a number fixes it (a sensitivity check only).
     labmt_share: float | None = None
+    # The Glasgow Norms in the table: "" (not), "both" (valence and arousal), "arousal".
+    glasgow: str = ""
 
 
 SHIPPED = Recipe(labmt=True)
+# Round 6's candidates (training/README.md lists them, planned before any run).
+GLASGOW = Recipe(labmt=True, glasgow="both")
+GLASGOW_AROUSAL = Recipe(labmt=True, glasgow="arousal")
 # The recipe shipped in rounds 2-4 (before labMT's ratings joined the table).
 ROUND4 = Recipe()
 FIRST_LEARNED = Recipe(word_vectors=False, vader=False)
@@ -508,10 +539,23 @@ def candidates(
             recipe.vader,
             labmt_grid,
         )
+    rated = {"vader": share, "labmt": labmt}
+    glasgow = (0.0, 0.0)
+    if recipe.glasgow:
+        glasgow = glasgow_shares(
+            material, heads[alpha_v], vectors, recipe, rated, recipe.glasgow == "both"
+        )
     out = {}
     for alpha in ALPHAS:
         model = base_model(
-            material, heads[alpha_v][0], heads[alpha][1], share, vectors, recipe.finetuned, labmt
+            material,
+            heads[alpha_v][0],
+            heads[alpha][1],
+            share,
+            vectors,
+            recipe.finetuned,
+            labmt,
+            glasgow,
         )
         dev = readings(model, material.emobank["dev"].texts, material.emobank_x["dev"])
         model = with_scaling(model, dev)
@@ -521,7 +565,37 @@ def candidates(
             readings(model, material.captions.texts, material.captions_x),
             readings(model, material.oasis.texts, material.oasis_x),
         )
-    return out, {"valence_alpha": alpha_v, "vader_share": share, "labmt_share": labmt}
+    choices = {"valence_alpha": alpha_v, "vader_share": share, "labmt_share": labmt}
+    if recipe.glasgow:
+        choices |= {"glasgow_valence_share": glasgow[0], "glasgow_arousal_share": glasgow[1]}
+    return out, choices
+
+
+def glasgow_shares(
+    material: Material,
+    heads: tuple[Ridge, Ridge],
+    vectors: tuple[Ridge, Ridge] | None,
+    recipe: Recipe,
+    rated: dict[str, float],
+    valence: bool,
+) -> tuple[float, float]:
+    """The Glasgow Norms' shares of their words' table valence and arousal, each the best of
+    VADER_SHARES on EmoBank dev (Pearson r of the word reading of that output), the other
+    sources' shares as already chosen."""
+    dev, dev_x = material.emobank["dev"], material.emobank_x["dev"]
+
+    def score(shares: tuple[float, float], column: int) -> float:
+        model = base_model(
+            material, *heads, rated["vader"], vectors, recipe.finetuned, rated["labmt"], shares
+        )
+        raw = readings(model, dev.texts, dev_x).raw[:, 1, column]
+        known = ~np.isnan(raw)
+        target = dev.valence if column == 0 else dev.arousal
+        return pearson(raw[known], target[known])
+
+    share_v = max(VADER_SHARES, key=lambda v: score((v, 0.0), 0)) if valence else 0.0
+    share_a = max(VADER_SHARES, key=lambda a: score((share_v, a), 1))
+    return share_v, share_a
 
 
 def fit_blend(

@@ -6,6 +6,10 @@ Everything here reads ../shared/data (never copied into the repository):
 - vlm_captions_dev.csv: 80 captions (10 photos x 8 vision models), each judged against the
   photo owner's vibe words, scored with the Warriner word norms;
 - photos/ratings.csv: 40 OASIS photos; the text "A photo of a <theme>." against human ratings;
+- glasgow_norms.csv: the Glasgow Norms (Scott et al. 2019, CC BY 4.0): 5,553 words rated for
+  valence and arousal (1-9), strong on concrete nouns; may train the shipped model (attribution
+  in recsys/data/LICENSE-mood-model.txt and the README);
+- mood_labels_dev.csv: 343 tracks with audio features and a mood label, for precision@5 only;
 - warriner_norms.csv: human word norms, FOR MEASURING ONLY (licence CC BY-NC-ND 3.0): nothing
   derived from them ships, and nothing in recsys/ reads them.
 """
@@ -28,6 +32,8 @@ DATA = ROOT.parent / "shared" / "data"
 # Embeddings of the rated texts, so that a re-run of the cross-validation does not re-embed.
 CACHE = Path(os.environ.get("MELODICLENS_BENCH_CACHE", Path.home() / ".cache" / "mlbench"))
 WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+# The Glasgow Norms rate from 1 to 9; 5 is the middle.
+GLASGOW_CENTRE, GLASGOW_SCALE = 5.0, 4.0
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,41 @@ def warriner() -> dict[str, tuple[float, float]]:
             r["Word"]: ((float(r["V.Mean.Sum"]) - 1) / 8, (float(r["A.Mean.Sum"]) - 1) / 8)
             for r in csv.DictReader(f)
         }
+
+
+def glasgow() -> dict[str, tuple[float, float]]:
+    """Word -> (valence, arousal) on -1..+1 from the Glasgow Norms' 1..9 means.
+
+    Scott, Keitel, Becirspahic, Yao & Sereno (2019), "The Glasgow Norms: Ratings of 5,500 words
+    on nine scales", Behavior Research Methods 51:1258-1270, doi 10.3758/s13428-018-1099-3;
+    CC BY 4.0. Disambiguated senses ("toast (bread)") and multi-word entries are left out.
+    """
+    with (DATA / "glasgow_norms.csv").open(newline="", encoding="utf-8") as f:
+        return {
+            r["word"]: (
+                (float(r["valence_mean"]) - GLASGOW_CENTRE) / GLASGOW_SCALE,
+                (float(r["arousal_mean"]) - GLASGOW_CENTRE) / GLASGOW_SCALE,
+            )
+            for r in csv.DictReader(f)
+            if r["word"].isalpha() and r["word"].isascii() and len(r["word"]) >= 3
+        }
+
+
+@dataclass(frozen=True)
+class LabelledTrack:
+    """A track of mood_labels_dev.csv: its audio features and its mood label."""
+
+    features: dict[str, float]
+    mood: str
+
+
+def mood_labels() -> list[LabelledTrack]:
+    """The 343 mood-labelled tracks (Happy, Sad, Energetic, Calm), for precision@5 only."""
+    names = ("valence", "energy", "danceability", "acousticness", "instrumentalness", "tempo")
+    with (DATA / "mood_labels_dev.csv").open(newline="", encoding="utf-8") as f:
+        return [
+            LabelledTrack({n: float(r[n]) for n in names}, r["mood"]) for r in csv.DictReader(f)
+        ]
 
 
 def warriner_words() -> Rated:
