@@ -3,55 +3,75 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import asyncpg
+from bot.cli.doctor_tokens import Check
 
-from bot.app import vision_hosts
-from bot.cli.doctor_tokens import Check, token_checks
-from bot.settings import Settings
-from db import migrations
-from db.errors import DatabaseError
-from db.pool import Database, connect
-from handlers.key_rotation import key_use
-from handlers.secrets import SecretKeyMissing, TokenCipher
-from recsys.embedder import Embedder, EmbedderError
-from recsys.vision_hosts import check_host
+if TYPE_CHECKING:  # the services are imported by the checks themselves, when they run
+    from bot.settings import Settings
+    from db.pool import Database
+
+# How each line of the report starts: fine, to fix, or missing but not needed.
+MARKS = {"ok": "ok      ", "fix": "FIX     ", "optional": "optional"}
+MARK_WIDTH = len(MARKS["optional"])
 
 
 def register(subparsers: Any) -> None:
     """Add the `doctor` command."""
     parser = subparsers.add_parser(
-        "doctor", help="check the database, Ollama, models, catalog, tokens and the web port"
+        "doctor",
+        help="check the database, Ollama, models, catalog, tokens and the web port",
+        description=(
+            "Check every part MelodicLens uses and print the fix for each problem: the database "
+            "and its schema, the catalog, the text model, the vision model on each OLLAMA_HOST, "
+            "the chat and Spotify tokens (each asked of its service) and the web port. Parts "
+            "marked 'optional' (the vision model, Genius) make answers better but are not "
+            "needed. Exit status: 0 when nothing needs fixing, 1 otherwise."
+        ),
     )
     parser.set_defaults(handler=run_doctor)
 
 
 async def run_doctor(settings: Settings, args: argparse.Namespace) -> int:
-    """Run every check, print the report; exit 1 if anything needs fixing."""
-    checks: list[Check] = []
-    try:
-        database = await connect(settings.database_url, settings.data_dir, pool_size=2)
-    except DatabaseError as err:
-        checks.append(Check("database", False, str(err), _database_fix(settings)))
-        database = None
-    if database is not None:
-        try:
-            checks += await _database_checks(database)
-            checks += await _secret_checks(settings, database)
-        finally:
-            await database.close()
+    """Run every check, print the report; exit 1 if anything that is needed needs fixing."""
+    from bot.cli.doctor_tokens import token_checks
+
+    # The text model loads on a thread while the database starts: the two slowest checks overlap.
+    embedder = asyncio.create_task(asyncio.to_thread(_embedder_check, settings))
+    checks = await _database_part(settings)
     checks += await _vision_checks(settings)
-    checks.append(_embedder_check(settings))
+    checks.append(await embedder)
     checks += _chat_checks(settings)
     checks += await token_checks(settings)
     for check in checks:
-        mark = "ok  " if check.ok else "FIX "
-        print(f"{mark} {check.name}: {check.detail}")
-        if check.fix:
-            print(f"     -> {check.fix}")
-    return 0 if all(c.ok for c in checks) else 1
+        print(format_check(check))
+    return 1 if any(check.needs_fixing for check in checks) else 0
+
+
+def format_check(check: Check) -> str:
+    """A report line (and the fix, indented, on the next line when there is one)."""
+    mark = MARKS["ok" if check.ok else "optional" if check.optional else "fix"]
+    line = f"{mark} {check.name}: {check.detail}"
+    if check.fix:
+        line += f"\n{' ' * MARK_WIDTH} -> {check.fix}"
+    return line
+
+
+async def _database_part(settings: Settings) -> list[Check]:
+    """The database, its schema, the catalog and the secret key's use."""
+    from db.errors import DatabaseError
+    from db.pool import connect
+
+    try:
+        database = await connect(settings.database_url, settings.data_dir, pool_size=2)
+    except DatabaseError as err:
+        return [Check("database", False, str(err), _database_fix(settings))]
+    try:
+        return await _database_checks(database) + await _secret_checks(settings, database)
+    finally:
+        await database.close()
 
 
 def _database_fix(settings: Settings) -> str:
@@ -61,6 +81,8 @@ def _database_fix(settings: Settings) -> str:
 
 
 async def _database_checks(database: Database) -> list[Check]:
+    from db import migrations
+
     where = "embedded" if database.embedded else "DATABASE_URL"
     checks = [
         Check("database", True, f"PostgreSQL ({where}) with pgvector {database.pgvector_version}")
@@ -80,7 +102,7 @@ async def _database_checks(database: Database) -> list[Check]:
     catalog = await database.pool.fetchval("SELECT count(*) FROM tracks WHERE in_catalog")
     trending = await database.pool.fetchval("SELECT count(DISTINCT track_id) FROM trending_entries")
     if not catalog:
-        fix = "melodiclens catalog import ../shared/data/trending_catalog.csv --trending"
+        fix = "melodiclens catalog import CATALOG.csv --trending (see README, Quick start)"
         checks.append(Check("catalog", False, "no tracks yet", fix))
     else:
         checks.append(Check("catalog", True, f"{catalog:,} tracks, {trending:,} trending"))
@@ -89,6 +111,12 @@ async def _database_checks(database: Database) -> list[Check]:
 
 async def _secret_checks(settings: Settings, database: Database) -> list[Check]:
     """Whether every stored Spotify token is under the current secret key."""
+    import asyncpg
+
+    from db.errors import DatabaseError
+    from handlers.key_rotation import key_use
+    from handlers.secrets import SecretKeyMissing, TokenCipher
+
     try:
         cipher = TokenCipher(settings.secret_keys)
     except SecretKeyMissing:
@@ -102,30 +130,47 @@ async def _secret_checks(settings: Settings, database: Database) -> list[Check]:
             "put the key those links were made with in MELODICLENS_OLD_SECRET_KEYS and run "
             "melodiclens secrets rotate (else their owners are asked to link again)"
         )
-        return [Check("secret key", False, f"{use.unreadable} link(s) no key can read", fix)]
+        detail = f"{links(use.unreadable)} no key can read"
+        return [Check("secret key", False, detail, fix)]
     if use.old:
-        detail = f"{use.old} link(s) still under an old key"
+        detail = f"{links(use.old)} still under an old key"
         return [Check("secret key", False, detail, "melodiclens secrets rotate")]
-    return [Check("secret key", True, f"{use.current} link(s), all under the current key")]
+    return [Check("secret key", True, f"{links(use.current)}, all under the current key")]
+
+
+def links(count: int) -> str:
+    """ "1 Spotify link", "2 Spotify links"."""
+    from handlers.texts import plural
+
+    return plural(count, "Spotify link")
 
 
 async def _vision_checks(settings: Settings) -> list[Check]:
+    """Each vision host, asked at once; optional, since without one answers come from the
+    photo's pixels (and say so)."""
+    from bot.app import vision_hosts
+    from recsys.vision_hosts import check_host
+
     pool = vision_hosts(settings)
+    model = settings.vision_model
+    statuses = await asyncio.gather(
+        *(check_host(pool.client(host), host, model) for host in pool.urls)
+    )
     checks = []
-    for host in pool.urls:
-        status = await check_host(pool.client(host), host, settings.vision_model)
+    for host, status in zip(pool.urls, statuses, strict=True):
         if status.ok:
             seeing = "sees images" if status.sees_images else "capabilities not reported"
-            checks.append(
-                Check(f"vision {host}", True, f"{settings.vision_model} pulled, {seeing}")
-            )
+            checks.append(Check(f"vision {host}", True, f"{model} pulled, {seeing}"))
         else:
             detail, _, fix = (status.problem or "").partition(": ")
-            checks.append(Check(f"vision {host}", False, detail, fix))
+            detail += " (photos are answered from their colours and light until it works)"
+            checks.append(Check(f"vision {host}", False, detail, fix, optional=True))
     return checks
 
 
 def _embedder_check(settings: Settings) -> Check:
+    from recsys.embedder import Embedder, EmbedderError
+
     embedder = Embedder(settings.embedding_model, settings.embedding_batch_size)
     started = time.perf_counter()
     try:
