@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.doctor import format_check, run_doctor
+from bot.cli.doctor import run_doctor
+from bot.cli.doctor_checks import _embedder_files_check, format_check
 from bot.cli.doctor_tokens import Check
 from bot.settings import Settings, load_settings
 from db.pool import Database
@@ -57,7 +58,8 @@ async def test_a_missing_vision_model_is_optional_and_doctor_exits_0(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     await load_catalog(db, embedder, tmp_path)
-    code = await run_doctor(settings_for(db, telegram, closed_port_url()), argparse.Namespace())
+    settings = settings_for(db, telegram, closed_port_url())
+    code = await run_doctor(settings, argparse.Namespace(load_models=True))
     report = capsys.readouterr().out
     assert code == 0, report
     vision = next(line for line in report.splitlines() if " vision " in f" {line}")
@@ -79,6 +81,16 @@ async def test_a_needed_part_missing_still_fails(
     assert "FIX      catalog: no tracks yet" in report
     assert "ok       vision " in report
     assert "../shared" not in report  # the fix names a step any user can take
+    # Without --load-models the text model is checked from its files, torch not loaded.
+    assert "ok       embedder: files in place in " in report
+
+
+def test_a_text_model_folder_without_weights_needs_fixing(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text("{}")
+    settings = load_settings(None, MELODICLENS_EMBEDDING_MODEL=str(tmp_path))
+    check = _embedder_files_check(settings)
+    assert check.needs_fixing and "no model config or weights" in check.detail
+    assert "MELODICLENS_EMBEDDING_MODEL" in check.fix
 
 
 def test_report_lines_say_ok_fix_or_optional() -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -94,6 +92,8 @@ def _tracks(count: int) -> str:
 @asynccontextmanager
 async def _local_copy(location: str) -> AsyncIterator[Path]:
     """The catalog as a local file: the path itself, or a download kept for the import."""
+    import tempfile
+
     from handlers.edge.catalog_download import (
         CatalogDownloadError,
         download_catalog,
@@ -120,6 +120,8 @@ async def _local_copy(location: str) -> AsyncIterator[Path]:
 
 
 async def _import_file(settings: Settings, args: argparse.Namespace, path: Path) -> int:
+    import asyncio
+
     from recsys.catalog_csv import CatalogFormatError, CatalogReader
 
     try:

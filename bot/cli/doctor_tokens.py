@@ -10,8 +10,9 @@ import asyncio
 import errno
 import re
 import socket
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from bot.cli.checks import Check
 
 if TYPE_CHECKING:  # each client library loads only when its token is set and checked
     from bot.settings import Settings
@@ -21,26 +22,6 @@ if TYPE_CHECKING:  # each client library loads only when its token is set and ch
 TOKEN_CHECK_TIMEOUT_S = 10.0
 # Any word will do: the check is whether Genius accepts the token, not what it finds.
 GENIUS_PROBE_QUERY = "rain"
-
-
-@dataclass(frozen=True)
-class Check:
-    """One line of the report: what was checked, whether it is fine, and the fix if not.
-
-    An optional part (Ollama, Genius) that is missing is reported but never fails `doctor`:
-    MelodicLens works without it, only with less.
-    """
-
-    name: str
-    ok: bool
-    detail: str
-    fix: str = ""
-    optional: bool = False
-
-    @property
-    def needs_fixing(self) -> bool:
-        """Whether this check should make `doctor` exit 1."""
-        return not self.ok and not self.optional
 
 
 def scrub(text: str, *secrets: str | None) -> str:

@@ -8,13 +8,16 @@ the chat libraries) inside its handler, after its own arguments and files have b
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import logging
 import sys
 from collections.abc import Sequence
 
 from bot.cli.errors import CommandError
+
+# The package's version, read from here by setuptools (pyproject.toml: dynamic version), so that
+# `--version` needs no package metadata lookup.
+__version__ = "0.1.0"
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +47,6 @@ NOISY_LOGGERS = (
 )  # fmt: skip
 
 
-def version() -> str:
-    """The installed package's version (or "unknown" when run from a bare source tree)."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as package_version
-
-    try:
-        return package_version("melodiclens")
-    except PackageNotFoundError:
-        return "unknown"
-
-
 class _VersionAction(argparse.Action):
     """`--version`: looks the version up only when asked, then exits."""
 
@@ -62,7 +54,7 @@ class _VersionAction(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
 
     def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
-        print(f"melodiclens {version()}")
+        print(f"melodiclens {__version__}")
         parser.exit()
 
 
@@ -109,6 +101,8 @@ def configure_logging(level: str | None, log_format: str = "text") -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `melodiclens` console script."""
     args = build_parser().parse_args(argv)
+    import asyncio
+
     from bot.settings import SettingsError, load_settings
 
     try:

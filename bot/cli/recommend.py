@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import sys
@@ -197,6 +196,8 @@ async def _batch_line(
     pipeline: Pipeline, raw: bytes, number: int, user_ids: tuple[int, ...], top: int
 ) -> dict[str, Any]:
     """The answer to one line, or its own error line: whatever its bytes, never an abort."""
+    import asyncio
+
     from recsys.image_intake import ImageRejected
     from recsys.recommender import NothingToMatch, NoTracks
 

@@ -6,7 +6,6 @@ Start as many as you like, on one machine or several: they share the job table s
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import logging
 import signal
@@ -37,6 +36,8 @@ def register(subparsers: Any) -> None:
 
 async def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     """Run jobs until SIGINT/SIGTERM (or, with --once, until none is due)."""
+    import asyncio
+
     from bot.app import build_jobs, open_services
     from handlers.edge.worker import Worker
     from handlers.notifier import LogNotifier
