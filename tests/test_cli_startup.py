@@ -115,19 +115,24 @@ def test_run_and_doctor_help_say_what_they_do(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("argv", "said"),
+    ("argv", "said", "code"),
     [
-        (["recommend", "missing.jpg"], "cannot read missing.jpg"),
-        (["recommend", "--batch", "missing.jsonl"], "cannot read missing.jsonl"),
-        (["recommend", "--text", "rain", "--user", "nobody"], "use PLATFORM:ID"),
-        (["catalog", "import", "missing.csv"], "cannot read missing.csv"),
-        (["db", "restore", "missing.dump", "--yes"], "cannot read missing.dump"),
-        (["db", "backup", "no/such/folder/x.dump"], "there is no folder no/such/folder"),
+        # Refused by the parser itself (exit 2, like any other bad argument), before settings.
+        (["recommend", "missing.jpg"], "argument image: cannot read missing.jpg: no such file", 2),
+        (["recommend", "--batch", "missing.jsonl"], "cannot read missing.jsonl: no such file", 2),
+        (["recommend", "."], "cannot read .: it is a folder", 2),
+        # Refused by the command, before its services start.
+        (["recommend", "--text", "rain", "--user", "nobody"], "use PLATFORM:ID", 1),
+        (["catalog", "import", "missing.csv"], "cannot read missing.csv", 1),
+        (["db", "restore", "missing.dump", "--yes"], "cannot read missing.dump", 1),
+        (["db", "backup", "no/such/folder/x.dump"], "there is no folder no/such/folder", 1),
     ],
 )
-def test_argument_errors_come_before_any_set_up(tmp_path: Path, argv: list[str], said: str) -> None:
+def test_argument_errors_come_before_any_set_up(
+    tmp_path: Path, argv: list[str], said: str, code: int
+) -> None:
     result = melodiclens(*argv, home=tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == code
     assert said in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "melodiclens").exists(), "the embedded database was started"
     assert heavy_imports([argv], tmp_path) == []

@@ -217,9 +217,10 @@ def test_commands_run_with_the_shipped_env_example(short_tmp: Path) -> None:
             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
         )  # fmt: skip
 
-    missing = melodiclens("recommend", "missing.jpg")
-    assert missing.returncode == 1, missing.stderr  # its own error, not a settings error (2)
-    assert "cannot read missing.jpg" in missing.stderr
+    # The settings load (an error in them would exit 2), then the command refuses its argument.
+    nobody = melodiclens("recommend", "--text", "rain", "--user", "nobody")
+    assert nobody.returncode == 1, nobody.stderr
+    assert "use PLATFORM:ID" in nobody.stderr
     current = melodiclens("db", "current")
     assert current.returncode == 0, current.stderr
     assert "(newest: " in current.stdout

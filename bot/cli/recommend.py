@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from bot.cli.arguments import readable_file, readable_file_or_stdin
 from bot.cli.errors import CommandError
 
 if TYPE_CHECKING:  # the services load only once the arguments are known to be good
@@ -38,7 +39,9 @@ def register(subparsers: Any) -> None:
         help="songs for a photo and/or words",
         description="Songs for a photo and/or words. Without --batch, IMAGE or --text is needed.",
     )
-    parser.add_argument("image", nargs="?", type=Path, help="a photo (JPEG, PNG, WebP, ...)")
+    parser.add_argument(
+        "image", nargs="?", type=readable_file, help="a photo (JPEG, PNG, WebP, ...)"
+    )
     parser.add_argument("--text", default="", help='your words, e.g. "rainy, more upbeat"')
     parser.add_argument("--user", help="use this listener's library: PLATFORM:ID")
     parser.add_argument(
@@ -49,7 +52,9 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument(
-        "--batch", help='JSON lines {"id", "text", "image", "top"} from FILE ("-" for stdin)'
+        "--batch",
+        type=readable_file_or_stdin,
+        help='JSON lines {"id", "text", "image", "top"} from FILE ("-" for stdin)',
     )
     parser.set_defaults(handler=run_recommend)
 
