@@ -63,12 +63,16 @@ def test_password_never_reaches_the_command_line() -> None:
     assert without_password("postgresql://postgres@/postgres?host=/tmp/x/pg")[1] == {}
 
 
-async def test_restore_puts_the_backup_back(db: Database, tmp_path: Path) -> None:
+async def test_restore_puts_the_backup_back(
+    db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     kept, _ = await jobs.enqueue(db.pool, "noop", {"n": 1})
     target = tmp_path / "before.dump"
     settings = load_settings(None, DATABASE_URL=db.url)
     args = build_parser().parse_args(["db", "backup", str(target)])
     await args.handler(settings, args)
+    # The way back is named with the project's own command.
+    assert f"restore with `melodiclens db restore {target} --yes`" in capsys.readouterr().out
     later, _ = await jobs.enqueue(db.pool, "noop", {"n": 2})
 
     refused = build_parser().parse_args(["db", "restore", str(target)])
