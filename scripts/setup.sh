@@ -64,6 +64,9 @@ if [ -e .venv ]; then
   if ! is_supported "$have"; then
     say ".venv has Python ${have:-that no longer runs}; rebuilding it with $PYTHON ($wanted)"
     rm -rf .venv
+  elif ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
+    say ".venv has no pip (an interrupted set-up?); rebuilding it with $PYTHON ($wanted)"
+    rm -rf .venv
   elif [ -n "$requested" ] && [ "$have" != "$wanted" ]; then
     say ".venv has Python $have, PYTHON asks for $wanted: rebuilding it"
     rm -rf .venv
