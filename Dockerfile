@@ -15,7 +15,7 @@ WORKDIR /app
 # multi-GB CUDA build. Its own layer, so code changes do not download it again.
 RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
 
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY bot/ bot/
 COPY handlers/ handlers/
 COPY recsys/ recsys/

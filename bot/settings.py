@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env",
         env_file_encoding="utf-8",
+        # `.env.example` ships every variable with an empty value, and docker compose passes
+        # those on: an empty value (in `.env` or the environment) means "not set".
+        env_ignore_empty=True,
         extra="ignore",
         populate_by_name=False,
         frozen=True,
@@ -177,8 +180,9 @@ class Settings(BaseSettings):
     # Answers, captions and finished jobs older than this are deleted (feedback marks stay).
     retention_days: float = Field(90.0, gt=0, validation_alias=_alias("retention_days"))
 
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
-        "INFO", validation_alias=_alias("log_level")
+    # Not set: INFO for the services (`run`, `worker`), WARNING for one-shot commands.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = Field(
+        None, validation_alias=_alias("log_level")
     )
     # json: one JSON object per line (time, level, logger, message, exc_info) for collectors.
     log_format: Literal["text", "json"] = Field("text", validation_alias=_alias("log_format"))
@@ -186,6 +190,14 @@ class Settings(BaseSettings):
     _split = field_validator(
         "ollama_hosts", "discord_shard_ids", "spotify_trending_playlists", mode="before"
     )(_split_list)
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: Any) -> Any:
+        # Path("") would be the current folder: a new, empty database wherever one stands.
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return _default_data_dir()
+        return value
 
     @field_validator("ollama_hosts")
     @classmethod

@@ -85,7 +85,9 @@ _COMMANDS = {
         "/unlink_spotify: remove the link and your imported library\n"
         "/forget_me: delete everything I know about you\n"
         "/auto on|off: in a group, answer every photo (or only when mentioned)\n"
-        "/blend on|off: in a group, mix your library into everyone's answers"
+        "/blend on|off: in a group, mix your library into everyone's answers\n"
+        "In a group, mention me in the photo's caption or reply to one of my messages "
+        "(or an admin turns /auto on, and I answer every photo)."
     ),
     "discord": (
         "/vibe image words: songs for a photo or a mood\n"
@@ -96,7 +98,7 @@ _COMMANDS = {
         "/auto on|off: in a channel, answer every photo or only those that mention me "
         "(needs Manage Channels)\n"
         "/help: this message\n"
-        "Or right-click a message with a photo -> Apps -> " + SONGS_FOR_PHOTO
+        "Or right-click (long-press on mobile) a message with a photo -> Apps -> " + SONGS_FOR_PHOTO
     ),
     "cli": "melodiclens recommend IMAGE [--text WORDS]",
 }
@@ -210,22 +212,30 @@ FORGET_CONFIRM = {
 }
 
 
+def plural(count: int, one: str, many: str = "") -> str:
+    """The count with its word in the right number: "1 track", "2 tracks", "3 entries"."""
+    return f"{count} {one if count == 1 else many or one + 's'}"
+
+
 def importing_message(name: str, tracks: int | None, playlists: int | None) -> str:
     """The chat message sent when a link succeeds."""
     if tracks is None or playlists is None:
         return f"Linked as {name}. Importing your library..."
-    return f"Linked as {name}. Importing {tracks} tracks from {playlists} playlists..."
+    return (
+        f"Linked as {name}. Importing {plural(tracks, 'track')} from "
+        f"{plural(playlists, 'playlist')}..."
+    )
 
 
 def forgotten_text(counts: dict[str, int]) -> str:
     """The confirmation of /forget-me, listing what was deleted."""
     parts = [
-        f"{counts.get('link', 0)} Spotify link",
-        f"{counts.get('library_entries', 0)} library entries",
-        f"{counts.get('recommendations', 0)} past answers",
-        f"{counts.get('feedback', 0)} feedback marks",
-        f"{counts.get('chat_memberships', 0)} chat memberships",
-        f"{counts.get('captions', 0)} photo descriptions",
+        plural(counts.get("link", 0), "Spotify link"),
+        plural(counts.get("library_entries", 0), "library entry", "library entries"),
+        plural(counts.get("recommendations", 0), "past answer"),
+        plural(counts.get("feedback", 0), "feedback mark"),
+        plural(counts.get("chat_memberships", 0), "chat membership"),
+        plural(counts.get("captions", 0), "photo description"),
     ]
     return "Done: I deleted everything about you (" + ", ".join(parts) + ")."
 
@@ -234,7 +244,8 @@ def unlinked_text(counts: dict[str, int]) -> str:
     """The confirmation of unlinking Spotify."""
     return (
         "Unlinked. Your Spotify tokens and the "
-        f"{counts['library_entries']} imported library entries are deleted."
+        f"{plural(counts['library_entries'], 'imported library entry', 'imported library entries')}"
+        " are deleted."
     )
 
 

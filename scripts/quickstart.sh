@@ -5,9 +5,10 @@
 #
 #   bash scripts/quickstart.sh [CATALOG.csv|URL] [PHOTO]
 #
-# With no catalog argument it imports ../shared/data/trending_catalog.csv when that exists,
-# else downloads the public catalog at MELODICLENS_CATALOG_URL (default: tidytuesday's
-# 32,833-row spotify_songs.csv, a few MB).
+# With no catalog argument it downloads the public catalog at MELODICLENS_CATALOG_URL (default:
+# tidytuesday's 32,833-row spotify_songs.csv, a few MB). The project's own checkouts, which
+# have its private data set beside them (MELODICLENS_SHARED_DATA, default ../shared/data),
+# import that set's trending catalog instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -21,7 +22,7 @@ elif [ -f "$data/trending_catalog.csv" ]; then
   catalog=$data/trending_catalog.csv
 else
   catalog=$catalog_url
-  echo "== no local catalog at $data/trending_catalog.csv: fetching $catalog"
+  echo "== fetching the catalog at $catalog"
   echo "   (set MELODICLENS_CATALOG_URL to another catalog CSV's address to use that one)"
 fi
 photo=${2:-docs/demo/sunset_beach.jpg}
@@ -50,4 +51,5 @@ else
 fi
 echo "== songs for words alone"
 "$ml" recommend --text "a quiet rainy evening alone, instrumental"
-echo "== ready. Chat bots: set TELEGRAM_TOKEN and/or DISCORD_TOKEN in .env, then: $ml run"
+echo "== ready. Chat bots: cp .env.example .env, set TELEGRAM_TOKEN and/or DISCORD_TOKEN in it,"
+echo "   then check with $ml doctor and start them with $ml run (see README, Connect Telegram)"

@@ -37,9 +37,19 @@ async def test_backup_holds_the_schema_and_the_rows(
 
 
 async def test_backup_failure_is_one_sentence(db: Database, tmp_path: Path) -> None:
-    args = build_parser().parse_args(["db", "backup", str(tmp_path / "missing-dir" / "x.dump")])
+    # A folder where the archive should go: pg_dump itself cannot write it.
+    args = build_parser().parse_args(["db", "backup", str(tmp_path)])
     with pytest.raises(DatabaseError, match="pg_dump failed"):
         await args.handler(load_settings(None, DATABASE_URL=db.url), args)
+
+
+async def test_a_backup_into_a_missing_folder_is_refused_before_the_database(
+    tmp_path: Path,
+) -> None:
+    args = build_parser().parse_args(["db", "backup", str(tmp_path / "missing-dir" / "x.dump")])
+    settings = load_settings(None, DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
+    with pytest.raises(CommandError, match="there is no folder"):
+        await args.handler(settings, args)
 
 
 def test_password_never_reaches_the_command_line() -> None:
@@ -53,12 +63,16 @@ def test_password_never_reaches_the_command_line() -> None:
     assert without_password("postgresql://postgres@/postgres?host=/tmp/x/pg")[1] == {}
 
 
-async def test_restore_puts_the_backup_back(db: Database, tmp_path: Path) -> None:
+async def test_restore_puts_the_backup_back(
+    db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     kept, _ = await jobs.enqueue(db.pool, "noop", {"n": 1})
     target = tmp_path / "before.dump"
     settings = load_settings(None, DATABASE_URL=db.url)
     args = build_parser().parse_args(["db", "backup", str(target)])
     await args.handler(settings, args)
+    # The way back is named with the project's own command.
+    assert f"restore with `melodiclens db restore {target} --yes`" in capsys.readouterr().out
     later, _ = await jobs.enqueue(db.pool, "noop", {"n": 2})
 
     refused = build_parser().parse_args(["db", "restore", str(target)])
@@ -86,5 +100,6 @@ async def test_restore_puts_the_backup_back(db: Database, tmp_path: Path) -> Non
     assert [r["id"] for r in await db.pool.fetch("SELECT id FROM jobs")] == [kept]
     assert later != kept
     missing = build_parser().parse_args(["db", "restore", str(tmp_path / "nope.dump"), "--yes"])
-    with pytest.raises(DatabaseError, match="no backup file"):
+    # Refused before the database is touched.
+    with pytest.raises(CommandError, match=r"nope\.dump: no such file"):
         await missing.handler(settings, missing)

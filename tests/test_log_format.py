@@ -14,14 +14,15 @@ from bot.settings import SettingsError, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# A process that configures logging exactly as `melodiclens` does, then logs a line and an error.
+# A process that configures logging exactly as `melodiclens run` does, then logs a line and an
+# error.
 SCRIPT = """
 import logging
-from bot.cli.main import configure_logging
+from bot.cli.main import configure_logging, log_level
 from bot.settings import load_settings
 
 settings = load_settings(None)
-configure_logging(settings.log_level, settings.log_format)
+configure_logging(log_level("run", 0, settings.log_level), settings.log_format)
 log = logging.getLogger("handlers.example")
 log.info("answered %s in %d ms", "telegram:42", 812)
 try:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -125,3 +128,102 @@ def test_old_secret_keys_follow_the_current_one(monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(SettingsError, match="MELODICLENS_OLD_SECRET_KEYS") as caught:
         load_settings(None)
     assert "short-old" not in str(caught.value)
+
+
+# --- `.env.example` as shipped: an empty value means "not set" ------------------------------
+
+
+def shipped_env(folder: Path) -> Path:
+    """The real `.env.example`, copied as a new user does: `cp .env.example .env`."""
+    env = folder / ".env"
+    env.write_text((ROOT / ".env.example").read_text())
+    return env
+
+
+def test_the_shipped_env_example_loads_as_the_defaults(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from bot.settings import Settings
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    settings = load_settings(shipped_env(tmp_path))
+    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings == defaults
+    assert settings.data_dir == tmp_path / "share" / "melodiclens"
+    assert settings.discord_shard_count is None and settings.secret_key is None
+    assert settings.old_secret_keys is None and settings.log_level is None
+
+
+def test_empty_environment_values_mean_not_set(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from bot.settings import Settings
+
+    # What docker compose passes on from a copied .env: every variable, most of them empty.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    for field in Settings.model_fields:
+        monkeypatch.setenv(env_name(field), "")
+    settings = load_settings(None)
+    assert settings == Settings(_env_file=None, data_dir=tmp_path / "melodiclens")  # type: ignore[call-arg]
+    assert settings.ollama_hosts == ["http://127.0.0.1:11434"]
+    assert settings.top_n == 5
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_data_dir_is_the_default_never_the_current_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, blank: str
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.setenv("MELODICLENS_DATA_DIR", blank)
+    assert load_settings(None).data_dir == tmp_path / "melodiclens"
+    env = tmp_path / ".env"
+    env.write_text(f"MELODICLENS_DATA_DIR={blank}\n")
+    monkeypatch.delenv("MELODICLENS_DATA_DIR")
+    assert load_settings(env).data_dir == tmp_path / "melodiclens"
+
+
+def test_a_value_set_in_the_environment_wins_over_an_empty_one_in_dotenv(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("MELODICLENS_TOP_N", "3")
+    assert load_settings(shipped_env(tmp_path)).top_n == 3
+
+
+@pytest.fixture
+def short_tmp() -> Iterator[Path]:
+    """A folder the embedded server's own user can reach, with a short socket path."""
+    path = Path(tempfile.mkdtemp(prefix="mls-", dir="/tmp"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_commands_run_with_the_shipped_env_example(short_tmp: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    tmp_path = short_tmp
+    shipped_env(tmp_path)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("MELODICLENS_") and k not in {"DATABASE_URL", "OLLAMA_HOST"}
+    }
+    env.update(XDG_DATA_HOME=str(tmp_path / "share"), HF_HUB_OFFLINE="1")
+
+    def melodiclens(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", *args],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+
+    # The settings load (an error in them would exit 2), then the command refuses its argument.
+    nobody = melodiclens("recommend", "--text", "rain", "--user", "nobody")
+    assert nobody.returncode == 1, nobody.stderr
+    assert "use PLATFORM:ID" in nobody.stderr
+    current = melodiclens("db", "current")
+    assert current.returncode == 0, current.stderr
+    assert "(newest: " in current.stdout
+    # The blank MELODICLENS_DATA_DIR meant the default, not a database in the current folder.
+    assert (tmp_path / "share" / "melodiclens" / "pg").is_dir()
+    assert not (tmp_path / "pg").exists()

@@ -107,7 +107,7 @@ async def test_forbidden_playlist_is_skipped_and_counted(world: World) -> None:
     assert await stored_pairs(world, uid) == expected_pairs(world, frozenset({hidden}))
     result = await last_result(world)
     assert result["skipped"] == 1 and result["playlists"] == 3
-    assert "1 playlist(s) could not be read" in world.notifier.sent[-1][2]
+    assert "1 playlist could not be read and was skipped" in world.notifier.sent[-1][2]
 
 
 async def test_rate_limit_waits_for_retry_after(world: World) -> None:
@@ -232,7 +232,7 @@ async def test_forget_me_deletes_everything_and_counts_it(world: World) -> None:
     )
     reply = await world.accounts.forget_me(ALICE)
     count = len(expected_pairs(world))
-    assert f"1 Spotify link, {count} library entries, 1 past answers, 1 feedback" in reply.text
+    assert f"1 Spotify link, {count} library entries, 1 past answer, 1 feedback mark" in reply.text
     for table in ("spotify_links", "library_entries", "recommendations", "feedback"):
         assert await world.db.pool.fetchval(f"SELECT count(*) FROM {table}") == 0
     assert await find_user(world.db.pool, ALICE.platform, ALICE.user_id) is None

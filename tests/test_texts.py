@@ -25,3 +25,23 @@ def test_sizes_are_worded_in_the_units_people_use() -> None:
 def test_no_notice_means_no_sentence() -> None:
     assert notice_text(None) is None
     assert "vision model" in (notice_text(Notice.VISION_NOT_READ) or "")
+
+
+def test_counts_are_worded_in_the_right_number() -> None:
+    from handlers.texts import forgotten_text, importing_message, plural, unlinked_text
+
+    assert plural(1, "track") == "1 track" and plural(0, "track") == "0 tracks"
+    assert plural(2, "library entry", "library entries") == "2 library entries"
+    assert importing_message("Ana", 1, 1) == "Linked as Ana. Importing 1 track from 1 playlist..."
+    assert importing_message("Ana", 8, 2) == "Linked as Ana. Importing 8 tracks from 2 playlists..."
+    assert "the 1 imported library entry are deleted" in unlinked_text({"library_entries": 1})
+    forgotten = forgotten_text({"link": 1, "library_entries": 1, "recommendations": 2})
+    assert "1 Spotify link, 1 library entry, 2 past answers, 0 feedback marks" in forgotten
+
+
+def test_help_says_how_to_reach_the_bot_in_a_group_and_on_a_phone() -> None:
+    from handlers.texts import HELP
+
+    assert "In a group, mention me" in HELP["telegram"]
+    assert "reply to one of my messages" in HELP["telegram"]
+    assert "right-click (long-press on mobile)" in HELP["discord"]

@@ -3,42 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
-
-from bot.app import open_services
 from bot.cli.errors import CommandError
-from bot.settings import Settings
-from handlers.catalog_import import (
-    DEFAULT_BATCH_ROWS,
-    ImportProgress,
-    ImportSummary,
-    import_catalog,
-)
-from handlers.edge.catalog_download import (
-    CatalogDownloadError,
-    download_catalog,
-    file_name_for,
-    is_url,
-)
-from recsys.catalog_csv import CatalogFormatError, CatalogReader
-from recsys.enrichment import TrackEnricher
+
+if TYPE_CHECKING:  # the importer, the database and the model load only once a command runs
+    from rich.progress import Progress
+
+    from bot.settings import Settings
+    from handlers.catalog_import import ImportSummary
+
+# handlers.catalog_import.DEFAULT_BATCH_ROWS, written out so `--help` need not load the importer
+# (tests/test_cli_startup.py checks that the two agree).
+DEFAULT_BATCH_ROWS = 1024
 
 
 def register(subparsers: Any) -> None:
@@ -65,20 +45,62 @@ def register(subparsers: Any) -> None:
         default=DEFAULT_BATCH_ROWS,
         help=f"rows per embedding and write batch (default {DEFAULT_BATCH_ROWS})",
     )
+    imp.add_argument(
+        "--if-empty",
+        action="store_true",
+        help="import only when the catalog has no tracks yet (a first start's step, e.g. compose)",
+    )
     imp.set_defaults(handler=run_import)
 
 
 async def run_import(settings: Settings, args: argparse.Namespace) -> int:
     """Import a catalog CSV (a file or an http(s) address) with a progress bar, then report."""
+    from handlers.edge.catalog_download import is_url
+
     if args.batch_rows < 1:
         raise CommandError("--batch-rows must be at least 1")
+    if not is_url(args.file):
+        _check_file(Path(args.file))
+    if args.if_empty:
+        tracks = await _catalog_size(settings)
+        if tracks:
+            print(f"the catalog already has {_tracks(tracks)}: nothing imported (--if-empty)")
+            return 0
     async with _local_copy(args.file) as path:
         return await _import_file(settings, args, path)
+
+
+def _check_file(path: Path) -> None:
+    """A local catalog is there to read, before anything starts."""
+    if not path.is_file():
+        raise CommandError(f"cannot read {path}: no such file (a CSV, or its http(s) address)")
+
+
+async def _catalog_size(settings: Settings) -> int:
+    """How many catalog tracks the database holds (its schema brought up to date first)."""
+    from bot.app import open_database
+    from db.tracks import count_tracks
+
+    async with open_database(settings) as database, database.pool.acquire() as conn:
+        return await count_tracks(conn, in_catalog=True)
+
+
+def _tracks(count: int) -> str:
+    return f"{count:,} {'track' if count == 1 else 'tracks'}"
 
 
 @asynccontextmanager
 async def _local_copy(location: str) -> AsyncIterator[Path]:
     """The catalog as a local file: the path itself, or a download kept for the import."""
+    import tempfile
+
+    from handlers.edge.catalog_download import (
+        CatalogDownloadError,
+        download_catalog,
+        file_name_for,
+        is_url,
+    )
+
     if not is_url(location):
         yield Path(location)
         return
@@ -98,12 +120,20 @@ async def _local_copy(location: str) -> AsyncIterator[Path]:
 
 
 async def _import_file(settings: Settings, args: argparse.Namespace, path: Path) -> int:
+    import asyncio
+
+    from recsys.catalog_csv import CatalogFormatError, CatalogReader
+
     try:
         # Read the header now: an unknown shape fails before the database and model start.
         CatalogReader(path)
     except CatalogFormatError as err:
         raise CommandError(str(err)) from err
     source = args.source or (path.stem if args.trending else None)
+    from bot.app import open_services
+    from handlers.catalog_import import ImportProgress, import_catalog
+    from recsys.enrichment import TrackEnricher
+
     async with open_services(settings) as services:
         enricher = TrackEnricher(
             services.embedder,
@@ -134,6 +164,16 @@ async def _import_file(settings: Settings, args: argparse.Namespace, path: Path)
 
 
 def _progress_bar() -> Progress:
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     # On stderr, so that the summary on stdout stays clean for scripts.
     return Progress(
         TextColumn("{task.description}"),
@@ -147,6 +187,16 @@ def _progress_bar() -> Progress:
 
 
 def _download_bar() -> Progress:
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TransferSpeedColumn,
+    )
+
     # The same bar as the import's, counting bytes; on stderr like it.
     return Progress(
         TextColumn("{task.description}"),
@@ -161,7 +211,8 @@ def _download_bar() -> Progress:
 def format_summary(summary: ImportSummary) -> str:
     """The end-of-import report: counts, skips by reason, time and rate."""
     lines = [
-        f"{summary.path.name} ({summary.shape}): {summary.rows:,} rows in "
+        f"{summary.path.name} ({summary.shape}): {summary.rows:,} "
+        f"{'row' if summary.rows == 1 else 'rows'} in "
         f"{summary.seconds:.1f} s, {summary.tracks_per_second:,.1f} tracks/s",
         f"  imported   {summary.imported:>9,}",
         f"  updated    {summary.updated:>9,}",
@@ -172,7 +223,8 @@ def format_summary(summary: ImportSummary) -> str:
     lines.append(f"  embedded   {summary.embedded:>9,}")
     if summary.trending_source is not None:
         lines.append(
-            f"  trending   {summary.trending_entries:>9,} entries in source "
+            f"  trending   {summary.trending_entries:>9,} "
+            f"{'entry' if summary.trending_entries == 1 else 'entries'} in source "
             f"{summary.trending_source!r}"
         )
     return "\n".join(lines)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.errors import CommandError
-from bot.settings import Settings
-from db import backup, migrations
-from db.pool import connect
+
+if TYPE_CHECKING:  # the database modules load only once a command runs
+    from bot.settings import Settings
 
 
 def register(subparsers: Any) -> None:
@@ -25,7 +25,8 @@ def register(subparsers: Any) -> None:
     current = actions.add_parser("current", help="print the schema revision")
     current.set_defaults(handler=run_current)
     dump = actions.add_parser(
-        "backup", help="write a pg_dump archive of the database (restore with pg_restore)"
+        "backup",
+        help="write a pg_dump archive of the database (restore with `melodiclens db restore`)",
     )
     dump.add_argument("file", type=Path, help="where to write it, e.g. melodiclens.dump")
     dump.set_defaults(handler=run_backup)
@@ -38,6 +39,8 @@ def register(subparsers: Any) -> None:
 
 
 async def _with_url(settings: Settings, action: Any) -> int:
+    from db.pool import connect
+
     database = await connect(settings.database_url, settings.data_dir, pool_size=1)
     try:
         await action(database.url)
@@ -48,6 +51,7 @@ async def _with_url(settings: Settings, action: Any) -> int:
 
 async def run_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     """Apply migrations up to the requested revision."""
+    from db import migrations
 
     async def action(url: str) -> None:
         await migrations.upgrade(url, args.revision)
@@ -58,6 +62,7 @@ async def run_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 
 async def run_downgrade(settings: Settings, args: argparse.Namespace) -> int:
     """Revert migrations down to the requested revision."""
+    from db import migrations
 
     async def action(url: str) -> None:
         await migrations.downgrade(url, args.revision)
@@ -68,6 +73,7 @@ async def run_downgrade(settings: Settings, args: argparse.Namespace) -> int:
 
 async def run_current(settings: Settings, args: argparse.Namespace) -> int:
     """Print the schema revision."""
+    from db import migrations
 
     async def action(url: str) -> None:
         revision = await migrations.current_revision(url)
@@ -78,10 +84,17 @@ async def run_current(settings: Settings, args: argparse.Namespace) -> int:
 
 async def run_backup(settings: Settings, args: argparse.Namespace) -> int:
     """pg_dump the database (the embedded server is started for it if nothing runs)."""
+    folder = args.file.parent
+    if not folder.is_dir():
+        raise CommandError(f"cannot write {args.file}: there is no folder {folder}")
+    from db import backup
 
     async def action(url: str) -> None:
         size = await backup.dump(url, args.file)
-        print(f"wrote {args.file} ({size / 1e6:.1f} MB); restore with pg_restore (see README)")
+        print(
+            f"wrote {args.file} ({size / 1e6:.1f} MB); "
+            f"restore with `melodiclens db restore {args.file} --yes`"
+        )
 
     return await _with_url(settings, action)
 
@@ -93,6 +106,9 @@ async def run_restore(settings: Settings, args: argparse.Namespace) -> int:
             "restore replaces every table and row with the backup's: stop the bot and workers, "
             "then run it again with --yes"
         )
+    if not args.file.is_file():
+        raise CommandError(f"cannot read {args.file}: no such file")
+    from db import backup, migrations
 
     async def action(url: str) -> None:
         await backup.restore(url, args.file)

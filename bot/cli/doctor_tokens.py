@@ -10,33 +10,18 @@ import asyncio
 import errno
 import re
 import socket
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import aiohttp
-import discord
-import requests
-import telegram
-import telegram.error
+from bot.cli.checks import Check
 
-from bot.app import spotify_app
-from bot.settings import Settings
-from handlers.edge.genius import make_genius
-from handlers.edge.spotify import SpotifyApp, SpotifyAuthFailed, SpotifyError
+if TYPE_CHECKING:  # each client library loads only when its token is set and checked
+    from bot.settings import Settings
+    from handlers.edge.spotify import SpotifyApp
 
 # A service that has not answered within this is unreachable from here, as far as `doctor` cares.
 TOKEN_CHECK_TIMEOUT_S = 10.0
 # Any word will do: the check is whether Genius accepts the token, not what it finds.
 GENIUS_PROBE_QUERY = "rain"
-
-
-@dataclass(frozen=True)
-class Check:
-    """One line of the report: what was checked, whether it is fine, and the fix if not."""
-
-    name: str
-    ok: bool
-    detail: str
-    fix: str = ""
 
 
 def scrub(text: str, *secrets: str | None) -> str:
@@ -56,6 +41,8 @@ async def token_checks(settings: Settings) -> list[Check]:
     if settings.discord_token is not None:
         checks += await check_discord(settings.discord_token.get_secret_value())
     if settings.spotify_client_id:
+        from bot.app import spotify_app
+
         checks.append(await check_spotify(spotify_app(settings)))
     if settings.genius_token is not None:
         checks.append(await check_genius(settings.genius_token.get_secret_value()))
@@ -65,6 +52,9 @@ async def token_checks(settings: Settings) -> list[Check]:
 
 async def check_telegram(token: str, api_url: str) -> Check:
     """getMe with the token: the bot's name when it works."""
+    import telegram
+    import telegram.error
+
     root = api_url.rstrip("/")
     try:
         bot = telegram.Bot(token, base_url=f"{root}/bot", base_file_url=f"{root}/file/bot")
@@ -92,6 +82,9 @@ async def check_telegram(token: str, api_url: str) -> Check:
 async def check_discord(token: str) -> list[Check]:
     """GET /users/@me with the token, then the application's flags for the Message Content
     intent (without it the bot answers only mentions, DMs and /vibe)."""
+    import aiohttp
+    import discord
+
     client = discord.Client(intents=discord.Intents.none())
     try:
         async with asyncio.timeout(TOKEN_CHECK_TIMEOUT_S):
@@ -129,6 +122,8 @@ async def check_discord(token: str) -> list[Check]:
 
 async def check_spotify(app: SpotifyApp) -> Check:
     """A client-credentials token request with SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET."""
+    from handlers.edge.spotify import SpotifyAuthFailed, SpotifyError
+
     try:
         await asyncio.wait_for(asyncio.to_thread(app.app_token), TOKEN_CHECK_TIMEOUT_S)
     except SpotifyAuthFailed as err:
@@ -145,7 +140,11 @@ async def check_spotify(app: SpotifyApp) -> Check:
 
 
 async def check_genius(token: str, api_root: str | None = None) -> Check:
-    """One authenticated search with GENIUS_TOKEN."""
+    """One authenticated search with GENIUS_TOKEN (optional: lyrics themes only)."""
+    import requests
+
+    from handlers.edge.genius import make_genius
+
     genius = make_genius(token, api_root)
     genius.sleep_time = 0  # one request: no need to be polite to ourselves
     genius.retries = 0
@@ -162,12 +161,21 @@ async def check_genius(token: str, api_root: str | None = None) -> Check:
                 False,
                 f"Genius refused the token ({status.group(1)})",
                 "genius.com/api-clients -> Generate Access Token; set GENIUS_TOKEN (or unset it)",
+                optional=True,
             )
         code = status.group(1) if status else "an unexpected answer"
-        return Check("genius token", False, f"Genius answered {code}", "try again later")
+        return Check(
+            "genius token", False, f"Genius answered {code}", "try again later", optional=True
+        )
     except (requests.RequestException, TimeoutError, RuntimeError) as err:
         reason = scrub(type(err).__name__, token)
-        return Check("genius token", False, f"cannot reach Genius: {reason}", "check the network")
+        return Check(
+            "genius token",
+            False,
+            f"cannot reach Genius: {reason}",
+            "check the network",
+            optional=True,
+        )
     return Check("genius token", True, "works")
 
 

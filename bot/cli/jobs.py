@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import asyncpg
-
-from bot.app import open_database
 from bot.cli.errors import CommandError
-from bot.settings import Settings
-from db import jobs
+
+if TYPE_CHECKING:  # the database modules load only once a command runs
+    import asyncpg
+
+    from bot.settings import Settings
+
+# db.jobs.LIST_LIMIT, written out so `--help` need not load the database modules
+# (tests/test_cli_startup.py checks that the two agree).
+LIST_LIMIT = 50
 
 # A job's last error is cut to this many characters in the listing; the row keeps all of it.
 ERROR_WIDTH = 100
@@ -28,7 +32,7 @@ def register(subparsers: Any) -> None:
         choices=("failed", "pending", "done", "all"),
         help="only failed, only pending (queued or running), only done, or every job",
     )
-    listing.add_argument("--limit", type=int, default=jobs.LIST_LIMIT, help="at most this many")
+    listing.add_argument("--limit", type=int, default=LIST_LIMIT, help="at most this many")
     listing.set_defaults(handler=run_list)
     retry = actions.add_parser("retry", help="queue a failed job again (by id, or --all-failed)")
     which = retry.add_mutually_exclusive_group(required=True)
@@ -38,6 +42,8 @@ def register(subparsers: Any) -> None:
 
 
 def _states(choice: str | None) -> tuple[str, ...]:
+    from db import jobs
+
     if choice is None:
         return ("failed", *PENDING)
     if choice == "pending":
@@ -49,6 +55,9 @@ def _states(choice: str | None) -> tuple[str, ...]:
 
 async def run_list(settings: Settings, args: argparse.Namespace) -> int:
     """Print the jobs in the chosen states, one line each."""
+    from bot.app import open_database
+    from db import jobs
+
     async with open_database(settings) as database:
         rows = await jobs.list_jobs(database.pool, _states(args.state), args.limit)
     if not rows:
@@ -75,6 +84,9 @@ def format_jobs(rows: Sequence[asyncpg.Record]) -> list[str]:
 
 async def run_retry(settings: Settings, args: argparse.Namespace) -> int:
     """Queue one failed job (or all of them) again; a worker picks it up at once."""
+    from bot.app import open_database
+    from db import jobs
+
     async with open_database(settings) as database:
         retried = await jobs.retry_failed(database.pool, None if args.all_failed else args.job_id)
         if not retried and not args.all_failed:

@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from bot.app import build_pipeline, open_services
+from bot.cli.arguments import readable_file, readable_file_or_stdin
 from bot.cli.errors import CommandError
-from bot.settings import Settings
-from db.users import find_user
-from handlers.pipeline import Pipeline, PipelineResult
-from handlers.texts import CLI_SORRY, notice_text, rejection_text
-from recsys.image_intake import ImageRejected
-from recsys.recommender import NothingToMatch, NoTracks
+
+if TYPE_CHECKING:  # the services load only once the arguments are known to be good
+    from bot.settings import Settings
+    from handlers.pipeline import Pipeline, PipelineResult
+    from recsys.image_intake import ImageRejected
+    from recsys.recommender import NothingToMatch, NoTracks
 
 log = logging.getLogger(__name__)
 
 MAX_TOP = 20
+# Their warnings repeat what the answer's own notice already says ("answered from the picture's
+# colours"); shown with -v.
+SAID_BY_THE_NOTICE = ("handlers.pipeline", "recsys.vision_hosts")
 # A batch line holds a path and a few words; anything longer is refused unread, so one giant
 # line cannot fill the memory.
 MAX_BATCH_LINE_BYTES = 1_000_000
@@ -37,13 +39,22 @@ def register(subparsers: Any) -> None:
         help="songs for a photo and/or words",
         description="Songs for a photo and/or words. Without --batch, IMAGE or --text is needed.",
     )
-    parser.add_argument("image", nargs="?", type=Path, help="a photo (JPEG, PNG, WebP, ...)")
+    parser.add_argument(
+        "image", nargs="?", type=readable_file, help="a photo (JPEG, PNG, WebP, ...)"
+    )
     parser.add_argument("--text", default="", help='your words, e.g. "rainy, more upbeat"')
     parser.add_argument("--user", help="use this listener's library: PLATFORM:ID")
-    parser.add_argument("--top", type=int, default=None, help="how many songs (default 5)")
+    parser.add_argument(
+        "--top",
+        type=top_count,
+        default=None,
+        help=f"how many songs, 1 to {MAX_TOP} (default: MELODICLENS_TOP_N, 5)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument(
-        "--batch", help='JSON lines {"id", "text", "image", "top"} from FILE ("-" for stdin)'
+        "--batch",
+        type=readable_file_or_stdin,
+        help='JSON lines {"id", "text", "image", "top"} from FILE ("-" for stdin)',
     )
     parser.set_defaults(handler=run_recommend)
 
@@ -52,24 +63,14 @@ async def run_recommend(settings: Settings, args: argparse.Namespace) -> int:
     """Answer one question, or every line of a batch with the models loaded once."""
     if args.batch is None and args.image is None and not args.text.strip():
         raise CommandError("give a photo, --text WORDS, or --batch FILE")
-    top = _top(args.top or settings.top_n)
-    async with open_services(settings) as services:
-        pipeline = build_pipeline(settings, services.db, services.embedder)
-        pipeline.warm()
-        user_ids = await _user_ids(services.db.pool, args.user)
-        if args.batch is not None:
-            return await _run_batch(pipeline, args.batch, user_ids, top)
-        images = [_read_image(args.image)] if args.image else []
-        try:
-            result = await pipeline.run(
-                await pipeline.prepare(images),
-                args.text,
-                user_ids=user_ids,
-                feedback_user_id=_first(user_ids),
-                top=top,
-            )
-        except (ImageRejected, NothingToMatch, NoTracks) as err:
-            raise CommandError(_sorry(err)) from None
+    top = _top(settings.top_n if args.top is None else args.top)
+    _check_user(args.user)
+    # The photo is read (and a batch file opened) before the database and the model start.
+    images = [_read_image(args.image)] if args.batch is None and args.image else []
+    if args.batch is not None:
+        with _open_batch(args.batch) as lines:
+            return await _answer_batch(settings, lines, args.user, top)
+    result = await _answer(settings, images, args.text, args.user, top)
     if args.json:
         print(json.dumps(answer_json(result), ensure_ascii=False))
     else:
@@ -77,8 +78,68 @@ async def run_recommend(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _answer(
+    settings: Settings, images: list[bytes], text: str, user: str | None, top: int
+) -> PipelineResult:
+    """One question through the whole pipeline."""
+    from bot.app import build_pipeline, open_services
+    from recsys.image_intake import ImageRejected
+    from recsys.recommender import NothingToMatch, NoTracks
+
+    _quiet_what_the_notice_says()
+    async with open_services(settings) as services:
+        pipeline = build_pipeline(settings, services.db, services.embedder)
+        pipeline.warm()
+        user_ids = await _user_ids(services.db.pool, user)
+        try:
+            return await pipeline.run(
+                await pipeline.prepare(images),
+                text,
+                user_ids=user_ids,
+                feedback_user_id=_first(user_ids),
+                top=top,
+            )
+        except (ImageRejected, NothingToMatch, NoTracks) as err:
+            raise CommandError(_sorry(err)) from None
+
+
+async def _answer_batch(
+    settings: Settings, lines: Iterator[bytes], user: str | None, top: int
+) -> int:
+    """Every line of a batch, the services started once."""
+    from bot.app import build_pipeline, open_services
+
+    _quiet_what_the_notice_says()
+    async with open_services(settings) as services:
+        pipeline = build_pipeline(settings, services.db, services.embedder)
+        pipeline.warm()
+        user_ids = await _user_ids(services.db.pool, user)
+        return await _run_batch(pipeline, lines, user_ids, top)
+
+
+def _quiet_what_the_notice_says() -> None:
+    if logging.getLogger().getEffectiveLevel() > logging.INFO:
+        for name in SAID_BY_THE_NOTICE:
+            logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def top_count(value: str) -> int:
+    """`--top`: a whole number from 1 to MAX_TOP, refused at parse time otherwise."""
+    try:
+        count = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number (got {value!r})") from None
+    if not 1 <= count <= MAX_TOP:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_TOP} (got {count})")
+    return count
+
+
 def _sorry(err: ImageRejected | NothingToMatch | NoTracks) -> str:
     """The sentence for a question the pipeline could not answer."""
+    from handlers.texts import CLI_SORRY, rejection_text
+    from recsys.image_intake import ImageRejected
+    from recsys.recommender import NothingToMatch
+
     if isinstance(err, ImageRejected):
         return rejection_text(err)
     return CLI_SORRY["nothing" if isinstance(err, NothingToMatch) else "no_tracks"]
@@ -101,7 +162,15 @@ def _read_image(path: Path) -> bytes:
         raise CommandError(f"cannot read {path}: {err.strerror}") from None
 
 
+def _check_user(user: str | None) -> None:
+    """`--user` has the PLATFORM:ID shape (whether that listener exists is asked later)."""
+    if user is not None and not user.partition(":")[2]:
+        raise CommandError(f"no listener {user!r} (use PLATFORM:ID, e.g. telegram:12345)")
+
+
 async def _user_ids(pool: Any, user: str | None) -> tuple[int, ...]:
+    from db.users import find_user
+
     if not user:
         return ()
     platform, _, platform_id = user.partition(":")
@@ -111,15 +180,16 @@ async def _user_ids(pool: Any, user: str | None) -> tuple[int, ...]:
     return (user_id,)
 
 
-async def _run_batch(pipeline: Pipeline, source: str, user_ids: tuple[int, ...], top: int) -> int:
+async def _run_batch(
+    pipeline: Pipeline, lines: Iterator[bytes], user_ids: tuple[int, ...], top: int
+) -> int:
     failures = 0
-    with _open_batch(source) as lines:
-        for number, raw in enumerate(lines, 1):
-            if not raw.strip():
-                continue
-            result = await _batch_line(pipeline, raw, number, user_ids, top)
-            failures += "error" in result
-            _print_line(result)
+    for number, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        result = await _batch_line(pipeline, raw, number, user_ids, top)
+        failures += "error" in result
+        _print_line(result)
     return 1 if failures else 0
 
 
@@ -131,6 +201,11 @@ async def _batch_line(
     pipeline: Pipeline, raw: bytes, number: int, user_ids: tuple[int, ...], top: int
 ) -> dict[str, Any]:
     """The answer to one line, or its own error line: whatever its bytes, never an abort."""
+    import asyncio
+
+    from recsys.image_intake import ImageRejected
+    from recsys.recommender import NothingToMatch, NoTracks
+
     query_id: Any = number
     try:
         query = _parse_line(raw, number)
@@ -233,6 +308,8 @@ def _bounded_lines(stream: BinaryIO) -> Iterator[bytes]:
 
 def answer_json(result: PipelineResult) -> dict[str, Any]:
     """The JSON form of an answer: the mood, then the tracks."""
+    from handlers.texts import notice_text
+
     rec = result.recommendation
     return {
         "mood": {
@@ -262,6 +339,8 @@ def print_table(result: PipelineResult) -> None:
     """A readable terminal table of the answer."""
     from rich.console import Console
     from rich.table import Table
+
+    from handlers.texts import notice_text
 
     rec = result.recommendation
     console = Console()

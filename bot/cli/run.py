@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.errors import CommandError
-from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 def register(subparsers: Any) -> None:
     """Add the `run` command."""
     parser = subparsers.add_parser(
-        "run", help="run the Discord and/or Telegram bot (whichever has a token)"
+        "run",
+        help="run the Discord and/or Telegram bot (whichever has a token)",
+        description=(
+            "Run the chat bots (Telegram when TELEGRAM_TOKEN is set, Discord when DISCORD_TOKEN "
+            "is), the web server (health check /healthz, metrics /metrics, the Spotify callback) "
+            "on MELODICLENS_HTTP_HOST:MELODICLENS_HTTP_PORT, and a background-job worker, until "
+            "SIGINT/SIGTERM; on SIGTERM every photo already accepted is answered first. The "
+            "schema is brought up to date at start. Check the set-up first with `melodiclens "
+            "doctor`."
+        ),
     )
     parser.set_defaults(handler=run)
 

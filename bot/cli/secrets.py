@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.app import open_database
 from bot.cli.errors import CommandError
-from bot.settings import Settings
-from handlers.key_rotation import rotate_secrets
-from handlers.secrets import SecretKeyMissing, TokenCipher
+
+if TYPE_CHECKING:  # the database and the cipher load only once the command runs
+    from bot.settings import Settings
 
 HOW_TO_ROTATE = (
     "To change the secret key: move the current MELODICLENS_SECRET_KEY into "
@@ -32,6 +31,10 @@ def register(subparsers: Any) -> None:
 
 async def run_rotate(settings: Settings, args: argparse.Namespace) -> int:
     """Re-encrypt every stored token; exit 1 when some cannot be decrypted with any key."""
+    from bot.app import open_database
+    from handlers.key_rotation import rotate_secrets
+    from handlers.secrets import SecretKeyMissing, TokenCipher
+
     try:
         cipher = TokenCipher(settings.secret_keys)
     except SecretKeyMissing as err:

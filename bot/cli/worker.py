@@ -6,23 +6,28 @@ Start as many as you like, on one machine or several: they share the job table s
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import logging
 import signal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.app import build_jobs, open_services
-from bot.settings import Settings
-from handlers.edge.worker import Worker
-from handlers.notifier import LogNotifier
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
 def register(subparsers: Any) -> None:
     """Add the `worker` subcommand."""
-    parser = subparsers.add_parser("worker", help="run background jobs (library sync, trending)")
+    parser = subparsers.add_parser(
+        "worker",
+        help="run background jobs (library sync, trending)",
+        description=(
+            "Run background jobs (Spotify library syncs, trending refreshes, old-data pruning) "
+            "until SIGINT/SIGTERM. `run` has a worker of its own; start more with this, on this "
+            "machine or others: they share the job table safely."
+        ),
+    )
     parser.add_argument(
         "--once", action="store_true", help="run the jobs that are due now, then exit"
     )
@@ -31,12 +36,18 @@ def register(subparsers: Any) -> None:
 
 async def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     """Run jobs until SIGINT/SIGTERM (or, with --once, until none is due)."""
+    import asyncio
+
+    from bot.app import build_jobs, open_services
+    from handlers.edge.worker import Worker
+    from handlers.notifier import LogNotifier
+
     async with open_services(settings) as services:
         handlers, schedulers = build_jobs(settings, services.db, services.embedder, LogNotifier())
         worker = Worker(services.db, handlers, schedulers=schedulers)
         if args.once:
             count = await worker.drain()
-            log.info("worker %s ran %d jobs", worker.worker_id, count)
+            log.info("worker %s ran %d job%s", worker.worker_id, count, "" if count == 1 else "s")
             return 0
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -33,7 +33,7 @@ from handlers.spotify.link_tokens import read_tokens, save_tokens
 from handlers.spotify.linking import LIBRARY_SYNC, PLAYLIST_PAGE, library_key
 from handlers.spotify.lyrics import LyricsThemes
 from handlers.spotify.tracks import TrackStore, entry_track, info_from_row
-from handlers.texts import NOT_REGISTERED, REVOKED_MESSAGE, UNREADABLE_MESSAGE
+from handlers.texts import NOT_REGISTERED, REVOKED_MESSAGE, UNREADABLE_MESSAGE, plural
 
 log = logging.getLogger(__name__)
 
@@ -233,10 +233,12 @@ class LibrarySync:
 def done_message(entries: int, playlists: int, skipped: int) -> str:
     """The chat message when an import finishes."""
     text = (
-        f"Your Spotify library is in: {entries} songs from {playlists} playlists and Liked Songs."
+        f"Your Spotify library is in: {plural(entries, 'song')} from "
+        f"{plural(playlists, 'playlist')} and Liked Songs."
     )
     if skipped:
-        text += f" {skipped} playlist(s) could not be read and were skipped."
+        were = "was" if skipped == 1 else "were"
+        text += f" {plural(skipped, 'playlist')} could not be read and {were} skipped."
     return text
 
 
