@@ -19,6 +19,7 @@ from handlers.texts import (
     SAVED_PLAYLIST_LINK,
     SORRY,
     forgotten_text,
+    plural,
     unlinked_text,
 )
 
@@ -67,7 +68,9 @@ class AccountHandler:
 
     async def _saved_reply(self, ctx: ChatContext, outcome: SaveOutcome) -> Reply:
         if outcome.status == "saved":
-            text = SAVE_PLAYLIST["saved"].format(name=outcome.name, tracks=outcome.tracks)
+            text = SAVE_PLAYLIST["saved"].format(
+                name=outcome.name, tracks=plural(outcome.tracks, "song")
+            )
             url, label = outcome.playlist_url, SAVED_PLAYLIST_LINK
             return Reply("info", text, url=url, url_label=label, private=True)
         if outcome.status == "needs_relink":

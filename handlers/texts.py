@@ -164,7 +164,7 @@ SAVE_BUTTON = "Save as playlist"
 SAVED_PLAYLIST_LINK = "Open playlist"
 LINK_COMMAND = {"telegram": "/link_spotify", "discord": "/link-spotify", "cli": "link"}
 SAVE_PLAYLIST = {
-    "saved": "Saved “{name}” to your Spotify: {tracks} songs, private.",
+    "saved": "Saved “{name}” to your Spotify: {tracks}, private.",
     "not_linked": "Link your Spotify account first ({command}), then press Save again.",
     "needs_relink": (
         "To save playlists, MelodicLens needs one more permission from Spotify. Open this link "
