@@ -13,6 +13,7 @@ from typing import Any
 from db import inbox
 from db.inbox import InboxItem
 from db.pool import Database
+from handlers.takeover import TAKEN_OVER
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,10 @@ class DurableInbox:
                 continue
             log.info("%s inbox: answering update %s left by a stopped process",
                      self.platform, item.update_key)  # fmt: skip
-            await replay(item)
+            token = TAKEN_OVER.set(True)  # its photos are read under the cautious budget
+            try:
+                await replay(item)
+            finally:
+                TAKEN_OVER.reset(token)
         await inbox.prune(pool, INBOX_KEEP_DONE_S)
         return len(items)
