@@ -10,8 +10,9 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 import httpx
-import ollama
 import pydantic
+
+from recsys.ollama_lib import ollama
 
 log = logging.getLogger(__name__)
 
