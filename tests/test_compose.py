@@ -18,8 +18,9 @@ COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 APP_SERVICES = ("melodiclens", "worker")
 # Variables the compose file may interpolate that are not MelodicLens settings: the database
-# password is shared by the postgres service and DATABASE_URL, and never leaves the network.
-COMPOSE_ONLY_VARIABLES = {"POSTGRES_PASSWORD"}
+# password is shared by the postgres service and DATABASE_URL, and never leaves the network;
+# the address the web port is published on is Docker's, not the bot's.
+COMPOSE_ONLY_VARIABLES = {"POSTGRES_PASSWORD", "MELODICLENS_PUBLISH_ADDRESS"}
 INTERPOLATION = re.compile(r"\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}")
 
 
@@ -148,7 +149,8 @@ def test_app_environment_reaches_the_other_containers(
 def test_only_the_callback_port_is_published(services: dict[str, Any]) -> None:
     default_port = Settings.model_fields["http_port"].default
     published = [interpolate(port) for port in services["melodiclens"]["ports"]]
-    assert published == [f"{default_port}:{default_port}"]
+    # on loopback unless the operator publishes it wider (issue 21)
+    assert published == [f"127.0.0.1:{default_port}:{default_port}"]
     # The default Spotify redirect URI points at that same port.
     assert f":{default_port}/" in Settings.model_fields["spotify_redirect_uri"].default
     for name in ("postgres", "ollama", "ollama-pull", "worker"):
