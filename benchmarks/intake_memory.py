@@ -12,7 +12,8 @@ A refused image counts like an answered one: the command ends either way.
 Targets: each image at most +250 MB over the small JPEG (four at once: +250 MB per decode
 thread), answered or refused within 20 s of the small JPEG.
 
-Run: python -m benchmarks.intake_memory [--repeats 3]
+Run: python -m benchmarks.intake_memory [--repeats 3] [--decode-only]
+(--decode-only: only the time prepare_image takes to answer or refuse each image, in one process)
 """
 
 from __future__ import annotations
@@ -84,6 +85,22 @@ grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
 print(grown, ",".join(sorted(set(outcomes))))
 """
 
+# The time prepare_image takes to answer or refuse each image (one process, after the imports).
+DECODE_TIMES = """
+import os, sys, time
+from recsys.image_intake import ImageLimits, ImageRejected, prepare_image
+print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+for name in sys.argv[2:]:
+    data = open(os.path.join(sys.argv[1], name), "rb").read()
+    started = time.perf_counter()
+    try:
+        prepared = prepare_image(data, ImageLimits())
+        outcome = f"answered {prepared.width}x{prepared.height}"
+    except ImageRejected as err:
+        outcome = f"refused {err.reason.value}"
+    print(f"{name:18} {outcome:28} {time.perf_counter() - started:6.2f} s", flush=True)
+"""
+
 
 def run_child(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     """Run a command to its end: its own peak RSS in MB, its wall time, and how it ended."""
@@ -117,8 +134,16 @@ def main() -> None:
     """Print per image: peak RSS and time of one recommend, and the album's memory growth."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
-    repeats = parser.parse_args().repeats
+    parser.add_argument("--decode-only", action="store_true")
+    options = parser.parse_args()
+    repeats = options.repeats
     work = Path(tempfile.mkdtemp(prefix="mlim-", dir="/tmp"))
+    if options.decode_only:
+        subprocess.run([sys.executable, "-c", MAKE, str(work)], check=True, cwd=ROOT)
+        subprocess.run([sys.executable, "-c", DECODE_TIMES, str(work), *IMAGES], check=True,
+                       cwd=ROOT)  # fmt: skip
+        shutil.rmtree(work, ignore_errors=True)
+        return
     try:
         env = {
             **os.environ,
