@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
+from db.urls import display_url, scrub_text
 from handlers.edge.worker import WorkerHealth
 from recsys.vision_hosts import VisionHostPool
 
@@ -30,21 +30,11 @@ class RunHealth:
             "worker": self.worker.as_dict() if self.worker is not None else None,
             "vision_hosts": [
                 {
-                    "url": _without_credentials(load.url),
+                    "url": display_url(load.url),
                     "in_flight": load.in_flight,
                     "resting": load.resting,
-                    "last_failure": load.last_failure,
+                    "last_failure": scrub_text(load.last_failure),
                 }
                 for load in (self.vision.loads() if self.vision is not None else ())
             ],
         }
-
-
-def _without_credentials(url: str) -> str:
-    """The URL with any user:password@ left out (health output is not secret)."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return parts._replace(netloc=netloc).geturl()

@@ -175,6 +175,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(None, validation_alias=_alias("secret_key"))
     # Keys used before MELODICLENS_SECRET_KEY (comma-separated): still read, never written with.
     old_secret_keys: SecretStr | None = Field(None, validation_alias=_alias("old_secret_keys"))
+    # Lets a scraper off this machine read /metrics and the detailed /healthz (as a bearer token).
+    metrics_token: SecretStr | None = Field(None, validation_alias=_alias("metrics_token"))
 
     # --- privacy ----------------------------------------------------------------------------
     # Answers, captions and finished jobs older than this are deleted (feedback marks stay).

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import html
+import ipaddress
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -43,6 +44,7 @@ DB_KEY = web.AppKey("db", Database)
 LINKER_KEY = web.AppKey("linker", SpotifyLinker)
 HEALTH_KEY = web.AppKey("health", RunHealth)
 METRICS_KEY = web.AppKey("metrics", Metrics)
+METRICS_TOKEN_KEY = web.AppKey("metrics_token", str)
 
 # Pages hold a state and a code: never framed, cached or sent on as a referrer.
 PAGE_HEADERS = {
@@ -102,14 +104,17 @@ def render_confirm(review: LinkReview, state: str, code: str, csrf: str) -> web.
 
 async def healthz(request: web.Request) -> web.Response:
     """Readiness: 200 when the database answers (and, under `run`, every chat adapter serves),
-    503 otherwise; under `run` it also reports the adapters, the job worker and vision hosts."""
+    503 otherwise; under `run` it also reports the adapters, the job worker and vision hosts
+    to a trusted caller (loopback, or the metrics token)."""
     database_up = await _database_answers(request.app[DB_KEY])
     body: dict[str, object] = {"status": "ok", "database": "up" if database_up else "down"}
     ready = database_up
     health = request.app.get(HEALTH_KEY)
     if health is not None:
         ready = database_up and health.ready_without_database()
-        body.update(live=True, ready=ready, **health.report())
+        body.update(live=True, ready=ready)
+        if _trusted(request):
+            body.update(health.report())
     if not ready:
         body["status"] = "unhealthy"
     return web.json_response(body, status=200 if ready else 503)
@@ -131,7 +136,10 @@ async def _database_answers(database: Database) -> bool:
 
 
 async def metrics_page(request: web.Request) -> web.Response:
-    """The Prometheus text exposition; job counts are read from the database at each scrape."""
+    """The Prometheus text exposition, to a trusted caller only; job counts are read from the
+    database at each scrape."""
+    if not _trusted(request):
+        return _untrusted(request)
     metrics = request.app[METRICS_KEY]
     try:
         async with asyncio.timeout(HEALTH_TIMEOUT_S):
@@ -141,6 +149,34 @@ async def metrics_page(request: web.Request) -> web.Response:
     body, content_type = metrics.render(request.headers.get("Accept", ""))
     # Set as a header: aiohttp's content_type= would drop the format's version parameter.
     return web.Response(body=body, headers={"Content-Type": content_type})
+
+
+def _trusted(request: web.Request) -> bool:
+    """The caller may read the metrics and the detailed health: it sent the bearer token, or
+    (no token sent) it connects from this machine's loopback."""
+    token = request.app.get(METRICS_TOKEN_KEY, "")
+    sent = request.headers.get("Authorization", "")
+    if token and sent:
+        return hmac.compare_digest(sent.encode(), f"Bearer {token}".encode())
+    return _loopback(request.remote)
+
+
+def _loopback(remote: str | None) -> bool:
+    try:
+        return remote is not None and ipaddress.ip_address(remote).is_loopback
+    except ValueError:  # a Unix socket's peer, or no address at all
+        return False
+
+
+def _untrusted(request: web.Request) -> web.Response:
+    """401 asking for the token when one is set, else 403 (only loopback may read)."""
+    if request.app.get(METRICS_TOKEN_KEY):
+        headers = {"WWW-Authenticate": 'Bearer realm="melodiclens"'}
+        return web.json_response({"error": "a bearer token is required"}, status=401,
+                                 headers=headers)  # fmt: skip
+    return web.json_response(
+        {"error": "only loopback may read this; set MELODICLENS_METRICS_TOKEN"}, status=403
+    )
 
 
 NOT_SET_UP = LinkOutcome(False, LINK_PAGE["not_available"], LINK_PAGE["not_set_up"], 503)
@@ -229,10 +265,13 @@ def build_web_app(
     linker: SpotifyLinker | None = None,
     metrics: Metrics | None = None,
     health: RunHealth | None = None,
+    metrics_token: str = "",
 ) -> web.Application:
-    """The web application; callers may add routes (e.g. a Telegram webhook) before running it."""
+    """The web application; callers may add routes (e.g. a Telegram webhook) before running it.
+    `metrics_token` lets a caller off this machine read /metrics and the detailed /healthz."""
     app = web.Application(middlewares=[database_trouble])
     app[DB_KEY] = database
+    app[METRICS_TOKEN_KEY] = metrics_token
     if linker is not None:
         app[LINKER_KEY] = linker
     if health is not None:

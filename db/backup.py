@@ -8,12 +8,15 @@ import asyncio
 import os
 import shutil
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 from db.errors import DatabaseError
+from db.urls import scrub_text
 
 # A dump or restore of a million-track catalog takes minutes; past this it is stuck, not slow.
 TOOL_TIMEOUT_S = 3600.0
+# A backup holds encrypted tokens, listeners' words and chat ids: readable by its owner only.
+BACKUP_FILE_MODE = 0o600
 
 
 def pg_tool(name: str) -> str:
@@ -34,24 +37,46 @@ def pg_tool(name: str) -> str:
 
 
 def without_password(url: str) -> tuple[str, dict[str, str]]:
-    """The URL with its password taken out, and the environment that carries it (PGPASSWORD),
-    so that no process listing shows it."""
+    """The URL with its password taken out (from the user part or a ?password= parameter),
+    and the environment that carries it (PGPASSWORD), so that no process listing shows it."""
     parts = urlsplit(url)
-    if parts.password is None:
+    in_query = [v for k, v in parse_qsl(parts.query, keep_blank_values=True) if k == "password"]
+    if parts.password is None and not in_query:
         return url, {}
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = f"{parts.username or ''}@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc)), {"PGPASSWORD": unquote(parts.password)}
+    password = unquote(parts.password) if parts.password is not None else in_query[-1]
+    # The other parameters stay exactly as written (re-encoding would turn host=/tmp/x into
+    # host=%2Ftmp%2Fx).
+    pairs = parts.query.split("&") if parts.query else []
+    kept = "&".join(pair for pair in pairs if unquote(pair.split("=", 1)[0]) != "password")
+    netloc = parts.netloc
+    if parts.password is not None:
+        host = parts.hostname or ""
+        if ":" in host:
+            host = f"[{host}]"
+        netloc = f"{parts.username or ''}@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc, query=kept)), {"PGPASSWORD": password}
 
 
 async def dump(url: str, target: Path) -> int:
     """Write a pg_dump custom-format archive of the database to `target`; its size in bytes."""
     safe_url, secret_env = without_password(url)
+    await asyncio.to_thread(_private_file, target)
     await _run("pg_dump", ["--format=custom", "--no-owner", f"--file={target}", safe_url],
                secret_env)  # fmt: skip
     return (await asyncio.to_thread(target.stat)).st_size
+
+
+def _private_file(target: Path) -> None:
+    """Create (or empty) `target` readable by its owner only, before pg_dump writes to it:
+    pg_dump keeps an existing file's mode, and would otherwise use the umask's."""
+    try:
+        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, BACKUP_FILE_MODE)
+    except OSError as err:
+        raise DatabaseError(
+            f"pg_dump failed: could not open output file {target}: {err.strerror}"
+        ) from None
+    os.close(descriptor)
+    os.chmod(target, BACKUP_FILE_MODE)  # an existing file keeps its old mode through O_CREAT
 
 
 async def restore(url: str, source: Path) -> None:
@@ -78,5 +103,5 @@ async def _run(program: str, arguments: list[str], secret_env: dict[str, str]) -
         process.kill()
         raise DatabaseError(f"{program} took more than {TOOL_TIMEOUT_S:.0f} s; stopped") from None
     if process.returncode != 0:
-        message = stderr.decode(errors="replace").strip()
+        message = scrub_text(stderr.decode(errors="replace").strip())
         raise DatabaseError(f"{program} failed: {message}")

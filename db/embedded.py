@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import threading
 import warnings
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from db.errors import DatabaseError
@@ -23,6 +27,7 @@ class EmbeddedPostgres:
     def __init__(self, pgdata: Path) -> None:
         self.pgdata = pgdata
         self._server: Any = None
+        self._previous_sigterm: Any = None
 
     def start(self) -> str:
         """Start (or join) the server and return its connection URI (a Unix socket)."""
@@ -42,6 +47,7 @@ class EmbeddedPostgres:
             ) from err
         uri: str = self._server.get_uri()
         log.info("embedded PostgreSQL ready at %s", uri)
+        self._release_on_sigterm()
         return uri
 
     def stop(self) -> None:
@@ -49,3 +55,33 @@ class EmbeddedPostgres:
         if self._server is not None:
             self._server.cleanup()
             self._server = None
+        if self._previous_sigterm is not None and _is_main_thread():
+            if signal.getsignal(signal.SIGTERM) == self._on_sigterm:
+                signal.signal(signal.SIGTERM, self._previous_sigterm)
+            self._previous_sigterm = None
+
+    def _release_on_sigterm(self) -> None:
+        """A command stopped with SIGTERM (`kill`, a container stop) would die without running
+        any `finally`, leaving the server it started running: release the handle first.
+        Commands that drain on SIGTERM (`run`, `worker`) install their own handler over this."""
+        if not _is_main_thread():
+            return
+        self._previous_sigterm = signal.getsignal(signal.SIGTERM)
+        signal.signal(signal.SIGTERM, self._on_sigterm)
+
+    def _on_sigterm(self, signum: int, frame: FrameType | None) -> None:
+        previous = self._previous_sigterm
+        log.warning("stopped by SIGTERM: releasing the embedded PostgreSQL first")
+        self.stop()
+        if previous == signal.SIG_IGN:
+            return
+        if callable(previous):
+            previous(signum, frame)
+            return
+        # The default action, now that the server is released: die by the same signal.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _is_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()

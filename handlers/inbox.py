@@ -18,6 +18,7 @@ from db.inbox import InboxItem
 from db.pool import Database
 from handlers.backoff import Backoff, Outage
 from handlers.secrets import SecretUnreadable, TokenCipher
+from handlers.takeover import TAKEN_OVER
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,11 @@ class DurableInbox:
                 continue
             log.info("%s inbox: answering update %s left by a stopped process",
                      self.platform, item.update_key)  # fmt: skip
-            await replay(item)
+            token = TAKEN_OVER.set(True)  # its photos are read under the cautious budget
+            try:
+                await replay(item)
+            finally:
+                TAKEN_OVER.reset(token)
         await inbox.prune(pool, INBOX_KEEP_DONE_S)
         return len(items)
 

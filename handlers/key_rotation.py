@@ -21,15 +21,18 @@ class RotationReport:
     restored: int
     unreadable: int
     states_rotated: int
-    states_dropped: int
+    states_unreadable: int  # left as they are: never deleted, they expire within minutes
 
     def summary(self) -> str:
         """One paragraph for the terminal."""
         text = (
             f"Spotify links: {self.rotated} re-encrypted under the current key, "
             f"{self.already_current} already under it, {self.restored} readable again. "
-            f"Pending links: {self.states_rotated} re-encrypted, {self.states_dropped} dropped."
+            f"Pending links: {self.states_rotated} re-encrypted, {self.states_unreadable} left "
+            "as they are (no configured key reads them)."
         )
+        if (self.unreadable or self.states_unreadable) and not self._any_readable():
+            text += " Nothing stored could be read: is MELODICLENS_SECRET_KEY the right key?"
         if self.unreadable:
             text += (
                 f" {self.unreadable} link(s) cannot be decrypted with any configured key: add "
@@ -40,23 +43,29 @@ class RotationReport:
             text += " Nothing needs an old key now: MELODICLENS_OLD_SECRET_KEYS can be emptied."
         return text
 
+    def _any_readable(self) -> bool:
+        return bool(self.rotated + self.already_current + self.restored + self.states_rotated)
+
 
 async def rotate_secrets(db: Database, cipher: TokenCipher) -> RotationReport:
-    """Re-encrypt every stored token and pending PKCE verifier under the current key."""
+    """Re-encrypt every stored token and pending PKCE verifier under the current key. What no
+    configured key reads is left untouched, so a run with a wrong key destroys nothing."""
     counts = {"rotated": 0, "already_current": 0, "restored": 0, "unreadable": 0}
     for user_id in await spotify_links.links_with_tokens(db.pool):
         counts[await _rotate_link(db, cipher, user_id)] += 1
-    states_rotated, states_dropped = 0, 0
+    states_rotated, states_unreadable = 0, 0
     async with db.pool.acquire() as conn:
         for state_hash, verifier in await spotify_links.pending_verifiers(conn):
             try:
-                rotated: bytes | None = cipher.rotate(verifier)
-                states_rotated += 1
+                rotated = cipher.rotate(verifier)
             except SecretUnreadable:
-                rotated = None  # nobody can finish this link: drop it
-                states_dropped += 1
+                states_unreadable += 1
+                continue
             await spotify_links.replace_verifier(conn, state_hash, rotated)
-    report = RotationReport(**counts, states_rotated=states_rotated, states_dropped=states_dropped)
+            states_rotated += 1
+    report = RotationReport(
+        **counts, states_rotated=states_rotated, states_unreadable=states_unreadable
+    )
     log.info("secret rotation: %s", report)
     return report
 

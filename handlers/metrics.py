@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import choose_encoder
 
+from db.urls import display_url
+
 if TYPE_CHECKING:
     from recsys.recommender import Timings
 
@@ -91,10 +93,11 @@ class Metrics:
             self.held.labels(name).set_function(size)
 
     def watch_hosts(self, urls: Iterable[str]) -> None:
-        """Show every vision host from the start, at zero, so rates work from the first call."""
+        """Show every vision host from the start, at zero, so rates work from the first call
+        (labelled by display name: a URL's credentials never reach a label)."""
         for url in urls:
-            self.vision_calls.labels(url)
-            self.vision_failures.labels(url)
+            self.vision_calls.labels(display_url(url))
+            self.vision_failures.labels(display_url(url))
 
     def count_answer(self, platform: str, outcome: str) -> None:
         """One question answered (outcome "answered") or turned away (the reason)."""
@@ -102,9 +105,9 @@ class Metrics:
 
     def count_vision_call(self, host: str, ok: bool) -> None:
         """One request to an Ollama host, and whether it failed."""
-        self.vision_calls.labels(host).inc()
+        self.vision_calls.labels(display_url(host)).inc()
         if not ok:
-            self.vision_failures.labels(host).inc()
+            self.vision_failures.labels(display_url(host)).inc()
 
     def observe_stage(self, stage: str, seconds: float) -> None:
         """The time one stage of one answer took."""

@@ -7,13 +7,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from handlers.captions import merge_captions
 from handlers.metrics import Metrics
+from handlers.takeover import TAKEN_OVER
 from handlers.throttle import VisionGate
 from recsys.captioner import CachedCaptioner
-from recsys.image_intake import ImageLimits, PreparedImage, prepare_image
+from recsys.image_intake import ImageLimits, PreparedImage, Rejection, prepare_image
 from recsys.image_stats import caption_from_stats
 from recsys.models import Caption, Recommendation
 from recsys.recommender import Recommender, RecommendRequest
@@ -24,6 +25,12 @@ log = logging.getLogger(__name__)
 
 # Called with the asker's place in line when their photo has to wait for the vision model.
 QueueNotice = Callable[[int], Awaitable[None]]
+
+# The decode budget for photos of an update taken over from a stopped process: that process
+# may have died of the photo, so only what is surely light is tried again (a 12 MP photo as a
+# PNG or a progressive JPEG still fits); the rest is refused with INTERRUPTED instead of being
+# retried into the same failure by each process that takes it over.
+TAKEOVER_DECODE_BYTES = 50_000_000
 
 
 @dataclass(frozen=True)
@@ -75,8 +82,12 @@ class Pipeline:
             return [await self._prepare_one(data) for data in images]
 
     async def _prepare_one(self, data: bytes) -> PreparedImage:
+        limits = self.limits
+        if TAKEN_OVER.get():
+            budget = min(limits.decode_bytes, TAKEOVER_DECODE_BYTES)
+            limits = replace(limits, decode_bytes=budget, over_budget=Rejection.INTERRUPTED)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._decoders, prepare_image, data, self.limits)
+        return await loop.run_in_executor(self._decoders, prepare_image, data, limits)
 
     async def caption(
         self, images: Sequence[PreparedImage], words: str = "", on_queued: QueueNotice | None = None

@@ -275,6 +275,18 @@ REJECTED = {
         "That TIFF is stored as one huge compressed block, which takes too much memory to open. "
         "Save it as a JPEG or PNG and send it again."
     ),
+    Rejection.TOO_MUCH_MEMORY: (
+        "That image is {width}×{height} pixels; in its format MelodicLens can safely open "
+        "{limit:.0f} megapixels at most. Send it as a JPEG or a smaller photo."
+    ),
+    Rejection.TOO_MANY_SCANS: (
+        "That JPEG is stored in an unusual way (more than {limit} progressive scans) that takes "
+        "too long to open. Save it again as an ordinary JPEG or PNG and send it."
+    ),
+    Rejection.INTERRUPTED: (
+        "That image was being read when MelodicLens stopped, so it is not tried again. "
+        "Please send a smaller photo, or the same one as a JPEG."
+    ),
 }
 # A bomb caught before its size was known.
 TOO_MANY_PIXELS_UNSIZED = (
@@ -302,6 +314,10 @@ def rejection_text(err: ImageRejected) -> str:
         megapixels = err.width * err.height / 1e6
         return REJECTED[err.reason].format(
             width=err.width, height=err.height, megapixels=megapixels, limit=limit
+        )
+    if err.reason in (Rejection.TOO_MUCH_MEMORY, Rejection.INTERRUPTED):
+        return REJECTED[err.reason].format(
+            width=err.width, height=err.height, limit=err.limit / 1_000_000
         )
     return REJECTED[err.reason].format(width=err.width, height=err.height, limit=err.limit)
 

@@ -12,8 +12,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Protocol
 
-import ollama
-
 from recsys.image_intake import PreparedImage
 from recsys.models import (
     THEMES,
@@ -24,6 +22,7 @@ from recsys.models import (
     caption_from_json,
     caption_to_json,
 )
+from recsys.ollama_lib import ollama
 from recsys.text_hygiene import clean_description, clean_text, clean_words
 from recsys.vision_hosts import HostStatus, VisionHostPool, VisionUnavailable, check_host
 

@@ -17,6 +17,7 @@ from typing import TextIO
 
 from recsys.enrichment import TrackInfo
 from recsys.models import TrackFeatures
+from recsys.text_hygiene import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,16 @@ SKIP_OUT_OF_RANGE = "feature out of range"
 SKIP_NOT_FINITE = "feature is NaN or infinite"
 SKIP_NOT_A_NUMBER = "feature is not a number"
 SKIP_DUPLICATE = "duplicate id"
+# A cell longer than the csv module's field limit (131,072 characters) or otherwise unparsable.
+SKIP_UNREADABLE = "cell too long or unreadable"
+
+# Lengths a shown name is clipped to (the longest real titles run to ~150 characters; a
+# 100,000-character one would push every other track out of a chat message).
+MAX_TITLE_CHARS = 200
+MAX_ARTIST_CHARS = 100
+MAX_ARTISTS = 20
+MAX_GENRE_CHARS = 60
+MAX_GENRES = 20
 
 # A Spotify id is 22 base62 characters; URIs and open.spotify.com links carry one.
 _SPOTIFY_ID = re.compile(
@@ -241,7 +252,7 @@ class _RowParser:
         spotify_id = normalise_spotify_id(raw_id)
         if spotify_id is None:
             raise _BadRow(SKIP_MALFORMED_ID)
-        title = row[self.name_at].strip()
+        title = clean_text(row[self.name_at], MAX_TITLE_CHARS)
         # R writes a missing value as "NA" (tidytuesday's file has a few such rows)
         if title.lower() in _EMPTY:
             raise _BadRow(SKIP_MISSING_NAME)
@@ -258,9 +269,10 @@ class _RowParser:
 
     def _artists(self, cell: str) -> tuple[str, ...]:
         if self.shape.single_artist:
-            name = cell.strip()
+            name = clean_text(cell, MAX_ARTIST_CHARS)
             return (name,) if name.lower() not in _EMPTY else ()
-        return split_artists(cell)
+        names = (clean_text(name, MAX_ARTIST_CHARS) for name in split_artists(cell))
+        return tuple(name for name in names if name)[:MAX_ARTISTS]
 
     def _popularity(self, row: list[str]) -> int | None:
         if self.popularity_at is None:
@@ -272,9 +284,9 @@ class _RowParser:
         genres: dict[str, None] = {}
         for at in self.genres_at:
             for part in row[at].split(","):
-                if part.strip():
-                    genres[part.strip().lower()] = None
-        return tuple(genres)
+                if genre := clean_text(part, MAX_GENRE_CHARS).lower():
+                    genres[genre] = None
+        return tuple(genres)[:MAX_GENRES]
 
     def _features(self, row: list[str]) -> TrackFeatures:
         values: dict[str, float | int | None] = {
@@ -296,7 +308,7 @@ def _optional(index: dict[str, int], column: str | None) -> int | None:
 def _cell(row: list[str], at: int | None) -> str | None:
     if at is None:
         return None
-    value = row[at].strip()
+    value = clean_text(row[at], MAX_TITLE_CHARS)
     return value if value.lower() not in _EMPTY else None
 
 
@@ -325,7 +337,7 @@ class CatalogReader:
         """How many data rows the file holds (a quick pass, for progress bars)."""
         try:
             with self._open() as handle:
-                return max(0, sum(1 for row in csv.reader(handle) if row) - 1)
+                return max(0, sum(1 for row in _records(handle) if row != []) - 1)
         except (OSError, UnicodeDecodeError, csv.Error) as err:
             raise CatalogFormatError(f"Cannot read {self.path}: {err}") from err
 
@@ -336,12 +348,12 @@ class CatalogReader:
             with self._open() as handle:
                 rows = csv.reader(handle)
                 next(rows, None)
-                for row in rows:
-                    if not row:
+                for row in _records(handle, rows):
+                    if row == []:
                         continue
                     self.rows_read += 1
                     try:
-                        info = parser.parse(row)
+                        info = parser.parse(_readable(row))
                     except _BadRow as bad:
                         self._skip(bad.args[0], rows.line_num)
                         continue
@@ -358,3 +370,23 @@ class CatalogReader:
     def _skip(self, reason: str, line: int) -> None:
         self.skipped[reason] += 1
         log.debug("%s line %d skipped: %s", self.path.name, line, reason)
+
+
+def _records(handle: TextIO, rows: Iterator[list[str]] | None = None) -> Iterator[list[str] | None]:
+    """The CSV records, with None for one the csv module cannot read (a cell over its field
+    limit): that row is skipped, never the file. The reader goes on at the next line."""
+    rows = rows if rows is not None else csv.reader(handle)
+    while True:
+        try:
+            yield next(rows)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield None
+
+
+def _readable(row: list[str] | None) -> list[str]:
+    """The row, or _BadRow when the csv module could not read it."""
+    if row is None:
+        raise _BadRow(SKIP_UNREADABLE)
+    return row

@@ -11,6 +11,13 @@ from enum import StrEnum
 import pillow_heif
 from PIL import ExifTags, Image, UnidentifiedImageError
 
+from recsys.decode_budget import (
+    DECODE_BUDGET_BYTES,
+    MAX_JPEG_SCANS,
+    count_jpeg_scans,
+    decode_bytes,
+    pixels_within_budget,
+)
 from recsys.image_stats import ImageStats, compute_stats
 
 log = logging.getLogger(__name__)
@@ -27,10 +34,10 @@ JPEG_QUALITY = 90
 PALETTE_COLOURS = 8
 # How much of a file is inspected when guessing whether it is plain text.
 TEXT_SNIFF_BYTES = 512
-# A decoded image is shrunk in horizontal bands of about this many bytes: flattening and
-# converting a band at a time keeps every full-size copy out of memory (a 49 MP RGBA copy is
-# ~200 MB), at a cost of one crop per band.
-BAND_BYTES = 2_000_000
+# A decoded image is shrunk in tiles of about this many bytes: flattening and converting a tile
+# at a time keeps every full-size copy out of memory (a 49 MP RGBA copy is ~200 MB), whatever
+# the shape (a 1,562,500 x 32 strip is cut across as well as down), at one crop per tile.
+TILE_BYTES = 2_000_000
 # libtiff holds one whole compressed strip or tile decoded beside the frame; a file stored as a
 # single huge strip would double the decode's memory, so such a block is refused above this.
 MAX_TIFF_BLOCK_BYTES = 32_000_000
@@ -79,6 +86,9 @@ class Rejection(StrEnum):
     TOO_MANY_PIXELS = "too_many_pixels"
     TOO_SMALL = "too_small"
     TIFF_STRIP = "tiff_strip"
+    TOO_MUCH_MEMORY = "too_much_memory"  # its format's decoder needs more than the budget
+    TOO_MANY_SCANS = "too_many_scans"  # a progressive JPEG that would take minutes to decode
+    INTERRUPTED = "interrupted"  # taken over from a process that stopped while answering it
 
 
 class ImageRejected(Exception):
@@ -104,6 +114,9 @@ class ImageLimits:
     max_pixels: int = 50_000_000
     min_side: int = 32
     vision_side: int = 1024
+    decode_bytes: int = DECODE_BUDGET_BYTES
+    # what the refusal says when the decode budget is crossed (INTERRUPTED on a takeover)
+    over_budget: Rejection = Rejection.TOO_MUCH_MEMORY
 
 
 @dataclass(frozen=True)
@@ -210,7 +223,20 @@ def _open(data: bytes, limits: ImageLimits) -> Image.Image:
     if image.format == "TIFF" and _tiff_block_bytes(image) > MAX_TIFF_BLOCK_BYTES:
         image.close()
         raise ImageRejected(Rejection.TIFF_STRIP, limit=MAX_TIFF_BLOCK_BYTES)
+    _check_cost(image, data, limits)
     return image
+
+
+def _check_cost(image: Image.Image, data: bytes, limits: ImageLimits) -> None:
+    """Refuse (closing the file) what would take too much memory or time to decode."""
+    if decode_bytes(image) > limits.decode_bytes:
+        width, height = image.size
+        allowed = pixels_within_budget(image, limits.decode_bytes)
+        image.close()
+        raise ImageRejected(limits.over_budget, width=width, height=height, limit=allowed)
+    if image.format == "JPEG" and count_jpeg_scans(data) > MAX_JPEG_SCANS:
+        image.close()
+        raise ImageRejected(Rejection.TOO_MANY_SCANS, limit=MAX_JPEG_SCANS)
 
 
 def _tiff_block_bytes(image: Image.Image) -> int:
@@ -260,22 +286,27 @@ def _orientation(image: Image.Image) -> Image.Transpose | None:
 
 
 def _shrink(image: Image.Image, side: int) -> Image.Image:
-    """An RGB copy reduced by a whole factor toward `side`, made band by band so that no
+    """An RGB copy reduced by a whole factor toward `side`, made tile by tile so that no
     full-size converted or flattened copy of the decoded frame ever exists."""
     factor = max(1, int(max(image.size) / side / REDUCING_GAP))
     width, height = image.size
     out = Image.new("RGB", (-(-width // factor), -(-height // factor)))
-    rows = _band_rows(width, factor)
+    rows, columns = _tile_size(width, height, factor)
     for top in range(0, height, rows):
-        band = _flatten(image.crop((0, top, width, min(top + rows, height))))
-        out.paste(band.reduce(factor) if factor > 1 else band, (0, top // factor))
+        for left in range(0, width, columns):
+            box = (left, top, min(left + columns, width), min(top + rows, height))
+            tile = _flatten(image.crop(box))
+            out.paste(tile.reduce(factor) if factor > 1 else tile, (left // factor, top // factor))
     return out
 
 
-def _band_rows(width: int, factor: int) -> int:
-    """Rows per band: a multiple of the reduction factor, about BAND_BYTES of RGBA pixels."""
-    per_row = max(1, width * 4)
-    return max(factor, BAND_BYTES // per_row // factor * factor)
+def _tile_size(width: int, height: int, factor: int) -> tuple[int, int]:
+    """Rows and columns per tile: multiples of the reduction factor (so tiles reduce to whole
+    output pixels), about TILE_BYTES of RGBA pixels, whole rows when a row is short enough."""
+    rows = max(factor, TILE_BYTES // max(1, width * 4) // factor * factor)
+    rows = min(rows, -(-height // factor) * factor)
+    columns = max(factor, TILE_BYTES // (rows * 4) // factor * factor)
+    return rows, min(columns, -(-width // factor) * factor)
 
 
 def _flatten(image: Image.Image) -> Image.Image:

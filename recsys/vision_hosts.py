@@ -7,10 +7,12 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import httpx
-import ollama
 import pydantic
+
+from recsys.ollama_lib import ollama
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +37,17 @@ class VisionUnavailable(Exception):
 class VisionHost:
     """One Ollama server and its live load."""
 
-    url: str
+    url: str  # as configured: may hold credentials, so it is never shown
     client: ollama.AsyncClient
     in_flight: int = 0
     rested_until: float = 0.0  # event-loop time; before it the host gets no requests
     picks: int = 0
     last_failure: str = ""
+
+    @property
+    def name(self) -> str:
+        """The URL as it may be shown: in metric labels, health output, errors and logs."""
+        return host_name(self.url)
 
 
 @dataclass(frozen=True)
@@ -65,7 +72,7 @@ class HostStatus:
 class HostLoad:
     """A snapshot of one host for logs, metrics and `doctor`."""
 
-    url: str
+    url: str  # its display name (no credentials)
     in_flight: int
     resting: bool
     last_failure: str
@@ -104,14 +111,14 @@ class VisionHostPool:
 
     @property
     def urls(self) -> tuple[str, ...]:
-        """The configured host URLs, in order."""
-        return tuple(host.url for host in self._hosts)
+        """The configured hosts' display names (no credentials), in order."""
+        return tuple(host.name for host in self._hosts)
 
     def loads(self) -> tuple[HostLoad, ...]:
         """In-flight counts and rest state of every host."""
         now = _now()
         return tuple(
-            HostLoad(host.url, host.in_flight, host.rested_until > now, host.last_failure)
+            HostLoad(host.name, host.in_flight, host.rested_until > now, host.last_failure)
             for host in self._hosts
         )
 
@@ -120,9 +127,9 @@ class VisionHostPool:
         return sum(host.in_flight for host in self._hosts)
 
     def client(self, url: str) -> ollama.AsyncClient:
-        """The client of one configured host (for health checks)."""
+        """The client of one configured host, by URL or display name (for health checks)."""
         for host in self._hosts:
-            if host.url == url:
+            if url in (host.url, host.name):
                 return host.client
         raise KeyError(url)
 
@@ -173,16 +180,18 @@ class VisionHostPool:
             ok = True
         except TimeoutError:
             raise _HostFailed(
-                f"Ollama at {host.url} timed out after {budget:.1f} s", retry=True
+                f"Ollama at {host.name} timed out after {budget:.1f} s", retry=True
             ) from None
         except Exception as err:
-            raise _classify(err, host.url, model) from None
+            failed = _classify(err, host.name, model)
+            reason = failed.reason.replace(host.url, host.name)  # should a library quote it
+            raise _HostFailed(reason, retry=failed.retry) from None
         finally:
             host.in_flight -= 1
             if self._on_call is not None:
-                self._on_call(host.url, ok)
+                self._on_call(host.name, ok)
         if host.last_failure:
-            log.info("vision host %s answers again", host.url)
+            log.info("vision host %s answers again", host.name)
             host.last_failure = ""
         return result
 
@@ -208,11 +217,12 @@ class VisionHostPool:
     def _rest(self, host: VisionHost, reason: str) -> None:
         host.rested_until = _now() + self._rest_s
         host.last_failure = reason
-        log.warning("vision host %s rests for %.0f s: %s", host.url, self._rest_s, reason)
+        log.warning("vision host %s rests for %.0f s: %s", host.name, self._rest_s, reason)
 
 
 async def check_host(client: ollama.AsyncClient, host: str, model: str) -> HostStatus:
     """Does this host answer, is the model pulled, and can it see images?"""
+    host = host_name(host)
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_S):
             listing = await client.list()
@@ -230,6 +240,14 @@ async def check_host(client: ollama.AsyncClient, host: str, model: str) -> HostS
     except (ConnectionError, OSError, httpx.HTTPError, pydantic.ValidationError):
         return HostStatus(host, False, model, problem=_unreachable(host))
     return _capability_status(host, model, shown.capabilities)
+
+
+def host_name(url: str) -> str:
+    """An Ollama URL as it may be shown: scheme, host, port and path, never a user, password
+    or query (the Ollama client drops the user part anyway; a proxy's token may sit in either)."""
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return f"{parts.scheme}://{netloc}{parts.path}".rstrip("/")
 
 
 def _pulled(model: str, names: set[str]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import subprocess
 from pathlib import Path
 
@@ -103,3 +104,23 @@ async def test_restore_puts_the_backup_back(
     # Refused before the database is touched.
     with pytest.raises(CommandError, match=r"nope\.dump: no such file"):
         await missing.handler(settings, missing)
+
+
+def test_a_password_in_the_query_never_reaches_the_command_line() -> None:
+    url, env = without_password(
+        "postgresql://bot@db.internal/melodiclens?sslmode=require&password=hunter2&host=/tmp/x"
+    )
+    assert url == "postgresql://bot@db.internal/melodiclens?sslmode=require&host=/tmp/x"
+    assert env == {"PGPASSWORD": "hunter2"}
+
+
+async def test_a_backup_is_readable_by_its_owner_only(db: Database, tmp_path: Path) -> None:
+    # The embedded server trusts local connections, so the password is carried and ignored.
+    url = db.url + ("&" if "?" in db.url else "?") + "password=hunter2"
+    target = tmp_path / "melodiclens.dump"
+    target.write_bytes(b"an older backup, world-readable")
+    target.chmod(0o644)
+    args = build_parser().parse_args(["db", "backup", str(target)])
+    assert await args.handler(load_settings(None, DATABASE_URL=url), args) == 0
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert "TABLE public jobs" in read_archive(target, "--list")

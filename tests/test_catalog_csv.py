@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 from recsys.catalog_csv import (
+    MAX_ARTIST_CHARS,
+    MAX_ARTISTS,
+    MAX_TITLE_CHARS,
     SKIP_DUPLICATE,
     SKIP_MALFORMED_ID,
     SKIP_MISSING_ID,
@@ -15,6 +18,7 @@ from recsys.catalog_csv import (
     SKIP_NOT_A_NUMBER,
     SKIP_NOT_FINITE,
     SKIP_OUT_OF_RANGE,
+    SKIP_UNREADABLE,
     CatalogFormatError,
     CatalogReader,
     normalise_spotify_id,
@@ -199,3 +203,41 @@ def test_artists_and_years() -> None:
     assert split_artists("  ") == ()
     assert release_year("1999-12-31") == 1999
     assert release_year("") is None
+
+
+# --- issue 21: overlong cells and hostile characters --------------------------------------
+
+
+def write_rows(path: Path, rows: list[list[str]]) -> Path:
+    """A seed-catalog CSV with these data rows."""
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["spotify_id", "name", "artists"])
+        writer.writerows(rows)
+    return path
+
+
+def test_a_cell_over_the_csv_field_limit_skips_its_row_not_the_file(tmp_path: Path) -> None:
+    path = write_rows(tmp_path / "c.csv", [
+        ["0" * 22, "Before", "A"],
+        ["1" * 22, "x" * 140_000, "B"],  # over the csv module's 131,072-character limit
+        ["2" * 22, "Quoted\n" + "y" * 140_000, "C"],  # the same, over two lines
+        ["3" * 22, "After", "D"],
+    ])  # fmt: skip
+    reader = CatalogReader(path)
+    assert [track.title for track in reader] == ["Before", "After"]
+    assert reader.skipped[SKIP_UNREADABLE] == 2
+    assert reader.count_rows() >= 4
+
+
+def test_cells_are_clipped_and_lose_bidi_and_control_characters(tmp_path: Path) -> None:
+    path = write_rows(tmp_path / "c.csv", [
+        ["0" * 22, "t" * 100_000, "\u202eevil\u202c Artist\x07; " + "a" * 5000],
+        ["1" * 22, "Tab\there\x00 and\u2066 isolate", ", ".join(f"Act {n}" for n in range(50))],
+    ])  # fmt: skip
+    first, second = list(CatalogReader(path))
+    assert len(first.title) == MAX_TITLE_CHARS and first.title.endswith("…")
+    assert first.artists[0] == "evil Artist"
+    assert len(first.artists[1]) == MAX_ARTIST_CHARS
+    assert second.title == "Tab here and isolate"
+    assert len(second.artists) == MAX_ARTISTS

@@ -242,3 +242,109 @@ async def test_cli_imports_a_catalog_from_a_url_as_trending(
     assert f"    duplicate id: {rows - unique:,}" in out
     assert f"{unique:,} entries in source 'spotify_songs'" in out
     assert "downloading spotify_songs.csv" in err
+
+
+# --- issue 21: redirects to internal hosts, secrets in addresses, hostile file names -------
+
+
+@pytest.fixture
+async def internal(streamed_catalog: bytes) -> AsyncIterator[str]:
+    """A second host, 127.0.0.2: an internal address other than the one the operator named."""
+    app = web.Application()
+    app[CATALOG] = streamed_catalog
+    app.router.add_get("/secret.csv", _csv)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.2", 0).start()
+    yield f"http://127.0.0.2:{runner.addresses[0][1]}"
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def redirector(internal: str, streamed_catalog: bytes) -> AsyncIterator[str]:
+    """The operator's host, redirecting: to its own path, or to the other internal host."""
+
+    async def to_other_host(request: web.Request) -> web.Response:
+        raise web.HTTPFound(f"{internal}/secret.csv")
+
+    async def to_own_path(request: web.Request) -> web.Response:
+        raise web.HTTPFound("/data/spotify_songs.csv")
+
+    async def loop(request: web.Request) -> web.Response:
+        raise web.HTTPFound("/loop.csv")
+
+    app = web.Application()
+    app[CATALOG] = streamed_catalog
+    app.router.add_get("/data/spotify_songs.csv", _csv)
+    app.router.add_get("/elsewhere.csv", to_other_host)
+    app.router.add_get("/moved.csv", to_own_path)
+    app.router.add_get("/loop.csv", loop)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    await runner.cleanup()
+
+
+async def test_a_redirect_to_another_internal_host_is_refused(
+    redirector: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "c.csv"
+    with pytest.raises(CatalogDownloadError) as refused:
+        await download_catalog(f"{redirector}/elsewhere.csv", target)
+    assert "an internal address: refused" in str(refused.value)
+    assert "127.0.0.2" in str(refused.value) and not target.exists()
+
+
+async def test_a_redirect_on_the_operators_own_host_is_followed(
+    redirector: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "c.csv"
+    assert await download_catalog(f"{redirector}/moved.csv", target) > 0
+    assert CatalogReader(target).shape.name == "tidytuesday"
+
+
+async def test_a_redirect_loop_ends_with_a_sentence(redirector: str, tmp_path: Path) -> None:
+    with pytest.raises(CatalogDownloadError, match="more than 5 redirects"):
+        await download_catalog(f"{redirector}/loop.csv", tmp_path / "c.csv")
+
+
+async def test_passwords_and_signatures_are_not_echoed(
+    server: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    host = server.removeprefix("http://")
+    signed = f"http://ops:hunter2@{host}/gone.csv?X-Amz-Signature=hunter2&token=hunter2"
+    with pytest.raises(CatalogDownloadError) as refused:
+        await download_catalog(signed, tmp_path / "c.csv")
+    assert str(refused.value) == (
+        f"http://{host}/gone.csv?X-Amz-Signature=***&token=*** answered 404 Not Found "
+        "(check the address)."
+    )
+    unreachable = "http://ops:hunter2@127.0.0.1:9/c.csv?sig=hunter2"
+    with pytest.raises(CatalogDownloadError) as down:
+        await download_catalog(unreachable, tmp_path / "c.csv")
+    caplog.set_level("DEBUG")
+    await download_catalog(f"http://ops:hunter2@{host}/data/spotify_songs.csv", tmp_path / "d.csv")
+    for shown in (str(refused.value), str(down.value), caplog.text):
+        assert "hunter2" not in shown
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("https://h/" + "a" * 300 + ".csv", "a" * 96 + ".csv"),
+        ("https://h/evil%00name.csv", "evil_name.csv"),
+        ("https://h/..%2F..%2Fetc%2Fpasswd", "passwd.csv"),
+        ("https://h/%00", "catalog.csv"),
+        ("https://h/Top%20Hits.CSV", "Top Hits.csv"),
+    ],
+)
+def test_hostile_file_names_become_safe_local_names(url: str, name: str) -> None:
+    assert file_name_for(url) == name
+
+
+async def test_a_hostile_file_name_downloads_without_a_traceback(
+    server: str, tmp_path: Path
+) -> None:
+    target = tmp_path / file_name_for(f"{server}/{'x' * 300}%00.csv")
+    assert await download_catalog(f"{server}/data/spotify_songs.csv", target) > 0

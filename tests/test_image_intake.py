@@ -11,7 +11,9 @@ from PIL import Image
 
 from bot.app import image_limits
 from handlers.texts import rejection_text
+from recsys.decode_budget import count_jpeg_scans
 from recsys.image_intake import ImageLimits, ImageRejected, PreparedImage, Rejection, prepare_image
+from tests.image_bombs import scan_bomb
 
 LIMITS = ImageLimits()
 FORMATS = "Send a JPEG, PNG, WebP, GIF, BMP, TIFF, AVIF or HEIC image."
@@ -335,3 +337,65 @@ def test_limits_follow_the_settings() -> None:
         MELODICLENS_VISION_IMAGE_SIDE=512,
     )
     assert image_limits(settings) == ImageLimits(5, 6, 7, 512)
+
+
+# --- issue 21: budgets that hold for any shape and format --------------------------------
+
+
+def test_a_progressive_jpeg_repeating_one_scan_is_refused_before_decoding() -> None:
+    # The scan bomb: one tiny refinement scan repeated 2,000 times (a minute of decoding).
+    bomb = scan_bomb(2000, side=1000)
+    assert len(bomb) < 250_000
+    assert refusal(bomb) == (
+        "That JPEG is stored in an unusual way (more than 32 progressive scans) that takes too "
+        "long to open. Save it again as an ordinary JPEG or PNG and send it."
+    )
+    with pytest.raises(ImageRejected) as caught:
+        prepare_image(bomb, LIMITS)
+    assert caught.value.reason is Rejection.TOO_MANY_SCANS
+
+
+def test_an_ordinary_progressive_jpeg_is_accepted() -> None:
+    data = encode(gradient(1200, 900), "JPEG", progressive=True, quality=90)
+    assert count_jpeg_scans(data) == 10  # libjpeg's colour progression
+    assert prepare_image(data, LIMITS).width == 1024
+
+
+def test_scan_markers_inside_a_comment_block_are_not_counted() -> None:
+    # A COM segment full of start-of-scan lookalikes: only real markers count.
+    data = encode(gradient(), "JPEG", progressive=True, comment=b"\xff\xda" * 200)
+    assert data.count(b"\xff\xda") > 200
+    assert count_jpeg_scans(data) == 10
+    assert prepare_image(data, LIMITS).width == 64
+
+
+def test_a_wide_strip_is_shrunk_across_as_well_as_down() -> None:
+    # 200,000 x 32: each row is wider than a whole tile's bytes, so tiles cut columns too.
+    strip = Image.new("RGBA", (200_000, 32), (255, 0, 0, 255))
+    strip.paste((0, 0, 255, 128), (100_000, 0, 200_000, 32))
+    prepared = prepare_image(encode(strip, "PNG"), LIMITS)
+    assert (prepared.width, prepared.height) == (1024, 1)
+    seen = jpeg_of(prepared)
+    red, blue = rgb_at(seen, (100, 0)), rgb_at(seen, (900, 0))
+    assert red[0] > 200 and red[2] < 60  # opaque red
+    assert blue[2] > 200 and blue[0] > 100  # half-transparent blue on white
+
+
+def test_a_webp_whose_decoder_needs_more_than_the_budget_is_refused() -> None:
+    # 20 MP: Pillow's frame is 80 MB, but libwebp holds about three more copies beside it.
+    webp = encode(Image.new("RGB", (5000, 4000), (90, 120, 30)), "WEBP", quality=10)
+    assert refusal(webp) == (
+        "That image is 5000×4000 pixels; in its format MelodicLens can safely open 13 "
+        "megapixels at most. Send it as a JPEG or a smaller photo."
+    )
+
+
+def test_a_full_colour_progressive_jpeg_is_held_to_its_coefficient_memory() -> None:
+    # 6 bytes of coefficients a pixel at 4:4:4 (36 MP: 216 MB); at 4:2:0 it is half that.
+    big = Image.new("RGB", (6000, 6000), (200, 90, 30))
+    full = encode(big, "JPEG", progressive=True, subsampling=0, quality=50)
+    with pytest.raises(ImageRejected) as caught:
+        prepare_image(full, LIMITS)
+    assert caught.value.reason is Rejection.TOO_MUCH_MEMORY
+    halved = encode(big, "JPEG", progressive=True, subsampling=2, quality=50)
+    assert prepare_image(halved, LIMITS).width == 1024

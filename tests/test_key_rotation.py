@@ -157,3 +157,26 @@ async def test_rotate_command_reports_and_fails_on_unreadable_links(
     )
     assert await run_rotate(stranger, argparse.Namespace()) == 1
     assert "cannot be decrypted with any configured key" in capsys.readouterr().out
+
+
+async def test_a_rotation_with_a_wrong_key_leaves_pending_links_finishable(world: World) -> None:
+    # Issue 21: a wrong key used to delete every pending link's verifier, for good.
+    reply = await world.accounts.link_spotify(ALICE)
+    assert reply.url
+    callback = await world.authorize(reply.url)
+    before = await world.db.pool.fetch("SELECT state_hash, code_verifier FROM oauth_states")
+    report = await rotate_secrets(world.db, TokenCipher(["a-wrong-secret-key-" + "z" * 24]))
+    assert (report.states_rotated, report.states_unreadable) == (0, 1)
+    assert "is MELODICLENS_SECRET_KEY the right key?" in report.summary()
+    after = await world.db.pool.fetch("SELECT state_hash, code_verifier FROM oauth_states")
+    assert after == before
+    status, page = await world.callback(callback)  # the listener finishes linking
+    assert status == 200, page
+    assert await spotify_links.get_link(world.db.pool, await linked_user(world)) is not None
+
+
+async def linked_user(world: World) -> int:
+    """ALICE's user id."""
+    found = await find_user(world.db.pool, ALICE.platform, ALICE.user_id)
+    assert found is not None
+    return found

@@ -89,10 +89,12 @@ def log_level(command: str, verbose: int, configured: str | None) -> str:
 def configure_logging(level: str | None, log_format: str = "text") -> None:
     """One log format for every command (text, or JSON lines), on stderr."""
     from bot.cli.log_format import make_formatter
+    from db.urls import ScrubCredentials
 
     level = level or COMMAND_LOG_LEVEL
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(make_formatter(log_format))
+    handler.addFilter(ScrubCredentials())  # no URL's password reaches the log
     logging.basicConfig(level=level, handlers=[handler])
     for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -103,7 +103,8 @@ async def start_web(
 ) -> web.AppRunner:
     """The health check, the Spotify callback and (in webhook mode) the Telegram webhook."""
     linker = service.accounts.linker if service.accounts is not None else None
-    app = build_web_app(services.db, linker, service.pipeline.metrics, health)
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+    app = build_web_app(services.db, linker, service.pipeline.metrics, health, token)
     for name, adapter in adapters:
         if name == "Telegram" and adapter.webhook_mode:
             from bot.telegram.webhook import add_webhook_route

@@ -8,12 +8,17 @@ with a sentence that says what to do.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
+import re
+import socket
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import aiohttp
+
+from db.urls import display_url, scrub_text
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +33,12 @@ READ_TIMEOUT_S = 60.0
 CHUNK_BYTES = 64 * 1024
 # How many leading bytes are looked at to tell a web page from a CSV.
 SNIFF_BYTES = 512
+# Redirects followed (GitHub's raw links take one or two); more is a loop or a trap.
+MAX_REDIRECTS = 5
+# A local file name is clipped to this (file systems refuse names past 255 bytes).
+MAX_FILE_NAME_CHARS = 100
+# What a URL's last path segment may keep in a local file name.
+_UNSAFE_NAME_CHARS = re.compile(r"[^\w.\- ]+")
 
 DownloadProgress = Callable[[int, int | None], None]
 
@@ -42,9 +53,13 @@ def is_url(location: str) -> bool:
 
 
 def file_name_for(url: str) -> str:
-    """A local file name for a catalog address: its last path segment, as a .csv."""
-    name = Path(unquote(urlsplit(url).path)).name or "catalog"
-    return name if name.lower().endswith(".csv") else f"{name}.csv"
+    """A local file name for a catalog address: its last path segment, as a .csv, with only
+    word characters, dots, dashes and spaces (no NUL or slash) and at most 100 characters."""
+    segment = unquote(urlsplit(url).path).rsplit("/", 1)[-1]
+    if segment.lower().endswith(".csv"):
+        segment = segment[:-4]
+    stem = _UNSAFE_NAME_CHARS.sub("_", segment).strip(" ._")
+    return f"{stem[: MAX_FILE_NAME_CHARS - 4] or 'catalog'}.csv"
 
 
 async def download_catalog(
@@ -56,29 +71,67 @@ async def download_catalog(
     read_timeout_s: float = READ_TIMEOUT_S,
     on_progress: DownloadProgress | None = None,
 ) -> int:
-    """Stream `url` into `target` and return its size; raises CatalogDownloadError."""
+    """Stream `url` into `target` and return its size; raises CatalogDownloadError. Errors and
+    logs name the address by its display form (no password, no signature)."""
     timeout = aiohttp.ClientTimeout(
         total=None, sock_connect=connect_timeout_s, sock_read=read_timeout_s
     )
+    shown = display_url(url)
     try:
         async with (
             aiohttp.ClientSession(timeout=timeout) as session,
-            session.get(url) as response,
+            await _follow(session, url) as response,
         ):
-            _check_response(url, response, max_bytes)
-            return await _save(url, response, target, max_bytes, on_progress)
+            _check_response(shown, response, max_bytes)
+            return await _save(shown, response, target, max_bytes, on_progress)
     except CatalogDownloadError:
         _discard(target)
         raise
     except (TimeoutError, aiohttp.ServerTimeoutError) as err:
         _discard(target)
         raise CatalogDownloadError(
-            f"{url} did not answer in time (connect {connect_timeout_s:.0f} s, "
+            f"{shown} did not answer in time (connect {connect_timeout_s:.0f} s, "
             f"read {read_timeout_s:.0f} s): try again, or download it and import the file."
         ) from err
     except aiohttp.ClientError as err:
         _discard(target)
-        raise CatalogDownloadError(f"Could not fetch {url}: {err}") from err
+        raise CatalogDownloadError(f"Could not fetch {shown}: {scrub_text(str(err))}") from err
+
+
+async def _follow(session: aiohttp.ClientSession, url: str) -> aiohttp.ClientResponse:
+    """The response at the end of `url`'s redirects. A redirect may not lead to another host
+    with an internal address (loopback, private, link-local): the operator chose the first
+    address, but whoever answers it must not point the import at the operator's own network."""
+    first = urlsplit(url).hostname
+    for _ in range(MAX_REDIRECTS + 1):
+        response = await session.get(url, allow_redirects=False)
+        location = response.headers.get("Location")
+        if response.status not in (301, 302, 303, 307, 308) or not location:
+            return response
+        response.release()
+        url = urljoin(url, location)
+        host = urlsplit(url).hostname
+        if urlsplit(url).scheme not in ("http", "https") or host is None:
+            raise CatalogDownloadError(f"a redirect led to {display_url(url)}: not http(s).")
+        if host != first and await _internal(host):
+            raise CatalogDownloadError(
+                f"a redirect led to {display_url(url)}, an internal address: refused. Import "
+                "from that address directly if you mean it."
+            )
+    raise CatalogDownloadError(f"more than {MAX_REDIRECTS} redirects: check the address.")
+
+
+async def _internal(host: str) -> bool:
+    """Whether any address of `host` is not a public one (loopback, private, link-local...)."""
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        pass
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except OSError:
+        return False  # unresolvable: the request itself fails with a clear error
+    return any(not ipaddress.ip_address(info[4][0]).is_global for info in infos)
 
 
 def _discard(target: Path) -> None:
