@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, TypeAlias
 
 import asyncpg
@@ -141,6 +142,8 @@ async def save_estimates(conn: Conn, rows: Sequence[tuple[int, float, float, flo
         UPDATE tracks SET est_valence = $2, est_energy = $3, est_error = $4, est_basis = $5,
             mood_source = 'estimated', updated_at = now()
         WHERE id = $1 AND mood_source IN ('estimated', 'none')
+          AND (est_valence, est_energy, est_error, est_basis, mood_source)
+              IS DISTINCT FROM ($2::real, $3::real, $4::real, $5::text, 'estimated')
         """,
         rows,
     )
@@ -298,3 +301,33 @@ async def measured_mean(conn: Conn) -> tuple[float, float] | None:
 async def tracks_by_ids(conn: Conn, track_ids: Sequence[int]) -> list[asyncpg.Record]:
     """Every column of these tracks (to enrich them again)."""
     return await conn.fetch("SELECT * FROM tracks WHERE id = ANY($1::bigint[])", list(track_ids))
+
+
+async def unmeasured_after(conn: Conn, after_id: int, limit: int) -> list[int]:
+    """Ids of unmeasured tracks above `after_id`, in order (for batched passes)."""
+    rows = await conn.fetch(
+        """
+        SELECT id FROM tracks WHERE id > $1 AND mood_source IN ('estimated', 'none')
+        ORDER BY id LIMIT $2
+        """,
+        after_id,
+        limit,
+    )
+    return [row["id"] for row in rows]
+
+
+async def measured_changed_since(conn: Conn, since: datetime | None) -> bool:
+    """Whether tracks lack keys, or the catalog or the service wrote a track after `since`.
+
+    Same-song copies are left out: the refresh makes them itself.
+    """
+    changed: bool = await conn.fetchval(
+        """
+        SELECT EXISTS (SELECT 1 FROM tracks WHERE song_key IS NULL AND artist_key IS NULL
+                       AND cardinality(artists) > 0)
+            OR EXISTS (SELECT 1 FROM tracks WHERE mood_source IN ('catalog', 'features_service')
+                       AND ($1::timestamptz IS NULL OR updated_at > $1))
+        """,
+        since,
+    )
+    return changed
