@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import asyncpg
 
@@ -51,6 +51,10 @@ class Placement:
     def placed(self) -> int:
         """Tracks the ranker can place by mood (measured or estimated)."""
         return self.measured + self.estimated
+
+    def as_dict(self) -> dict[str, int]:
+        """The counts for a job's result."""
+        return {**asdict(self), "placed": self.placed}
 
 
 def keys_of(row: asyncpg.Record) -> tuple[str | None, str | None]:

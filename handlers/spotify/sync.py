@@ -27,6 +27,7 @@ from handlers.edge.spotify import (
     WebApi,
 )
 from handlers.edge.worker import JobContext, RetryLater
+from handlers.library_moods import MoodPlacer, Placement
 from handlers.notifier import Notifier
 from handlers.replies import Platform
 from handlers.secrets import SecretUnreadable, TokenCipher
@@ -34,7 +35,7 @@ from handlers.spotify.link_tokens import read_tokens, save_tokens
 from handlers.spotify.linking import LIBRARY_SYNC, PLAYLIST_PAGE, library_key
 from handlers.spotify.lyrics import LyricsThemes
 from handlers.spotify.tracks import TrackStore, entry_track, info_from_row
-from handlers.texts import NOT_REGISTERED, REVOKED_MESSAGE, UNREADABLE_MESSAGE
+from handlers.texts import NOT_REGISTERED, REVOKED_MESSAGE, UNREADABLE_MESSAGE, mood_placement
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +62,10 @@ class LibrarySync:
         tracks: TrackStore,
         notifier: Notifier,
         lyrics: LyricsThemes | None = None,
+        moods: MoodPlacer | None = None,
     ) -> None:
         self.db = db
+        self.moods = moods or MoodPlacer(db)
         self.app = app
         self.cipher = cipher
         self.tracks = tracks
@@ -218,10 +221,17 @@ class LibrarySync:
             total = await store.library_count(conn, link.user_id)
         playlists = len(progress["playlists"])
         skipped = len(progress["skipped"])
-        result = {"entries": total, "playlists": playlists, "skipped": skipped, "removed": removed}
+        placement = await self.moods.place_library(link.user_id)
+        result = {
+            "entries": total,
+            "playlists": playlists,
+            "skipped": skipped,
+            "removed": removed,
+            "moods": placement.as_dict(),
+        }
         log.info("library sync for user %s: %s", link.user_id, result)
         if initial:
-            await self._tell(link, done_message(total, playlists - skipped, skipped))
+            await self._tell(link, done_message(total, playlists - skipped, skipped, placement))
         return result
 
     async def _tell(self, link: store.LinkRow, text: str) -> None:
@@ -229,13 +239,19 @@ class LibrarySync:
             await self.notifier.send(cast(Platform, link.platform), link.notify_chat_id, text)
 
 
-def done_message(entries: int, playlists: int, skipped: int) -> str:
+def done_message(
+    entries: int, playlists: int, skipped: int, placement: Placement | None = None
+) -> str:
     """The chat message when an import finishes."""
     text = (
         f"Your Spotify library is in: {entries} songs from {playlists} playlists and Liked Songs."
     )
     if skipped:
         text += f" {skipped} playlist(s) could not be read and were skipped."
+    if placement is not None and placement.total:
+        text += " " + mood_placement(
+            placement.total, placement.measured, placement.estimated, placement.queued
+        )
     return text
 
 
