@@ -145,3 +145,18 @@ def _sum(row: asyncpg.Record | None) -> MoodSum:
     if row is None:
         return MoodSum()
     return MoodSum(int(row["n"]), float(row["valence"]), float(row["energy"]))
+
+
+def share_line(counts: dict[str, int]) -> str:
+    """ "N tracks: x% measured, y% estimated, z% none" for one scope of `mood_shares`."""
+    total = sum(counts.values())
+    if not total:
+        return "no tracks"
+    measured = sum(counts.get(source, 0) for source in store.MEASURED)
+    parts = (
+        ("measured", measured),
+        ("estimated", counts.get("estimated", 0)),
+        ("none", counts.get("none", 0)),
+    )
+    shares = ", ".join(f"{count / total:.0%} {name}" for name, count in parts)
+    return f"{total:,} tracks: {shares}"

@@ -14,7 +14,13 @@ from db.pool import Database
 from handlers.edge.features import FeaturesClient
 from handlers.edge.worker import Worker
 from handlers.features_lookup import FeaturesLookup
-from handlers.library_moods import FEATURES_KEY, FEATURES_LOOKUP, MOOD_REFRESH, MoodPlacer
+from handlers.library_moods import (
+    FEATURES_KEY,
+    FEATURES_LOOKUP,
+    MOOD_REFRESH,
+    MoodPlacer,
+    share_line,
+)
 from handlers.mood_refresh import MoodRefresh, schedule_mood_refresh
 from tests.fakes.fake_features import FakeFeatures
 
@@ -269,3 +275,21 @@ async def test_refresh_after_a_catalog_import_measures_twins_once(db: Database) 
         "SELECT result FROM jobs WHERE kind = $1 ORDER BY id DESC LIMIT 1", MOOD_REFRESH
     )
     assert json.loads(result).get("matched", 0) == 0
+
+
+async def test_shares_by_source_for_the_operator(db: Database) -> None:
+    """doctor's and /metrics' counts: library tracks by source, trending apart."""
+    user, ids = await blind_library(db, 4)
+    await add_track(db, 9100, "Song 2 (Remastered)", "Artist 2", (0.5, 0.5), in_catalog=True)
+    await MoodPlacer(db).place_library(user)
+    shares = await store.mood_shares(db.pool)
+    assert shares["library"] == {
+        "catalog": 0,
+        "same_song": 1,
+        "features_service": 0,
+        "estimated": 3,
+        "none": 0,
+    }
+    assert shares["catalog"]["catalog"] == 2 and sum(shares["trending"].values()) == 0
+    assert share_line(shares["library"]) == "4 tracks: 25% measured, 75% estimated, 0% none"
+    assert share_line(shares["trending"]) == "no tracks"

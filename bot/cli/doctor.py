@@ -12,9 +12,11 @@ from bot.app import vision_hosts
 from bot.cli.doctor_tokens import Check, token_checks
 from bot.settings import Settings
 from db import migrations
+from db import moods as mood_store
 from db.errors import DatabaseError
 from db.pool import Database, connect
 from handlers.key_rotation import key_use
+from handlers.library_moods import share_line
 from handlers.secrets import SecretKeyMissing, TokenCipher
 from recsys.embedder import Embedder, EmbedderError
 from recsys.vision_hosts import check_host
@@ -84,7 +86,21 @@ async def _database_checks(database: Database) -> list[Check]:
         checks.append(Check("catalog", False, "no tracks yet", fix))
     else:
         checks.append(Check("catalog", True, f"{catalog:,} tracks, {trending:,} trending"))
+    checks.append(await _mood_check(database))
     return checks
+
+
+async def _mood_check(database: Database) -> Check:
+    """How many library and trending tracks have a measured, estimated or no mood."""
+    shares = await mood_store.mood_shares(database.pool)
+    library, trending = share_line(shares["library"]), share_line(shares["trending"])
+    blind = shares["library"]["none"] + shares["trending"]["none"]
+    fix = (
+        ""
+        if not blind
+        else "set MELODICLENS_FEATURES_URL (docs/library_mood.md) or import a catalog"
+    )
+    return Check("moods", True, f"library {library}; trending {trending}", fix)
 
 
 async def _secret_checks(settings: Settings, database: Database) -> list[Check]:
