@@ -279,7 +279,7 @@ async def test_refresh_after_a_catalog_import_measures_twins_once(db: Database) 
 
 async def test_shares_by_source_for_the_operator(db: Database) -> None:
     """doctor's and /metrics' counts: library tracks by source, trending apart."""
-    user, ids = await blind_library(db, 4)
+    user, _ = await blind_library(db, 4)
     await add_track(db, 9100, "Song 2 (Remastered)", "Artist 2", (0.5, 0.5), in_catalog=True)
     await MoodPlacer(db).place_library(user)
     shares = await store.mood_shares(db.pool)
