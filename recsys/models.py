@@ -145,6 +145,9 @@ class TrackPick:
     playlist_name: str | None = None
     valence: float | None = None
     energy: float | None = None
+    # Set when the track's mood was estimated, not measured: the estimate's basis
+    # ("artist", "playlist", "artist_playlist"); handlers word it into the reason.
+    mood_guessed: str | None = None
 
     @property
     def url(self) -> str:

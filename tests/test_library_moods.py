@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -20,8 +21,10 @@ from handlers.library_moods import (
     MOOD_REFRESH,
     MoodPlacer,
     share_line,
+    with_guess_notes,
 )
 from handlers.mood_refresh import MoodRefresh, schedule_mood_refresh
+from recsys.models import AudioTraits, Recommendation, TrackPick
 from tests.fakes.fake_features import FakeFeatures
 
 
@@ -293,3 +296,17 @@ async def test_shares_by_source_for_the_operator(db: Database) -> None:
     assert shares["catalog"]["catalog"] == 2 and sum(shares["trending"].values()) == 0
     assert share_line(shares["library"]) == "4 tracks: 25% measured, 75% estimated, 0% none"
     assert share_line(shares["trending"]) == "no tracks"
+
+
+def test_a_guessed_mood_says_so_in_its_reason() -> None:
+    """Estimated picks name where the guess came from; measured picks are left alone."""
+    measured = TrackPick(1, sid(1), "A", ("X",), (), "from your playlist 'Road'", 1.0)
+    guessed = replace(measured, track_id=2, mood_guessed="artist")
+    listed = replace(measured, track_id=3, reason="", mood_guessed="playlist")
+    answer = Recommendation("", (), (), AudioTraits(), (measured, guessed, listed))
+    worded = with_guess_notes(answer).tracks
+    assert worded[0] == measured
+    assert worded[1].reason == (
+        "from your playlist 'Road'; mood guessed from the artist's other songs"
+    )
+    assert worded[2].reason == "mood guessed from the songs around it in your playlists"
