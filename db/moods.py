@@ -48,6 +48,26 @@ async def save_keys(conn: Conn, keys: Sequence[tuple[int, str | None, str | None
     )
 
 
+async def save_identities(
+    conn: Conn, rows: Sequence[tuple[str, str | None, str | None, str | None]]
+) -> None:
+    """Store (Spotify id, ISRC, song key, artist key); a missing ISRC keeps a stored one."""
+    await conn.execute(
+        """
+        UPDATE tracks t SET isrc = COALESCE(v.isrc, t.isrc), song_key = COALESCE(v.song, ''),
+            artist_key = COALESCE(v.artist, '')
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS v(sid, isrc, song, artist)
+        WHERE t.spotify_id = v.sid
+          AND (t.isrc, t.song_key, t.artist_key) IS DISTINCT FROM
+              (COALESCE(v.isrc, t.isrc), COALESCE(v.song, ''), COALESCE(v.artist, ''))
+        """,
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        [r[2] for r in rows],
+        [r[3] for r in rows],
+    )
+
+
 async def unmeasured(conn: Conn, track_ids: Sequence[int]) -> list[asyncpg.Record]:
     """Of these tracks, those with no measured mood: id, spotify id, title, artists, isrc."""
     return await conn.fetch(

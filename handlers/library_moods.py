@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 import asyncpg
 
@@ -20,7 +21,7 @@ from db.pool import Database
 from handlers.texts import MOOD_GUESSED
 from recsys.models import Recommendation
 from recsys.mood_estimate import MoodSum, Prior, estimate_mood, pooled
-from recsys.same_song import SongRef, fold, match_songs, song_key
+from recsys.same_song import SongRef, clean_isrc, fold, match_songs, song_key
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,25 @@ def keys_of(row: asyncpg.Record) -> tuple[str | None, str | None]:
     """A stored track's song key and artist key."""
     artists = list(row["artists"] or ())
     return song_key(row["title"], artists), (fold(artists[0]) or None) if artists else None
+
+
+def track_identity(track: dict[str, Any]) -> tuple[str, str | None, str | None, str | None]:
+    """(Spotify id, ISRC, song key, artist key) of a Spotify track object.
+
+    `external_ids` may be missing (local files, some old objects): the ISRC is then None.
+    """
+    external = track.get("external_ids")
+    isrc = clean_isrc(external.get("isrc")) if isinstance(external, dict) else None
+    title = str(track.get("name") or "")
+    artists = [a["name"] for a in track.get("artists") or [] if a and a.get("name")]
+    artist = (fold(artists[0]) or None) if artists else None
+    return track["id"], isrc, song_key(title, artists), artist
+
+
+async def save_identities(db: Database, tracks: Sequence[dict[str, Any]]) -> None:
+    """Store the ISRC and keys of these Spotify track objects (already stored as tracks)."""
+    if tracks:
+        await store.save_identities(db.pool, [track_identity(t) for t in tracks])
 
 
 class MoodPlacer:

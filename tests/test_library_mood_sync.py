@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
@@ -19,7 +20,11 @@ ALICE = ChatContext("discord", "42", "777", "alice")
 @pytest.fixture
 async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
     fake = FakeSpotify()
-    fake.add_user("robin", fictional_library("Robin", sizes=(20, 6)))
+    library = fictional_library("Robin", sizes=(20, 6))
+    # one track with an ISRC shared with a catalog song of another title: a twin by ISRC
+    first = next(iter(library.tracks.values()))
+    library.tracks[first.id] = replace(first, isrc="GB-AAA-20-00001")
+    fake.add_user("robin", library)
     world = await make_world(db, embedder, fake)
     yield world
     await world.close()
@@ -35,6 +40,11 @@ async def test_linking_tells_how_many_songs_can_be_placed_by_mood(world: World) 
                ('CCCCCCCCCCCCCCCCCCCCC2', 'Other', '{Artist 2}', 0.2, 0.3, true)
         """
     )
+    await world.db.pool.execute(
+        "INSERT INTO tracks (spotify_id, title, artists, valence, energy, in_catalog, isrc) "
+        "VALUES ('CCCCCCCCCCCCCCCCCCCCC3', 'Another Title', '{Someone}', 0.6, 0.1, true, "
+        "'GBAAA2000001')"
+    )
     status, _ = await world.link(ALICE)
     assert status == 200
     await world.worker().drain()
@@ -47,6 +57,10 @@ async def test_linking_tells_how_many_songs_can_be_placed_by_mood(world: World) 
     by_title = {r["title"]: r for r in rows}
     assert by_title["Song 0.1"]["mood_source"] == "same_song"
     assert by_title["Song 0.1"]["valence"] == pytest.approx(0.9)
+    assert by_title["Song 0.0"]["mood_source"] == "same_song"  # by ISRC
+    assert by_title["Song 0.0"]["valence"] == pytest.approx(0.6)
+    stored = await world.db.pool.fetchval("SELECT isrc FROM tracks WHERE title = 'Song 0.0'")
+    assert stored == "GBAAA2000001"
     assert by_title["Song 0.2"]["mood_source"] == "estimated"
     assert by_title["Song 0.2"]["valence"] is None
     told = [text for _, _, text in world.notifier.sent if "library is in" in text]

@@ -27,7 +27,7 @@ from handlers.edge.spotify import (
     WebApi,
 )
 from handlers.edge.worker import JobContext, RetryLater
-from handlers.library_moods import MoodPlacer, Placement
+from handlers.library_moods import MoodPlacer, Placement, save_identities
 from handlers.notifier import Notifier
 from handlers.replies import Platform
 from handlers.secrets import SecretUnreadable, TokenCipher
@@ -188,6 +188,7 @@ class LibrarySync:
     ) -> None:
         found = [(entry, t) for entry in page.get("items") or [] if (t := entry_track(entry))]
         ids = await self.tracks.store([t for _, t in found])
+        await save_identities(self.db, [t for _, t in found])
         origin = "saved" if source["id"] == SAVED else "playlist"
         entries = {
             ids[t["id"]]: {
