@@ -310,3 +310,21 @@ def test_a_guessed_mood_says_so_in_its_reason() -> None:
         "from your playlist 'Road'; mood guessed from the artist's other songs"
     )
     assert worded[2].reason == "mood guessed from the songs around it in your playlists"
+
+
+async def test_refresh_resumes_from_its_saved_progress(db: Database) -> None:
+    """A refresh taken over after its first batch does not redo the tracks it had passed."""
+    user, ids = await blind_library(db, 3)
+    await MoodPlacer(db).place_library(user)
+    for n in range(3):
+        await add_track(db, 9200 + n, f"Song {n} (2015 Remaster)", f"Artist {n}", (0.9, 0.9), True)
+    job_id, _ = await jobs.enqueue(db.pool, MOOD_REFRESH, {})
+    await db.pool.execute(
+        "UPDATE jobs SET progress = $2::jsonb WHERE id = $1",
+        job_id,
+        json.dumps({"started_at": "2026-12-06T00:00:00+00:00", "keyed": 0, "after_id": ids[1]}),
+    )
+    await MoodPlacer(db).key_tracks()
+    await Worker(db, {MOOD_REFRESH: MoodRefresh(db, MoodPlacer(db))}).drain()
+    sources = [(await source(db, i))["mood_source"] for i in ids]
+    assert sources == ["estimated", "estimated", "same_song"]
