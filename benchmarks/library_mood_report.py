@@ -138,8 +138,8 @@ POLICIES = (
 )
 
 
-# How many of the blind songs (not in the catalog by id) the last column follows: the ones a
-# policy places best for a target, as they compete for the last places of an answer.
+# How many blind songs (not in the catalog by id, no twin in it) the last column follows: the
+# ones a policy places best for a target, as they compete for the last places of an answer.
 BEST_BLIND = 5
 
 
@@ -155,7 +155,7 @@ def _best_blind(
     scored = [
         (_policy_fit(policy, world, c, weights, want), _fit(c.truth.valence, c.truth.energy, want))
         for c in chosen
-        if not c.in_catalog
+        if not c.in_catalog and c.twin is None
     ]
     scored.sort(key=lambda pair: -pair[0])
     cut = scored[BEST_BLIND - 1][0]
@@ -174,7 +174,8 @@ def print_ranking(world: World, chosen: Sequence[Case], weights: EstimatorWeight
     )
     print(
         "| policy | lifted songs per target | true fit of the lifted | of them truly fitting "
-        "| truly fitting songs lifted (eligible) | blind songs among the lifted |"
+        "| truly fitting songs lifted (eligible) | blind songs among the lifted "
+        f"| true fit of the {BEST_BLIND} best-placed blind songs without a twin |"
     )
     print("|---|---|---|---|---|---|---|")
     for policy in POLICIES:
