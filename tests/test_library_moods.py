@@ -24,6 +24,9 @@ from handlers.library_moods import (
     with_guess_notes,
 )
 from handlers.mood_refresh import MoodRefresh, schedule_mood_refresh
+from handlers.spotify.tracks import TrackStore
+from recsys.embedder import Embedder
+from recsys.enrichment import TrackEnricher
 from recsys.models import AudioTraits, Recommendation, TrackPick
 from tests.fakes.fake_features import FakeFeatures
 
@@ -328,3 +331,27 @@ async def test_refresh_resumes_from_its_saved_progress(db: Database) -> None:
     await Worker(db, {MOOD_REFRESH: MoodRefresh(db, MoodPlacer(db))}).drain()
     sources = [(await source(db, i))["mood_source"] for i in ids]
     assert sources == ["estimated", "estimated", "same_song"]
+
+
+async def test_a_track_measured_later_is_embedded_again_with_mood_words(
+    db: Database, embedder: Embedder
+) -> None:
+    """The refresh re-enriches twins it measures: their text now carries mood words."""
+    tracks = TrackStore(db, TrackEnricher(embedder))
+    user, ids = await blind_library(db, 2)
+    await tracks.reenrich(await store.tracks_by_ids(db.pool, ids), {})
+    before = await source(db, ids[1])
+    assert before["mood_words"] == [] and before["content_hash"]
+    await MoodPlacer(db).place_library(user)
+    await add_track(db, 9300, "Song 1 - Single Version", "Artist 1", (0.05, 0.1), True)
+
+    async def reenrich(track_ids: Sequence[int]) -> None:
+        await tracks.reenrich(await store.tracks_by_ids(db.pool, track_ids), {})
+
+    await jobs.enqueue(db.pool, MOOD_REFRESH, {})
+    await Worker(db, {MOOD_REFRESH: MoodRefresh(db, MoodPlacer(db), reenrich)}).drain()
+    after = await source(db, ids[1])
+    assert after["mood_source"] == "same_song" and after["mood_words"]
+    assert after["content_hash"] != before["content_hash"]
+    estimated = await source(db, ids[0])
+    assert estimated["mood_words"] == []  # an estimate never becomes mood words
