@@ -42,9 +42,15 @@ async def tracks_without_keys(conn: Conn, limit: int) -> list[asyncpg.Record]:
 
 async def save_keys(conn: Conn, keys: Sequence[tuple[int, str | None, str | None]]) -> None:
     """Store (track id, song key, artist key); an unkeyable track gets '' so it is not redone."""
-    await conn.executemany(
-        "UPDATE tracks SET song_key = $2, artist_key = $3 WHERE id = $1",
-        [(track_id, song or "", artist or "") for track_id, song, artist in keys],
+    await conn.execute(
+        """
+        UPDATE tracks t SET song_key = v.song, artist_key = v.artist
+        FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, song, artist)
+        WHERE t.id = v.id
+        """,
+        [k[0] for k in keys],
+        [k[1] or "" for k in keys],
+        [k[2] or "" for k in keys],
     )
 
 
