@@ -28,7 +28,7 @@ import asyncpg
 from benchmarks import search_scale, synthetic
 from benchmarks.common import Timings, stopwatch
 from db import search
-from recsys.embedder import Embedder
+from recsys.embedder import EMBEDDING_DIM, Embedder
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ async def _build(conn: asyncpg.Connection, lists: int) -> dict[str, Any]:
     with stopwatch() as elapsed:
         await conn.execute(
             f"CREATE INDEX {SCRATCH_INDEX} ON tracks USING ivfflat "
-            f"((embedding::halfvec({search.EMBEDDING_DIM})) halfvec_cosine_ops) "
+            f"((embedding::halfvec({EMBEDDING_DIM})) halfvec_cosine_ops) "
             f"WITH (lists = {lists}) WHERE in_catalog",
             timeout=None,
         )

@@ -40,7 +40,6 @@ SESSION_SETTINGS = {
     "hnsw.ef_search": str(HNSW_EF_SEARCH),
     "hnsw.iterative_scan": HNSW_ITERATIVE_SCAN,
 }
-EMBEDDING_DIM = 384  # the schema's vector(384); the index casts to halfvec(384)
 LARGE_CATALOG_ROWS = 100_000  # measured: 0.957 at 28k, 0.90 at 200k with the default breadth
 LARGE_EF_SEARCH = 600
 LARGE_POOL = 700  # rows asked of the index and re-ordered exactly; 100 of them go on
@@ -71,8 +70,8 @@ def semantic_sql(vector: str, exclude: str, pool: str, limit: str) -> str:
         SELECT id, dist FROM (
             SELECT id, embedding <=> {vector}::vector AS dist FROM tracks
             WHERE in_catalog AND embedding IS NOT NULL AND NOT (id = ANY({exclude}::bigint[]))
-            ORDER BY embedding::halfvec({EMBEDDING_DIM})
-                <=> {vector}::vector::halfvec({EMBEDDING_DIM})
+            -- the schema's vector(384), indexed as halfvec(384) (alembic 0003)
+            ORDER BY embedding::halfvec(384) <=> {vector}::vector::halfvec(384)
             LIMIT {pool}
         ) pool ORDER BY dist LIMIT {limit}"""
 

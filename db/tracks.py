@@ -1,169 +1,255 @@
-"""SQL for tracks and trending entries: bulk upserts, lookups by Spotify id, counts."""
+"""SQL for tracks: the one bulk upsert every writer uses, lookups by Spotify id, counts.
+
+A writer describes each track as a `TrackWrite`; `COLUMNS` says, once per column, its SQL
+type and how a new value merges with a stored one. A new column is one line in each.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import astuple, dataclass, fields
+from enum import Enum
+from typing import Any, Literal, TypeAlias
 
 import asyncpg
+import numpy as np
 
 log = logging.getLogger(__name__)
 
-# The columns a track upsert writes, in the order of each record passed to upsert_tracks.
-TRACK_COLUMNS: tuple[str, ...] = (
-    "spotify_id",
-    "title",
-    "artists",
-    "album",
-    "popularity",
-    "release_year",
-    "genres",
-    "danceability",
-    "energy",
-    "key",
-    "loudness",
-    "mode",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "tempo",
-    "time_signature",
-    "mood_words",
-    "theme_tags",
-    "lyrics_themes",
-    "embedding",
-    "content_hash",
-    "in_catalog",
+Conn: TypeAlias = asyncpg.Connection | asyncpg.Pool
+# Who is writing: a catalog file is the curated source; a Spotify object (a library or a
+# trending playlist) only fills in what the store does not know yet; an enrichment derives
+# words and an embedding for stored tracks, and never brings back one deleted meanwhile.
+TrackSource = Literal["catalog", "spotify", "enrichment"]
+
+
+@dataclass(frozen=True)
+class TrackWrite:
+    """One track as a writer knows it; None (an empty list, see COLUMNS) keeps the stored value."""
+
+    spotify_id: str
+    title: str
+    artists: tuple[str, ...]
+    album: str | None = None
+    popularity: int | None = None
+    release_year: int | None = None
+    genres: tuple[str, ...] = ()
+    danceability: float | None = None
+    energy: float | None = None
+    key: int | None = None
+    loudness: float | None = None
+    mode: int | None = None
+    speechiness: float | None = None
+    acousticness: float | None = None
+    instrumentalness: float | None = None
+    liveness: float | None = None
+    valence: float | None = None
+    tempo: float | None = None
+    time_signature: int | None = None
+    mood_words: tuple[str, ...] | None = None
+    theme_tags: tuple[str, ...] | None = None
+    lyrics_themes: tuple[str, ...] = ()
+    embedding: np.ndarray | None = None
+    content_hash: str | None = None
+    in_catalog: bool = False
+
+
+class Merge(Enum):
+    """How an upserted value meets the stored one."""
+
+    # the writer's value wins
+    REPLACED = "replaced"
+    # NULL keeps the stored value: a library sync has no audio features, an unchanged track
+    # no new embedding
+    KEPT_WHEN_NULL = "kept when null"
+    # an empty list (no genres, no lyrics found) keeps the stored one
+    KEPT_WHEN_EMPTY = "kept when empty"
+    # the catalog's value wins; a Spotify object only fills a new row (or a missing value)
+    CATALOG_WINS = "catalog wins"
+    # once true, stays true
+    ANY = "any"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A tracks column an upsert writes: its name, its SQL type and its merge rule."""
+
+    name: str
+    sql_type: str
+    merge: Merge
+
+
+# Every column TrackWrite carries, in its field order (checked below).
+COLUMNS: tuple[Column, ...] = (
+    Column("spotify_id", "text", Merge.REPLACED),
+    Column("title", "text", Merge.CATALOG_WINS),
+    Column("artists", "text[]", Merge.CATALOG_WINS),
+    Column("album", "text", Merge.CATALOG_WINS),
+    Column("popularity", "smallint", Merge.KEPT_WHEN_NULL),
+    Column("release_year", "smallint", Merge.KEPT_WHEN_NULL),
+    Column("genres", "text[]", Merge.KEPT_WHEN_EMPTY),
+    Column("danceability", "real", Merge.KEPT_WHEN_NULL),
+    Column("energy", "real", Merge.KEPT_WHEN_NULL),
+    Column("key", "smallint", Merge.KEPT_WHEN_NULL),
+    Column("loudness", "real", Merge.KEPT_WHEN_NULL),
+    Column("mode", "smallint", Merge.KEPT_WHEN_NULL),
+    Column("speechiness", "real", Merge.KEPT_WHEN_NULL),
+    Column("acousticness", "real", Merge.KEPT_WHEN_NULL),
+    Column("instrumentalness", "real", Merge.KEPT_WHEN_NULL),
+    Column("liveness", "real", Merge.KEPT_WHEN_NULL),
+    Column("valence", "real", Merge.KEPT_WHEN_NULL),
+    Column("tempo", "real", Merge.KEPT_WHEN_NULL),
+    Column("time_signature", "smallint", Merge.KEPT_WHEN_NULL),
+    Column("mood_words", "text[]", Merge.KEPT_WHEN_NULL),
+    Column("theme_tags", "text[]", Merge.KEPT_WHEN_NULL),
+    Column("lyrics_themes", "text[]", Merge.KEPT_WHEN_EMPTY),
+    # the schema's vector(384)
+    Column("embedding", "vector(384)", Merge.KEPT_WHEN_NULL),
+    Column("content_hash", "text", Merge.KEPT_WHEN_NULL),
+    Column("in_catalog", "boolean", Merge.ANY),
 )
-# The source's value wins; a track's title and artists always come with it.
-_REPLACED = ("title", "artists", "mood_words")
-# A source that does not know a value (NULL) keeps the one already stored: a library sync has
-# no audio features, and a track upserted without a new embedding keeps its old one.
-_KEPT_WHEN_NULL = (
-    "album",
-    "popularity",
-    "release_year",
-    "danceability",
-    "energy",
-    "key",
-    "loudness",
-    "mode",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "tempo",
-    "time_signature",
-    "theme_tags",
-    "embedding",
-    "content_hash",
-)
-# An empty list from a source that has none (no genres, no lyrics) keeps the stored one.
-_KEPT_WHEN_EMPTY = ("genres", "lyrics_themes")
+TRACK_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS)
+assert tuple(f.name for f in fields(TrackWrite)) == TRACK_COLUMNS, "COLUMNS and TrackWrite differ"
+# NOT NULL array columns: a NULL staged value falls back to the stored one, then to empty.
+_NOT_NULL_ARRAYS = ("genres", "mood_words", "theme_tags", "lyrics_themes")
 
 _STAGING = "track_upserts"
-_STAGING_DDL = f"""
-CREATE TEMP TABLE IF NOT EXISTS {_STAGING} (
-    spotify_id text, title text, artists text[], album text, popularity smallint,
-    release_year smallint, genres text[], danceability real, energy real, key smallint,
-    loudness real, mode smallint, speechiness real, acousticness real, instrumentalness real,
-    liveness real, valence real, tempo real, time_signature smallint, mood_words text[],
-    theme_tags text[], lyrics_themes text[], embedding vector(384), content_hash text,
-    in_catalog boolean
-) ON COMMIT DELETE ROWS
-"""
+STAGING_DDL = (
+    f"CREATE TEMP TABLE IF NOT EXISTS {_STAGING} ("
+    + ", ".join(f"{c.name} {c.sql_type}" for c in COLUMNS)
+    + ") ON COMMIT DELETE ROWS"
+)
 
 
-def _merged(column: str) -> str:
-    """The value a column takes when an upsert meets an existing row."""
-    if column in _KEPT_WHEN_NULL:
-        return f"COALESCE(EXCLUDED.{column}, tracks.{column})"
-    if column in _KEPT_WHEN_EMPTY:
-        return (
-            f"CASE WHEN cardinality(EXCLUDED.{column}) > 0 THEN EXCLUDED.{column} "
-            f"ELSE tracks.{column} END"
-        )
-    if column == "in_catalog":
-        return "tracks.in_catalog OR EXCLUDED.in_catalog"
-    return f"EXCLUDED.{column}"
+def _merged(column: Column) -> str:
+    """The value a column takes when an upsert meets a stored row ($1: the catalog writes)."""
+    new, old = f"EXCLUDED.{column.name}", f"tracks.{column.name}"
+    if column.merge is Merge.KEPT_WHEN_NULL:
+        return f"COALESCE({new}, {old})"
+    if column.merge is Merge.KEPT_WHEN_EMPTY:
+        return f"CASE WHEN cardinality({new}) > 0 THEN {new} ELSE {old} END"
+    if column.merge is Merge.CATALOG_WINS:
+        return f"CASE WHEN $1 THEN COALESCE({new}, {old}) ELSE COALESCE({old}, {new}) END"
+    if column.merge is Merge.ANY:
+        return f"{old} OR {new}"
+    return new
 
 
-def _selected(column: str) -> str:
-    """A staged column as inserted; NOT NULL arrays fall back to the stored value, then empty."""
-    if column == "spotify_id":
-        return "s.spotify_id"
-    if column in ("mood_words", "theme_tags", *_KEPT_WHEN_EMPTY):
-        # EXCLUDED sees this value, so a NULL must become the stored tags, not an empty list
-        return f"COALESCE(s.{column}, stored.{column}, '{{}}')"
-    return f"s.{column}"
+def _selected(name: str) -> str:
+    """A staged column as inserted."""
+    if name in _NOT_NULL_ARRAYS:
+        # EXCLUDED sees this value, so a NULL must become the stored list, not an empty one
+        return f"COALESCE(s.{name}, stored.{name}, '{{}}')"
+    return f"s.{name}"
 
 
 def _upsert_sql() -> str:
-    updated = [c for c in TRACK_COLUMNS if c != "spotify_id"]
-    assignments = ",\n    ".join(f"{c} = {_merged(c)}" for c in updated)
-    current = ", ".join(f"tracks.{c}" for c in updated)
+    updated = [c for c in COLUMNS if c.name != "spotify_id"]
+    assignments = ",\n    ".join(f"{c.name} = {_merged(c)}" for c in updated)
+    current = ", ".join(f"tracks.{c.name}" for c in updated)
     merged = ", ".join(_merged(c) for c in updated)
-    selected = ", ".join(_selected(c) for c in TRACK_COLUMNS)
     return f"""
 INSERT INTO tracks ({", ".join(TRACK_COLUMNS)})
-SELECT {selected}
+SELECT {", ".join(_selected(name) for name in TRACK_COLUMNS)}
 FROM {_STAGING} s LEFT JOIN tracks stored USING (spotify_id)
+WHERE $2 OR stored.spotify_id IS NOT NULL
+-- one lock order for every writer, so two overlapping upserts cannot deadlock
+ORDER BY s.spotify_id
 ON CONFLICT (spotify_id) DO UPDATE SET
     {assignments},
     updated_at = now()
--- a row whose merged values equal the stored ones is left alone: re-imports change nothing
-WHERE ({current}) IS DISTINCT FROM ({merged})
+-- a catalog row whose merged values equal the stored ones is left alone (re-imports change
+-- nothing); a Spotify write touches every row, so retention sees the track still in use
+WHERE NOT $1 OR ({current}) IS DISTINCT FROM ({merged})
 RETURNING (xmax = 0) AS inserted
 """
 
 
+# $1 boolean: the writer is the catalog (its names win, unchanged rows are left alone);
+# $2 boolean: new tracks are inserted (otherwise only stored ones are written).
 UPSERT_SQL = _upsert_sql()
 
 
 @dataclass(frozen=True)
 class UpsertCounts:
-    """What a bulk upsert did: rows inserted, rows changed; the rest were already so."""
+    """What a bulk upsert did: rows inserted, rows changed or touched; the rest were so already."""
 
     inserted: int
     updated: int
 
 
 async def upsert_tracks(
-    conn: asyncpg.Connection, records: Sequence[tuple[Any, ...]]
+    conn: asyncpg.Connection, rows: Sequence[TrackWrite], source: TrackSource
 ) -> UpsertCounts:
-    """Insert or merge tracks (records in TRACK_COLUMNS order) through COPY, in one transaction.
-
-    Columns in _KEPT_WHEN_NULL may be None to keep the stored value (no new embedding, say).
-    """
-    if not records:
+    """Insert or merge tracks through COPY, in one transaction; see Merge for who wins."""
+    if not rows:
         return UpsertCounts(0, 0)
+    records = [_record(row) for row in rows]
     async with conn.transaction():
-        await conn.execute(_STAGING_DDL)
+        await conn.execute(STAGING_DDL)
         await conn.copy_records_to_table(_STAGING, records=records, columns=TRACK_COLUMNS)
-        rows = await conn.fetch(UPSERT_SQL)
-    inserted = sum(1 for row in rows if row["inserted"])
-    return UpsertCounts(inserted, len(rows) - inserted)
+        returned = await conn.fetch(UPSERT_SQL, source == "catalog", source != "enrichment")
+    inserted = sum(1 for row in returned if row["inserted"])
+    return UpsertCounts(inserted, len(returned) - inserted)
 
 
-async def content_hashes(conn: asyncpg.Connection, spotify_ids: Sequence[str]) -> dict[str, str]:
-    """Spotify id -> content hash of the tracks among these that already have an embedding."""
+def _record(row: TrackWrite) -> tuple[Any, ...]:
+    """A TrackWrite as a COPY record: tuples become lists (text[])."""
+    return tuple(list(v) if isinstance(v, tuple) else v for v in astuple(row))
+
+
+@dataclass(frozen=True)
+class StoredTrack:
+    """A stored track's id, and whether it still lacks an embedding."""
+
+    id: int
+    spotify_id: str
+    needs_embedding: bool
+
+
+async def stored_tracks(conn: Conn, spotify_ids: Sequence[str]) -> list[StoredTrack]:
+    """The stored tracks among these Spotify ids."""
     rows = await conn.fetch(
         """
-        SELECT spotify_id, content_hash FROM tracks
+        SELECT id, spotify_id, embedding IS NULL AS needs_embedding FROM tracks
+        WHERE spotify_id = ANY($1::text[])
+        """,
+        list(spotify_ids),
+    )
+    return [StoredTrack(r["id"], r["spotify_id"], r["needs_embedding"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class StoredText:
+    """What decided a stored embedding: its content hash, and the lyrics themes it carries."""
+
+    content_hash: str
+    lyrics_themes: tuple[str, ...]
+
+
+async def stored_texts(conn: Conn, spotify_ids: Sequence[str]) -> dict[str, StoredText]:
+    """Spotify id -> content hash and lyrics themes, for those that have an embedding."""
+    rows = await conn.fetch(
+        """
+        SELECT spotify_id, content_hash, lyrics_themes FROM tracks
         WHERE spotify_id = ANY($1::text[])
           AND content_hash IS NOT NULL AND embedding IS NOT NULL
         """,
         list(spotify_ids),
     )
-    return {row["spotify_id"]: row["content_hash"] for row in rows}
+    return {r["spotify_id"]: StoredText(r["content_hash"], tuple(r["lyrics_themes"])) for r in rows}
 
 
-async def track_ids(conn: asyncpg.Connection, spotify_ids: Sequence[str]) -> dict[str, int]:
+async def tracks_to_enrich(conn: Conn, track_ids: list[int]) -> list[asyncpg.Record]:
+    """Rows (with any catalog features) of these tracks that have no embedding yet."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT * FROM tracks WHERE id = ANY($1::bigint[]) AND embedding IS NULL", track_ids
+    )
+    return rows
+
+
+async def track_ids(conn: Conn, spotify_ids: Sequence[str]) -> dict[str, int]:
     """Spotify id -> track id, for the ids that are stored."""
     rows = await conn.fetch(
         "SELECT spotify_id, id FROM tracks WHERE spotify_id = ANY($1::text[])", list(spotify_ids)
@@ -171,7 +257,7 @@ async def track_ids(conn: asyncpg.Connection, spotify_ids: Sequence[str]) -> dic
     return {row["spotify_id"]: row["id"] for row in rows}
 
 
-async def track_by_spotify_id(conn: asyncpg.Connection, spotify_id: str) -> asyncpg.Record | None:
+async def track_by_spotify_id(conn: Conn, spotify_id: str) -> asyncpg.Record | None:
     """The stored track with this Spotify id, every column, or None."""
     row: asyncpg.Record | None = await conn.fetchrow(
         "SELECT * FROM tracks WHERE spotify_id = $1", spotify_id
@@ -179,52 +265,9 @@ async def track_by_spotify_id(conn: asyncpg.Connection, spotify_id: str) -> asyn
     return row
 
 
-async def count_tracks(conn: asyncpg.Connection, *, in_catalog: bool | None = None) -> int:
+async def count_tracks(conn: Conn, *, in_catalog: bool | None = None) -> int:
     """How many tracks are stored (only catalog ones, or only others, when asked)."""
     count: int = await conn.fetchval(
         "SELECT count(*) FROM tracks WHERE $1::boolean IS NULL OR in_catalog = $1", in_catalog
     )
     return count
-
-
-async def replace_trending(
-    conn: asyncpg.Connection, source: str, spotify_ids: Sequence[str]
-) -> int:
-    """Make `source`'s trending entries exactly these tracks, ranked in order from 1.
-
-    Returns how many entries the source now has; ids not stored as tracks are left out.
-    """
-    async with conn.transaction():
-        await conn.execute(
-            """
-            INSERT INTO trending_entries (source, track_id, rank, fetched_at)
-            SELECT $1, t.id, r.rank, now()
-            FROM unnest($2::text[]) WITH ORDINALITY AS r(spotify_id, rank)
-            JOIN tracks t ON t.spotify_id = r.spotify_id
-            ON CONFLICT (source, track_id)
-            DO UPDATE SET rank = EXCLUDED.rank, fetched_at = EXCLUDED.fetched_at
-            """,
-            source,
-            list(spotify_ids),
-        )
-        # now() is the transaction's start: every entry still in the source was just stamped
-        # with it, so an older stamp marks an entry that left the source.
-        await conn.execute(
-            "DELETE FROM trending_entries WHERE source = $1 AND fetched_at < now()", source
-        )
-        count: int = await conn.fetchval(
-            "SELECT count(*) FROM trending_entries WHERE source = $1", source
-        )
-    return count
-
-
-async def trending_ranks(conn: asyncpg.Connection, source: str) -> list[tuple[str, int]]:
-    """(Spotify id, rank) of a source's trending entries, best rank first."""
-    rows = await conn.fetch(
-        """
-        SELECT t.spotify_id, e.rank FROM trending_entries e JOIN tracks t ON t.id = e.track_id
-        WHERE e.source = $1 ORDER BY e.rank
-        """,
-        source,
-    )
-    return [(row["spotify_id"], row["rank"]) for row in rows]

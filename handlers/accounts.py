@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from db import inbox, privacy
-from db import spotify as store
+from db import inbox, privacy, spotify_links
 from db.errors import DB_UNAVAILABLE
 from db.pool import Database
 from db.users import find_user, upsert_user
@@ -122,7 +121,7 @@ class AccountHandler:
         try:
             user_id = await upsert_user(self.db.pool, ctx.platform, ctx.user_id, ctx.user_name)
             await store_blend(self.db.pool, ctx.platform, ctx.chat_id, user_id, enabled)
-            link = await store.get_link(self.db.pool, user_id)
+            link = await spotify_links.get_link(self.db.pool, user_id)
         except DB_UNAVAILABLE:
             log.warning("set_blend: database unavailable", exc_info=True)
             return Reply("error", SORRY["database"], private=True)

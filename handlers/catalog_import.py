@@ -8,20 +8,19 @@ Tracks whose embedded text is unchanged since the last import are not embedded a
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 
-from db import tracks
+from db import tracks, trending_entries
 from db.errors import DatabaseError
 from db.pool import Database
+from handlers.track_writes import enriched_write, track_write
 from recsys.catalog_csv import CatalogReader
 from recsys.enrichment import EnrichedTrack, TrackEnricher, TrackInfo
 
@@ -101,19 +100,6 @@ class _Tally:
     write_seconds: list[float] = field(default_factory=list)
 
 
-def enrichment_fingerprint(enricher: TrackEnricher) -> str:
-    """What besides the text decides an embedding: the model and the enrichment version."""
-    model = Path(enricher.embedder.model_name)
-    # A bundled model's absolute path moves with the virtualenv; its last parts do not.
-    model_id = "/".join(model.parts[-2:]) if model.is_absolute() else str(model)
-    return f"{model_id}|enrichment {enricher.version}"
-
-
-def content_hash(fingerprint: str, text: str) -> str:
-    """The tracks.content_hash of an embedded text under a model and enrichment version."""
-    return hashlib.blake2b(f"{fingerprint}\n{text}".encode(), digest_size=16).hexdigest()
-
-
 async def import_catalog(
     database: Database,
     enricher: TrackEnricher,
@@ -137,7 +123,9 @@ async def import_catalog(
         entries = 0
         if trending_source is not None:
             async with database.pool.acquire() as conn:
-                entries = await tracks.replace_trending(conn, trending_source, tally.ranked_ids)
+                entries = await trending_entries.replace_trending(
+                    conn, trending_source, tally.ranked_ids
+                )
     except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as err:
         raise DatabaseError(f"The import of {path} failed in the database: {err}") from err
     valid = len(tally.ranked_ids)
@@ -174,7 +162,6 @@ class _Pipeline:
         self.reader = reader
         self.tally = tally
         self.on_progress = on_progress
-        self.fingerprint = enrichment_fingerprint(enricher)
 
     async def run(self, batch_rows: int) -> None:
         """Run the stages to the end of the file; the first failure stops them all."""
@@ -190,14 +177,15 @@ class _Pipeline:
             raise failures.exceptions[0] from None
 
     async def _describe(self, batch_rows: int, out: asyncio.Queue[_Batch | None]) -> None:
-        for infos in _batches(iter(self.reader), batch_rows):
-            described = [self.enricher.describe(info) for info in infos]
-            hashes = [content_hash(self.fingerprint, text) for _, text in described]
-            ids = [info.spotify_id for info in infos]
+        for read in _batches(iter(self.reader), batch_rows):
+            ids = [info.spotify_id for info in read]
             # a connection per batch, never held across stages: a pool of one still works
             async with self.database.pool.acquire() as conn:
-                stored = await tracks.content_hashes(conn, ids)
-            stale = [i for i, h in enumerate(hashes) if stored.get(ids[i]) != h]
+                stored = await tracks.stored_texts(conn, ids)
+            infos = [_with_stored_lyrics(info, stored.get(info.spotify_id)) for info in read]
+            described = [self.enricher.describe(info) for info in infos]
+            hashes = [self.enricher.content_hash(text) for _, text in described]
+            stale = [i for i, h in enumerate(hashes) if _stored_hash(stored.get(ids[i])) != h]
             self.tally.ranked_ids.extend(ids)
             await out.put(_Batch(infos, [mood for mood, _ in described], hashes, stale))
         await out.put(None)
@@ -219,7 +207,7 @@ class _Pipeline:
         while (batch := await source.get()) is not None:
             began = time.perf_counter()
             async with self.database.pool.acquire() as conn:
-                counts = await tracks.upsert_tracks(conn, _records(batch))
+                counts = await tracks.upsert_tracks(conn, _rows(batch), "catalog")
             self.tally.write_seconds.append(time.perf_counter() - began)
             self.tally.imported += counts.inserted
             self.tally.updated += counts.updated
@@ -245,40 +233,32 @@ def _batches(items: Iterator[TrackInfo], size: int) -> Iterator[list[TrackInfo]]
         yield batch
 
 
-def _records(batch: _Batch) -> list[tuple[Any, ...]]:
-    """Rows in tracks.TRACK_COLUMNS order; unchanged tracks carry no embedding or tags (kept)."""
+def _with_stored_lyrics(info: TrackInfo, stored: tracks.StoredText | None) -> TrackInfo:
+    """A file row without lyrics themes keeps the stored ones (a library sync found them).
+
+    The upsert keeps them in the row either way; describing with them keeps the text, and so
+    the content hash, equal to the one the library sync embedded.
+    """
+    if info.lyrics_themes or stored is None or not stored.lyrics_themes:
+        return info
+    return replace(info, lyrics_themes=stored.lyrics_themes)
+
+
+def _stored_hash(stored: tracks.StoredText | None) -> str | None:
+    return None if stored is None else stored.content_hash
+
+
+def _rows(batch: _Batch) -> list[tracks.TrackWrite]:
+    """The batch's rows; unchanged tracks carry no embedding or tags (the stored ones stay)."""
     fresh = dict(zip(batch.stale, batch.enriched, strict=True))
-    records = []
+    rows = []
     for i, info in enumerate(batch.infos):
         done = fresh.get(i)
-        f = info.features
-        records.append(
-            (
-                info.spotify_id,
-                info.title,
-                list(info.artists),
-                info.album,
-                info.popularity,
-                info.release_year,
-                list(info.genres),
-                f.danceability,
-                f.energy,
-                f.key,
-                f.loudness,
-                f.mode,
-                f.speechiness,
-                f.acousticness,
-                f.instrumentalness,
-                f.liveness,
-                f.valence,
-                f.tempo,
-                f.time_signature,
-                list(done.mood_words if done else batch.moods[i]),
-                list(done.theme_tags) if done else None,
-                list(info.lyrics_themes),
-                done.embedding if done else None,
-                batch.hashes[i],
-                True,
+        if done is not None:
+            rows.append(enriched_write(done, in_catalog=True))
+        else:
+            mood = batch.moods[i]
+            rows.append(
+                track_write(info, in_catalog=True, mood_words=mood, content_hash=batch.hashes[i])
             )
-        )
-    return records
+    return rows

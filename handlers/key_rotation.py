@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from db import spotify as store
+from db import spotify_links
 from db.pool import Database
 from handlers.secrets import SecretUnreadable, TokenCipher
 
@@ -44,18 +44,18 @@ class RotationReport:
 async def rotate_secrets(db: Database, cipher: TokenCipher) -> RotationReport:
     """Re-encrypt every stored token and pending PKCE verifier under the current key."""
     counts = {"rotated": 0, "already_current": 0, "restored": 0, "unreadable": 0}
-    for user_id in await store.links_with_tokens(db.pool):
+    for user_id in await spotify_links.links_with_tokens(db.pool):
         counts[await _rotate_link(db, cipher, user_id)] += 1
     states_rotated, states_dropped = 0, 0
     async with db.pool.acquire() as conn:
-        for state_hash, verifier in await store.pending_verifiers(conn):
+        for state_hash, verifier in await spotify_links.pending_verifiers(conn):
             try:
                 rotated: bytes | None = cipher.rotate(verifier)
                 states_rotated += 1
             except SecretUnreadable:
                 rotated = None  # nobody can finish this link: drop it
                 states_dropped += 1
-            await store.replace_verifier(conn, state_hash, rotated)
+            await spotify_links.replace_verifier(conn, state_hash, rotated)
     report = RotationReport(**counts, states_rotated=states_rotated, states_dropped=states_dropped)
     log.info("secret rotation: %s", report)
     return report
@@ -64,7 +64,7 @@ async def rotate_secrets(db: Database, cipher: TokenCipher) -> RotationReport:
 async def _rotate_link(db: Database, cipher: TokenCipher, user_id: int) -> str:
     """Rotate one link's tokens under a row lock (a sync refreshing them waits); the outcome."""
     async with db.pool.acquire() as conn, conn.transaction():
-        row = await store.lock_link_tokens(conn, user_id)
+        row = await spotify_links.lock_link_tokens(conn, user_id)
         if row is None:  # unlinked meanwhile
             return "already_current"
         access, refresh = bytes(row["access_token"]), row["refresh_token"]
@@ -77,7 +77,7 @@ async def _rotate_link(db: Database, cipher: TokenCipher, user_id: int) -> str:
             new_refresh = None if refresh is None else cipher.rotate(refresh)
         except SecretUnreadable:
             return "unreadable"
-        await store.replace_link_tokens(conn, user_id, new_access, new_refresh)
+        await spotify_links.replace_link_tokens(conn, user_id, new_access, new_refresh)
         return "restored" if row["status"] == "unreadable" else "rotated"
 
 

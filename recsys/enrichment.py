@@ -8,8 +8,11 @@ embedding: enrichment costs one embedding pass.
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -51,6 +54,24 @@ class EnrichedTrack:
     theme_tags: tuple[str, ...]
     text: str
     embedding: np.ndarray
+    # what tracks.content_hash holds for this embedding (TrackEnricher.content_hash)
+    content_hash: str
+
+
+def as_stored(info: TrackInfo) -> TrackInfo:
+    """The track with its audio features at the precision the tracks table keeps (real).
+
+    A text described from a catalog file and one described again from the stored row must be
+    the same (so must their content hash): thresholds such as energy 0.2 sit exactly on values
+    that float32 moves by a hair, which flips ties between themes.
+    """
+    f = info.features
+    stored: dict[str, Any] = {
+        spec.name: float(np.float32(value))
+        for spec in fields(f)
+        if isinstance(value := getattr(f, spec.name), float)
+    }
+    return replace(info, features=replace(f, **stored)) if stored else info
 
 
 def text_themes(info: TrackInfo) -> tuple[str, ...]:
@@ -98,8 +119,25 @@ class TrackEnricher:
         self.embedder = embedder
         self.tagger = tagger or ThemeTagger(embedder, theme_classifier, bart_model)
 
+    @property
+    def fingerprint(self) -> str:
+        """What besides the text decides an embedding: the model and the enrichment version."""
+        model = Path(self.embedder.model_name)
+        # A bundled model's absolute path moves with the virtualenv; its last parts do not.
+        model_id = "/".join(model.parts[-2:]) if model.is_absolute() else str(model)
+        return f"{model_id}|enrichment {self.version}"
+
+    def content_hash(self, text: str) -> str:
+        """The tracks.content_hash of an embedded text: equal hashes mean an equal embedding.
+
+        Every writer of tracks takes it from here, so a track embedded by one (a library sync)
+        is not embedded again by another (a catalog import) when its text is the same.
+        """
+        return hashlib.blake2b(f"{self.fingerprint}\n{text}".encode(), digest_size=16).hexdigest()
+
     def describe(self, info: TrackInfo) -> tuple[tuple[str, ...], str]:
         """The track's mood words and the text to embed for it."""
+        info = as_stored(info)
         mood = describe_features(info.features)
         return mood, track_text(info, mood, text_themes(info))
 
@@ -116,6 +154,7 @@ class TrackEnricher:
         for info, (mood, text), vector, zero_shot in zip(
             infos, described, vectors, classified, strict=True
         ):
-            tags = self.tagger.tag(info.features, vector, info.lyrics_themes, zero_shot)
-            enriched.append(EnrichedTrack(info, mood, tags, text, vector))
+            features = as_stored(info).features
+            tags = self.tagger.tag(features, vector, info.lyrics_themes, zero_shot)
+            enriched.append(EnrichedTrack(info, mood, tags, text, vector, self.content_hash(text)))
         return enriched

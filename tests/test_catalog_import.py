@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from db import migrations, tracks
+from db import migrations, tracks, trending_entries
 from db.pool import Database, connect
 from handlers.catalog_import import ImportProgress, ImportSummary, import_catalog
 from recsys.catalog_csv import SKIP_MISSING_NAME
@@ -132,7 +132,7 @@ async def test_trending_entries_follow_the_file_order_and_drop_departed_tracks(
     summary = await run_import(db, embedder, seed, source="chart")
     assert summary.trending_entries == 5
     async with db.pool.acquire() as conn:
-        ranks = await tracks.trending_ranks(conn, "chart")
+        ranks = await trending_entries.trending_ranks(conn, "chart")
     assert ranks == [(f"FixtureSeedTrack00000{i}", i) for i in range(1, 6)]
 
     lines = seed.read_text().splitlines()
@@ -141,7 +141,7 @@ async def test_trending_entries_follow_the_file_order_and_drop_departed_tracks(
     again = await run_import(db, embedder, shorter, source="chart")
     assert again.trending_entries == 2
     async with db.pool.acquire() as conn:
-        ranks = await tracks.trending_ranks(conn, "chart")
+        ranks = await trending_entries.trending_ranks(conn, "chart")
         kept = await tracks.count_tracks(conn, in_catalog=True)
     assert ranks == [("FixtureSeedTrack000003", 1), ("FixtureSeedTrack000001", 2)]
     assert kept == 5  # leaving the chart does not remove a track from the catalog

@@ -11,8 +11,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from db import jobs
-from db import spotify as store
+from db import jobs, library_entries
 from db.jobs import BACKOFF_CAP_S
 from db.pool import Database
 from db.users import find_user
@@ -53,7 +52,7 @@ async def linked_and_synced(world: World) -> int:
     assert status == 200
     assert await world.worker().drain() == 1
     user_id = await find_user(world.db.pool, ALICE.platform, ALICE.user_id)
-    assert user_id is not None and await store.library_count(world.db.pool, user_id) > 0
+    assert user_id is not None and await library_entries.library_count(world.db.pool, user_id) > 0
     return user_id
 
 
@@ -80,13 +79,13 @@ async def test_sync_meets_a_5xx_and_is_retried_keeping_the_library(
     world: World, status: int
 ) -> None:
     user_id = await linked_and_synced(world)
-    before = await store.library_count(world.db.pool, user_id)
+    before = await library_entries.library_count(world.db.pool, user_id)
     await queue_sync(world, user_id)
     world.fake.server_errors = [status] * 3
     assert await world.worker().drain() == 1
     job = await the_job(world.db)
     assert job["status"] == "queued" and f"Spotify answered {status}" in str(job["last_error"])
-    assert await store.library_count(world.db.pool, user_id) == before
+    assert await library_entries.library_count(world.db.pool, user_id) == before
 
 
 async def test_sync_with_spotify_unreachable_is_retried(world: World) -> None:
@@ -96,7 +95,7 @@ async def test_sync_with_spotify_unreachable_is_retried(world: World) -> None:
     assert await world.worker().drain() == 1
     job = await the_job(world.db)
     assert job["status"] == "queued" and "Cannot reach Spotify" in str(job["last_error"])
-    assert await store.library_count(world.db.pool, user_id) > 0
+    assert await library_entries.library_count(world.db.pool, user_id) > 0
 
 
 async def test_sync_retry_after_above_the_cap_goes_back_to_the_queue(world: World) -> None:

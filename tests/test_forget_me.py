@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from db import jobs
-from db import spotify as store
+from db import jobs, spotify_links
 from db.captions import store_caption
 from db.pool import Database
 from db.recommendations import add_feedback, store_recommendation
@@ -188,7 +187,7 @@ async def test_unlink_cancels_the_users_sync_jobs(world: World) -> None:
     await world.accounts.unlink_spotify(ALICE)
     assert await world.db.pool.fetchval("SELECT count(*) FROM jobs") == 0
     assert await world.db.pool.fetchval("SELECT count(*) FROM tracks WHERE NOT in_catalog") == 0
-    assert await store.get_link(world.db.pool, alice) is None
+    assert await spotify_links.get_link(world.db.pool, alice) is None
 
 
 async def test_retention_prunes_old_answers_captions_and_jobs_but_keeps_thumbs(

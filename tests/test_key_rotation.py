@@ -11,7 +11,7 @@ import pytest
 from bot.app import spotify_app
 from bot.cli.main import build_parser
 from bot.cli.secrets import run_rotate
-from db import spotify as store
+from db import library_entries, spotify_links
 from db.pool import Database
 from db.users import find_user
 from handlers.edge.worker import Worker
@@ -74,7 +74,7 @@ async def test_rotation_keeps_links_working_under_the_new_key_alone(world: World
     uid = await linked(world)
     # the operator sets a new key and keeps the old one for reading
     assert await worker_with(world, [NEW_KEY, SECRET_KEY]).drain() == 1
-    assert await store.library_count(world.db.pool, uid) > 0
+    assert await library_entries.library_count(world.db.pool, uid) > 0
     assert await key_use(world.db, TokenCipher([NEW_KEY, SECRET_KEY])) == KeyUse(0, 1, 0)
     assert await key_use(world.db, TokenCipher([NEW_KEY])) == KeyUse(0, 0, 1)
     report = await rotate_secrets(world.db, TokenCipher([NEW_KEY, SECRET_KEY]))
@@ -90,7 +90,7 @@ async def test_rotation_keeps_links_working_under_the_new_key_alone(world: World
     await world.db.pool.execute("UPDATE jobs SET created_at = now() - '2 days'::interval")
     await schedule_library_refresh(world.db, every_s=3600)
     assert await worker_with(world, [NEW_KEY]).drain() == 1
-    link = await store.get_link(world.db.pool, uid)
+    link = await spotify_links.get_link(world.db.pool, uid)
     assert link is not None and link.status == "active" and link.access_token is not None
     assert TokenCipher([NEW_KEY]).is_current(link.access_token)
     last = await world.db.pool.fetchrow("SELECT * FROM jobs ORDER BY id DESC LIMIT 1")
@@ -104,7 +104,7 @@ async def test_a_link_the_new_key_cannot_read_is_marked_and_its_owner_told_once(
     told_before = len(world.notifier.sent)
     # the key changed with no old key kept
     assert await worker_with(world, [NEW_KEY]).drain() == 1
-    link = await store.get_link(world.db.pool, uid)
+    link = await spotify_links.get_link(world.db.pool, uid)
     assert link is not None and link.status == "unreadable"
     told = list(world.notifier.sent)[told_before:]
     assert len(told) == 1 and "Link your Spotify account again" in told[0][2]
@@ -121,18 +121,18 @@ async def test_a_link_the_new_key_cannot_read_is_marked_and_its_owner_told_once(
     # putting the old key back and rotating makes the link work again
     report = await rotate_secrets(world.db, TokenCipher([NEW_KEY, SECRET_KEY]))
     assert report.restored == 1
-    link = await store.get_link(world.db.pool, uid)
+    link = await spotify_links.get_link(world.db.pool, uid)
     assert link is not None and link.status == "active"
 
 
 async def test_linking_again_after_an_unreadable_link_works(world: World) -> None:
     uid = await linked(world)
     await worker_with(world, [NEW_KEY]).drain()
-    link = await store.get_link(world.db.pool, uid)
+    link = await spotify_links.get_link(world.db.pool, uid)
     assert link is not None and link.status == "unreadable"
     status, _ = await world.link(ALICE)  # the world's linker still holds the first key
     assert status == 200
-    link = await store.get_link(world.db.pool, uid)
+    link = await spotify_links.get_link(world.db.pool, uid)
     assert link is not None and link.status == "active"
 
 

@@ -15,7 +15,7 @@ import pytest
 from bot.app import build_bot_service, build_pipeline
 from bot.settings import Settings, load_settings
 from bot.telegram.adapter import TelegramAdapter
-from db import spotify as store
+from db import spotify_links
 from db.pool import Database
 from db.users import upsert_user
 from handlers.notifier import LogNotifier
@@ -71,7 +71,7 @@ async def link_listener(db: Database, fake: FakeSpotify, platform: str, chat_use
     user_id = await upsert_user(db.pool, platform, chat_user, "Ana")
     cipher = TokenCipher([SECRET_KEY])
     async with db.pool.acquire() as conn:
-        await store.save_link(
+        await spotify_links.save_link(
             conn,
             user_id,
             "robin",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from db import spotify as store
+from db import library_entries, spotify_links
 from db.pool import Database
 from db.users import find_user
 from handlers.replies import ChatContext
@@ -58,7 +58,7 @@ async def test_real_library_links_and_imports_every_entry(
         )
         assert await world.worker().drain() == 1
         uid = await user_id(world, ALICE)
-        assert await store.library_count(db.pool, uid) == library.distinct_pairs()
+        assert await library_entries.library_count(db.pool, uid) == library.distinct_pairs()
         assert library.distinct_pairs() == 913 + len(set(library.saved))
         missing = await db.pool.fetchval(
             "SELECT count(*) FROM library_entries e JOIN tracks t ON t.id = e.track_id "
@@ -121,7 +121,7 @@ async def test_expired_state_is_refused(world: World) -> None:
     await world.db.pool.execute("UPDATE oauth_states SET expires_at = now() - interval '1 s'")
     status, page = await world.callback(params)
     assert status == 400 and "expired" in page
-    assert await store.get_link(world.db.pool, await user_id(world, ALICE)) is None
+    assert await spotify_links.get_link(world.db.pool, await user_id(world, ALICE)) is None
 
 
 async def test_other_users_state_cannot_take_a_linked_account(world: World) -> None:
@@ -129,7 +129,7 @@ async def test_other_users_state_cannot_take_a_linked_account(world: World) -> N
     # Bob's link is opened by someone logged in to Robin's Spotify, already Alice's
     status, page = await world.link(BOB)
     assert status == 409 and "already linked to another user" in page
-    assert await store.get_link(world.db.pool, await user_id(world, BOB)) is None
+    assert await spotify_links.get_link(world.db.pool, await user_id(world, BOB)) is None
 
 
 async def test_state_is_bound_to_its_user_and_stored_only_hashed(world: World) -> None:
@@ -150,7 +150,7 @@ async def test_declined_consent_links_nothing(world: World) -> None:
     params = await world.authorize(reply.url)
     status, page = await world.callback({"error": "access_denied", "state": params["state"]})
     assert status == 200 and "not granted" in page
-    assert await store.get_link(world.db.pool, await user_id(world, ALICE)) is None
+    assert await spotify_links.get_link(world.db.pool, await user_id(world, ALICE)) is None
 
 
 async def test_unregistered_user_gets_a_clear_message(
@@ -199,7 +199,7 @@ async def test_tokens_are_never_stored_or_logged_in_plain_text(
     for token in world.fake.issued:
         assert token not in caplog.text
     # and the stored ones decrypt to the newest tokens
-    link = await store.get_link(world.db.pool, await user_id(world, ALICE))
+    link = await spotify_links.get_link(world.db.pool, await user_id(world, ALICE))
     assert link is not None and link.access_token is not None
     assert (
         TokenCipher(world.settings.secret_keys).decrypt(link.access_token)
@@ -227,12 +227,12 @@ async def test_nothing_is_linked_until_the_confirm_button(world: World) -> None:
     assert "<strong>Telegram</strong>" in page and "alice (id 1001)" in page
     assert 'method="post"' in page
     uid = await user_id(world, ALICE)
-    assert await store.get_link(world.db.pool, uid) is None
+    assert await spotify_links.get_link(world.db.pool, uid) is None
     assert await world.db.pool.fetchval("SELECT used_at FROM oauth_states") is None
     assert world.fake.issued == []  # not even the code was exchanged
     status, page = await world.confirm(confirm_fields(page))
     assert status == 200 and "Linked as Robin" in page
-    assert await store.get_link(world.db.pool, uid) is not None
+    assert await spotify_links.get_link(world.db.pool, uid) is not None
     assert await world.db.pool.fetchval("SELECT used_at FROM oauth_states") is not None
 
 
@@ -257,7 +257,7 @@ async def test_a_confirmation_from_another_site_is_refused(world: World) -> None
     world.web.session.cookie_jar.clear()
     assert (await world.confirm(fields))[0] == 403
     assert (await world.confirm({**fields, "csrf": "guess"}))[0] == 403
-    assert await store.get_link(world.db.pool, await user_id(world, ALICE)) is None
+    assert await spotify_links.get_link(world.db.pool, await user_id(world, ALICE)) is None
     # the real page's button still works afterwards
     world.web.session.cookie_jar.update_cookies({c.key: c.value for c in cookies})
     status, text = await world.confirm(fields)
@@ -282,7 +282,7 @@ async def test_one_spotify_account_is_linked_to_one_user_across_platforms(world:
     on_discord = ChatContext("discord", "9001", "9002", "alice-on-discord")
     status, page = await world.link(on_discord)
     assert status == 409 and "already linked to another user" in page
-    assert await store.get_link(world.db.pool, await user_id(world, on_discord)) is None
+    assert await spotify_links.get_link(world.db.pool, await user_id(world, on_discord)) is None
 
 
 async def start_link(world: World) -> dict[str, str]:
@@ -314,7 +314,7 @@ async def test_a_failed_exchange_leaves_the_link_usable(
     assert (answer, words in page) == (status, True), page
     assert "Traceback" not in page and "Start linking again" in page
     uid = await user_id(world, ALICE)
-    assert await store.get_link(world.db.pool, uid) is None
+    assert await spotify_links.get_link(world.db.pool, uid) is None
     assert await world.db.pool.fetchval("SELECT used_at FROM oauth_states") is None
     while world.fake.token_failures:  # a second failure, when the fault lasts
         assert (await world.confirm(fields))[0] == status
@@ -330,7 +330,7 @@ async def test_a_failed_exchange_leaves_the_link_usable(
         fields = confirm_fields(page)
     answer, page = await world.confirm(fields)
     assert answer == 200 and "Linked as Robin" in page
-    assert await store.get_link(world.db.pool, uid) is not None
+    assert await spotify_links.get_link(world.db.pool, uid) is not None
 
 
 async def test_spotify_unreachable_while_linking_leaves_the_link_usable(world: World) -> None:

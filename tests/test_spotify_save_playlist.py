@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from db import recommendations as answers
-from db import spotify as store
+from db import spotify_links
 from db.pool import Database
 from db.users import find_user
 from handlers.edge.spotify import SAVE_SCOPE, s256_challenge
@@ -85,7 +85,7 @@ async def test_linking_asks_for_the_playlist_scope_and_stores_what_was_granted(
     await world.callback(await world.authorize(reply.url))
     user_id = await find_user(world.db.pool, "discord", "42")
     assert user_id is not None
-    link = await store.get_link(world.db.pool, user_id)
+    link = await spotify_links.get_link(world.db.pool, user_id)
     assert link is not None and SAVE_SCOPE in link.scope.split()
 
 
@@ -178,13 +178,13 @@ async def test_an_expired_token_is_refreshed_and_saved_before_the_playlist_is_ma
     world: World,
 ) -> None:
     user_id = await linked(world)
-    before = await store.get_link(world.db.pool, user_id)
+    before = await spotify_links.get_link(world.db.pool, user_id)
     rec_id, expected = await an_answer(world, user_id, ANSWER_TITLES)
     world.fake.expire_tokens("robin")
     assert (await save(world, rec_id)).kind == "info"
     [made] = world.fake.created.values()
     assert made.track_ids == expected
-    after = await store.get_link(world.db.pool, user_id)
+    after = await spotify_links.get_link(world.db.pool, user_id)
     assert before and after and after.access_token != before.access_token
     assert SAVE_SCOPE in after.scope.split()
 
@@ -195,7 +195,7 @@ async def test_a_revoked_grant_marks_the_link_and_says_link_again(world: World) 
     world.fake.revoke("robin")
     reply = await save(world, rec_id)
     assert reply.kind == "info" and "Link it again with /link-spotify" in reply.text
-    link = await store.get_link(world.db.pool, user_id)
+    link = await spotify_links.get_link(world.db.pool, user_id)
     assert link is not None and link.status == "revoked"
 
 

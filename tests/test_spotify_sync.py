@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from db import jobs
-from db import spotify as store
+from db import jobs, library_entries, spotify_links
 from db.pool import Database
 from db.users import find_user
 from handlers.replies import ChatContext
@@ -66,11 +65,11 @@ async def last_result(world: World) -> dict[str, Any]:
 
 async def test_expired_token_is_refreshed_and_saved(world: World) -> None:
     uid = await linked(world)
-    before = await store.get_link(world.db.pool, uid)
+    before = await spotify_links.get_link(world.db.pool, uid)
     world.fake.expire_tokens("robin")
     assert await world.worker().drain() == 1
     assert await stored_pairs(world, uid) == expected_pairs(world)
-    after = await store.get_link(world.db.pool, uid)
+    after = await spotify_links.get_link(world.db.pool, uid)
     assert before and after and after.access_token != before.access_token
     assert after.refresh_token != before.refresh_token  # the rotated refresh token is kept
     assert "/v1/me/playlists?limit=50&offset=0" in world.fake.requests
@@ -80,7 +79,7 @@ async def test_revoked_grant_marks_the_link_and_tells_the_user(world: World) -> 
     uid = await linked(world)
     world.fake.revoke("robin")
     await world.worker().drain()
-    link = await store.get_link(world.db.pool, uid)
+    link = await spotify_links.get_link(world.db.pool, uid)
     assert link and link.status == "revoked"
     assert link.access_token is None and link.refresh_token is None
     assert (await last_result(world)) == {"revoked": True}
@@ -97,7 +96,7 @@ async def test_listener_dropped_from_the_dev_mode_user_list_is_told(
     assert (await last_result(world)) == {"not_registered": True}
     assert "user list" in world.notifier.sent[-1][2]
     assert "User Management" in caplog.text
-    assert await store.library_count(world.db.pool, uid) == 0
+    assert await library_entries.library_count(world.db.pool, uid) == 0
 
 
 async def test_forbidden_playlist_is_skipped_and_counted(world: World) -> None:
@@ -177,8 +176,8 @@ async def test_unlink_during_a_sync_leaves_nothing_behind(world: World) -> None:
 
     world.sync.tracks.store = unlinking_store  # type: ignore[method-assign]
     await world.worker().drain()
-    assert await store.library_count(world.db.pool, uid) == 0
-    assert await store.get_link(world.db.pool, uid) is None
+    assert await library_entries.library_count(world.db.pool, uid) == 0
+    assert await spotify_links.get_link(world.db.pool, uid) is None
     # unlink cancelled the running sync and wiped what it carried; the sync stopped
     job = await world.db.pool.fetchrow("SELECT * FROM jobs ORDER BY id DESC LIMIT 1")
     assert job["status"] == "cancelled" and job["payload"] == "{}" and job["progress"] == "{}"
@@ -216,8 +215,8 @@ async def test_unlink_deletes_tokens_and_library(world: World) -> None:
     reply = await world.accounts.unlink_spotify(ALICE)
     count = len(expected_pairs(world))
     assert reply.kind == "info" and f"{count} imported library entries" in reply.text
-    assert await store.get_link(world.db.pool, uid) is None
-    assert await store.library_count(world.db.pool, uid) == 0
+    assert await spotify_links.get_link(world.db.pool, uid) is None
+    assert await library_entries.library_count(world.db.pool, uid) == 0
     again = await world.accounts.unlink_spotify(ALICE)
     assert "No Spotify account is linked" in again.text
 

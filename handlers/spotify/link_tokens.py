@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from db import spotify as store
+from db import spotify_links
 from handlers.edge.spotify import Tokens
 from handlers.secrets import TokenCipher
 
 
-def read_tokens(cipher: TokenCipher, link: store.LinkRow) -> Tokens:
+def read_tokens(cipher: TokenCipher, link: spotify_links.LinkRow) -> Tokens:
     """The link's tokens in the clear (raises SecretUnreadable when no key reads them)."""
     assert link.access_token is not None
     return Tokens(
@@ -27,6 +27,6 @@ async def save_tokens(
 ) -> None:
     """Store refreshed tokens under the current key."""
     refresh = cipher.encrypt(tokens.refresh_token) if tokens.refresh_token else None
-    await store.update_tokens(
+    await spotify_links.update_tokens(
         pool, user_id, cipher.encrypt(tokens.access_token), refresh, tokens.expires_at
     )

@@ -17,8 +17,7 @@ from urllib.parse import urlencode
 
 import asyncpg
 
-from db import jobs
-from db import spotify as store
+from db import jobs, spotify_links
 from db.pool import Database
 from db.users import upsert_user
 from handlers.edge.spotify import (
@@ -90,7 +89,7 @@ class LinkReview:
     account_name: str
 
 
-def account_name(pending: store.PendingState) -> str:
+def account_name(pending: spotify_links.PendingState) -> str:
     """How the confirm page names the chat account: its display name and platform id."""
     if pending.display_name and pending.display_name != pending.platform_user_id:
         return f"{pending.display_name} (id {pending.platform_user_id})"
@@ -114,8 +113,8 @@ class SpotifyLinker:
         verifier = secrets.token_urlsafe(VERIFIER_BYTES)
         async with self.db.pool.acquire() as conn:
             user_id = await upsert_user(conn, ctx.platform, ctx.user_id, ctx.user_name)
-            await store.purge_old_states(conn, STATE_KEEP_S)
-            await store.create_oauth_state(
+            await spotify_links.purge_old_states(conn, STATE_KEEP_S)
+            await spotify_links.create_oauth_state(
                 conn,
                 state_hash(state),
                 user_id,
@@ -139,7 +138,7 @@ class SpotifyLinker:
         """The callback (GET): the confirm page, or why this link cannot go on. Uses nothing up."""
         if not state:
             return LinkOutcome(False, LINK_PAGE["refused"], LINK_REJECTED["forged"], 400)
-        pending = await store.find_oauth_state(self.db.pool, state_hash(state))
+        pending = await spotify_links.find_oauth_state(self.db.pool, state_hash(state))
         if isinstance(pending, str):
             log.info("Spotify callback refused: %s state", pending)
             return LinkOutcome(False, LINK_PAGE["refused"], LINK_REJECTED[pending], 400)
@@ -164,19 +163,19 @@ class SpotifyLinker:
             return LinkOutcome(False, LINK_PAGE["refused"], LINK_REJECTED["forged"], 400)
         hashed = state_hash(state)
         async with self.db.pool.acquire() as conn, conn.transaction():
-            pending = await store.find_oauth_state(conn, hashed, lock=True)
+            pending = await spotify_links.find_oauth_state(conn, hashed, lock=True)
             if isinstance(pending, str):
                 log.info("Spotify link confirmation refused: %s state", pending)
                 return LinkOutcome(False, LINK_PAGE["refused"], LINK_REJECTED[pending], 400)
             outcome, linked = await self._exchange(conn, pending, state, code)
             if linked is None:
                 return outcome
-            await store.use_oauth_state(conn, hashed)
+            await spotify_links.use_oauth_state(conn, hashed)
         await self._announce(pending, linked)
         return outcome
 
     async def _exchange(
-        self, conn: asyncpg.Connection, pending: store.PendingState, state: str, code: str
+        self, conn: asyncpg.Connection, pending: spotify_links.PendingState, state: str, code: str
     ) -> tuple[LinkOutcome, Linked | None]:
         retry = self._retry_url(state, pending)
         try:
@@ -204,14 +203,14 @@ class SpotifyLinker:
             text = LINK_PAGE["no_answer"]
             return LinkOutcome(False, LINK_PAGE["not_linked"], text, 502, retry), None
 
-    def _retry_url(self, state: str, pending: store.PendingState) -> str | None:
+    def _retry_url(self, state: str, pending: spotify_links.PendingState) -> str | None:
         try:
             return self.authorize_url(state, self.cipher.decrypt(pending.code_verifier))
         except SecretUnreadable:
             return None
 
     async def _store(
-        self, conn: asyncpg.Connection, pending: store.PendingState, tokens: Tokens
+        self, conn: asyncpg.Connection, pending: spotify_links.PendingState, tokens: Tokens
     ) -> tuple[LinkOutcome, Linked | None]:
         api = self.app.web_api(tokens.access_token)
         try:
@@ -220,9 +219,9 @@ class SpotifyLinker:
             api.close()
         spotify_id = str(me["id"])
         name = str(me.get("display_name") or spotify_id)
-        if await store.other_link_owner(conn, spotify_id, pending.user_id) is not None:
+        if await spotify_links.other_link_owner(conn, spotify_id, pending.user_id) is not None:
             return LinkOutcome(False, LINK_PAGE["not_linked"], ALREADY_LINKED, 409), None
-        await store.save_link(
+        await spotify_links.save_link(
             conn,
             pending.user_id,
             spotify_id,
@@ -243,7 +242,7 @@ class SpotifyLinker:
         text = LINK_PAGE["back_to_chat"].format(name=name)
         return LinkOutcome(True, LINK_PAGE["linked"], text), Linked(name, tokens.access_token)
 
-    async def _announce(self, pending: store.PendingState, linked: Linked) -> None:
+    async def _announce(self, pending: spotify_links.PendingState, linked: Linked) -> None:
         """After the link is stored: tell the chat, with the library's size when known."""
         log.info("user %s linked a Spotify account", pending.user_id)
         api = self.app.web_api(linked.access_token)
@@ -253,7 +252,7 @@ class SpotifyLinker:
             api.close()
         await self._tell(pending, importing_message(linked.name, tracks, playlists))
 
-    async def _not_registered(self, pending: store.PendingState) -> LinkOutcome:
+    async def _not_registered(self, pending: spotify_links.PendingState) -> LinkOutcome:
         log.error(
             "Spotify refused user %s: not on the app's user list. Add their Spotify e-mail in "
             "the developer dashboard (User Management; development mode allows 5 users).",
@@ -262,7 +261,7 @@ class SpotifyLinker:
         await self._tell(pending, NOT_REGISTERED)
         return LinkOutcome(False, LINK_PAGE["not_linked"], NOT_REGISTERED, 403)
 
-    async def _tell(self, pending: store.PendingState, text: str) -> None:
+    async def _tell(self, pending: spotify_links.PendingState, text: str) -> None:
         if pending.notify_chat_id:
             platform = cast(Platform, pending.platform)
             await self.notifier.send(platform, pending.notify_chat_id, text)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lyricsgenius import Genius
 
-from db import spotify as store
+from db import lyrics_cache
 from db.pool import Database
 from handlers.edge.genius import LyricsUnavailable, fetch_lyrics
 from recsys.embedder import Embedder
@@ -73,7 +73,7 @@ class LyricsThemes:
     async def find(self, infos: list[TrackInfo], max_lookups: int) -> LyricsBatch:
         """Themes from the cache, plus at most `max_lookups` new Genius lookups."""
         keys = {info.spotify_id: lookup_key(info) for info in infos}
-        cached = await store.cached_lyrics_themes(self.db.pool, list(set(keys.values())))
+        cached = await lyrics_cache.cached_lyrics_themes(self.db.pool, list(set(keys.values())))
         todo = list(
             {keys[i.spotify_id]: i for i in infos if keys[i.spotify_id] not in cached}.values()
         )
@@ -87,7 +87,7 @@ class LyricsThemes:
                 break
             looked_up += 1
             cached[keys[info.spotify_id]] = themes or ()
-            await store.cache_lyrics_themes(
+            await lyrics_cache.cache_lyrics_themes(
                 self.db.pool, keys[info.spotify_id], themes is not None, themes or ()
             )
         found = {sid: cached[key] for sid, key in keys.items() if cached.get(key)}

@@ -13,8 +13,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Literal
 
-from db import recommendations
-from db import spotify as store
+from db import recommendations, spotify_links
 from db.pool import Database
 from handlers.edge.spotify import (
     MAX_ITEMS_PER_ADD,
@@ -77,7 +76,7 @@ class PlaylistSaver:
 
     async def save(self, user_id: int, rec_id: int) -> SaveOutcome:
         """Make a private playlist of answer `rec_id` in `user_id`'s Spotify account."""
-        link = await store.get_link(self.db.pool, user_id)
+        link = await spotify_links.get_link(self.db.pool, user_id)
         if link is None or link.status != "active" or link.access_token is None:
             return SaveOutcome("not_linked")
         if SAVE_SCOPE not in link.scope.split():
@@ -105,7 +104,7 @@ class PlaylistSaver:
         finally:
             client.close()
 
-    def _tokens(self, link: store.LinkRow) -> Tokens:
+    def _tokens(self, link: spotify_links.LinkRow) -> Tokens:
         return read_tokens(self.cipher, link)
 
     async def _create(self, client: UserClient, name: str, track_ids: list[str]) -> SaveOutcome:
@@ -122,7 +121,7 @@ class PlaylistSaver:
 
     async def _failed(self, user_id: int, err: SpotifyError) -> SaveOutcome:
         if isinstance(err, SpotifyGrantRevoked):
-            await store.revoke_link(self.db.pool, user_id)
+            await spotify_links.revoke_link(self.db.pool, user_id)
             log.info("user %s revoked Spotify access; link marked revoked", user_id)
             return SaveOutcome("revoked")
         if isinstance(err, SpotifyUserNotRegistered):

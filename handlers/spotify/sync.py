@@ -12,8 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from db import jobs, privacy
-from db import spotify as store
+from db import jobs, library_entries, privacy, spotify_links
 from db.pool import Database
 from handlers.edge.spotify import (
     SpotifyApp,
@@ -75,7 +74,7 @@ class LibrarySync:
     async def __call__(self, ctx: JobContext) -> dict[str, Any]:
         """Sync one user's library (the job payload names the user)."""
         user_id = int(ctx.job.payload.get("user_id", 0))
-        link = await store.get_link(self.db.pool, user_id)
+        link = await spotify_links.get_link(self.db.pool, user_id)
         if link is None or link.status != "active" or link.access_token is None:
             return {"skipped": "not linked"}
         try:
@@ -86,7 +85,7 @@ class LibrarySync:
         try:
             return await self._sync(ctx, client, link)
         except SpotifyGrantRevoked:
-            await store.revoke_link(self.db.pool, user_id)
+            await spotify_links.revoke_link(self.db.pool, user_id)
             log.info("user %s revoked Spotify access; link marked revoked", user_id)
             await self._tell(link, REVOKED_MESSAGE)
             return {"revoked": True}
@@ -106,9 +105,9 @@ class LibrarySync:
         finally:
             client.close()
 
-    async def _unreadable(self, link: store.LinkRow, why: str) -> dict[str, Any]:
+    async def _unreadable(self, link: spotify_links.LinkRow, why: str) -> dict[str, Any]:
         """Stop syncing a link whose tokens no longer decrypt; its owner hears it once."""
-        if await store.mark_unreadable(self.db.pool, link.user_id):
+        if await spotify_links.mark_unreadable(self.db.pool, link.user_id):
             log.error("user %s: link marked unreadable: %s", link.user_id, why)
             await self._tell(link, UNREADABLE_MESSAGE)
         return {"unreadable": True}
@@ -117,7 +116,7 @@ class LibrarySync:
         await save_tokens(self.db.pool, self.cipher, user_id, tokens)
 
     async def _sync(
-        self, ctx: JobContext, client: UserClient, link: store.LinkRow
+        self, ctx: JobContext, client: UserClient, link: spotify_links.LinkRow
     ) -> dict[str, Any]:
         progress = dict(ctx.progress)
         progress.setdefault("started_at", datetime.now(UTC).isoformat())
@@ -144,7 +143,7 @@ class LibrarySync:
     async def _add_lyrics_themes(self, user_id: int) -> dict[str, int]:
         """After the import: lyrics themes for library tracks, re-embedding those that got some."""
         assert self.lyrics is not None
-        rows = await store.library_tracks(self.db.pool, user_id)
+        rows = await library_entries.library_tracks(self.db.pool, user_id)
         batch = await self.lyrics.find([info_from_row(r) for r in rows], MAX_LYRICS_LOOKUPS)
         changed = [
             r
@@ -203,9 +202,9 @@ class LibrarySync:
         progress["next"] = next_url or ""
         progress["entries"] = progress.get("entries", 0) + len(entries)
         async with self.db.pool.acquire() as conn, conn.transaction():
-            active = await store.lock_active_link(conn, user_id)
+            active = await spotify_links.lock_active_link(conn, user_id)
             if active:
-                await store.add_library_entries(conn, user_id, list(entries.values()))
+                await library_entries.add_library_entries(conn, user_id, list(entries.values()))
                 await ctx.save_progress(progress, conn)
         if not active:
             # this page's new tracks came from a library that is gone: they go too
@@ -213,13 +212,15 @@ class LibrarySync:
             raise Unlinked
 
     async def _finish(
-        self, link: store.LinkRow, progress: dict[str, Any], initial: bool
+        self, link: spotify_links.LinkRow, progress: dict[str, Any], initial: bool
     ) -> dict[str, Any]:
         started = datetime.fromisoformat(progress["started_at"])
         async with self.db.pool.acquire() as conn:
-            removed = await store.prune_library(conn, link.user_id, started, progress["skipped"])
-            await store.mark_synced(conn, link.user_id)
-            total = await store.library_count(conn, link.user_id)
+            removed = await library_entries.prune_library(
+                conn, link.user_id, started, progress["skipped"]
+            )
+            await spotify_links.mark_synced(conn, link.user_id)
+            total = await library_entries.library_count(conn, link.user_id)
         playlists = len(progress["playlists"])
         skipped = len(progress["skipped"])
         placement = await self.moods.place_library(link.user_id)
@@ -235,7 +236,7 @@ class LibrarySync:
             await self._tell(link, done_message(total, playlists - skipped, skipped, placement))
         return result
 
-    async def _tell(self, link: store.LinkRow, text: str) -> None:
+    async def _tell(self, link: spotify_links.LinkRow, text: str) -> None:
         if link.notify_chat_id:
             await self.notifier.send(cast(Platform, link.platform), link.notify_chat_id, text)
 
@@ -284,7 +285,7 @@ async def _list_playlists(client: UserClient) -> list[dict[str, str]]:
 
 async def schedule_library_refresh(db: Database, every_s: float) -> None:
     """Queue a re-sync for each active link not synced (or queued) within `every_s`."""
-    for user_id in await store.links_due_for_sync(db.pool, every_s):
+    for user_id in await spotify_links.links_due_for_sync(db.pool, every_s):
         key = library_key(user_id)
         if not await jobs.recently_created(db.pool, key, every_s):
             await jobs.enqueue(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -11,8 +10,9 @@ from typing import Any
 
 import asyncpg
 
-from db import spotify as store
+from db import tracks
 from db.pool import Database
+from handlers.track_writes import enriched_write
 from recsys.enrichment import TrackEnricher, TrackInfo
 from recsys.models import TrackFeatures
 
@@ -35,17 +35,18 @@ def entry_track(entry: dict[str, Any]) -> dict[str, Any] | None:
     return track
 
 
-def track_fields(track: dict[str, Any]) -> dict[str, Any]:
-    """The columns a Spotify track object fills (popularity only where Spotify still sends it)."""
+def track_write(track: dict[str, Any], in_catalog: bool) -> tracks.TrackWrite:
+    """What a Spotify track object tells (popularity only where Spotify still sends it)."""
     album = track.get("album") or {}
     popularity = track.get("popularity")
-    return {
-        "spotify_id": track["id"],
-        "title": str(track.get("name") or "?"),
-        "artists": [a["name"] for a in track.get("artists") or [] if a and a.get("name")],
-        "album": album.get("name") if isinstance(album, dict) else None,
-        "popularity": popularity if isinstance(popularity, int) else None,
-    }
+    return tracks.TrackWrite(
+        spotify_id=track["id"],
+        title=str(track.get("name") or "?"),
+        artists=tuple(a["name"] for a in track.get("artists") or [] if a and a.get("name")),
+        album=album.get("name") if isinstance(album, dict) else None,
+        popularity=popularity if isinstance(popularity, int) else None,
+        in_catalog=in_catalog,
+    )
 
 
 def info_from_row(row: asyncpg.Record, lyrics_themes: tuple[str, ...] = ()) -> TrackInfo:
@@ -75,20 +76,22 @@ class TrackStore:
         self.themes = themes
 
     async def store(
-        self, tracks: Sequence[dict[str, Any]], in_catalog: bool = False
+        self, found: Sequence[dict[str, Any]], in_catalog: bool = False
     ) -> dict[str, int]:
         """Upsert these Spotify track objects; {spotify_id: tracks.id}."""
-        unique = {t["id"]: track_fields(t) for t in tracks}
+        unique = {t["id"]: track_write(t, in_catalog) for t in found}
         if not unique:
             return {}
-        rows = await store.upsert_tracks(self.db.pool, list(unique.values()), in_catalog)
-        fresh = [row.id for row in rows if row.needs_embedding]
+        async with self.db.pool.acquire() as conn:
+            await tracks.upsert_tracks(conn, list(unique.values()), "spotify")
+            stored = await tracks.stored_tracks(conn, list(unique))
+        fresh = [row.id for row in stored if row.needs_embedding]
         if fresh:
             await self._enrich(fresh)
-        return {row.spotify_id: row.id for row in rows}
+        return {row.spotify_id: row.id for row in stored}
 
     async def _enrich(self, track_ids: list[int]) -> None:
-        rows = await store.tracks_to_enrich(self.db.pool, track_ids)
+        rows = await tracks.tracks_to_enrich(self.db.pool, track_ids)
         found: dict[str, tuple[str, ...]] = {}
         if self.themes is not None:
             found = await self.themes([info_from_row(row) for row in rows])
@@ -102,17 +105,10 @@ class TrackStore:
             return
         infos = [info_from_row(row, lyrics_themes.get(row["spotify_id"], ())) for row in rows]
         enriched = await asyncio.to_thread(self.enricher.enrich, infos)
-        model = self.enricher.embedder.model_name
-        async with self.db.pool.acquire() as conn, conn.transaction():
-            for row, track in zip(rows, enriched, strict=True):
-                digest = hashlib.sha256(f"{model}\n{track.text}".encode()).hexdigest()
-                await store.save_enrichment(
-                    conn,
-                    row["id"],
-                    track.mood_words,
-                    track.theme_tags,
-                    track.info.lyrics_themes,
-                    track.embedding,
-                    digest,
-                )
+        rows_out = [
+            enriched_write(track, in_catalog=row["in_catalog"])
+            for row, track in zip(rows, enriched, strict=True)
+        ]
+        async with self.db.pool.acquire() as conn:
+            await tracks.upsert_tracks(conn, rows_out, "enrichment")
         log.debug("enriched %d tracks", len(rows))

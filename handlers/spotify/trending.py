@@ -14,9 +14,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, Protocol
 
-from db import jobs
-from db import spotify as store
-from db import tracks as track_rows
+from db import jobs, trending_entries
 from db.pool import Database
 from handlers.edge.spotify import (
     MAX_INLINE_RETRY_AFTER_S,
@@ -132,7 +130,9 @@ class TrendingSync:
                 raise RetryLater("every trending source failed (rate limited)", max(waits))
             raise SpotifyError("every trending source failed")
         names = [source.name for source in self.sources]
-        dropped = await store.drop_unlisted_sources(self.db.pool, SPOTIFY_SOURCE_PREFIX, names)
+        dropped = await trending_entries.drop_unlisted_sources(
+            self.db.pool, SPOTIFY_SOURCE_PREFIX, names
+        )
         if dropped:
             log.info("dropped %d trending entries of playlists no longer listed", dropped)
         return counts
@@ -144,7 +144,7 @@ class TrendingSync:
         await self.tracks.store(found, in_catalog=True)
         await save_identities(self.db, found)
         async with self.db.pool.acquire() as conn:
-            count = await track_rows.replace_trending(conn, source.name, ranked)
+            count = await trending_entries.replace_trending(conn, source.name, ranked)
         log.info("trending source %s: %d tracks", source.name, count)
         return count
 

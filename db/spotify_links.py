@@ -1,14 +1,12 @@
-"""SQL for Spotify links, OAuth states, imported libraries, lyrics themes and trending entries."""
+"""SQL for Spotify links and the OAuth states that start them (spotify_links, oauth_states)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, TypeAlias
+from typing import Literal, TypeAlias
 
 import asyncpg
-import numpy as np
 
 Conn: TypeAlias = asyncpg.Connection | asyncpg.Pool
 StateProblem = Literal["forged", "expired", "reused", "busy"]
@@ -42,15 +40,6 @@ class LinkRow:
     last_synced_at: datetime | None
     # the scopes Spotify granted, space-separated
     scope: str = ""
-
-
-@dataclass(frozen=True)
-class TrackRow:
-    """What a sync needs to know about a stored track."""
-
-    id: int
-    spotify_id: str
-    needs_embedding: bool
 
 
 async def create_oauth_state(
@@ -331,153 +320,3 @@ async def links_due_for_sync(conn: Conn, older_than_s: float) -> list[int]:
         older_than_s,
     )
     return [row["user_id"] for row in rows]
-
-
-async def upsert_tracks(
-    conn: Conn, tracks: list[dict[str, Any]], in_catalog: bool = False
-) -> list[TrackRow]:
-    """Insert new tracks, fill gaps in known ones (catalog rows keep their features)."""
-    rows = await conn.fetch(
-        """
-        INSERT INTO tracks (spotify_id, title, artists, album, popularity, in_catalog)
-        SELECT t.spotify_id, t.title, t.artists, t.album, t.popularity, $2
-        FROM jsonb_to_recordset($1::jsonb)
-            AS t(spotify_id text, title text, artists text[], album text, popularity smallint)
-        ON CONFLICT (spotify_id) DO UPDATE SET
-            album = COALESCE(tracks.album, EXCLUDED.album),
-            popularity = COALESCE(EXCLUDED.popularity, tracks.popularity),
-            in_catalog = tracks.in_catalog OR EXCLUDED.in_catalog,
-            updated_at = now()
-        RETURNING id, spotify_id, embedding IS NULL AS needs_embedding
-        """,
-        _json(tracks),
-        in_catalog,
-    )
-    return [TrackRow(r["id"], r["spotify_id"], r["needs_embedding"]) for r in rows]
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value)
-
-
-async def add_library_entries(conn: Conn, user_id: int, entries: list[dict[str, Any]]) -> None:
-    """Link tracks to the user with their playlist (upsert: a page seen twice adds nothing)."""
-    await conn.execute(
-        """
-        INSERT INTO library_entries (user_id, track_id, playlist_id, playlist_name, origin,
-            added_at, synced_at)
-        SELECT $1, e.track_id, e.playlist_id, e.playlist_name, e.origin, e.added_at, now()
-        FROM jsonb_to_recordset($2::jsonb) AS e(track_id bigint, playlist_id text,
-            playlist_name text, origin text, added_at timestamptz)
-        ON CONFLICT (user_id, track_id, playlist_id) DO UPDATE SET
-            playlist_name = EXCLUDED.playlist_name, synced_at = now()
-        """,
-        user_id,
-        _json(entries),
-    )
-
-
-async def prune_library(
-    conn: Conn, user_id: int, synced_before: datetime, keep_playlists: list[str]
-) -> int:
-    """Drop entries a finished sync did not see again (tracks removed from playlists)."""
-    result: str = await conn.execute(
-        """
-        DELETE FROM library_entries
-        WHERE user_id = $1 AND synced_at < $2 AND NOT (playlist_id = ANY($3::text[]))
-        """,
-        user_id,
-        synced_before,
-        keep_playlists,
-    )
-    return int(result.split()[-1])
-
-
-async def library_count(conn: Conn, user_id: int) -> int:
-    """How many (track, playlist) entries the user's library holds."""
-    count: int = await conn.fetchval(
-        "SELECT count(*) FROM library_entries WHERE user_id = $1", user_id
-    )
-    return count
-
-
-async def library_tracks(conn: Conn, user_id: int) -> list[asyncpg.Record]:
-    """The stored rows of every track in the user's library."""
-    rows: list[asyncpg.Record] = await conn.fetch(
-        """SELECT * FROM tracks WHERE id IN
-        (SELECT track_id FROM library_entries WHERE user_id = $1) ORDER BY id""",
-        user_id,
-    )
-    return rows
-
-
-async def tracks_to_enrich(conn: Conn, track_ids: list[int]) -> list[asyncpg.Record]:
-    """Rows (with any catalog features) of these tracks that have no embedding yet."""
-    rows: list[asyncpg.Record] = await conn.fetch(
-        "SELECT * FROM tracks WHERE id = ANY($1::bigint[]) AND embedding IS NULL", track_ids
-    )
-    return rows
-
-
-async def save_enrichment(
-    conn: Conn,
-    track_id: int,
-    mood_words: tuple[str, ...],
-    theme_tags: tuple[str, ...],
-    lyrics_themes: tuple[str, ...],
-    embedding: np.ndarray,
-    content_hash: str,
-) -> None:
-    """Store a track's derived words, tags and embedding."""
-    await conn.execute(
-        """
-        UPDATE tracks SET mood_words = $2, theme_tags = $3, lyrics_themes = $4, embedding = $5,
-            content_hash = $6, updated_at = now()
-        WHERE id = $1
-        """,
-        track_id,
-        list(mood_words),
-        list(theme_tags),
-        list(lyrics_themes),
-        embedding,
-        content_hash,
-    )
-
-
-def _count(status: str) -> int:
-    return int(status.split()[-1])
-
-
-async def cached_lyrics_themes(conn: Conn, lookup_keys: list[str]) -> dict[str, tuple[str, ...]]:
-    """Cached lookups (hits and misses) by key; a miss maps to ()."""
-    rows = await conn.fetch(
-        "SELECT lookup_key, themes FROM lyrics_cache WHERE lookup_key = ANY($1::text[])",
-        lookup_keys,
-    )
-    return {row["lookup_key"]: tuple(row["themes"]) for row in rows}
-
-
-async def cache_lyrics_themes(
-    conn: Conn, lookup_key: str, found: bool, themes: tuple[str, ...]
-) -> None:
-    """Remember a lookup's derived themes, or that there were no lyrics."""
-    await conn.execute(
-        """
-        INSERT INTO lyrics_cache (lookup_key, found, themes) VALUES ($1, $2, $3)
-        ON CONFLICT (lookup_key) DO UPDATE SET found = EXCLUDED.found, themes = EXCLUDED.themes,
-            fetched_at = now()
-        """,
-        lookup_key,
-        found,
-        list(themes),
-    )
-
-
-async def drop_unlisted_sources(conn: Conn, prefix: str, keep: list[str]) -> int:
-    """Delete trending entries of sources (named `prefix...`) the operator no longer lists."""
-    result: str = await conn.execute(
-        "DELETE FROM trending_entries WHERE starts_with(source, $1) AND NOT (source = ANY($2))",
-        prefix,
-        keep,
-    )
-    return _count(result)
