@@ -54,58 +54,76 @@ LIBRARY_CANDIDATES = 100
 MAX_LIKED = 50
 
 
-# What the ranker reads of each candidate, besides similarity, trending rank, playlist name and
-# liked similarity.
-RANKED_COLUMNS = (
-    "id, spotify_id, title, artists, album, popularity, release_year, genres, valence, energy, "
-    "danceability, acousticness, instrumentalness, tempo, mood_words, theme_tags, lyrics_themes"
+# The catalog's index scan, the one definition of it: ids and exact distances of the catalog
+# tracks nearest to a vector, $3 of them found through the halfvec HNSW index (the schema's
+# vector(384), indexed as halfvec(384): alembic 0003) and re-ordered by exact full-precision
+# distance, $4 kept. $1 query vector, $2 excluded track ids. Statements that include it use
+# these four parameters for these four things.
+INDEX_SCAN = """
+    SELECT id, dist FROM (
+        SELECT id, embedding <=> $1::vector AS dist FROM tracks
+        WHERE in_catalog AND embedding IS NOT NULL AND NOT (id = ANY($2::bigint[]))
+        ORDER BY embedding::halfvec(384) <=> $1::vector::halfvec(384)
+        LIMIT $3
+    ) pool ORDER BY dist LIMIT $4"""
+
+# The catalog tracks nearest to a vector, as the candidate stage finds them.
+# $1 query vector, $2 excluded track ids, $3 rows asked of the index, $4 rows kept.
+NEAREST_SQL = f"SELECT id FROM ({INDEX_SCAN}\n) nearest"
+# The same through catalog_nearest() (alembic 0008), which sets ef_search for itself.
+# $1 query vector, $2 excluded ids, $3 ef_search, $4 rows asked of the index, $5 rows kept.
+WIDE_NEAREST_SQL = "SELECT id FROM catalog_nearest($1, $2, $3, $4, $5)"
+
+# The columns of a candidate row: the track's own (of its audio features, the ones the ranker
+# reads), then what the statement works out. handlers/stores.py turns a row into a Candidate.
+CANDIDATE_COLUMNS: tuple[str, ...] = (
+    *("id", "spotify_id", "title", "artists", "album", "popularity", "release_year", "genres"),
+    *("valence", "energy", "danceability", "acousticness", "instrumentalness", "tempo"),
+    *("mood_words", "theme_tags", "lyrics_themes"),
+    *("similarity", "trending_rank", "playlist_name", "liked_similarity"),
 )
-
-
-def semantic_sql(vector: str, exclude: str, pool: str, limit: str) -> str:
-    """Ids and exact distances of the nearest catalog tracks: `pool` found through the halfvec
-    index, re-ordered exactly, `limit` kept (the sources carry no other column; see _enriched).
-    """
-    return f"""
-        SELECT id, dist FROM (
-            SELECT id, embedding <=> {vector}::vector AS dist FROM tracks
-            WHERE in_catalog AND embedding IS NOT NULL AND NOT (id = ANY({exclude}::bigint[]))
-            -- the schema's vector(384), indexed as halfvec(384) (alembic 0003)
-            ORDER BY embedding::halfvec(384) <=> {vector}::vector::halfvec(384)
-            LIMIT {pool}
-        ) pool ORDER BY dist LIMIT {limit}"""
-
 
 # The candidate search is two statements run at once on two pooled connections (so on two
 # server cores): the catalog's sources (semantic and mood) and the listeners' libraries. The
 # library's exact distances (1,000 heap rows for a 1,000-track library, ~8 ms at 28k by
 # EXPLAIN ANALYZE) were the longest part of the single statement, beside the index scan.
-# Each statement is prepared once per connection by asyncpg and reused. Its sources yield ids
-# and exact distances only; the union is de-duplicated on those two narrow columns and the
-# ranker's columns are read once per kept track, with trending rank, playlist name and liked
-# similarity joined once for the statement's rows instead of a subquery per row (carrying
-# every column through the sources and a DISTINCT ON over those wide rows cost ~1.5 ms more
-# at 28k). A track both statements find comes back identical from each and is kept once.
-# Rows come in id order, so candidates the ranker scores equally keep one stable order.
-def _enriched(found: str, users: str, liked: str) -> str:
-    """`found` (CTEs ending in one named `found` of ids and distances) with what the ranker
-    needs joined once."""
-    selected = ", ".join("t." + column.strip() for column in RANKED_COLUMNS.split(","))
-    return f"""
-WITH {found}, cands AS MATERIALIZED (
+# Each statement is prepared once per connection by asyncpg and reused. Its sources (the CTEs
+# up to `found`) yield ids and exact distances only; the union is de-duplicated on those two
+# narrow columns and the track's columns are read once per kept track, with trending rank,
+# playlist name and liked similarity joined once for the statement's rows instead of a
+# subquery per row (carrying every column through the sources and a DISTINCT ON over those
+# wide rows cost ~1.5 ms more at 28k). A track both statements find comes back identical from
+# each and is kept once. Rows come in id order, so candidates the ranker scores equally keep
+# one stable order.
+
+# The catalog's candidates: the index scan (inlined at the pooled connections' own breadth)
+# and the tracks nearest in mood, with what the ranker needs. Columns: CANDIDATE_COLUMNS.
+# $1 query vector, $2 excluded track ids, $3 rows asked of the index (>= $4), $4 semantic
+# candidates, $5 target valence, $6 target energy, $7 mood candidates, $8 listeners (chat
+# user ids), $9 liked track ids.
+CATALOG_SQL = f"""
+WITH sem AS MATERIALIZED ({INDEX_SCAN}
+), mood AS MATERIALIZED (
+    SELECT id, embedding <=> $1::vector AS dist FROM tracks
+    WHERE in_catalog AND mood_point IS NOT NULL AND NOT (id = ANY($2::bigint[]))
+    ORDER BY mood_point <-> point($5, $6) LIMIT $7
+), found AS (SELECT * FROM sem UNION ALL SELECT * FROM mood
+), cands AS MATERIALIZED (
     SELECT id, min(dist) AS dist FROM found GROUP BY id
 ), names AS MATERIALIZED (
     SELECT DISTINCT ON (le.track_id) le.track_id AS id, le.playlist_name
     FROM library_entries le
-    WHERE le.user_id = ANY({users}::bigint[]) AND le.track_id = ANY(ARRAY(SELECT id FROM cands))
+    WHERE le.user_id = ANY($8::bigint[]) AND le.track_id = ANY(ARRAY(SELECT id FROM cands))
     ORDER BY le.track_id, (le.origin = 'playlist') DESC, le.added_at DESC NULLS LAST
 ), liked AS MATERIALIZED (
-    SELECT embedding FROM tracks WHERE id = ANY({liked}::bigint[]) AND embedding IS NOT NULL
+    SELECT embedding FROM tracks WHERE id = ANY($9::bigint[]) AND embedding IS NOT NULL
 ), trending AS (
     SELECT te.track_id AS id, min(te.rank) AS trending_rank FROM trending_entries te
     WHERE te.track_id = ANY(ARRAY(SELECT id FROM cands)) GROUP BY te.track_id
 )
-SELECT {selected},
+SELECT t.id, t.spotify_id, t.title, t.artists, t.album, t.popularity, t.release_year, t.genres,
+       t.valence, t.energy, t.danceability, t.acousticness, t.instrumentalness, t.tempo,
+       t.mood_words, t.theme_tags, t.lyrics_themes,
        1 - c.dist AS similarity,
        trending.trending_rank, names.playlist_name,
        (SELECT max(1 - (t.embedding <=> liked.embedding)) FROM liked) AS liked_similarity
@@ -116,49 +134,82 @@ LEFT JOIN names USING (id)
 ORDER BY c.id
 """
 
-
-# $1 query vector, $2 valence, $3 energy, $4 listeners, $5 excluded ids, $6 semantic
-# candidates, $7 mood candidates, $8 liked ids, $9 rows asked of the index (>= $6); for the
-# wide search, $10 its ef_search.
-def _catalog_sql(semantic: str) -> str:
-    return _enriched(
-        f"""sem AS MATERIALIZED ({semantic}
+# CATALOG_SQL for a wider search: the index is scanned through catalog_nearest() (alembic
+# 0008), which sets ef_search for this statement only, so it is one round trip too (a plpgsql
+# call costs ~0.3 ms more than the inlined scan, so only the wide search takes it).
+# $1 to $9 as in CATALOG_SQL; $10 the scan's ef_search.
+WIDE_CATALOG_SQL = """
+WITH sem AS MATERIALIZED (
+    SELECT id, dist FROM catalog_nearest($1, $2, $10, $3, $4)
 ), mood AS MATERIALIZED (
     SELECT id, embedding <=> $1::vector AS dist FROM tracks
-    WHERE in_catalog AND mood_point IS NOT NULL AND NOT (id = ANY($5::bigint[]))
-    ORDER BY mood_point <-> point($2, $3) LIMIT $7
-), found AS (SELECT * FROM sem UNION ALL SELECT * FROM mood)""",
-        "$4",
-        "$8",
-    )
+    WHERE in_catalog AND mood_point IS NOT NULL AND NOT (id = ANY($2::bigint[]))
+    ORDER BY mood_point <-> point($5, $6) LIMIT $7
+), found AS (SELECT * FROM sem UNION ALL SELECT * FROM mood
+), cands AS MATERIALIZED (
+    SELECT id, min(dist) AS dist FROM found GROUP BY id
+), names AS MATERIALIZED (
+    SELECT DISTINCT ON (le.track_id) le.track_id AS id, le.playlist_name
+    FROM library_entries le
+    WHERE le.user_id = ANY($8::bigint[]) AND le.track_id = ANY(ARRAY(SELECT id FROM cands))
+    ORDER BY le.track_id, (le.origin = 'playlist') DESC, le.added_at DESC NULLS LAST
+), liked AS MATERIALIZED (
+    SELECT embedding FROM tracks WHERE id = ANY($9::bigint[]) AND embedding IS NOT NULL
+), trending AS (
+    SELECT te.track_id AS id, min(te.rank) AS trending_rank FROM trending_entries te
+    WHERE te.track_id = ANY(ARRAY(SELECT id FROM cands)) GROUP BY te.track_id
+)
+SELECT t.id, t.spotify_id, t.title, t.artists, t.album, t.popularity, t.release_year, t.genres,
+       t.valence, t.energy, t.danceability, t.acousticness, t.instrumentalness, t.tempo,
+       t.mood_words, t.theme_tags, t.lyrics_themes,
+       1 - c.dist AS similarity,
+       trending.trending_rank, names.playlist_name,
+       (SELECT max(1 - (t.embedding <=> liked.embedding)) FROM liked) AS liked_similarity
+FROM cands c
+JOIN tracks t USING (id)
+LEFT JOIN trending USING (id)
+LEFT JOIN names USING (id)
+ORDER BY c.id
+"""
 
-
-# At the pooled connections' own breadth the index scan is inlined; a wider one goes through
-# catalog_nearest() (alembic 0008), which sets ef_search for this statement only, so it is one
-# round trip too (a plpgsql call costs ~0.3 ms more than the inlined scan, so only the wide
-# search takes it).
-CATALOG_SQL = _catalog_sql(semantic_sql("$1", "$5", "$9", "$6"))
-WIDE_CATALOG_SQL = _catalog_sql("SELECT id, dist FROM catalog_nearest($1, $5, $10, $9, $6)")
-
-# $1 query vector, $2 listeners, $3 excluded ids, $4 library candidates, $5 liked ids. The
-# library's tracks are read by one index scan over their ids (not a lookup per entry), only
-# their embedding is used to rank them, and the ranker's columns are read for the nearest $4.
-LIBRARY_SQL = _enriched(
-    """found AS MATERIALIZED (
+# The listeners' library candidates: their tracks are read by one index scan over their ids
+# (not a lookup per entry), only their embedding is used to rank them, and the ranker's
+# columns are read for the nearest $4. Columns: CANDIDATE_COLUMNS.
+# $1 query vector, $2 listeners (chat user ids), $3 excluded track ids, $4 library
+# candidates, $5 liked track ids.
+LIBRARY_SQL = """
+WITH found AS MATERIALIZED (
     SELECT t.id, t.embedding <=> $1::vector AS dist FROM tracks t
     WHERE t.id = ANY(ARRAY(
         SELECT le.track_id FROM library_entries le
         WHERE le.user_id = ANY($2::bigint[]) AND NOT (le.track_id = ANY($3::bigint[]))
     )) AND t.embedding IS NOT NULL
     ORDER BY dist LIMIT $4
-)""",
-    "$2",
-    "$5",
+), cands AS MATERIALIZED (
+    SELECT id, min(dist) AS dist FROM found GROUP BY id
+), names AS MATERIALIZED (
+    SELECT DISTINCT ON (le.track_id) le.track_id AS id, le.playlist_name
+    FROM library_entries le
+    WHERE le.user_id = ANY($2::bigint[]) AND le.track_id = ANY(ARRAY(SELECT id FROM cands))
+    ORDER BY le.track_id, (le.origin = 'playlist') DESC, le.added_at DESC NULLS LAST
+), liked AS MATERIALIZED (
+    SELECT embedding FROM tracks WHERE id = ANY($5::bigint[]) AND embedding IS NOT NULL
+), trending AS (
+    SELECT te.track_id AS id, min(te.rank) AS trending_rank FROM trending_entries te
+    WHERE te.track_id = ANY(ARRAY(SELECT id FROM cands)) GROUP BY te.track_id
 )
-
-NEAREST_SQL = f"SELECT id FROM ({semantic_sql('$1', '$2', '$3', '$4')}) nearest"
-# $1 query vector, $2 excluded ids, $3 ef_search, $4 rows asked of the index, $5 rows kept.
-WIDE_NEAREST_SQL = "SELECT id FROM catalog_nearest($1, $2, $3, $4, $5)"
+SELECT t.id, t.spotify_id, t.title, t.artists, t.album, t.popularity, t.release_year, t.genres,
+       t.valence, t.energy, t.danceability, t.acousticness, t.instrumentalness, t.tempo,
+       t.mood_words, t.theme_tags, t.lyrics_themes,
+       1 - c.dist AS similarity,
+       trending.trending_rank, names.playlist_name,
+       (SELECT max(1 - (t.embedding <=> liked.embedding)) FROM liked) AS liked_similarity
+FROM cands c
+JOIN tracks t USING (id)
+LEFT JOIN trending USING (id)
+LEFT JOIN names USING (id)
+ORDER BY c.id
+"""
 
 
 @dataclass(frozen=True)
@@ -217,20 +268,45 @@ async def catalog_rows(pool: asyncpg.Pool) -> int:
 
 
 async def _fetch_catalog(
-    pool: asyncpg.Pool, breadth: SearchBreadth, *args: object
+    pool: asyncpg.Pool, query: CandidateQuery, breadth: SearchBreadth
 ) -> list[asyncpg.Record]:
+    """The catalog's candidates (CATALOG_SQL, or WIDE_CATALOG_SQL past the default breadth)."""
+    args = (
+        query.embedding,
+        list(query.exclude_ids),
+        breadth.pool,
+        SEMANTIC_CANDIDATES,
+        query.valence,
+        query.energy,
+        MOOD_CANDIDATES,
+        list(query.user_ids),
+        list(query.liked_ids[:MAX_LIKED]),
+    )
     rows: list[asyncpg.Record]
     if breadth.ef_search == HNSW_EF_SEARCH:  # the pooled connections' own setting
-        rows = await pool.fetch(CATALOG_SQL, *args, breadth.pool)
+        rows = await pool.fetch(CATALOG_SQL, *args)
     else:
-        rows = await pool.fetch(WIDE_CATALOG_SQL, *args, breadth.pool, breadth.ef_search)
+        rows = await pool.fetch(WIDE_CATALOG_SQL, *args, breadth.ef_search)
+    return rows
+
+
+async def _fetch_library(pool: asyncpg.Pool, query: CandidateQuery) -> list[asyncpg.Record]:
+    """The listeners' library candidates (LIBRARY_SQL)."""
+    rows: list[asyncpg.Record] = await pool.fetch(
+        LIBRARY_SQL,
+        query.embedding,
+        list(query.user_ids),
+        list(query.exclude_ids),
+        LIBRARY_CANDIDATES,
+        list(query.liked_ids[:MAX_LIKED]),
+    )
     return rows
 
 
 async def fetch_candidates(
     pool: asyncpg.Pool, query: CandidateQuery, breadth: SearchBreadth | None = None
 ) -> list[asyncpg.Record]:
-    """The union of semantic, mood and library candidates with what the ranker needs.
+    """The union of semantic, mood and library candidates (columns: CANDIDATE_COLUMNS).
 
     One round trip per statement: the default index settings come with each pooled connection
     (SESSION_SETTINGS, db/pool.py) and a wider search sets its own inside catalog_nearest(), so
@@ -238,27 +314,9 @@ async def fetch_candidates(
     """
     if breadth is None:
         breadth = breadth_for(await catalog_rows(pool))
-    liked = list(query.liked_ids[:MAX_LIKED])
-    excluded = list(query.exclude_ids)
-    users = list(query.user_ids)
-    statements = [
-        _fetch_catalog(
-            pool,
-            breadth,
-            query.embedding,
-            query.valence,
-            query.energy,
-            users,
-            excluded,
-            SEMANTIC_CANDIDATES,
-            MOOD_CANDIDATES,
-            liked,
-        )
-    ]
-    if users:
-        statements.append(
-            pool.fetch(LIBRARY_SQL, query.embedding, users, excluded, LIBRARY_CANDIDATES, liked)
-        )
+    statements = [_fetch_catalog(pool, query, breadth)]
+    if query.user_ids:
+        statements.append(_fetch_library(pool, query))
     found: dict[int, asyncpg.Record] = {}
     for rows in await asyncio.gather(*statements):
         for row in rows:

@@ -5,7 +5,7 @@ recsys never imports db; the composition root (bot/app.py) hands these to it ins
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
@@ -16,6 +16,7 @@ from db.errors import DatabaseError
 from db.search import CandidateQuery, feedback_tracks, fetch_candidates
 from db.state import get_state, set_state
 from recsys.captioner import CacheUnavailable
+from recsys.models import Candidate, TrackFeatures
 
 
 class DatabaseCaptionCache:
@@ -60,10 +61,40 @@ class DatabaseCandidates:
         user_ids: tuple[int, ...],
         exclude_ids: tuple[int, ...],
         liked_ids: tuple[int, ...],
-    ) -> Sequence[Mapping[str, Any]]:
-        """The candidate rows the ranker scores."""
+    ) -> Sequence[Candidate]:
+        """The candidates the ranker scores."""
         query = CandidateQuery(embedding, valence, energy, user_ids, exclude_ids, liked_ids)
-        return await fetch_candidates(self._pool, query)
+        return [candidate(row) for row in await fetch_candidates(self._pool, query)]
+
+
+def candidate(row: asyncpg.Record) -> Candidate:
+    """A row of db.search's candidate statements (columns: CANDIDATE_COLUMNS) as a Candidate."""
+    return Candidate(
+        id=row["id"],
+        spotify_id=row["spotify_id"],
+        title=row["title"],
+        artists=tuple(row["artists"]),
+        album=row["album"],
+        popularity=row["popularity"],
+        release_year=row["release_year"],
+        genres=tuple(row["genres"]),
+        # the features the ranker reads; the search does not fetch the others
+        features=TrackFeatures(
+            danceability=row["danceability"],
+            energy=row["energy"],
+            acousticness=row["acousticness"],
+            instrumentalness=row["instrumentalness"],
+            valence=row["valence"],
+            tempo=row["tempo"],
+        ),
+        mood_words=tuple(row["mood_words"]),
+        theme_tags=tuple(row["theme_tags"]),
+        lyrics_themes=tuple(row["lyrics_themes"]),
+        similarity=float(row["similarity"]),
+        trending_rank=row["trending_rank"],
+        playlist_name=row["playlist_name"],
+        liked_similarity=row["liked_similarity"],
+    )
 
 
 class DatabaseState:

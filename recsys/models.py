@@ -132,6 +132,34 @@ class TrackFeatures:
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """A track the candidate search found, with everything the ranker reads of it."""
+
+    id: int
+    spotify_id: str
+    title: str
+    artists: tuple[str, ...]
+    album: str | None = None
+    popularity: int | None = None
+    release_year: int | None = None
+    genres: tuple[str, ...] = ()
+    # the audio features the ranker reads (valence, energy, danceability, acousticness,
+    # instrumentalness, tempo); a search may leave the others out
+    features: TrackFeatures = field(default_factory=TrackFeatures)
+    mood_words: tuple[str, ...] = ()
+    theme_tags: tuple[str, ...] = ()
+    lyrics_themes: tuple[str, ...] = ()
+    # 1 - cosine distance to the query's embedding
+    similarity: float = 0.0
+    # best rank in any trending source, None when not trending
+    trending_rank: int | None = None
+    # the listener's playlist it came from, None when it is not in their library
+    playlist_name: str | None = None
+    # highest similarity to a track the listener liked, None without likes
+    liked_similarity: float | None = None
+
+
+@dataclass(frozen=True)
 class TrackPick:
     """One recommended track, ready to show."""
 

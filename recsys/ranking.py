@@ -8,9 +8,8 @@ import random
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from recsys.models import AudioTraits, TrackPick
+from recsys.models import AudioTraits, Candidate, TrackFeatures, TrackPick
 
 # How much each signal counts. Mood fit leads: text similarity between a caption and a track
 # carries little mood signal (DESIGN.md), audio traits carry most of it.
@@ -61,7 +60,7 @@ class RankingPlan:
 class Scored:
     """A candidate with its score and the parts that explain it."""
 
-    row: Mapping[str, Any]
+    candidate: Candidate
     score: float
     trait_fit: float
 
@@ -77,17 +76,17 @@ def _trait_targets(plan: RankingPlan) -> tuple[tuple[str, float, float], ...]:
 
 
 def trait_fit(
-    row: Mapping[str, Any],
+    features: TrackFeatures,
     plan: RankingPlan,
     targets: tuple[tuple[str, float, float], ...] | None = None,
 ) -> float:
     """How close the track's audio features are to the target, 0..1 (1 = exact).
 
-    `targets` is `_trait_targets(plan)`, passed in when many rows are scored for one plan.
+    `targets` is `_trait_targets(plan)`, passed in when many tracks are scored for one plan.
     """
     total = weight_sum = 0.0
     for name, weight, want in _trait_targets(plan) if targets is None else targets:
-        have = row.get(name)
+        have: float | None = getattr(features, name)
         if have is None:
             continue
         total += weight * (float(have) - want) ** 2
@@ -95,7 +94,7 @@ def trait_fit(
     if weight_sum == 0:
         return UNKNOWN_TRAIT_FIT
     fit = 1.0 - math.sqrt(total / weight_sum)
-    return max(0.0, fit - _tempo_penalty(row.get("tempo"), plan.target))
+    return max(0.0, fit - _tempo_penalty(features.tempo, plan.target))
 
 
 def _tempo_penalty(tempo: float | None, target: AudioTraits) -> float:
@@ -118,63 +117,60 @@ def _normalise(values: Sequence[float]) -> list[float]:
     return [(v - low) / (high - low) for v in values]
 
 
-def _genre_match(row: Mapping[str, Any], genres: tuple[str, ...]) -> bool:
+def _genre_match(track: Candidate, genres: tuple[str, ...]) -> bool:
     if not genres:
         return False
-    haystack = " ".join(
-        [*(row.get("genres") or ()), row.get("title") or "", row.get("album") or ""]
-    ).lower()
+    haystack = " ".join([*track.genres, track.title, track.album or ""]).lower()
     return any(genre.lower() in haystack for genre in genres)
 
 
-def _era_score(row: Mapping[str, Any], years: tuple[int, int] | None) -> float:
-    year = row.get("release_year")
+def _era_score(track: Candidate, years: tuple[int, int] | None) -> float:
+    year = track.release_year
     if years is None or year is None:
         return 0.0
     return 1.0 if years[0] <= year <= years[1] else -0.5
 
 
-def score_candidates(rows: Sequence[Mapping[str, Any]], plan: RankingPlan) -> list[Scored]:
+def score_candidates(candidates: Sequence[Candidate], plan: RankingPlan) -> list[Scored]:
     """Every candidate scored, best first; excluded tracks are dropped."""
-    kept = [row for row in rows if not (plan.exclude_sad and _is_sad(row))]
-    semantic = _normalise([float(row.get("similarity") or 0.0) for row in kept])
+    kept = [c for c in candidates if not (plan.exclude_sad and _is_sad(c))]
+    semantic = _normalise([c.similarity for c in kept])
     jitter = random.Random(plan.variation) if plan.variation else None
     targets = _trait_targets(plan)
     scored = []
-    for row, sem in zip(kept, semantic, strict=True):
-        fit = trait_fit(row, plan, targets)
+    for track, sem in zip(kept, semantic, strict=True):
+        fit = trait_fit(track.features, plan, targets)
         score = W_TRAITS * fit + plan.semantic_weight * sem
-        score += W_POPULARITY * (row.get("popularity") or 0) / 100
-        if row.get("trending_rank") is not None:
+        score += W_POPULARITY * (track.popularity or 0) / 100
+        if track.trending_rank is not None:
             score += W_TRENDING_WANTED if plan.want_trending else W_TRENDING
-        if row.get("playlist_name"):
+        if track.playlist_name:
             score += W_LIBRARY_FIT if fit >= LIBRARY_FIT_THRESHOLD else W_LIBRARY_ANY
-        liked = row.get("liked_similarity")
-        if liked is not None:
-            score += W_LIKED * max(0.0, (float(liked) - 0.5) / 0.5)
-        if _genre_match(row, plan.genres):
+        if track.liked_similarity is not None:
+            score += W_LIKED * max(0.0, (track.liked_similarity - 0.5) / 0.5)
+        if _genre_match(track, plan.genres):
             score += W_GENRE
-        score += W_ERA * _era_score(row, plan.year_range)
+        score += W_ERA * _era_score(track, plan.year_range)
         if jitter is not None:
             score += jitter.uniform(0, 0.12)
-        scored.append(Scored(row, score, fit))
+        scored.append(Scored(track, score, fit))
     scored.sort(key=lambda s: s.score, reverse=True)
     return scored
 
 
-def _is_sad(row: Mapping[str, Any]) -> bool:
-    valence = row.get("valence")
+def _is_sad(track: Candidate) -> bool:
+    valence = track.features.valence
     if valence is not None:
-        return float(valence) < SAD_VALENCE
-    return "sadness" in (row.get("theme_tags") or ())
+        return valence < SAD_VALENCE
+    return "sadness" in track.theme_tags
 
 
 _TITLE_NOISE = re.compile(r"\s*[\(\[-].*(feat|with|remaster|version|edit|mix|live).*$", re.I)
 
 
-def _title_key(row: Mapping[str, Any]) -> str:
-    title = _TITLE_NOISE.sub("", (row.get("title") or "").lower()).strip()
-    artists = row.get("artists") or ()
+def _title_key(track: Candidate) -> str:
+    title = _TITLE_NOISE.sub("", track.title.lower()).strip()
+    artists = track.artists
     return f"{title}|{artists[0].lower() if artists else ''}"
 
 
@@ -184,8 +180,8 @@ def pick_diverse(scored: Sequence[Scored], top: int) -> list[Scored]:
     seen_titles: set[str] = set()
     seen_artists: set[str] = set()
     for candidate in scored:
-        key = _title_key(candidate.row)
-        artists = {a.lower() for a in candidate.row.get("artists") or ()}
+        key = _title_key(candidate.candidate)
+        artists = {a.lower() for a in candidate.candidate.artists}
         if key in seen_titles or artists & seen_artists:
             continue
         picked.append(candidate)
@@ -196,13 +192,13 @@ def pick_diverse(scored: Sequence[Scored], top: int) -> list[Scored]:
     return picked
 
 
-def tags_for(row: Mapping[str, Any], plan: RankingPlan) -> tuple[str, ...]:
+def tags_for(track: Candidate, plan: RankingPlan) -> tuple[str, ...]:
     """Two or three tags: the track's themes shared with the photo first, then its own."""
-    own = list(row.get("theme_tags") or ()) + list(row.get("lyrics_themes") or ())
+    own = [*track.theme_tags, *track.lyrics_themes]
     shared = [tag for tag in own if tag in plan.themes]
     ordered = list(dict.fromkeys(shared + own))
     if len(ordered) < 2:
-        ordered += [w for w in row.get("mood_words") or () if w not in ordered]
+        ordered += [w for w in track.mood_words if w not in ordered]
     return tuple(ordered[:3])
 
 
@@ -217,30 +213,30 @@ def _feel(words: Sequence[str]) -> str:
 
 def reason_for(candidate: Scored, plan: RankingPlan) -> str:
     """A short line on why the track fits."""
-    row = candidate.row
-    feel = _feel(list(row.get("mood_words") or ()))
-    if row.get("playlist_name"):
+    track = candidate.candidate
+    feel = _feel(track.mood_words)
+    if track.playlist_name:
         suffix = f", {feel}" if feel else ""
-        return f"from your playlist '{row['playlist_name']}'{suffix}"
+        return f"from your playlist '{track.playlist_name}'{suffix}"
     if not feel:
         return "close in meaning to what you described"
     scene = f", like {plan.scene}" if plan.scene else ""
-    trending = " (trending now)" if plan.want_trending and row.get("trending_rank") else ""
+    trending = " (trending now)" if plan.want_trending and track.trending_rank else ""
     return f"{feel}{scene}{trending}"
 
 
 def to_pick(candidate: Scored, plan: RankingPlan) -> TrackPick:
     """The shown form of a ranked candidate."""
-    row = candidate.row
+    track = candidate.candidate
     return TrackPick(
-        track_id=row["id"],
-        spotify_id=row["spotify_id"],
-        title=row["title"],
-        artists=tuple(row.get("artists") or ()),
-        tags=tags_for(row, plan),
+        track_id=track.id,
+        spotify_id=track.spotify_id,
+        title=track.title,
+        artists=track.artists,
+        tags=tags_for(track, plan),
         reason=reason_for(candidate, plan),
         score=round(candidate.score, 4),
-        playlist_name=row.get("playlist_name"),
-        valence=row.get("valence"),
-        energy=row.get("energy"),
+        playlist_name=track.playlist_name,
+        valence=track.features.valence,
+        energy=track.features.energy,
     )

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from recsys.embedder import Embedder
-from recsys.models import Caption, Notice, Recommendation
+from recsys.models import Candidate, Caption, Notice, Recommendation, TrackPick
 from recsys.mood_reader import MoodReader
 from recsys.query import MoodQuery, build_query
 from recsys.ranking import pick_diverse, score_candidates, to_pick
@@ -63,8 +63,8 @@ class CandidateSource(Protocol):
         user_ids: tuple[int, ...],
         exclude_ids: tuple[int, ...],
         liked_ids: tuple[int, ...],
-    ) -> Sequence[Mapping[str, Any]]:
-        """Candidate track rows with what the ranker needs (see recsys.ranking)."""
+    ) -> Sequence[Candidate]:
+        """The candidate tracks, with what the ranker reads of each."""
         ...
 
 
@@ -112,7 +112,7 @@ class Recommender:
             self.source.feedback((request.feedback_user_id,) if request.feedback_user_id else ()),
         )
         built = time.perf_counter()
-        rows = await self.source.candidates(
+        found = await self.source.candidates(
             query.embedding,
             _or_mid(query.plan.target.valence),
             _or_mid(query.plan.target.energy),
@@ -121,10 +121,9 @@ class Recommender:
             liked_ids=tuple(liked),
         )
         searched = time.perf_counter()
-        if not rows:
+        if not found:
             raise NoTracks("no tracks yet: import a catalog with `melodiclens catalog import`")
-        # The rows are read, never changed: the source's own mappings are scored as they are.
-        picks = pick_diverse(score_candidates(rows, query.plan), request.top)
+        picks = pick_diverse(score_candidates(found, query.plan), request.top)
         done = time.perf_counter()
         self.last_timings = Timings(
             (built - started) * 1000, (searched - built) * 1000, (done - searched) * 1000
@@ -144,7 +143,7 @@ class Recommender:
         )
 
     def _recommendation(
-        self, request: RecommendRequest, query: MoodQuery, picks: list
+        self, request: RecommendRequest, query: MoodQuery, picks: list[TrackPick]
     ) -> Recommendation:
         caption = request.caption
         vision_used = caption is None or caption.source in ("vision", "prose")
