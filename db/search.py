@@ -81,6 +81,8 @@ CANDIDATE_COLUMNS: tuple[str, ...] = (
     *("valence", "energy", "danceability", "acousticness", "instrumentalness", "tempo"),
     *("mood_words", "theme_tags", "lyrics_themes"),
     *("similarity", "trending_rank", "playlist_name", "liked_similarity"),
+    # an estimated mood (alembic 0009), used only where valence and energy are missing
+    *("est_valence", "est_energy", "est_error", "est_basis"),
 )
 
 # The candidate search is two statements run at once on two pooled connections (so on two
@@ -126,7 +128,8 @@ SELECT t.id, t.spotify_id, t.title, t.artists, t.album, t.popularity, t.release_
        t.mood_words, t.theme_tags, t.lyrics_themes,
        1 - c.dist AS similarity,
        trending.trending_rank, names.playlist_name,
-       (SELECT max(1 - (t.embedding <=> liked.embedding)) FROM liked) AS liked_similarity
+       (SELECT max(1 - (t.embedding <=> liked.embedding)) FROM liked) AS liked_similarity,
+       t.est_valence, t.est_energy, t.est_error, t.est_basis
 FROM cands c
 JOIN tracks t USING (id)
 LEFT JOIN trending USING (id)
@@ -164,7 +167,8 @@ SELECT t.id, t.spotify_id, t.title, t.artists, t.album, t.popularity, t.release_
        t.mood_words, t.theme_tags, t.lyrics_themes,
        1 - c.dist AS similarity,
        trending.trending_rank, names.playlist_name,
-       (SELECT max(1 - (t.embedding <=> liked.embedding)) FROM liked) AS liked_similarity
+       (SELECT max(1 - (t.embedding <=> liked.embedding)) FROM liked) AS liked_similarity,
+       t.est_valence, t.est_energy, t.est_error, t.est_basis
 FROM cands c
 JOIN tracks t USING (id)
 LEFT JOIN trending USING (id)
@@ -203,7 +207,8 @@ SELECT t.id, t.spotify_id, t.title, t.artists, t.album, t.popularity, t.release_
        t.mood_words, t.theme_tags, t.lyrics_themes,
        1 - c.dist AS similarity,
        trending.trending_rank, names.playlist_name,
-       (SELECT max(1 - (t.embedding <=> liked.embedding)) FROM liked) AS liked_similarity
+       (SELECT max(1 - (t.embedding <=> liked.embedding)) FROM liked) AS liked_similarity,
+       t.est_valence, t.est_energy, t.est_error, t.est_basis
 FROM cands c
 JOIN tracks t USING (id)
 LEFT JOIN trending USING (id)
