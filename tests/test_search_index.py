@@ -108,7 +108,8 @@ SELECT t.id, t.spotify_id, t.title, t.artists, t.album, t.popularity, t.release_
         ORDER BY (le.origin = 'playlist') DESC, le.added_at DESC NULLS LAST
         LIMIT 1) AS playlist_name,
        (SELECT max(1 - (t.embedding <=> liked.embedding)) FROM tracks liked
-        WHERE liked.id = ANY($9::bigint[])) AS liked_similarity
+        WHERE liked.id = ANY($9::bigint[])) AS liked_similarity,
+       t.est_valence, t.est_energy, t.est_error, t.est_basis
 FROM tracks t JOIN ids USING (id)
 """
 
