@@ -5,20 +5,25 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 
 from bot.settings import Settings
 from db import migrations
+from db import moods as mood_store
 from db.pool import Database, connect
 from db.search import prewarm_index
 from handlers.accounts import AccountHandler
+from handlers.edge.features import FeaturesClient
 from handlers.edge.genius import make_genius
 from handlers.edge.spotify import SpotifyApp
 from handlers.edge.worker import NOOP, JobHandler, Scheduler, default_worker_id, noop
+from handlers.features_lookup import FeaturesLookup, schedule_features_lookups
 from handlers.inbox import DurableInbox
+from handlers.library_moods import FEATURES_LOOKUP, MOOD_REFRESH, MoodPlacer
 from handlers.metrics import Metrics
+from handlers.mood_refresh import MoodRefresh, schedule_mood_refresh
 from handlers.notifier import Notifier
 from handlers.pipeline import Pipeline
 from handlers.retention import RETENTION_PRUNE, RetentionPrune, schedule_retention
@@ -221,6 +226,28 @@ def build_bot_service(
     return DefaultBotService(service_config(settings), db, pipeline, accounts)
 
 
+def add_mood_jobs(
+    settings: Settings,
+    db: Database,
+    tracks: TrackStore,
+    handlers: dict[str, JobHandler],
+    schedulers: list[Scheduler],
+) -> MoodPlacer:
+    """The library-mood jobs (docs/library_mood.md); the features service only when set."""
+
+    async def reenrich(track_ids: Sequence[int]) -> None:
+        await tracks.reenrich(await mood_store.tracks_by_ids(db.pool, track_ids), {})
+
+    placer = MoodPlacer(db, features_on=bool(settings.features_url))
+    handlers[MOOD_REFRESH] = MoodRefresh(db, placer, reenrich)
+    schedulers.append(schedule_mood_refresh)
+    if settings.features_url:
+        client = FeaturesClient(settings.features_url)
+        handlers[FEATURES_LOOKUP] = FeaturesLookup(db, client, reenrich)
+        schedulers.append(schedule_features_lookups)
+    return placer
+
+
 def build_jobs(
     settings: Settings, db: Database, embedder: Embedder, notifier: Notifier
 ) -> tuple[dict[str, JobHandler], tuple[Scheduler, ...]]:
@@ -235,13 +262,14 @@ def build_jobs(
         return handlers, tuple(schedulers)
     app = spotify_app(settings)
     tracks = TrackStore(db, TrackEnricher(embedder))
+    moods = add_mood_jobs(settings, db, tracks, handlers, schedulers)
     try:
         cipher = TokenCipher(settings.secret_keys)
     except SecretKeyMissing as err:
         log.warning("%s", err)
     else:
         lyrics = lyrics_themes(settings, db, embedder)
-        handlers[LIBRARY_SYNC] = LibrarySync(db, app, cipher, tracks, notifier, lyrics)
+        handlers[LIBRARY_SYNC] = LibrarySync(db, app, cipher, tracks, notifier, lyrics, moods)
         schedulers.append(
             partial(schedule_library_refresh, every_s=settings.library_refresh_hours * HOUR_S)
         )

@@ -171,6 +171,9 @@ class Settings(BaseSettings):
         24.0, gt=0, validation_alias=_alias("library_refresh_hours")
     )
     genius_token: SecretStr | None = Field(None, validation_alias=_alias("genius_token"))
+    # Base URL of a ReccoBeats-compatible audio-features service; empty = off. It receives the
+    # listeners' Spotify track ids (never who they are): docs/library_mood.md.
+    features_url: str = Field("", validation_alias=_alias("features_url"))
     # Encrypts the Spotify tokens at rest; linking is refused without it.
     secret_key: SecretStr | None = Field(None, validation_alias=_alias("secret_key"))
     # Keys used before MELODICLENS_SECRET_KEY (comma-separated): still read, never written with.
@@ -211,6 +214,14 @@ class Settings(BaseSettings):
             url = host if "://" in host else f"http://{host}"
             fixed.append(url.rstrip("/"))
         return fixed
+
+    @field_validator("features_url")
+    @classmethod
+    def _features_url(cls, url: str) -> str:
+        url = url.strip()
+        if url and not url.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://api.reccobeats.com/v1")
+        return url.rstrip("/")
 
     @field_validator("database_url", "database_replica_url")
     @classmethod

@@ -23,6 +23,7 @@ from aiohttp import web
 from bot.health import RunHealth
 from db import jobs
 from db.errors import DatabaseUnavailable, describe
+from db.moods import mood_shares
 from db.pool import Database
 from handlers.metrics import Metrics
 from handlers.spotify.linking import LinkOutcome, LinkReview, SpotifyLinker
@@ -144,8 +145,9 @@ async def metrics_page(request: web.Request) -> web.Response:
     try:
         async with asyncio.timeout(HEALTH_TIMEOUT_S):
             metrics.set_jobs(await jobs.count_by_state(request.app[DB_KEY].pool))
+            metrics.set_track_moods(await mood_shares(request.app[DB_KEY].pool))
     except Exception as err:  # the other metrics are still worth serving
-        log.warning("metrics: could not count jobs: %s", err)
+        log.warning("metrics: could not count jobs or track moods: %s", err)
     body, content_type = metrics.render(request.headers.get("Accept", ""))
     # Set as a header: aiohttp's content_type= would drop the format's version parameter.
     return web.Response(body=body, headers={"Content-Type": content_type})

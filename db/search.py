@@ -83,6 +83,8 @@ CANDIDATE_COLUMNS: tuple[str, ...] = (
     *("valence", "energy", "danceability", "acousticness", "instrumentalness", "tempo"),
     *("mood_words", "theme_tags", "lyrics_themes"),
     *("similarity", "trending_rank", "playlist_name", "own_playlist", "liked_similarity"),
+    # an estimated mood (alembic 0009), used only where valence and energy are missing
+    *("est_valence", "est_energy", "est_error", "est_basis"),
 )
 
 # The candidate search is two statements run at once on two pooled connections (so on two
@@ -130,7 +132,8 @@ SELECT t.id, t.spotify_id, t.title, t.artists, t.album, t.popularity, t.release_
        t.mood_words, t.theme_tags, t.lyrics_themes,
        1 - c.dist AS similarity,
        trending.trending_rank, names.playlist_name, names.own_playlist,
-       (SELECT max(1 - (t.embedding <=> liked.embedding)) FROM liked) AS liked_similarity
+       (SELECT max(1 - (t.embedding <=> liked.embedding)) FROM liked) AS liked_similarity,
+       t.est_valence, t.est_energy, t.est_error, t.est_basis
 FROM cands c
 JOIN tracks t USING (id)
 LEFT JOIN trending USING (id)
@@ -170,7 +173,8 @@ SELECT t.id, t.spotify_id, t.title, t.artists, t.album, t.popularity, t.release_
        t.mood_words, t.theme_tags, t.lyrics_themes,
        1 - c.dist AS similarity,
        trending.trending_rank, names.playlist_name, names.own_playlist,
-       (SELECT max(1 - (t.embedding <=> liked.embedding)) FROM liked) AS liked_similarity
+       (SELECT max(1 - (t.embedding <=> liked.embedding)) FROM liked) AS liked_similarity,
+       t.est_valence, t.est_energy, t.est_error, t.est_basis
 FROM cands c
 JOIN tracks t USING (id)
 LEFT JOIN trending USING (id)
@@ -211,7 +215,8 @@ SELECT t.id, t.spotify_id, t.title, t.artists, t.album, t.popularity, t.release_
        t.mood_words, t.theme_tags, t.lyrics_themes,
        1 - c.dist AS similarity,
        trending.trending_rank, names.playlist_name, names.own_playlist,
-       (SELECT max(1 - (t.embedding <=> liked.embedding)) FROM liked) AS liked_similarity
+       (SELECT max(1 - (t.embedding <=> liked.embedding)) FROM liked) AS liked_similarity,
+       t.est_valence, t.est_energy, t.est_error, t.est_basis
 FROM cands c
 JOIN tracks t USING (id)
 LEFT JOIN trending USING (id)

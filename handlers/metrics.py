@@ -79,6 +79,13 @@ class Metrics:
             ["map"],
             registry=self.registry,
         )
+        self.track_moods = Gauge(
+            "melodiclens_track_moods",
+            "Library, trending and catalog tracks by where their mood comes from (catalog, "
+            "same_song, features_service: measured; estimated; none), read when scraped.",
+            ["scope", "source"],
+            registry=self.registry,
+        )
         for stage in STAGES:
             self.stage_seconds.labels(stage)
 
@@ -132,6 +139,12 @@ class Metrics:
         """The job table's counts by state, as just read."""
         for state, count in counts.items():
             self.jobs.labels(state).set(count)
+
+    def set_track_moods(self, shares: Mapping[str, Mapping[str, int]]) -> None:
+        """Tracks per scope (library, trending, catalog) and mood source, as just read."""
+        for scope, counts in shares.items():
+            for source, count in counts.items():
+                self.track_moods.labels(scope, source).set(count)
 
     def render(self, accept: str = "") -> tuple[bytes, str]:
         """The exposition in the format the scraper accepts (Prometheus text, or OpenMetrics

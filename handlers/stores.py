@@ -16,7 +16,7 @@ from db.errors import DatabaseError
 from db.search import CandidateQuery, feedback_tracks, fetch_candidates
 from db.state import get_state, set_state
 from recsys.captioner import CacheUnavailable
-from recsys.models import Candidate, TrackFeatures
+from recsys.models import Candidate, MoodEstimate, TrackFeatures
 
 
 class DatabaseCaptionCache:
@@ -95,7 +95,16 @@ def candidate(row: asyncpg.Record) -> Candidate:
         playlist_name=row["playlist_name"],
         own_playlist=bool(row["own_playlist"]),
         liked_similarity=row["liked_similarity"],
+        estimate=_estimate(row),
     )
+
+
+def _estimate(row: asyncpg.Record) -> MoodEstimate | None:
+    """The row's estimated mood, if it has a whole one."""
+    values = (row["est_valence"], row["est_energy"], row["est_error"], row["est_basis"])
+    if any(value is None for value in values):
+        return None
+    return MoodEstimate(float(values[0]), float(values[1]), float(values[2]), str(values[3]))
 
 
 class DatabaseState:

@@ -344,3 +344,37 @@ def answer_text(recommendation: Recommendation) -> str:
     if notice:
         lines.append(notice)
     return "\n".join(lines)
+
+
+# --- library moods (issue 19) ---------------------------------------------------------------
+# Told when a library import finishes: how many songs the bot can place by mood, and how.
+MOOD_PLACED = "I can place {placed} of your {total} songs by mood"
+MOOD_PLACED_HOW = {
+    "measured": "{count} by their measured sound",
+    "estimated": "{count} guessed from the artist's other songs or your playlists",
+    "queued": "{count} more are being looked up",
+    "unplaced": "{count} I can't place yet",
+}
+# Appended to the reason of a song whose mood was estimated, never measured (by its basis).
+MOOD_GUESSED = {
+    "artist": "mood guessed from the artist's other songs",
+    "playlist": "mood guessed from the songs around it in your playlists",
+    "artist_playlist": "mood guessed from the artist's other songs and your playlists",
+}
+
+
+def mood_placement(total: int, measured: int, estimated: int, queued: int) -> str:
+    """The sentence on how many of a listener's songs can be placed by mood, and how."""
+    placed = measured + estimated
+    parts = [
+        MOOD_PLACED_HOW[name].format(count=count)
+        for name, count in (
+            ("measured", measured),
+            ("estimated", estimated),
+            ("queued", queued),
+            ("unplaced", max(0, total - placed - queued)),
+        )
+        if count
+    ]
+    head = MOOD_PLACED.format(placed=placed, total=total)
+    return f"{head}: {', '.join(parts)}." if parts else f"{head}."

@@ -132,6 +132,17 @@ class TrackFeatures:
 
 
 @dataclass(frozen=True)
+class MoodEstimate:
+    """An estimated mood, never measured (docs/library_mood.md): valence and energy, the
+    expected RMS error per trait, and what it was learned from."""
+
+    valence: float
+    energy: float
+    error: float
+    basis: str
+
+
+@dataclass(frozen=True)
 class Candidate:
     """A track the candidate search found, with everything the ranker reads of it."""
 
@@ -160,6 +171,8 @@ class Candidate:
     own_playlist: bool = False
     # highest similarity to a track the listener liked, None without likes
     liked_similarity: float | None = None
+    # an estimated mood, read only when the track has no measured valence and energy
+    estimate: MoodEstimate | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +189,9 @@ class TrackPick:
     playlist_name: str | None = None
     valence: float | None = None
     energy: float | None = None
+    # Set when the track's mood was estimated, not measured: the estimate's basis
+    # ("artist", "playlist", "artist_playlist"); handlers word it into the reason.
+    mood_guessed: str | None = None
 
     @property
     def url(self) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from recsys.models import AudioTraits, Candidate, TrackFeatures, TrackPick
+from recsys.mood_estimate import trusted_fit
 from recsys.text_hygiene import clean_text
 
 # How much each signal counts. Mood fit leads: text similarity between a caption and a track
@@ -100,6 +101,30 @@ def trait_fit(
     return max(0.0, fit - _tempo_penalty(features.tempo, plan.target))
 
 
+def candidate_fit(
+    track: Candidate,
+    plan: RankingPlan,
+    targets: tuple[tuple[str, float, float], ...] | None = None,
+) -> float:
+    """The track's trait fit; from its estimate when it has no measured valence and energy.
+
+    An estimate's fit is shrunk toward UNKNOWN_TRAIT_FIT by its expected error
+    (docs/library_mood.md), so uncertain picks do not crowd out measured fits.
+    """
+    if not _guessed(track):
+        return trait_fit(track.features, plan, targets)
+    assert track.estimate is not None
+    guessed = TrackFeatures(valence=track.estimate.valence, energy=track.estimate.energy)
+    fit = trait_fit(guessed, plan, targets)
+    return trusted_fit(fit, track.estimate.error, UNKNOWN_TRAIT_FIT)
+
+
+def _guessed(track: Candidate) -> bool:
+    """Whether the track's mood is an estimate: one is there and nothing was measured."""
+    features = track.features
+    return track.estimate is not None and features.valence is None and features.energy is None
+
+
 def _tempo_penalty(tempo: float | None, target: AudioTraits) -> float:
     if tempo is None or not tempo:
         return 0.0
@@ -142,7 +167,7 @@ def score_candidates(candidates: Sequence[Candidate], plan: RankingPlan) -> list
     targets = _trait_targets(plan)
     scored = []
     for track, sem in zip(kept, semantic, strict=True):
-        fit = trait_fit(track.features, plan, targets)
+        fit = candidate_fit(track, plan, targets)
         score = W_TRAITS * fit + plan.semantic_weight * sem
         score += W_POPULARITY * (track.popularity or 0) / 100
         if track.trending_rank is not None:
@@ -249,4 +274,5 @@ def to_pick(candidate: Scored, plan: RankingPlan, name_playlists: bool = False) 
         playlist_name=track.playlist_name if named else None,
         valence=track.features.valence,
         energy=track.features.energy,
+        mood_guessed=track.estimate.basis if track.estimate and _guessed(track) else None,
     )

@@ -15,7 +15,7 @@ import pytest
 from db import migrations, privacy
 from db.pool import connect
 
-BEFORE = "0008"
+BEFORE = "0009"  # the revision before 0010_answer_origin
 
 
 @pytest.fixture

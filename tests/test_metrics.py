@@ -112,6 +112,11 @@ async def test_metrics_after_one_answer(
     assert value("melodiclens_vision_in_flight") == 0
     assert value("melodiclens_jobs", state="queued") >= 1
     assert value("melodiclens_jobs", state="failed") == 0
+    measured = await database.pool.fetchval(
+        "SELECT count(*) FROM tracks WHERE in_catalog AND mood_source = 'catalog'"
+    )
+    assert value("melodiclens_track_moods", scope="catalog", source="catalog") == measured > 0
+    assert value("melodiclens_track_moods", scope="library", source="estimated") == 0
 
 
 async def test_queue_depth_is_live_and_registries_stay_apart(

@@ -115,7 +115,8 @@ SELECT t.id, t.spotify_id, t.title, t.artists, t.album, t.popularity, t.release_
             le.added_at DESC NULLS LAST
         LIMIT 1) AS own_playlist,
        (SELECT max(1 - (t.embedding <=> liked.embedding)) FROM tracks liked
-        WHERE liked.id = ANY($9::bigint[])) AS liked_similarity
+        WHERE liked.id = ANY($9::bigint[])) AS liked_similarity,
+       t.est_valence, t.est_energy, t.est_error, t.est_basis
 FROM tracks t JOIN ids USING (id)
 """
 

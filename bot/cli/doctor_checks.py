@@ -93,7 +93,20 @@ async def _database_checks(database: Database) -> list[Check]:
         checks.append(Check("catalog", False, "no tracks yet", fix))
     else:
         checks.append(Check("catalog", True, f"{catalog:,} tracks, {trending:,} trending"))
+    checks.append(await _mood_check(database))
     return checks
+
+
+async def _mood_check(database: Database) -> Check:
+    """How many library and trending tracks have a measured, estimated or no mood."""
+    from db import moods as mood_store
+    from handlers.library_moods import share_line
+
+    shares = await mood_store.mood_shares(database.pool)
+    library, trending = share_line(shares["library"]), share_line(shares["trending"])
+    blind = shares["library"]["none"] + shares["trending"]["none"]
+    fix = "set MELODICLENS_FEATURES_URL (docs/library_mood.md) or import a catalog" if blind else ""
+    return Check("moods", True, f"library {library}; trending {trending}", fix)
 
 
 async def _secret_checks(settings: Settings, database: Database) -> list[Check]:

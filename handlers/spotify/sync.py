@@ -26,6 +26,7 @@ from handlers.edge.spotify import (
     WebApi,
 )
 from handlers.edge.worker import JobContext, RetryLater
+from handlers.library_moods import MoodPlacer, Placement, save_identities
 from handlers.notifier import Notifier
 from handlers.replies import Platform
 from handlers.secrets import SecretUnreadable, TokenCipher
@@ -33,7 +34,13 @@ from handlers.spotify.link_tokens import read_tokens, save_tokens
 from handlers.spotify.linking import LIBRARY_SYNC, PLAYLIST_PAGE, library_key
 from handlers.spotify.lyrics import LyricsThemes
 from handlers.spotify.tracks import TrackStore, entry_track, info_from_row
-from handlers.texts import NOT_REGISTERED, REVOKED_MESSAGE, UNREADABLE_MESSAGE, plural
+from handlers.texts import (
+    NOT_REGISTERED,
+    REVOKED_MESSAGE,
+    UNREADABLE_MESSAGE,
+    mood_placement,
+    plural,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +67,10 @@ class LibrarySync:
         tracks: TrackStore,
         notifier: Notifier,
         lyrics: LyricsThemes | None = None,
+        moods: MoodPlacer | None = None,
     ) -> None:
         self.db = db
+        self.moods = moods or MoodPlacer(db)
         self.app = app
         self.cipher = cipher
         self.tracks = tracks
@@ -184,6 +193,7 @@ class LibrarySync:
     ) -> None:
         found = [(entry, t) for entry in page.get("items") or [] if (t := entry_track(entry))]
         ids = await self.tracks.store([t for _, t in found])
+        await save_identities(self.db, [t for _, t in found])
         origin = "saved" if source["id"] == SAVED else "playlist"
         entries = {
             ids[t["id"]]: {
@@ -219,10 +229,17 @@ class LibrarySync:
             total = await library_entries.library_count(conn, link.user_id)
         playlists = len(progress["playlists"])
         skipped = len(progress["skipped"])
-        result = {"entries": total, "playlists": playlists, "skipped": skipped, "removed": removed}
+        placement = await self.moods.place_library(link.user_id)
+        result = {
+            "entries": total,
+            "playlists": playlists,
+            "skipped": skipped,
+            "removed": removed,
+            "moods": placement.as_dict(),
+        }
         log.info("library sync for user %s: %s", link.user_id, result)
         if initial:
-            await self._tell(link, done_message(total, playlists - skipped, skipped))
+            await self._tell(link, done_message(total, playlists - skipped, skipped, placement))
         return result
 
     async def _tell(self, link: spotify_links.LinkRow, text: str) -> None:
@@ -230,7 +247,9 @@ class LibrarySync:
             await self.notifier.send(cast(Platform, link.platform), link.notify_chat_id, text)
 
 
-def done_message(entries: int, playlists: int, skipped: int) -> str:
+def done_message(
+    entries: int, playlists: int, skipped: int, placement: Placement | None = None
+) -> str:
     """The chat message when an import finishes."""
     text = (
         f"Your Spotify library is in: {plural(entries, 'song')} from "
@@ -239,6 +258,10 @@ def done_message(entries: int, playlists: int, skipped: int) -> str:
     if skipped:
         were = "was" if skipped == 1 else "were"
         text += f" {plural(skipped, 'playlist')} could not be read and {were} skipped."
+    if placement is not None and placement.total:
+        text += " " + mood_placement(
+            placement.total, placement.measured, placement.estimated, placement.queued
+        )
     return text
 
 

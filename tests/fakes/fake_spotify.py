@@ -52,9 +52,13 @@ class Track:
     name: str
     artists: list[str]
     album: str
+    # Spotify sends external_ids.isrc on track objects; None leaves external_ids out.
+    isrc: str | None = None
 
     def json(self) -> dict:
+        extra = {"external_ids": {"isrc": self.isrc}} if self.isrc else {}
         return {
+            **extra,
             "id": self.id,
             "name": self.name,
             "type": "track",
