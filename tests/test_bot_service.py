@@ -14,7 +14,7 @@ from PIL import Image
 
 from bot.app import build_bot_service, build_pipeline
 from bot.settings import Settings, load_settings
-from db import spotify, users
+from db import spotify_links, users
 from db.pool import Database
 from handlers.notifier import LogNotifier
 from handlers.replies import ChatContext, ImageInput, Reply
@@ -305,7 +305,7 @@ async def test_a_blended_members_playlist_names_stay_hers(
     )
     await users.note_member(database.pool, "telegram", hana.chat_id, hana_id)
     expires = datetime.now(UTC) + timedelta(hours=1)
-    await spotify.save_link(
+    await spotify_links.save_link(
         database.pool, hana_id, "hana", "Hana", b"sealed", None, expires, "", None
     )
     await users.set_blend(database.pool, "telegram", hana.chat_id, hana_id, True)
