@@ -4,7 +4,6 @@ Captions travel here as plain JSON dicts; recsys owns the Caption type and its c
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import asyncpg
@@ -30,8 +29,7 @@ async def get_cached_caption(
         raise DatabaseError(f"Cannot read the caption cache: {err}") from err
     if stored is None:
         return None
-    value = json.loads(stored) if isinstance(stored, str) else stored
-    return value if isinstance(value, dict) else None
+    return stored if isinstance(stored, dict) else None
 
 
 async def store_caption(
@@ -53,7 +51,7 @@ async def store_caption(
             image_hash,
             model,
             prompt_version,
-            json.dumps(caption),
+            caption,
         )
     except (asyncpg.PostgresError, DatabaseUnavailable) as err:
         raise DatabaseError(f"Cannot write the caption cache: {err}") from err

@@ -4,7 +4,6 @@ lease statements are db/lease.py's, shared with the job table."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +44,7 @@ async def accept(
         """,
         platform,
         update_key,
-        json.dumps(payload),
+        payload,
         chat_id,
         user_id,
         worker_id,
@@ -82,7 +81,7 @@ async def claim_lapsed(
     """Take over updates whose process died (lease passed), oldest first, counting the try."""
     rows = await conn.fetch(CLAIM_LAPSED_SQL, worker_id, lease_s, limit, platform)
     return [
-        InboxItem(r["id"], r["platform"], r["update_key"], json.loads(r["payload"]), r["attempts"])
+        InboxItem(r["id"], r["platform"], r["update_key"], r["payload"], r["attempts"])
         for r in sorted(rows, key=lambda r: r["id"])
     ]
 

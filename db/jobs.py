@@ -8,7 +8,6 @@ how long to wait before a retry is the caller's (handlers/backoff.py).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,22 +30,20 @@ class Job:
     progress: dict[str, Any] = field(default_factory=dict)
 
 
-def _loads(value: Any) -> dict[str, Any]:
-    if value is None:
-        return {}
-    loaded = json.loads(value) if isinstance(value, str) else value
-    return dict(loaded)
+def _as_dict(value: dict[str, Any] | None) -> dict[str, Any]:
+    """A jsonb object column as a dict (the pool's codec decodes it); NULL as empty."""
+    return {} if value is None else dict(value)
 
 
 def _job(row: asyncpg.Record) -> Job:
     return Job(
         id=row["id"],
         kind=row["kind"],
-        payload=_loads(row["payload"]),
+        payload=_as_dict(row["payload"]),
         dedupe_key=row["dedupe_key"],
         attempts=row["attempts"],
         max_attempts=row["max_attempts"],
-        progress=_loads(row["progress"]),
+        progress=_as_dict(row["progress"]),
     )
 
 
@@ -72,7 +69,7 @@ async def enqueue(
         RETURNING id
         """,
         kind,
-        json.dumps(payload or {}),
+        payload or {},
         dedupe_key,
         delay_s,
         max_attempts,
@@ -142,15 +139,14 @@ async def heartbeat(
     progress: dict[str, Any] | None = None,
 ) -> bool:
     """Extend the lease (and save progress); False when this worker no longer holds the job."""
-    saved = None if progress is None else json.dumps(progress)
-    return bool(await lease.renew(conn, HEARTBEAT_SQL, worker_id, lease_s, [job_id], saved))
+    return bool(await lease.renew(conn, HEARTBEAT_SQL, worker_id, lease_s, [job_id], progress))
 
 
 async def complete(
     conn: Conn, job_id: int, worker_id: str, result: dict[str, Any] | None = None
 ) -> bool:
     """Mark a job done with its result; False when the lease was lost to another worker."""
-    done = await lease.settle(conn, COMPLETE_SQL, [job_id], worker_id, json.dumps(result or {}))
+    done = await lease.settle(conn, COMPLETE_SQL, [job_id], worker_id, result or {})
     return bool(done)
 
 

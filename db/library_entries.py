@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any, TypeAlias
 
@@ -27,7 +26,7 @@ async def add_library_entries(conn: Conn, user_id: int, entries: list[dict[str, 
             playlist_name = EXCLUDED.playlist_name, synced_at = now()
         """,
         user_id,
-        json.dumps(entries),
+        entries,
     )
 
 

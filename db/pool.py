@@ -1,7 +1,8 @@
-"""The asyncpg pool: the embedded server or DATABASE_URL, with pgvector's codec registered."""
+"""The asyncpg pool: the embedded server or DATABASE_URL, with the vector and jsonb codecs."""
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,9 @@ CONNECT_TIMEOUT_S = 15.0
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
+    """Register the codecs every pooled connection shares: vector, and jsonb as Python values."""
     await register_vector(conn)
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
 async def ensure_pgvector(conn: asyncpg.Connection) -> str:

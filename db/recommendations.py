@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,8 +69,8 @@ async def store_recommendation(
             user_id,
             platform,
             chat_id,
-            json.dumps(query),
-            json.dumps(mood),
+            query,
+            mood,
             list(image_hashes),
             press_token,
             origin.answer_id if origin else None,
@@ -111,7 +110,7 @@ async def load_recommendation(pool: asyncpg.Pool, rec_id: int) -> StoredRecommen
         user_id=row["user_id"],
         platform=row["platform"],
         chat_id=row["chat_id"],
-        query=json.loads(row["query"]),
+        query=row["query"],
         track_ids=tuple(row["track_ids"]),
         image_hashes=tuple(row["image_hashes"]),
         press_token=row["press_token"],

@@ -3,7 +3,6 @@ the answer they came from, so forget-me scrubs them too; nothing else is marked.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -32,7 +31,7 @@ async def answer(conn: asyncpg.Connection, user_id: int, chat: str, words: str, 
         VALUES ($1, 'telegram', $2, $3::jsonb, $4::text::timestamptz) RETURNING id""",
         user_id,
         chat,
-        json.dumps({"words": words, "caption": None}),
+        {"words": words, "caption": None},
         at,
     )
     return rec_id

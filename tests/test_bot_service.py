@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -366,5 +365,5 @@ async def test_different_vibe_calmer_and_more_energy_step_the_mood(
         "SELECT query->'shifts' FROM recommendations WHERE id = $1",
         livelier.recommendation.recommendation_id,
     )
-    assert json.loads(stored) == ["different", "more_energy"]
+    assert stored == ["different", "more_energy"]
     assert livelier.recommendation.traits.valence == moodier.recommendation.traits.valence

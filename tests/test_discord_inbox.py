@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -55,7 +54,7 @@ async def until(check: Callable[[], Any], within_s: float = 10.0) -> None:
 
 async def rows(db: Database) -> list[dict[str, Any]]:
     found = await db.pool.fetch("SELECT * FROM inbox WHERE platform = 'discord' ORDER BY id")
-    return [{**row, "payload": json.loads(row["payload"])} for row in found]
+    return [dict(row) for row in found]
 
 
 def crash(adapter: Any) -> None:

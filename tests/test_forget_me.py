@@ -3,7 +3,6 @@ old answers, captions and finished jobs."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -155,7 +154,7 @@ async def test_forget_me_leaves_no_row_about_the_user(world: World) -> None:
     # the running sync is cancelled and carries nothing any more
     job = await jobs.get(db.pool, job_id)
     assert job is not None and job["status"] == "cancelled"
-    assert json.loads(job["payload"]) == {} and json.loads(job["progress"]) == {}
+    assert job["payload"] == {} and job["progress"] == {}
     assert job["dedupe_key"] is None and job["user_id"] is None
     assert not await jobs.heartbeat(db.pool, job_id, "busy-worker", 120.0)  # its worker stops
     # no job row anywhere still names her
@@ -164,13 +163,13 @@ async def test_forget_me_leaves_no_row_about_the_user(world: World) -> None:
     # tracks only her library brought in are gone; Bob's answer and caption stay
     assert await db.pool.fetchval("SELECT count(*) FROM tracks WHERE NOT in_catalog") == 0
     bob_row = await db.pool.fetchrow("SELECT query FROM recommendations WHERE id = $1", bob_answer)
-    assert json.loads(bob_row["query"])["user_ids"] == [bob]
+    assert bob_row["query"]["user_ids"] == [bob]
     # his answer made from hers is his: kept with his thumb, emptied of her words and photo
     kept = await db.pool.fetchrow(
         "SELECT query, image_hashes, words_user_id FROM recommendations WHERE id = $1", pressed
     )
     assert kept is not None and kept["image_hashes"] == [] and kept["words_user_id"] is None
-    assert json.loads(kept["query"])["words"] == ""
+    assert kept["query"]["words"] == ""
     assert await db.pool.fetchval("SELECT count(*) FROM feedback WHERE user_id = $1", bob) == 1
     assert await db.pool.fetchval(
         "SELECT count(*) FROM caption_cache WHERE image_hash = $1", BOB_PHOTO
@@ -196,7 +195,7 @@ async def test_forget_me_during_a_sync_leaves_nothing_behind(world: World) -> No
         assert await world.db.pool.fetchval(f"SELECT count(*) FROM {table}") == 0, table
     assert await world.db.pool.fetchval("SELECT count(*) FROM tracks WHERE NOT in_catalog") == 0
     job = await world.db.pool.fetchrow("SELECT * FROM jobs")
-    assert job["status"] == "cancelled" and json.loads(job["payload"]) == {}
+    assert job["status"] == "cancelled" and job["payload"] == {}
 
 
 async def test_unlink_cancels_the_users_sync_jobs(world: World) -> None:
@@ -237,9 +236,7 @@ async def test_retention_prunes_old_answers_captions_and_jobs_but_keeps_thumbs(
     await schedule_retention(db)
     await schedule_retention(db)  # one prune per hour, however many workers schedule
     assert await worker.drain() == 1
-    result = json.loads(
-        await db.pool.fetchval("SELECT result FROM jobs WHERE kind = $1", RETENTION_PRUNE)
-    )
+    result = await db.pool.fetchval("SELECT result FROM jobs WHERE kind = $1", RETENTION_PRUNE)
     assert result["answers"] == 1 and result["captions"] == 1 and result["jobs"] == 1
     assert await db.pool.fetchval("SELECT array_agg(id) FROM recommendations") == [fresh]
     assert await db.pool.fetchval("SELECT array_agg(image_hash) FROM caption_cache") == [BOB_PHOTO]
@@ -403,5 +400,5 @@ async def test_forget_me_keeps_other_listeners_own_answers_to_the_same_picture(
         "SELECT query, image_hashes FROM recommendations WHERE id = $1", his
     )
     assert row is not None, "Bob's own answer to the same picture was deleted"
-    assert row["image_hashes"] == [ALICE_PHOTO] and json.loads(row["query"])["words"] == "rainy"
+    assert row["image_hashes"] == [ALICE_PHOTO] and row["query"]["words"] == "rainy"
     assert await db.pool.fetchval("SELECT count(*) FROM recommendations") == 1

@@ -65,7 +65,7 @@ async def test_answered_rows_keep_nothing_about_the_user(db: Database) -> None:
     assert row is not None
     await box.done([row])
     stored = await db.pool.fetchrow("SELECT * FROM inbox WHERE id = $1", row)
-    assert stored["state"] == "done" and stored["payload"] == "{}"
+    assert stored["state"] == "done" and stored["payload"] == {}
     assert stored["chat_id"] is None and stored["user_id"] is None
     assert await box.accept("7", UPDATE) is None  # a late redelivery is still recognised
     assert await inbox.prune(db.pool, 0.0) == 1

@@ -113,9 +113,7 @@ async def test_library_sync_adds_lyrics_themes_after_the_import(
         assert await world.worker().drain() == 1
     finally:
         await world.close()
-    import json
-
-    result = json.loads(await db.pool.fetchval("SELECT result FROM jobs"))
+    result = await db.pool.fetchval("SELECT result FROM jobs")
     assert result["lyrics"] == {"looked_up": 3, "retagged": 2, "left": 0}
     themes = dict(await db.pool.fetch("SELECT title, lyrics_themes FROM tracks"))
     assert "sadness" in themes["Empty Pillow"] and themes["Quiet Instrumental"] == []

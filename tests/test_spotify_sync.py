@@ -58,9 +58,7 @@ def expected_pairs(world: World, skip: frozenset[str] = frozenset()) -> set[tupl
 async def last_result(world: World) -> dict[str, Any]:
     row = await world.db.pool.fetchrow("SELECT * FROM jobs ORDER BY id DESC LIMIT 1")
     assert row["status"] == "done", row["last_error"]
-    import json
-
-    return dict(json.loads(row["result"]))
+    return dict(row["result"])
 
 
 async def test_expired_token_is_refreshed_and_saved(world: World) -> None:
@@ -180,7 +178,7 @@ async def test_unlink_during_a_sync_leaves_nothing_behind(world: World) -> None:
     assert await spotify_links.get_link(world.db.pool, uid) is None
     # unlink cancelled the running sync and wiped what it carried; the sync stopped
     job = await world.db.pool.fetchrow("SELECT * FROM jobs ORDER BY id DESC LIMIT 1")
-    assert job["status"] == "cancelled" and job["payload"] == "{}" and job["progress"] == "{}"
+    assert job["status"] == "cancelled" and job["payload"] == {} and job["progress"] == {}
     assert await world.db.pool.fetchval("SELECT count(*) FROM tracks WHERE NOT in_catalog") == 0
 
 

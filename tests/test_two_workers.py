@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
 import sys
@@ -44,6 +43,6 @@ async def test_two_worker_processes_run_each_job_exactly_once(db: Database, tmp_
     assert sorted(per_job) == sorted(ids) and set(per_job.values()) == {1}
     rows = await db.pool.fetch("SELECT id, status, attempts, result FROM jobs")
     assert {r["status"] for r in rows} == {"done"} and {r["attempts"] for r in rows} == {1}
-    by_pid = Counter(json.loads(r["result"])["pid"] for r in rows)
+    by_pid = Counter(r["result"]["pid"] for r in rows)
     assert set(by_pid) == {p.pid for p in procs}  # both processes did real work
     assert by_pid == Counter(pid for _, pid in runs)
