@@ -6,7 +6,6 @@ A track's `mood_source` says where its valence and energy come from (alembic 000
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeAlias
@@ -241,7 +240,7 @@ async def save_service_features(conn: Conn, rows: Sequence[dict[str, Any]]) -> i
         FROM jsonb_to_recordset($1::jsonb) AS f(spotify_id text, {_SERVICE_COLUMNS})
         WHERE t.spotify_id = f.spotify_id AND t.mood_source IN ('estimated', 'none')
         """,
-        json.dumps(records),
+        records,  # the pool's jsonb codec encodes it
     )
     return int(result.split()[-1])
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from typing import Any
@@ -280,7 +279,7 @@ async def test_refresh_after_a_catalog_import_measures_twins_once(db: Database) 
     result = await db.pool.fetchval(
         "SELECT result FROM jobs WHERE kind = $1 ORDER BY id DESC LIMIT 1", MOOD_REFRESH
     )
-    assert json.loads(result).get("matched", 0) == 0
+    assert result.get("matched", 0) == 0
 
 
 async def test_shares_by_source_for_the_operator(db: Database) -> None:
@@ -325,7 +324,7 @@ async def test_refresh_resumes_from_its_saved_progress(db: Database) -> None:
     await db.pool.execute(
         "UPDATE jobs SET progress = $2::jsonb WHERE id = $1",
         job_id,
-        json.dumps({"started_at": "2026-12-06T00:00:00+00:00", "keyed": 0, "after_id": ids[1]}),
+        {"started_at": "2026-12-06T00:00:00+00:00", "keyed": 0, "after_id": ids[1]},
     )
     await MoodPlacer(db).key_tracks()
     await Worker(db, {MOOD_REFRESH: MoodRefresh(db, MoodPlacer(db))}).drain()
