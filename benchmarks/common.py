@@ -7,9 +7,6 @@ import os
 import platform
 import re
 import statistics
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,14 +14,15 @@ from typing import Any
 
 import psutil
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
-CATALOG_CSV = SHARED_DATA / "trending_catalog.csv"
+# The paths and the stopwatch the tests' helpers use too (support/), re-exported here.
+from support.common import CACHE_DIR as CACHE_DIR
+from support.common import CATALOG_CSV as CATALOG_CSV
+from support.common import ROOT as ROOT
+from support.common import SHARED_DATA as SHARED_DATA
+from support.common import stopwatch as stopwatch
+
 RESULTS_DIR = ROOT / "benchmarks" / "results"
 README = ROOT / "benchmarks" / "README.md"
-# Built benchmark databases live outside the repository (they are gigabytes) and under a short
-# path: the embedded server's Unix socket path must stay under ~107 bytes.
-CACHE_DIR = Path(os.environ.get("MELODICLENS_BENCH_CACHE", Path.home() / ".cache" / "mlbench"))
 
 # The README table sits between these markers; run.py rewrites only what lies between them.
 TABLE_BEGIN = "<!-- results:begin -->"
@@ -99,13 +97,6 @@ def percentile(values: tuple[float, ...] | list[float], pct: float) -> float:
     ordered = sorted(values)
     rank = max(1, min(len(ordered), -(-len(ordered) * pct // 100)))
     return ordered[int(rank) - 1]
-
-
-@contextmanager
-def stopwatch() -> Iterator[Callable[[], float]]:
-    """`with stopwatch() as elapsed:` ... `elapsed()` gives seconds since the block began."""
-    start = time.perf_counter()
-    yield lambda: time.perf_counter() - start
 
 
 def now_utc() -> str:

@@ -29,8 +29,8 @@ import time
 from pathlib import Path
 
 from benchmarks.common import ROOT
-from tests.catalog_fixture import write_catalog
-from tests.fakes.fake_ollama import closed_port_url
+from support.catalog_fixture import write_catalog
+from support.fakes.fake_ollama import closed_port_url
 
 BUDGET_MB = 250.0
 BUDGET_S = 20.0
@@ -41,7 +41,7 @@ ALBUM, DECODE_SLOTS = 4, 2
 MAKE = """
 import sys
 from PIL import Image
-from tests.image_bombs import scan_bomb, wide_png
+from support.image_bombs import scan_bomb, wide_png
 d = sys.argv[1]
 Image.new("RGB", (640, 480), (40, 90, 160)).save(f"{d}/small.jpg", quality=90)
 Image.new("RGBA", (7000, 7000), (10, 200, 30, 128)).save(f"{d}/rgba49mp.png")

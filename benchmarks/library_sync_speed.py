@@ -28,9 +28,9 @@ from handlers.library_moods import FEATURES_LOOKUP, MoodPlacer
 from handlers.replies import ChatContext
 from handlers.spotify.linking import LIBRARY_SYNC, library_key
 from recsys.embedder import Embedder
-from tests.fakes.fake_features import FakeFeatures
-from tests.fakes.fake_spotify import FakeSpotify, fictional_library
-from tests.fakes.spotify_world import World, make_world
+from support.fakes.fake_features import FakeFeatures
+from support.fakes.fake_spotify import FakeSpotify, fictional_library
+from support.fakes.spotify_world import World, make_world
 
 LISTENER = ChatContext("discord", "1", "1", "bench")
 # Emptied before each round so that every track of the library is new again.

@@ -2,7 +2,7 @@
 
 The real BotService (handlers.service) over the real pipeline (bot.app.build_pipeline: intake,
 vision gate, cached captioner, recommender) and the real 28k-track benchmark database; only the
-vision model is a fake: tests/fakes/fake_ollama.py, a local server speaking Ollama's protocol,
+vision model is a fake: support/fakes/fake_ollama.py, a local server speaking Ollama's protocol,
 answering each /api/chat after 1.5 s. 100 distinct photos from 100 listeners arrive at once with
 a vision concurrency of 4, so the ideal makespan is ceil(100 / 4) x 1.5 s = 37.5 s.
 
@@ -38,7 +38,7 @@ from bot.settings import load_settings
 from handlers.replies import ChatContext, ImageInput
 from handlers.service import DefaultBotService
 from recsys.embedder import Embedder
-from tests.fakes.fake_ollama import FakeOllama
+from support.fakes.fake_ollama import FakeOllama
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """Resident memory of a real `melodiclens run` process, idle and under a burst of 100 photos.
 
 The process is the real command, started as a subprocess with a Telegram token and pointed at
-two local fakes that speak the real protocols: the Telegram Bot API (tests/fakes/fake_telegram.py,
-through MELODICLENS_TELEGRAM_API_URL) and Ollama (tests/fakes/fake_ollama.py, 1.5 s per photo,
+two local fakes that speak the real protocols: the Telegram Bot API (support/fakes/fake_telegram.py,
+through MELODICLENS_TELEGRAM_API_URL) and Ollama (support/fakes/fake_ollama.py, 1.5 s per photo,
 through OLLAMA_HOST). Its database is the 28k benchmark database (the embedded server runs in
 its own processes and is not counted). Idle: after start-up, the health check answering and the
 first getUpdates. Under load: 100 photos from 100 listeners pushed at once; RSS is sampled every
@@ -34,11 +34,11 @@ from typing import Any
 import aiohttp
 import psutil
 
-from benchmarks import synthetic
 from benchmarks.load import VISION_CONCURRENCY, VISION_DELAY_S, photo_jpeg
 from recsys.embedder import Embedder
-from tests.fakes.fake_ollama import FakeOllama
-from tests.fakes.fake_telegram import PHOTO_SIZES, FakeTelegram, private_chat, user
+from support import synthetic
+from support.fakes.fake_ollama import FakeOllama
+from support.fakes.fake_telegram import PHOTO_SIZES, FakeTelegram, private_chat, user
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The photo pipeline's own time, and a repeat photo answered from the caption cache.
 
-On the 28k benchmark database (benchmarks.synthetic), with the 40 real OASIS photos:
+On the 28k benchmark database (support.synthetic), with the 40 real OASIS photos:
 - overhead: intake (check, orient, shrink, hash) + caption-cache lookup + query + search +
   ranking, i.e. everything of a first answer except the vision model's own time. The vision
   model is a fake Ollama answering at once over real HTTP; its measured round trip is
@@ -19,7 +19,6 @@ import sys
 import time
 from typing import Any
 
-from benchmarks import synthetic
 from benchmarks.common import SHARED_DATA, Timings, machine
 from bot.app import captioner as make_captioner
 from bot.app import image_limits, vision_hosts
@@ -32,7 +31,8 @@ from recsys.captioner import CachedCaptioner, Captioner
 from recsys.embedder import Embedder
 from recsys.mood_reader import MoodReader
 from recsys.recommender import Recommender
-from tests.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
+from support import synthetic
+from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
 
 PHOTOS = SHARED_DATA / "photos"
 

@@ -15,7 +15,7 @@ Baselines, same catalog, same metric, same run: random tracks (mean of 50 draws)
 caption embedding against "title by artist" texts). Also the 40 OASIS photos from pixels only.
 
 Run: python -m benchmarks.quality   (needs ../shared/data, the `train` extra and the 28k
-benchmark database, built on first use by benchmarks.synthetic under MELODICLENS_BENCH_CACHE)
+benchmark database, built on first use by support.synthetic under MELODICLENS_BENCH_CACHE)
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks import synthetic
 from benchmarks.common import machine
 from benchmarks.mood_cv import print_reading_table
 from benchmarks.mood_quality import (
@@ -50,7 +49,8 @@ from recsys.image_stats import caption_from_stats
 from recsys.mood_reader import MoodReader
 from recsys.recommender import Recommender, RecommendRequest
 from recsys.vision_hosts import VisionHostPool
-from tests.fakes.fake_ollama import FakeOllama
+from support import synthetic
+from support.fakes.fake_ollama import FakeOllama
 from training import data as mood_data
 from training import train_mood
 from training.cv import CrossValidation

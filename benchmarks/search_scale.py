@@ -30,12 +30,12 @@ from typing import Any
 
 import asyncpg
 
-from benchmarks import synthetic
 from benchmarks.common import SHARED_DATA, Timings
 from db import search
 from db.pool import Database
 from handlers.stores import DatabaseCandidates
 from recsys.embedder import Embedder
+from support import synthetic
 
 log = logging.getLogger(__name__)
 
@@ -316,7 +316,7 @@ async def open_with_queries(
     `queries` query vectors (the index sweeps measure recall over them)."""
     bench = synthetic.cached(scale)
     if bench is None:
-        raise SystemExit(f"build it first: python -m benchmarks.synthetic --scale {scale}")
+        raise SystemExit(f"build it first: python -m support.synthetic --scale {scale}")
     texts = query_texts(with_captions=True)[:queries]
     _, vectors = await asyncio.to_thread(query_vectors, texts, embedder)
     database = await synthetic.open_bench(bench, pool_size=1)

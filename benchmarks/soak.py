@@ -44,9 +44,9 @@ from benchmarks.memory import (
     _wait_healthy,
     bot_process,
 )
-from tests.catalog_fixture import write_catalog
-from tests.fakes.fake_ollama import FakeOllama
-from tests.fakes.fake_telegram import FakeTelegram
+from support.catalog_fixture import write_catalog
+from support.fakes.fake_ollama import FakeOllama
+from support.fakes.fake_telegram import FakeTelegram
 
 PHOTOS = 1000
 WAVE = 100

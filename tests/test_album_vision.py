@@ -17,8 +17,8 @@ from handlers.notifier import LogNotifier
 from handlers.replies import ChatContext, ImageInput
 from handlers.service import DefaultBotService
 from recsys.embedder import Embedder
-from tests.catalog_fixture import load_catalog
-from tests.fakes.fake_ollama import FakeOllama
+from support.catalog_fixture import load_catalog
+from support.fakes.fake_ollama import FakeOllama
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

@@ -21,8 +21,8 @@ from handlers.replies import ChatContext, ImageInput, Reply
 from handlers.service import DefaultBotService
 from handlers.texts import SORRY
 from recsys.embedder import Embedder
-from tests.catalog_fixture import load_catalog
-from tests.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama, closed_port_url
+from support.catalog_fixture import load_catalog
+from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama, closed_port_url
 from tests.test_faults_database import unreachable_pool
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

@@ -7,7 +7,7 @@ import numpy as np
 from db import search, tracks
 from db.pool import Database
 from handlers.stores import DatabaseCandidates, candidate
-from tests.fakes.fake_spotify import fake_id
+from support.fakes.fake_spotify import fake_id
 
 TRACKS = 6
 

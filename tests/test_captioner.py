@@ -26,7 +26,7 @@ from recsys.captioner import (
 from recsys.image_intake import ImageLimits, PreparedImage, prepare_image
 from recsys.models import THEMES, AudioTraits, MoodReading
 from recsys.vision_hosts import VisionHostPool
-from tests.fakes.fake_ollama import (
+from support.fakes.fake_ollama import (
     DEFAULT_MODEL,
     STRUCTURED_ANSWERS,
     Failure,

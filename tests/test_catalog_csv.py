@@ -26,7 +26,7 @@ from recsys.catalog_csv import (
     split_artists,
 )
 from recsys.enrichment import TrackInfo
-from tests import tidytuesday_sample
+from support import tidytuesday_sample
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -21,7 +21,7 @@ from handlers.edge.catalog_download import (
     is_url,
 )
 from recsys.catalog_csv import CatalogReader
-from tests import tidytuesday_sample
+from support import tidytuesday_sample
 
 CATALOG = web.AppKey("catalog", bytes)
 # ~130 KB of fictional tidytuesday rows: several 64 KB chunks, so the bar moves in steps.

@@ -16,9 +16,9 @@ from bot.cli.doctor_tokens import Check
 from bot.settings import Settings, load_settings
 from db.pool import Database
 from recsys.embedder import Embedder
-from tests.catalog_fixture import load_catalog
-from tests.fakes.fake_ollama import FakeOllama, closed_port_url
-from tests.fakes.fake_telegram import FakeTelegram
+from support.catalog_fixture import load_catalog
+from support.fakes.fake_ollama import FakeOllama, closed_port_url
+from support.fakes.fake_telegram import FakeTelegram
 
 
 def free_port() -> int:

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.catalog_fixture import write_catalog
-from tests.fakes.fake_ollama import closed_port_url
+from support.catalog_fixture import write_catalog
+from support.fakes.fake_ollama import closed_port_url
 
 pytestmark = pytest.mark.slow
 

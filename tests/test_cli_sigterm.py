@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.catalog_fixture import write_catalog
+from support.catalog_fixture import write_catalog
 
 pytestmark = pytest.mark.slow
 

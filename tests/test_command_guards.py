@@ -20,7 +20,7 @@ from handlers.replies import ChatContext, Reply
 from handlers.service import DefaultBotService, ServiceConfig
 from handlers.texts import FORGET_CONFIRM, SORRY
 from recsys.embedder import Embedder
-from tests.fakes.fake_ollama import closed_port_url
+from support.fakes.fake_ollama import closed_port_url
 
 ALICE = ChatContext("telegram", "5001", "-5100", "alice", is_group=True)
 BOB = ChatContext("telegram", "5002", "-5100", "bob", is_group=True)

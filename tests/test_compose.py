@@ -24,9 +24,9 @@ from aiohttp import web
 from bot.cli.main import build_parser
 from bot.settings import Settings, env_name, load_settings
 from db.pool import Database
-from tests.catalog_fixture import write_catalog
-from tests.fakes.fake_ollama import FakeOllama
-from tests.fakes.fake_telegram import FakeTelegram, private_chat, user
+from support.catalog_fixture import write_catalog
+from support.fakes.fake_ollama import FakeOllama
+from support.fakes.fake_telegram import FakeTelegram, private_chat, user
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"

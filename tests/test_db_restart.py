@@ -18,8 +18,8 @@ from db.pool import Database, connect
 from handlers.notifier import LogNotifier
 from handlers.replies import ChatContext
 from recsys.embedder import Embedder
-from tests.catalog_fixture import load_catalog
-from tests.fakes.fake_ollama import closed_port_url
+from support.catalog_fixture import load_catalog
+from support.fakes.fake_ollama import closed_port_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="session")]
 

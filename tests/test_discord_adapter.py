@@ -9,9 +9,9 @@ import pytest
 
 from bot.discord.adapter import PORTAL_STEPS
 from handlers.texts import QUEUED, RESTARTING, SORRY
-from tests.fakes.bot_service import NOT_AN_IMAGE, RAINY_COLOUR, FakeBotService
-from tests.fakes.discord_api import FakeDiscord, running_bot
-from tests.fakes.discord_payloads import (
+from support.fakes.bot_service import NOT_AN_IMAGE, RAINY_COLOUR, FakeBotService
+from support.fakes.discord_api import FakeDiscord, running_bot
+from support.fakes.discord_payloads import (
     BOT_USER,
     CHANNEL_ID,
     DM_CHANNEL_ID,

@@ -7,9 +7,9 @@ import pytest
 
 from bot.discord.adapter import DiscordStartError
 from handlers.texts import SORRY
-from tests.fakes.bot_service import AUTHORIZE_URL, RAINY_COLOUR, FakeBotService
-from tests.fakes.discord_api import FakeDiscord, running_bot
-from tests.fakes.discord_payloads import APP_ID, CHANNEL_ID, USER_ID
+from support.fakes.bot_service import AUTHORIZE_URL, RAINY_COLOUR, FakeBotService
+from support.fakes.discord_api import FakeDiscord, running_bot
+from support.fakes.discord_payloads import APP_ID, CHANNEL_ID, USER_ID
 
 JPEG = b"\xff\xd8\xff\xe0 a rainy window"
 EPHEMERAL = 64

@@ -14,10 +14,10 @@ from bot.app import build_bot_service, build_pipeline
 from bot.settings import Settings
 from db.pool import Database
 from recsys.embedder import Embedder
-from tests.catalog_fixture import MOODS, fake_spotify_id, load_catalog
-from tests.fakes.discord_api import running_bot
-from tests.fakes.discord_payloads import APP_ID
-from tests.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
+from support.catalog_fixture import MOODS, fake_spotify_id, load_catalog
+from support.fakes.discord_api import running_bot
+from support.fakes.discord_payloads import APP_ID
+from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.slow]
 

@@ -12,9 +12,9 @@ import pytest
 from db.pool import Database
 from handlers.stores import DatabaseState
 from handlers.texts import NO_PHOTO_THERE, SAID, SONGS_FOR_PHOTO
-from tests.fakes.bot_service import FakeBotService
-from tests.fakes.discord_api import FakeDiscord, running_bot
-from tests.fakes.discord_payloads import APP_ID, CHANNEL_ID, GUILD_ID, LISTENER, user_message
+from support.fakes.bot_service import FakeBotService
+from support.fakes.discord_api import FakeDiscord, running_bot
+from support.fakes.discord_payloads import APP_ID, CHANNEL_ID, GUILD_ID, LISTENER, user_message
 
 JPEG = b"\xff\xd8\xff\xe0 a small fictional photo"
 

@@ -17,9 +17,9 @@ from PIL import Image
 from db.pool import Database
 from handlers.inbox import DurableInbox
 from handlers.texts import REPLAYED_AS_MESSAGE, SORRY
-from tests.fakes.bot_service import FakeBotService
-from tests.fakes.discord_api import FakeDiscord, running_bot
-from tests.fakes.discord_payloads import APP_ID, CHANNEL_ID, USER_ID
+from support.fakes.bot_service import FakeBotService
+from support.fakes.discord_api import FakeDiscord, running_bot
+from support.fakes.discord_payloads import APP_ID, CHANNEL_ID, USER_ID
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

@@ -11,8 +11,8 @@ import pytest
 from discord import app_commands
 
 from bot.discord.publishing import STATE_KEY, definition_hash, publish_if_changed, with_mentions
-from tests.fakes.discord_api import FakeDiscord
-from tests.fakes.discord_payloads import TOKEN
+from support.fakes.discord_api import FakeDiscord
+from support.fakes.discord_payloads import TOKEN
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from bot.discord.render import (
 )
 from handlers.replies import Reply
 from recsys.models import Recommendation, TrackPick
-from tests.fakes.bot_service import AUTHORIZE_URL, RAINY_COLOUR, answer, rainy_recommendation
+from support.fakes.bot_service import AUTHORIZE_URL, RAINY_COLOUR, answer, rainy_recommendation
 
 
 def test_answer_is_an_embed_with_mood_title_photo_colour_and_numbered_linked_tracks() -> None:

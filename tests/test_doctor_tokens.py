@@ -19,14 +19,14 @@ from bot.cli.doctor_tokens import (
 )
 from bot.settings import load_settings
 from handlers.edge.spotify import SpotifyApp
-from tests.fakes import fake_genius
-from tests.fakes.discord_api import FakeDiscord
-from tests.fakes.discord_payloads import TOKEN as DISCORD_TOKEN
-from tests.fakes.fake_genius import FakeGenius
-from tests.fakes.fake_ollama import closed_port_url
-from tests.fakes.fake_spotify import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, FakeSpotify
-from tests.fakes.fake_telegram import TOKEN as TELEGRAM_TOKEN
-from tests.fakes.fake_telegram import FakeTelegram
+from support.fakes import fake_genius
+from support.fakes.discord_api import FakeDiscord
+from support.fakes.discord_payloads import TOKEN as DISCORD_TOKEN
+from support.fakes.fake_genius import FakeGenius
+from support.fakes.fake_ollama import closed_port_url
+from support.fakes.fake_spotify import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, FakeSpotify
+from support.fakes.fake_telegram import TOKEN as TELEGRAM_TOKEN
+from support.fakes.fake_telegram import FakeTelegram
 
 WRONG = "999999:WRONG-token-that-must-never-be-printed"
 

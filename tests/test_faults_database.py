@@ -21,8 +21,8 @@ from handlers.notifier import LogNotifier
 from handlers.replies import ChatContext, ImageInput
 from handlers.texts import SORRY
 from recsys.embedder import Embedder
-from tests.catalog_fixture import load_catalog
-from tests.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
+from support.catalog_fixture import load_catalog
+from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
 from tests.test_worker_outage import own_server, start_server, stop_server
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,7 @@ import pytest
 
 from db.pool import Database
 from recsys.embedder import Embedder
-from tests.fakes.fake_genius import FakeGenius
+from support.fakes.fake_genius import FakeGenius
 from tests.test_spotify_lyrics import HEARTBREAK, info, themes_for
 
 # The client's timeout in these tests; the fake answers later than that.

@@ -19,8 +19,8 @@ from handlers.edge.worker import JOB_RETRY, Worker
 from handlers.replies import ChatContext
 from handlers.spotify.trending import TRENDING_SYNC
 from recsys.embedder import Embedder
-from tests.fakes.fake_spotify import FakeSpotify, fictional_library
-from tests.fakes.spotify_world import World, make_world
+from support.fakes.fake_spotify import FakeSpotify, fictional_library
+from support.fakes.spotify_world import World, make_world
 from tests.test_spotify_trending import CHART, chart, ranks, trending
 
 ALICE = ChatContext("discord", "42", "777", "alice")

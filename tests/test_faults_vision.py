@@ -12,7 +12,7 @@ from recsys.captioner import Captioner, VisionUnavailable
 from recsys.models import AudioTraits, MoodReading
 from recsys.text_hygiene import MAX_DESCRIPTION_CHARS
 from recsys.vision_hosts import VisionHostPool
-from tests.fakes.fake_ollama import DEFAULT_MODEL, STRUCTURED_ANSWERS, FakeOllama, Raw
+from support.fakes.fake_ollama import DEFAULT_MODEL, STRUCTURED_ANSWERS, FakeOllama, Raw
 from tests.test_captioner import prepared
 
 

@@ -13,7 +13,7 @@ from handlers.edge.features import (
     FeaturesUnavailable,
     parse_answer,
 )
-from tests.fakes.fake_features import FakeFeatures
+from support.fakes.fake_features import FakeFeatures
 
 A = "4uLU6hMCjMI75M1A2tKUQC"
 B = "7ouMYWpwJ422jRcDASZB7P"

@@ -25,10 +25,10 @@ from handlers.spotify.linking import LIBRARY_SYNC, library_key
 from handlers.texts import SORRY
 from recsys.embedder import Embedder
 from recsys.models import AudioTraits, Caption, caption_to_json
-from tests.catalog_fixture import load_catalog
-from tests.fakes.fake_ollama import closed_port_url
-from tests.fakes.fake_spotify import FakeSpotify, fictional_library
-from tests.fakes.spotify_world import World, make_world
+from support.catalog_fixture import load_catalog
+from support.fakes.fake_ollama import closed_port_url
+from support.fakes.fake_spotify import FakeSpotify, fictional_library
+from support.fakes.spotify_world import World, make_world
 
 ALICE = ChatContext("telegram", "7001", "7001", "alice")
 BOB = ChatContext("telegram", "7002", "7002", "bob")

@@ -19,8 +19,8 @@ from handlers.inbox import SEALED, DurableInbox
 from handlers.replies import ChatContext
 from handlers.secrets import TokenCipher
 from recsys.embedder import Embedder
-from tests.fakes.fake_spotify import FakeSpotify, fictional_library
-from tests.fakes.spotify_world import World, make_world
+from support.fakes.fake_spotify import FakeSpotify, fictional_library
+from support.fakes.spotify_world import World, make_world
 
 # RIGHT-TO-LEFT OVERRIDE: everything after it is shown reversed ("nimda" reads "admin").
 RLO = "\u202e"

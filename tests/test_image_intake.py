@@ -13,7 +13,7 @@ from bot.app import image_limits
 from handlers.texts import rejection_text
 from recsys.decode_budget import count_jpeg_scans
 from recsys.image_intake import ImageLimits, ImageRejected, PreparedImage, Rejection, prepare_image
-from tests.image_bombs import scan_bomb
+from support.image_bombs import scan_bomb
 
 LIMITS = ImageLimits()
 FORMATS = "Send a JPEG, PNG, WebP, GIF, BMP, TIFF, AVIF or HEIC image."

@@ -25,7 +25,7 @@ path, kind, side = sys.argv[1], sys.argv[2], int(sys.argv[3])
 if kind == "png":
     Image.new("RGBA", (side, side), (10, 200, 30, 128)).save(path, "PNG")
 elif kind == "wide":
-    from tests.image_bombs import wide_png
+    from support.image_bombs import wide_png
     open(path, "wb").write(wide_png())
 else:
     Image.new("F", (side, side), 0.5).save(path, "TIFF", compression="tiff_deflate")

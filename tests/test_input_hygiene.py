@@ -17,8 +17,8 @@ from handlers.service import DefaultBotService
 from handlers.texts import SORRY
 from recsys.embedder import Embedder
 from recsys.text_hygiene import MAX_WORDS_CHARS, clean_text, clean_words
-from tests.catalog_fixture import load_catalog
-from tests.fakes.fake_ollama import closed_port_url
+from support.catalog_fixture import load_catalog
+from support.fakes.fake_ollama import closed_port_url
 
 CAROL = ChatContext("telegram", "3003", "3003", "carol")
 

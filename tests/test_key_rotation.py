@@ -23,8 +23,8 @@ from handlers.spotify.sync import LibrarySync, schedule_library_refresh
 from handlers.spotify.tracks import TrackStore
 from recsys.embedder import Embedder
 from recsys.enrichment import TrackEnricher
-from tests.fakes.fake_spotify import FakeSpotify, fictional_library
-from tests.fakes.spotify_world import SECRET_KEY, World, make_world, spotify_settings
+from support.fakes.fake_spotify import FakeSpotify, fictional_library
+from support.fakes.spotify_world import SECRET_KEY, World, make_world, spotify_settings
 
 ALICE = ChatContext("telegram", "501", "501", "alice")
 NEW_KEY = "the-new-secret-key-fedcba9876543210"

@@ -27,7 +27,7 @@ from handlers.spotify.tracks import TrackStore
 from recsys.embedder import Embedder
 from recsys.enrichment import TrackEnricher
 from recsys.models import AudioTraits, Recommendation, TrackPick
-from tests.fakes.fake_features import FakeFeatures
+from support.fakes.fake_features import FakeFeatures
 
 
 def sid(n: int) -> str:

@@ -24,8 +24,8 @@ from handlers.replies import ChatContext, ImageInput
 from handlers.service import DefaultBotService
 from handlers.throttle import RATE_WINDOW_S, RateLimiter
 from recsys.embedder import Embedder
-from tests.catalog_fixture import load_catalog
-from tests.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama, closed_port_url
+from support.catalog_fixture import load_catalog
+from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama, closed_port_url
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

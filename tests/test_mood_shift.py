@@ -16,7 +16,7 @@ from recsys.models import AudioTraits, Caption, Recommendation
 from recsys.mood_reader import MoodReader
 from recsys.mood_shift import SHIFTS, apply_shifts, different_vibe, shift_traits, step
 from recsys.recommender import Recommender, RecommendRequest
-from tests.catalog_fixture import load_catalog
+from support.catalog_fixture import load_catalog
 
 
 def caption(description: str, valence: float, energy: float, *words: str) -> Caption:

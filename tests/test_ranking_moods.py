@@ -19,9 +19,9 @@ from recsys.ranking import (
     score_candidates,
     to_pick,
 )
-from tests.catalog_fixture import load_catalog
-from tests.fakes.fake_spotify import FakeSpotify
-from tests.fakes.spotify_world import make_world
+from support.catalog_fixture import load_catalog
+from support.fakes.fake_spotify import FakeSpotify
+from support.fakes.spotify_world import make_world
 from tests.test_spotify_recommend import ALICE, library_over_catalog
 
 PLAN = RankingPlan(target=AudioTraits(valence=0.2, energy=0.3))

@@ -17,7 +17,7 @@ from recsys.embedder import Embedder
 from recsys.models import AudioTraits, Caption, Notice
 from recsys.mood_reader import MoodReader
 from recsys.recommender import NothingToMatch, Recommender, RecommendRequest
-from tests.catalog_fixture import load_catalog
+from support.catalog_fixture import load_catalog
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

@@ -16,7 +16,7 @@ from db.urls import ScrubCredentials, display_url, scrub_text
 from handlers.edge.worker import WorkerHealth
 from handlers.metrics import Metrics
 from recsys.vision_hosts import VisionHostPool, VisionUnavailable
-from tests.fakes.fake_ollama import FakeOllama, closed_port_url
+from support.fakes.fake_ollama import FakeOllama, closed_port_url
 
 SECRET = "hunter2"
 

@@ -15,8 +15,8 @@ import aiohttp
 import pytest
 
 from db.pool import Database
-from tests.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama, closed_port_url
-from tests.fakes.fake_telegram import FakeTelegram, private_chat, user
+from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama, closed_port_url
+from support.fakes.fake_telegram import FakeTelegram, private_chat, user
 from tests.test_run_process import free_port, wait_healthy
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="session")]

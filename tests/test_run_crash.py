@@ -20,11 +20,11 @@ import pytest
 from PIL import Image
 
 from handlers.texts import REPLAYED_AS_MESSAGE
-from tests.catalog_fixture import write_catalog
-from tests.fakes.discord_api import FakeDiscord
-from tests.fakes.discord_payloads import APP_ID, CHANNEL_ID, TOKEN, USER_ID
-from tests.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
-from tests.fakes.fake_telegram import FakeTelegram, private_chat, user
+from support.catalog_fixture import write_catalog
+from support.fakes.discord_api import FakeDiscord
+from support.fakes.discord_payloads import APP_ID, CHANNEL_ID, TOKEN, USER_ID
+from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
+from support.fakes.fake_telegram import FakeTelegram, private_chat, user
 from tests.test_run_process import free_port, wait_healthy
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="session")]
@@ -143,10 +143,10 @@ def jpeg(colour: tuple[int, int, int]) -> bytes:
 
 
 async def start_discord_bot(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
-    """The real `melodiclens run`, discord.py pointed at the fake (tests/fakes/discord_run.py)."""
+    """The real `melodiclens run`, discord.py pointed at the fake (support/fakes/discord_run.py)."""
     with log.open("ab") as out:
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.fakes.discord_run",
+            sys.executable, "-m", "support.fakes.discord_run",
             env=env, cwd=ROOT, stdout=out, stderr=out,
         )  # fmt: skip
 

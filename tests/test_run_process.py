@@ -17,9 +17,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.catalog_fixture import write_catalog
-from tests.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
-from tests.fakes.fake_telegram import FakeTelegram, private_chat, user
+from support.catalog_fixture import write_catalog
+from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
+from support.fakes.fake_telegram import FakeTelegram, private_chat, user
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="session")]
 

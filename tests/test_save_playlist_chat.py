@@ -21,11 +21,11 @@ from db.users import upsert_user
 from handlers.notifier import LogNotifier
 from handlers.secrets import TokenCipher
 from recsys.embedder import Embedder
-from tests.catalog_fixture import load_catalog
-from tests.fakes.discord_api import running_bot
-from tests.fakes.discord_payloads import APP_ID, USER_ID
-from tests.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
-from tests.fakes.fake_spotify import (
+from support.catalog_fixture import load_catalog
+from support.fakes.discord_api import running_bot
+from support.fakes.discord_payloads import APP_ID, USER_ID
+from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
+from support.fakes.fake_spotify import (
     CLIENT_ID,
     CLIENT_SECRET,
     MODIFY_PRIVATE,
@@ -35,7 +35,7 @@ from tests.fakes.fake_spotify import (
     Grant,
     fictional_library,
 )
-from tests.fakes.fake_telegram import (
+from support.fakes.fake_telegram import (
     FakeTelegram,
     group_chat,
     private_chat,

@@ -15,7 +15,7 @@ from alembic.script import ScriptDirectory
 from db import migrations, search
 from db.pool import Database, connect
 from recsys.embedder import Embedder
-from tests.catalog_fixture import fake_spotify_id, load_catalog
+from support.catalog_fixture import fake_spotify_id, load_catalog
 
 INDEX_SQL = "SELECT pg_get_indexdef('tracks_embedding_hnsw'::regclass)"
 # Enough rows that the semantic source (100) cuts something off.

@@ -16,8 +16,8 @@ from db.users import find_user
 from handlers.replies import ChatContext
 from handlers.secrets import TokenCipher
 from recsys.embedder import Embedder
-from tests.fakes.fake_spotify import FakeSpotify, fictional_library, real_library
-from tests.fakes.spotify_world import CONFIRM_BUTTON, World, confirm_fields, make_world
+from support.fakes.fake_spotify import FakeSpotify, fictional_library, real_library
+from support.fakes.spotify_world import CONFIRM_BUTTON, World, confirm_fields, make_world
 
 ALICE = ChatContext("telegram", "1001", "1001", "alice")
 BOB = ChatContext("telegram", "1002", "1002", "bob")
@@ -168,7 +168,7 @@ async def test_linking_without_a_secret_key_is_refused(db: Database) -> None:
     from bot.app import build_linker
     from handlers.accounts import AccountHandler
     from handlers.notifier import LogNotifier
-    from tests.fakes.spotify_world import spotify_settings
+    from support.fakes.spotify_world import spotify_settings
 
     settings = spotify_settings("http://127.0.0.1:9", MELODICLENS_SECRET_KEY=None)
     reply = await AccountHandler(db, build_linker(settings, db, LogNotifier())).link_spotify(ALICE)

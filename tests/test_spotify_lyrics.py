@@ -13,8 +13,8 @@ from handlers.spotify.tracks import TrackStore
 from recsys.embedder import Embedder
 from recsys.enrichment import TrackEnricher, TrackInfo
 from recsys.themes import ThemeTagger
-from tests.fakes.fake_genius import FakeGenius
-from tests.fakes.fake_spotify import Track, fake_id
+from support.fakes.fake_genius import FakeGenius
+from support.fakes.fake_spotify import Track, fake_id
 
 HEARTBREAK = (
     "Tears fall on the empty pillow tonight\nYou left and the rain will not stop\n"
@@ -93,8 +93,8 @@ async def test_library_sync_adds_lyrics_themes_after_the_import(
     db: Database, embedder: Embedder, genius: FakeGenius
 ) -> None:
     from handlers.replies import ChatContext
-    from tests.fakes.fake_spotify import FakeSpotify, Library
-    from tests.fakes.spotify_world import make_world
+    from support.fakes.fake_spotify import FakeSpotify, Library
+    from support.fakes.spotify_world import make_world
 
     library = Library("Lyric Fan")
     songs = [

@@ -12,12 +12,12 @@ from handlers.stores import DatabaseCandidates
 from recsys.embedder import Embedder
 from recsys.mood_reader import MoodReader
 from recsys.recommender import Recommender, RecommendRequest
-from tests.catalog_fixture import fake_spotify_id, load_catalog
-from tests.fakes.fake_spotify import FakeSpotify, Library, Track, fake_id
-from tests.fakes.spotify_world import make_world
+from support.catalog_fixture import fake_spotify_id, load_catalog
+from support.fakes.fake_spotify import FakeSpotify, Library, Track, fake_id
+from support.fakes.spotify_world import make_world
 
 ALICE = ChatContext("telegram", "5005", "5005", "alice")
-# positions in tests/catalog_fixture.MOODS
+# positions in support/catalog_fixture.MOODS
 SAD = (0, 1, 4)
 PARTY = (10, 11, 13)
 

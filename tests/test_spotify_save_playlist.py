@@ -18,9 +18,9 @@ from handlers.edge.spotify import SAVE_SCOPE, s256_challenge
 from handlers.replies import ChatContext, Reply
 from handlers.spotify import playlist_save
 from recsys.embedder import Embedder
-from tests.catalog_fixture import load_catalog
-from tests.fakes.fake_spotify import READ_SCOPES, FakeSpotify, fictional_library
-from tests.fakes.spotify_world import World, make_world
+from support.catalog_fixture import load_catalog
+from support.fakes.fake_spotify import READ_SCOPES, FakeSpotify, fictional_library
+from support.fakes.spotify_world import World, make_world
 
 ALICE = ChatContext("discord", "42", "777", "alice")
 BOB = ChatContext("telegram", "99", "99", "bob")

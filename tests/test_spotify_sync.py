@@ -15,8 +15,8 @@ from db.users import find_user
 from handlers.replies import ChatContext
 from handlers.spotify.sync import schedule_library_refresh
 from recsys.embedder import Embedder
-from tests.fakes.fake_spotify import FakeSpotify, fictional_library
-from tests.fakes.spotify_world import World, make_world
+from support.fakes.fake_spotify import FakeSpotify, fictional_library
+from support.fakes.spotify_world import World, make_world
 
 ALICE = ChatContext("discord", "42", "777", "alice")
 

@@ -21,8 +21,8 @@ from handlers.spotify.trending import (
 )
 from recsys.embedder import Embedder
 from recsys.enrichment import TrackEnricher
-from tests.fakes.fake_spotify import FakeSpotify, Track, fake_id
-from tests.fakes.spotify_world import spotify_settings
+from support.fakes.fake_spotify import FakeSpotify, Track, fake_id
+from support.fakes.spotify_world import spotify_settings
 
 CHART = fake_id("chart")
 

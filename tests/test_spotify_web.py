@@ -56,7 +56,7 @@ async def test_callback_answers_a_friendly_page_when_the_database_is_gone(
     from handlers.notifier import LogNotifier
     from handlers.secrets import TokenCipher
     from handlers.spotify.linking import SpotifyLinker
-    from tests.fakes.spotify_world import SECRET_KEY, spotify_settings
+    from support.fakes.spotify_world import SECRET_KEY, spotify_settings
 
     pool = await unreachable_pool()  # every use raises DatabaseUnavailable
     gone = Database(db.url, pool, pool)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks import synthetic
+from support import synthetic
 
 TOY_ROWS = 1_500
 

@@ -13,7 +13,7 @@ from bot.telegram import outbox as telegram_outbox
 from bot.telegram.adapter import TelegramAdapter, TelegramSetupError
 from handlers.replies import Reply
 from handlers.texts import SORRY
-from tests.fakes.fake_telegram import (
+from support.fakes.fake_telegram import (
     BOT_USERNAME,
     TOKEN,
     FakeTelegram,
@@ -23,7 +23,7 @@ from tests.fakes.fake_telegram import (
     settings_for,
     user,
 )
-from tests.fakes.fake_telegram_service import FakeService, buttons
+from support.fakes.fake_telegram_service import FakeService, buttons
 
 ANA = user(1001, "Ana")
 BEN = user(1002, "Ben")

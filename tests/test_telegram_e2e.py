@@ -15,9 +15,9 @@ from db.pool import Database
 from handlers.notifier import MultiNotifier
 from handlers.pipeline import Pipeline
 from recsys.embedder import Embedder
-from tests.catalog_fixture import fake_spotify_id, load_catalog
-from tests.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
-from tests.fakes.fake_telegram import FakeTelegram, jpeg, private_chat, settings_for, user
+from support.catalog_fixture import fake_spotify_id, load_catalog
+from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
+from support.fakes.fake_telegram import FakeTelegram, jpeg, private_chat, settings_for, user
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

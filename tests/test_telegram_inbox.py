@@ -17,8 +17,8 @@ from bot.telegram.webhook import add_webhook_route
 from db import inbox
 from db.pool import Database
 from handlers.inbox import DurableInbox
-from tests.fakes.fake_telegram import FakeTelegram, private_chat, settings_for, user
-from tests.fakes.fake_telegram_service import FakeService
+from support.fakes.fake_telegram import FakeTelegram, private_chat, settings_for, user
+from support.fakes.fake_telegram_service import FakeService
 
 SECRET = "s3cret_Token-for-tests"
 ANA = user(2101, "Ana")

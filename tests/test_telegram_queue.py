@@ -9,7 +9,7 @@ import pytest
 from telegram import Bot
 
 from bot.telegram.line_notices import LineNotices
-from tests.fakes.fake_telegram import FakeTelegram, group_chat, private_chat, user
+from support.fakes.fake_telegram import FakeTelegram, group_chat, private_chat, user
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from dataclasses import replace
 from bot.telegram.render import MAX_MESSAGE_CHARS, render, toast, visible_length
 from handlers.replies import Button, Reply
 from recsys.models import AudioTraits, Recommendation
-from tests.fakes.fake_telegram_service import TRACKS, answer_buttons
+from support.fakes.fake_telegram_service import TRACKS, answer_buttons
 
 
 def answer(**changes: object) -> Reply:

@@ -11,8 +11,8 @@ from aiohttp import ClientSession, web
 
 from bot.telegram.adapter import TelegramAdapter, TelegramSetupError
 from bot.telegram.webhook import add_webhook_route
-from tests.fakes.fake_telegram import FakeTelegram, private_chat, settings_for, user
-from tests.fakes.fake_telegram_service import FakeService, buttons
+from support.fakes.fake_telegram import FakeTelegram, private_chat, settings_for, user
+from support.fakes.fake_telegram_service import FakeService, buttons
 
 SECRET = "s3cret_Token-for-tests"
 ANA = user(2001, "Ana")

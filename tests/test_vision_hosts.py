@@ -16,7 +16,7 @@ from recsys.captioner import Captioner
 from recsys.image_intake import ImageLimits, PreparedImage, prepare_image
 from recsys.models import MoodReading
 from recsys.vision_hosts import VisionHostPool, VisionUnavailable
-from tests.fakes.fake_ollama import DEFAULT_MODEL, Failure, FakeOllama, closed_port_url
+from support.fakes.fake_ollama import DEFAULT_MODEL, Failure, FakeOllama, closed_port_url
 
 MODEL = DEFAULT_MODEL
 

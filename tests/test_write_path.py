@@ -20,9 +20,9 @@ from handlers.catalog_import import ImportSummary, import_catalog
 from handlers.replies import ChatContext
 from recsys.embedder import Embedder
 from recsys.enrichment import TrackEnricher
-from tests.fakes.fake_genius import FakeGenius
-from tests.fakes.fake_spotify import FakeSpotify, Library, Track, fake_id
-from tests.fakes.spotify_world import World, make_world
+from support.fakes.fake_genius import FakeGenius
+from support.fakes.fake_spotify import FakeSpotify, Library, Track, fake_id
+from support.fakes.spotify_world import World, make_world
 from tests.test_spotify_lyrics import HEARTBREAK, PARTY, themes_for
 
 LISTENER = ChatContext("telegram", "31", "31")

@@ -11,7 +11,7 @@ Each database is a separate embedded PostgreSQL under ~/.cache/mlbench (never th
 never the user's data directory); a marker file records the build's parameters and timings, and
 a later run with the same parameters reuses the database.
 
-Run: nice -n 10 /work/venv/bin/python -m benchmarks.synthetic [--scale 1m|28k] [--rebuild]
+Run: nice -n 10 /work/venv/bin/python -m support.synthetic [--scale 1m|28k] [--rebuild]
 """
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import numpy as np
 
-from benchmarks.common import CACHE_DIR, CATALOG_CSV, stopwatch
 from db import migrations
 from db.pool import Database, connect
 from recsys.catalog_csv import UNIT_FEATURES, CatalogReader
 from recsys.embedder import Embedder
 from recsys.enrichment import TrackEnricher, TrackInfo
+from support.common import CACHE_DIR, CATALOG_CSV, stopwatch
 
 log = logging.getLogger(__name__)
 

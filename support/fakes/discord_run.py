@@ -2,7 +2,7 @@
 kill the real process: the same knobs FakeDiscord.patch sets in-process (discord.py has no
 setting for its REST base or gateway URL).
 
-Run: python -m tests.fakes.discord_run   (with FAKE_DISCORD_URL and DISCORD_TOKEN set)
+Run: python -m support.fakes.discord_run   (with FAKE_DISCORD_URL and DISCORD_TOKEN set)
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from handlers.spotify.sync import LibrarySync
 from handlers.spotify.tracks import TrackStore
 from recsys.embedder import Embedder
 from recsys.enrichment import TrackEnricher
-from tests.fakes.fake_spotify import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, FakeSpotify
+from support.fakes.fake_spotify import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, FakeSpotify
 
 SECRET_KEY = "test-secret-key-0123456789abcdef"
 CONFIRM_BUTTON = "Link my Spotify to this account"

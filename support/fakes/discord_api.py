@@ -23,7 +23,7 @@ import discord.http
 import yarl
 from aiohttp import WSMsgType, web
 
-from tests.fakes.discord_payloads import (
+from support.fakes.discord_payloads import (
     APP_ID,
     BOT_ID,
     BOT_USER,

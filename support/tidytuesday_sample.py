@@ -4,7 +4,7 @@ Every title, artist, album and playlist is made up from the word lists below, ev
 hash of a seed, and the features come from a seeded random generator. Like the real file,
 some tracks appear again in a second playlist with another genre.
 
-    python -m tests.tidytuesday_sample OUT.csv [ROWS]
+    python -m support.tidytuesday_sample OUT.csv [ROWS]
 """
 
 from __future__ import annotations
