@@ -63,8 +63,10 @@ class EmbeddedPostgres:
     def _release_on_sigterm(self) -> None:
         """A command stopped with SIGTERM (`kill`, a container stop) would die without running
         any `finally`, leaving the server it started running: release the handle first.
-        Commands that drain on SIGTERM (`run`, `worker`) install their own handler over this."""
-        if not _is_main_thread():
+        A process that already handles SIGTERM (`run` and `worker` drain on it, then close the
+        database themselves) keeps its own handler: releasing the server first would cut off
+        the answers it is draining."""
+        if not _is_main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
             return
         self._previous_sigterm = signal.getsignal(signal.SIGTERM)
         signal.signal(signal.SIGTERM, self._on_sigterm)

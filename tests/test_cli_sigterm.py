@@ -55,7 +55,7 @@ def test_sigterm_during_catalog_import_stops_the_embedded_server(data_dir: Path)
     catalog = write_catalog(data_dir / "catalog.csv")
     env = {**os.environ, "MELODICLENS_DATA_DIR": str(data_dir), "DATABASE_URL": ""}
     child = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "catalog", "import", str(catalog)],
+        [sys.executable, "-m", "bot.cli", "-v", "catalog", "import", str(catalog)],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     lines: list[str] = []

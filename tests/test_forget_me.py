@@ -126,7 +126,7 @@ async def test_forget_me_leaves_no_row_about_the_user(world: World) -> None:
     assert library_only > 0
 
     reply = await world.accounts.forget_me(ALICE)
-    assert reply.kind == "info" and "1 photo descriptions" in reply.text
+    assert reply.kind == "info" and "1 photo description)" in reply.text
 
     identifiers = [str(alice), ALICE.user_id, ALICE.chat_id, ALICE.user_name or "", "robin"]
     identifiers += ["Robin", ALICE_PHOTO]

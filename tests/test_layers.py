@@ -1,8 +1,8 @@
 """The layer contracts (pyproject.toml, [tool.importlinter]) hold, and catch a wrong-way import.
 
-Each case copies the four packages into a temporary tree, puts back one of the imports the
-architecture change removed, and runs the real `lint-imports` on the copy with the project's
-own contracts: it must fail, naming the broken contract.
+Each case copies the packages the contracts name into a temporary tree, puts back one of the
+imports the architecture change removed, and runs the real `lint-imports` on the copy with the
+project's own contracts: it must fail, naming the broken contract.
 """
 
 from __future__ import annotations
@@ -11,12 +11,17 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("bot", "handlers", "recsys", "db")
+# Every package the contracts name (the app's four, training, experiments, support, tests,
+# benchmarks), as pyproject.toml lists them.
+PACKAGES = tuple(
+    tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["root_packages"]
+)
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 # The linter parses ~80 files; far more than this means something hangs.
 LINT_TIMEOUT_S = 60

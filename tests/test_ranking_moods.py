@@ -110,9 +110,9 @@ async def test_a_synced_b_side_reaches_the_ranker_with_its_estimate(
     assert rainy.candidate.estimate is not None and rainy.candidate.estimate.basis == "playlist"
     assert rainy.candidate.features.valence is None
     assert rainy.trait_fit > UNKNOWN_TRAIT_FIT > party.trait_fit
-    pick = with_guess_notes(Recommendation("", (), (), sad.target, (to_pick(rainy, sad),))).tracks[
-        0
-    ]
+    pick = with_guess_notes(
+        Recommendation("", (), (), sad.target, (to_pick(rainy, sad, name_playlists=True),))
+    ).tracks[0]
     assert pick.reason == (
         "from your playlist 'Rainy Days'; mood guessed from the songs around it in your playlists"
     )

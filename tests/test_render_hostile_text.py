@@ -10,7 +10,7 @@ from bot.discord.render import render as discord_render
 from bot.telegram.render import MAX_TITLE_CHARS
 from bot.telegram.render import render as telegram_render
 from handlers.replies import Reply
-from recsys.models import AudioTraits, Recommendation, TrackPick
+from recsys.models import AudioTraits, Candidate, Recommendation, TrackPick
 from recsys.ranking import RankingPlan, Scored, reason_for, to_pick
 
 PHISHING = "[Verify your account](https://evil.example)"
@@ -76,9 +76,17 @@ def test_long_titles_and_artists_are_cut_on_both_platforms() -> None:
     assert telegram_render(reply).text.count("T") == MAX_TITLE_CHARS - 1
 
 
-def scored(**row: object) -> Scored:
-    base = {"id": 1, "spotify_id": "4uLU6hMCjMI75M1A2tKUQC", "title": "Song", "artists": ["A"]}
-    return Scored({**base, **row}, 1.0, 1.0)
+def scored(playlist_name: str, own_playlist: bool, mood_words: tuple[str, ...] = ()) -> Scored:
+    track = Candidate(
+        id=1,
+        spotify_id="4uLU6hMCjMI75M1A2tKUQC",
+        title="Song",
+        artists=("A",),
+        playlist_name=playlist_name,
+        own_playlist=own_playlist,
+        mood_words=mood_words,
+    )
+    return Scored(track, 1.0, 1.0)
 
 
 def test_a_members_playlist_name_is_never_said_to_someone_else() -> None:
@@ -91,7 +99,7 @@ def test_a_members_playlist_name_is_never_said_to_someone_else() -> None:
 
 def test_the_owner_hears_their_playlist_name_only_where_only_they_read_it() -> None:
     plan = RankingPlan(target=AudioTraits())
-    mine = scored(playlist_name="Night \u202eDrives", own_playlist=True, mood_words=["calm"])
+    mine = scored(playlist_name="Night \u202eDrives", own_playlist=True, mood_words=("calm",))
     assert reason_for(mine, plan, name_playlists=True) == "from your playlist 'Night Drives', calm"
     assert reason_for(mine, plan, name_playlists=False) == "from your library, calm"  # a group
 

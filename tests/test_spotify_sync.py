@@ -244,7 +244,10 @@ async def test_blend_needs_a_group_and_says_when_nothing_is_linked(world: World)
     assert "Link your Spotify account first" in reply.text
     await linked(world)
     reply = await world.accounts.set_blend(group, True)
-    assert reply.text == "Your Spotify library now blends into this chat's answers."
+    assert reply.text == (
+        "Your Spotify library now blends into this chat's answers. Your playlist names stay "
+        'private: others see your songs as "from a member\'s library".'
+    )
     from db.users import blended_members
 
     assert len(await blended_members(world.db.pool, "discord", "guild-chan")) == 1

@@ -451,7 +451,7 @@ async def test_failing_service_gives_one_sentence_and_the_bot_keeps_serving(
 async def test_error_handler_answers_a_failing_command_without_a_traceback(
     fake: FakeTelegram, service: FakeService, bot: TelegramAdapter, monkeypatch, caplog
 ):
-    def broken(platform: str) -> None:
+    def broken(platform: str, ctx: object = None) -> None:
         raise ValueError("help text missing")
 
     monkeypatch.setattr(service, "help", broken)
