@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import statistics
-import time
 from pathlib import Path
 
 import numpy as np
@@ -173,22 +172,6 @@ def test_read_many_embeds_once_and_matches_read(embedder: Embedder) -> None:
     assert readings[1].confidence == 0.0
     assert readings[0] == reader.read(texts[0])
     assert all(theme in THEMES for r in readings for theme in r.themes)
-
-
-def test_reading_a_long_caption_is_fast(reader: MoodReader, embedder: Embedder) -> None:
-    caption = (
-        "The image captures a solitary figure on a bench under a street lamp on a rainy night. "
-        "The atmosphere is one of quiet introspection and melancholy, with muted grey tones, "
-        "soft shadows and a hint of warmth from the distant lights. "
-    ) * 8
-    vector = embedder.embed_texts([caption])[0]
-    reader.read_embedded(caption, vector)
-    best = float("inf")
-    for _ in range(5):
-        start = time.perf_counter()
-        reader.read_embedded(caption, vector)
-        best = min(best, time.perf_counter() - start)
-    assert best < 0.015
 
 
 @pytest.mark.shared_data
