@@ -85,17 +85,17 @@ SAD_CUES = word_set("sad sadness heartbroken heartbreak grief grieving tears tea
 
 @dataclass(frozen=True)
 class TargetLimits:
-    """What a calm or sad request aims at (docs/mood.md, round 7: each is the median of the
-    labelled Calm or Sad tracks of one half of mood_labels_dev.csv, split by artist; the other
-    half and its requests judge them). Calm songs are quiet, acoustic and mostly instrumental
-    (instrumental is a lean toward instrumental pieces, not a demand: a sung lullaby still
-    fits); sad songs are sung and soft although people rate grief and tears as aroused."""
+    """What a calm or sad request aims at. Calm songs are quiet, acoustic and mostly
+    instrumental (instrumental is a lean, not a demand: a sung lullaby still fits); sad songs are
+    sung and soft, although people rate grief and tears as aroused. Each default is the median of
+    the labelled Calm or Sad tracks of half A of mood_labels_dev.csv (split by artist; round 7,
+    `python -m training.calm_split`); half B and its requests judged them (docs/mood.md)."""
 
-    calm_energy_max: float = 0.15
-    calm_acoustic_min: float = 0.85
-    calm_instrumental: float = 0.6
-    sad_energy_max: float = 0.4
-    sung: float = 0.05
+    calm_energy_max: float = 0.16
+    calm_acoustic_min: float = 0.96
+    calm_instrumental: float = 0.9
+    sad_energy_max: float = 0.36
+    sung: float = 0.0
 
 
 LIMITS = TargetLimits()

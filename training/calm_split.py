@@ -31,6 +31,8 @@ from training.dev_table import DRAWS, MOODS, REQUESTS, SEED, TOP, _features, int
 HALVES = ("A", "B")
 # Limits that leave a reading's energy and acousticness as read (the instrumental leans stay).
 NO_LIMITS = TargetLimits(1.0, 0.0, 0.6, 1.0, 0.05)
+# Round 6's limits, set from the medians of all the labelled tracks with the requests in view.
+ROUND_6 = TargetLimits(0.15, 0.85, 0.6, 0.4, 0.05)
 
 
 @dataclass(frozen=True)
@@ -120,8 +122,8 @@ def main() -> int:
         print(f"half {h}: {len(halves[h])} tracks; limits fit on it: {fitted[h]}")
     variants = {
         "uncapped": NO_LIMITS,
-        "round 6": LIMITS,
-        "fit on A": fitted["A"],
+        "round 6": ROUND_6,
+        "fit on A" + (" (ships)" if fitted["A"] == LIMITS else ""): fitted["A"],
         "fit on B": fitted["B"],
     }
     print("| limits | judged on | " + " | ".join(f"P@5 {m}" for m in MOODS) + " | P@5 mean |")
