@@ -44,7 +44,7 @@ def test_the_verdict_keeps_shipped_unless_a_guarded_recipe_beats_it_by_the_margi
     full = [_figures(0.600), _figures(0.603), _figures(0.700) | {"oasis a": 0.1}]
     verdict(["shipped", "close", "broken"], full, _samples({0: 0.01, 1: 0.01, 2: 0.01}, full))
     out = capsys.readouterr().out
-    assert "winner: shipped; recipes tried: 3" in out
+    assert "winner: shipped; recipes in this table: 3" in out
     assert "broken: score +0.7000 vs +0.6000; guard fails on oasis a" in out
     # the table beside the verdict shows shipped and the best other recipe by score
     assert "| figure | shipped | broken |" in out

@@ -354,7 +354,10 @@ def verdict(names: list[str], full: list[dict[str, float]], samples: Samples) ->
     winner = best if full[best]["score"] > full[0]["score"] + SCORE_MARGIN else 0
     others = [k for k in range(1, len(full)) if k != winner]
     runner_up = max(others, key=lambda k: full[k]["score"], default=None)
-    print(f"winner: {names[winner]}; recipes tried: {len(names)}")
+    print(
+        f"winner: {names[winner]}; recipes in this table: {len(names)}"
+        " (docs/mood.md lists every recipe tried in the round)"
+    )
     shown = list(dict.fromkeys(k for k in (0, winner, runner_up) if k is not None))
     print("| figure | " + " | ".join(names[k] for k in shown) + " |")
     print("|---|" + "---|" * len(shown))
