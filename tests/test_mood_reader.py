@@ -11,7 +11,7 @@ import pytest
 
 from recsys.embedder import Embedder
 from recsys.models import THEMES
-from recsys.mood_reader import MoodReader
+from recsys.mood_reader import LIMITS, MoodReader
 
 # Phi 14B and Gemma 3 12B answered these photos with scenes they never saw ("I'm unable to
 # view images ... imagine a serene forest glade"), so their captions cannot order the photos.
@@ -69,7 +69,7 @@ def test_a_calm_request_aims_at_calm_songs(reader: MoodReader, words: str) -> No
     """Calm songs are quiet, acoustic and mostly instrumental (issue 23): so are the targets
     of a short calm request, and it does not read sad."""
     traits = reader.read(words).traits
-    assert traits.energy is not None and traits.energy <= 0.15
+    assert traits.energy is not None and traits.energy <= LIMITS.calm_energy_max <= 0.2
     assert traits.acousticness is not None and traits.acousticness >= 0.8
     assert traits.instrumentalness is not None and traits.instrumentalness >= 0.5
     assert traits.valence is not None and traits.valence > 0.4
@@ -79,13 +79,13 @@ def test_a_sad_request_aims_at_soft_sung_songs(reader: MoodReader) -> None:
     """People rate grief and tears as aroused; the catalog's sad songs are sung and soft."""
     for words in ("heartbroken and alone", "tears after the breakup"):
         traits = reader.read(words).traits
-        assert traits.instrumentalness == 0.05, words
-        assert traits.energy is not None and traits.energy <= 0.4, words
+        assert traits.instrumentalness == LIMITS.sung <= 0.05, words
+        assert traits.energy is not None and traits.energy <= LIMITS.sad_energy_max <= 0.4, words
         assert traits.valence is not None and traits.valence < 0.35, words
 
 
 def test_a_calm_request_may_still_ask_for_voices(reader: MoodReader) -> None:
-    assert reader.read("calm songs with vocals").traits.instrumentalness == 0.05
+    assert reader.read("calm songs with vocals").traits.instrumentalness == LIMITS.sung
     # "still" is no calm word on its own: it is also an adverb
     assert reader.read("still in love with this city").traits.instrumentalness is None
 

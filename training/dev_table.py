@@ -32,11 +32,7 @@ from training import train_mood
 from training.cv import CrossValidation, reader_readings
 from training.train_mood import Material, pearson, rho
 
-RECIPES: dict[str, train_mood.Recipe] = {
-    "shipped": train_mood.SHIPPED,
-    "glasgow": train_mood.GLASGOW,
-    "glasgow-arousal": train_mood.GLASGOW_AROUSAL,
-}
+RECIPES = train_mood.RECIPES
 # Short requests per mood label, written before any run (training/README.md); the held-out
 # check sends requests of its own.
 REQUESTS: dict[str, tuple[str, ...]] = {
@@ -173,6 +169,8 @@ def speed(
 def outcome(truth: Truth, recipe: train_mood.Recipe, embedder: Embedder) -> Outcome:
     """Cross-validate one recipe, fit it on everything, and read every dev set with it."""
     m = truth.material
+    if recipe.glasgow_words:
+        m = train_mood.with_glasgow_words(m, embedder)
     cv = CrossValidation(m, recipe)
     every_caption = np.ones(len(m.captions.texts), bool)
     every_theme = np.ones(len(m.oasis.texts), bool)
@@ -192,6 +190,17 @@ def outcome(truth: Truth, recipe: train_mood.Recipe, embedder: Embedder) -> Outc
         read_ms,
         embed_ms,
     )
+
+
+def save_outcome(o: Outcome, path: Path) -> None:
+    """Keep one recipe's answers, so that a table can be printed again without training."""
+    np.savez(path, **{k: getattr(o, k) for k in Outcome.__dataclass_fields__})
+
+
+def load_outcome(path: str | Path) -> Outcome:
+    """Answers written by save_outcome."""
+    with np.load(path) as saved:
+        return Outcome(**{k: saved[k] for k in saved.files})
 
 
 Draw = dict[str, np.ndarray]
@@ -268,6 +277,8 @@ GUARDED = (
 )
 # The reader's share of a text answer may grow this much at most.
 SPEED_TOLERANCE = 1.10
+# A recipe must beat the shipped score by more than this to replace it (docs/mood.md).
+SCORE_MARGIN = 0.005
 
 
 def _cell(key: str, value: float, spread: tuple[float, float], sign: str = "") -> str:
@@ -284,7 +295,8 @@ def interval(values: list[float]) -> tuple[float, float]:
 
 
 def table(names: list[str], outcomes: list[Outcome], truth: Truth) -> None:
-    """Print every figure of every recipe, intervals and paired differences from the first."""
+    """Print every figure of every recipe, intervals and paired differences from the first,
+    then the rule's verdict (docs/mood.md) with the winner and the runner-up side by side."""
     resamples = draws(truth, DRAWS)
     full = [figures(o, truth, None) for o in outcomes]
     boot = [[figures(o, truth, d, words=False) for d in resamples] for o in outcomes]
@@ -301,20 +313,57 @@ def table(names: list[str], outcomes: list[Outcome], truth: Truth) -> None:
             if k:
                 paired = np.subtract(samples(k, key), samples(0, key)).tolist()
                 cell += " d" + _cell(key, f[key] - full[0][key], interval(paired), "+")
-                cell += "!" if key in GUARDED and interval(paired)[1] < 0 else ""
+                cell += "!" if key in guard_failures(full, samples, k) else ""
             cells.append(f"{cell:<44}")
         print(f"{key:<16}" + "".join(f"  {c}" for c in cells))
     print(
         "(90% bootstrap intervals; d: difference from the first column and its paired 90%"
-        " interval; ! where that interval lies below zero: the guard of training/README.md fails)"
+        " interval; ! where the guard of docs/mood.md fails: that interval below zero, or a"
+        " fall beyond the first column's bootstrap sd)"
     )
-    for k in range(1, len(full)):
-        slow = full[k]["read/embed p50"] > SPEED_TOLERANCE * full[0]["read/embed p50"]
+    verdict(names, full, samples)
+
+
+Samples = Callable[[int, str], list[float]]
+
+
+def guard_failures(full: list[dict[str, float]], samples: Samples, k: int) -> list[str]:
+    """The guarded figures of recipe k that fall beyond the noise against recipe 0, and the
+    speed ratio when it grew by more than SPEED_TOLERANCE."""
+    out = []
+    for key in GUARDED:
+        paired = np.subtract(samples(k, key), samples(0, key))
+        fall = full[0][key] - full[k][key]
+        if interval(paired.tolist())[1] < 0 or fall > float(np.std(samples(0, key))):
+            out.append(key)
+    if full[k]["read/embed p50"] > SPEED_TOLERANCE * full[0]["read/embed p50"]:
+        out.append("read/embed p50")
+    return out
+
+
+def verdict(names: list[str], full: list[dict[str, float]], samples: Samples) -> None:
+    """The rule of docs/mood.md applied to the table, the first column being the shipped one."""
+    out = {k: guard_failures(full, samples, k) for k in range(1, len(full))}
+    for k, failed in out.items():
         print(
-            f"{names[k]}: score {full[k]['score']:+.4f} vs {full[0]['score']:+.4f}"
-            f"{' (speed guard fails)' if slow else ''}"
+            f"{names[k]}: score {full[k]['score']:+.4f} vs {full[0]['score']:+.4f};"
+            f" guard {'fails on ' + ', '.join(failed) if failed else 'holds'}"
         )
-    print(f"recipes in this table: {len(names)}")
+    passed = [k for k, failed in out.items() if not failed]
+    best = max(passed, key=lambda k: full[k]["score"], default=0)
+    winner = best if full[best]["score"] > full[0]["score"] + SCORE_MARGIN else 0
+    others = [k for k in range(1, len(full)) if k != winner]
+    runner_up = max(others, key=lambda k: full[k]["score"], default=None)
+    print(
+        f"winner: {names[winner]}; recipes in this table: {len(names)}"
+        " (docs/mood.md lists every recipe tried in the round)"
+    )
+    shown = list(dict.fromkeys(k for k in (0, winner, runner_up) if k is not None))
+    print("| figure | " + " | ".join(names[k] for k in shown) + " |")
+    print("|---|" + "---|" * len(shown))
+    for key in full[0]:
+        cells = [_cell(key, full[k][key], interval(samples(k, key))) for k in shown]
+        print(f"| {key} | " + " | ".join(cells) + " |")
 
 
 def labels_only(args: argparse.Namespace) -> int:
@@ -376,7 +425,7 @@ def print_labels(columns: list[tuple[str, dict[str, np.ndarray]]]) -> None:
 def main() -> int:
     """Print the dev table of the recipes named."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("recipes", nargs="*", default=["shipped"])
+    parser.add_argument("recipes", nargs="*")
     parser.add_argument(
         "--labels", action="store_true", help="precision@5 and speed of the shipped file only"
     )
@@ -384,6 +433,10 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=SPEED_ROUNDS, help="timed reads (--labels)")
     parser.add_argument("--save", help="write the first recipe's answers here (npz)")
     parser.add_argument("--baseline", help="answers saved by --save: the reference column")
+    parser.add_argument("--save-dir", help="write every recipe's answers to DIR/RECIPE.npz")
+    parser.add_argument(
+        "--saved", nargs="+", help="answers saved by --save-dir: print their table, no training"
+    )
     args = parser.parse_args()
     if args.compare:
         columns = []
@@ -406,18 +459,25 @@ def main() -> int:
         mood_data.embed_cached(embedder, warriner.texts, "warriner-words"),
         mood_data.mood_labels(),
     )
+    if not args.recipes and not args.saved:
+        args.recipes = ["shipped"]
     names, outcomes = [], []
+    for path in args.saved or ():
+        outcomes.append(load_outcome(path))
+        names.append(Path(path).stem)
     if args.baseline:
-        with np.load(args.baseline) as saved:
-            outcomes.append(Outcome(**{k: saved[k] for k in saved.files}))
+        outcomes.append(load_outcome(args.baseline))
         names.append(f"saved {Path(args.baseline).stem}")
     for name in args.recipes:
         print(f"{name}:", file=sys.stderr)
         outcomes.append(outcome(truth, RECIPES[name], embedder))
         names.append(name)
+        if args.save_dir:
+            Path(args.save_dir).mkdir(parents=True, exist_ok=True)
+            save_outcome(outcomes[-1], Path(args.save_dir) / f"{name}.npz")
     if args.save:
         first = outcomes[1 if args.baseline else 0]
-        np.savez(args.save, **{k: getattr(first, k) for k in Outcome.__dataclass_fields__})
+        save_outcome(first, Path(args.save))
     table(names, outcomes, truth)
     embedder.close()
     return 0

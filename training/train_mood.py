@@ -256,6 +256,24 @@ def load_material(embedder: Embedder) -> Material:
     )
 
 
+def with_glasgow_words(material: Material, embedder: Embedder) -> Material:
+    """The material with the Glasgow words its vocabulary lacks added to it (embedded and
+    looked up in GloVe like the rest), so that their ratings reach the table."""
+    extra = [w for w in material.glasgow if w not in set(material.vocabulary)]
+    if not extra:
+        return material
+    words = sorted([*material.vocabulary, *extra])
+    vectors, known = Glove().words(words)
+    return replace(
+        material,
+        vocabulary=words,
+        vocabulary_x=mood_data.embed_words(embedder, words),
+        vocabulary_g=vectors,
+        glove_known=known,
+        vocabulary_ft=None,
+    )
+
+
 def sentence_heads(material: Material) -> dict[float, tuple[Ridge, Ridge]]:
     """EmoBank-train ridges for each alpha: (valence, arousal)."""
     x, rated = material.emobank_x["train"], material.emobank["train"]
@@ -473,12 +491,22 @@ class Recipe:
     labmt_share: float | None = None
     # The Glasgow Norms in the table: "" (not), "both" (valence and arousal), "arousal".
     glasgow: str = ""
+    # The Glasgow words the vocabulary lacks join it (with_glasgow_words).
+    glasgow_words: bool = False
 
 
 SHIPPED = Recipe(labmt=True)
 # Round 6's candidates (training/README.md lists them, planned before any run).
 GLASGOW = Recipe(labmt=True, glasgow="both")
 GLASGOW_AROUSAL = Recipe(labmt=True, glasgow="arousal")
+# Round 7 adds one (docs/mood.md, listed before any run).
+GLASGOW_WORDS = Recipe(labmt=True, glasgow="both", glasgow_words=True)
+RECIPES: dict[str, Recipe] = {
+    "shipped": SHIPPED,
+    "glasgow": GLASGOW,
+    "glasgow-arousal": GLASGOW_AROUSAL,
+    "glasgow-vocab": GLASGOW_WORDS,
+}
 # The recipe shipped in rounds 2-4 (before labMT's ratings joined the table).
 ROUND4 = Recipe()
 FIRST_LEARNED = Recipe(word_vectors=False, vader=False)
@@ -679,15 +707,19 @@ def main() -> int:
     """Train and write the model file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(MODEL_FILE))
+    parser.add_argument("--recipe", default="shipped", choices=sorted(RECIPES))
     args = parser.parse_args()
     if not (mood_data.DATA / "emobank.csv").exists():
         print(f"needs {mood_data.DATA}/emobank.csv, which is absent", file=sys.stderr)
         return 2
     embedder = Embedder()
+    recipe = RECIPES[args.recipe]
     material = load_material(embedder)
-    model, info = train(material)
+    if recipe.glasgow_words:
+        material = with_glasgow_words(material, embedder)
+    model, info = train(material, recipe)
     model.save(__import__("pathlib").Path(args.out), material.vocabulary)
-    print(f"wrote {args.out}: {len(material.vocabulary)} words, choices {info}")
+    print(f"wrote {args.out} ({args.recipe}): {len(material.vocabulary)} words, choices {info}")
     print("blend long (rows: " + ", ".join(FEATURES) + "):\n", model.blend.round(2))
     print("blend short:\n", model.blend_short.round(2))
     return 0
