@@ -52,9 +52,7 @@ class LanguageChoices:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._known: TtlCache[tuple[str, str], str] = TtlCache(
-            CHOICE_CACHE_S, CHOICE_CACHE_ENTRIES
-        )
+        self._known: TtlCache[tuple[str, str], str] = TtlCache(CHOICE_CACHE_S, CHOICE_CACHE_ENTRIES)
 
     def known(self, ctx: ChatContext) -> ChatContext:
         """`ctx` in the chosen language when the choice is in memory (no database call)."""
