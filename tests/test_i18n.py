@@ -150,3 +150,15 @@ def test_sentences_are_said_in_the_language_asked() -> None:
     assert say("pt_BR", SORRY["busy"]) != SORRY["busy"]
     assert say("en", SORRY["busy"]) == SORRY["busy"]
     assert say("zz", SORRY["busy"]) == SORRY["busy"]  # an unknown code: English, not a crash
+
+
+def test_the_terminal_follows_lang_unless_told_otherwise() -> None:
+    from bot.cli.errors import CommandError
+    from bot.cli.recommend import cli_language
+
+    assert cli_language(None, "de_DE.UTF-8") == "de"
+    assert cli_language(None, "C.UTF-8") == "en" and cli_language(None, None) == "en"
+    assert cli_language("pt-BR", "de_DE.UTF-8") == "pt_BR"
+    assert cli_language("en", "de_DE.UTF-8") == "en"
+    with pytest.raises(CommandError, match="--lang must be one of"):
+        cli_language("klingon", "de_DE.UTF-8")
