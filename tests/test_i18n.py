@@ -162,3 +162,14 @@ def test_the_terminal_follows_lang_unless_told_otherwise() -> None:
     assert cli_language("en", "de_DE.UTF-8") == "en"
     with pytest.raises(CommandError, match="--lang must be one of"):
         cli_language("klingon", "de_DE.UTF-8")
+
+
+def test_a_discord_photo_replayed_from_the_inbox_keeps_its_language() -> None:
+    """The inbox row keeps the language it was asked in; a row from before, or a tampered
+    one, is answered in English."""
+    from bot.discord.inbox import context_of
+
+    row = {"user_id": "1", "channel_id": "2", "is_group": True}
+    assert context_of({**row, "lang": "pt_BR"}).lang == "pt_BR"
+    assert context_of(row).lang == "en"
+    assert context_of({**row, "lang": "<script>"}).lang == "en"
