@@ -173,3 +173,18 @@ def test_a_discord_photo_replayed_from_the_inbox_keeps_its_language() -> None:
     assert context_of({**row, "lang": "pt_BR"}).lang == "pt_BR"
     assert context_of(row).lang == "en"
     assert context_of({**row, "lang": "<script>"}).lang == "en"
+
+
+def test_a_broken_translation_falls_back_to_english_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gettext
+
+    class Broken(gettext.NullTranslations):
+        def gettext(self, message: str) -> str:
+            return "Vas {posicion} en la fila {"
+
+    monkeypatch.setattr("handlers.texts.core.translations", lambda lang: Broken())
+    from handlers.texts import QUEUED
+
+    assert say("es", QUEUED, position=3) == "You're #3 in line; your songs are on their way."
