@@ -28,7 +28,7 @@ from support.fakes.discord_api import FakeDiscord, running_bot
 from support.fakes.discord_payloads import APP_ID
 from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
 from support.fakes.fake_spotify import FakeSpotify, fictional_library
-from support.fakes.fake_telegram import FakeTelegram, private_chat, settings_for, user
+from support.fakes.fake_telegram import FakeTelegram, jpeg, private_chat, settings_for, user
 from support.fakes.spotify_world import confirm_fields, make_world
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -206,6 +206,11 @@ async def test_a_brazilian_discord_member_reads_the_answer_and_commands_in_portu
             assert_in_language(reason.replace("\\", ""), "pt_BR")
         labels = [b["label"] for row in sent.json["components"] for b in row["components"]]
         assert labels == ["👍", "👎", "Mais assim", "Outra vibe", "Mais calmas", "Mais energia"]
+
+        # a photo posted in the channel: answered in the server's preferred language
+        await fake.post_message("", [fake.attachment("dusk.jpg", jpeg(160, 120), "image/jpeg")])
+        (posted,) = await fake.wait_for("POST", "/messages", within_s=60)
+        assert_in_language(posted.json["embeds"][0]["title"], "pt_BR")
 
         token = await fake.slash("language")
         (said,) = await fake.wait_for("POST", f"/webhooks/{APP_ID}/{token}", within_s=30)
