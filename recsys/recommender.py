@@ -153,13 +153,14 @@ class Recommender:
         caption = request.caption
         vision_used = caption is None or caption.source in ("vision", "prose")
         return Recommendation(
-            mood_line=query.mood_line,
+            mood_line="",
             mood_words=query.mood_words,
             themes=query.plan.themes,
             traits=query.plan.target,
             tracks=tuple(picks),
             vision_used=vision_used,
             notice=None if vision_used else Notice.VISION_NOT_READ,
+            line=query.mood_line,
         )
 
 
