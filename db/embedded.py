@@ -46,8 +46,10 @@ class EmbeddedPostgres:
                 f"Its log is {log_file}; set DATABASE_URL to use another server."
             ) from err
         uri: str = self._server.get_uri()
-        log.info("embedded PostgreSQL ready at %s", uri)
+        # The handler is in place before "ready" is said: a SIGTERM sent on that line (a test,
+        # a supervisor watching the log) must find it.
         self._release_on_sigterm()
+        log.info("embedded PostgreSQL ready at %s", uri)
         return uri
 
     def stop(self) -> None:
