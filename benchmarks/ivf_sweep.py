@@ -25,10 +25,11 @@ from typing import Any
 
 import asyncpg
 
-from benchmarks import search_scale, synthetic
+from benchmarks import search_scale
 from benchmarks.common import Timings, stopwatch
 from db import search
 from recsys.embedder import EMBEDDING_DIM, Embedder
+from support import synthetic
 
 log = logging.getLogger(__name__)
 

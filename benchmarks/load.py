@@ -31,13 +31,13 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from benchmarks import synthetic
 from benchmarks.common import Timings
 from bot.app import build_bot_service, build_pipeline
 from bot.settings import load_settings
 from handlers.replies import ChatContext, ImageInput
 from handlers.service import DefaultBotService
 from recsys.embedder import Embedder
+from support import synthetic
 from support.fakes.fake_ollama import FakeOllama
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import statistics
 import sys
 import tempfile
@@ -37,6 +36,7 @@ import psutil
 from benchmarks.load import VISION_CONCURRENCY, VISION_DELAY_S, photo_jpeg
 from recsys.embedder import Embedder
 from support import synthetic
+from support.bot_process import free_port
 from support.fakes.fake_ollama import FakeOllama
 from support.fakes.fake_telegram import PHOTO_SIZES, FakeTelegram, private_chat, user
 
@@ -51,13 +51,6 @@ BURST_TIMEOUT_S = 240.0
 IDLE_SETTLE_S = 5.0
 STOP_TIMEOUT_S = 60.0
 ANSWER_MARK = "open.spotify.com/track/"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def _environment(
@@ -206,7 +199,7 @@ async def run(bench: synthetic.BenchDatabase, photos: int = PHOTOS) -> dict[str,
     log_path = synthetic.CACHE_DIR / "memory-run.log"
     try:
         async with FakeOllama(delay_s=VISION_DELAY_S) as ollama:
-            port = _free_port()
+            port = free_port()
             env = _environment(bench, tg, ollama.url, port)
             async with bot_process(env, log_path) as process:
                 started_s = await _wait_healthy(port, process, log_path)

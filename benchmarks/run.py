@@ -25,7 +25,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from benchmarks import load, memory, search_scale, synthetic
+from benchmarks import load, memory, search_scale
 from benchmarks.common import (
     CATALOG_CSV,
     RESULTS_DIR,
@@ -36,6 +36,7 @@ from benchmarks.common import (
     write_json,
 )
 from recsys.embedder import Embedder
+from support import synthetic
 
 log = logging.getLogger(__name__)
 

@@ -1,60 +1,38 @@
-"""One typed settings object, read once at start from the environment and an optional `.env`."""
+"""One typed settings object, read once at start from the environment and an optional `.env`.
+
+The names, checks and error sentences live in `bot.setting_rules` (re-exported here)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import platformdirs
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from db.urls import redact_url
+from bot import setting_rules as rules
+from bot.setting_rules import (
+    ECOSYSTEM_NAMES,
+    MIN_SECRET_KEY_CHARS,
+    PREFIX,
+    URL_FIELDS,
+    SettingsError,
+    env_name,
+)
+from bot.setting_rules import alias as _alias
+from bot.setting_rules import default_data_dir as _default_data_dir
 
-PREFIX = "MELODICLENS_"
-
-# Variables that keep their ecosystem's usual names instead of the MELODICLENS_ prefix.
-ECOSYSTEM_NAMES = {
-    "database_url": "DATABASE_URL",
-    "ollama_hosts": "OLLAMA_HOST",
-    "discord_token": "DISCORD_TOKEN",
-    "telegram_token": "TELEGRAM_TOKEN",
-    "spotify_client_id": "SPOTIFY_CLIENT_ID",
-    "spotify_client_secret": "SPOTIFY_CLIENT_SECRET",
-    "spotify_redirect_uri": "SPOTIFY_REDIRECT_URI",
-    "genius_token": "GENIUS_TOKEN",
-}
-
-
-# A Fernet key is derived from the secret key; shorter keys are too easy to guess.
-MIN_SECRET_KEY_CHARS = 16
-# Fields whose value is a URL that may carry a password: shown only with it masked.
-URL_FIELDS = frozenset({"database_url", "database_replica_url"})
-
-
-class SettingsError(Exception):
-    """A setting is missing or malformed; the message names the variable."""
-
-
-def env_name(field: str) -> str:
-    """The environment variable that carries a settings field."""
-    return ECOSYSTEM_NAMES.get(field, PREFIX + field.upper())
-
-
-def _alias(field: str) -> AliasChoices:
-    return AliasChoices(env_name(field))
-
-
-def _default_data_dir() -> Path:
-    # platformdirs follows $XDG_DATA_HOME, else ~/.local/share, on Linux.
-    return Path(platformdirs.user_data_dir("melodiclens", appauthor=False))
-
-
-def _split_list(value: Any) -> Any:
-    if isinstance(value, str):
-        return [item.strip() for item in value.split(",") if item.strip()]
-    return value
-
+__all__ = [
+    "ECOSYSTEM_NAMES",
+    "MIN_SECRET_KEY_CHARS",
+    "PREFIX",
+    "URL_FIELDS",
+    "CommaList",
+    "Settings",
+    "SettingsError",
+    "env_name",
+    "load_settings",
+]
 
 CommaList = Annotated[list[str], NoDecode]
 
@@ -194,51 +172,13 @@ class Settings(BaseSettings):
 
     _split = field_validator(
         "ollama_hosts", "discord_shard_ids", "spotify_trending_playlists", mode="before"
-    )(_split_list)
-
-    @field_validator("data_dir", mode="before")
-    @classmethod
-    def _blank_is_default(cls, value: Any) -> Any:
-        # Path("") would be the current folder: a new, empty database wherever one stands.
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return _default_data_dir()
-        return value
-
-    @field_validator("ollama_hosts")
-    @classmethod
-    def _hosts_are_urls(cls, hosts: list[str]) -> list[str]:
-        if not hosts:
-            raise ValueError("needs at least one URL")
-        fixed = []
-        for host in hosts:
-            url = host if "://" in host else f"http://{host}"
-            fixed.append(url.rstrip("/"))
-        return fixed
-
-    @field_validator("features_url")
-    @classmethod
-    def _features_url(cls, url: str) -> str:
-        url = url.strip()
-        if url and not url.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL such as https://api.reccobeats.com/v1")
-        return url.rstrip("/")
-
-    @field_validator("database_url", "database_replica_url")
-    @classmethod
-    def _postgres_url(cls, url: str) -> str:
-        if url and not url.startswith(("postgres://", "postgresql://")):
-            raise ValueError("must start with postgresql:// (or be empty for the embedded server)")
-        return url
-
-    @field_validator("secret_key", "old_secret_keys")
-    @classmethod
-    def _long_enough(cls, key: SecretStr | None) -> SecretStr | None:
-        if key is None:
-            return None
-        for part in key.get_secret_value().split(","):
-            if len(part.strip()) < MIN_SECRET_KEY_CHARS:
-                raise ValueError("must be at least 16 characters (try: openssl rand -hex 32)")
-        return key
+    )(rules.split_list)
+    _blank_is_default = field_validator("data_dir", mode="before")(rules.blank_is_default)
+    _hosts_are_urls = field_validator("ollama_hosts")(rules.hosts_are_urls)
+    _features_url = field_validator("features_url")(rules.http_url)
+    _postgres_url = field_validator("database_url", "database_replica_url")(rules.postgres_url)
+    _long_enough = field_validator("secret_key", "old_secret_keys")(rules.long_enough)
+    _spotify_redirect = field_validator("spotify_redirect_uri")(rules.spotify_redirect)
 
     @property
     def secret_keys(self) -> tuple[str, ...]:
@@ -249,17 +189,6 @@ class Settings(BaseSettings):
         if self.old_secret_keys is not None:
             keys += [k.strip() for k in self.old_secret_keys.get_secret_value().split(",")]
         return tuple(key for key in keys if key)
-
-    @field_validator("spotify_redirect_uri")
-    @classmethod
-    def _spotify_redirect(cls, uri: str) -> str:
-        if "://localhost" in uri:
-            raise ValueError("Spotify refuses 'localhost'; use http://127.0.0.1:PORT/... or HTTPS")
-        if not uri.startswith(("https://", "http://127.", "http://[::1]")):
-            raise ValueError(
-                "must be HTTPS or a loopback literal such as http://127.0.0.1:8888/..."
-            )
-        return uri
 
     @property
     def postgres_dir(self) -> Path:
@@ -272,24 +201,4 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Set
     try:
         return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
     except ValidationError as err:
-        raise SettingsError(_explain(err)) from None
-
-
-def _shown(name: str, got: Any) -> str:
-    """How a rejected value is quoted in the error: secrets never, URLs without passwords."""
-    if name.endswith(("TOKEN", "SECRET", "KEY", "KEYS")):
-        return ""
-    if name in {env_name(field) for field in URL_FIELDS} and isinstance(got, str):
-        return f" (got {redact_url(got)!r})" if "://" in got else " (value not shown)"
-    return f" (got {got!r})"
-
-
-def _explain(err: ValidationError) -> str:
-    sentences = []
-    for problem in err.errors():
-        field = str(problem["loc"][0]) if problem["loc"] else "?"
-        name = field if field.isupper() else env_name(field)
-        shown = _shown(name, problem.get("input"))
-        message = problem["msg"].removeprefix("Value error, ")
-        sentences.append(f"Setting {name} is not valid: {message}{shown}.")
-    return " ".join(sentences)
+        raise SettingsError(rules.explain(err)) from None

@@ -100,29 +100,27 @@ CANDIDATE_COLUMNS: tuple[str, ...] = (
 # each and is kept once. Rows come in id order, so candidates the ranker scores equally keep
 # one stable order.
 
-# The catalog's candidates: the index scan (inlined at the pooled connections' own breadth)
-# and the tracks nearest in mood, with what the ranker needs. Columns: CANDIDATE_COLUMNS.
-# $1 query vector, $2 excluded track ids, $3 rows asked of the index (>= $4), $4 semantic
-# candidates, $5 target valence, $6 target energy, $7 mood candidates, $8 listeners (chat
-# user ids), $9 liked track ids.
-CATALOG_SQL = f"""
-WITH sem AS MATERIALIZED ({INDEX_SCAN}
-), mood AS MATERIALIZED (
-    SELECT id, embedding <=> $1::vector AS dist FROM tracks
-    WHERE in_catalog AND mood_point IS NOT NULL AND NOT (id = ANY($2::bigint[]))
-    ORDER BY mood_point <-> point($5, $6) LIMIT $7
-), found AS (SELECT * FROM sem UNION ALL SELECT * FROM mood
-), cands AS MATERIALIZED (
+
+def candidate_sql(found: str, *, listeners: int, liked: int) -> str:
+    """A candidate statement: its sources (CTEs ending in `found`: ids and exact distances)
+    and the part every candidate statement shares, which reads the ranker's columns
+    (CANDIDATE_COLUMNS) for the found tracks. `listeners` and `liked` are the numbers of the
+    statement's parameters that carry the listeners (chat user ids, the asker first) and the
+    liked track ids."""
+    return f"""
+WITH {found.strip()}
+, cands AS MATERIALIZED (
     SELECT id, min(dist) AS dist FROM found GROUP BY id
 ), names AS MATERIALIZED (
     SELECT DISTINCT ON (le.track_id) le.track_id AS id, le.playlist_name,
-           le.user_id = ($8::bigint[])[1] AS own_playlist
+           le.user_id = (${listeners}::bigint[])[1] AS own_playlist
     FROM library_entries le
-    WHERE le.user_id = ANY($8::bigint[]) AND le.track_id = ANY(ARRAY(SELECT id FROM cands))
-    ORDER BY le.track_id, le.user_id = ($8::bigint[])[1] DESC, (le.origin = 'playlist') DESC,
-        le.added_at DESC NULLS LAST
+    WHERE le.user_id = ANY(${listeners}::bigint[])
+        AND le.track_id = ANY(ARRAY(SELECT id FROM cands))
+    ORDER BY le.track_id, le.user_id = (${listeners}::bigint[])[1] DESC,
+        (le.origin = 'playlist') DESC, le.added_at DESC NULLS LAST
 ), liked AS MATERIALIZED (
-    SELECT embedding FROM tracks WHERE id = ANY($9::bigint[]) AND embedding IS NOT NULL
+    SELECT embedding FROM tracks WHERE id = ANY(${liked}::bigint[]) AND embedding IS NOT NULL
 ), trending AS (
     SELECT te.track_id AS id, min(te.rank) AS trending_rank FROM trending_entries te
     WHERE te.track_id = ANY(ARRAY(SELECT id FROM cands)) GROUP BY te.track_id
@@ -141,88 +139,55 @@ LEFT JOIN names USING (id)
 ORDER BY c.id
 """
 
+
+# The catalog tracks nearest in mood: $1 query vector, $2 excluded track ids, $5 target
+# valence, $6 target energy, $7 rows kept (the numbering of the catalog statements below).
+MOOD_SCAN = """
+    SELECT id, embedding <=> $1::vector AS dist FROM tracks
+    WHERE in_catalog AND mood_point IS NOT NULL AND NOT (id = ANY($2::bigint[]))
+    ORDER BY mood_point <-> point($5, $6) LIMIT $7"""
+# INDEX_SCAN through catalog_nearest() (alembic 0008), which sets ef_search ($10) for this
+# statement only; $1 to $4 as in INDEX_SCAN.
+WIDE_INDEX_SCAN = "SELECT id, dist FROM catalog_nearest($1, $2, $10, $3, $4)"
+
+
+def catalog_sources(index_scan: str) -> str:
+    """The catalog's sources: an index scan and the mood scan, as `found`."""
+    return f"""sem AS MATERIALIZED ({index_scan}
+), mood AS MATERIALIZED ({MOOD_SCAN}
+), found AS (SELECT * FROM sem UNION ALL SELECT * FROM mood)"""
+
+
+# The catalog's candidates: the index scan (inlined at the pooled connections' own breadth)
+# and the tracks nearest in mood, with what the ranker needs. Columns: CANDIDATE_COLUMNS.
+# $1 query vector, $2 excluded track ids, $3 rows asked of the index (>= $4), $4 semantic
+# candidates, $5 target valence, $6 target energy, $7 mood candidates, $8 listeners (chat
+# user ids), $9 liked track ids.
+CATALOG_SQL = candidate_sql(catalog_sources(INDEX_SCAN), listeners=8, liked=9)
+
 # CATALOG_SQL for a wider search: the index is scanned through catalog_nearest() (alembic
 # 0008), which sets ef_search for this statement only, so it is one round trip too (a plpgsql
 # call costs ~0.3 ms more than the inlined scan, so only the wide search takes it).
 # $1 to $9 as in CATALOG_SQL; $10 the scan's ef_search.
-WIDE_CATALOG_SQL = """
-WITH sem AS MATERIALIZED (
-    SELECT id, dist FROM catalog_nearest($1, $2, $10, $3, $4)
-), mood AS MATERIALIZED (
-    SELECT id, embedding <=> $1::vector AS dist FROM tracks
-    WHERE in_catalog AND mood_point IS NOT NULL AND NOT (id = ANY($2::bigint[]))
-    ORDER BY mood_point <-> point($5, $6) LIMIT $7
-), found AS (SELECT * FROM sem UNION ALL SELECT * FROM mood
-), cands AS MATERIALIZED (
-    SELECT id, min(dist) AS dist FROM found GROUP BY id
-), names AS MATERIALIZED (
-    SELECT DISTINCT ON (le.track_id) le.track_id AS id, le.playlist_name,
-           le.user_id = ($8::bigint[])[1] AS own_playlist
-    FROM library_entries le
-    WHERE le.user_id = ANY($8::bigint[]) AND le.track_id = ANY(ARRAY(SELECT id FROM cands))
-    ORDER BY le.track_id, le.user_id = ($8::bigint[])[1] DESC, (le.origin = 'playlist') DESC,
-        le.added_at DESC NULLS LAST
-), liked AS MATERIALIZED (
-    SELECT embedding FROM tracks WHERE id = ANY($9::bigint[]) AND embedding IS NOT NULL
-), trending AS (
-    SELECT te.track_id AS id, min(te.rank) AS trending_rank FROM trending_entries te
-    WHERE te.track_id = ANY(ARRAY(SELECT id FROM cands)) GROUP BY te.track_id
-)
-SELECT t.id, t.spotify_id, t.title, t.artists, t.album, t.popularity, t.release_year, t.genres,
-       t.valence, t.energy, t.danceability, t.acousticness, t.instrumentalness, t.tempo,
-       t.mood_words, t.theme_tags, t.lyrics_themes,
-       1 - c.dist AS similarity,
-       trending.trending_rank, names.playlist_name, names.own_playlist,
-       (SELECT max(1 - (t.embedding <=> liked.embedding)) FROM liked) AS liked_similarity,
-       t.est_valence, t.est_energy, t.est_error, t.est_basis
-FROM cands c
-JOIN tracks t USING (id)
-LEFT JOIN trending USING (id)
-LEFT JOIN names USING (id)
-ORDER BY c.id
-"""
+WIDE_CATALOG_SQL = candidate_sql(catalog_sources(WIDE_INDEX_SCAN), listeners=8, liked=9)
 
 # The listeners' library candidates: their tracks are read by one index scan over their ids
 # (not a lookup per entry), only their embedding is used to rank them, and the ranker's
 # columns are read for the nearest $4. Columns: CANDIDATE_COLUMNS.
 # $1 query vector, $2 listeners (chat user ids), $3 excluded track ids, $4 library
 # candidates, $5 liked track ids.
-LIBRARY_SQL = """
-WITH found AS MATERIALIZED (
+LIBRARY_SQL = candidate_sql(
+    """found AS MATERIALIZED (
     SELECT t.id, t.embedding <=> $1::vector AS dist FROM tracks t
     WHERE t.id = ANY(ARRAY(
         SELECT le.track_id FROM library_entries le
         WHERE le.user_id = ANY($2::bigint[]) AND NOT (le.track_id = ANY($3::bigint[]))
     )) AND t.embedding IS NOT NULL
     ORDER BY dist LIMIT $4
-), cands AS MATERIALIZED (
-    SELECT id, min(dist) AS dist FROM found GROUP BY id
-), names AS MATERIALIZED (
-    SELECT DISTINCT ON (le.track_id) le.track_id AS id, le.playlist_name,
-           le.user_id = ($2::bigint[])[1] AS own_playlist
-    FROM library_entries le
-    WHERE le.user_id = ANY($2::bigint[]) AND le.track_id = ANY(ARRAY(SELECT id FROM cands))
-    ORDER BY le.track_id, le.user_id = ($2::bigint[])[1] DESC, (le.origin = 'playlist') DESC,
-        le.added_at DESC NULLS LAST
-), liked AS MATERIALIZED (
-    SELECT embedding FROM tracks WHERE id = ANY($5::bigint[]) AND embedding IS NOT NULL
-), trending AS (
-    SELECT te.track_id AS id, min(te.rank) AS trending_rank FROM trending_entries te
-    WHERE te.track_id = ANY(ARRAY(SELECT id FROM cands)) GROUP BY te.track_id
+)""",
+    listeners=2,
+    liked=5,
 )
-SELECT t.id, t.spotify_id, t.title, t.artists, t.album, t.popularity, t.release_year, t.genres,
-       t.valence, t.energy, t.danceability, t.acousticness, t.instrumentalness, t.tempo,
-       t.mood_words, t.theme_tags, t.lyrics_themes,
-       1 - c.dist AS similarity,
-       trending.trending_rank, names.playlist_name, names.own_playlist,
-       (SELECT max(1 - (t.embedding <=> liked.embedding)) FROM liked) AS liked_similarity,
-       t.est_valence, t.est_energy, t.est_error, t.est_basis
-FROM cands c
-JOIN tracks t USING (id)
-LEFT JOIN trending USING (id)
-LEFT JOIN names USING (id)
-ORDER BY c.id
-"""
 
 
 @dataclass(frozen=True)

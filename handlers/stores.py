@@ -6,7 +6,7 @@ recsys never imports db; the composition root (bot/app.py) hands these to it ins
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 import asyncpg
 import numpy as np
@@ -67,10 +67,21 @@ class DatabaseCandidates:
         return [candidate(row) for row in await fetch_candidates(self._pool, query)]
 
 
-def candidate(row: asyncpg.Record) -> Candidate:
-    """A row of db.search's candidate statements (columns: CANDIDATE_COLUMNS) as a Candidate."""
-    return Candidate(
-        id=row["id"],
+class TrackIdentity(TypedDict):
+    """What names a stored track, as both the enricher's input and a candidate carry it."""
+
+    spotify_id: str
+    title: str
+    artists: tuple[str, ...]
+    album: str | None
+    popularity: int | None
+    release_year: int | None
+    genres: tuple[str, ...]
+
+
+def track_identity(row: asyncpg.Record) -> TrackIdentity:
+    """A `tracks` row's identity columns (the one place that reads them by name)."""
+    return TrackIdentity(
         spotify_id=row["spotify_id"],
         title=row["title"],
         artists=tuple(row["artists"]),
@@ -78,6 +89,14 @@ def candidate(row: asyncpg.Record) -> Candidate:
         popularity=row["popularity"],
         release_year=row["release_year"],
         genres=tuple(row["genres"]),
+    )
+
+
+def candidate(row: asyncpg.Record) -> Candidate:
+    """A row of db.search's candidate statements (columns: CANDIDATE_COLUMNS) as a Candidate."""
+    return Candidate(
+        id=row["id"],
+        **track_identity(row),
         # the features the ranker reads; the search does not fetch the others
         features=TrackFeatures(
             danceability=row["danceability"],

@@ -7,6 +7,7 @@ embedded texts of tracks and of captions share one vocabulary.
 from __future__ import annotations
 
 import logging
+import math
 
 from recsys.models import TrackFeatures
 
@@ -27,30 +28,37 @@ FAST_BPM = 140.0
 MAX_WORDS = 7
 
 
+# Mood words by band: a value below a band's upper edge takes the band's words (the last band
+# has no upper edge).
+VALENCE_BANDS: tuple[tuple[float, tuple[str, ...]], ...] = (
+    (0.2, ("melancholic", "sad")),
+    (0.35, ("sad", "moody")),
+    (0.5, ("bittersweet",)),
+    (0.7, ("warm",)),
+    (0.85, ("happy", "cheerful")),
+    (math.inf, ("joyful", "happy")),
+)
+ENERGY_BANDS: tuple[tuple[float, tuple[str, ...]], ...] = (
+    (0.2, ("quiet", "still")),
+    (0.4, ("calm", "gentle")),
+    (0.6, ("steady",)),
+    (0.8, ("energetic", "lively")),
+    (math.inf, ("intense", "loud")),
+)
+
+
+def _band_words(value: float, bands: tuple[tuple[float, tuple[str, ...]], ...]) -> list[str]:
+    """The words of the first band whose upper edge is above `value` (the last band's for a
+    value no band holds, such as NaN)."""
+    return list(next((words for upper, words in bands if value < upper), bands[-1][1]))
+
+
 def _valence_words(valence: float) -> list[str]:
-    if valence < 0.2:
-        return ["melancholic", "sad"]
-    if valence < 0.35:
-        return ["sad", "moody"]
-    if valence < 0.5:
-        return ["bittersweet"]
-    if valence < 0.7:
-        return ["warm"]
-    if valence < 0.85:
-        return ["happy", "cheerful"]
-    return ["joyful", "happy"]
+    return _band_words(valence, VALENCE_BANDS)
 
 
 def _energy_words(energy: float) -> list[str]:
-    if energy < 0.2:
-        return ["quiet", "still"]
-    if energy < 0.4:
-        return ["calm", "gentle"]
-    if energy < 0.6:
-        return ["steady"]
-    if energy < 0.8:
-        return ["energetic", "lively"]
-    return ["intense", "loud"]
+    return _band_words(energy, ENERGY_BANDS)
 
 
 def _quadrant_words(valence: float, energy: float) -> list[str]:

@@ -76,3 +76,14 @@ async def load_catalog(database: Database, embedder: Embedder, directory: Path) 
     await import_catalog(database, TrackEnricher(embedder), path, trending_source="test")
     rows = await database.pool.fetch("SELECT id, title FROM tracks")
     return {row["title"]: row["id"] for row in rows}
+
+
+async def fresh_catalog(
+    database: Database, embedder: Embedder, directory: Path, also: tuple[str, ...] = ()
+) -> dict[str, int]:
+    """The fictional catalog alone (title -> track id): the tracks, listeners and answers of
+    earlier tests, and the tables in `also`, emptied first."""
+    tables = ", ".join(("tracks", "chat_users", "recommendations", *also))
+    async with database.pool.acquire() as conn:
+        await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    return await load_catalog(database, embedder, directory)

@@ -17,7 +17,7 @@ from handlers.notifier import LogNotifier
 from handlers.replies import ChatContext, ImageInput
 from handlers.service import DefaultBotService
 from recsys.embedder import Embedder
-from support.catalog_fixture import load_catalog
+from support.catalog_fixture import fresh_catalog
 from support.fakes.fake_ollama import FakeOllama
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -39,11 +39,9 @@ def album(seed: int, count: int) -> list[ImageInput]:
 async def catalog(
     database: Database, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, int]:
-    async with database.pool.acquire() as conn:
-        await conn.execute(
-            "TRUNCATE tracks, chat_users, recommendations, caption_cache RESTART IDENTITY CASCADE"
-        )
-    return await load_catalog(database, embedder, Path(tmp_path_factory.mktemp("catalog")))
+    return await fresh_catalog(
+        database, embedder, Path(tmp_path_factory.mktemp("catalog")), also=("caption_cache",)
+    )
 
 
 @pytest.fixture

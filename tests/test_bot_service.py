@@ -21,7 +21,7 @@ from handlers.replies import ChatContext, ImageInput, Reply
 from handlers.service import DefaultBotService
 from handlers.texts import SORRY
 from recsys.embedder import Embedder
-from support.catalog_fixture import load_catalog
+from support.catalog_fixture import fresh_catalog
 from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama, closed_port_url
 from tests.test_faults_database import unreachable_pool
 
@@ -45,9 +45,7 @@ LAKE_PHOTO = jpeg((120, 140, 150))
 async def catalog(
     database: Database, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, int]:
-    async with database.pool.acquire() as conn:
-        await conn.execute("TRUNCATE tracks, chat_users, recommendations RESTART IDENTITY CASCADE")
-    return await load_catalog(database, embedder, Path(tmp_path_factory.mktemp("catalog")))
+    return await fresh_catalog(database, embedder, Path(tmp_path_factory.mktemp("catalog")))
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ Telegram that speaks the Bot API, and an Ollama that is not running (optional, s
 from __future__ import annotations
 
 import argparse
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,25 +15,16 @@ from bot.cli.doctor_tokens import Check
 from bot.settings import Settings, load_settings
 from db.pool import Database
 from recsys.embedder import Embedder
+from support.bot_process import free_port
 from support.catalog_fixture import load_catalog
 from support.fakes.fake_ollama import FakeOllama, closed_port_url
 from support.fakes.fake_telegram import FakeTelegram
 
 
-def free_port() -> int:
-    """A loopback port nothing listens on, for the web-port check."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 async def telegram() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.close()
+    async with FakeTelegram() as fake:
+        yield fake
 
 
 def settings_for(db: Database, telegram: FakeTelegram, ollama_url: str) -> Settings:

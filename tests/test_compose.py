@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import re
 import shlex
 import shutil
 import signal
-import socket
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 import yaml
 from aiohttp import web
@@ -24,6 +21,7 @@ from aiohttp import web
 from bot.cli.main import build_parser
 from bot.settings import Settings, env_name, load_settings
 from db.pool import Database
+from support.bot_process import free_port, wait_healthy
 from support.catalog_fixture import write_catalog
 from support.fakes.fake_ollama import FakeOllama
 from support.fakes.fake_telegram import FakeTelegram, private_chat, user
@@ -44,14 +42,6 @@ INTERPOLATION = re.compile(r"\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}")
 # A first start imports the catalog and loads the text model: minutes on a busy 2-core machine.
 START_TIMEOUT_S = 300.0
 HEALTH_POLL_S = 0.5
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
@@ -382,19 +372,6 @@ async def catalog_host(container_dir: Path) -> AsyncIterator[str]:
     await runner.cleanup()
 
 
-async def wait_healthy(port: int, process: asyncio.subprocess.Process) -> None:
-    """Until /healthz answers 200, as compose's healthcheck waits."""
-    async with aiohttp.ClientSession() as session:
-        for _ in range(int(START_TIMEOUT_S / HEALTH_POLL_S)):
-            assert process.returncode is None, "the bot exited during start-up"
-            with contextlib.suppress(aiohttp.ClientError):
-                async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
-                    if response.status == 200:
-                        return
-            await asyncio.sleep(HEALTH_POLL_S)
-    raise AssertionError("the bot did not become healthy")
-
-
 @pytest.mark.slow
 async def test_the_entrypoints_fill_the_catalog_then_answer_before_the_model_is_pulled(
     services: dict[str, Any], db: Database, container_dir: Path, catalog_host: str
@@ -431,7 +408,7 @@ async def test_the_entrypoints_fill_the_catalog_then_answer_before_the_model_is_
             )  # fmt: skip
             bot = await run_entrypoint(services["melodiclens"], bot_env, variables, container_dir)
             try:
-                await wait_healthy(port, bot)
+                await wait_healthy(port, bot, START_TIMEOUT_S)
                 ana = user(4101, "Ana")
                 photo = telegram.photo(private_chat(ana), ana, "")
                 answer = await telegram.next_sent(within_s=START_TIMEOUT_S)

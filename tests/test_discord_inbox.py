@@ -40,10 +40,8 @@ def jpeg(colour: tuple[int, int, int]) -> bytes:
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
     """One fake Discord that outlives the bots (as Discord outlives a restart)."""
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.close()
+    async with FakeDiscord().serving() as server:
+        yield server
 
 
 async def until(check: Callable[[], Any], within_s: float = 10.0) -> None:
@@ -134,19 +132,26 @@ async def test_a_cut_off_photo_is_answered_by_the_next_bot_through_fresh_links(
     assert row["state"] == "done" and row["attempts"] == 2 and row["payload"] == {}
 
 
-async def test_a_photo_deleted_before_its_answer_is_not_answered(
-    monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
-) -> None:
+async def photo_accepted_then_crashed(
+    monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord, words: str
+) -> str:
+    """A photo message (with these words) accepted by a bot that crashes while answering it;
+    its message id. Its inbox lease is short, so a restarted bot replays it soon."""
     slow = FakeBotService(delay=60)
     dying = DurableInbox(db, "discord", "dead:1", lease_s=DYING_LEASE_S, tick_s=TICK_S)
     async with running_bot(monkeypatch, slow, fake=fake, inbox=dying, keep_fake=True) as (_, bot):
         photo = fake.attachment("dusk.jpg", jpeg((40, 60, 140)), "image/jpeg")
-        message_id = await fake.post_message("", [photo])
+        message_id = await fake.post_message(words, [photo])
         await until(lambda: slow.vibes)
         crash(bot)
-    del fake.messages[message_id]  # its author deleted it
-    await asyncio.sleep(DYING_LEASE_S + 0.1)
+    return message_id
 
+
+async def restarted_until_settled(
+    monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord, message_id: str
+) -> FakeBotService:
+    """A restarted bot, run until it has read the message again and settled its inbox row;
+    the service it called."""
     service = FakeBotService()
     inbox = DurableInbox(db, "discord", "live:2", tick_s=TICK_S)
     async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
@@ -155,6 +160,17 @@ async def test_a_photo_deleted_before_its_answer_is_not_answered(
             if (await rows(db))[0]["state"] != "working":
                 break
             await asyncio.sleep(0.05)
+    return service
+
+
+async def test_a_photo_deleted_before_its_answer_is_not_answered(
+    monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
+) -> None:
+    message_id = await photo_accepted_then_crashed(monkeypatch, db, fake, "")
+    del fake.messages[message_id]  # its author deleted it
+    await asyncio.sleep(DYING_LEASE_S + 0.1)
+
+    service = await restarted_until_settled(monkeypatch, db, fake, message_id)
 
     assert not fake.find("POST", CHANNEL_MESSAGES) and service.vibes == []
     (row,) = await rows(db)
@@ -164,24 +180,11 @@ async def test_a_photo_deleted_before_its_answer_is_not_answered(
 async def test_a_photo_edited_out_of_its_message_is_not_answered_from_the_stored_link(
     monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
 ) -> None:
-    slow = FakeBotService(delay=60)
-    dying = DurableInbox(db, "discord", "dead:1", lease_s=DYING_LEASE_S, tick_s=TICK_S)
-    async with running_bot(monkeypatch, slow, fake=fake, inbox=dying, keep_fake=True) as (_, bot):
-        photo = fake.attachment("dusk.jpg", jpeg((40, 60, 140)), "image/jpeg")
-        message_id = await fake.post_message("rainy", [photo])
-        await until(lambda: slow.vibes)
-        crash(bot)
+    message_id = await photo_accepted_then_crashed(monkeypatch, db, fake, "rainy")
     fake.messages[message_id]["attachments"] = []  # its author edited the photo away
     await asyncio.sleep(DYING_LEASE_S + 0.1)
 
-    service = FakeBotService()
-    inbox = DurableInbox(db, "discord", "live:2", tick_s=TICK_S)
-    async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
-        await fake.wait_for("GET", f"{CHANNEL_MESSAGES}/{message_id}", within_s=10)
-        for _ in range(100):
-            if (await rows(db))[0]["state"] != "working":
-                break
-            await asyncio.sleep(0.05)
+    service = await restarted_until_settled(monkeypatch, db, fake, message_id)
 
     assert not fake.find("POST", CHANNEL_MESSAGES) and service.vibes == []
     (row,) = await rows(db)

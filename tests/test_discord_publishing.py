@@ -17,11 +17,8 @@ from support.fakes.discord_payloads import TOKEN
 
 @pytest.fixture
 async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    server.patch(monkeypatch)
-    yield server
-    await server.close()
+    async with FakeDiscord().serving(monkeypatch) as server:
+        yield server
 
 
 def tree_for(client: discord.Client, vibe_text: str = "Songs for a photo") -> Any:

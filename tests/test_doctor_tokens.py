@@ -19,6 +19,7 @@ from bot.cli.doctor_tokens import (
 )
 from bot.settings import load_settings
 from handlers.edge.spotify import SpotifyApp
+from support.bot_process import free_port
 from support.fakes import fake_genius
 from support.fakes.discord_api import FakeDiscord
 from support.fakes.discord_payloads import TOKEN as DISCORD_TOKEN
@@ -37,35 +38,26 @@ def report(checks: list[Check]) -> str:
 
 @pytest.fixture
 async def telegram_api() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.close()
+    async with FakeTelegram() as fake:
+        yield fake
 
 
 @pytest.fixture
 async def discord_api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    fake = FakeDiscord()
-    await fake.start()
-    fake.patch(monkeypatch)
-    yield fake
-    await fake.close()
+    async with FakeDiscord().serving(monkeypatch) as fake:
+        yield fake
 
 
 @pytest.fixture
 async def spotify() -> AsyncIterator[FakeSpotify]:
-    server = FakeSpotify()
-    await server.start()
-    yield server
-    await server.stop()
+    async with FakeSpotify() as server:
+        yield server
 
 
 @pytest.fixture
 async def genius() -> AsyncIterator[FakeGenius]:
-    server = FakeGenius()
-    await server.start()
-    yield server
-    await server.stop()
+    async with FakeGenius() as server:
+        yield server
 
 
 async def test_telegram_token_that_works_and_one_that_does_not(telegram_api: FakeTelegram) -> None:
@@ -167,10 +159,3 @@ async def test_every_configured_token_is_checked_and_none_is_printed(
     text = report(checks)
     assert WRONG not in text and "a-wrong-spotify-secret" not in text
     assert DISCORD_TOKEN not in text
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port

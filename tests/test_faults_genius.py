@@ -10,8 +10,8 @@ import pytest
 
 from db.pool import Database
 from recsys.embedder import Embedder
-from support.fakes.fake_genius import FakeGenius
-from tests.test_spotify_lyrics import HEARTBREAK, info, themes_for
+from support.fakes.fake_genius import HEARTBREAK, FakeGenius
+from tests.test_spotify_lyrics import info, themes_for
 
 # The client's timeout in these tests; the fake answers later than that.
 TEST_TIMEOUT_S = 0.5
@@ -19,11 +19,9 @@ TEST_TIMEOUT_S = 0.5
 
 @pytest.fixture
 async def genius() -> AsyncIterator[FakeGenius]:
-    server = FakeGenius()
-    await server.start()
-    server.songs[("Empty Pillow", "Rain Person")] = HEARTBREAK
-    yield server
-    await server.stop()
+    async with FakeGenius() as server:
+        server.songs[("Empty Pillow", "Rain Person")] = HEARTBREAK
+        yield server
 
 
 async def paused_without_caching(db: Database, embedder: Embedder, genius: FakeGenius) -> None:

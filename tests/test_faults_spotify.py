@@ -39,10 +39,8 @@ async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeSpotify]:
-    server = FakeSpotify()
-    await server.start()
-    yield server
-    await server.stop()
+    async with FakeSpotify() as server:
+        yield server
 
 
 async def linked_and_synced(world: World) -> int:

@@ -17,7 +17,7 @@ from handlers.service import DefaultBotService
 from handlers.texts import SORRY
 from recsys.embedder import Embedder
 from recsys.text_hygiene import MAX_WORDS_CHARS, clean_text, clean_words
-from support.catalog_fixture import load_catalog
+from support.catalog_fixture import fresh_catalog
 from support.fakes.fake_ollama import closed_port_url
 
 CAROL = ChatContext("telegram", "3003", "3003", "carol")
@@ -27,9 +27,7 @@ CAROL = ChatContext("telegram", "3003", "3003", "carol")
 async def catalog(
     database: Database, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, int]:
-    async with database.pool.acquire() as conn:
-        await conn.execute("TRUNCATE tracks, chat_users, recommendations RESTART IDENTITY CASCADE")
-    return await load_catalog(database, embedder, Path(tmp_path_factory.mktemp("catalog")))
+    return await fresh_catalog(database, embedder, Path(tmp_path_factory.mktemp("catalog")))
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from handlers.replies import ChatContext, ImageInput
 from handlers.service import DefaultBotService
 from handlers.throttle import RATE_WINDOW_S, RateLimiter
 from recsys.embedder import Embedder
-from support.catalog_fixture import load_catalog
+from support.catalog_fixture import fresh_catalog
 from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama, closed_port_url
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -43,12 +43,8 @@ def party_photo() -> bytes:
 async def catalog(
     database: Database, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, int]:
-    async with database.pool.acquire() as conn:
-        await conn.execute(
-            "TRUNCATE tracks, chat_users, recommendations, jobs, caption_cache"
-            " RESTART IDENTITY CASCADE"
-        )
-    return await load_catalog(database, embedder, Path(tmp_path_factory.mktemp("catalog")))
+    directory = Path(tmp_path_factory.mktemp("catalog"))
+    return await fresh_catalog(database, embedder, directory, also=("jobs", "caption_cache"))
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from recsys.embedder import Embedder
 from recsys.models import AudioTraits, Caption, Notice
 from recsys.mood_reader import MoodReader
 from recsys.recommender import NothingToMatch, Recommender, RecommendRequest
-from support.catalog_fixture import load_catalog
+from support.catalog_fixture import fresh_catalog
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -27,9 +27,7 @@ async def catalog(
     database: Database, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[dict[str, int]]:
     """The fictional catalog, imported once for this module."""
-    async with database.pool.acquire() as conn:
-        await conn.execute("TRUNCATE tracks, chat_users, recommendations RESTART IDENTITY CASCADE")
-    yield await load_catalog(database, embedder, Path(tmp_path_factory.mktemp("catalog")))
+    yield await fresh_catalog(database, embedder, Path(tmp_path_factory.mktemp("catalog")))
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,9 @@ import aiohttp
 import pytest
 
 from db.pool import Database
+from support.bot_process import free_port, wait_healthy
 from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama, closed_port_url
 from support.fakes.fake_telegram import FakeTelegram, private_chat, user
-from tests.test_run_process import free_port, wait_healthy
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="session")]
 
@@ -37,11 +37,8 @@ def with_password(url: str) -> str:
 
 @pytest.fixture
 async def fakes() -> AsyncIterator[tuple[FakeTelegram, FakeOllama]]:
-    telegram = FakeTelegram()
-    await telegram.start()
-    async with FakeOllama(reply=STRUCTURED_ANSWERS["party"]) as ollama:
+    async with FakeTelegram() as telegram, FakeOllama(reply=STRUCTURED_ANSWERS["party"]) as ollama:
         yield telegram, ollama
-    await telegram.close()
 
 
 async def test_no_credential_leaves_a_running_bot(

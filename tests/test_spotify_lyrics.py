@@ -13,27 +13,15 @@ from handlers.spotify.tracks import TrackStore
 from recsys.embedder import Embedder
 from recsys.enrichment import TrackEnricher, TrackInfo
 from recsys.themes import ThemeTagger
-from support.fakes.fake_genius import FakeGenius
+from support.fakes.fake_genius import FICTIONAL_SONGS, HEARTBREAK, PARTY, FakeGenius
 from support.fakes.fake_spotify import Track, fake_id
-
-HEARTBREAK = (
-    "Tears fall on the empty pillow tonight\nYou left and the rain will not stop\n"
-    "I cry alone in the dark, my heart is broken\nNothing but sorrow and grief remain"
-)
-PARTY = (
-    "Turn the music up, everybody dance tonight\nThe club is jumping, hands up in the air\n"
-    "Party till the sunrise, drinks and lights and bass\nWe dance dance dance all night long"
-)
 
 
 @pytest.fixture
 async def genius() -> AsyncIterator[FakeGenius]:
-    server = FakeGenius()
-    await server.start()
-    server.songs[("Empty Pillow", "Rain Person")] = HEARTBREAK
-    server.songs[("Jump All Night", "Club Crew")] = PARTY
-    yield server
-    await server.stop()
+    async with FakeGenius() as server:
+        server.songs.update(FICTIONAL_SONGS)
+        yield server
 
 
 def themes_for(db: Database, embedder: Embedder, fake: FakeGenius) -> LyricsThemes:

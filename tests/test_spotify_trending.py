@@ -35,10 +35,8 @@ def chart(size: int, tag: str = "") -> list[Track]:
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeSpotify]:
-    server = FakeSpotify()
-    await server.start()
-    yield server
-    await server.stop()
+    async with FakeSpotify() as server:
+        yield server
 
 
 def trending(db: Database, embedder: Embedder, fake: FakeSpotify) -> tuple[TrendingSync, str]:

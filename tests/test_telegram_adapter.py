@@ -45,10 +45,8 @@ ANSWER = (
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeTelegram]:
     """The fake Bot API server."""
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.close()
+    async with FakeTelegram() as server:
+        yield server
 
 
 @pytest.fixture

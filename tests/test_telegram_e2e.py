@@ -15,7 +15,7 @@ from db.pool import Database
 from handlers.notifier import MultiNotifier
 from handlers.pipeline import Pipeline
 from recsys.embedder import Embedder
-from support.catalog_fixture import fake_spotify_id, load_catalog
+from support.catalog_fixture import fake_spotify_id, fresh_catalog
 from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
 from support.fakes.fake_telegram import FakeTelegram, jpeg, private_chat, settings_for, user
 
@@ -41,9 +41,7 @@ async def stack(
     database: Database, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Stack]:
     """The fictional catalog, imported once, and a fake Ollama that sees every photo as a party."""
-    async with database.pool.acquire() as conn:
-        await conn.execute("TRUNCATE tracks, chat_users, recommendations RESTART IDENTITY CASCADE")
-    titles = await load_catalog(database, embedder, tmp_path_factory.mktemp("tg-catalog"))
+    titles = await fresh_catalog(database, embedder, tmp_path_factory.mktemp("tg-catalog"))
     async with FakeOllama(reply=STRUCTURED_ANSWERS["party"]) as ollama:
         settings = load_settings(None, OLLAMA_HOST=ollama.url)
         yield Stack(titles, ollama, build_pipeline(settings, database, embedder))

@@ -5,20 +5,18 @@ photo of an album counts against the rate limit, and the limit is checked before
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
-from aiohttp import web
 
 from bot.telegram.adapter import TelegramAdapter
-from bot.telegram.webhook import add_webhook_route
 from db import inbox
 from db.pool import Database
 from handlers.inbox import DurableInbox
 from support.fakes.fake_telegram import FakeTelegram, private_chat, settings_for, user
 from support.fakes.fake_telegram_service import FakeService
+from support.fakes.telegram_webhook import webhook_bot
 
 SECRET = "s3cret_Token-for-tests"
 ANA = user(2101, "Ana")
@@ -26,10 +24,8 @@ ANA = user(2101, "Ana")
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.close()
+    async with FakeTelegram() as server:
+        yield server
 
 
 async def gone(db: Database) -> Database:
@@ -37,25 +33,6 @@ async def gone(db: Database) -> Database:
     pool = await asyncpg.create_pool(db.url, min_size=1, max_size=1)
     await pool.close()
     return Database(db.url, pool, pool)
-
-
-async def webhook_bot(
-    fake: FakeTelegram, service: FakeService, database: Database
-) -> tuple[TelegramAdapter, web.AppRunner]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}/hooks/telegram"
-    settings = settings_for(
-        fake, MELODICLENS_TELEGRAM_WEBHOOK_URL=url, MELODICLENS_TELEGRAM_WEBHOOK_SECRET=SECRET
-    )
-    adapter = TelegramAdapter(settings, service, DurableInbox(database, "telegram", "t:1"))
-    app = web.Application()
-    add_webhook_route(app, adapter)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.SockSite(runner, sock).start()
-    await adapter.start()
-    return adapter, runner
 
 
 async def settled(db: Database) -> bool:
@@ -78,22 +55,18 @@ async def test_webhook_refuses_what_it_cannot_store_so_telegram_resends(
     db: Database, fake: FakeTelegram
 ) -> None:
     service = FakeService()
-    adapter, runner = await webhook_bot(fake, service, await gone(db))
-    try:
+    inbox = DurableInbox(await gone(db), "telegram", "t:1")
+    async with webhook_bot(fake, service, SECRET, inbox):
         assert await fake.deliver(vibe_command(fake), SECRET) == 503
         await asyncio.sleep(0.3)
         assert service.vibes == [] and fake.calls_of("sendMessage") == []
-    finally:
-        await adapter.stop()
-        await runner.cleanup()
 
 
 async def test_webhook_stores_before_200_and_answers_a_redelivery_once(
     db: Database, fake: FakeTelegram
 ) -> None:
     service = FakeService()
-    adapter, runner = await webhook_bot(fake, service, db)
-    try:
+    async with webhook_bot(fake, service, SECRET, DurableInbox(db, "telegram", "t:1")):
         update = vibe_command(fake)
         update["update_id"] = 777
         assert await fake.deliver(update, SECRET) == 200
@@ -105,9 +78,6 @@ async def test_webhook_stores_before_200_and_answers_a_redelivery_once(
         assert len(service.vibes) == 1
         state = await db.pool.fetchval("SELECT state FROM inbox WHERE update_key = '777'")
         assert state == "done"
-    finally:
-        await adapter.stop()
-        await runner.cleanup()
 
 
 async def test_polling_confirms_an_update_only_once_it_is_stored(

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession
 
 from bot.telegram.adapter import TelegramAdapter, TelegramSetupError
-from bot.telegram.webhook import add_webhook_route
 from support.fakes.fake_telegram import FakeTelegram, private_chat, settings_for, user
 from support.fakes.fake_telegram_service import FakeService, buttons
+from support.fakes.telegram_webhook import webhook_bot
 
 SECRET = "s3cret_Token-for-tests"
 ANA = user(2001, "Ana")
@@ -29,34 +28,15 @@ class Webhook:
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeTelegram]:
     """The fake Bot API server."""
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.close()
+    async with FakeTelegram() as server:
+        yield server
 
 
 @pytest.fixture
 async def webhook(fake: FakeTelegram) -> AsyncIterator[Webhook]:
     """Our aiohttp app with the webhook route, and the adapter started in webhook mode."""
-    # The URL must be known before the adapter exists, so bind the socket first.
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}/hooks/telegram"
-    settings = settings_for(
-        fake,
-        MELODICLENS_TELEGRAM_WEBHOOK_URL=url,
-        MELODICLENS_TELEGRAM_WEBHOOK_SECRET=SECRET,
-    )
-    adapter = TelegramAdapter(settings, FakeService())
-    app = web.Application()
-    add_webhook_route(app, adapter)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.SockSite(runner, sock).start()
-    await adapter.start()
-    yield Webhook(adapter, url)
-    await adapter.stop()
-    await runner.cleanup()
+    async with webhook_bot(fake, FakeService(), SECRET) as (adapter, url):
+        yield Webhook(adapter, url)
 
 
 async def test_start_sets_the_webhook_and_never_polls(fake: FakeTelegram, webhook: Webhook):

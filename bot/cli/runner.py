@@ -13,12 +13,12 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from bot.app import (
-    Services,
+    Runtime,
     build_bot_service,
     build_inbox,
     build_jobs,
     build_pipeline,
-    open_services,
+    open_runtime,
     preload_search_index,
 )
 from bot.health import RunHealth
@@ -96,7 +96,7 @@ def build_adapters(
 
 async def start_web(
     settings: Settings,
-    services: Services,
+    runtime: Runtime,
     service: DefaultBotService,
     adapters: list[tuple[str, Any]],
     health: RunHealth | None = None,
@@ -104,7 +104,7 @@ async def start_web(
     """The health check, the Spotify callback and (in webhook mode) the Telegram webhook."""
     linker = service.accounts.linker if service.accounts is not None else None
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
-    app = build_web_app(services.db, linker, service.pipeline.metrics, health, token)
+    app = build_web_app(runtime.db, linker, service.pipeline.metrics, health, token)
     for name, adapter in adapters:
         if name == "Telegram" and adapter.webhook_mode:
             from bot.telegram.webhook import add_webhook_route
@@ -134,30 +134,30 @@ def held_maps(
     return sizes
 
 
-def start_worker(settings: Settings, services: Services, notifier: MultiNotifier) -> Worker:
+def start_worker(settings: Settings, runtime: Runtime, notifier: MultiNotifier) -> Worker:
     """The in-process job worker (library syncs, trending refresh); more can run elsewhere."""
-    jobs, schedulers = build_jobs(settings, services.db, services.embedder, notifier)
-    return Worker(services.db, jobs, schedulers=schedulers)
+    jobs, schedulers = build_jobs(settings, runtime.db, runtime.embedder, notifier)
+    return Worker(runtime.db, jobs, schedulers=schedulers)
 
 
 async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Serve until SIGINT/SIGTERM (or `stop` is set), then shut down gracefully."""
     require_a_platform(settings)
     stop = stop or _stop_on_signals()
-    async with open_services(settings) as services:
+    async with open_runtime(settings) as runtime:
         # The search index is read into the database's memory while the models load.
-        preload = asyncio.create_task(preload_search_index(services.db), name="index-preload")
-        pipeline = build_pipeline(settings, services.db, services.embedder)
+        preload = asyncio.create_task(preload_search_index(runtime.db), name="index-preload")
+        pipeline = build_pipeline(settings, runtime.db, runtime.embedder)
         # Load the models before taking the first photo, off the loop.
         await asyncio.to_thread(pipeline.warm)
         notifier = MultiNotifier()
-        service = build_bot_service(settings, services.db, pipeline, notifier)
-        adapters = build_adapters(settings, service, notifier, services.db)
-        pipeline.metrics.watch_held(held_maps(service, services.embedder, adapters))
-        worker = start_worker(settings, services, notifier)
+        service = build_bot_service(settings, runtime.db, pipeline, notifier)
+        adapters = build_adapters(settings, service, notifier, runtime.db)
+        pipeline.metrics.watch_held(held_maps(service, runtime.embedder, adapters))
+        worker = start_worker(settings, runtime, notifier)
         health = RunHealth({name: "starting" for name, _ in adapters}, worker.health,
                            pipeline.captioner.captioner.hosts)  # fmt: skip
-        runner = await start_web(settings, services, service, adapters, health)
+        runner = await start_web(settings, runtime, service, adapters, health)
         worker_task = asyncio.create_task(supervise(worker), name="job-worker")
         started: list[tuple[str, Adapter]] = []
         try:

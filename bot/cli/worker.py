@@ -38,13 +38,13 @@ async def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     """Run jobs until SIGINT/SIGTERM (or, with --once, until none is due)."""
     import asyncio
 
-    from bot.app import build_jobs, open_services
+    from bot.app import build_jobs, open_runtime
     from handlers.edge.worker import Worker
     from handlers.notifier import LogNotifier
 
-    async with open_services(settings) as services:
-        handlers, schedulers = build_jobs(settings, services.db, services.embedder, LogNotifier())
-        worker = Worker(services.db, handlers, schedulers=schedulers)
+    async with open_runtime(settings) as runtime:
+        handlers, schedulers = build_jobs(settings, runtime.db, runtime.embedder, LogNotifier())
+        worker = Worker(runtime.db, handlers, schedulers=schedulers)
         if args.once:
             count = await worker.drain()
             log.info("worker %s ran %d job%s", worker.worker_id, count, "" if count == 1 else "s")

@@ -12,6 +12,7 @@ import asyncpg
 
 from db import tracks
 from db.pool import Database
+from handlers.stores import track_identity
 from handlers.track_writes import enriched_write
 from recsys.enrichment import TrackEnricher, TrackInfo
 from recsys.models import TrackFeatures
@@ -53,13 +54,7 @@ def info_from_row(row: asyncpg.Record, lyrics_themes: tuple[str, ...] = ()) -> T
     """A stored track as the enricher's input, with any catalog audio features."""
     features = TrackFeatures(**{name: row[name] for name in FEATURE_COLUMNS})
     return TrackInfo(
-        spotify_id=row["spotify_id"],
-        title=row["title"],
-        artists=tuple(row["artists"]),
-        album=row["album"],
-        popularity=row["popularity"],
-        release_year=row["release_year"],
-        genres=tuple(row["genres"]),
+        **track_identity(row),
         features=features,
         lyrics_themes=lyrics_themes or tuple(row["lyrics_themes"]),
     )

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+
+from PIL import Image
 
 from handlers.replies import Button, ChatContext, ImageInput, Platform, Reply
 from handlers.service import QueueNotice
@@ -90,9 +93,30 @@ class VibeCall:
     images: list[ImageInput]
     words: str
 
+    @property
+    def sizes(self) -> list[tuple[int, int]]:
+        """Pixel sizes of the images (proves which PhotoSize was downloaded)."""
+        return [Image.open(io.BytesIO(image.data)).size for image in self.images]
+
 
 @dataclass
-class FakeBotService:
+class CountedAdmissions:
+    """The admission check of both fake services: records the photos counted, and refuses
+    once more than `admit_limit` were (None: no limit)."""
+
+    admissions: list[int] = field(default_factory=list)
+    admit_limit: int | None = None
+
+    def admit(self, ctx: ChatContext, photos: int = 0) -> Reply | None:
+        """Records what was counted; refuses once `admit_limit` photos were counted."""
+        self.admissions.append(photos)
+        if self.admit_limit is not None and sum(self.admissions) > self.admit_limit:
+            return Reply("error", "You're sending photos faster than I can listen.")
+        return None
+
+
+@dataclass
+class FakeBotService(CountedAdmissions):
     """Records calls; `delay` slows vibe(), `queue_position` announces a place in line,
     `fail_next` raises once (a bug the adapter must survive)."""
 
@@ -107,16 +131,6 @@ class FakeBotService:
     link_contexts: list[ChatContext] = field(default_factory=list)
     vibe_started: asyncio.Event = field(default_factory=asyncio.Event)
     auto_off: set[str] = field(default_factory=set)
-    # Photos counted by `admit`, and how many it lets through (None: no limit).
-    admissions: list[int] = field(default_factory=list)
-    admit_limit: int | None = None
-
-    def admit(self, ctx: ChatContext, photos: int = 0) -> Reply | None:
-        """Records what was counted; refuses once `admit_limit` photos were counted."""
-        self.admissions.append(photos)
-        if self.admit_limit is not None and sum(self.admissions) > self.admit_limit:
-            return Reply("error", "You're sending photos faster than I can listen.")
-        return None
 
     async def vibe(
         self,

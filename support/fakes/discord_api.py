@@ -41,6 +41,7 @@ from support.fakes.discord_payloads import (
     text_channel,
     user_message,
 )
+from support.fakes.loopback import LoopbackServer
 
 
 @dataclass
@@ -92,18 +93,25 @@ class FakeDiscord:
         app.router.add_get("/gateway", self._gateway)
         app.router.add_get("/cdn/{name}", self._cdn)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._api)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base = f"http://127.0.0.1:{port}"
+        self._server = LoopbackServer(app)
+        self.base = await self._server.start()
 
     async def close(self) -> None:
         """Drop every socket and stop listening."""
         for socket in list(self._sockets):
             await socket.close()
-        await self._runner.cleanup()
+        await self._server.stop()
+
+    @contextlib.asynccontextmanager
+    async def serving(self, monkeypatch: Any = None) -> AsyncIterator[FakeDiscord]:
+        """Listening (with discord.py sent here, given a monkeypatch) until the block ends."""
+        await self.start()
+        try:
+            if monkeypatch is not None:
+                self.patch(monkeypatch)
+            yield self
+        finally:
+            await self.close()
 
     def patch(self, monkeypatch: Any) -> None:
         """Send discord.py's REST calls and gateway connection here."""

@@ -9,11 +9,13 @@ from typing import Any
 
 from aiohttp import web
 
+from support.fakes.loopback import LoopbackServer
+
 # The real service refuses more ids than this in one request.
 MAX_IDS = 40
 
 
-class FakeFeatures:
+class FakeFeatures(LoopbackServer):
     """Known tracks by Spotify id -> features; records every request's ids; injectable faults."""
 
     def __init__(self) -> None:
@@ -28,25 +30,8 @@ class FakeFeatures:
         self.delay_s = 0.0
         self.extra_items: list[dict[str, Any]] = []
         self.answer_at_most: int | None = None
-        self.base_url = ""
-        self.app = web.Application()
+        super().__init__(web.Application())
         self.app.router.add_get("/audio-features", self.audio_features)
-        self._runner: web.AppRunner | None = None
-
-    async def start(self) -> str:
-        """Serve on a free loopback port; returns the base URL."""
-        self._runner = web.AppRunner(self.app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}"
-        return self.base_url
-
-    async def stop(self) -> None:
-        """Stop serving."""
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     def _failing(self) -> bool:
         if self.fail_status is None:

@@ -8,6 +8,8 @@ import re
 
 from aiohttp import web
 
+from support.fakes.loopback import LoopbackServer
+
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
@@ -17,7 +19,22 @@ def _slug(text: str) -> str:
 TOKEN = "fake-genius-token"
 
 
-class FakeGenius:
+# Lyrics of two fictional songs, by (title, artist): one heartbroken, one a party.
+HEARTBREAK = (
+    "Tears fall on the empty pillow tonight\nYou left and the rain will not stop\n"
+    "I cry alone in the dark, my heart is broken\nNothing but sorrow and grief remain"
+)
+PARTY = (
+    "Turn the music up, everybody dance tonight\nThe club is jumping, hands up in the air\n"
+    "Party till the sunrise, drinks and lights and bass\nWe dance dance dance all night long"
+)
+FICTIONAL_SONGS = {
+    ("Empty Pillow", "Rain Person"): HEARTBREAK,
+    ("Jump All Night", "Club Crew"): PARTY,
+}
+
+
+class FakeGenius(LoopbackServer):
     """Songs by (title, artist) -> lyrics; counts every request."""
 
     def __init__(self) -> None:
@@ -29,27 +46,12 @@ class FakeGenius:
         self.fail_status: int | None = None
         self.garbage: bytes | None = None
         self.delay_s = 0.0
-        self.base_url = ""
-        self.app = web.Application()
+        super().__init__(web.Application())
         self.app.router.add_get("/api/search/multi", self.search_multi)
         self.app.router.add_get("/api/search", self.search)
         # The authenticated API's root is this server's root, as api.genius.com's is.
         self.app.router.add_get("/search", self.api_search)
         self.app.router.add_get("/{slug}", self.page)
-        self._runner: web.AppRunner | None = None
-
-    async def start(self) -> str:
-        self._runner = web.AppRunner(self.app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}"
-        return self.base_url
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     def _hits(self, query: str) -> list[dict]:
         hits = []

@@ -35,6 +35,8 @@ from typing import Any
 
 from aiohttp import web
 
+from support.fakes.loopback import LoopbackServer
+
 SHARED_CAPTIONS = Path(__file__).resolve().parents[3] / "shared" / "data" / "vlm_captions_dev.csv"
 DEFAULT_MODEL = "qwen2.5vl:3b"
 # Pending slow replies are released on close, so this only bounds a stuck writer.
@@ -53,53 +55,70 @@ VLM_TAGS = {
     "Granite3_2_Vision": "granite3.2-vision:2b",
 }
 
+# The order of an answer's traits in the table below.
+TRAIT_KEYS = (
+    "valence",
+    "energy",
+    "danceability",
+    "acousticness",
+    "instrumentalness",
+    "tempo_min",
+    "tempo_max",
+)
+
+
+def structured_answer(
+    description: str,
+    mood_words: tuple[str, ...],
+    themes: tuple[str, ...],
+    traits: tuple[float, ...],
+    genres: tuple[str, ...],
+) -> dict[str, Any]:
+    """A schema answer as the vision model sends it (traits in TRAIT_KEYS order)."""
+    return {
+        "description": description,
+        "mood_words": list(mood_words),
+        "themes": list(themes),
+        "traits": dict(zip(TRAIT_KEYS, traits, strict=True)),
+        "genres": list(genres),
+    }
+
+
 # Realistic schema answers, written for these tests (not recorded from a model).
 STRUCTURED_ANSWERS: dict[str, dict[str, Any]] = {
-    "misty_lake": {
-        "description": "A still lake under low morning mist, pine trees fading into grey. "
+    "misty_lake": structured_answer(
+        "A still lake under low morning mist, pine trees fading into grey. "
         "Quiet and a little lonely, like the world has not woken yet.",
-        "mood_words": ["calm", "serene", "misty", "quiet", "reflective"],
-        "themes": ["nature", "calm", "meditation"],
-        "traits": {
-            "valence": 0.35, "energy": 0.15, "danceability": 0.2, "acousticness": 0.85,
-            "instrumentalness": 0.7, "tempo_min": 60, "tempo_max": 90,
-        },
-        "genres": ["ambient", "acoustic", "folk"],
-    },
-    "party": {
-        "description": "A packed dance floor under pink and blue lights, hands in the air and "
+        ("calm", "serene", "misty", "quiet", "reflective"),
+        ("nature", "calm", "meditation"),
+        (0.35, 0.15, 0.2, 0.85, 0.7, 60, 90),
+        ("ambient", "acoustic", "folk"),
+    ),
+    "party": structured_answer(
+        "A packed dance floor under pink and blue lights, hands in the air and "
         "confetti falling. Loud, sweaty, euphoric.",
-        "mood_words": ["euphoric", "energetic", "wild", "joyful", "loud"],
-        "themes": ["party", "energy", "friendship"],
-        "traits": {
-            "valence": 0.85, "energy": 0.92, "danceability": 0.9, "acousticness": 0.05,
-            "instrumentalness": 0.1, "tempo_min": 118, "tempo_max": 132,
-        },
-        "genres": ["dance pop", "house", "edm"],
-    },
-    "rainy_window": {
-        "description": "Rain streaks down a dark window; beyond it a blurred street light and "
+        ("euphoric", "energetic", "wild", "joyful", "loud"),
+        ("party", "energy", "friendship"),
+        (0.85, 0.92, 0.9, 0.05, 0.1, 118, 132),
+        ("dance pop", "house", "edm"),
+    ),
+    "rainy_window": structured_answer(
+        "Rain streaks down a dark window; beyond it a blurred street light and "
         "an empty road. It feels lonely and heavy.",
-        "mood_words": ["melancholy", "lonely", "gloomy", "quiet"],
-        "themes": ["sadness", "nostalgia", "calm"],
-        "traits": {
-            "valence": 0.12, "energy": 0.2, "danceability": 0.25, "acousticness": 0.75,
-            "instrumentalness": 0.3, "tempo_min": 65, "tempo_max": 95,
-        },
-        "genres": ["indie folk", "singer-songwriter", "sad piano"],
-    },
-    "sunny_dog": {
-        "description": "A white dog carries a bunch of tulips across a sunny lawn, tail up. "
+        ("melancholy", "lonely", "gloomy", "quiet"),
+        ("sadness", "nostalgia", "calm"),
+        (0.12, 0.2, 0.25, 0.75, 0.3, 65, 95),
+        ("indie folk", "singer-songwriter", "sad piano"),
+    ),
+    "sunny_dog": structured_answer(
+        "A white dog carries a bunch of tulips across a sunny lawn, tail up. "
         "Goofy, warm and full of spring.",
-        "mood_words": ["happy", "playful", "sunny", "goofy", "warm"],
-        "themes": ["friendship", "energy", "nature"],
-        "traits": {
-            "valence": 0.9, "energy": 0.7, "danceability": 0.7, "acousticness": 0.4,
-            "instrumentalness": 0.05, "tempo_min": 105, "tempo_max": 125,
-        },
-        "genres": ["indie pop", "folk pop"],
-    },
-}  # fmt: skip
+        ("happy", "playful", "sunny", "goofy", "warm"),
+        ("friendship", "energy", "nature"),
+        (0.9, 0.7, 0.7, 0.4, 0.05, 105, 125),
+        ("indie pop", "folk pop"),
+    ),
+}
 
 # Used when ../shared/data is absent: short prose in the recorded captions' style.
 FALLBACK_CAPTIONS = (
@@ -229,7 +248,7 @@ class FakeOllama:
         self._queue: deque[Scripted] = deque()
         self._by_image: dict[str, Scripted] = {}
         self._closing = asyncio.Event()
-        self._runner: web.AppRunner | None = None
+        self._server: LoopbackServer | None = None
         self.url = ""
 
     # --- scripting ---------------------------------------------------------------------------
@@ -258,18 +277,14 @@ class FakeOllama:
         app.router.add_post("/api/show", self._show)
         app.router.add_get("/api/version", self._version)
         app.router.add_get("/", self._root)
-        self._runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.url = f"http://127.0.0.1:{port}"
+        self._server = LoopbackServer(app, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
+        self.url = await self._server.start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         self._closing.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        if self._server is not None:
+            await self._server.stop()
 
     # --- handlers ----------------------------------------------------------------------------
     async def _root(self, request: web.Request) -> web.Response:

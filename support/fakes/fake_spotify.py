@@ -22,6 +22,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from support.fakes.loopback import LoopbackServer
+
 CLIENT_ID = "fake-client-id"
 CLIENT_SECRET = "fake-client-secret"
 REDIRECT_URI = "http://127.0.0.1:8888/spotify/callback"
@@ -171,7 +173,7 @@ def _failure(status: int) -> web.Response:
     return web.Response(status=status, text=f"<html><body>{status} upstream error</body></html>")
 
 
-class FakeSpotify:
+class FakeSpotify(LoopbackServer):
     """The fake's state and its aiohttp application; tests poke at the state directly."""
 
     def __init__(self) -> None:
@@ -195,8 +197,7 @@ class FakeSpotify:
         self.server_errors: list[int] = []  # 5xx statuses of the next API answers
         self.requests: list[str] = []
         self.issued: list[str] = []  # every token handed out, for leak scans
-        self.base_url = ""
-        self.app = web.Application()
+        super().__init__(web.Application())
         self.app.router.add_get("/authorize", self.authorize)
         self.app.router.add_post("/api/token", self.token)
         self.app.router.add_get("/v1/me", self.me)
@@ -207,21 +208,6 @@ class FakeSpotify:
         self.app.router.add_get("/v1/me/tracks", self.saved_tracks)
         self.app.router.add_get("/v1/playlists/{id}/items", self.playlist_items)
         self.app.router.add_get("/v1/playlists/{id}/tracks", self.removed_endpoint)
-        self._runner: web.AppRunner | None = None
-
-    # --- lifecycle ---------------------------------------------------------------------------
-    async def start(self) -> str:
-        self._runner = web.AppRunner(self.app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}"
-        return self.base_url
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     def add_user(self, user: str, library: Library) -> None:
         self.libraries[user] = library

@@ -23,6 +23,7 @@ from aiohttp import ClientSession, web
 from PIL import Image
 
 from bot.settings import Settings, load_settings
+from support.fakes.loopback import LoopbackServer
 
 TOKEN = "123456:TEST-fake-token"
 BOT_ID = 777000
@@ -143,7 +144,7 @@ class FakeTelegram:
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._queues: dict[str, asyncio.Queue[Call]] = defaultdict(asyncio.Queue)
         self._sent: asyncio.Queue[Sent] = asyncio.Queue()
-        self._runner: web.AppRunner | None = None
+        self._server: LoopbackServer | None = None
         self.downloads: list[str] = []
         self._last_pushed = 0
 
@@ -154,21 +155,24 @@ class FakeTelegram:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._method)
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
-        # No access log: its lines carry the token, and the test proving the bot never logs it
-        # must not be fooled by the fake's own lines.
-        self._runner = web.AppRunner(app, shutdown_timeout=0.5, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
+        # No access log (LoopbackServer): its lines carry the token, and the test proving the
+        # bot never logs it must not be fooled by the fake's own lines.
+        self._server = LoopbackServer(app, shutdown_timeout=0.5)
+        self.url = await self._server.start()
         return self.url
+
+    async def __aenter__(self) -> FakeTelegram:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
 
     async def close(self) -> None:
         """Stop serving."""
         self._new_update.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        if self._server is not None:
+            await self._server.stop()
 
     async def _method(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:

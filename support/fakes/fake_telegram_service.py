@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import itertools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from PIL import Image
-
 from handlers.replies import Button, ChatContext, ImageInput, Platform, Reply
 from handlers.service import QueueNotice
 from recsys.models import AudioTraits, Recommendation, TrackPick
+from support.fakes.bot_service import CountedAdmissions, VibeCall
 
 # Real-looking tracks; the first title and reason carry HTML-special characters on purpose.
 TRACKS = (
@@ -86,21 +84,7 @@ def buttons(rec_id: int) -> list[tuple[str, str]]:
 
 
 @dataclass
-class VibeCall:
-    """One vibe() call as the adapter made it."""
-
-    ctx: ChatContext
-    images: list[ImageInput]
-    words: str
-
-    @property
-    def sizes(self) -> list[tuple[int, int]]:
-        """Pixel sizes of the images (proves which PhotoSize was downloaded)."""
-        return [Image.open(io.BytesIO(image.data)).size for image in self.images]
-
-
-@dataclass
-class FakeService:
+class FakeService(CountedAdmissions):
     """Answers like the real service would; knobs let tests make it slow, queue or fail."""
 
     vibes: list[VibeCall] = field(default_factory=list)
@@ -111,19 +95,9 @@ class FakeService:
     queue_place: int | None = None
     fail_next: int = 0
     disliked: set[str] = field(default_factory=set)
-    # Photos counted by `admit`, and how many it lets through (None: no limit).
-    admissions: list[int] = field(default_factory=list)
-    admit_limit: int | None = None
 
     def __post_init__(self) -> None:
         self._rec_ids = itertools.count(41)
-
-    def admit(self, ctx: ChatContext, photos: int = 0) -> Reply | None:
-        """Records what was counted; refuses once `admit_limit` photos were counted."""
-        self.admissions.append(photos)
-        if self.admit_limit is not None and sum(self.admissions) > self.admit_limit:
-            return Reply("error", "You're sending photos faster than I can listen.")
-        return None
 
     async def vibe(
         self,
