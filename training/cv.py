@@ -46,9 +46,16 @@ def pair(
 class CrossValidation:
     """The learned reader's folds, sharing one embedding pass and one set of raw readings."""
 
-    def __init__(self, material: Material, recipe: train_mood.Recipe = train_mood.SHIPPED) -> None:
+    def __init__(
+        self,
+        material: Material,
+        recipe: train_mood.Recipe = train_mood.SHIPPED,
+        built: tuple[dict[float, train_mood.Candidate], dict[str, float]] | None = None,
+    ) -> None:
+        """built: candidates already made for this material (training/nested.py), else made."""
         self.m = material
-        self.options, self.choices = train_mood.candidates(material, recipe)
+        made = built if built is not None else train_mood.candidates(material, recipe)
+        self.options, self.choices = made
 
     def photo_model(self, photo: str) -> MoodModel:
         """The model fit without this photo's captions (all OASIS themes)."""

@@ -28,7 +28,7 @@ from recsys.mood_reader import MoodReader
 from recsys.query import build_query
 from recsys.ranking import trait_fit
 from training import data as mood_data
-from training import train_mood
+from training import nested, train_mood
 from training.cv import CrossValidation, reader_readings
 from training.train_mood import Material, pearson, rho
 
@@ -171,25 +171,39 @@ def outcome(truth: Truth, recipe: train_mood.Recipe, embedder: Embedder) -> Outc
     m = truth.material
     if recipe.glasgow_words:
         m = train_mood.with_glasgow_words(m, embedder)
-    cv = CrossValidation(m, recipe)
-    every_caption = np.ones(len(m.captions.texts), bool)
-    every_theme = np.ones(len(m.oasis.texts), bool)
-    fitted, alpha = train_mood.fit_blend(cv.options, m, every_caption, every_theme)
-    print(f"  choices: {cv.choices}, arousal alpha {alpha}", file=sys.stderr)
+    captions, oasis, fitted = cross_validated(m, recipe)
     plain = MoodReader(None, model=fitted)
     reader = MoodReader(embedder, model=fitted)
     reader.warm()
     print("\n".join(request_targets(reader, embedder, "Calm")), file=sys.stderr)
     read_ms, embed_ms = speed(reader, embedder)
     return Outcome(
-        cv.captions(),
-        cv.oasis(),
+        captions,
+        oasis,
         reader_readings(plain, m.emobank["test"].texts, m.emobank_x["test"]),
         reader_readings(plain, truth.warriner.texts, truth.warriner_x),
         precision_at_top(reader, embedder, truth.tracks),
         read_ms,
         embed_ms,
     )
+
+
+def cross_validated(
+    m: Material, recipe: train_mood.Recipe
+) -> tuple[np.ndarray, np.ndarray, MoodModel]:
+    """A recipe's caption and OASIS fold readings and its model fit on everything."""
+    if recipe.glasgow == "nested":
+        ncv = nested.NestedCV(m, recipe)
+        captions, oasis = ncv.captions(), ncv.oasis()
+        fitted, choices = ncv.fitted()
+        print(f"  choices: {choices}, in the OASIS folds: {ncv.fold_choices}", file=sys.stderr)
+        return captions, oasis, fitted
+    cv = CrossValidation(m, recipe)
+    every_caption = np.ones(len(m.captions.texts), bool)
+    every_theme = np.ones(len(m.oasis.texts), bool)
+    fitted, alpha = train_mood.fit_blend(cv.options, m, every_caption, every_theme)
+    print(f"  choices: {cv.choices}, arousal alpha {alpha}", file=sys.stderr)
+    return cv.captions(), cv.oasis(), fitted
 
 
 def save_outcome(o: Outcome, path: Path) -> None:
