@@ -361,6 +361,17 @@ MOOD_GUESSED = {
     "playlist": "mood guessed from the songs around it in your playlists",
     "artist_playlist": "mood guessed from the artist's other songs and your playlists",
 }
+# Issue 19, the text estimate: the guessed-mood notes that name the song's own words, and the
+# share of a linked library guessed from its words alone.
+MOOD_GUESSED_WORDS = {
+    "text": "mood guessed from the song's title and artist",
+    "artist_text": "mood guessed from the artist's other songs and the song's title",
+    "playlist_text": "mood guessed from your playlists and the song's title and artist",
+    "artist_playlist_text": (
+        "mood guessed from the artist's other songs, your playlists and the song's title"
+    ),
+}
+MOOD_PLACED_BY_WORDS = "{count} of the guessed songs rest on their title and artist alone."
 
 
 def mood_placement(total: int, measured: int, estimated: int, queued: int) -> str:

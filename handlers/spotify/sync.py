@@ -26,7 +26,7 @@ from handlers.edge.spotify import (
     WebApi,
 )
 from handlers.edge.worker import JobContext, RetryLater
-from handlers.library_moods import MoodPlacer, Placement, save_identities
+from handlers.library_moods import MoodPlacer, Placement
 from handlers.notifier import Notifier
 from handlers.replies import Platform
 from handlers.secrets import SecretUnreadable, TokenCipher
@@ -35,6 +35,7 @@ from handlers.spotify.linking import LIBRARY_SYNC, PLAYLIST_PAGE, library_key
 from handlers.spotify.lyrics import LyricsThemes
 from handlers.spotify.tracks import TrackStore, entry_track, info_from_row
 from handlers.texts import (
+    MOOD_PLACED_BY_WORDS,
     NOT_REGISTERED,
     REVOKED_MESSAGE,
     UNREADABLE_MESSAGE,
@@ -70,7 +71,7 @@ class LibrarySync:
         moods: MoodPlacer | None = None,
     ) -> None:
         self.db = db
-        self.moods = moods or MoodPlacer(db)
+        self.moods = moods or MoodPlacer(db, embedder=tracks.enricher.embedder)
         self.app = app
         self.cipher = cipher
         self.tracks = tracks
@@ -193,7 +194,6 @@ class LibrarySync:
     ) -> None:
         found = [(entry, t) for entry in page.get("items") or [] if (t := entry_track(entry))]
         ids = await self.tracks.store([t for _, t in found])
-        await save_identities(self.db, [t for _, t in found])
         origin = "saved" if source["id"] == SAVED else "playlist"
         entries = {
             ids[t["id"]]: {
@@ -262,6 +262,8 @@ def done_message(
         text += " " + mood_placement(
             placement.total, placement.measured, placement.estimated, placement.queued
         )
+        if placement.by_words:
+            text += " " + MOOD_PLACED_BY_WORDS.format(count=placement.by_words)
     return text
 
 
