@@ -19,7 +19,7 @@ from recsys.embedder import Embedder
 from recsys.text_mood import TextGuess, TextMoodModel
 
 # Ridge penalties tried (on unit-length 384-d embeddings); picked by artist-grouped CV.
-ALPHAS = (0.3, 1.0, 3.0, 10.0, 30.0)
+ALPHAS = (10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0)
 # Folds by artist for the out-of-fold errors the residual model and the estimator's fit use.
 FOLDS = 5
 # The residual model claims no less than this quantile of the out-of-fold squared errors.

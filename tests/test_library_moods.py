@@ -20,10 +20,12 @@ from handlers.library_moods import (
     FEATURES_LOOKUP,
     MOOD_REFRESH,
     MoodPlacer,
+    Placement,
     share_line,
     with_guess_notes,
 )
 from handlers.mood_refresh import MoodRefresh, schedule_mood_refresh
+from handlers.spotify.sync import done_message
 from handlers.spotify.tracks import TrackStore
 from recsys.embedder import EMBEDDING_DIM, Embedder
 from recsys.enrichment import TrackEnricher
@@ -310,8 +312,8 @@ async def test_the_words_place_a_song_nothing_else_knows(db: Database, embedder:
         np.zeros((EMBEDDING_DIM, 2)),
         np.array([0.85, 0.75]),
         np.zeros((EMBEDDING_DIM, 2)),
-        np.array([0.01, 0.01]),
-        np.full(2, 0.01),
+        np.array([1e-4, 1e-4]),
+        np.full(2, 1e-4),
     )
     alone = await add_track(db, 4, "Alone", "Nobody Either")
     user = await add_listener(db, [(alone, "p2")])
@@ -382,3 +384,14 @@ async def test_a_track_measured_later_is_embedded_again_with_mood_words(
     assert after["content_hash"] != before["content_hash"]
     estimated = await source(db, ids[0])
     assert estimated["mood_words"] == []  # an estimate never becomes mood words
+
+
+def test_the_link_message_says_how_many_rest_on_their_words() -> None:
+    """When linking finishes, the songs guessed from their words alone are counted apart."""
+    placement = Placement(
+        total=10, catalog=2, same_song=1, features_service=0, estimated=5, queued=0, by_words=2
+    )
+    text = done_message(10, 2, 0, placement)
+    assert "I can place 8 of your 10 songs by mood: 3 by their measured sound, 5 guessed" in text
+    assert text.endswith("2 of the guessed songs rest on their title and artist alone.")
+    assert "alone" not in done_message(10, 2, 0, replace(placement, by_words=0))
