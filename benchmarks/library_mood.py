@@ -14,19 +14,19 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
-import itertools
-import math
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from benchmarks.common import CATALOG_CSV, SHARED_DATA, machine
+from benchmarks.library_mood_text import TextFit, embeddings, fit_text, guesses
 from recsys.mood_estimate import Estimate, EstimatorWeights, MoodSum, Prior, estimate_mood
 from recsys.same_song import fold, song_key
+from recsys.text_mood import WEIGHTS_PATH, TextGuess, track_text
 
 LIBRARY_CSV = SHARED_DATA / "user_playlists.csv"
 # Bootstrap resamples for each interval: enough for stable 95% bounds at n ~ 400.
@@ -35,8 +35,6 @@ BOOTSTRAP = 1000
 LIFT_THRESHOLD = 0.72
 UNKNOWN_FIT = 0.45
 TARGET_GRID = (0.15, 0.35, 0.5, 0.65, 0.85)
-SHRINK_GRID = (0.5, 1.0, 2.0, 4.0, 8.0)
-SHARE_GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
 @dataclass(frozen=True)
@@ -48,6 +46,7 @@ class Song:
     artist: str
     valence: float
     energy: float
+    text: str
 
 
 @dataclass(frozen=True)
@@ -78,6 +77,7 @@ def _song(spotify_id: str, title: str, artists: str, valence: str, energy: str) 
         fold(names[0]) if names else "",
         float(valence),
         float(energy),
+        track_text(title, names),
     )
 
 
@@ -108,10 +108,9 @@ def load_world(catalog: Path = CATALOG_CSV, library: Path = LIBRARY_CSV) -> Worl
             )
             tracks.setdefault(song.spotify_id, (song, []))[1].append(row["playlist_id"])
     lib = [LibraryTrack(s, tuple(p), s.spotify_id in by_id) for s, p in tracks.values()]
-    prior = Prior(
-        float(np.mean([s.valence for s in by_id.values()])),
-        float(np.mean([s.energy for s in by_id.values()])),
-    )
+    moods = np.array([[s.valence, s.energy] for s in by_id.values()])
+    mean, sd = moods.mean(axis=0), moods.std(axis=0)
+    prior = Prior(float(mean[0]), float(mean[1]), float(sd[0]), float(sd[1]))
     return World(by_id, dict(by_key), dict(by_artist), lib, prior)
 
 
@@ -133,7 +132,7 @@ def artist_sum(world: World, song: Song) -> MoodSum:
     total = MoodSum()
     for other in world.by_artist.get(song.artist, []):
         if other.spotify_id != song.spotify_id and (song.key is None or other.key != song.key):
-            total = total.plus(MoodSum(1, other.valence, other.energy))
+            total = total.plus(MoodSum.one(other.valence, other.energy))
     return total
 
 
@@ -147,7 +146,7 @@ def playlist_sums(world: World) -> dict[str, tuple[MoodSum, dict[str, Song]]]:
         for playlist in track.playlists:
             total, members = sums.get(playlist, (MoodSum(), {}))
             members[track.song.spotify_id] = known
-            sums[playlist] = (total.plus(MoodSum(1, known.valence, known.energy)), members)
+            sums[playlist] = (total.plus(MoodSum.one(known.valence, known.energy)), members)
     return sums
 
 
@@ -167,6 +166,11 @@ def playlist_sum(
     return total
 
 
+def half_of(artist: str) -> int:
+    """An artist's half: 0 fits the weights, 1 is reported."""
+    return int(hashlib.sha256(artist.encode()).hexdigest(), 16) % 2
+
+
 @dataclass(frozen=True)
 class Case:
     """One library track scored as blind: its truth and what each source knows."""
@@ -177,47 +181,54 @@ class Case:
     twin: Song | None
     artist: MoodSum
     playlists: MoodSum
+    text: TextGuess | None = None
 
 
-def cases(world: World) -> list[Case]:
-    """Every library track as a blind case."""
+def cases(world: World, texts: dict[str, TextGuess] | None = None) -> list[Case]:
+    """Every library track as a blind case (with its text guess, when given)."""
     lists = playlist_sums(world)
     found = []
     for track in world.library:
-        half = int(hashlib.sha256(track.song.artist.encode()).hexdigest(), 16) % 2
         found.append(
             Case(
                 track.song,
-                half,
+                half_of(track.song.artist),
                 track.in_catalog,
                 twin(world, track.song),
                 artist_sum(world, track.song),
                 playlist_sum(world, lists, track),
+                (texts or {}).get(track.song.spotify_id),
             )
         )
     return found
 
 
 Source = Callable[[Case], tuple[float, float] | None]
+NONE = MoodSum()
+
+# The sources each table row uses: (artist, playlists, text) switched on or off.
+MIXES: dict[str, tuple[bool, bool, bool]] = {
+    "artist's other songs": (True, False, False),
+    "known songs of its playlists": (False, True, False),
+    "title and artist words (text model)": (False, False, True),
+    "artist + playlists (shipped)": (True, True, False),
+    "artist + playlists + text": (True, True, True),
+}
 
 
 def source_of(name: str, world: World, weights: EstimatorWeights) -> Source:
     """A named estimator: what it says of a case, or None where it has nothing."""
+    if name == "same song (title + first artist)":
+        return lambda c: (c.twin.valence, c.twin.energy) if c.twin else None
+    if name == "catalog-mean constant":
+        return lambda c: (world.prior.valence, world.prior.energy)
+    use_artist, use_lists, use_text = MIXES[name]
 
-    def est(artist: MoodSum, lists: MoodSum) -> tuple[float, float] | None:
-        found = estimate_mood(artist, lists, world.prior, weights)
+    def said(c: Case) -> tuple[float, float] | None:
+        found = estimate_for(world, c, weights, use_artist, use_lists, use_text)
         return None if found is None else (found.valence, found.energy)
 
-    sources: dict[str, Source] = {
-        "same song (title + first artist)": lambda c: (
-            (c.twin.valence, c.twin.energy) if c.twin else None
-        ),
-        "artist's other songs": lambda c: est(c.artist, MoodSum()),
-        "known songs of its playlists": lambda c: est(MoodSum(), c.playlists),
-        "artist + playlists (shipped)": lambda c: est(c.artist, c.playlists),
-        "catalog-mean constant": lambda c: (world.prior.valence, world.prior.energy),
-    }
-    return sources[name]
+    return said
 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
@@ -288,53 +299,82 @@ def score(source: Source, chosen: Sequence[Case]) -> Score | None:
     )
 
 
-def fit_weights(world: World, fit: Sequence[Case]) -> EstimatorWeights:
-    """The shrinks and share with the lowest MAE on the fit half."""
-    best, best_mae = EstimatorWeights(), math.inf
-    for a, p, share in itertools.product(SHRINK_GRID, SHRINK_GRID, SHARE_GRID):
-        weights = EstimatorWeights(a, p, share)
-        mae = mean_error(source_of("artist + playlists (shipped)", world, weights), fit)
-        if mae < best_mae:
-            best, best_mae = weights, mae
-    return best
+def text_guesses(world: World) -> tuple[dict[str, TextGuess], TextFit]:
+    """The text model fitted on the fit half's catalog artists; each library track's guess."""
+    fit_songs = [s for s in world.by_id.values() if half_of(s.artist) == 0]
+    x = embeddings([s.text for s in fit_songs])
+    y = np.array([[s.valence, s.energy] for s in fit_songs])
+    text_fit = fit_text(x, y, [s.artist for s in fit_songs])
+    songs = [t.song for t in world.library]
+    found = guesses(
+        text_fit,
+        embeddings([s.text for s in songs]),
+        [s.artist for s in songs],
+        [half_of(s.artist) for s in songs],
+    )
+    return {s.spotify_id: g for s, g in zip(songs, found, strict=True)}, text_fit
 
 
-def mean_error(source: Source, chosen: Sequence[Case]) -> float:
-    """Mean absolute error over valence and energy where the source says something."""
-    errors = []
-    for case in chosen:
-        said = source(case)
-        if said is not None:
-            errors += [abs(said[0] - case.truth.valence), abs(said[1] - case.truth.energy)]
-    return float(np.mean(errors)) if errors else math.inf
+def beats_constant(world: World, report: Sequence[Case], weights: EstimatorWeights) -> bool:
+    """Whether the text model alone beats the constant on both traits beyond chance: a lower
+    MAE, and a Spearman rho whose 95% interval lies above zero (the constant ranks nothing)."""
+    text = score(source_of("title and artist words (text model)", world, weights), report)
+    constant = score(source_of("catalog-mean constant", world, weights), report)
+    assert text is not None and constant is not None
+    lower = all(text.mae[k] < constant.mae[k] for k in (0, 1))
+    return lower and all(text.rho_ci[k][0] > 0 for k in (0, 1))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Score the sources and the ranking effect; print markdown tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.parse_args(argv)
+    parser.add_argument(
+        "--save",
+        action="store_true",
+        help=f"write the text model to {WEIGHTS_PATH} if it beats the constant held out",
+    )
+    args = parser.parse_args(argv)
     if not LIBRARY_CSV.exists() or not CATALOG_CSV.exists():
         print(f"skipped: {LIBRARY_CSV} or {CATALOG_CSV} is absent")
         return 0
+    from benchmarks.library_mood_fit import fit_weights
     from benchmarks.library_mood_report import print_report
 
     warnings.simplefilter("ignore", RuntimeWarning)  # rho of a constant resample is NaN
     world = load_world()
-    every = cases(world)
+    texts, text_fit = text_guesses(world)
+    every = cases(world, texts)
     weights = fit_weights(world, [c for c in every if c.half == 0])
     print(f"machine: {machine().line()}")
+    print(f"text model: ridge alpha {text_fit.alpha}, fitted on the fit half's catalog artists")
     print_report(world, every, weights)
+    wins = beats_constant(world, [c for c in every if c.half == 1], weights)
+    print(
+        "\ntext model beats the catalog-mean constant held out (lower MAE and rho's interval "
+        f"above 0, both traits): {wins}"
+    )
+    if args.save and wins:
+        text_fit.model.save()
+        print(f"saved {WEIGHTS_PATH}")
     return 0
 
 
-def estimate_for(world: World, case: Case, weights: EstimatorWeights) -> Estimate | None:
-    """The shipped estimator's answer for a case."""
-    return estimate_mood(case.artist, case.playlists, world.prior, weights)
-
-
-def with_error(estimate: Estimate, error: float) -> Estimate:
-    """The estimate with a measured expected error."""
-    return replace(estimate, error=error)
+def estimate_for(
+    world: World,
+    case: Case,
+    weights: EstimatorWeights,
+    use_artist: bool = True,
+    use_lists: bool = True,
+    use_text: bool = True,
+) -> Estimate | None:
+    """The estimator's answer for a case from the sources switched on."""
+    return estimate_mood(
+        case.artist if use_artist else NONE,
+        case.playlists if use_lists else NONE,
+        world.prior,
+        weights,
+        case.text if use_text else None,
+    )
 
 
 if __name__ == "__main__":

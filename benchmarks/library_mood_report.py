@@ -24,9 +24,13 @@ SOURCES = (
     "same song (title + first artist)",
     "artist's other songs",
     "known songs of its playlists",
+    "title and artist words (text model)",
     "artist + playlists (shipped)",
+    "artist + playlists + text",
     "catalog-mean constant",
 )
+# Bins of the expected error for the calibration table (quantiles of the report half).
+ERROR_BINS = 4
 
 
 def _ci(pair: tuple[float, float]) -> str:
@@ -66,35 +70,37 @@ def print_sources(
 
 
 def print_errors(world: World, every: Sequence[Case], weights: EstimatorWeights) -> None:
-    """The RMS error per trait of each basis on each half (fit half: the shipped constants)."""
-    print("\n### Expected error (RMS per trait) of each estimate basis\n")
-    print("| basis | fit half | report half |")
-    print("|---|---|---|")
-    for basis in ("artist", "playlist", "artist_playlist"):
-        cells = []
-        for half in (0, 1):
-            errs = []
-            for case in every:
-                found = estimate_for(world, case, weights)
-                if case.half == half and found is not None and found.basis == basis:
-                    errs += [found.valence - case.truth.valence, found.energy - case.truth.energy]
-            cells.append(
-                f"{math.sqrt(np.mean(np.square(errs))):.3f} (n={len(errs) // 2})" if errs else "—"
+    """Per-track expected error against the RMS error seen, in bins of the expected error."""
+    print("\n### Expected error per track (RMS per trait), shipped mix, report half, by quartile\n")
+    print("| expected error (range) | tracks | mean expected | RMS error seen | bases |")
+    print("|---|---|---|---|---|")
+    pairs = []
+    for case in every:
+        found = estimate_for(world, case, weights, use_text=False)
+        if case.half == 1 and found is not None:
+            seen = ((found.valence - case.truth.valence) ** 2) + (
+                (found.energy - case.truth.energy) ** 2
             )
-        print(f"| {basis} | {cells[0]} | {cells[1]} |")
-    cells = []
-    for half in (0, 1):
-        errs = [
-            value
-            for case in every
-            if case.half == half
-            for value in (
-                world.prior.valence - case.truth.valence,
-                world.prior.energy - case.truth.energy,
-            )
-        ]
-        cells.append(f"{math.sqrt(np.mean(np.square(errs))):.3f} (n={len(errs) // 2})")
-    print(f"| catalog-mean constant | {cells[0]} | {cells[1]} |")
+            pairs.append((found.error, seen / 2, found.basis))
+    pairs.sort()
+    for part in np.array_split(np.arange(len(pairs)), ERROR_BINS):
+        chunk = [pairs[i] for i in part]
+        bases: dict[str, int] = {}
+        for _, _, basis in chunk:
+            bases[basis] = bases.get(basis, 0) + 1
+        common = ", ".join(f"{b} {n}" for b, n in sorted(bases.items(), key=lambda x: -x[1])[:3])
+        print(
+            f"| {chunk[0][0]:.3f}-{chunk[-1][0]:.3f} | {len(chunk)} "
+            f"| {math.sqrt(np.mean([p[0] ** 2 for p in chunk])):.3f} "
+            f"| {math.sqrt(np.mean([p[1] for p in chunk])):.3f} | {common} |"
+        )
+    constant = [
+        ((world.prior.valence - c.truth.valence) ** 2 + (world.prior.energy - c.truth.energy) ** 2)
+        / 2
+        for c in every
+        if c.half == 1
+    ]
+    print(f"| catalog-mean constant | {len(constant)} | | {math.sqrt(np.mean(constant)):.3f} | |")
 
 
 def _fit(valence: float, energy: float, want: tuple[float, float]) -> float:
@@ -111,15 +117,15 @@ def _policy_fit(
         return _fit(case.twin.valence, case.twin.energy, want)
     if policy.endswith("service knows half") and _service_knows(case):
         return _fit(case.truth.valence, case.truth.energy, want)
-    found = estimate_for(world, case, weights) if policy.startswith("+ estimates") else None
+    use_text = "text" in policy
+    found = None
+    if policy.startswith("+ estimates"):
+        found = estimate_for(world, case, weights, use_text=use_text)
     if found is None:
         return UNKNOWN_FIT
     fit = _fit(found.valence, found.energy, want)
-    if policy == "+ estimates, naive":
+    if policy.startswith("+ estimates, naive"):
         return fit
-    if policy == "+ estimates, expected fit":
-        dist = (found.valence - want[0]) ** 2 + (found.energy - want[1]) ** 2
-        return 1.0 - math.sqrt((dist + 2 * found.error**2) / 2)
     return trusted_fit(fit, found.error, UNKNOWN_FIT)
 
 
@@ -131,10 +137,11 @@ def _service_knows(case: Case) -> bool:
 POLICIES = (
     "today",
     "+ same song",
-    "+ estimates, naive",
-    "+ estimates, expected fit",
-    "+ estimates, shrunk toward unknown (shipped)",
-    "+ estimates, shrunk, and a service knows half",
+    "+ estimates, naive (artist + playlists)",
+    "+ estimates, naive, with text",
+    "+ estimates, shrunk (artist + playlists; shipped)",
+    "+ estimates, shrunk, with text",
+    "+ estimates, shrunk (shipped), and a service knows half",
 )
 
 
@@ -210,11 +217,7 @@ def print_report(world: World, every: Sequence[Case], weights: EstimatorWeights)
         f"not in the catalog by id); catalog: {len(world.by_id)} tracks; "
         f"catalog mean valence {world.prior.valence:.3f}, energy {world.prior.energy:.3f}"
     )
-    print(
-        f"weights fitted on the fit half ({len(every) - len(report)} tracks): "
-        f"artist shrink {weights.artist_shrink}, playlist shrink {weights.playlist_shrink}, "
-        f"artist share {weights.artist_share}"
-    )
+    print(f"weights fitted on the fit half ({len(every) - len(report)} tracks): {weights}")
     print_sources(world, blind, weights, "Report half, tracks the catalog lacks by id")
     print_sources(world, report, weights, "Report half, every track scored as if blind")
     print_errors(world, every, weights)

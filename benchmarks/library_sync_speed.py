@@ -28,6 +28,7 @@ from handlers.library_moods import FEATURES_LOOKUP, MoodPlacer
 from handlers.replies import ChatContext
 from handlers.spotify.linking import LIBRARY_SYNC, library_key
 from recsys.embedder import Embedder
+from recsys.text_mood import WEIGHTS_PATH, shipped_model
 from support.fakes.fake_features import FakeFeatures
 from support.fakes.fake_spotify import FakeSpotify, fictional_library
 from support.fakes.spotify_world import World, make_world
@@ -42,7 +43,9 @@ async def _round(
 ) -> tuple[float, float]:
     """One sync from empty; (sync seconds, lookup job seconds)."""
     await world.db.pool.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
-    world.sync.moods = MoodPlacer(world.db, features_on=features_on)
+    # as bot/app.py wires it: the text model runs when its weights ship
+    embedder = world.sync.tracks.enricher.embedder
+    world.sync.moods = MoodPlacer(world.db, features_on=features_on, embedder=embedder)
     await jobs.enqueue(
         world.db.pool,
         LIBRARY_SYNC,
@@ -109,6 +112,8 @@ def _report(
 ) -> None:
     off_m, on_m = statistics.median(off), statistics.median(on)
     print(f"\n{machine().line()}; {tracks} new tracks, {len(off)} rounds each")
+    text = "on" if shipped_model() is not None else f"off (no weights at {WEIGHTS_PATH})"
+    print(f"text model at sync time: {text}")
     print(f"sync, service off: median {off_m:.2f} s (max {max(off):.2f})")
     print(
         f"sync, service on:  median {on_m:.2f} s (max {max(on):.2f}); ratio {on_m / off_m:.2f}x "

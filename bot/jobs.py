@@ -48,7 +48,9 @@ def add_mood_jobs(
     async def reenrich(track_ids: Sequence[int]) -> None:
         await tracks.reenrich(await mood_store.tracks_by_ids(db.pool, track_ids), {})
 
-    placer = MoodPlacer(db, features_on=bool(settings.features_url))
+    placer = MoodPlacer(
+        db, features_on=bool(settings.features_url), embedder=tracks.enricher.embedder
+    )
     handlers[MOOD_REFRESH] = MoodRefresh(db, placer, reenrich)
     schedulers.append(schedule_mood_refresh)
     if settings.features_url:

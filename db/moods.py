@@ -53,26 +53,6 @@ async def save_keys(conn: Conn, keys: Sequence[tuple[int, str | None, str | None
     )
 
 
-async def save_identities(
-    conn: Conn, rows: Sequence[tuple[str, str | None, str | None, str | None]]
-) -> None:
-    """Store (Spotify id, ISRC, song key, artist key); a missing ISRC keeps a stored one."""
-    await conn.execute(
-        """
-        UPDATE tracks t SET isrc = COALESCE(v.isrc, t.isrc), song_key = COALESCE(v.song, ''),
-            artist_key = COALESCE(v.artist, '')
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS v(sid, isrc, song, artist)
-        WHERE t.spotify_id = v.sid
-          AND (t.isrc, t.song_key, t.artist_key) IS DISTINCT FROM
-              (COALESCE(v.isrc, t.isrc), COALESCE(v.song, ''), COALESCE(v.artist, ''))
-        """,
-        [r[0] for r in rows],
-        [r[1] for r in rows],
-        [r[2] for r in rows],
-        [r[3] for r in rows],
-    )
-
-
 async def unmeasured(conn: Conn, track_ids: Sequence[int]) -> list[asyncpg.Record]:
     """Of these tracks, those with no measured mood: id, spotify id, title, artists, isrc."""
     return await conn.fetch(
@@ -120,10 +100,12 @@ async def copy_twin_moods(conn: Conn, pairs: Sequence[tuple[int, int]]) -> int:
 
 
 async def artist_moods(conn: Conn, artist_keys: Sequence[str]) -> dict[str, asyncpg.Record]:
-    """Per artist key: how many measured tracks, and their valence and energy summed."""
+    """Per artist key: how many measured tracks, their valence and energy summed and summed
+    squared."""
     rows = await conn.fetch(
         f"""
-        SELECT artist_key, count(*) AS n, sum(valence) AS valence, sum(energy) AS energy
+        SELECT artist_key, count(*) AS n, sum(valence) AS valence, sum(energy) AS energy,
+               sum(valence * valence) AS valence_sq, sum(energy * energy) AS energy_sq
         FROM tracks WHERE artist_key = ANY($1::text[]) AND mood_source IN {_MEASURED_SQL}
         GROUP BY artist_key
         """,
@@ -133,10 +115,12 @@ async def artist_moods(conn: Conn, artist_keys: Sequence[str]) -> dict[str, asyn
 
 
 async def playlist_moods(conn: Conn, user_id: int) -> dict[str, asyncpg.Record]:
-    """Per playlist of a listener: how many measured tracks, valence and energy summed."""
+    """Per playlist of a listener: how many measured tracks, valence and energy summed and
+    summed squared."""
     rows = await conn.fetch(
         f"""
-        SELECT e.playlist_id, count(*) AS n, sum(t.valence) AS valence, sum(t.energy) AS energy
+        SELECT e.playlist_id, count(*) AS n, sum(t.valence) AS valence, sum(t.energy) AS energy,
+               sum(t.valence * t.valence) AS valence_sq, sum(t.energy * t.energy) AS energy_sq
         FROM library_entries e JOIN tracks t ON t.id = e.track_id
         WHERE e.user_id = $1 AND t.mood_source IN {_MEASURED_SQL}
         GROUP BY e.playlist_id
@@ -290,12 +274,17 @@ async def mood_shares(conn: Conn) -> dict[str, dict[str, int]]:
 
 
 async def library_sources(conn: Conn, user_id: int) -> dict[str, int]:
-    """A listener's distinct tracks per mood source, and how many wait for the service."""
+    """A listener's distinct tracks per mood source, how many of the estimated rest on their
+    words alone ('estimated_text'), and how many wait for the service ('queued')."""
     rows = await conn.fetch(
         """
         SELECT t.mood_source AS source, count(*) AS n FROM tracks t
         WHERE t.id IN (SELECT track_id FROM library_entries WHERE user_id = $1)
         GROUP BY t.mood_source
+        UNION ALL
+        SELECT 'estimated_text', count(*) FROM tracks t
+        WHERE t.mood_source = 'estimated' AND t.est_basis = 'text'
+          AND t.id IN (SELECT track_id FROM library_entries WHERE user_id = $1)
         UNION ALL
         SELECT 'queued', count(*) FROM features_lookups l
         WHERE l.status = 'wanted'
@@ -310,17 +299,23 @@ async def library_sources(conn: Conn, user_id: int) -> dict[str, int]:
 MIN_TRACKS_FOR_MEAN = 200
 
 
-async def measured_mean(conn: Conn) -> tuple[float, float] | None:
-    """Mean valence and energy of the measured tracks, or None when there are too few."""
+async def measured_mean(conn: Conn) -> tuple[float, float, float, float] | None:
+    """Mean valence and energy of the measured tracks and their sds, or None when too few."""
     row = await conn.fetchrow(
         f"""
-        SELECT count(*) AS n, avg(valence) AS valence, avg(energy) AS energy FROM tracks
+        SELECT count(*) AS n, avg(valence) AS valence, avg(energy) AS energy,
+               stddev_pop(valence) AS valence_sd, stddev_pop(energy) AS energy_sd FROM tracks
         WHERE mood_source IN {_MEASURED_SQL}
         """
     )
     if row is None or row["n"] < MIN_TRACKS_FOR_MEAN:
         return None
-    return float(row["valence"]), float(row["energy"])
+    return (
+        float(row["valence"]),
+        float(row["energy"]),
+        float(row["valence_sd"]),
+        float(row["energy_sd"]),
+    )
 
 
 async def tracks_by_ids(conn: Conn, track_ids: Sequence[int]) -> list[asyncpg.Record]:

@@ -53,6 +53,12 @@ class TrackWrite:
     embedding: np.ndarray | None = None
     content_hash: str | None = None
     in_catalog: bool = False
+    # The song's identity (alembic 0009, docs/library_mood.md): the ISRC from Spotify's
+    # external_ids, and the song and artist keys of recsys/same_song.py ("" when the title or
+    # artist folds to nothing: keyed, with no key).
+    isrc: str | None = None
+    song_key: str | None = None
+    artist_key: str | None = None
 
 
 class Merge(Enum):
@@ -108,6 +114,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("embedding", "vector(384)", Merge.KEPT_WHEN_NULL),
     Column("content_hash", "text", Merge.KEPT_WHEN_NULL),
     Column("in_catalog", "boolean", Merge.ANY),
+    # a writer without an ISRC (a track object without external_ids, the catalog) keeps one
+    Column("isrc", "text", Merge.KEPT_WHEN_NULL),
+    Column("song_key", "text", Merge.KEPT_WHEN_NULL),
+    Column("artist_key", "text", Merge.KEPT_WHEN_NULL),
 )
 TRACK_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 assert tuple(f.name for f in fields(TrackWrite)) == TRACK_COLUMNS, "COLUMNS and TrackWrite differ"

@@ -3,7 +3,8 @@
 After a library sync every track of the listener has a mood with a source (alembic 0009):
 measured when the catalog has its id or the same song under another id, queued for the
 optional features service when that is on, and estimated from the artist's other songs and
-the known songs of its playlists otherwise. Nothing here waits on the network.
+the known songs of its playlists and its own title and artist words otherwise (the text model
+runs here, at sync time, never when answering). Nothing here waits on the network.
 """
 
 from __future__ import annotations
@@ -11,15 +12,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
 
 import asyncpg
 
 from db import jobs
 from db import moods as store
 from db.pool import Database
+from recsys.embedder import Embedder
 from recsys.mood_estimate import MoodSum, Prior, estimate_mood, pooled
-from recsys.same_song import SongRef, clean_isrc, fold, match_songs, song_key
+from recsys.same_song import SongRef, fold, match_songs, song_key
+from recsys.text_mood import TextGuess, TextMoodModel, shipped_model, track_text
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,8 @@ class Placement:
     features_service: int
     estimated: int
     queued: int
+    # Of the estimated, those guessed from their title and artist words alone.
+    by_words: int = 0
 
     @property
     def measured(self) -> int:
@@ -64,31 +68,21 @@ def keys_of(row: asyncpg.Record) -> tuple[str | None, str | None]:
     return song_key(row["title"], artists), (fold(artists[0]) or None) if artists else None
 
 
-def track_identity(track: dict[str, Any]) -> tuple[str, str | None, str | None, str | None]:
-    """(Spotify id, ISRC, song key, artist key) of a Spotify track object.
-
-    `external_ids` may be missing (local files, some old objects): the ISRC is then None.
-    """
-    external = track.get("external_ids")
-    isrc = clean_isrc(external.get("isrc")) if isinstance(external, dict) else None
-    title = str(track.get("name") or "")
-    artists = [a["name"] for a in track.get("artists") or [] if a and a.get("name")]
-    artist = (fold(artists[0]) or None) if artists else None
-    return track["id"], isrc, song_key(title, artists), artist
-
-
-async def save_identities(db: Database, tracks: Sequence[dict[str, Any]]) -> None:
-    """Store the ISRC and keys of these Spotify track objects (already stored as tracks)."""
-    if tracks:
-        await store.save_identities(db.pool, [track_identity(t) for t in tracks])
-
-
 class MoodPlacer:
     """Gives tracks a mood source: keys, twins, the service queue and estimates."""
 
-    def __init__(self, db: Database, features_on: bool = False) -> None:
+    def __init__(
+        self,
+        db: Database,
+        features_on: bool = False,
+        embedder: Embedder | None = None,
+        text_model: TextMoodModel | None = None,
+    ) -> None:
         self.db = db
         self.features_on = features_on
+        # The track's own words are read only with an embedder and shipped weights.
+        self.embedder = embedder
+        self.text_model = text_model or shipped_model()
 
     async def key_tracks(self) -> int:
         """Song and artist keys for every track that has none yet; how many were keyed."""
@@ -119,11 +113,12 @@ class MoodPlacer:
         artists = await store.artist_moods(self.db.pool, [r["artist_key"] or "" for r in blind])
         lists = await store.playlist_moods(self.db.pool, user_id)
         prior = await self._prior()
+        texts = await self._text_guesses(blind)
         rows = []
-        for row in blind:
+        for row, text in zip(blind, texts, strict=True):
             artist = _sum(artists.get(row["artist_key"] or ""))
             around = pooled(_sum(lists.get(p)) for p in row["playlists"])
-            found = estimate_mood(artist, around, prior)
+            found = estimate_mood(artist, around, prior, text=text)
             if found is not None:
                 rows.append((row["id"], found.valence, found.energy, found.error, found.basis))
         await store.save_estimates(self.db.pool, rows)
@@ -143,14 +138,24 @@ class MoodPlacer:
     async def placement(self, user_id: int) -> Placement:
         """How a listener's tracks stand now."""
         counts = await store.library_sources(self.db.pool, user_id)
+        extra = counts.get("queued", 0) + counts.get("estimated_text", 0)
         return Placement(
-            total=sum(counts.values()) - counts.get("queued", 0),
+            total=sum(counts.values()) - extra,
             catalog=counts.get("catalog", 0),
             same_song=counts.get("same_song", 0),
             features_service=counts.get("features_service", 0),
             estimated=counts.get("estimated", 0),
             queued=counts.get("queued", 0),
+            by_words=counts.get("estimated_text", 0),
         )
+
+    async def _text_guesses(self, rows: Sequence[asyncpg.Record]) -> list[TextGuess | None]:
+        """What each track's title and artists say of its mood (None each without the model)."""
+        if self.embedder is None or self.text_model is None:
+            return [None] * len(rows)
+        words = [track_text(r["title"], list(r["artists"] or ())) for r in rows]
+        vectors = await self.embedder.aembed(words)
+        return list(self.text_model.guess(vectors))
 
     async def _prior(self) -> Prior:
         mean = await store.measured_mean(self.db.pool)
@@ -164,7 +169,13 @@ def _ref(row: asyncpg.Record) -> SongRef:
 def _sum(row: asyncpg.Record | None) -> MoodSum:
     if row is None:
         return MoodSum()
-    return MoodSum(int(row["n"]), float(row["valence"]), float(row["energy"]))
+    return MoodSum(
+        int(row["n"]),
+        float(row["valence"]),
+        float(row["energy"]),
+        float(row["valence_sq"]),
+        float(row["energy_sq"]),
+    )
 
 
 def share_line(counts: dict[str, int]) -> str:

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pytest
 
 from db import jobs
@@ -19,14 +20,17 @@ from handlers.library_moods import (
     FEATURES_LOOKUP,
     MOOD_REFRESH,
     MoodPlacer,
+    Placement,
     share_line,
 )
 from handlers.mood_refresh import MoodRefresh, schedule_mood_refresh
+from handlers.spotify.sync import done_message
 from handlers.spotify.tracks import TrackStore
 from handlers.texts import worded as in_words
-from recsys.embedder import Embedder
+from recsys.embedder import EMBEDDING_DIM, Embedder
 from recsys.enrichment import TrackEnricher
 from recsys.models import AudioTraits, Recommendation, TrackPick
+from recsys.text_mood import TextMoodModel
 from support.fakes.fake_features import FakeFeatures
 
 
@@ -107,7 +111,8 @@ async def test_a_sync_places_tracks_by_twin_and_by_estimate(db: Database) -> Non
     assert (twin["valence"], twin["energy"]) == (pytest.approx(0.25), pytest.approx(0.45))
     live_row = await source(db, live)
     assert live_row["mood_source"] == "estimated" and live_row["valence"] is None
-    assert live_row["est_basis"] == "artist_playlist" and live_row["est_valence"] < 0.5
+    # six steady Adele songs carry it; the two very different songs of p1 weigh under a fifth
+    assert live_row["est_basis"] == "artist" and live_row["est_valence"] < 0.5
     assert 0 < live_row["est_error"] < 1
     assert (await source(db, stranger))["est_basis"] == "playlist"
     assert (await source(db, alone))["mood_source"] == "none"
@@ -300,6 +305,33 @@ async def test_shares_by_source_for_the_operator(db: Database) -> None:
     assert share_line(shares["trending"]) == "no tracks"
 
 
+async def test_the_words_place_a_song_nothing_else_knows(db: Database, embedder: Embedder) -> None:
+    """With the text model on (run at sync time through the real embedder), a song whose artist
+    and playlist are unknown is guessed from its words, and the count says so."""
+    bright = TextMoodModel(
+        np.zeros((EMBEDDING_DIM, 2)),
+        np.array([0.85, 0.75]),
+        np.zeros((EMBEDDING_DIM, 2)),
+        np.array([1e-4, 1e-4]),
+        np.full(2, 1e-4),
+    )
+    alone = await add_track(db, 4, "Alone", "Nobody Either")
+    await add_track(db, 130, "Known", "Once Known", (0.2, 0.3), in_catalog=True)
+    other = await add_track(db, 5, "Other", "Once Known")
+    user = await add_listener(db, [(alone, "p2"), (other, "p3")])
+    placer = MoodPlacer(db, embedder=embedder, text_model=bright)
+    placement = await placer.place_library(user)
+    row = await source(db, alone)
+    assert row["mood_source"] == "estimated" and row["est_basis"] == "text"
+    assert 0.7 < row["est_valence"] < 0.85 and 0 < row["est_error"] < 0.21
+    # one song of the artist carries a fifth of the guess: both are named (alembic 0012)
+    both = await source(db, other)
+    assert both["est_basis"] == "artist_text" and 0.2 < both["est_valence"] < 0.85
+    assert (placement.estimated, placement.by_words) == (2, 1)
+    # without the model, only the song whose artist is known gets an estimate
+    assert await MoodPlacer(db).estimate_library(user) == 1
+
+
 def test_a_guessed_mood_says_so_in_its_reason() -> None:
     """Estimated picks name where the guess came from; measured picks are left alone."""
     measured = TrackPick(1, sid(1), "A", ("X",), (), "from your playlist 'Road'", 1.0)
@@ -312,6 +344,10 @@ def test_a_guessed_mood_says_so_in_its_reason() -> None:
         "from your playlist 'Road'; mood guessed from the artist's other songs"
     )
     assert worded[2].reason == "mood guessed from the songs around it in your playlists"
+    titled = replace(answer, tracks=(replace(measured, reason="", mood_guessed="artist_text"),))
+    assert in_words(titled, "en").tracks[0].reason == (
+        "mood guessed from the artist's other songs and the song's title"
+    )
 
 
 async def test_refresh_resumes_from_its_saved_progress(db: Database) -> None:
@@ -354,3 +390,14 @@ async def test_a_track_measured_later_is_embedded_again_with_mood_words(
     assert after["content_hash"] != before["content_hash"]
     estimated = await source(db, ids[0])
     assert estimated["mood_words"] == []  # an estimate never becomes mood words
+
+
+def test_the_link_message_says_how_many_rest_on_their_words() -> None:
+    """When linking finishes, the songs guessed from their words alone are counted apart."""
+    placement = Placement(
+        total=10, catalog=2, same_song=1, features_service=0, estimated=5, queued=0, by_words=2
+    )
+    text = done_message("en", 10, 2, 0, placement)
+    assert "I can place 8 of your 10 songs by mood: 3 by their measured sound, 5 guessed" in text
+    assert text.endswith("2 of the guessed songs rest on their title and artist alone.")
+    assert "alone" not in done_message("en", 10, 2, 0, replace(placement, by_words=0))

@@ -27,7 +27,7 @@ from handlers.edge.spotify import (
 )
 from handlers.edge.worker import JobContext, RetryLater
 from handlers.i18n import DEFAULT, SUPPORTED
-from handlers.library_moods import MoodPlacer, Placement, save_identities
+from handlers.library_moods import MoodPlacer, Placement
 from handlers.notifier import Notifier
 from handlers.replies import Platform
 from handlers.secrets import SecretUnreadable, TokenCipher
@@ -41,6 +41,7 @@ from handlers.texts import (
     UNREADABLE_MESSAGE,
     library_done,
     mood_placement,
+    placed_by_words,
     say,
 )
 
@@ -72,7 +73,7 @@ class LibrarySync:
         moods: MoodPlacer | None = None,
     ) -> None:
         self.db = db
-        self.moods = moods or MoodPlacer(db)
+        self.moods = moods or MoodPlacer(db, embedder=tracks.enricher.embedder)
         self.app = app
         self.cipher = cipher
         self.tracks = tracks
@@ -197,7 +198,6 @@ class LibrarySync:
     ) -> None:
         found = [(entry, t) for entry in page.get("items") or [] if (t := entry_track(entry))]
         ids = await self.tracks.store([t for _, t in found])
-        await save_identities(self.db, [t for _, t in found])
         origin = "saved" if source["id"] == SAVED else "playlist"
         entries = {
             ids[t["id"]]: {
@@ -261,6 +261,8 @@ def done_message(
         text += " " + mood_placement(
             lang, placement.total, placement.measured, placement.estimated, placement.queued
         )
+        if placement.by_words:
+            text += " " + placed_by_words(lang, placement.by_words)
     return text
 
 

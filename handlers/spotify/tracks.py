@@ -16,6 +16,7 @@ from handlers.stores import track_identity
 from handlers.track_writes import enriched_write
 from recsys.enrichment import TrackEnricher, TrackInfo
 from recsys.models import TrackFeatures
+from recsys.same_song import clean_isrc, fold, song_key
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +41,19 @@ def track_write(track: dict[str, Any], in_catalog: bool) -> tracks.TrackWrite:
     """What a Spotify track object tells (popularity only where Spotify still sends it)."""
     album = track.get("album") or {}
     popularity = track.get("popularity")
+    artists = tuple(a["name"] for a in track.get("artists") or [] if a and a.get("name"))
+    # `external_ids` may be missing (local files, some old objects): the ISRC is then None.
+    external = track.get("external_ids")
     return tracks.TrackWrite(
         spotify_id=track["id"],
         title=str(track.get("name") or "?"),
-        artists=tuple(a["name"] for a in track.get("artists") or [] if a and a.get("name")),
+        artists=artists,
         album=album.get("name") if isinstance(album, dict) else None,
         popularity=popularity if isinstance(popularity, int) else None,
         in_catalog=in_catalog,
+        isrc=clean_isrc(external.get("isrc")) if isinstance(external, dict) else None,
+        song_key=song_key(str(track.get("name") or ""), list(artists)) or "",
+        artist_key=fold(artists[0]) if artists else "",
     )
 
 

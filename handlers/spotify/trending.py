@@ -24,7 +24,6 @@ from handlers.edge.spotify import (
     SpotifyRateLimited,
 )
 from handlers.edge.worker import JobContext, RetryLater
-from handlers.library_moods import save_identities
 from handlers.spotify.tracks import TrackStore, entry_track
 
 log = logging.getLogger(__name__)
@@ -142,7 +141,6 @@ class TrendingSync:
         found = await source.fetch()
         ranked = list(dict.fromkeys(t["id"] for t in found))  # first (best) rank wins
         await self.tracks.store(found, in_catalog=True)
-        await save_identities(self.db, found)
         async with self.db.pool.acquire() as conn:
             count = await trending_entries.replace_trending(conn, source.name, ranked)
         log.info("trending source %s: %d tracks", source.name, count)

@@ -307,6 +307,18 @@ MOOD_PLACED_HOW = {
 }
 
 
+def placed_by_words(lang: str, count: int) -> str:
+    """How many guessed songs rest on their own title and artist alone."""
+    # NOTE: after the mood placement sentence: {count} of the guessed songs were placed by
+    # their title and artist alone (no artist or playlist songs to go by).
+    return counted(
+        lang,
+        "{count} of the guessed songs rests on its title and artist alone.",
+        "{count} of the guessed songs rest on their title and artist alone.",
+        count,
+    )
+
+
 def mood_placement(lang: str, total: int, measured: int, estimated: int, queued: int) -> str:
     """The sentence on how many of a listener's songs can be placed by mood, and how."""
     placed = measured + estimated

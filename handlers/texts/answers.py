@@ -54,6 +54,12 @@ MOOD_GUESSED = {
     "artist": N_("mood guessed from the artist's other songs"),
     "playlist": N_("mood guessed from the songs around it in your playlists"),
     "artist_playlist": N_("mood guessed from the artist's other songs and your playlists"),
+    "text": N_("mood guessed from the song's title and artist"),
+    "artist_text": N_("mood guessed from the artist's other songs and the song's title"),
+    "playlist_text": N_("mood guessed from your playlists and the song's title and artist"),
+    "artist_playlist_text": N_(
+        "mood guessed from the artist's other songs, your playlists and the song's title"
+    ),
 }
 # NOTE: a reason and its note on a guessed mood: {reason}; {note}: "mood guessed from ...".
 GUESSED = N_("{reason}; {note}")
