@@ -300,6 +300,12 @@ NOTICES = {
         "The photo was not read by the vision model (it is unavailable right now), so these "
         "picks come from your words and the photo's colours and light."
     ),
+    Notice.FOREIGN_WORDS: (
+        "I read moods best in English, so the photo led and your words were read as best I could."
+    ),
+    Notice.FOREIGN_WORDS_ONLY: (
+        "I read moods best in English, so your words were read as best I could."
+    ),
 }
 
 
