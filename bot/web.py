@@ -1,106 +1,42 @@
-"""The aiohttp web server: a health check, Prometheus metrics and the Spotify callback.
-Others may add routes.
+"""The aiohttp web server: a health check, Prometheus metrics and the Spotify callback (its
+pages are bot/link_pages.py). Others may add routes.
 
-Linking takes two requests: Spotify's redirect (GET) shows a page naming the chat account the
-Spotify login is about to be linked to, and only its button (a POST carrying a CSRF token that
-must match a same-site cookie) stores the link. No route answers a database failure with a
-500: the page says the bot is having trouble, and the log says why.
+No route answers a database failure with a 500: the page says the bot is having trouble, and
+the log says why.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
-import html
 import ipaddress
 import logging
-import secrets
 from collections.abc import Awaitable, Callable
 
 import asyncpg
 from aiohttp import web
 
 from bot.health import RunHealth
+from bot.link_pages import LINKER_KEY, db_down_page, spotify_callback, spotify_confirm
 from db import jobs
 from db.errors import DatabaseUnavailable, describe
 from db.moods import mood_shares
 from db.pool import Database
 from handlers.metrics import Metrics
-from handlers.spotify.linking import LinkOutcome, LinkReview, SpotifyLinker
-from handlers.texts import LINK_CONFIRM, LINK_PAGE
+from handlers.spotify.linking import SpotifyLinker
 
 log = logging.getLogger(__name__)
 
 # /healthz answers 503 when the database does not answer within this.
 HEALTH_TIMEOUT_S = 3.0
-# The CSRF cookie of the confirm page lives as long as a link does.
-CSRF_COOKIE = "melodiclens_link"
-CSRF_MAX_AGE_S = 600
-CSRF_BYTES = 32
 # Errors that mean the database is not there right now (restart, network, closed pool),
 # plus a server-side failure of a query (PostgresError) and a pool that timed out.
 DB_TROUBLE = (DatabaseUnavailable, asyncpg.PostgresError, TimeoutError)
 
 DB_KEY = web.AppKey("db", Database)
-LINKER_KEY = web.AppKey("linker", SpotifyLinker)
 HEALTH_KEY = web.AppKey("health", RunHealth)
 METRICS_KEY = web.AppKey("metrics", Metrics)
 METRICS_TOKEN_KEY = web.AppKey("metrics_token", str)
-
-# Pages hold a state and a code: never framed, cached or sent on as a referrer.
-PAGE_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
-
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>MelodicLens: {title}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}}
-h1{{color:{color}}} button,.button{{font-size:1rem;padding:.6rem 1.2rem}}</style></head>
-<body><h1>{title}</h1>{body}</body></html>
-"""
-
-CONFIRM_FORM = """<form method="post" action="">
-<input type="hidden" name="state" value="{state}">
-<input type="hidden" name="code" value="{code}">
-<input type="hidden" name="csrf" value="{csrf}">
-<button type="submit">{button}</button>
-</form>
-"""
-
-
-def render_page(outcome: LinkOutcome) -> web.Response:
-    """The small HTML result page of a link attempt."""
-    body = f"<p>{html.escape(outcome.message)}</p>"
-    if outcome.retry_url:
-        retry = html.escape(outcome.retry_url, quote=True)
-        again = html.escape(LINK_PAGE["start_again"])
-        body += f'<p><a class="button" href="{retry}">{again}</a></p>'
-    return _page(outcome.title, body, outcome.ok, outcome.http_status)
-
-
-def _page(title: str, body: str, ok: bool, status: int) -> web.Response:
-    text = PAGE.format(title=html.escape(title), body=body, color="#1db954" if ok else "#c0392b")
-    return web.Response(text=text, content_type="text/html", status=status, headers=PAGE_HEADERS)
-
-
-def render_confirm(review: LinkReview, state: str, code: str, csrf: str) -> web.Response:
-    """The confirm page: names the chat account; its button posts the link."""
-    body = LINK_CONFIRM.format(
-        platform=html.escape(review.platform), account=html.escape(review.account_name)
-    ) + CONFIRM_FORM.format(
-        state=html.escape(state, quote=True),
-        code=html.escape(code, quote=True),
-        csrf=csrf,
-        button=html.escape(LINK_PAGE["confirm_button"]),
-    )
-    return _page(LINK_PAGE["confirm_title"], body, True, 200)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -181,71 +117,7 @@ def _untrusted(request: web.Request) -> web.Response:
     )
 
 
-NOT_SET_UP = LinkOutcome(False, LINK_PAGE["not_available"], LINK_PAGE["not_set_up"], 503)
-
-
-async def spotify_callback(request: web.Request) -> web.Response:
-    """Where Spotify sends the listener back: the confirm page (nothing is stored yet)."""
-    linker = request.app.get(LINKER_KEY)
-    if linker is None:
-        return render_page(NOT_SET_UP)
-    q = request.query
-    state, code = q.get("state"), q.get("code")
-    found = await linker.review(state, code, q.get("error"))
-    if isinstance(found, LinkOutcome):
-        return render_page(found)
-    csrf = secrets.token_urlsafe(CSRF_BYTES)
-    page = render_confirm(found, state or "", code or "", csrf)
-    page.set_cookie(
-        CSRF_COOKIE,
-        csrf,
-        max_age=CSRF_MAX_AGE_S,
-        httponly=True,
-        samesite="Strict",
-        secure=request.secure or linker.app.redirect_uri.startswith("https://"),
-        path="/",  # not the request path: a proxy may serve us under a prefix
-    )
-    return page
-
-
-async def spotify_confirm(request: web.Request) -> web.Response:
-    """The confirm page's button: checks the CSRF token, then stores the link."""
-    linker = request.app.get(LINKER_KEY)
-    if linker is None:
-        return render_page(NOT_SET_UP)
-    form = {key: value for key, value in (await request.post()).items() if isinstance(value, str)}
-    if not _same_site(request, form.get("csrf", "")):
-        log.warning("Spotify link confirmation refused: CSRF check failed")
-        refused = LinkOutcome(False, LINK_PAGE["refused"], LINK_PAGE["csrf"], 403)
-        return render_page(refused)
-    outcome = await linker.finish(form.get("state"), form.get("code"))
-    page = render_page(outcome)
-    if outcome.ok:
-        page.del_cookie(CSRF_COOKIE, path="/")
-    return page
-
-
-def _same_site(request: web.Request, token: str) -> bool:
-    """The form's token equals the cookie set with the page, and no foreign Origin sent it."""
-    cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not token or not cookie or not hmac.compare_digest(token, cookie):
-        return False
-    origin = request.headers.get("Origin")
-    if origin is None or origin == "null":
-        return origin is None
-    return origin in {f"{request.scheme}://{request.host}", _origin(request)}
-
-
-def _origin(request: web.Request) -> str:
-    linker = request.app.get(LINKER_KEY)
-    uri = linker.app.redirect_uri if linker is not None else ""
-    scheme, _, rest = uri.partition("://")
-    return f"{scheme}://{rest.split('/', 1)[0]}"
-
-
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-DB_DOWN_PAGE = LinkOutcome(False, LINK_PAGE["db_title"], LINK_PAGE["db_down"], 503)
 
 
 @web.middleware
@@ -258,7 +130,7 @@ async def database_trouble(request: web.Request, handler: Handler) -> web.Stream
     except DB_TROUBLE as err:
         log.error("%s %s: database unavailable: %s", request.method, request.path, describe(err))
         if request.path.startswith("/spotify/"):
-            return render_page(DB_DOWN_PAGE)
+            return await db_down_page(request)
         return web.json_response({"error": "database unavailable"}, status=503)
 
 

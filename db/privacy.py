@@ -15,7 +15,8 @@ SELECT
   (SELECT count(*) FROM recommendations WHERE user_id = $1) AS recommendations,
   (SELECT count(*) FROM feedback WHERE user_id = $1) AS feedback,
   (SELECT count(*) FROM chat_members WHERE user_id = $1) AS chat_memberships,
-  (SELECT count(*) FROM jobs WHERE user_id = $1) AS jobs
+  (SELECT count(*) FROM jobs WHERE user_id = $1) AS jobs,
+  (SELECT count(*) FROM language_choices WHERE user_id = $1) AS language
 """
 
 # Running jobs are cancelled, not deleted: the worker running one notices at its next save

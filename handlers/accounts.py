@@ -13,13 +13,16 @@ from handlers.replies import ChatContext, Reply
 from handlers.spotify.linking import STATE_TTL_S, SpotifyLinker
 from handlers.spotify.playlist_save import PlaylistSaver, SaveOutcome
 from handlers.texts import (
+    LINK_BUTTON,
     LINK_COMMAND,
     SAID,
     SAVE_PLAYLIST,
     SAVED_PLAYLIST_LINK,
     SORRY,
     forgotten_text,
-    plural,
+    link_offer,
+    say,
+    songs,
     unlinked_text,
 )
 
@@ -37,24 +40,20 @@ class AccountHandler:
     async def link_spotify(self, ctx: ChatContext) -> Reply:
         """A private reply carrying a fresh Spotify authorize URL."""
         if self.linker is None:
-            return Reply("error", SORRY["linking_not_configured"], private=True)
+            return Reply("error", say(ctx.lang, SORRY["linking_not_configured"]), private=True)
         try:
             url = await self.linker.start(ctx)
         except DatabaseUnavailable:
             log.warning("link_spotify: database unavailable", exc_info=True)
-            return Reply("error", SORRY["database"], private=True)
-        minutes = int(STATE_TTL_S // 60)
-        text = (
-            "Open this link to connect your Spotify account. It works once and only for you, "
-            f"for {minutes} minutes. MelodicLens reads your playlists and Liked Songs, and makes "
-            "a private playlist only when you press Save as playlist."
-        )
-        return Reply("link", text, url=url, private=True)
+            return Reply("error", say(ctx.lang, SORRY["database"]), private=True)
+        text = link_offer(ctx.lang, int(STATE_TTL_S // 60))
+        label = say(ctx.lang, LINK_BUTTON[ctx.platform]) if ctx.platform in LINK_BUTTON else None
+        return Reply("link", text, url=url, url_label=label, private=True)
 
     async def save_playlist(self, ctx: ChatContext, rec_id: int) -> Reply:
         """Save an answer's songs as a private playlist in the presser's Spotify account."""
         if self.linker is None:
-            return Reply("error", SORRY["linking_not_configured"], private=True)
+            return Reply("error", say(ctx.lang, SORRY["linking_not_configured"]), private=True)
         saver = PlaylistSaver(self.db, self.linker.app, self.linker.cipher)
         try:
             user_id = await find_user(self.db.pool, ctx.platform, ctx.user_id)
@@ -63,22 +62,26 @@ class AccountHandler:
                 outcome = await saver.save(user_id, rec_id)
         except DatabaseUnavailable:
             log.warning("save_playlist: database unavailable", exc_info=True)
-            return Reply("error", SORRY["database"], private=True)
+            return Reply("error", say(ctx.lang, SORRY["database"]), private=True)
         return await self._saved_reply(ctx, outcome)
 
     async def _saved_reply(self, ctx: ChatContext, outcome: SaveOutcome) -> Reply:
         if outcome.status == "saved":
-            text = SAVE_PLAYLIST["saved"].format(
-                name=outcome.name, tracks=plural(outcome.tracks, "song")
+            text = say(
+                ctx.lang,
+                SAVE_PLAYLIST["saved"],
+                name=outcome.name,
+                tracks=songs(ctx.lang, outcome.tracks),
             )
-            url, label = outcome.playlist_url, SAVED_PLAYLIST_LINK
+            url, label = outcome.playlist_url, say(ctx.lang, SAVED_PLAYLIST_LINK)
             return Reply("info", text, url=url, url_label=label, private=True)
         if outcome.status == "needs_relink":
             link = await self.link_spotify(ctx)
             if link.kind != "link":
                 return link
-            return Reply("link", SAVE_PLAYLIST["needs_relink"], url=link.url, private=True)
-        text = SAVE_PLAYLIST[outcome.status].format(command=LINK_COMMAND[ctx.platform])
+            text = say(ctx.lang, SAVE_PLAYLIST["needs_relink"])
+            return Reply("link", text, url=link.url, url_label=link.url_label, private=True)
+        text = say(ctx.lang, SAVE_PLAYLIST[outcome.status], command=LINK_COMMAND[ctx.platform])
         if outcome.status in ("busy", "failed"):
             return Reply("error", text, private=True)
         return Reply("info", text, private=True)
@@ -88,17 +91,17 @@ class AccountHandler:
         try:
             user_id = await find_user(self.db.pool, ctx.platform, ctx.user_id)
             if user_id is None:
-                return Reply("info", SAID["not_linked"], private=True)
+                return Reply("info", say(ctx.lang, SAID["not_linked"]), private=True)
             async with self.db.pool.acquire() as conn:
                 counts = await privacy.unlink(conn, user_id)
         except DatabaseUnavailable:
             log.warning("unlink_spotify: database unavailable", exc_info=True)
-            return Reply("error", SORRY["database"], private=True)
+            return Reply("error", say(ctx.lang, SORRY["database"]), private=True)
         if not counts["link"]:
-            return Reply("info", SAID["not_linked"], private=True)
+            return Reply("info", say(ctx.lang, SAID["not_linked"]), private=True)
         return Reply(
             "info",
-            unlinked_text(counts),
+            unlinked_text(ctx.lang, counts),
             private=True,
         )
 
@@ -109,28 +112,28 @@ class AccountHandler:
             if user_id is None:
                 # a first photo can wait in the inbox before its sender is known
                 await inbox.forget(self.db.pool, ctx.platform, ctx.user_id)
-                return Reply("info", SAID["nothing_held"], private=True)
+                return Reply("info", say(ctx.lang, SAID["nothing_held"]), private=True)
             async with self.db.pool.acquire() as conn:
                 counts = await privacy.forget_user(conn, user_id)
         except DatabaseUnavailable:
             log.warning("forget_me: database unavailable", exc_info=True)
-            return Reply("error", SORRY["database"], private=True)
-        return Reply("info", forgotten_text(counts), private=True)
+            return Reply("error", say(ctx.lang, SORRY["database"]), private=True)
+        return Reply("info", forgotten_text(ctx.lang, counts), private=True)
 
     async def set_blend(self, ctx: ChatContext, enabled: bool) -> Reply:
         """Let (or stop) this member's linked library blend into this group's answers."""
         if not ctx.is_group:
-            return Reply("info", SAID["blend_private"], private=True)
+            return Reply("info", say(ctx.lang, SAID["blend_private"]), private=True)
         try:
             user_id = await upsert_user(self.db.pool, ctx.platform, ctx.user_id, ctx.user_name)
             await store_blend(self.db.pool, ctx.platform, ctx.chat_id, user_id, enabled)
             link = await spotify_links.get_link(self.db.pool, user_id)
         except DatabaseUnavailable:
             log.warning("set_blend: database unavailable", exc_info=True)
-            return Reply("error", SORRY["database"], private=True)
+            return Reply("error", say(ctx.lang, SORRY["database"]), private=True)
         if not enabled:
-            return Reply("info", SAID["blend_off"])
-        text = SAID["blend_on"]
+            return Reply("info", say(ctx.lang, SAID["blend_off"]))
+        text = say(ctx.lang, SAID["blend_on"])
         if link is None or link.status != "active":
-            text += SAID["blend_needs_link"]
+            text += say(ctx.lang, SAID["blend_needs_link"])
         return Reply("info", text)

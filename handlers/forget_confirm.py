@@ -10,7 +10,7 @@ from db import state
 from db.pool import Database
 from handlers.press import Confirmation, confirm_action, confirms, new_confirm_key
 from handlers.replies import Button, ChatContext, Reply
-from handlers.texts import FORGET_COMMAND, FORGET_CONFIRM
+from handlers.texts import FORGET_COMMAND, FORGET_CONFIRM, say
 
 log = logging.getLogger(__name__)
 
@@ -22,20 +22,20 @@ async def ask_to_forget(db: Database, ctx: ChatContext) -> Reply:
     """The question with its two buttons, bound to this asker in this chat."""
     key, asker, now = await confirm_key(db), asker_of(ctx), time.time()
     buttons = (
-        Button(FORGET_CONFIRM["delete"], confirm_action("forget", key, asker, now)),
-        Button(FORGET_CONFIRM["cancel"], confirm_action("keep", key, asker, now)),
+        Button(say(ctx.lang, FORGET_CONFIRM["delete"]), confirm_action("forget", key, asker, now)),
+        Button(say(ctx.lang, FORGET_CONFIRM["cancel"]), confirm_action("keep", key, asker, now)),
     )
-    return Reply("info", FORGET_CONFIRM["ask"], buttons=buttons, private=True)
+    return Reply("info", say(ctx.lang, FORGET_CONFIRM["ask"]), buttons=buttons, private=True)
 
 
 async def refusal_of(db: Database, ctx: ChatContext, confirmation: Confirmation) -> Reply | None:
     """None when the press confirms deleting; else what to say (refused, or cancelled)."""
     if not confirms(confirmation, await confirm_key(db), asker_of(ctx), time.time()):
         log.info("refused a forget-me confirmation on %s", ctx.platform)
-        text = FORGET_CONFIRM["refused"].format(command=FORGET_COMMAND[ctx.platform])
+        text = say(ctx.lang, FORGET_CONFIRM["refused"], command=FORGET_COMMAND[ctx.platform])
         return Reply("error", text, private=True)
     if confirmation.verb == "keep":
-        return Reply("info", FORGET_CONFIRM["kept"], private=True)
+        return Reply("info", say(ctx.lang, FORGET_CONFIRM["kept"]), private=True)
     return None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import asyncpg
@@ -18,8 +18,6 @@ import asyncpg
 from db import jobs
 from db import moods as store
 from db.pool import Database
-from handlers.texts import MOOD_GUESSED
-from recsys.models import Recommendation
 from recsys.mood_estimate import MoodSum, Prior, estimate_mood, pooled
 from recsys.same_song import SongRef, clean_isrc, fold, match_songs, song_key
 
@@ -182,20 +180,3 @@ def share_line(counts: dict[str, int]) -> str:
     )
     shares = ", ".join(f"{count / total:.0%} {name}" for name, count in parts)
     return f"{total:,} tracks: {shares}"
-
-
-def with_guess_notes(recommendation: Recommendation) -> Recommendation:
-    """Each pick whose mood was estimated says so in its reason (handlers/texts.py words it)."""
-    if not any(pick.mood_guessed for pick in recommendation.tracks):
-        return recommendation
-    picks = tuple(
-        replace(pick, reason=_noted(pick.reason, MOOD_GUESSED[pick.mood_guessed]))
-        if pick.mood_guessed in MOOD_GUESSED
-        else pick
-        for pick in recommendation.tracks
-    )
-    return replace(recommendation, tracks=picks)
-
-
-def _noted(reason: str, note: str) -> str:
-    return f"{reason}; {note}" if reason else note

@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from handlers.captions import merge_captions
-from handlers.library_moods import with_guess_notes
 from handlers.metrics import Metrics
 from handlers.takeover import TAKEN_OVER
 from handlers.throttle import VisionGate
@@ -153,4 +152,4 @@ class Pipeline:
 
     async def recommend(self, request: RecommendRequest) -> Recommendation:
         """Songs for an already-built request (a button press re-asks a stored question)."""
-        return with_guess_notes(await self.recommender.recommend(request))
+        return await self.recommender.recommend(request)

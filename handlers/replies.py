@@ -19,6 +19,9 @@ class ChatContext:
     chat_id: str
     user_name: str | None = None
     is_group: bool = False
+    # the language to answer in (handlers/i18n.py SUPPORTED): the platform's locale for the
+    # asker, replaced by their /language choice where they made one
+    lang: str = "en"
 
 
 @dataclass(frozen=True)

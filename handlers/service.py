@@ -19,6 +19,7 @@ from db.errors import DatabaseUnavailable
 from db.pool import Database
 from handlers.accounts import AccountHandler
 from handlers.forget_confirm import ask_to_forget, refusal_of
+from handlers.languages import LanguageChoices
 from handlers.pipeline import Pipeline, PipelineResult, QueueNotice
 from handlers.press import (
     Confirmation,
@@ -30,7 +31,19 @@ from handlers.press import (
     parse_press,
 )
 from handlers.replies import Button, ChatContext, ImageInput, Platform, Reply
-from handlers.texts import HELP, SAID, SAVE_BUTTON, SORRY, answer_text, notice_text, rejection_text
+from handlers.texts import (
+    SAID,
+    SAVE_BUTTON,
+    SORRY,
+    answer_text,
+    button_label,
+    help_text,
+    mood_line_text,
+    notice_text,
+    rejection_text,
+    say,
+    worded,
+)
 from handlers.throttle import Busy, RateLimiter, TtlCache
 from recsys.image_intake import ImageRejected
 from recsys.models import caption_from_json, caption_to_json
@@ -97,6 +110,11 @@ class BotService(Protocol):
         asker's `ctx` (/help, /start) to count it against their rate limit."""
         ...
 
+    async def language(self, ctx: ChatContext, argument: str) -> Reply:
+        """/language: with no argument, the language in use and the choices; with a code,
+        answer this listener in it from now on; "auto" follows their app again."""
+        ...
+
     async def is_admin(self, ctx: ChatContext, check: Callable[[], Awaitable[bool]]) -> bool:
         """Whether the asker administers this group: the platform's `check`, remembered for
         a minute (so /auto does not ask the platform every time)."""
@@ -144,6 +162,7 @@ class DefaultBotService:
         # "Save as playlist" needs Spotify linking set up; without it the button is left out
         self._can_save = accounts is not None and accounts.linker is not None
         self.rate = RateLimiter(config.rate_limit_per_minute)
+        self.languages = LanguageChoices(db)
         self._admins: TtlCache[tuple[str, str, str], bool] = TtlCache(
             ADMIN_CACHE_S, ADMIN_CACHE_ENTRIES
         )
@@ -152,6 +171,7 @@ class DefaultBotService:
     def admit(self, ctx: ChatContext, photos: int = 0) -> Reply | None:
         """Count a request against the asker's rate limit before anything is downloaded (each
         photo of an album counts); the refusal to send when over it, else None."""
+        ctx = self.languages.known(ctx)
         refusal = self._over_limit(ctx, cost=max(1, photos), sorry="rate")
         if refusal is not None:
             self.pipeline.metrics.count_answer(ctx.platform, "rate_limited")
@@ -166,7 +186,7 @@ class DefaultBotService:
         wait = self.rate.retry_after(key, cost=cost)
         if not wait:
             return None
-        text = SORRY[sorry].format(seconds=max(1, round(wait)))
+        text = say(ctx.lang, SORRY[sorry], seconds=max(1, round(wait)))
         silent = not self.rate.first_refusal(key)
         return Reply("error", text, private=private, silent=silent)
 
@@ -180,6 +200,7 @@ class DefaultBotService:
         admitted: bool = False,
     ) -> Reply:
         """Songs for these photos (one soundtrack for the set) and/or these words."""
+        ctx = await self.languages.resolve(ctx)
         words = clean_words(words)
         if not admitted and (refusal := self.admit(ctx, len(images))) is not None:
             return refusal  # counted in the metrics by admit
@@ -199,21 +220,21 @@ class DefaultBotService:
             return await self._vibe(ctx, images, words, on_queued), "answered"
         except ImageRejected as err:
             log.info("refused an upload on %s: %s", ctx.platform, err)
-            return Reply("error", rejection_text(err)), "image_rejected"
+            return Reply("error", rejection_text(ctx.lang, err)), "image_rejected"
         except NothingToMatch:
-            return Reply("error", SORRY["nothing"]), "nothing_to_match"
+            return Reply("error", say(ctx.lang, SORRY["nothing"])), "nothing_to_match"
         except NoTracks:
             log.error("no tracks in the database: import a catalog (melodiclens catalog import)")
-            return Reply("error", SORRY["no_tracks"]), "no_tracks"
+            return Reply("error", say(ctx.lang, SORRY["no_tracks"])), "no_tracks"
         except Busy as err:
             log.warning("vision queue full: %s", err)
-            return Reply("error", SORRY["busy"]), "busy"
+            return Reply("error", say(ctx.lang, SORRY["busy"])), "busy"
         except DatabaseUnavailable as err:
             log.error("database unavailable while answering %s: %s", ctx.platform, err)
-            return Reply("error", SORRY["database"]), "database_down"
+            return Reply("error", say(ctx.lang, SORRY["database"])), "database_down"
         except Exception:
             log.exception("unexpected failure while answering %s:%s", ctx.platform, ctx.user_id)
-            return Reply("error", SORRY["unexpected"]), "failed"
+            return Reply("error", say(ctx.lang, SORRY["unexpected"])), "failed"
 
     async def _vibe(
         self,
@@ -250,20 +271,23 @@ class DefaultBotService:
             platform=ctx.platform,
             chat_id=ctx.chat_id,
             query=_query_json(request, color),
-            mood={"line": recommendation.mood_line, "traits": recommendation.traits.as_dict()},
+            mood={
+                "line": mood_line_text("en", recommendation.line),
+                "traits": recommendation.traits.as_dict(),
+            },
             picks=[(t.track_id, t.score) for t in recommendation.tracks],
             image_hashes=result.image_hashes,
             press_token=(token := new_press_token()),
             origin=origin,
         )
-        recommendation = replace(recommendation, recommendation_id=rec_id)
+        recommendation = worded(replace(recommendation, recommendation_id=rec_id), ctx.lang)
         return Reply(
             "answer",
-            answer_text(recommendation),
+            answer_text(ctx.lang, recommendation),
             recommendation=recommendation,
-            buttons=_buttons(rec_id, token, can_save=self._can_save),
+            buttons=_buttons(ctx.lang, rec_id, token, can_save=self._can_save),
             color=color,
-            notice=notice_text(recommendation.notice),
+            notice=notice_text(ctx.lang, recommendation.notice),
         )
 
     async def _user(self, ctx: ChatContext) -> int:
@@ -287,10 +311,11 @@ class DefaultBotService:
         It counts against the presser's rate limit, needs the answer's token and chat, and is
         answered for the presser: their thumbs, their library, never the asker's.
         """
+        ctx = await self.languages.resolve(ctx)
         press = parse_press(action)
         confirmation = parse_confirmation(action) if press is None else None
         if press is None and confirmation is None:
-            return Reply("error", SORRY["stale_button"])
+            return Reply("error", say(ctx.lang, SORRY["stale_button"]))
         if (refusal := self._over_limit(ctx)) is not None:
             return refusal
         try:
@@ -300,21 +325,21 @@ class DefaultBotService:
             return await self._confirmed(ctx, confirmation)
         except DatabaseUnavailable as err:
             log.error("database unavailable for a button press: %s", err)
-            return Reply("error", SORRY["database"])
+            return Reply("error", say(ctx.lang, SORRY["database"]))
         except NoTracks:
-            return Reply("error", SORRY["no_tracks"])
+            return Reply("error", say(ctx.lang, SORRY["no_tracks"]))
         except NothingToMatch:  # its words and photo were forgotten: nothing to go on
-            return Reply("error", SORRY["stale_button"])
+            return Reply("error", say(ctx.lang, SORRY["stale_button"]))
         except Exception:
             log.exception("unexpected failure on button %s", action.partition(":")[0])
-            return Reply("error", SORRY["unexpected"])
+            return Reply("error", say(ctx.lang, SORRY["unexpected"]))
 
     async def _press(self, ctx: ChatContext, press: Press) -> Reply:
         kind, rec_id = press.verb, press.recommendation_id
         stored = await recommendations.load_recommendation(self.db.pool, rec_id)
         if stored is None or not may_use(stored, press, ctx.platform, ctx.chat_id):
             log.info("refused a press on answer %s from %s", rec_id, ctx.platform)
-            return Reply("error", SORRY["stale_button"])
+            return Reply("error", say(ctx.lang, SORRY["stale_button"]))
         if kind == "save":  # into the presser's own Spotify account
             return await self._account("save_playlist", ctx, rec_id)
         user_id = await self._user(ctx)  # the presser, who may not be the asker
@@ -322,9 +347,9 @@ class DefaultBotService:
             self.db.pool, rec_id, user_id, "different" if kind in MOOD_STEPS else kind
         )
         if kind == "up":
-            return Reply("info", SAID["thumbs_up"])
+            return Reply("info", say(ctx.lang, SAID["thumbs_up"]))
         if kind == "down":
-            return Reply("info", SAID["thumbs_down"])
+            return Reply("info", say(ctx.lang, SAID["thumbs_down"]))
         shown = set(stored.track_ids) | await recommendations.shown_to_user(self.db.pool, user_id)
         query = stored.query
         caption_json = query.get("caption")
@@ -349,64 +374,72 @@ class DefaultBotService:
     # --- accounts and chat settings -----------------------------------------------------------
     async def link_spotify(self, ctx: ChatContext) -> Reply:
         """Start linking a Spotify account (counts against the asker's rate limit)."""
+        ctx = await self.languages.resolve(ctx)
         if (refusal := self._over_limit(ctx, private=True)) is not None:
             return refusal
         return await self._account("link_spotify", ctx)
 
     async def unlink_spotify(self, ctx: ChatContext) -> Reply:
         """Remove the Spotify link and the imported library."""
+        ctx = await self.languages.resolve(ctx)
         if (refusal := self._over_limit(ctx, private=True)) is not None:
             return refusal
         return await self._account("unlink_spotify", ctx)
 
     async def forget_me(self, ctx: ChatContext) -> Reply:
         """Ask first (handlers/forget_confirm.py); a confirmed press deletes."""
+        ctx = await self.languages.resolve(ctx)
         if (refusal := self._over_limit(ctx, private=True)) is not None:
             return refusal
         try:
             return await ask_to_forget(self.db, ctx)
         except DatabaseUnavailable as err:
             log.error("database unavailable for forget_me: %s", err)
-            return Reply("error", SORRY["database"], private=True)
+            return Reply("error", say(ctx.lang, SORRY["database"]), private=True)
 
     async def _confirmed(self, ctx: ChatContext, confirmation: Confirmation) -> Reply:
         """A press on a /forget_me button: checked against the presser, then done."""
         refusal = await refusal_of(self.db, ctx, confirmation)
-        return refusal or await self._account("forget_me", ctx)
+        if refusal is not None:
+            return refusal
+        self.languages.forget(ctx)
+        return await self._account("forget_me", ctx)
 
     async def set_blend(self, ctx: ChatContext, enabled: bool) -> Reply:
         """Let this member's library blend into the group's answers, or stop it."""
+        ctx = await self.languages.resolve(ctx)
         if (refusal := self._over_limit(ctx, private=True)) is not None:
             return refusal
         return await self._account("set_blend", ctx, enabled)
 
     async def _account(self, name: str, ctx: ChatContext, *args: Any) -> Reply:
         if self.accounts is None:
-            return Reply("error", SORRY["no_spotify"])
+            return Reply("error", say(ctx.lang, SORRY["no_spotify"]))
         try:
             reply: Reply = await getattr(self.accounts, name)(ctx, *args)
             return reply
         except DatabaseUnavailable as err:
             log.error("database unavailable for %s: %s", name, err)
-            return Reply("error", SORRY["database"])
+            return Reply("error", say(ctx.lang, SORRY["database"]))
         except Exception:
             log.exception("unexpected failure in %s", name)
-            return Reply("error", SORRY["unexpected"])
+            return Reply("error", say(ctx.lang, SORRY["unexpected"]))
 
     async def set_auto(self, ctx: ChatContext, enabled: bool) -> Reply:
         """Answer every photo in this group, or only those that mention the bot."""
+        ctx = await self.languages.resolve(ctx)
         if (refusal := self._over_limit(ctx)) is not None:
             return refusal
         if not ctx.is_group:
-            return Reply("info", SAID["auto_private"])
+            return Reply("info", say(ctx.lang, SAID["auto_private"]))
         try:
             await users.set_auto_reply(self.db.pool, ctx.platform, ctx.chat_id, enabled)
         except DatabaseUnavailable as err:
             log.error("database unavailable for set_auto: %s", err)
-            return Reply("error", SORRY["database"])
+            return Reply("error", say(ctx.lang, SORRY["database"]))
         if enabled:
-            return Reply("info", SAID["auto_on"])
-        return Reply("info", SAID["auto_off"])
+            return Reply("info", say(ctx.lang, SAID["auto_on"]))
+        return Reply("info", say(ctx.lang, SAID["auto_off"]))
 
     async def auto_enabled(self, platform: Platform, chat_id: str) -> bool:
         """Whether this group or channel answers every photo (False when the database is
@@ -423,7 +456,14 @@ class DefaultBotService:
         `ctx` (/help, /start), counted against their rate limit like any other command."""
         if ctx is not None and (refusal := self._over_limit(ctx)) is not None:
             return refusal
-        return Reply("info", HELP[platform])
+        lang = self.languages.known(ctx).lang if ctx is not None else "en"
+        return Reply("info", help_text(lang, platform))
+
+    async def language(self, ctx: ChatContext, argument: str) -> Reply:
+        """/language [CODE|auto] (handlers/languages.py), counted like any other command."""
+        if (refusal := self._over_limit(self.languages.known(ctx), private=True)) is not None:
+            return refusal
+        return await self.languages.choose(ctx, argument)
 
     async def is_admin(self, ctx: ChatContext, check: Callable[[], Awaitable[bool]]) -> bool:
         """Whether the asker may switch this group's settings: the platform's `check` (e.g.
@@ -441,18 +481,13 @@ def _rate_key(ctx: ChatContext) -> str:
     return f"{ctx.platform}:{ctx.user_id}"
 
 
-def _buttons(rec_id: int, token: str, can_save: bool) -> tuple[Button, ...]:
-    buttons = (
-        Button("👍", button_action("up", rec_id, token)),
-        Button("👎", button_action("down", rec_id, token)),
-        Button("More like this", button_action("more", rec_id, token)),
-        Button("Different vibe", button_action("diff", rec_id, token)),
-        Button("Calmer", button_action("calm", rec_id, token)),
-        Button("More energy", button_action("lively", rec_id, token)),
-    )
-    if not can_save:
-        return buttons
-    return (*buttons, Button(SAVE_BUTTON, button_action("save", rec_id, token)))
+def _buttons(lang: str, rec_id: int, token: str, can_save: bool) -> tuple[Button, ...]:
+    verbs = ("up", "down", "more", "diff", "calm", "lively", *(("save",) if can_save else ()))
+    return tuple(Button(_label(lang, verb), button_action(verb, rec_id, token)) for verb in verbs)
+
+
+def _label(lang: str, verb: str) -> str:
+    return say(lang, SAVE_BUTTON) if verb == "save" else button_label(lang, verb)
 
 
 def _query_json(request: RecommendRequest, color: int | None) -> dict[str, Any]:

@@ -175,6 +175,46 @@ class Candidate:
     estimate: MoodEstimate | None = None
 
 
+class ReasonKind(StrEnum):
+    """Why a track was picked, as a code handlers/texts words in the listener's language."""
+
+    FEEL = "feel"  # its mood words (and the photo's scene, a trending mark)
+    MEANING = "meaning"  # no mood words: close in meaning to the request
+    MEMBER_LIBRARY = "member_library"  # from a blended member's library (name never said)
+    OWN_LIBRARY = "own_library"  # from the asker's library (playlist name not said here)
+    OWN_PLAYLIST = "own_playlist"  # from the asker's playlist, named
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A thing the photo shows that a reason may name: a scene noun and a mood word for it."""
+
+    noun: str
+    mood: str = ""
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a track fits, as codes and values (worded by handlers/texts in each language)."""
+
+    kind: ReasonKind
+    # a mood word and, when the track has one, a texture word ("melancholic", "acoustic")
+    feel: tuple[str, ...] = ()
+    scene: Scene | None = None
+    trending: bool = False
+    playlist: str = ""
+
+
+@dataclass(frozen=True)
+class MoodLine:
+    """What an answer's first line says, as values: the mood words, the photo's description
+    (the vision model's English) and the mood step taken ("" for none; recsys.mood_shift)."""
+
+    words: tuple[str, ...] = ()
+    description: str = ""
+    shift: str = ""
+
+
 @dataclass(frozen=True)
 class TrackPick:
     """One recommended track, ready to show."""
@@ -192,6 +232,8 @@ class TrackPick:
     # Set when the track's mood was estimated, not measured: the estimate's basis
     # ("artist", "playlist", "artist_playlist"); handlers word it into the reason.
     mood_guessed: str | None = None
+    # why it was picked; `reason` is that worded by the text layer ("" until then)
+    why: Reason | None = None
 
     @property
     def url(self) -> str:
@@ -214,6 +256,7 @@ class Notice(StrEnum):
 class Recommendation:
     """The ranked songs for one question: a mood line and the tracks that fit it."""
 
+    # `line` worded by the text layer (handlers/texts `worded`); "" until then
     mood_line: str
     mood_words: tuple[str, ...]
     themes: tuple[str, ...]
@@ -223,3 +266,4 @@ class Recommendation:
     vision_used: bool = True
     notice: Notice | None = None
     recommendation_id: int | None = None
+    line: MoodLine = MoodLine()

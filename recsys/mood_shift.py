@@ -1,4 +1,5 @@
-"""Steps to a neighbouring mood: "Different vibe", "Calmer", "More energy".
+"""Steps to a neighbouring mood: "Different vibe", "Calmer", "More energy" (each step's name
+is reported; handlers/texts words it, "A calmer take", in the listener's language).
 
 The valence/energy plane is read as three bands per axis (low, middle, high). A step moves the
 target to the middle of the next band along one axis, so the answer lands in the neighbouring
@@ -27,21 +28,20 @@ Axis = Literal["valence", "energy"]
 
 @dataclass(frozen=True)
 class MoodShift:
-    """One step: along which axis, which way, and how the answer says it."""
+    """One step: along which axis and which way (its name is what the answer reports)."""
 
     name: str
     axis: Axis
     direction: int
-    phrase: str
 
 
 SHIFTS = {
     shift.name: shift
     for shift in (
-        MoodShift("brighter", "valence", +1, "a brighter take"),
-        MoodShift("moodier", "valence", -1, "a moodier take"),
-        MoodShift("calmer", "energy", -1, "a calmer take"),
-        MoodShift("more_energy", "energy", +1, "a take with more energy"),
+        MoodShift("brighter", "valence", +1),
+        MoodShift("moodier", "valence", -1),
+        MoodShift("calmer", "energy", -1),
+        MoodShift("more_energy", "energy", +1),
     )
 }
 # Resolved against the mood it starts from (see `different_vibe`).
@@ -83,16 +83,17 @@ def shift_traits(traits: AudioTraits, shift: MoodShift) -> AudioTraits:
 
 
 def apply_shifts(traits: AudioTraits, names: tuple[str, ...]) -> tuple[AudioTraits, str]:
-    """The traits after each named step in order, and the phrase of the last ("" for none).
-    Unknown names are skipped (a button from an older version)."""
-    phrase = ""
+    """The traits after each named step in order, and the name of the last step taken ("" for
+    none; "different" resolved to "brighter" or "moodier"). Unknown names are skipped (a
+    button from an older version)."""
+    taken = ""
     for name in names:
         shift = different_vibe(traits) if name == DIFFERENT else SHIFTS.get(name)
         if shift is None:
             continue
         traits = shift_traits(traits, shift)
-        phrase = shift.phrase
-    return traits, phrase
+        taken = shift.name
+    return traits, taken
 
 
 def _nudge(value: float | None, delta: float) -> float | None:

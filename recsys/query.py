@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recsys.embedder import Embedder
-from recsys.models import TRAIT_NAMES, AudioTraits, Caption, MoodReading
+from recsys.models import TRAIT_NAMES, AudioTraits, Caption, MoodLine, MoodReading, Scene
 from recsys.mood_reader import MoodReader
 from recsys.mood_shift import apply_shifts
 from recsys.ranking import W_SEMANTIC, RankingPlan
@@ -41,7 +41,7 @@ class MoodQuery:
     embedding: np.ndarray
     plan: RankingPlan
     mood_words: tuple[str, ...]
-    mood_line: str
+    mood_line: MoodLine
     steering: Steering
 
 
@@ -81,9 +81,8 @@ def build_query(
         semantic_weight=VARIATION_SEMANTIC_WEIGHT if variation else W_SEMANTIC,
         variation=variation,
     )
-    line = f"{shifted.capitalize()}: {', '.join(mood_words[:3])}" if shifted else ""
     return MoodQuery(
-        text, vectors[0], plan, mood_words, line or _mood_line(caption, mood_words), steering
+        text, vectors[0], plan, mood_words, _mood_line(caption, mood_words, shifted), steering
     )
 
 
@@ -136,23 +135,24 @@ def _query_text(
     return " ".join(parts)
 
 
-def _scene(caption: Caption | None) -> str:
-    """A short "the misty lake" phrase from the caption, or ""."""
+def _scene(caption: Caption | None) -> Scene | None:
+    """The first scene noun the caption names ("lake") with a mood word for it ("misty")."""
     if caption is None or caption.source == "image-stats" or not caption.description:
-        return ""
+        return None
     tokens = re.findall(r"[a-z]+", caption.description.lower())
     for noun in tokens:
         if noun in SCENE_NOUNS:
             adjective = next((w for w in caption.mood_words if " " not in w), "")
-            return f"the {adjective} {noun}".replace("  ", " ") if adjective else f"the {noun}"
-    return ""
+            return Scene(noun, adjective)
+    return None
 
 
-def _mood_line(caption: Caption | None, mood_words: tuple[str, ...]) -> str:
-    words = ", ".join(mood_words[:3]).capitalize() if mood_words else "A mood"
-    if caption is None or not caption.description:
-        return words
+def _mood_line(caption: Caption | None, mood_words: tuple[str, ...], shifted: str) -> MoodLine:
+    """The values of the answer's first line: a shifted mood is no longer the photo's, so it
+    carries no description."""
+    if shifted or caption is None or not caption.description:
+        return MoodLine(mood_words[:3], "", shifted)
     description = caption.description.strip()
     if len(description) > MOOD_LINE_CHARS:
         description = description[: MOOD_LINE_CHARS - 1].rsplit(" ", 1)[0] + "…"
-    return f"{words}: {description}"
+    return MoodLine(mood_words[:3], description)

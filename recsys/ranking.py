@@ -9,7 +9,15 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from recsys.models import AudioTraits, Candidate, TrackFeatures, TrackPick
+from recsys.models import (
+    AudioTraits,
+    Candidate,
+    Reason,
+    ReasonKind,
+    Scene,
+    TrackFeatures,
+    TrackPick,
+)
 from recsys.mood_estimate import trusted_fit
 from recsys.text_hygiene import clean_text
 
@@ -49,7 +57,7 @@ class RankingPlan:
 
     target: AudioTraits
     themes: tuple[str, ...] = ()
-    scene: str = ""
+    scene: Scene | None = None
     want_trending: bool = False
     exclude_sad: bool = False
     genres: tuple[str, ...] = ()
@@ -230,33 +238,32 @@ def tags_for(track: Candidate, plan: RankingPlan) -> tuple[str, ...]:
     return tuple(ordered[:3])
 
 
-def _feel(words: Sequence[str]) -> str:
-    """A mood word and, when the track has one, a texture word ("melancholic and acoustic")."""
+def _feel(words: Sequence[str]) -> tuple[str, ...]:
+    """A mood word and, when the track has one, a texture word ("melancholic", "acoustic")."""
     if not words:
-        return ""
+        return ()
     # Track words run mood first, texture (acoustic, danceable, slow...) last.
     texture = words[-1] if len(words) > 2 else (words[1] if len(words) > 1 else "")
-    return f"{words[0]} and {texture}" if texture and texture != words[0] else words[0]
+    return (words[0], texture) if texture and texture != words[0] else (words[0],)
 
 
-def reason_for(candidate: Scored, plan: RankingPlan, name_playlists: bool = False) -> str:
-    """A short line on why the track fits. A playlist's name is said only to its owner
-    (`own_playlist`) where only they read it (`name_playlists`); it may be private."""
+def reason_for(candidate: Scored, plan: RankingPlan, name_playlists: bool = False) -> Reason:
+    """Why the track fits, as codes (handlers/texts words it). A playlist's name is carried
+    only for its owner (`own_playlist`) where only they read it (`name_playlists`); it may be
+    private."""
     track = candidate.candidate
     feel = _feel(track.mood_words)
     if track.playlist_name:
-        suffix = f", {feel}" if feel else ""
         if not track.own_playlist:
-            return f"from a member's library{suffix}"
+            return Reason(ReasonKind.MEMBER_LIBRARY, feel)
         if not name_playlists:
-            return f"from your library{suffix}"
+            return Reason(ReasonKind.OWN_LIBRARY, feel)
         name = clean_text(track.playlist_name, MAX_PLAYLIST_NAME_CHARS)
-        return f"from your playlist '{name}'{suffix}"
+        return Reason(ReasonKind.OWN_PLAYLIST, feel, playlist=name)
     if not feel:
-        return "close in meaning to what you described"
-    scene = f", like {plan.scene}" if plan.scene else ""
-    trending = " (trending now)" if plan.want_trending and track.trending_rank else ""
-    return f"{feel}{scene}{trending}"
+        return Reason(ReasonKind.MEANING)
+    trending = plan.want_trending and bool(track.trending_rank)
+    return Reason(ReasonKind.FEEL, feel, plan.scene, trending)
 
 
 def to_pick(candidate: Scored, plan: RankingPlan, name_playlists: bool = False) -> TrackPick:
@@ -269,10 +276,11 @@ def to_pick(candidate: Scored, plan: RankingPlan, name_playlists: bool = False) 
         title=track.title,
         artists=track.artists,
         tags=tags_for(track, plan),
-        reason=reason_for(candidate, plan, name_playlists),
+        reason="",
         score=round(candidate.score, 4),
         playlist_name=track.playlist_name if named else None,
         valence=track.features.valence,
         energy=track.features.energy,
         mood_guessed=track.estimate.basis if track.estimate and _guessed(track) else None,
+        why=reason_for(candidate, plan, name_playlists),
     )

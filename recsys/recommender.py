@@ -167,13 +167,14 @@ class Recommender:
         caption = request.caption
         vision_used = caption is None or caption.source in ("vision", "prose")
         return Recommendation(
-            mood_line=query.mood_line,
+            mood_line="",
             mood_words=query.mood_words,
             themes=query.plan.themes,
             traits=query.plan.target,
             tracks=tuple(picks),
             vision_used=vision_used,
             notice=_notice(vision_used, foreign_words, has_photo=caption is not None),
+            line=query.mood_line,
         )
 
 

@@ -20,10 +20,10 @@ from handlers.library_moods import (
     MOOD_REFRESH,
     MoodPlacer,
     share_line,
-    with_guess_notes,
 )
 from handlers.mood_refresh import MoodRefresh, schedule_mood_refresh
 from handlers.spotify.tracks import TrackStore
+from handlers.texts import worded as in_words
 from recsys.embedder import Embedder
 from recsys.enrichment import TrackEnricher
 from recsys.models import AudioTraits, Recommendation, TrackPick
@@ -306,7 +306,7 @@ def test_a_guessed_mood_says_so_in_its_reason() -> None:
     guessed = replace(measured, track_id=2, mood_guessed="artist")
     listed = replace(measured, track_id=3, reason="", mood_guessed="playlist")
     answer = Recommendation("", (), (), AudioTraits(), (measured, guessed, listed))
-    worded = with_guess_notes(answer).tracks
+    worded = in_words(answer, "en").tracks
     assert worded[0] == measured
     assert worded[1].reason == (
         "from your playlist 'Road'; mood guessed from the artist's other songs"

@@ -11,6 +11,7 @@ import pytest
 
 from db.pool import Database
 from handlers.stores import DatabaseCandidates
+from handlers.texts import worded
 from recsys.embedder import Embedder
 from recsys.models import AudioTraits, Caption, Recommendation
 from recsys.mood_reader import MoodReader
@@ -62,9 +63,9 @@ def test_energy_steps_carry_the_texture_and_drop_the_old_tempo() -> None:
 
 
 def test_shifts_chain_and_say_the_last_one() -> None:
-    traits, phrase = apply_shifts(SAD.traits, ("different", "more_energy"))
+    traits, taken = apply_shifts(SAD.traits, ("different", "more_energy"))
     assert traits.valence == pytest.approx(0.5) and traits.energy == pytest.approx(0.5)
-    assert phrase == "a take with more energy"
+    assert taken == "more_energy"  # the text layer words it: "A take with more energy"
     assert apply_shifts(SAD.traits, ()) == (SAD.traits, "")
     assert apply_shifts(SAD.traits, ("sideways",)) == (SAD.traits, "")  # an unknown old button
 
@@ -85,6 +86,11 @@ def recommender(database: Database, embedder: Embedder) -> Recommender:
     return Recommender(DatabaseCandidates(database.read_pool), embedder, reader)
 
 
+def said(rec: Recommendation) -> str:
+    """The answer's mood line as the text layer words it in English."""
+    return worded(rec, "en").mood_line
+
+
 def mean(rec: Recommendation, trait: str) -> float:
     return fmean(v for t in rec.tracks if (v := getattr(t, trait)) is not None)
 
@@ -96,8 +102,8 @@ async def test_different_vibe_on_a_sad_photo_is_a_brighter_take(
     brighter = await recommender.recommend(
         RecommendRequest(caption=SAD, top=5, shifts=("different",), variation=7)
     )
-    assert brighter.mood_line.startswith("A brighter take: ")
-    assert "lonely" not in brighter.mood_line and "gloomy" not in brighter.mood_line
+    assert said(brighter).startswith("A brighter take: ")
+    assert "lonely" not in said(brighter) and "gloomy" not in said(brighter)
     assert brighter.traits.valence == pytest.approx(0.5)
     assert mean(brighter, "valence") > mean(plain, "valence") + 0.15
 
@@ -109,7 +115,7 @@ async def test_different_vibe_on_a_party_is_moodier(
     moodier = await recommender.recommend(
         RecommendRequest(caption=PARTY, top=5, shifts=("different",))
     )
-    assert moodier.mood_line.startswith("A moodier take: ")
+    assert said(moodier).startswith("A moodier take: ")
     assert mean(moodier, "valence") < mean(plain, "valence") - 0.15
 
 
@@ -118,11 +124,11 @@ async def test_calmer_and_more_energy_move_the_songs(
 ) -> None:
     party = await recommender.recommend(RecommendRequest(caption=PARTY, top=5))
     calmer = await recommender.recommend(RecommendRequest(caption=PARTY, top=5, shifts=("calmer",)))
-    assert calmer.mood_line.startswith("A calmer take: ")
+    assert said(calmer).startswith("A calmer take: ")
     assert mean(calmer, "energy") < mean(party, "energy") - 0.15
     lake = await recommender.recommend(RecommendRequest(caption=CALM, top=5))
     livelier = await recommender.recommend(
         RecommendRequest(caption=CALM, top=5, shifts=("more_energy",))
     )
-    assert livelier.mood_line.startswith("A take with more energy: ")
+    assert said(livelier).startswith("A take with more energy: ")
     assert mean(livelier, "energy") > mean(lake, "energy") + 0.15

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from db.pool import Database
 from db.users import find_user
-from handlers.library_moods import with_guess_notes
 from handlers.stores import DatabaseCandidates
+from handlers.texts import worded
 from recsys.embedder import Embedder
 from recsys.models import AudioTraits, Candidate, MoodEstimate, Recommendation, TrackFeatures
 from recsys.mood_estimate import EXPECTED_ERROR
@@ -110,8 +110,8 @@ async def test_a_synced_b_side_reaches_the_ranker_with_its_estimate(
     assert rainy.candidate.estimate is not None and rainy.candidate.estimate.basis == "playlist"
     assert rainy.candidate.features.valence is None
     assert rainy.trait_fit > UNKNOWN_TRAIT_FIT > party.trait_fit
-    pick = with_guess_notes(
-        Recommendation("", (), (), sad.target, (to_pick(rainy, sad, name_playlists=True),))
+    pick = worded(
+        Recommendation("", (), (), sad.target, (to_pick(rainy, sad, name_playlists=True),)), "en"
     ).tracks[0]
     assert pick.reason == (
         "from your playlist 'Rainy Days'; mood guessed from the songs around it in your playlists"

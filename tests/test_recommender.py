@@ -12,7 +12,7 @@ import pytest
 from db import recommendations, users
 from db.pool import Database
 from handlers.stores import DatabaseCandidates
-from handlers.texts import notice_text
+from handlers.texts import notice_text, worded
 from recsys.embedder import Embedder
 from recsys.models import AudioTraits, Caption, Notice
 from recsys.mood_reader import MoodReader
@@ -76,8 +76,9 @@ async def test_calm_nature_gets_calm_songs(
 ) -> None:
     rec = await recommender.recommend(RecommendRequest(caption=CALM, top=3))
     assert all(t.energy is not None and t.energy < 0.3 for t in rec.tracks)
-    assert rec.tracks[0].reason  # every track says why
-    assert "lake" in rec.tracks[0].reason or "misty" in rec.tracks[0].reason
+    reason = worded(rec, "en").tracks[0].reason
+    assert reason  # every track says why
+    assert "lake" in reason or "misty" in reason
 
 
 async def test_answer_shape_links_tags_no_repeats(
@@ -92,7 +93,7 @@ async def test_answer_shape_links_tags_no_repeats(
         assert track.track_id in known_ids
         assert track.url == f"https://open.spotify.com/track/{track.spotify_id}"
         assert 2 <= len(track.tags) <= 3
-    assert rec.mood_line.startswith(("Lonely", "Gloomy"))
+    assert worded(rec, "en").mood_line.startswith(("Lonely", "Gloomy"))
 
 
 async def test_words_alone_work_and_steer(
@@ -142,9 +143,10 @@ async def test_library_songs_come_first_with_playlist_named(
     asked = RecommendRequest(caption=SAD, user_ids=(user_id,), feedback_user_id=user_id, top=5)
     rec = await recommender.recommend(replace(asked, name_playlists=True))  # a private chat
     assert rec.tracks[0].title == "Grey Letters Home"
-    assert rec.tracks[0].reason.startswith("from your playlist 'rainy days'")
+    assert worded(rec, "en").tracks[0].reason.startswith("from your playlist 'rainy days'")
     in_a_group = await recommender.recommend(asked)  # others read it: the name stays private
-    assert in_a_group.tracks[0].reason.startswith("from your library")
+    assert worded(in_a_group, "en").tracks[0].reason.startswith("from your library")
+    assert "rainy days" not in repr(in_a_group.tracks[0].why)
 
 
 async def test_thumbs_down_track_never_returns(
@@ -180,7 +182,7 @@ async def test_image_stats_caption_carries_the_notice(
     rec = await recommender.recommend(RecommendRequest(caption=pixels, top=3))
     assert not rec.vision_used
     assert rec.notice is Notice.VISION_NOT_READ
-    assert "not read by the vision model" in (notice_text(rec.notice) or "")
+    assert "not read by the vision model" in (notice_text("en", rec.notice) or "")
 
 
 async def test_words_in_another_language_carry_the_notice(
@@ -190,12 +192,12 @@ async def test_words_in_another_language_carry_the_notice(
         RecommendRequest(caption=SAD, words="una noche lluviosa y muy triste", top=3)
     )
     assert with_photo.notice is Notice.FOREIGN_WORDS
-    assert "the photo led" in (notice_text(with_photo.notice) or "")
+    assert "the photo led" in (notice_text("en", with_photo.notice) or "")
     words_only = await recommender.recommend(
         RecommendRequest(words="eine regnerische Nacht, etwas Ruhiges", top=3)
     )
     assert words_only.notice is Notice.FOREIGN_WORDS_ONLY
-    assert "photo" not in (notice_text(words_only.notice) or "")
+    assert "photo" not in (notice_text("en", words_only.notice) or "")
     english = await recommender.recommend(
         RecommendRequest(caption=SAD, words="rainy night drive", top=3)
     )

@@ -10,6 +10,7 @@ from bot.discord.render import render as discord_render
 from bot.telegram.render import MAX_TITLE_CHARS
 from bot.telegram.render import render as telegram_render
 from handlers.replies import Reply
+from handlers.texts import reason_text
 from recsys.models import AudioTraits, Candidate, Recommendation, TrackPick
 from recsys.ranking import RankingPlan, Scored, reason_for, to_pick
 
@@ -93,15 +94,19 @@ def test_a_members_playlist_name_is_never_said_to_someone_else() -> None:
     plan = RankingPlan(target=AudioTraits())
     theirs = scored(playlist_name="Ex's breakup songs", own_playlist=False)
     for name_playlists in (True, False):
-        assert reason_for(theirs, plan, name_playlists) == "from a member's library"
+        assert (
+            reason_text("en", reason_for(theirs, plan, name_playlists)) == "from a member's library"
+        )
         assert to_pick(theirs, plan, name_playlists).playlist_name is None
 
 
 def test_the_owner_hears_their_playlist_name_only_where_only_they_read_it() -> None:
     plan = RankingPlan(target=AudioTraits())
     mine = scored(playlist_name="Night \u202eDrives", own_playlist=True, mood_words=("calm",))
-    assert reason_for(mine, plan, name_playlists=True) == "from your playlist 'Night Drives', calm"
-    assert reason_for(mine, plan, name_playlists=False) == "from your library, calm"  # a group
+    named = reason_text("en", reason_for(mine, plan, name_playlists=True))
+    assert named == "from your playlist 'Night Drives', calm"
+    in_a_group = reason_text("en", reason_for(mine, plan, name_playlists=False))
+    assert in_a_group == "from your library, calm"
 
 
 def test_a_huge_title_first_in_a_telegram_answer_leaves_every_song_shown() -> None:

@@ -9,6 +9,7 @@ from db.pool import Database
 from db.users import find_user
 from handlers.replies import ChatContext
 from handlers.stores import DatabaseCandidates
+from handlers.texts import worded
 from recsys.embedder import Embedder
 from recsys.mood_reader import MoodReader
 from recsys.recommender import Recommender, RecommendRequest
@@ -63,7 +64,7 @@ async def test_linked_listener_gets_own_songs_with_the_playlist_named(
             words="sad, lonely, rainy night alone", user_ids=(uid,), top=5, name_playlists=True
         )
     )
-    own = [t for t in answer.tracks if t.playlist_name]
+    own = [t for t in worded(answer, "en").tracks if t.playlist_name]
     assert own, [t.title for t in answer.tracks]
     assert {t.playlist_name for t in own} == {"Rainy Days"}
     assert all("Rainy Days" in t.reason for t in own)

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 import discord
 
+from handlers.i18n import negotiate
 from handlers.replies import ChatContext
 
 # Used only when Discord leaves an attachment's content_type empty (old uploads, some bots).
@@ -51,6 +52,7 @@ def message_context(message: discord.Message) -> ChatContext:
         chat_id=str(message.channel.id),
         user_name=message.author.display_name,
         is_group=message.guild is not None,
+        lang=message_language(message),
     )
 
 
@@ -62,4 +64,17 @@ def interaction_context(interaction: discord.Interaction[Any]) -> ChatContext:
         chat_id=str(interaction.channel_id or interaction.user.id),
         user_name=interaction.user.display_name,
         is_group=interaction.guild_id is not None,
+        lang=interaction_language(interaction),
     )
+
+
+def message_language(message: discord.Message) -> str:
+    """A channel message is answered in its server's preferred locale (everyone reads it); a
+    DM carries no locale, so English (a /language choice replaces either)."""
+    guild = message.guild
+    return negotiate(str(guild.preferred_locale)) if guild is not None else "en"
+
+
+def interaction_language(interaction: discord.Interaction[Any]) -> str:
+    """A command or button is answered in the presser's own client language."""
+    return negotiate(str(interaction.locale))

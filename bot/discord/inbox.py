@@ -20,7 +20,9 @@ from typing import Any, Literal
 
 import discord
 
+from bot.discord.inbound import interaction_language, message_language
 from bot.lifecycle import NOT_STORED, Accepted, Lifecycle
+from handlers.i18n import negotiate
 from handlers.replies import ChatContext
 
 log = logging.getLogger(__name__)
@@ -87,6 +89,7 @@ def message_entry(
         "is_group": message.guild is not None,
         "words": words,
         "attachments": attachment_refs(attachments),
+        "lang": message_language(message),
     }
     return f"message:{message.id}", payload
 
@@ -109,6 +112,7 @@ def interaction_entry(
         "is_group": interaction.guild_id is not None,
         "words": words,
         "attachments": attachment_refs(attachments),
+        "lang": interaction_language(interaction),
         "interaction": {
             "application_id": str(interaction.application_id),
             "token": interaction.token,
@@ -126,6 +130,8 @@ def context_of(payload: Payload) -> ChatContext:
         chat_id=payload["channel_id"],
         user_name=payload.get("user_name"),
         is_group=bool(payload.get("is_group")),
+        # a row written before languages existed has none: negotiate() says English
+        lang=negotiate(payload.get("lang")),
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from telegram import Bot, CallbackQuery, Message, Update
 from telegram.constants import ChatType
 
+from handlers.i18n import negotiate
 from handlers.replies import ChatContext
 
 # Telegram stores photos as JPEG; its PhotoSize carries no mime type.
@@ -61,6 +62,7 @@ def context_of(message: Message) -> ChatContext:
         chat_id=str(message.chat_id),
         user_name=user.full_name,
         is_group=message.chat.type in GROUP_TYPES,
+        lang=negotiate(user.language_code),
     )
 
 
@@ -70,7 +72,8 @@ def press_context(query: CallbackQuery) -> ChatContext:
     user = query.from_user
     chat_id = chat.id if chat is not None else user.id
     in_group = chat is not None and chat.type in GROUP_TYPES
-    return ChatContext("telegram", str(user.id), str(chat_id), user.full_name, in_group)
+    lang = negotiate(user.language_code)
+    return ChatContext("telegram", str(user.id), str(chat_id), user.full_name, in_group, lang)
 
 
 def addressed(message: Message, bot: Bot) -> bool:

@@ -30,6 +30,7 @@ from handlers.edge.spotify import (
     Tokens,
     WebApi,
 )
+from handlers.i18n import DEFAULT, SUPPORTED
 from handlers.notifier import Notifier
 from handlers.replies import ChatContext, Platform
 from handlers.secrets import SecretUnreadable, TokenCipher
@@ -40,6 +41,7 @@ from handlers.texts import (
     NOT_REGISTERED,
     PLATFORM_NAMES,
     importing_message,
+    say,
 )
 from recsys.text_hygiene import clean_text
 
@@ -69,6 +71,18 @@ def state_hash(state: str) -> bytes:
     return hashlib.sha256(state.encode("utf-8")).digest()
 
 
+def new_state(lang: str) -> str:
+    """A fresh state carrying the asker's language after its last ".": the whole state is
+    stored hashed, so a changed language is a state nobody handed out."""
+    return f"{secrets.token_urlsafe(STATE_BYTES)}.{lang if lang in SUPPORTED else DEFAULT}"
+
+
+def state_language(state: str | None) -> str:
+    """The language a state was made for; English for a state without a known one."""
+    suffix = (state or "").rpartition(".")[2]
+    return suffix if suffix in SUPPORTED else DEFAULT
+
+
 def library_key(user_id: int) -> str:
     """The dedupe key that keeps one library sync per user at a time."""
     return f"library:{user_id}"
@@ -83,6 +97,8 @@ class LinkOutcome:
     message: str
     http_status: int = 200
     retry_url: str | None = field(default=None, repr=False)
+    # the language the page is in (the asker's, from the link's state)
+    lang: str = DEFAULT
 
 
 @dataclass(frozen=True)
@@ -91,6 +107,14 @@ class LinkReview:
 
     platform: str
     account_name: str
+    lang: str = DEFAULT
+
+
+def _failed(
+    lang: str, title: str, message: str, status: int = 200, retry: str | None = None
+) -> LinkOutcome:
+    """A page saying why nothing was linked: `title` worded here, `message` already worded."""
+    return LinkOutcome(False, say(lang, title), message, status, retry, lang)
 
 
 def account_name(pending: spotify_links.PendingState) -> str:
@@ -116,7 +140,7 @@ class SpotifyLinker:
 
     async def start(self, ctx: ChatContext) -> str:
         """A fresh, single-use authorize URL bound to this chat user."""
-        state = secrets.token_urlsafe(STATE_BYTES)
+        state = new_state(ctx.lang)
         verifier = secrets.token_urlsafe(VERIFIER_BYTES)
         async with self.db.pool.acquire() as conn:
             user_id = await upsert_user(conn, ctx.platform, ctx.user_id, ctx.user_name)
@@ -143,21 +167,19 @@ class SpotifyLinker:
         self, state: str | None, code: str | None, error: str | None
     ) -> LinkOutcome | LinkReview:
         """The callback (GET): the confirm page, or why this link cannot go on. Uses nothing up."""
+        lang = state_language(state)
         if not state:
-            return LinkOutcome(False, LINK_PAGE["refused"], LINK_REJECTED["forged"], 400)
+            return _failed(lang, LINK_PAGE["refused"], say(lang, LINK_REJECTED["forged"]), 400)
         pending = await spotify_links.find_oauth_state(self.db.pool, state_hash(state))
         if isinstance(pending, str):
             log.info("Spotify callback refused: %s state", pending)
-            return LinkOutcome(False, LINK_PAGE["refused"], LINK_REJECTED[pending], 400)
+            return _failed(lang, LINK_PAGE["refused"], say(lang, LINK_REJECTED[pending]), 400)
         if error or not code:
-            return LinkOutcome(
-                False,
-                LINK_PAGE["not_linked"],
-                LINK_PAGE["not_granted"],
-                retry_url=self._retry_url(state, pending),
-            )
-        name = PLATFORM_NAMES.get(pending.platform, pending.platform)
-        return LinkReview(name, account_name(pending))
+            retry = self._retry_url(state, pending)
+            text = say(lang, LINK_PAGE["not_granted"])
+            return _failed(lang, LINK_PAGE["not_linked"], text, retry=retry)
+        name = say(lang, PLATFORM_NAMES.get(pending.platform, pending.platform))
+        return LinkReview(name, account_name(pending), lang)
 
     async def finish(self, state: str | None, code: str | None) -> LinkOutcome:
         """The confirm button (POST): exchange the code, store the tokens, queue the import.
@@ -166,49 +188,52 @@ class SpotifyLinker:
         that (Spotify down, a 429, the database gone) leaves it usable until it expires, and
         the page offers to start the same link again.
         """
+        lang = state_language(state)
         if not state or not code:
-            return LinkOutcome(False, LINK_PAGE["refused"], LINK_REJECTED["forged"], 400)
+            return _failed(lang, LINK_PAGE["refused"], say(lang, LINK_REJECTED["forged"]), 400)
         hashed = state_hash(state)
         async with self.db.pool.acquire() as conn, conn.transaction():
             pending = await spotify_links.find_oauth_state(conn, hashed, lock=True)
             if isinstance(pending, str):
                 log.info("Spotify link confirmation refused: %s state", pending)
-                return LinkOutcome(False, LINK_PAGE["refused"], LINK_REJECTED[pending], 400)
+                return _failed(lang, LINK_PAGE["refused"], say(lang, LINK_REJECTED[pending]), 400)
             outcome, linked = await self._exchange(conn, pending, state, code)
             if linked is None:
                 return outcome
             await spotify_links.use_oauth_state(conn, hashed)
-        await self._announce(pending, linked)
+        await self._announce(pending, linked, lang)
         return outcome
 
     async def _exchange(
         self, conn: asyncpg.Connection, pending: spotify_links.PendingState, state: str, code: str
     ) -> tuple[LinkOutcome, Linked | None]:
-        retry = self._retry_url(state, pending)
+        retry, lang = self._retry_url(state, pending), state_language(state)
         try:
             verifier = self.cipher.decrypt(pending.code_verifier)
             tokens = await asyncio.to_thread(self.app.exchange_code, code, verifier)
-            return await self._store(conn, pending, tokens)
+            return await self._store(conn, pending, tokens, lang)
         except SecretUnreadable:
-            return LinkOutcome(False, LINK_PAGE["not_linked"], LINK_PAGE["secret_changed"]), None
+            return _failed(
+                lang, LINK_PAGE["not_linked"], say(lang, LINK_PAGE["secret_changed"])
+            ), None
         except SpotifyGrantRevoked:
-            text = LINK_PAGE["login_expired"]
-            return LinkOutcome(False, LINK_PAGE["not_linked"], text, 400, retry), None
+            text = say(lang, LINK_PAGE["login_expired"])
+            return _failed(lang, LINK_PAGE["not_linked"], text, 400, retry), None
         except SpotifyUserNotRegistered:
-            return await self._not_registered(pending), None
+            return await self._not_registered(pending, lang), None
         except SpotifyAuthFailed as err:
             log.error("Spotify refused the app while linking: %s", err)
-            text = LINK_PAGE["app_misconfigured"]
-            return LinkOutcome(False, LINK_PAGE["not_linked"], text, 502), None
+            text = say(lang, LINK_PAGE["app_misconfigured"])
+            return _failed(lang, LINK_PAGE["not_linked"], text, 502), None
         except SpotifyRateLimited as err:
             log.warning("Spotify rate-limited a link: %s", err)
             wait = max(1, round(err.retry_after))
-            text = LINK_PAGE["spotify_busy"].format(seconds=wait)
-            return LinkOutcome(False, LINK_PAGE["not_linked"], text, 503, retry), None
+            text = say(lang, LINK_PAGE["spotify_busy"], seconds=wait)
+            return _failed(lang, LINK_PAGE["not_linked"], text, 503, retry), None
         except SpotifyError as err:
             log.warning("Spotify failed during linking: %s", err)
-            text = LINK_PAGE["no_answer"]
-            return LinkOutcome(False, LINK_PAGE["not_linked"], text, 502, retry), None
+            text = say(lang, LINK_PAGE["no_answer"])
+            return _failed(lang, LINK_PAGE["not_linked"], text, 502, retry), None
 
     def _retry_url(self, state: str, pending: spotify_links.PendingState) -> str | None:
         try:
@@ -217,7 +242,11 @@ class SpotifyLinker:
             return None
 
     async def _store(
-        self, conn: asyncpg.Connection, pending: spotify_links.PendingState, tokens: Tokens
+        self,
+        conn: asyncpg.Connection,
+        pending: spotify_links.PendingState,
+        tokens: Tokens,
+        lang: str,
     ) -> tuple[LinkOutcome, Linked | None]:
         api = self.app.web_api(tokens.access_token)
         try:
@@ -227,7 +256,7 @@ class SpotifyLinker:
         spotify_id = str(me["id"])
         name = clean_text(str(me.get("display_name") or ""), MAX_SHOWN_NAME_CHARS) or spotify_id
         if await spotify_links.other_link_owner(conn, spotify_id, pending.user_id) is not None:
-            return LinkOutcome(False, LINK_PAGE["not_linked"], ALREADY_LINKED, 409), None
+            return _failed(lang, LINK_PAGE["not_linked"], say(lang, ALREADY_LINKED), 409), None
         await spotify_links.save_link(
             conn,
             pending.user_id,
@@ -242,14 +271,17 @@ class SpotifyLinker:
         await jobs.enqueue(
             conn,
             LIBRARY_SYNC,
-            {"user_id": pending.user_id, "initial": True},
+            {"user_id": pending.user_id, "initial": True, "lang": lang},
             dedupe_key=library_key(pending.user_id),
             user_id=pending.user_id,
         )
-        text = LINK_PAGE["back_to_chat"].format(name=name)
-        return LinkOutcome(True, LINK_PAGE["linked"], text), Linked(name, tokens.access_token)
+        text = say(lang, LINK_PAGE["back_to_chat"], name=name)
+        linked = Linked(name, tokens.access_token)
+        return LinkOutcome(True, say(lang, LINK_PAGE["linked"]), text, lang=lang), linked
 
-    async def _announce(self, pending: spotify_links.PendingState, linked: Linked) -> None:
+    async def _announce(
+        self, pending: spotify_links.PendingState, linked: Linked, lang: str
+    ) -> None:
         """After the link is stored: tell the chat, with the library's size when known."""
         log.info("user %s linked a Spotify account", pending.user_id)
         api = self.app.web_api(linked.access_token)
@@ -257,16 +289,16 @@ class SpotifyLinker:
             tracks, playlists = await _count_library(api)
         finally:
             api.close()
-        await self._tell(pending, importing_message(linked.name, tracks, playlists))
+        await self._tell(pending, importing_message(lang, linked.name, tracks, playlists))
 
-    async def _not_registered(self, pending: spotify_links.PendingState) -> LinkOutcome:
+    async def _not_registered(self, pending: spotify_links.PendingState, lang: str) -> LinkOutcome:
         log.error(
             "Spotify refused user %s: not on the app's user list. Add their Spotify e-mail in "
             "the developer dashboard (User Management; development mode allows 5 users).",
             pending.user_id,
         )
-        await self._tell(pending, NOT_REGISTERED)
-        return LinkOutcome(False, LINK_PAGE["not_linked"], NOT_REGISTERED, 403)
+        await self._tell(pending, say(lang, NOT_REGISTERED))
+        return _failed(lang, LINK_PAGE["not_linked"], say(lang, NOT_REGISTERED), 403)
 
     async def _tell(self, pending: spotify_links.PendingState, text: str) -> None:
         if pending.notify_chat_id:

@@ -26,6 +26,7 @@ from handlers.edge.spotify import (
     WebApi,
 )
 from handlers.edge.worker import JobContext, RetryLater
+from handlers.i18n import DEFAULT, SUPPORTED
 from handlers.library_moods import MoodPlacer, Placement, save_identities
 from handlers.notifier import Notifier
 from handlers.replies import Platform
@@ -38,8 +39,9 @@ from handlers.texts import (
     NOT_REGISTERED,
     REVOKED_MESSAGE,
     UNREADABLE_MESSAGE,
+    library_done,
     mood_placement,
-    plural,
+    say,
 )
 
 log = logging.getLogger(__name__)
@@ -80,20 +82,21 @@ class LibrarySync:
     async def __call__(self, ctx: JobContext) -> dict[str, Any]:
         """Sync one user's library (the job payload names the user)."""
         user_id = int(ctx.job.payload.get("user_id", 0))
+        lang = payload_language(ctx.job.payload)
         link = await spotify_links.get_link(self.db.pool, user_id)
         if link is None or link.status != "active" or link.access_token is None:
             return {"skipped": "not linked"}
         try:
             tokens = read_tokens(self.cipher, link)
         except SecretUnreadable as err:
-            return await self._unreadable(link, str(err))
+            return await self._unreadable(link, str(err), lang)
         client = UserClient(self.app, tokens, lambda new: self._save_tokens(user_id, new))
         try:
             return await self._sync(ctx, client, link)
         except SpotifyGrantRevoked:
             await spotify_links.revoke_link(self.db.pool, user_id)
             log.info("user %s revoked Spotify access; link marked revoked", user_id)
-            await self._tell(link, REVOKED_MESSAGE)
+            await self._tell(link, say(lang, REVOKED_MESSAGE))
             return {"revoked": True}
         except SpotifyUserNotRegistered:
             log.error(
@@ -101,7 +104,7 @@ class LibrarySync:
                 "5 users; add them under User Management in the developer dashboard).",
                 user_id,
             )
-            await self._tell(link, NOT_REGISTERED)
+            await self._tell(link, say(lang, NOT_REGISTERED))
             return {"not_registered": True}
         except SpotifyRateLimited as err:
             raise RetryLater(str(err), err.retry_after) from None
@@ -111,11 +114,11 @@ class LibrarySync:
         finally:
             client.close()
 
-    async def _unreadable(self, link: spotify_links.LinkRow, why: str) -> dict[str, Any]:
+    async def _unreadable(self, link: spotify_links.LinkRow, why: str, lang: str) -> dict[str, Any]:
         """Stop syncing a link whose tokens no longer decrypt; its owner hears it once."""
         if await spotify_links.mark_unreadable(self.db.pool, link.user_id):
             log.error("user %s: link marked unreadable: %s", link.user_id, why)
-            await self._tell(link, UNREADABLE_MESSAGE)
+            await self._tell(link, say(lang, UNREADABLE_MESSAGE))
         return {"unreadable": True}
 
     async def _save_tokens(self, user_id: int, tokens: Tokens) -> None:
@@ -139,7 +142,8 @@ class LibrarySync:
             await ctx.save_progress(progress)
         if "finished" not in progress:  # a resumed job does not announce twice
             initial = bool(ctx.job.payload.get("initial"))
-            progress["finished"] = await self._finish(link, progress, initial)
+            lang = payload_language(ctx.job.payload)
+            progress["finished"] = await self._finish(link, progress, initial, lang)
             await ctx.save_progress(progress)
         result = dict(progress["finished"])
         if self.lyrics is not None:
@@ -218,7 +222,7 @@ class LibrarySync:
             raise Unlinked
 
     async def _finish(
-        self, link: spotify_links.LinkRow, progress: dict[str, Any], initial: bool
+        self, link: spotify_links.LinkRow, progress: dict[str, Any], initial: bool, lang: str
     ) -> dict[str, Any]:
         started = datetime.fromisoformat(progress["started_at"])
         async with self.db.pool.acquire() as conn:
@@ -239,7 +243,8 @@ class LibrarySync:
         }
         log.info("library sync for user %s: %s", link.user_id, result)
         if initial:
-            await self._tell(link, done_message(total, playlists - skipped, skipped, placement))
+            done = done_message(lang, total, playlists - skipped, skipped, placement)
+            await self._tell(link, done)
         return result
 
     async def _tell(self, link: spotify_links.LinkRow, text: str) -> None:
@@ -248,21 +253,21 @@ class LibrarySync:
 
 
 def done_message(
-    entries: int, playlists: int, skipped: int, placement: Placement | None = None
+    lang: str, entries: int, playlists: int, skipped: int, placement: Placement | None = None
 ) -> str:
-    """The chat message when an import finishes."""
-    text = (
-        f"Your Spotify library is in: {plural(entries, 'song')} from "
-        f"{plural(playlists, 'playlist')} and Liked Songs."
-    )
-    if skipped:
-        were = "was" if skipped == 1 else "were"
-        text += f" {plural(skipped, 'playlist')} could not be read and {were} skipped."
+    """The chat message when an import finishes, in the language the link was asked in."""
+    text = library_done(lang, entries, playlists, skipped)
     if placement is not None and placement.total:
         text += " " + mood_placement(
-            placement.total, placement.measured, placement.estimated, placement.queued
+            lang, placement.total, placement.measured, placement.estimated, placement.queued
         )
     return text
+
+
+def payload_language(payload: dict[str, Any]) -> str:
+    """The language a sync job's messages are said in (the linker's; English for others)."""
+    lang = payload.get("lang")
+    return lang if isinstance(lang, str) and lang in SUPPORTED else DEFAULT
 
 
 def _source_page(source_id: str, next_url: str | None) -> Callable[[WebApi], dict[str, Any]]:
