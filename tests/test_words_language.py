@@ -6,7 +6,9 @@ import sys
 
 import pytest
 
+from handlers.texts import notice_text
 from recsys.language import LanguageDetector, words_for_detection
+from recsys.models import Notice
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +70,14 @@ def test_a_missing_detector_means_unknown_not_a_crash(monkeypatch: pytest.Monkey
     detector = LanguageDetector()
     assert detector.detect("una noche lluviosa, algo tranquilo") is None
     assert not detector.is_foreign("una noche lluviosa, algo tranquilo")
+
+
+ENGLISH_IN = {"es": "inglés", "pt_BR": "inglês", "de": "Englisch", "fr": "anglais",
+              "vi": "tiếng Anh", "hi": "अंग्रेज़ी"}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", sorted(ENGLISH_IN))
+def test_the_notice_is_said_in_the_listeners_language(lang: str) -> None:
+    for notice in (Notice.FOREIGN_WORDS, Notice.FOREIGN_WORDS_ONLY):
+        said = notice_text(lang, notice) or ""
+        assert ENGLISH_IN[lang] in said and said != notice_text("en", notice)
