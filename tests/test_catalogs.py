@@ -19,6 +19,8 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
 from handlers.press import VERBS
+from handlers.texts.core import say
+from handlers.texts.platforms import COMMAND_DESCRIPTIONS, OPTION_DESCRIPTIONS, command_description
 
 LOCALES = Path(__file__).resolve().parent.parent / "handlers" / "locales"
 TEMPLATE = LOCALES / "melodiclens.pot"
@@ -34,8 +36,12 @@ PLURAL_FORMS = {
 }
 # Telegram's message limit: no single sentence may come near it.
 TELEGRAM_MESSAGE_CHARS = 4_096
+# Discord's limit on a slash command's or an option's description.
+DISCORD_DESCRIPTION_CHARS = 100
+# Telegram's limit on a command's description in the menu (setMyCommands).
+TELEGRAM_COMMAND_CHARS = 256
 # A translator comment such as "at most 40 characters" or "(at most 100)" sets a limit.
-LIMIT_NOTE = re.compile(r"at most ([\d,]+)(?! users| progressive| minutes)")
+LIMIT_NOTE = re.compile(r"at most ([\d,]+)")
 PERCENT = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifrx]")
 HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 MARKDOWN = re.compile(r"\*\*|__|~~|\|\||`")
@@ -193,6 +199,22 @@ def test_every_language_is_complete_and_faithful(code: str) -> None:
 def test_every_shipped_language_is_checked() -> None:
     shipped = {p.parent.parent.name for p in LOCALES.glob(f"*/LC_MESSAGES/{DOMAIN}.po")}
     assert shipped == set(PLURAL_FORMS)
+
+
+@needs_catalogs
+@pytest.mark.parametrize("lang", sorted(PLURAL_FORMS))
+def test_command_menus_fit_the_platforms_limits(lang: str) -> None:
+    """The menus' descriptions carry no translator note, so their limits are checked here."""
+    for command in COMMAND_DESCRIPTIONS["discord"]:
+        text = command_description(lang, "discord", command)
+        assert 0 < len(text) <= DISCORD_DESCRIPTION_CHARS, (command, text)
+    for command in COMMAND_DESCRIPTIONS["telegram"]:
+        text = command_description(lang, "telegram", command)
+        assert 0 < len(text) <= TELEGRAM_COMMAND_CHARS, (command, text)
+    for option, message in OPTION_DESCRIPTIONS.items():
+        text = say(lang, message)
+        assert 0 < len(text) <= DISCORD_DESCRIPTION_CHARS, (option, text)
+        assert lang == "en" or text != message, f"{option} is not translated"
 
 
 @needs_catalogs
