@@ -115,6 +115,11 @@ class BotService(Protocol):
         answer this listener in it from now on; "auto" follows their app again."""
         ...
 
+    def in_their_language(self, ctx: ChatContext) -> ChatContext:
+        """`ctx` in the asker's chosen language when it is known without asking the database
+        (for what an adapter says itself: in line, restarting, a failed download)."""
+        ...
+
     async def is_admin(self, ctx: ChatContext, check: Callable[[], Awaitable[bool]]) -> bool:
         """Whether the asker administers this group: the platform's `check`, remembered for
         a minute (so /auto does not ask the platform every time)."""
@@ -458,6 +463,10 @@ class DefaultBotService:
             return refusal
         lang = self.languages.known(ctx).lang if ctx is not None else "en"
         return Reply("info", help_text(lang, platform))
+
+    def in_their_language(self, ctx: ChatContext) -> ChatContext:
+        """`ctx` in the chosen language when it is in memory."""
+        return self.languages.known(ctx)
 
     async def language(self, ctx: ChatContext, argument: str) -> Reply:
         """/language [CODE|auto] (handlers/languages.py), counted like any other command."""

@@ -27,12 +27,12 @@ async def test_one_notice_per_chat_edited_then_deleted(api: tuple[FakeTelegram, 
     chat = group_chat()
     asked = fake.message(chat, user(1), text="photo")  # what the first notice quotes
     notices = LineNotices(bot)
-    async with notices.waiting(chat["id"], asked["message_id"]) as first:
+    async with notices.waiting(chat["id"], asked["message_id"], "en") as first:
         await first(2)
         sent = await fake.next_sent()
         assert sent.text == "You're #2 in line; your songs are on their way."
         assert sent.reply_to == asked["message_id"]
-        async with notices.waiting(chat["id"], None) as second:
+        async with notices.waiting(chat["id"], None, "en") as second:
             await second(3)
             [notice] = fake.live_messages(chat["id"])
             assert notice["text"] == (
@@ -52,12 +52,12 @@ async def test_no_wait_no_notice_and_chats_apart(api: tuple[FakeTelegram, Bot]) 
     ana, ben = private_chat(user(5, "Ana")), private_chat(user(6, "Ben"))
     fake.message(ana, user(5, "Ana"), text="hi")
     fake.message(ben, user(6, "Ben"), text="hi")
-    async with notices.waiting(ana["id"], None):
+    async with notices.waiting(ana["id"], None, "en"):
         pass  # answered without waiting
     assert fake.calls_of("sendMessage") == []
     async with (
-        notices.waiting(ana["id"], None) as on_ana,
-        notices.waiting(ben["id"], None) as on_ben,
+        notices.waiting(ana["id"], None, "en") as on_ana,
+        notices.waiting(ben["id"], None, "en") as on_ben,
     ):
         await on_ana(1)
         await on_ben(2)
@@ -72,7 +72,7 @@ async def test_a_notice_deleted_by_someone_else_does_not_stop_the_answer(
     chat = group_chat(-100777)
     fake.message(chat, user(1), text="photo")
     notices = LineNotices(bot)
-    async with notices.waiting(chat["id"], None) as on_queued:
+    async with notices.waiting(chat["id"], None, "en") as on_queued:
         await on_queued(4)
         [notice] = fake.live_messages(chat["id"])
         await bot.delete_message(chat["id"], notice["message_id"])  # an admin removed it

@@ -22,7 +22,15 @@ from bot.lifecycle import NOT_STORED, Accepted
 from db.inbox import InboxItem
 from handlers.replies import ChatContext, Reply
 from handlers.service import QueueNotice
-from handlers.texts import NO_PHOTO_THERE, QUEUED, RESTARTING, SONGS_FOR_PHOTO
+from handlers.texts import (
+    COMMAND_DESCRIPTIONS,
+    NO_PHOTO_THERE,
+    OPTION_DESCRIPTIONS,
+    QUEUED,
+    RESTARTING,
+    SONGS_FOR_PHOTO,
+    say,
+)
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +73,8 @@ class Answers(commands.Cog):
             return  # /auto off in this channel: only photos that mention the bot
         words = words_of(message, me)
         if not self.bot.lifecycle.accepting:
-            await reply_to(message, Rendered(content=RESTARTING))
+            lang = self.bot.service.in_their_language(message_context(message)).lang
+            await reply_to(message, Rendered(content=say(lang, RESTARTING)))
         elif not (images or message.attachments or words):
             await reply_to(message, render(self.bot.help_reply(message_context(message))))
         else:  # a lone non-image file goes through so the service can say what it is
@@ -75,7 +84,9 @@ class Answers(commands.Cog):
     async def on_press(self, interaction: discord.Interaction[Any], action: str) -> None:
         """A button press: feedback gets a private nod, more/different a new public answer."""
         if not self.bot.lifecycle.accepting:
-            await interaction.response.send_message(RESTARTING, ephemeral=True)
+            await interaction.response.send_message(
+                _said(self.bot, interaction, RESTARTING), ephemeral=True
+            )
             return
         with self.bot.lifecycle.answering():
             await interaction.response.defer()
@@ -84,9 +95,9 @@ class Answers(commands.Cog):
             private = rendered.ephemeral or reply.kind != "answer"
             await interaction.followup.send(ephemeral=private, **rendered.kwargs())
 
-    @app_commands.command(name="vibe", description="Songs that fit a photo (and/or a few words)")
+    @app_commands.command(name="vibe", description=COMMAND_DESCRIPTIONS["discord"]["vibe"])
     @app_commands.describe(
-        image="The photo to find songs for", words="A mood or a wish, e.g. 'more upbeat'"
+        image=OPTION_DESCRIPTIONS["vibe", "image"], words=OPTION_DESCRIPTIONS["vibe", "words"]
     )
     async def vibe(
         self,
@@ -106,7 +117,8 @@ class Answers(commands.Cog):
         """Right-click a message -> Apps: songs for its pictures, its words as the mood."""
         images = [item for item in message.attachments if is_image(item)]
         if not images:
-            await interaction.response.send_message(NO_PHOTO_THERE, ephemeral=True)
+            text = _said(self.bot, interaction, NO_PHOTO_THERE)
+            await interaction.response.send_message(text, ephemeral=True)
             return
         words = words_of(message, self.bot.user)
         entry = interaction_entry(interaction, "photo_menu", images, words, message)
@@ -131,9 +143,10 @@ class Answers(commands.Cog):
     async def _reply(
         self, message: discord.Message, attachments: Sequence[Fetchable], words: str
     ) -> None:
-        async with waiting(message) as on_queued:
+        ctx = message_context(message)
+        lang = self.bot.service.in_their_language(ctx).lang
+        async with waiting(message, lang) as on_queued:
             async with typing(message.channel):
-                ctx = message_context(message)
                 reply = await self.songs(ctx, attachments, words, on_queued, admitted=True)
             if not reply.silent:
                 await reply_to(message, render(reply))
@@ -155,7 +168,8 @@ class Answers(commands.Cog):
         if refusal is not None:
             return refusal
         limit = self.bot.settings.max_image_bytes
-        images = await download(attachments, limit) if attachments else []
+        lang = service.in_their_language(ctx).lang
+        images = await download(attachments, limit, lang) if attachments else []
         if isinstance(images, str):
             return Reply(kind="error", text=images)
         return await service.vibe(ctx, images, words, on_queued, admitted=True)
@@ -200,30 +214,39 @@ async def answer_interaction(
     """Defer at once (Discord allows 3 s), run the use case, answer when it is ready. With
     an inbox `entry` (a photo), it is stored right after the deferral, before any work."""
     if not bot.lifecycle.accepting:
-        await interaction.response.send_message(RESTARTING, ephemeral=True)
+        await interaction.response.send_message(_said(bot, interaction, RESTARTING), ephemeral=True)
         return
     with bot.lifecycle.answering():
         await interaction.response.defer(thinking=True, ephemeral=private)
         accepted = await store(bot.lifecycle, entry) if entry is not None else NOT_STORED
         if accepted is not None:
-            await bot.lifecycle.settle(accepted, _answer_deferred(interaction, work, private))
+            answer = _answer_deferred(bot, interaction, work, private)
+            await bot.lifecycle.settle(accepted, answer)
 
 
 async def _answer_deferred(
-    interaction: discord.Interaction[Any], work: UseCase, private: bool
+    bot: MelodicLensBot, interaction: discord.Interaction[Any], work: UseCase, private: bool
 ) -> None:
     queued: list[int] = []
+    ctx = interaction_context(interaction)
+    lang = bot.service.in_their_language(ctx).lang
 
     async def on_queued(position: int) -> None:
         queued.append(position)
-        await interaction.edit_original_response(content=QUEUED.format(position=position))
+        text = say(lang, QUEUED, position=position)
+        await interaction.edit_original_response(content=text)
 
-    reply = await work(interaction_context(interaction), on_queued)
+    reply = await work(ctx, on_queued)
     parts = render(reply).kwargs()
     if queued:  # the "in line" note becomes the answer
         await interaction.edit_original_response(**{"content": None, **parts})
     else:
         await interaction.followup.send(ephemeral=private, **parts)
+
+
+def _said(bot: MelodicLensBot, interaction: discord.Interaction[Any], sentence: str) -> str:
+    """One of the adapter's own sentences in the presser's language."""
+    return say(bot.service.in_their_language(interaction_context(interaction)).lang, sentence)
 
 
 async def _no_notice(position: int) -> None:

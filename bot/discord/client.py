@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot.discord.outbox import tell_sorry
 from bot.discord.publishing import with_mentions
 from bot.discord.render import ActionButton
+from bot.discord.translator import CatalogTranslator
 from bot.lifecycle import Lifecycle
 from bot.settings import Settings, env_name
 from handlers.replies import ChatContext, Reply
@@ -57,6 +58,7 @@ class MelodicLensBot(commands.Bot):
         for feature in self.features:
             await self.add_cog(feature(self))
         self.add_dynamic_items(ActionButton)
+        await self.tree.set_translator(CatalogTranslator())
 
     async def on_message(self, message: discord.Message, /) -> None:
         """Nothing here: there are no prefix commands (the answers cog listens to messages)."""

@@ -17,30 +17,24 @@ from handlers.replies import ImageInput
 
 log = logging.getLogger(__name__)
 
-DOWNLOAD_FAILED = texts.DOWNLOAD_FAILED.format(platform="Discord")
 
-
-async def download(attachments: Sequence[Fetchable], max_bytes: int) -> list[ImageInput] | str:
-    """The attachments' bytes, or one sentence saying why they could not be fetched."""
+async def download(
+    attachments: Sequence[Fetchable], max_bytes: int, lang: str
+) -> list[ImageInput] | str:
+    """The attachments' bytes, or one sentence (in `lang`) saying why they could not be
+    fetched."""
     wanted = [item for item in attachments if item.size <= max_bytes]
     if not wanted:
-        return (
-            f"That file is {_megabytes(attachments[0].size)}; the limit is "
-            f"{_megabytes(max_bytes)}. Send a smaller photo."
-        )
+        return texts.too_big_file(lang, attachments[0].size, max_bytes)
     try:
         blobs = await asyncio.gather(*(item.read() for item in wanted))
     except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as err:
         log.warning("discord: attachment download failed: %s", err)
-        return DOWNLOAD_FAILED
+        return texts.download_failed(lang, "discord")
     return [
         ImageInput(data, item.filename, item.content_type)
         for data, item in zip(blobs, wanted, strict=True)
     ]
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB".replace(".0 MB", " MB")
 
 
 async def fresh_attachments(client: discord.Client, payload: Payload) -> Sequence[Fetchable] | None:

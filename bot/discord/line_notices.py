@@ -12,17 +12,17 @@ import discord
 from bot.discord.outbox import reply_to
 from bot.discord.render import Rendered
 from handlers.service import QueueNotice
-from handlers.texts import QUEUED
+from handlers.texts import QUEUED, say
 
 
 @contextlib.asynccontextmanager
-async def waiting(message: discord.Message) -> AsyncIterator[QueueNotice]:
+async def waiting(message: discord.Message, lang: str) -> AsyncIterator[QueueNotice]:
     """A QueueNotice for the photo in `message`; leaving the block (once its answer is out,
     or failed) deletes the notice."""
     notices: list[discord.Message] = []
 
     async def on_queued(position: int) -> None:
-        text = QUEUED.format(position=position)
+        text = say(lang, QUEUED, position=position)
         if notices:
             await notices[0].edit(content=text)
         else:

@@ -10,9 +10,11 @@ from typing import Any
 
 import discord
 
+from bot.discord.inbound import interaction_language, message_language
 from bot.discord.inbox import Kind, Payload, token_still_valid
 from bot.discord.render import MESSAGE_CONTENT_LIMIT, Rendered
-from handlers.texts import REPLAYED_AS_MESSAGE, SORRY
+from handlers.i18n import negotiate
+from handlers.texts import REPLAYED_AS_MESSAGE, SORRY, say
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +95,8 @@ async def _post_in_channel(
     parts = rendered.kwargs()
     mentions = discord.AllowedMentions.none()
     if kind != "message":  # the command's own answer window is closed: say why
-        note = REPLAYED_AS_MESSAGE.format(mention=f"<@{payload['user_id']}>")
+        lang = negotiate(payload.get("lang"))
+        note = say(lang, REPLAYED_AS_MESSAGE, mention=f"<@{payload['user_id']}>")
         parts["content"] = f"{note}\n{parts.get('content') or ''}".strip()
         parts["content"] = parts["content"][:MESSAGE_CONTENT_LIMIT]
         mentions = discord.AllowedMentions(users=[discord.Object(int(payload["user_id"]))])
@@ -113,16 +116,26 @@ async def _post_in_channel(
 async def tell_sorry(client: discord.Client, asked: Any) -> None:
     """One sentence, never a traceback, to whoever asked: a message, an interaction, or a
     stored photo's payload; nothing for other events. Failing to say it is only logged."""
-    sorry = Rendered(content=SORRY["unexpected"])
+    text = say(_language_of(asked), SORRY["unexpected"])
+    sorry = Rendered(content=text)
     try:
         if isinstance(asked, discord.Message):
             await reply_to(asked, sorry)
         elif isinstance(asked, discord.Interaction):
             if asked.response.is_done():
-                await asked.followup.send(SORRY["unexpected"], ephemeral=True)
+                await asked.followup.send(text, ephemeral=True)
             else:
-                await asked.response.send_message(SORRY["unexpected"], ephemeral=True)
+                await asked.response.send_message(text, ephemeral=True)
         elif isinstance(asked, dict) and "channel_id" in asked:
             await deliver_stored(client, asked, sorry)
     except discord.HTTPException as err:
         log.warning("discord: could not tell the asker about the failure: %s", err)
+
+
+def _language_of(asked: Any) -> str:
+    """The language to say sorry in: the presser's, the server's, or the stored photo's."""
+    if isinstance(asked, discord.Interaction):
+        return interaction_language(asked)
+    if isinstance(asked, discord.Message):
+        return message_language(asked)
+    return negotiate(asked.get("lang")) if isinstance(asked, dict) else "en"

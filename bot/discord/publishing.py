@@ -45,12 +45,26 @@ def definition_hash(tree: app_commands.CommandTree[Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+async def translated_hash(tree: app_commands.CommandTree[Any]) -> str:
+    """`definition_hash` with every localisation the tree's translator gives (a changed
+    translation publishes again, like a changed English text)."""
+    translator = tree.translator
+    if translator is None:
+        return definition_hash(tree)
+    payloads = [
+        await command.get_translated_payload(tree, translator) for command in tree.get_commands()
+    ]
+    payloads.sort(key=lambda payload: (payload.get("type", 1), payload["name"]))
+    canonical = json.dumps(payloads, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 async def publish_if_changed(
     tree: app_commands.CommandTree[Any], state: KeptState | None
 ) -> dict[str, int]:
     """Publish the commands if their definition changed since the last time (always, with no
     kept state); the ids of the published commands by name, for mentions."""
-    digest = definition_hash(tree)
+    digest = await translated_hash(tree)
     wanted = {command.name for command in tree.get_commands()}
     if state is not None and await state.load(STATE_KEY) == digest:
         published = await tree.fetch_commands()

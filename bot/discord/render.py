@@ -9,6 +9,7 @@ from typing import Any
 import discord
 
 from handlers.replies import Button, Reply
+from handlers.texts import SONGS_FOR_PHOTO
 from recsys.models import Recommendation, TrackPick
 from recsys.text_hygiene import clean_text
 
@@ -114,7 +115,7 @@ def render_embed(
     lines = [_track_lines(number, pick) for number, pick in enumerate(rec.tracks, start=1)]
     lines.extend(extra_lines)
     embed = discord.Embed(
-        title=clean_text(rec.mood_line or "Songs for this photo", EMBED_TITLE_LIMIT),
+        title=clean_text(rec.mood_line or SONGS_FOR_PHOTO, EMBED_TITLE_LIMIT),
         description=_cut("\n".join(lines), EMBED_DESCRIPTION_LIMIT),
         colour=discord.Colour(DEFAULT_COLOUR if color is None else color),
     )

@@ -24,13 +24,14 @@ from telegram.ext import (
 from bot.lifecycle import Lifecycle
 from bot.settings import Settings
 from bot.telegram.answers import Answers
-from bot.telegram.commands import Commands, publish_commands
+from bot.telegram.commands import Commands, publish_commands, publish_descriptions
 from bot.telegram.inbox import ALLOWED_UPDATES, Inbox
 from bot.telegram.outbox import Outbox, answer_query, scrub
+from handlers.i18n import negotiate
 from handlers.inbox import DurableInbox
 from handlers.replies import Platform, Reply
 from handlers.service import BotService
-from handlers.texts import SORRY, TELEGRAM_DESCRIPTION, TELEGRAM_SHORT_DESCRIPTION
+from handlers.texts import SORRY, say
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +123,7 @@ class TelegramAdapter:
     async def _describe(self) -> None:
         """What a new user reads before pressing Start; cosmetic, so a failure only logs."""
         try:
-            await self.app.bot.set_my_description(TELEGRAM_DESCRIPTION)
-            await self.app.bot.set_my_short_description(TELEGRAM_SHORT_DESCRIPTION)
+            await publish_descriptions(self.app.bot)
         except TelegramError as err:
             log.warning("could not set the bot's description: %s", scrub(self.app.bot, str(err)))
 
@@ -177,6 +177,7 @@ class TelegramAdapter:
         self.app.add_handler(CommandHandler("forget_me", commands.forget_me, filters=new))
         self.app.add_handler(CommandHandler("auto", commands.auto, filters=new))
         self.app.add_handler(CommandHandler("blend", commands.blend, filters=new))
+        self.app.add_handler(CommandHandler("language", commands.language, filters=new))
         media = new & (filters.PHOTO | filters.Document.ALL)
         self.app.add_handler(MessageHandler(media, self.answers.on_media))
         words = new & filters.TEXT & ~filters.COMMAND
@@ -191,10 +192,12 @@ class TelegramAdapter:
         if not isinstance(update, Update):
             return
         query = update.callback_query
-        if query is not None and await answer_query(query, SORRY["unexpected"]):
+        user = update.effective_user
+        text = say(negotiate(user.language_code if user else None), SORRY["unexpected"])
+        if query is not None and await answer_query(query, text):
             return
         if update.effective_chat is not None:
-            sorry = Reply(kind="error", text=SORRY["unexpected"])
+            sorry = Reply(kind="error", text=text)
             await self.outbox.send(update.effective_chat.id, sorry)
 
 

@@ -28,7 +28,7 @@ from bot.telegram.outbox import Outbox, answer_query
 from bot.telegram.render import toast
 from handlers.replies import ChatContext, ImageInput, Reply
 from handlers.service import BotService
-from handlers.texts import PERSONAL_LINK
+from handlers.texts import PERSONAL_LINK, say
 
 log = logging.getLogger(__name__)
 
@@ -101,14 +101,16 @@ class Answers:
         refusal = self.service.admit(ctx, len(refs))
         if refusal is not None:
             return refusal
-        waiting = self.line.waiting(asked.chat_id, asked.message_id)
+        lang = self.service.in_their_language(ctx).lang
+        waiting = self.line.waiting(asked.chat_id, asked.message_id, lang)
         async with self.outbox.typing(asked.chat_id), waiting as on_queued:
             try:
                 images: list[ImageInput] = await download_all(
                     self.outbox.bot, refs, self.settings.max_image_bytes
                 )
             except MediaError as err:
-                return Reply(kind="error", text=str(err))
+                lang = self.service.in_their_language(ctx).lang
+                return Reply(kind="error", text=err.sentence(lang))
             return await self.service.vibe(ctx, images, words, on_queued=on_queued, admitted=True)
 
     async def _wanted_in_group(self, ctx: ChatContext, messages: list[Message]) -> bool:
@@ -143,18 +145,19 @@ class Answers:
         anchor = (shown.reply_to_message or shown) if shown is not None else None
         reply_to = anchor.message_id if anchor else None
         if ctx.is_group and reply.private and reply.url:
-            await self._send_personal(query.from_user.id, chat_id, reply, reply_to)
+            lang = self.service.in_their_language(ctx).lang
+            await self._send_personal(query.from_user.id, chat_id, reply, reply_to, lang)
             return
         await self.outbox.send(chat_id, reply, reply_to=reply_to)
 
     async def _send_personal(
-        self, user_id: int, chat_id: int, reply: Reply, reply_to: int | None
+        self, user_id: int, chat_id: int, reply: Reply, reply_to: int | None, lang: str
     ) -> None:
         """A personal link (a Spotify consent page, a saved playlist) goes to the private chat."""
         try:
             await self.outbox.send(user_id, reply, raise_errors=True)
         except Forbidden:
-            note = PERSONAL_LINK["blocked"].format(bot=self.outbox.bot.username)
+            note = say(lang, PERSONAL_LINK["blocked"], bot=self.outbox.bot.username)
         else:
-            note = PERSONAL_LINK["sent"]
+            note = say(lang, PERSONAL_LINK["sent"])
         await self.outbox.send(chat_id, Reply("info", note), reply_to=reply_to)

@@ -18,37 +18,37 @@ log = logging.getLogger(__name__)
 
 
 class MediaError(Exception):
-    """An image could not be fetched from Telegram; the message is a sentence for the user."""
+    """An image could not be fetched from Telegram: too big (over `max_bytes`), or refused."""
 
+    def __init__(self, too_big: bool, max_bytes: int) -> None:
+        super().__init__("too big" if too_big else "download failed")
+        self.too_big = too_big
+        self.max_bytes = max_bytes
 
-def too_big_sentence(max_bytes: int) -> str:
-    """What the user reads when a file is over the download limit."""
-    return (
-        f"That file is bigger than the {max_bytes // 1_000_000} MB a bot can download from "
-        "Telegram; please send it as a photo or a smaller image."
-    )
-
-
-DOWNLOAD_FAILED = texts.DOWNLOAD_FAILED.format(platform="Telegram")
+    def sentence(self, lang: str) -> str:
+        """What the user reads, in `lang`."""
+        if self.too_big:
+            return texts.too_big_on_telegram(lang, self.max_bytes)
+        return texts.download_failed(lang, "telegram")
 
 
 async def download(bot: Bot, ref: MediaRef, max_bytes: int) -> ImageInput:
     """The bytes of one image or file; raises MediaError with a friendly sentence."""
     if ref.file_size is not None and ref.file_size > max_bytes:
-        raise MediaError(too_big_sentence(max_bytes))
+        raise MediaError(True, max_bytes)
     try:
         file = await bot.get_file(ref.file_id)
         data = await file.download_as_bytearray()
     except BadRequest as err:
         log.info("getFile refused %s: %s", ref.file_id, err.message)
         if "too big" in err.message.lower():
-            raise MediaError(too_big_sentence(max_bytes)) from err
-        raise MediaError(DOWNLOAD_FAILED) from err
+            raise MediaError(True, max_bytes) from err
+        raise MediaError(False, max_bytes) from err
     except TelegramError as err:
         log.warning("downloading %s failed: %s", ref.file_id, err)
-        raise MediaError(DOWNLOAD_FAILED) from err
+        raise MediaError(False, max_bytes) from err
     if len(data) > max_bytes:
-        raise MediaError(too_big_sentence(max_bytes))
+        raise MediaError(True, max_bytes)
     return ImageInput(bytes(data), filename=ref.filename, mime_type=ref.mime_type)
 
 

@@ -13,16 +13,9 @@ from telegram import Bot, ReplyParameters
 from telegram.error import TelegramError
 
 from handlers.service import QueueNotice
-from handlers.texts import QUEUED, QUEUED_MANY
+from handlers.texts import queued_text
 
 log = logging.getLogger(__name__)
-
-
-def notice_text(places: list[int]) -> str:
-    """What the notice says for the places in line of this chat's waiting photos."""
-    if len(places) == 1:
-        return QUEUED.format(position=places[0])
-    return QUEUED_MANY.format(count=len(places), position=min(places))
 
 
 @dataclass
@@ -33,6 +26,8 @@ class _ChatLine:
     # askers of this chat between entering and leaving, queued or not
     members: int = 0
     message_id: int | None = None
+    # the notice's language: that of the chat's first waiting asker (one notice per chat)
+    lang: str = "en"
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -49,12 +44,14 @@ class LineNotices:
         return len(self._chats)
 
     @contextlib.asynccontextmanager
-    async def waiting(self, chat_id: int, reply_to: int | None) -> AsyncIterator[QueueNotice]:
+    async def waiting(
+        self, chat_id: int, reply_to: int | None, lang: str
+    ) -> AsyncIterator[QueueNotice]:
         """A QueueNotice for one photo (or album) of this chat; leaving the block (once its
         answer is out) takes it out of the line, and the notice goes with the last one."""
         self._askers += 1
         asker = self._askers
-        line = self._chats.setdefault(chat_id, _ChatLine())
+        line = self._chats.setdefault(chat_id, _ChatLine(lang=lang))
         line.members += 1
 
         async def on_queued(place: int) -> None:
@@ -80,7 +77,7 @@ class LineNotices:
                     await self.bot.delete_message(chat_id, line.message_id)
                     line.message_id = None
                 return
-            text = notice_text(sorted(line.places.values()))
+            text = queued_text(line.lang, sorted(line.places.values()))
             if line.message_id is None:
                 quote = (
                     ReplyParameters(reply_to, allow_sending_without_reply=True)

@@ -527,3 +527,28 @@ TABLE_HEADINGS = {
     "why": N_("Why"),
     "link": N_("Link"),
 }
+# NOTE: {name}: a command name (auto or blend); keep "/{name} on" and "/{name} off" as they are.
+USE_ON_OFF = N_("Use /{name} on or /{name} off.")
+
+
+def too_big_on_telegram(lang: str, max_bytes: int) -> str:
+    """A file over the size a bot may download from Telegram (or the configured limit)."""
+    return say(lang, TOO_BIG_TELEGRAM, megabytes=max_bytes // 1_000_000)
+
+
+def download_failed(lang: str, platform: str) -> str:
+    """An image the platform would not hand over."""
+    return say(lang, DOWNLOAD_FAILED, platform=PLATFORM_NAMES.get(platform, platform))
+
+
+def too_big_file(lang: str, size: int, limit: int) -> str:
+    """A file over the configured size limit, in MB."""
+    sentence = REJECTED[Rejection.TOO_MANY_BYTES]
+    return say(lang, sentence, size=_megabytes(size), limit=_megabytes(limit))
+
+
+def queued_text(lang: str, places: list[int]) -> str:
+    """The "you're in line" notice for the places in line of a chat's waiting photos."""
+    if len(places) == 1:
+        return say(lang, QUEUED, position=places[0])
+    return say(lang, QUEUED_MANY, count=len(places), position=min(places))

@@ -181,6 +181,14 @@ class FakeBotService:
     async def is_admin(self, ctx: ChatContext, check: Callable[[], Awaitable[bool]]) -> bool:
         return await check()
 
+    async def language(self, ctx: ChatContext, argument: str) -> Reply:
+        self.calls.append("language")
+        self.link_contexts.append(ctx)
+        return Reply(kind="info", text=f"language {argument or '?'} for {ctx.lang}", private=True)
+
+    def in_their_language(self, ctx: ChatContext) -> ChatContext:
+        return ctx
+
     def help(self, platform: Platform, ctx: ChatContext | None = None) -> Reply:
         self.calls.append("help")
         if self.help_fails:

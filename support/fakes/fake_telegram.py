@@ -30,7 +30,10 @@ BOT_USERNAME = "MelodicLensBot"
 # getUpdates never holds a request longer than this, whatever timeout the client asks for.
 MAX_LONG_POLL_S = 5.0
 # Parameters that are plain text on the wire even when they look like JSON.
-TEXT_PARAMS = frozenset({"text", "caption", "parse_mode", "url", "secret_token", "file_id"})
+TEXT_PARAMS = frozenset(
+    {"text", "caption", "parse_mode", "url", "secret_token", "file_id", "description",
+     "short_description", "language_code"}
+)  # fmt: skip
 # The sizes Telegram would list for one photo, smallest first.
 PHOTO_SIZES = ((90, 60), (320, 213), (1280, 853))
 
@@ -53,14 +56,22 @@ def jpeg(width: int, height: int, color: tuple[int, int, int] = (40, 60, 120)) -
     return buf.getvalue()
 
 
-def user(user_id: int, first_name: str = "Ana", username: str | None = None) -> dict[str, Any]:
-    """A Telegram User object."""
-    return {
+def user(
+    user_id: int,
+    first_name: str = "Ana",
+    username: str | None = None,
+    language_code: str | None = None,
+) -> dict[str, Any]:
+    """A Telegram User object (`language_code`: the IETF tag of the user's app, if known)."""
+    person: dict[str, Any] = {
         "id": user_id,
         "is_bot": False,
         "first_name": first_name,
         "username": username or first_name.lower(),
     }
+    if language_code is not None:
+        person["language_code"] = language_code
+    return person
 
 
 def private_chat(person: dict[str, Any]) -> dict[str, Any]:
@@ -492,6 +503,24 @@ class FakeTelegram:
     def calls_of(self, method: str) -> list[Call]:
         """Every call of a method so far."""
         return [call for call in self.calls if call.method == method]
+
+    def menus(self) -> dict[tuple[str, str], dict[str, str]]:
+        """The command menus as Telegram keeps them after every setMyCommands so far:
+        (scope type, language_code or "" for everyone) -> {command: description}."""
+        kept: dict[tuple[str, str], dict[str, str]] = {}
+        for call in self.calls_of("setMyCommands"):
+            scope = call.params.get("scope") or {"type": "default"}
+            key = (scope["type"], call.params.get("language_code") or "")
+            kept[key] = {c["command"]: c["description"] for c in call.params["commands"]}
+        return kept
+
+    def descriptions(self, method: str = "setMyDescription") -> dict[str, str]:
+        """The bot's (short) description per language_code ("" for everyone) as last set."""
+        field_name = "short_description" if method == "setMyShortDescription" else "description"
+        return {
+            call.params.get("language_code") or "": call.params.get(field_name, "")
+            for call in self.calls_of(method)
+        }
 
     def _bot_message(
         self, chat_id: int, text: str, markup: dict[str, Any] | None

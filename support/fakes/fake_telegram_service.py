@@ -218,6 +218,15 @@ class FakeService:
         """The platform's own check, asked every time (the real service caches it)."""
         return await check()
 
+    async def language(self, ctx: ChatContext, argument: str) -> Reply:
+        """/language: says what it was asked, in whose app language."""
+        self.calls.append(("language", argument))
+        return Reply(kind="info", text=f"language {argument or '?'} for {ctx.lang}")
+
+    def in_their_language(self, ctx: ChatContext) -> ChatContext:
+        """The real service swaps in a remembered /language choice; the fake has none."""
+        return ctx
+
     def help(self, platform: Platform, ctx: ChatContext | None = None) -> Reply:
         """Help text."""
         self.calls.append(("help", platform))
