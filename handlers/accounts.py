@@ -15,6 +15,7 @@ from handlers.spotify.playlist_save import PlaylistSaver, SaveOutcome
 from handlers.texts import (
     LINK_BUTTON,
     LINK_COMMAND,
+    PLAYLIST_DESCRIPTION,
     SAID,
     SAVE_PLAYLIST,
     SAVED_PLAYLIST_LINK,
@@ -54,7 +55,8 @@ class AccountHandler:
         """Save an answer's songs as a private playlist in the presser's Spotify account."""
         if self.linker is None:
             return Reply("error", say(ctx.lang, SORRY["linking_not_configured"]), private=True)
-        saver = PlaylistSaver(self.db, self.linker.app, self.linker.cipher)
+        description = say(ctx.lang, PLAYLIST_DESCRIPTION)
+        saver = PlaylistSaver(self.db, self.linker.app, self.linker.cipher, description)
         try:
             user_id = await find_user(self.db.pool, ctx.platform, ctx.user_id)
             outcome = SaveOutcome("not_linked")

@@ -33,6 +33,8 @@ FOREIGN_MASS = 0.5
 TOP_K = 5
 # The detector reads at most this many characters: plenty to tell a language, bounded cost.
 MAX_CHARS = 400
+# Any text: the first detection loads the model.
+WARM_UP_TEXT = "warm up"
 # Links, Discord mentions/emoji (<@123>, <:name:id>) and @handles carry no language.
 NOISE = re.compile(r"https?://\S+|<[@#:a][^>]*>|@\w+")
 
@@ -107,7 +109,7 @@ class LanguageDetector:
         # model="lite": the model inside the wheel; "auto" and "full" would download one.
         detector = LangDetector(LangDetectConfig(model="lite", max_input_length=MAX_CHARS))
         try:
-            detector.detect("warm up the model", model="lite", k=1)
+            detector.detect(WARM_UP_TEXT, model="lite", k=1)
         except Exception:  # a broken install must not break answers: the words count as unknown
             log.warning("language detection is off: its model did not load", exc_info=True)
             return None

@@ -34,7 +34,7 @@ async def test_commands_are_published_at_start(monkeypatch: pytest.MonkeyPatch) 
     commands = {command["name"]: command for command in sync.json}
     assert set(commands) == {
         "vibe", "link-spotify", "unlink-spotify", "forget-me", "help", "blend", "auto",
-        "Songs for this photo",
+        "language", "Songs for this photo",
     }  # fmt: skip
     assert commands["Songs for this photo"]["type"] == 3  # a message context-menu command
     manage_channels = 1 << 4

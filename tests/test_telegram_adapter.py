@@ -75,18 +75,15 @@ async def nothing_more(fake: FakeTelegram, wait_s: float = 0.3) -> None:
 async def test_start_registers_commands_per_scope_and_polls(
     fake: FakeTelegram, bot: TelegramAdapter
 ):
-    menus = {
-        (call.params.get("scope") or {}).get("type", "default"): [
-            c["command"] for c in call.params["commands"]
-        ]
-        for call in fake.calls_of("setMyCommands")
-    }
-    private = ["vibe", "link_spotify", "unlink_spotify", "forget_me", "help"]
+    # the menus everyone gets (no language_code); each language has its own copy as well
+    menus = {scope: list(commands) for (scope, code), commands in fake.menus().items() if not code}
+    private = ["vibe", "link_spotify", "unlink_spotify", "forget_me", "language", "help"]
     assert menus == {
         "default": private,
         "all_private_chats": private,  # nothing about groups in a private chat
         "all_group_chats": [
-            "vibe", "auto", "blend", "link_spotify", "unlink_spotify", "forget_me", "help"
+            "vibe", "auto", "blend", "link_spotify", "unlink_spotify", "forget_me", "language",
+            "help"
         ],
     }  # fmt: skip
     assert fake.calls_of("deleteWebhook"), "polling must clear any webhook first"
@@ -96,8 +93,13 @@ async def test_start_registers_commands_per_scope_and_polls(
 async def test_start_sets_the_description_a_new_user_reads(
     fake: FakeTelegram, bot: TelegramAdapter
 ):
-    [description] = fake.calls_of("setMyDescription")
-    [short] = fake.calls_of("setMyShortDescription")
+    # the one every language without its own description falls back to
+    [description] = [
+        c for c in fake.calls_of("setMyDescription") if not c.params.get("language_code")
+    ]
+    [short] = [
+        c for c in fake.calls_of("setMyShortDescription") if not c.params.get("language_code")
+    ]
     assert description.params["description"].startswith("Send me a photo")
     assert len(description.params["description"]) <= 512
     assert "Spotify" in short.params["short_description"]

@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 
 # Spotify shows about this many characters of a playlist name before cutting it.
 MAX_NAME_CHARS = 80
-PLAYLIST_DESCRIPTION = "Songs MelodicLens picked for a photo."
 # A button press should answer in seconds: a longer Retry-After becomes "try again soon".
 MAX_RATE_LIMIT_WAIT_S = 5.0
 
@@ -83,10 +82,14 @@ def _add(api: WebApi, *, playlist_id: str, track_ids: list[str]) -> dict[str, An
 class PlaylistSaver:
     """Creates the playlist for one listener and one stored answer."""
 
-    def __init__(self, db: Database, app: SpotifyApp, cipher: TokenCipher) -> None:
+    def __init__(
+        self, db: Database, app: SpotifyApp, cipher: TokenCipher, description: str
+    ) -> None:
         self.db = db
         self.app = app
         self.cipher = cipher
+        # the playlist's description on Spotify, in the presser's language (handlers/texts)
+        self.description = description
 
     async def save(self, user_id: int, rec_id: int) -> SaveOutcome:
         """Make a private playlist of answer `rec_id` in `user_id`'s Spotify account."""
@@ -149,7 +152,7 @@ class PlaylistSaver:
 
     async def _create(self, client: UserClient, name: str, track_ids: list[str]) -> SaveOutcome:
         made: dict[str, Any] = await client.call(
-            lambda api: api.create_private_playlist(name, PLAYLIST_DESCRIPTION)
+            lambda api: api.create_private_playlist(name, self.description)
         )
         playlist_id = str(made["id"])
         for start in range(0, len(track_ids), MAX_ITEMS_PER_ADD):

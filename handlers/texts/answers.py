@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from handlers.i18n import DEFAULT
 from handlers.texts.core import N_, first_upper, say, word
 from recsys.models import MoodLine, Notice, Reason, ReasonKind, Recommendation, TrackPick
 
@@ -80,6 +81,13 @@ def mood_word(lang: str, text: str) -> str:
     return word(lang, "mood", text)
 
 
+def known_mood_words(lang: str, words: tuple[str, ...]) -> list[str]:
+    """The words in `lang`; outside English, a word the glossary lacks (an open-vocabulary
+    word from the vision model) is left out rather than shown in English."""
+    said = [(w, mood_word(lang, w)) for w in words]
+    return [t for w, t in said if lang == DEFAULT or t != w]
+
+
 def tag_text(lang: str, tag: str) -> str:
     """A song's tag in `lang`: a theme's glossary word, else a mood word's."""
     theme = word(lang, "theme", tag)
@@ -88,7 +96,7 @@ def tag_text(lang: str, tag: str) -> str:
 
 def mood_line_text(lang: str, line: MoodLine) -> str:
     """The answer's first line: its mood words (and, in English, the photo's description)."""
-    words = ", ".join(mood_word(lang, w) for w in line.words[:3])
+    words = ", ".join(known_mood_words(lang, line.words[:3]))
     if line.shift in SHIFT_LINES:
         return say(lang, SHIFT_LINES[line.shift], words=words)
     head = first_upper(words) if words else say(lang, NO_MOOD_WORDS)
@@ -138,9 +146,10 @@ def _reason(lang: str, reason: Reason) -> str:
 def _scene(lang: str, reason: Reason) -> str:
     assert reason.scene is not None
     noun = word(lang, "scene", reason.scene.noun)
-    if not reason.scene.mood:
+    mood = known_mood_words(lang, (reason.scene.mood,)) if reason.scene.mood else []
+    if not mood:
         return say(lang, SCENE, noun=noun)
-    return say(lang, SCENE_WITH_MOOD, mood=mood_word(lang, reason.scene.mood), noun=noun)
+    return say(lang, SCENE_WITH_MOOD, mood=mood[0], noun=noun)
 
 
 def notice_text(lang: str, notice: Notice | None) -> str | None:

@@ -66,6 +66,10 @@ class FakeDiscord:
     # Replies (messages with a message_reference) answer 403, as without Read Message History.
     refuse_replies: bool = False
     requests: list[Request] = field(default_factory=list)
+    # The member's client language (an interaction's `locale`) and the server's preferred
+    # locale (`guild_locale`, and the guild's `preferred_locale` at READY).
+    locale: str = "en-US"
+    guild_locale: str = "en-US"
     # The global commands as last published (PUT), with the ids Discord gave them.
     published: list[dict[str, Any]] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
@@ -270,8 +274,8 @@ class FakeDiscord:
             "channel_id": str(CHANNEL_ID),
             "channel": text_channel(),
             "member": {**member(LISTENER), "permissions": permissions},
-            "locale": "en-US",
-            "guild_locale": "en-US",
+            "locale": self.locale,
+            "guild_locale": self.guild_locale,
             "app_permissions": "2251799813685247",
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(GUILD_ID)},
@@ -325,7 +329,7 @@ class FakeDiscord:
             ready["shard"] = shard
         await socket.send_json({"op": 0, "t": "READY", "s": self._seq, "d": ready})
         self._seq += 1
-        await socket.send_json({"op": 0, "t": "GUILD_CREATE", "s": self._seq, "d": guild()})
+        await socket.send_json({"op": 0, "t": "GUILD_CREATE", "s": self._seq, "d": guild(self.guild_locale)})
 
     def _app_flags(self) -> int:
         claimed = self.message_content_allowed if self.portal_flag is None else self.portal_flag

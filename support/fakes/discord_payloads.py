@@ -79,11 +79,12 @@ def text_channel() -> dict[str, Any]:
     }
 
 
-def guild() -> dict[str, Any]:
+def guild(preferred_locale: str = "en-US") -> dict[str, Any]:
     """GUILD_CREATE for the one guild, with the bot as a member."""
     return {
         "id": str(GUILD_ID),
         "name": "Listening Room",
+        "preferred_locale": preferred_locale,
         "unavailable": False,
         "owner_id": str(USER_ID),
         "member_count": 2,
