@@ -18,7 +18,7 @@ LANGUAGES="es pt_BR de fr vi hi"
 extract() {
   "$PYBABEL" extract -F babel.cfg -o "$POT" \
     -k N_ -k C_:1c,2 -k counted:2,3 -k counted_in:2c,3,4 \
-    --add-comments NOTE: --no-location --no-wrap --omit-header \
+    --add-comments NOTE: --no-location --sort-output --no-wrap --omit-header \
     --project MelodicLens --msgid-bugs-address "" .
 }
 

@@ -41,6 +41,9 @@ def test_every_hostile_line_gets_its_own_line(cli_env: dict[str, str]) -> None:
         b'["not", "an", "object"]',
         b"\xff\xfe\x00\x00 garbage",
         b'{"id": "last", "text": "slow acoustic evening"}',
+        b'{"id": "spanish", "text": "sunny beach party", "lang": "es"}',  # asks for Spanish
+        b'{"id": "bad-lang", "text": "calm", "lang": "<b>xx</b>"}',
+        b'{"id": "lang-number", "text": "calm", "lang": 7}',
     ]
     done = run_batch(cli_env, b"\n".join(lines) + b"\n")
     assert b"Traceback" not in done.stderr, done.stderr.decode(errors="replace")[-2000:]
@@ -57,4 +60,15 @@ def test_every_hostile_line_gets_its_own_line(cli_env: dict[str, str]) -> None:
     assert "text" in by_id["text-object"]["error"]
     assert "longer than" in by_id["11"]["error"]
     assert "JSON object" in by_id["12"]["error"] and by_id["13"]["error"]
+    # English unless a line asks; the same picks then say why in Spanish, tags stay codes
+    first, spanish = by_id["first"], by_id["spanish"]
+    assert [t["spotify_id"] for t in spanish["tracks"]] == [
+        t["spotify_id"] for t in first["tracks"]
+    ]
+    assert [t["tags"] for t in spanish["tracks"]] == [t["tags"] for t in first["tracks"]]
+    pairs = zip(spanish["tracks"], first["tracks"], strict=True)
+    assert any(said["reason"] != english["reason"] for said, english in pairs)
+    assert spanish["mood"]["line"] != first["mood"]["line"]
+    assert "lang must be one of" in by_id["bad-lang"]["error"]
+    assert "lang must be one of" in by_id["lang-number"]["error"]
     assert done.returncode == 1

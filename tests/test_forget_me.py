@@ -13,6 +13,7 @@ from bot.app import build_pipeline
 from bot.settings import load_settings
 from db import jobs, spotify_links
 from db.captions import store_caption
+from db.languages import save_language_choice
 from db.pool import Database
 from db.recommendations import Origin, add_feedback, store_recommendation
 from db.users import find_user, note_member, upsert_user
@@ -114,6 +115,7 @@ async def test_forget_me_leaves_no_row_about_the_user(world: World) -> None:
     pressed = await an_answer(db, bob, GROUP, ALICE_PHOTO, [bob], Origin(alice_answer, alice))
     await add_feedback(db.pool, pressed, bob, "up")  # his thumb on his own answer
     await world.accounts.link_spotify(ALICE)  # a pending link
+    await save_language_choice(db.pool, alice, "pt_BR")  # she chose /language pt_BR
     # a re-sync caught mid-run: claimed by a worker, progress naming her playlists
     job_id, _ = await jobs.enqueue(
         db.pool, LIBRARY_SYNC, {"user_id": alice}, dedupe_key=library_key(alice), user_id=alice
@@ -126,7 +128,7 @@ async def test_forget_me_leaves_no_row_about_the_user(world: World) -> None:
     assert library_only > 0
 
     reply = await world.accounts.forget_me(ALICE)
-    assert reply.kind == "info" and "1 photo description)" in reply.text
+    assert reply.kind == "info" and "1 photo description, 1 language choice)" in reply.text
 
     identifiers = [str(alice), ALICE.user_id, ALICE.chat_id, ALICE.user_name or "", "robin"]
     identifiers += ["Robin", ALICE_PHOTO]
@@ -144,6 +146,7 @@ async def test_forget_me_leaves_no_row_about_the_user(world: World) -> None:
         ("feedback", "user_id"),
         ("jobs", "user_id"),
         ("caption_cache", "image_hash"),
+        ("language_choices", "user_id"),
     } <= found
     left = {
         (table, column): n

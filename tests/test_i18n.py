@@ -150,3 +150,41 @@ def test_sentences_are_said_in_the_language_asked() -> None:
     assert say("pt_BR", SORRY["busy"]) != SORRY["busy"]
     assert say("en", SORRY["busy"]) == SORRY["busy"]
     assert say("zz", SORRY["busy"]) == SORRY["busy"]  # an unknown code: English, not a crash
+
+
+def test_the_terminal_follows_lang_unless_told_otherwise() -> None:
+    from bot.cli.errors import CommandError
+    from bot.cli.recommend import cli_language
+
+    assert cli_language(None, "de_DE.UTF-8") == "de"
+    assert cli_language(None, "C.UTF-8") == "en" and cli_language(None, None) == "en"
+    assert cli_language("pt-BR", "de_DE.UTF-8") == "pt_BR"
+    assert cli_language("en", "de_DE.UTF-8") == "en"
+    with pytest.raises(CommandError, match="--lang must be one of"):
+        cli_language("klingon", "de_DE.UTF-8")
+
+
+def test_a_discord_photo_replayed_from_the_inbox_keeps_its_language() -> None:
+    """The inbox row keeps the language it was asked in; a row from before, or a tampered
+    one, is answered in English."""
+    from bot.discord.inbox import context_of
+
+    row = {"user_id": "1", "channel_id": "2", "is_group": True}
+    assert context_of({**row, "lang": "pt_BR"}).lang == "pt_BR"
+    assert context_of(row).lang == "en"
+    assert context_of({**row, "lang": "<script>"}).lang == "en"
+
+
+def test_a_broken_translation_falls_back_to_english_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gettext
+
+    class Broken(gettext.NullTranslations):
+        def gettext(self, message: str) -> str:
+            return "Vas {posicion} en la fila {"
+
+    monkeypatch.setattr("handlers.texts.core.translations", lambda lang: Broken())
+    from handlers.texts import QUEUED
+
+    assert say("es", QUEUED, position=3) == "You're #3 in line; your songs are on their way."

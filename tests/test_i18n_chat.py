@@ -19,6 +19,7 @@ from db.pool import Database
 from handlers.i18n import translations
 from handlers.notifier import MultiNotifier
 from handlers.pipeline import Pipeline
+from handlers.replies import ChatContext
 from handlers.texts import SORRY, say
 from handlers.texts.glossary import MOOD_WORDS, THEME_WORDS
 from recsys.embedder import Embedder
@@ -26,7 +27,9 @@ from support.catalog_fixture import load_catalog
 from support.fakes.discord_api import FakeDiscord, running_bot
 from support.fakes.discord_payloads import APP_ID
 from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
-from support.fakes.fake_telegram import FakeTelegram, private_chat, settings_for, user
+from support.fakes.fake_spotify import FakeSpotify, fictional_library
+from support.fakes.fake_telegram import FakeTelegram, jpeg, private_chat, settings_for, user
+from support.fakes.spotify_world import confirm_fields, make_world
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -204,7 +207,38 @@ async def test_a_brazilian_discord_member_reads_the_answer_and_commands_in_portu
         labels = [b["label"] for row in sent.json["components"] for b in row["components"]]
         assert labels == ["👍", "👎", "Mais assim", "Outra vibe", "Mais calmas", "Mais energia"]
 
+        # a photo posted in the channel: answered in the server's preferred language
+        await fake.post_message("", [fake.attachment("dusk.jpg", jpeg(160, 120), "image/jpeg")])
+        (posted,) = await fake.wait_for("POST", "/messages", within_s=60)
+        assert_in_language(posted.json["embeds"][0]["title"], "pt_BR")
+
         token = await fake.slash("language")
         (said,) = await fake.wait_for("POST", f"/webhooks/{APP_ID}/{token}", within_s=30)
         assert said.json["flags"] & EPHEMERAL
         assert said.json["content"].startswith("Eu te respondo em Português (Brasil), o idioma")
+
+
+async def test_the_spotify_link_pages_speak_the_askers_language(
+    db: Database, embedder: Embedder
+) -> None:
+    """The link message, its button and both web pages in Spanish; the state carries it."""
+    fake = FakeSpotify()
+    fake.add_user("robin", fictional_library("Robin"))
+    world = await make_world(db, embedder, fake)
+    try:
+        asker = ChatContext("telegram", "4201", "4201", "ana", lang="es")
+        reply = await world.accounts.link_spotify(asker)
+        assert reply.kind == "link" and reply.url
+        assert reply.text.startswith("Abre este enlace") and reply.url_label == "Conectar Spotify"
+        status, page = await world.review(await world.authorize(reply.url))
+        assert status == 200 and '<html lang="es">' in page
+        assert "¿Vincular Spotify?" in page and "Vincular mi Spotify a esta cuenta" in page
+        assert "<strong>Telegram</strong>" in page and "ana (id 4201)" in page
+        status, done = await world.confirm(confirm_fields(page))
+        assert status == 200 and "Vinculado como Robin" in done
+        status, forged = await world.review({"state": "made-up.es", "code": "x"})
+        assert status == 400 and "Este enlace no lo generó MelodicLens" in forged
+        status, english = await world.review({"state": "made-up", "code": "x"})
+        assert "not one MelodicLens handed out" in english
+    finally:
+        await world.close()

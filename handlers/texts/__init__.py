@@ -31,28 +31,83 @@ from handlers.texts.platforms import (
     button_label,
     command_description,
 )
-from recsys.image_intake import ImageRejected, Rejection
+from handlers.texts.spotify import (
+    ALREADY_LINKED,
+    LINK_COMMAND,
+    LINK_CONFIRM,
+    LINK_PAGE,
+    LINK_REJECTED,
+    NOT_REGISTERED,
+    PERSONAL_LINK,
+    PERSONAL_LINK_BLOCKED,
+    PERSONAL_LINK_SENT,
+    PLATFORM_NAMES,
+    PLAYLIST_DESCRIPTION,
+    REVOKED_MESSAGE,
+    SAVE_BUTTON,
+    SAVE_PLAYLIST,
+    SAVED_PLAYLIST_LINK,
+    UNREADABLE_MESSAGE,
+    library_done,
+    link_offer,
+    songs,
+)
+from handlers.texts.uploads import (
+    FORMATS,
+    REJECTED,
+    TOO_BIG_TELEGRAM,
+    TOO_MANY_PIXELS_UNSIZED,
+    rejection_text,
+    too_big_file,
+    too_big_on_telegram,
+)
 
 __all__ = [
+    "ALREADY_LINKED",
     "BUTTONS",
     "COMMAND_DESCRIPTIONS",
+    "FORMATS",
     "LINK_BUTTON",
+    "LINK_COMMAND",
+    "LINK_CONFIRM",
+    "LINK_PAGE",
+    "LINK_REJECTED",
     "MOOD_GUESSED",
     "NOTICES",
+    "NOT_REGISTERED",
     "N_",
     "OPTION_DESCRIPTIONS",
+    "PERSONAL_LINK",
+    "PERSONAL_LINK_BLOCKED",
+    "PERSONAL_LINK_SENT",
+    "PLATFORM_NAMES",
+    "PLAYLIST_DESCRIPTION",
+    "REJECTED",
+    "REVOKED_MESSAGE",
+    "SAVED_PLAYLIST_LINK",
+    "SAVE_BUTTON",
+    "SAVE_PLAYLIST",
     "TELEGRAM_DESCRIPTION",
     "TELEGRAM_SHORT_DESCRIPTION",
+    "TOO_BIG_TELEGRAM",
+    "TOO_MANY_PIXELS_UNSIZED",
+    "UNREADABLE_MESSAGE",
     "answer_text",
     "button_label",
     "command_description",
     "counted",
     "first_upper",
+    "library_done",
+    "link_offer",
     "mood_line_text",
     "notice_text",
     "reason_text",
+    "rejection_text",
     "say",
+    "songs",
     "tag_text",
+    "too_big_file",
+    "too_big_on_telegram",
     "word",
     "worded",
 ]
@@ -173,105 +228,6 @@ def help_text(lang: str, platform: str) -> str:
 HELP = {platform: help_text("en", platform) for platform in _COMMANDS}
 
 
-# Spotify linking: the callback page (title, sentence) and the chat notices.
-LINK_PAGE = {
-    # NOTE: a web page's title after a Spotify link attempt.
-    "refused": N_("Link refused"),
-    "not_linked": N_("Not linked"),
-    "linked": N_("Linked"),
-    "not_granted": N_("Spotify access was not granted, so nothing was linked."),
-    "secret_changed": N_("The bot's secret key changed; link again."),
-    "login_expired": N_("Spotify says this login has expired. Start again below."),
-    "app_misconfigured": N_("The bot's Spotify app is misconfigured."),
-    "no_answer": N_("Spotify did not answer. Nothing was linked; try again in a minute."),
-    "spotify_busy": N_("Spotify is busy. Nothing was linked; try again in {seconds} seconds."),
-    # NOTE: {name}: the listener's Spotify display name.
-    "back_to_chat": N_("Linked as {name}. You can go back to the chat now."),
-    "confirm_title": N_("Link Spotify?"),
-    # NOTE: a web page's button.
-    "confirm_button": N_("Link my Spotify to this account"),
-    "start_again": N_("Start linking again"),
-    "not_available": N_("Not available"),
-    "not_set_up": N_("Spotify linking is not set up here."),
-    "csrf": N_(
-        "This confirmation did not come from the page MelodicLens showed. Open the link again."
-    ),
-    "db_title": N_("Please try again soon"),
-    "db_down": N_(
-        "MelodicLens cannot reach its database right now, so nothing was changed. "
-        "Try again in a minute."
-    ),
-}
-# The confirm page (HTML; the web server escapes the values it fills in).
-# NOTE: HTML of the Spotify confirm page: keep the tags <p>, <strong> as they are; {platform}:
-# Telegram, Discord or terminal; {account}: the chat account's name.
-LINK_CONFIRM = N_("""<p>This Spotify login is about to be linked to the <strong>{platform}</strong>
-account <strong>{account}</strong>. MelodicLens will read its playlists and Liked Songs to
-pick songs for that account.</p>
-<p>Only continue if you asked MelodicLens for this link yourself, from that account. If
-someone sent you this link, close this page: nothing is linked until you press the button.</p>
-""")
-# NOTE: "terminal": the command line, as in "the terminal account".
-PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "cli": N_("terminal")}
-LINK_REJECTED = {
-    "forged": N_("This link is not one MelodicLens handed out. Ask the bot for a new one."),
-    "expired": N_("This link has expired (links last 10 minutes). Ask the bot for a new one."),
-    "reused": N_(
-        "This link was already used. If linking did not finish, ask the bot for a new one."
-    ),
-    "busy": N_("This link is being finished in another window. Wait a moment, then reload."),
-}
-ALREADY_LINKED = N_(
-    "This Spotify account is already linked to another user of this bot. That user can "
-    "unlink it first."
-)
-NOT_REGISTERED = N_(
-    "This bot's Spotify app is in development mode and your Spotify account is not on its "
-    "user list (at most 5 users). Ask the bot's operator to add you, then link again."
-)
-# "Save as playlist": the listener's own command spelling, then each outcome's sentence.
-# NOTE: a button label: at most 40 characters.
-SAVE_BUTTON = N_("Save as playlist")
-# NOTE: a link button's label: at most 40 characters.
-SAVED_PLAYLIST_LINK = N_("Open playlist")
-LINK_COMMAND = {"telegram": "/link_spotify", "discord": "/link-spotify", "cli": "link"}
-SAVE_PLAYLIST = {
-    # NOTE: {name}: the playlist's name; {tracks}: "5 songs" (worded by "{count} song").
-    "saved": N_("Saved “{name}” to your Spotify: {tracks}, private."),
-    # NOTE: {command}: the link command (/link_spotify or /link-spotify).
-    "not_linked": N_("Link your Spotify account first ({command}), then press Save again."),
-    "needs_relink": N_(
-        "To save playlists, MelodicLens needs one more permission from Spotify. Open this link "
-        "to link again (once), then press Save again."
-    ),
-    "revoked": N_(
-        "Spotify no longer accepts MelodicLens's access to your account. "
-        "Link it again with {command}."
-    ),
-    "not_registered": NOT_REGISTERED,
-    "stale": SORRY["stale_button"],
-    "busy": N_("Spotify is busy right now. Press Save again in a minute."),
-    "failed": N_("Spotify didn't answer. Press Save again in a minute."),
-}
-# Where a personal link pressed for in a Telegram group went.
-PERSONAL_LINK = {
-    "sent": N_("I sent it to you in a private message."),
-    # NOTE: {bot}: the bot's Telegram username (without @).
-    "blocked": N_(
-        "I can't message you privately yet: open a chat with @{bot}, press Start, then press "
-        "the button again."
-    ),
-}
-REVOKED_MESSAGE = N_(
-    "Spotify no longer accepts MelodicLens's access to your account, so your library was not "
-    "updated. Link it again with the link command."
-)
-UNREADABLE_MESSAGE = N_(
-    "I can no longer read your saved Spotify login (the bot's key was changed), so your "
-    "library is not being updated. Link your Spotify account again to fix it."
-)
-
-
 # /forget_me asks first; its two buttons, and what each press says.
 FORGET_COMMAND = {"telegram": "/forget_me", "discord": "/forget-me", "cli": "forget"}
 FORGET_CONFIRM = {
@@ -293,11 +249,6 @@ FORGET_CONFIRM = {
 def plural(count: int, one: str, many: str = "") -> str:
     """The count with its English word in the right number, for terminal tools (doctor)."""
     return f"{count} {one if count == 1 else many or one + 's'}"
-
-
-def songs(lang: str, count: int) -> str:
-    """ "1 song", "5 songs" in `lang`."""
-    return counted(lang, "{count} song", "{count} songs", count)
 
 
 def importing_message(lang: str, name: str, tracks: int | None, playlists: int | None) -> str:
@@ -344,98 +295,6 @@ def unlinked_text(lang: str, counts: Mapping[str, int]) -> str:
     )
 
 
-# Why an upload is not a photo MelodicLens can read (recsys.image_intake.Rejection).
-# NOTE: said after the reason a file was refused; keep the format names as they are.
-FORMATS = N_("Send a JPEG, PNG, WebP, GIF, BMP, TIFF, AVIF or HEIC image.")
-# The refusals that end with FORMATS.
-_NAMES_FORMATS = frozenset(
-    {
-        Rejection.EMPTY,
-        Rejection.PDF,
-        Rejection.ZIP,
-        Rejection.VIDEO,
-        Rejection.TEXT,
-        Rejection.SVG,
-        Rejection.UNKNOWN,
-    }
-)
-REJECTED = {
-    Rejection.EMPTY: N_("That file is empty (0 bytes), so there is no photo to read."),
-    # NOTE: {size} and {limit}: sizes such as "12.5 MB".
-    Rejection.TOO_MANY_BYTES: N_(
-        "That file is {size}; the limit is {limit}. Send a smaller photo."
-    ),
-    Rejection.PDF: N_("That file is a PDF document, not a photo."),
-    Rejection.ZIP: N_("That file is a ZIP archive (or an Office document), not a photo."),
-    Rejection.VIDEO: N_("That file is a video (MP4/MOV), not a photo."),
-    Rejection.TEXT: N_("That file is plain text, not a photo."),
-    Rejection.SVG: N_("That file is an SVG drawing, not a photo."),
-    Rejection.UNKNOWN: N_("That file is not an image MelodicLens can read."),
-    Rejection.DAMAGED: N_(
-        "That image is damaged or incomplete (it may have been cut off while uploading). "
-        "Please send it again."
-    ),
-    # NOTE: {width}×{height}: pixels; {megapixels} and {limit}: numbers (keep :.0f and :g).
-    Rejection.TOO_MANY_PIXELS: N_(
-        "That image is {width}×{height} pixels ({megapixels:.0f} megapixels); "
-        "the limit is {limit:g} megapixels. Send a smaller photo."
-    ),
-    Rejection.TOO_SMALL: N_(
-        "That image is only {width}×{height} pixels; send one at least {limit} pixels on each side."
-    ),
-    Rejection.TIFF_STRIP: N_(
-        "That TIFF is stored as one huge compressed block, which takes too much memory to open. "
-        "Save it as a JPEG or PNG and send it again."
-    ),
-    # NOTE: {limit}: a number of megapixels (keep :.0f).
-    Rejection.TOO_MUCH_MEMORY: N_(
-        "That image is {width}×{height} pixels; in its format MelodicLens can safely open "
-        "{limit:.0f} megapixels at most. Send it as a JPEG or a smaller photo."
-    ),
-    Rejection.TOO_MANY_SCANS: N_(
-        "That JPEG is stored in an unusual way (more than {limit} progressive scans) that takes "
-        "too long to open. Save it again as an ordinary JPEG or PNG and send it."
-    ),
-    Rejection.INTERRUPTED: N_(
-        "That image was being read when MelodicLens stopped, so it is not tried again. "
-        "Please send a smaller photo, or the same one as a JPEG."
-    ),
-}
-# A bomb caught before its size was known.
-# NOTE: {limit}: a number of megapixels (keep :g).
-TOO_MANY_PIXELS_UNSIZED = N_(
-    "That image has too many pixels to open safely; the limit is {limit:g} megapixels. "
-    "Send a smaller photo."
-)
-
-
-def rejection_text(lang: str, err: ImageRejected) -> str:
-    """The sentence telling a user why their upload was refused."""
-    text = _rejection(lang, err)
-    return f"{text} {say(lang, FORMATS)}" if err.reason in _NAMES_FORMATS else text
-
-
-def _rejection(lang: str, err: ImageRejected) -> str:
-    sentence = REJECTED[err.reason]
-    if err.reason is Rejection.TOO_MANY_BYTES:
-        return say(lang, sentence, size=_megabytes(err.size), limit=_megabytes(err.limit))
-    if err.reason is Rejection.TOO_MANY_PIXELS:
-        limit = err.limit / 1_000_000
-        if not err.width:
-            return say(lang, TOO_MANY_PIXELS_UNSIZED, limit=limit)
-        megapixels = err.width * err.height / 1e6
-        return say(
-            lang, sentence, width=err.width, height=err.height, megapixels=megapixels, limit=limit
-        )
-    if err.reason in (Rejection.TOO_MUCH_MEMORY, Rejection.INTERRUPTED):
-        return say(lang, sentence, width=err.width, height=err.height, limit=err.limit / 1_000_000)
-    return say(lang, sentence, width=err.width, height=err.height, limit=err.limit)
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB".replace(".0 MB", " MB")
-
-
 # --- library moods (issue 19) ---------------------------------------------------------------
 # Told when a library import finishes: how many songs the bot can place by mood, and how.
 # NOTE: {placed} and {total}: numbers of songs.
@@ -465,60 +324,6 @@ def mood_placement(lang: str, total: int, measured: int, estimated: int, queued:
     return f"{head}: {', '.join(parts)}." if parts else f"{head}."
 
 
-# --- said by the adapters and the Spotify use cases (issue 24: moved here from their modules)
-# NOTE: Telegram refuses bots files over {megabytes} MB (a number).
-TOO_BIG_TELEGRAM = N_(
-    "That file is bigger than the {megabytes} MB a bot can download from Telegram; please send "
-    "it as a photo or a smaller image."
-)
-PERSONAL_LINK_SENT = N_("I sent you the Spotify link in a private message.")
-# NOTE: {bot}: the bot's Telegram username (without @); keep /link_spotify as it is.
-PERSONAL_LINK_BLOCKED = N_(
-    "I can't message you privately yet: open a chat with @{bot}, press Start, then send "
-    "/link_spotify there."
-)
-# NOTE: the playlist description on Spotify (at most 300 characters).
-PLAYLIST_DESCRIPTION = N_("Songs MelodicLens picked for a photo.")
-
-
-def link_offer(lang: str, minutes: int) -> str:
-    """The private message carrying a Spotify authorize link that lasts `minutes`."""
-    return counted(
-        lang,
-        # NOTE: "Save as playlist" is the button's label: use its translation.
-        "Open this link to connect your Spotify account. It works once and only for you, for "
-        "{count} minute. MelodicLens reads your playlists and Liked Songs, and makes a private "
-        "playlist only when you press Save as playlist.",
-        "Open this link to connect your Spotify account. It works once and only for you, for "
-        "{count} minutes. MelodicLens reads your playlists and Liked Songs, and makes a private "
-        "playlist only when you press Save as playlist.",
-        minutes,
-    )
-
-
-def library_done(lang: str, entries: int, playlists: int, skipped: int) -> str:
-    """The chat message when a library import finishes (before its mood placement)."""
-    text = say(
-        lang,
-        # NOTE: {songs}: "120 songs"; {playlists}: "4 playlists". Liked Songs is Spotify's name.
-        N_("Your Spotify library is in: {songs} from {playlists} and Liked Songs."),
-        songs=songs(lang, entries),
-        playlists=counted(lang, "{count} playlist", "{count} playlists", playlists),
-    )
-    if not skipped:
-        return text
-    return (
-        text
-        + " "
-        + counted(
-            lang,
-            "{count} playlist could not be read and was skipped.",
-            "{count} playlists could not be read and were skipped.",
-            skipped,
-        )
-    )
-
-
 # The columns of `melodiclens recommend`'s terminal table.
 TABLE_HEADINGS = {
     # NOTE: a column heading of the terminal table of songs.
@@ -531,20 +336,9 @@ TABLE_HEADINGS = {
 USE_ON_OFF = N_("Use /{name} on or /{name} off.")
 
 
-def too_big_on_telegram(lang: str, max_bytes: int) -> str:
-    """A file over the size a bot may download from Telegram (or the configured limit)."""
-    return say(lang, TOO_BIG_TELEGRAM, megabytes=max_bytes // 1_000_000)
-
-
 def download_failed(lang: str, platform: str) -> str:
     """An image the platform would not hand over."""
     return say(lang, DOWNLOAD_FAILED, platform=PLATFORM_NAMES.get(platform, platform))
-
-
-def too_big_file(lang: str, size: int, limit: int) -> str:
-    """A file over the configured size limit, in MB."""
-    sentence = REJECTED[Rejection.TOO_MANY_BYTES]
-    return say(lang, sentence, size=_megabytes(size), limit=_megabytes(limit))
 
 
 def queued_text(lang: str, places: list[int]) -> str:

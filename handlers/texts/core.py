@@ -7,7 +7,11 @@ keywords `N_`, `C_:1c,2`, `counted:2,3`, `counted_in:2c,3,4`)."""
 
 from __future__ import annotations
 
+import logging
+
 from handlers.i18n import translations
+
+log = logging.getLogger(__name__)
 
 
 def N_(message: str) -> str:
@@ -22,8 +26,7 @@ def C_(context: str, message: str) -> str:
 
 def say(lang: str, message: str, **values: object) -> str:
     """A marked English sentence in `lang`, its {placeholders} filled from `values`."""
-    text = translations(lang).gettext(message)
-    return text.format(**values) if values else text
+    return _filled(lang, message, translations(lang).gettext(message), values)
 
 
 def word(lang: str, context: str, message: str) -> str:
@@ -35,7 +38,7 @@ def word(lang: str, context: str, message: str) -> str:
 def counted(lang: str, singular: str, plural: str, count: int, **values: object) -> str:
     """A sentence about `count` things in `lang`'s plural form; {count} and `values` filled."""
     text = translations(lang).ngettext(singular, plural, count)
-    return text.format(count=count, **values)
+    return _filled(lang, plural if count != 1 else singular, text, {"count": count, **values})
 
 
 def counted_in(
@@ -43,7 +46,21 @@ def counted_in(
 ) -> str:
     """`counted` with a message context (the same English said in two places)."""
     text = translations(lang).npgettext(context, singular, plural, count)
-    return text.format(count=count, **values)
+    return _filled(lang, plural if count != 1 else singular, text, {"count": count, **values})
+
+
+def _filled(lang: str, english: str, text: str, values: dict[str, object]) -> str:
+    """`text` with its placeholders filled; a translation whose placeholders are broken (the
+    catalog tests catch that before a release) falls back to the English, never to a crash."""
+    if not values:
+        return text
+    try:
+        return text.format(**values)
+    except (KeyError, IndexError, ValueError):
+        log.error(
+            "the %s translation of %r has broken placeholders; said in English", lang, english
+        )
+        return english.format(**values)
 
 
 def first_upper(text: str) -> str:

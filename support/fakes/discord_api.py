@@ -329,9 +329,8 @@ class FakeDiscord:
             ready["shard"] = shard
         await socket.send_json({"op": 0, "t": "READY", "s": self._seq, "d": ready})
         self._seq += 1
-        await socket.send_json(
-            {"op": 0, "t": "GUILD_CREATE", "s": self._seq, "d": guild(self.guild_locale)}
-        )
+        created = guild(self.guild_locale)
+        await socket.send_json({"op": 0, "t": "GUILD_CREATE", "s": self._seq, "d": created})
 
     def _app_flags(self) -> int:
         claimed = self.message_content_allowed if self.portal_flag is None else self.portal_flag
