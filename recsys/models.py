@@ -246,6 +246,10 @@ class Notice(StrEnum):
     handlers/texts.py)."""
 
     VISION_NOT_READ = "vision_not_read"  # the vision model was unavailable: pixels and words only
+    # the words are not English (recsys/language.py), which the mood reader reads best: with a
+    # photo, the photo led and the words were read as best as possible; without, only the latter
+    FOREIGN_WORDS = "foreign_words"
+    FOREIGN_WORDS_ONLY = "foreign_words_only"
 
 
 @dataclass(frozen=True)

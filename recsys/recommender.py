@@ -12,6 +12,7 @@ from typing import Protocol
 import numpy as np
 
 from recsys.embedder import Embedder
+from recsys.language import LanguageDetector
 from recsys.models import Candidate, Caption, Notice, Recommendation, TrackPick
 from recsys.mood_reader import MoodReader
 from recsys.query import MoodQuery, build_query
@@ -90,10 +91,13 @@ class Recommender:
         mood_reader: MoodReader,
         *,
         on_timings: Callable[[Timings], None] | None = None,
+        language: LanguageDetector | None = None,
     ) -> None:
         self.source = source
         self.embedder = embedder
         self.mood_reader = mood_reader
+        # tells when the words are not English, so the answer can say it read them loosely
+        self.language = language or LanguageDetector()
         # where the time of the last answer went (read by benchmarks/search_scale.py)
         self.last_timings: Timings | None = None
         # Told where the time of every recommendation went (e.g. for metrics).
@@ -109,9 +113,11 @@ class Recommender:
         if request.caption is None and not request.words.strip():
             raise NothingToMatch("neither a photo nor words were given")
         started = time.perf_counter()
-        # The listener's thumbs do not depend on the query: read them while the text embeds.
-        query, (liked, disliked) = await asyncio.gather(
+        # The listener's thumbs and the words' language do not depend on the query: read them
+        # while the text embeds.
+        query, foreign, (liked, disliked) = await asyncio.gather(
             asyncio.to_thread(self._build_query_blocking, request),
+            asyncio.to_thread(self.language.is_foreign, request.words),
             self.source.feedback((request.feedback_user_id,) if request.feedback_user_id else ()),
         )
         built = time.perf_counter()
@@ -134,7 +140,10 @@ class Recommender:
         if self._on_timings is not None:
             self._on_timings(self.last_timings)
         return self._recommendation(
-            request, query, [to_pick(p, query.plan, request.name_playlists) for p in picks]
+            request,
+            query,
+            [to_pick(p, query.plan, request.name_playlists) for p in picks],
+            foreign_words=foreign,
         )
 
     def _build_query_blocking(self, request: RecommendRequest) -> MoodQuery:
@@ -148,7 +157,12 @@ class Recommender:
         )
 
     def _recommendation(
-        self, request: RecommendRequest, query: MoodQuery, picks: list[TrackPick]
+        self,
+        request: RecommendRequest,
+        query: MoodQuery,
+        picks: list[TrackPick],
+        *,
+        foreign_words: bool = False,
     ) -> Recommendation:
         caption = request.caption
         vision_used = caption is None or caption.source in ("vision", "prose")
@@ -159,9 +173,18 @@ class Recommender:
             traits=query.plan.target,
             tracks=tuple(picks),
             vision_used=vision_used,
-            notice=None if vision_used else Notice.VISION_NOT_READ,
+            notice=_notice(vision_used, foreign_words, has_photo=caption is not None),
             line=query.mood_line,
         )
+
+
+def _notice(vision_used: bool, foreign_words: bool, *, has_photo: bool) -> Notice | None:
+    """What the listener should know about how the answer was made (the unread photo first)."""
+    if not vision_used:
+        return Notice.VISION_NOT_READ
+    if foreign_words:
+        return Notice.FOREIGN_WORDS if has_photo else Notice.FOREIGN_WORDS_ONLY
+    return None
 
 
 def _or_mid(value: float | None) -> float:

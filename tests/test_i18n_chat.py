@@ -113,7 +113,7 @@ async def test_a_spanish_telegram_listener_reads_every_part_in_spanish(
             not tags or not words_of(tags) & foreign_glossary("es")[1] - foreign_glossary("es")[0]
         )
     rec_id = first.buttons[0][1].split(":")[1]
-    labels = ["👍", "👎", "Más como estas", "Otro rollo", "Más tranquilas", "Más energía"]
+    labels = ["👍", "👎", "Más como estas", "Otro ambiente", "Más tranquilas", "Más energía"]
     assert [label for label, _ in first.buttons] == labels
 
     telegram.press(ANA, first.message, f"calm:{rec_id}")

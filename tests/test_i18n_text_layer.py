@@ -29,6 +29,7 @@ ALLOWED = {
     # batch's own format errors are part of its English machine interface
     "bot/cli": "terminal tool",
     "bot/settings.py": "the operator's configuration errors",
+    "bot/setting_rules.py": "the operator's configuration errors (split from settings.py)",
     "bot/web.py": "JSON answers to operators' HTTP clients (health, metrics)",
     "bot/telegram/inbox.py": "why a stored update was dropped, kept on its inbox row",
     "handlers/secrets.py": "an undecryptable token's error, for the operator's log",

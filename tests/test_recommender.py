@@ -181,3 +181,22 @@ async def test_image_stats_caption_carries_the_notice(
     assert not rec.vision_used
     assert rec.notice is Notice.VISION_NOT_READ
     assert "not read by the vision model" in (notice_text("en", rec.notice) or "")
+
+
+async def test_words_in_another_language_carry_the_notice(
+    catalog: dict[str, int], recommender: Recommender
+) -> None:
+    with_photo = await recommender.recommend(
+        RecommendRequest(caption=SAD, words="una noche lluviosa y muy triste", top=3)
+    )
+    assert with_photo.notice is Notice.FOREIGN_WORDS
+    assert "the photo led" in (notice_text("en", with_photo.notice) or "")
+    words_only = await recommender.recommend(
+        RecommendRequest(words="eine regnerische Nacht, etwas Ruhiges", top=3)
+    )
+    assert words_only.notice is Notice.FOREIGN_WORDS_ONLY
+    assert "photo" not in (notice_text("en", words_only.notice) or "")
+    english = await recommender.recommend(
+        RecommendRequest(caption=SAD, words="rainy night drive", top=3)
+    )
+    assert english.notice is None

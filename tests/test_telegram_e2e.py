@@ -127,3 +127,24 @@ async def test_plain_text_in_a_private_chat_gets_songs_for_the_words(telegram: F
     assert sent.reply_to == words["message_id"] and sent.parse_mode == "HTML"
     assert len(TRACK_LINK.findall(sent.text)) == 3
     assert [label for label, _ in sent.buttons][:2] == ["👍", "👎"]
+
+
+async def test_words_in_another_language_get_the_notice_in_the_senders_language(
+    telegram: FakeTelegram,
+):
+    """A Spanish listener's Spanish words: songs still come, and the answer says, in Spanish,
+    that the photo led and the words were read as best as possible."""
+    lucia = user(3020, "Lucía", language_code="es")
+    chat = private_chat(lucia)
+    telegram.photo(chat, lucia, "una noche de fiesta con mis amigas", color=(230, 40, 160))
+    answer = await telegram.next_sent(within_s=60)
+    assert len(TRACK_LINK.findall(answer.text)) == 3
+    assert "me guié sobre todo por la foto" in answer.text
+    telegram.text(chat, lucia, "canciones tristes para una tarde lluviosa")
+    words_only = await telegram.next_sent(within_s=60)
+    assert "en inglés, así que leí tus palabras lo mejor que pude" in words_only.text
+    assert "me guié" not in words_only.text  # no photo: the words-only sentence
+    olga = user(3021, "Olga", language_code="de")
+    telegram.photo(private_chat(olga), olga, "golden hour by the sea", color=(250, 180, 90))
+    english_words = await telegram.next_sent(within_s=60)
+    assert "Englisch" not in english_words.text  # English words: no notice, in any language

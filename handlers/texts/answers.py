@@ -69,6 +69,14 @@ NOTICES = {
         "The photo was not read by the vision model (it is unavailable right now), so these "
         "picks come from your words and the photo's colours and light."
     ),
+    # NOTE: under an answer to a photo with words in another language than English.
+    Notice.FOREIGN_WORDS: N_(
+        "I read moods best in English, so the photo led and your words were read as best I could."
+    ),
+    # NOTE: under an answer to words alone, written in another language than English.
+    Notice.FOREIGN_WORDS_ONLY: N_(
+        "I read moods best in English, so your words were read as best I could."
+    ),
 }
 # NOTE: a line of the plain-text answer: {number}. {title} by {artists} {url} {tags} ({reason})
 TRACK_LINE = N_("{number}. {title} by {artists} {url} {tags} ({reason})")
