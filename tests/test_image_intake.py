@@ -62,7 +62,7 @@ def rejected(data: bytes, limits: ImageLimits = LIMITS) -> ImageRejected:
 
 def refusal(data: bytes, limits: ImageLimits = LIMITS) -> str:
     """The message a user would get for this upload."""
-    return rejection_text(rejected(data, limits))
+    return rejection_text("en", rejected(data, limits))
 
 
 # --- refusals ---------------------------------------------------------------------------------
@@ -165,7 +165,7 @@ def test_a_tiff_stored_as_one_huge_compressed_strip_is_refused() -> None:
     )  # fmt: skip
     assert len(one_strip) < 1_000_000
     refused = rejected(one_strip)
-    assert rejection_text(refused) == (
+    assert rejection_text("en", refused) == (
         "That TIFF is stored as one huge compressed block, which takes too much memory to "
         "open. Save it as a JPEG or PNG and send it again."
     )
@@ -351,7 +351,7 @@ def test_a_progressive_jpeg_repeating_one_scan_is_refused_before_decoding() -> N
     bomb = scan_bomb(2000, side=1000)
     assert len(bomb) < 250_000
     refused = rejected(bomb)
-    assert rejection_text(refused) == (
+    assert rejection_text("en", refused) == (
         "That JPEG is stored in an unusual way (more than 32 progressive scans) that takes too "
         "long to open. Save it again as an ordinary JPEG or PNG and send it."
     )

@@ -68,7 +68,7 @@ async def test_a_taken_over_heavy_photo_is_refused_with_a_sentence(db: Database)
     refused = await replayed_prepare(db, HEAVY)
     assert isinstance(refused, ImageRejected)
     assert refused.reason is Rejection.INTERRUPTED
-    assert rejection_text(refused) == (
+    assert rejection_text("en", refused) == (
         "That image was being read when MelodicLens stopped, so it is not tried again. "
         "Please send a smaller photo, or the same one as a JPEG."
     )
