@@ -28,12 +28,14 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Files holding a slow test run first, so that two workers (scripts/test.sh) end together.
+    """Files holding the longest test run first, then files holding a slow test, so that two
+    workers (scripts/test.sh) end together.
 
     The sort is stable: a file's tests stay together and in their written order.
     """
+    longest = {item.path for item in items if item.get_closest_marker("longest")}
     slow_files = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow_files)
+    items.sort(key=lambda item: (item.path not in longest, item.path not in slow_files))
 
 
 @pytest.fixture(scope="session")
