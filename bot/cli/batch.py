@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from bot.cli.answer_output import answer_json, sorry
 from bot.cli.errors import CommandError
 from handlers.i18n import DEFAULT, MAX_LOCALE_CHARS, SUPPORTED, negotiate
 
@@ -65,6 +64,7 @@ async def _batch_line(
     """The answer to one line, or its own error line: whatever its bytes, never an abort."""
     import asyncio
 
+    from bot.cli.answer_output import answer_json, sorry  # the text layer: not on --help
     from recsys.image_intake import ImageRejected
     from recsys.recommender import NothingToMatch, NoTracks
 
