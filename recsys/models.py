@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 # The theme vocabulary shared by track tags, captions and lyrics themes.
 THEMES: tuple[str, ...] = (
@@ -173,6 +173,29 @@ class Candidate:
     liked_similarity: float | None = None
     # an estimated mood, read only when the track has no measured valence and energy
     estimate: MoodEstimate | None = None
+
+
+_Frozen = TypeVar("_Frozen")
+
+
+# per dataclass: its fields that have a plain default (not a factory), with it
+_PLAIN_DEFAULTS: dict[type, dict[str, Any]] = {}
+
+
+def assemble(cls: type[_Frozen], **values: Any) -> _Frozen:
+    """`cls(**values)` for a frozen dataclass on a hot path, without its generated __init__
+    (which sets each field through object.__setattr__): the candidate stage builds about 300
+    Candidates and their TrackFeatures per answer (benchmarks/README.md, issue 20). Every
+    field without a plain default must be given; nothing checks the names here, so each
+    caller has a test that compares its value with the class's own constructor."""
+    defaults = _PLAIN_DEFAULTS.get(cls)
+    if defaults is None:
+        defaults = {f.name: f.default for f in fields(cls) if f.default is not MISSING}  # type: ignore[arg-type]
+        _PLAIN_DEFAULTS[cls] = defaults
+    made = object.__new__(cls)
+    made.__dict__.update(defaults)
+    made.__dict__.update(values)
+    return made
 
 
 class ReasonKind(StrEnum):

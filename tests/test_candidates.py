@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import FrozenInstanceError, fields
 
-from db import search, tracks
+import numpy as np
+import pytest
+
+from db import moods, search, tracks
 from db.pool import Database
 from handlers.stores import DatabaseCandidates, candidate
+from recsys.models import Candidate, MoodEstimate, TrackFeatures
 from support.fakes.fake_spotify import fake_id
 
 TRACKS = 6
@@ -56,3 +60,78 @@ async def test_candidate_rows_have_the_documented_columns_and_become_candidates(
         vectors[0], 0.5, 0.5, user_ids=(), exclude_ids=(), liked_ids=()
     )
     assert sorted(c.title for c in typed) == sorted(by_title)
+
+
+async def test_a_candidate_is_the_value_its_classes_own_constructors_make(db: Database) -> None:
+    """candidate() fills the frozen dataclasses without their __init__ (models.assemble, for
+    speed); every row, one with an estimated mood and no measured one included, must give
+    exactly the value the constructors give from the same row read by column name."""
+    vectors = np.eye(2, 384, dtype=np.float32)
+    rows = [
+        tracks.TrackWrite(
+            spotify_id=fake_id(f"assembled {i}"),
+            title=f"Assembled Song {i}",
+            artists=("Assembled Band", "Guest") if i else ("Assembled Band",),
+            genres=("folk",),
+            valence=None if i else 0.4,
+            energy=None if i else 0.7,
+            danceability=0.5,
+            mood_words=("warm",),
+            embedding=vectors[i],
+            content_hash=f"assembled {i}",
+            in_catalog=True,
+        )
+        for i in range(2)
+    ]
+    async with db.pool.acquire() as conn:
+        await tracks.upsert_tracks(conn, rows, "catalog")
+        blind = await conn.fetchval(
+            "SELECT id FROM tracks WHERE spotify_id = $1", fake_id("assembled 1")
+        )
+        await moods.save_estimates(conn, [(blind, 0.25, 0.55, 0.18, "artist")])
+    found = await search.fetch_candidates(db.read_pool, search.CandidateQuery(vectors[0], 0.5, 0.5))
+    assert len(found) == 2
+    for row in found:
+        made = candidate(row)
+        estimate = (
+            MoodEstimate(row["est_valence"], row["est_energy"], row["est_error"], row["est_basis"])
+            if row["est_basis"] is not None
+            else None
+        )
+        expected = Candidate(
+            id=row["id"],
+            spotify_id=row["spotify_id"],
+            title=row["title"],
+            artists=tuple(row["artists"]),
+            album=row["album"],
+            popularity=row["popularity"],
+            release_year=row["release_year"],
+            genres=tuple(row["genres"]),
+            features=TrackFeatures(
+                danceability=row["danceability"],
+                energy=row["energy"],
+                acousticness=row["acousticness"],
+                instrumentalness=row["instrumentalness"],
+                valence=row["valence"],
+                tempo=row["tempo"],
+            ),
+            mood_words=tuple(row["mood_words"]),
+            theme_tags=tuple(row["theme_tags"]),
+            lyrics_themes=tuple(row["lyrics_themes"]),
+            similarity=row["similarity"],
+            trending_rank=row["trending_rank"],
+            playlist_name=row["playlist_name"],
+            own_playlist=bool(row["own_playlist"]),
+            liked_similarity=row["liked_similarity"],
+            estimate=estimate,
+        )
+        assert made == expected
+        assert vars(made).keys() == {f.name for f in fields(Candidate)}
+        assert vars(made.features).keys() == {f.name for f in fields(TrackFeatures)}
+    by_title = {c.title: c for c in map(candidate, found)}
+    guessed = by_title["Assembled Song 1"].estimate
+    assert guessed is not None and guessed.basis == "artist"
+    assert (guessed.valence, guessed.energy, guessed.error) == pytest.approx((0.25, 0.55, 0.18))
+    assert by_title["Assembled Song 0"].estimate is None
+    with pytest.raises(FrozenInstanceError):
+        by_title["Assembled Song 0"].title = "changed"  # type: ignore[misc]
