@@ -26,13 +26,13 @@ from recsys.mood_reader import (
     MAX_FOUND_WORDS,
     MAX_INFERRED_WORDS,
     WordHit,
-    _clip,
     _salience,
     lexicon_estimate,
     scan,
     tokenize,
     traits_for,
 )
+from recsys.target_traits import _clip
 from recsys.themes import THEME_KEYWORDS, ThemeTagger, pick_tags, rule_scores
 from recsys.track_moods import mood_words_for
 
