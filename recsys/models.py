@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
+import numpy as np
+
 # The theme vocabulary shared by track tags, captions and lyrics themes.
 THEMES: tuple[str, ...] = (
     "romance",
@@ -140,6 +142,20 @@ class MoodEstimate:
     energy: float
     error: float
     basis: str
+
+
+@dataclass(frozen=True)
+class CandidateQuery:
+    """What the candidate search is asked for (CandidateSource; db.search has its twin)."""
+
+    # the question's embedding, and the target's valence and energy (0.5 without an opinion)
+    embedding: np.ndarray
+    valence: float
+    energy: float
+    # whose libraries are searched beside the catalog; tracks left out; tracks the asker liked
+    user_ids: tuple[int, ...] = ()
+    exclude_ids: tuple[int, ...] = ()
+    liked_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
