@@ -61,8 +61,9 @@ class DatabaseCandidates:
         return [candidate(row) for row in await search.fetch_candidates(self._pool, asked)]
 
 
-class TrackIdentity(TypedDict):
-    """What names a stored track, as both the enricher's input and a candidate carry it."""
+class IdentityColumns(TypedDict):
+    """A row's recsys.models.TrackIdentity fields, as both the enricher's input and a candidate
+    take them."""
 
     spotify_id: str
     title: str
@@ -73,9 +74,9 @@ class TrackIdentity(TypedDict):
     genres: tuple[str, ...]
 
 
-def track_identity(row: asyncpg.Record) -> TrackIdentity:
+def track_identity(row: asyncpg.Record) -> IdentityColumns:
     """A `tracks` row's identity columns (the one place that reads them by name)."""
-    return TrackIdentity(
+    return IdentityColumns(
         spotify_id=row["spotify_id"],
         title=row["title"],
         artists=tuple(row["artists"]),

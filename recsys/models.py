@@ -159,10 +159,9 @@ class CandidateQuery:
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """A track the candidate search found, with everything the ranker reads of it."""
+class TrackIdentity:
+    """What names a track and places it in a catalog: the fields every track value starts with."""
 
-    id: int
     spotify_id: str
     title: str
     artists: tuple[str, ...]
@@ -170,6 +169,13 @@ class Candidate:
     popularity: int | None = None
     release_year: int | None = None
     genres: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Candidate(TrackIdentity):
+    """A track the candidate search found, with everything the ranker reads of it (by name)."""
+
+    id: int
     # the audio features the ranker reads (valence, energy, danceability, acousticness,
     # instrumentalness, tempo); a search may leave the others out
     features: TrackFeatures = field(default_factory=TrackFeatures)
