@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -47,16 +47,8 @@ class AudioTraits:
     tempo_max: float | None = None
 
     def as_dict(self) -> dict[str, float | None]:
-        """The traits as a plain mapping (for JSON and logs)."""
-        return {
-            "valence": self.valence,
-            "energy": self.energy,
-            "danceability": self.danceability,
-            "acousticness": self.acousticness,
-            "instrumentalness": self.instrumentalness,
-            "tempo_min": self.tempo_min,
-            "tempo_max": self.tempo_max,
-        }
+        """The traits as a plain mapping, field by field (for JSON and logs)."""
+        return asdict(self)
 
 
 CaptionSource = Literal["vision", "prose", "image-stats", "none"]
