@@ -23,7 +23,7 @@ from recsys.mood_model import FEATURES, SHORT_TEXT_WORDS, MoodModel
 from recsys.target_traits import LIMITS, TargetLimits, traits_for
 from recsys.themes import THEME_KEYWORDS, ThemeTagger, pick_tags, rule_scores
 from recsys.track_moods import mood_words_for
-from recsys.word_scan import _LOOKUP, WordHit, cached_words, scan, tokenize, word_hits
+from recsys.word_scan import WordHit, base_words, cached_words, scan, tokenize, word_hits
 
 # What the reader was split from stays importable here (tests, training, the CLI's metrics).
 __all__ = [
@@ -115,7 +115,7 @@ class MoodReader:
         if features is None:
             return MoodReading()
         valence, arousal = self.model.combine(features, len(text.split()))
-        words = frozenset(_LOOKUP.base(t) for clause in tokenize(text) for t in clause)
+        words = base_words(text)
         return MoodReading(
             mood_words=_mood_words(hits, found, valence, arousal),
             themes=self._themes(words, vector, valence, arousal),

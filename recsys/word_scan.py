@@ -108,6 +108,11 @@ class _Lookup:
 _LOOKUP = _Lookup()
 
 
+def base_words(text: str) -> frozenset[str]:
+    """Every word of a text in its lexicon base form (the word itself when the lexicon lacks it)."""
+    return frozenset(_LOOKUP.base(t) for clause in tokenize(text) for t in clause)
+
+
 def cached_words() -> int:
     """How many word look-ups are cached (bounded by LOOKUP_CACHE_WORDS; for the metrics)."""
     return len(_LOOKUP)
