@@ -22,19 +22,19 @@ from recsys.embedder import Embedder
 from recsys.lexicon import LEXICON, MUSIC_WEIGHT
 from recsys.models import THEMES, MoodReading, TrackFeatures
 from recsys.mood_reader import (
-    _LOOKUP,
     MAX_FOUND_WORDS,
     MAX_INFERRED_WORDS,
     WordHit,
-    _clip,
     _salience,
     lexicon_estimate,
     scan,
     tokenize,
     traits_for,
 )
+from recsys.target_traits import _clip
 from recsys.themes import THEME_KEYWORDS, ThemeTagger, pick_tags, rule_scores
 from recsys.track_moods import mood_words_for
+from recsys.word_scan import _LOOKUP
 
 # Anchor descriptions with known valence and arousal, for the embedding-based estimate.
 ANCHORS: tuple[tuple[str, float, float], ...] = (

@@ -17,8 +17,9 @@ Conn: TypeAlias = asyncpg.Connection | asyncpg.Pool
 MEASURED = ("catalog", "same_song", "features_service")
 SOURCES = (*MEASURED, "estimated", "none")
 _MEASURED_SQL = "('catalog', 'same_song', 'features_service')"
-# The measured features a twin or the features service brings, copied where the track has none.
-FEATURE_COLUMNS = (
+# The features a twin or the features service measures, each in 0..1 as Spotify defined them
+# (handlers/edge/features.py reads these names from the service's answer).
+UNIT_FEATURE_COLUMNS = (
     "valence",
     "energy",
     "danceability",
@@ -26,8 +27,9 @@ FEATURE_COLUMNS = (
     "instrumentalness",
     "speechiness",
     "liveness",
-    "tempo",
 )
+# Those and the tempo (BPM), copied where the track has none.
+FEATURE_COLUMNS = (*UNIT_FEATURE_COLUMNS, "tempo")
 
 
 async def tracks_without_keys(conn: Conn, limit: int) -> list[asyncpg.Record]:

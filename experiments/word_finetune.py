@@ -56,7 +56,7 @@ class Settings:
 
 def _table_words(text: str) -> list[str]:
     """The words of a text the table would read (function words and short words left out)."""
-    from recsys.mood_reader import FUNCTION_WORDS
+    from recsys.word_scan import FUNCTION_WORDS
 
     seen: dict[str, None] = {}
     for w in content_words(text):

@@ -45,8 +45,7 @@ class AccountHandler:
         try:
             url = await self.linker.start(ctx)
         except DatabaseUnavailable:
-            log.warning("link_spotify: database unavailable", exc_info=True)
-            return Reply("error", say(ctx.lang, SORRY["database"]), private=True)
+            return _database_down(ctx, "link_spotify")
         text = link_offer(ctx.lang, int(STATE_TTL_S // 60))
         label = say(ctx.lang, LINK_BUTTON[ctx.platform]) if ctx.platform in LINK_BUTTON else None
         return Reply("link", text, url=url, url_label=label, private=True)
@@ -63,8 +62,7 @@ class AccountHandler:
             if user_id is not None:
                 outcome = await saver.save(user_id, rec_id)
         except DatabaseUnavailable:
-            log.warning("save_playlist: database unavailable", exc_info=True)
-            return Reply("error", say(ctx.lang, SORRY["database"]), private=True)
+            return _database_down(ctx, "save_playlist")
         return await self._saved_reply(ctx, outcome)
 
     async def _saved_reply(self, ctx: ChatContext, outcome: SaveOutcome) -> Reply:
@@ -97,8 +95,7 @@ class AccountHandler:
             async with self.db.pool.acquire() as conn:
                 counts = await privacy.unlink(conn, user_id)
         except DatabaseUnavailable:
-            log.warning("unlink_spotify: database unavailable", exc_info=True)
-            return Reply("error", say(ctx.lang, SORRY["database"]), private=True)
+            return _database_down(ctx, "unlink_spotify")
         if not counts["link"]:
             return Reply("info", say(ctx.lang, SAID["not_linked"]), private=True)
         return Reply(
@@ -118,8 +115,7 @@ class AccountHandler:
             async with self.db.pool.acquire() as conn:
                 counts = await privacy.forget_user(conn, user_id)
         except DatabaseUnavailable:
-            log.warning("forget_me: database unavailable", exc_info=True)
-            return Reply("error", say(ctx.lang, SORRY["database"]), private=True)
+            return _database_down(ctx, "forget_me")
         return Reply("info", forgotten_text(ctx.lang, counts), private=True)
 
     async def set_blend(self, ctx: ChatContext, enabled: bool) -> Reply:
@@ -131,11 +127,17 @@ class AccountHandler:
             await store_blend(self.db.pool, ctx.platform, ctx.chat_id, user_id, enabled)
             link = await spotify_links.get_link(self.db.pool, user_id)
         except DatabaseUnavailable:
-            log.warning("set_blend: database unavailable", exc_info=True)
-            return Reply("error", say(ctx.lang, SORRY["database"]), private=True)
+            return _database_down(ctx, "set_blend")
         if not enabled:
             return Reply("info", say(ctx.lang, SAID["blend_off"]))
         text = say(ctx.lang, SAID["blend_on"])
         if link is None or link.status != "active":
             text += say(ctx.lang, SAID["blend_needs_link"])
         return Reply("info", text)
+
+
+def _database_down(ctx: ChatContext, use_case: str) -> Reply:
+    """The private apology when the database is down; the log names the use case (call it
+    inside the `except`, so the traceback is logged)."""
+    log.warning("%s: database unavailable", use_case, exc_info=True)
+    return Reply("error", say(ctx.lang, SORRY["database"]), private=True)

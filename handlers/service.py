@@ -1,145 +1,47 @@
-"""The chat use cases: `BotService`, the protocol the chat adapters call (they depend on it
-only), and `DefaultBotService`, its implementation over the pipeline and accounts.
+"""The chat use cases: `DefaultBotService`, the implementation of the protocol the chat
+adapters call (`BotService`, handlers/bot_service.py), over the pipeline and accounts.
 
 Built once in the composition root (bot/app.py, `build_bot_service`):
     DefaultBotService(config, db, pipeline, accounts)
 where `pipeline` is a handlers.pipeline.Pipeline and `accounts` a
-handlers.accounts.AccountHandler (or None when Spotify linking is not configured).
+handlers.accounts.AccountHandler (or None when Spotify linking is not configured). An answer
+is stored and worded by handlers/answer_reply.py; /auto and admin checks live in
+handlers/group_settings.py.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
 from db import recommendations, users
 from db.errors import DatabaseUnavailable
 from db.pool import Database
 from handlers.accounts import AccountHandler
+from handlers.answer_reply import answer_reply
+from handlers.bot_service import BotService
 from handlers.forget_confirm import ask_to_forget, refusal_of
+from handlers.group_settings import GroupSettings
 from handlers.languages import LanguageChoices
 from handlers.pipeline import Pipeline, PipelineResult, QueueNotice
-from handlers.press import (
-    Confirmation,
-    Press,
-    button_action,
-    may_use,
-    new_press_token,
-    parse_confirmation,
-    parse_press,
-)
-from handlers.replies import Button, ChatContext, ImageInput, Platform, Reply
-from handlers.texts import (
-    SAID,
-    SAVE_BUTTON,
-    SORRY,
-    answer_text,
-    button_label,
-    help_text,
-    mood_line_text,
-    notice_text,
-    rejection_text,
-    say,
-    worded,
-)
-from handlers.throttle import Busy, RateLimiter, TtlCache
+from handlers.press import Confirmation, Press, may_use, parse_confirmation, parse_press
+from handlers.replies import ChatContext, ImageInput, Platform, Reply
+from handlers.texts import SAID, SORRY, help_text, rejection_text, say
+from handlers.throttle import Busy, RateLimiter
 from recsys.image_intake import ImageRejected
-from recsys.models import caption_from_json, caption_to_json
+from recsys.models import caption_from_json
 from recsys.recommender import NothingToMatch, NoTracks, RecommendRequest
 from recsys.text_hygiene import clean_words
 
+# BotService and QueueNotice stay importable from here (the fakes and older callers).
 __all__ = ["BotService", "DefaultBotService", "QueueNotice", "ServiceConfig"]
-
-
-class BotService(Protocol):
-    """Everything a chat adapter can ask for. Each call returns a Reply and never raises for
-    anything a user can cause (bad image, model down, database down): those become a Reply
-    of kind "error" with one short, friendly sentence."""
-
-    def admit(self, ctx: ChatContext, photos: int = 0) -> Reply | None:
-        """Count a request against the rate limit before downloading (each photo counts);
-        a refusal Reply when over it, else None (then call `vibe` with admitted=True)."""
-        ...
-
-    async def vibe(
-        self,
-        ctx: ChatContext,
-        images: Sequence[ImageInput],
-        words: str = "",
-        on_queued: QueueNotice | None = None,
-        *,
-        admitted: bool = False,
-    ) -> Reply:
-        """Songs for these photos (one soundtrack for several) and/or these words; counted
-        against the rate limit here unless `admit` already did."""
-        ...
-
-    async def press(self, ctx: ChatContext, action: str) -> Reply:
-        """A button press: "<verb>:<answer id>-<token>", the verb one of up, down, more, diff,
-        calm, lively, save (handlers/press.py)."""
-        ...
-
-    async def link_spotify(self, ctx: ChatContext) -> Reply:
-        """Start linking: a Reply of kind "link" carrying the Spotify authorize URL."""
-        ...
-
-    async def unlink_spotify(self, ctx: ChatContext) -> Reply:
-        """Delete the link's tokens and the imported library."""
-        ...
-
-    async def forget_me(self, ctx: ChatContext) -> Reply:
-        """Delete everything about this user and say what was deleted."""
-        ...
-
-    async def set_auto(self, ctx: ChatContext, enabled: bool) -> Reply:
-        """Turn answering every photo in this group chat on or off."""
-        ...
-
-    async def auto_enabled(self, platform: Platform, chat_id: str) -> bool:
-        """Whether this group chat answers every photo."""
-        ...
-
-    async def set_blend(self, ctx: ChatContext, enabled: bool) -> Reply:
-        """Let (or stop) this member's linked library blend into this group's answers."""
-        ...
-
-    def help(self, platform: Platform, ctx: ChatContext | None = None) -> Reply:
-        """What the bot does and its commands, in the platform's command spelling; pass the
-        asker's `ctx` (/help, /start) to count it against their rate limit."""
-        ...
-
-    async def language(self, ctx: ChatContext, argument: str) -> Reply:
-        """/language: with no argument, the language in use and the choices; with a code,
-        answer this listener in it from now on; "auto" follows their app again."""
-        ...
-
-    def in_their_language(self, ctx: ChatContext) -> ChatContext:
-        """`ctx` in the asker's chosen language when it is known without asking the database
-        (for what an adapter says itself: in line, restarting, a failed download)."""
-        ...
-
-    async def is_admin(self, ctx: ChatContext, check: Callable[[], Awaitable[bool]]) -> bool:
-        """Whether the asker administers this group: the platform's `check`, remembered for
-        a minute (so /auto does not ask the platform every time)."""
-        ...
-
 
 log = logging.getLogger(__name__)
 
 # The buttons that step to a neighbouring mood, and the step (recsys.mood_shift) each takes.
 MOOD_STEPS = {"diff": "different", "calm": "calmer", "lively": "more_energy"}
-
-# A member's admin status is asked of the platform at most this often (a demoted admin keeps
-# /auto for up to this long), for at most this many members at once.
-ADMIN_CACHE_S = 60.0
-ADMIN_CACHE_ENTRIES = 10_000
-
-# Whether a group answers every photo before anyone used /auto: Telegram groups answer when
-# addressed (privacy mode hides other photos anyway); Discord channels answer every photo the
-# Message Content intent lets the bot see, as they always did.
-AUTO_REPLY_DEFAULT = {"telegram": False, "discord": True}
 
 
 @dataclass(frozen=True)
@@ -168,9 +70,7 @@ class DefaultBotService:
         self._can_save = accounts is not None and accounts.linker is not None
         self.rate = RateLimiter(config.rate_limit_per_minute)
         self.languages = LanguageChoices(db)
-        self._admins: TtlCache[tuple[str, str, str], bool] = TtlCache(
-            ADMIN_CACHE_S, ADMIN_CACHE_ENTRIES
-        )
+        self.groups = GroupSettings(db)
 
     # --- songs for a photo ------------------------------------------------------------------
     def admit(self, ctx: ChatContext, photos: int = 0) -> Reply | None:
@@ -259,41 +159,7 @@ class DefaultBotService:
             on_queued=on_queued,
             name_playlists=not ctx.is_group,  # a group reads the answer: no playlist names
         )
-        return await self._reply(ctx, user_id, result)
-
-    async def _reply(
-        self,
-        ctx: ChatContext,
-        user_id: int,
-        result: PipelineResult,
-        origin: recommendations.Origin | None = None,
-    ) -> Reply:
-        """Store the recommendation (for its buttons) and turn it into an answer Reply."""
-        recommendation, request, color = result.recommendation, result.request, result.color
-        rec_id = await recommendations.store_recommendation(
-            self.db.pool,
-            user_id=user_id,
-            platform=ctx.platform,
-            chat_id=ctx.chat_id,
-            query=_query_json(request, color),
-            mood={
-                "line": mood_line_text("en", recommendation.line),
-                "traits": recommendation.traits.as_dict(),
-            },
-            picks=[(t.track_id, t.score) for t in recommendation.tracks],
-            image_hashes=result.image_hashes,
-            press_token=(token := new_press_token()),
-            origin=origin,
-        )
-        recommendation = worded(replace(recommendation, recommendation_id=rec_id), ctx.lang)
-        return Reply(
-            "answer",
-            answer_text(ctx.lang, recommendation),
-            recommendation=recommendation,
-            buttons=_buttons(ctx.lang, rec_id, token, can_save=self._can_save),
-            color=color,
-            notice=notice_text(ctx.lang, recommendation.notice),
-        )
+        return await answer_reply(self.db, ctx, user_id, result, can_save=self._can_save)
 
     async def _user(self, ctx: ChatContext) -> int:
         user_id = await users.upsert_user(self.db.pool, ctx.platform, ctx.user_id, ctx.user_name)
@@ -374,7 +240,9 @@ class DefaultBotService:
         # the new answer holds the asker's words and photos: forgetting them scrubs it
         again = PipelineResult(recommendation, request, query.get("color"), stored.image_hashes)
         origin = recommendations.Origin(stored.id, stored.words_owner)
-        return await self._reply(ctx, user_id, again, origin)
+        return await answer_reply(
+            self.db, ctx, user_id, again, can_save=self._can_save, origin=origin
+        )
 
     # --- accounts and chat settings -----------------------------------------------------------
     async def link_spotify(self, ctx: ChatContext) -> Reply:
@@ -435,26 +303,11 @@ class DefaultBotService:
         ctx = await self.languages.resolve(ctx)
         if (refusal := self._over_limit(ctx)) is not None:
             return refusal
-        if not ctx.is_group:
-            return Reply("info", say(ctx.lang, SAID["auto_private"]))
-        try:
-            await users.set_auto_reply(self.db.pool, ctx.platform, ctx.chat_id, enabled)
-        except DatabaseUnavailable as err:
-            log.error("database unavailable for set_auto: %s", err)
-            return Reply("error", say(ctx.lang, SORRY["database"]))
-        if enabled:
-            return Reply("info", say(ctx.lang, SAID["auto_on"]))
-        return Reply("info", say(ctx.lang, SAID["auto_off"]))
+        return await self.groups.set_auto(ctx, enabled)
 
     async def auto_enabled(self, platform: Platform, chat_id: str) -> bool:
-        """Whether this group or channel answers every photo (False when the database is
-        down); until someone chooses, the platform's default (AUTO_REPLY_DEFAULT)."""
-        try:
-            default = AUTO_REPLY_DEFAULT.get(platform, False)
-            return await users.auto_reply_enabled(self.db.pool, platform, chat_id, default)
-        except DatabaseUnavailable as err:
-            log.error("database unavailable for auto_enabled: %s", err)
-            return False
+        """Whether this group or channel answers every photo (handlers/group_settings.py)."""
+        return await self.groups.auto_enabled(platform, chat_id)
 
     def help(self, platform: Platform, ctx: ChatContext | None = None) -> Reply:
         """What the bot does and its commands, in the platform's spelling; with the asker's
@@ -475,35 +328,9 @@ class DefaultBotService:
         return await self.languages.choose(ctx, argument)
 
     async def is_admin(self, ctx: ChatContext, check: Callable[[], Awaitable[bool]]) -> bool:
-        """Whether the asker may switch this group's settings: the platform's `check` (e.g.
-        Telegram's getChatMember), remembered briefly so repeated /auto does not call it
-        each time."""
-        key = (ctx.platform, ctx.chat_id, ctx.user_id)
-        known = self._admins.get(key)
-        if known is None:
-            known = await check()
-            self._admins.put(key, known)
-        return known
+        """Whether the asker may switch this group's settings (remembered briefly)."""
+        return await self.groups.is_admin(ctx, check)
 
 
 def _rate_key(ctx: ChatContext) -> str:
     return f"{ctx.platform}:{ctx.user_id}"
-
-
-def _buttons(lang: str, rec_id: int, token: str, can_save: bool) -> tuple[Button, ...]:
-    verbs = ("up", "down", "more", "diff", "calm", "lively", *(("save",) if can_save else ()))
-    return tuple(Button(_label(lang, verb), button_action(verb, rec_id, token)) for verb in verbs)
-
-
-def _label(lang: str, verb: str) -> str:
-    return say(lang, SAVE_BUTTON) if verb == "save" else button_label(lang, verb)
-
-
-def _query_json(request: RecommendRequest, color: int | None) -> dict[str, Any]:
-    # No library owners: a press is answered from the presser's libraries, not these.
-    return {
-        "caption": caption_to_json(request.caption) if request.caption else None,
-        "words": request.words,
-        "color": color,
-        "shifts": list(request.shifts),
-    }

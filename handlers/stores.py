@@ -9,14 +9,13 @@ from collections.abc import Sequence
 from typing import Any, TypedDict
 
 import asyncpg
-import numpy as np
 
+from db import search
 from db.captions import get_cached_caption, store_caption
 from db.errors import DatabaseError
-from db.search import CandidateQuery, feedback_tracks, fetch_candidates
 from db.state import get_state, set_state
 from recsys.captioner import CacheUnavailable
-from recsys.models import Candidate, MoodEstimate, TrackFeatures, assemble
+from recsys.models import Candidate, CandidateQuery, MoodEstimate, TrackFeatures, assemble
 
 
 class DatabaseCaptionCache:
@@ -50,25 +49,21 @@ class DatabaseCandidates:
 
     async def feedback(self, user_ids: tuple[int, ...]) -> tuple[set[int], set[int]]:
         """(liked, disliked) track ids of these listeners."""
-        return await feedback_tracks(self._pool, user_ids)
+        return await search.feedback_tracks(self._pool, user_ids)
 
-    async def candidates(
-        self,
-        embedding: np.ndarray,
-        valence: float,
-        energy: float,
-        *,
-        user_ids: tuple[int, ...],
-        exclude_ids: tuple[int, ...],
-        liked_ids: tuple[int, ...],
-    ) -> Sequence[Candidate]:
+    async def candidates(self, query: CandidateQuery) -> Sequence[Candidate]:
         """The candidates the ranker scores."""
-        query = CandidateQuery(embedding, valence, energy, user_ids, exclude_ids, liked_ids)
-        return [candidate(row) for row in await fetch_candidates(self._pool, query)]
+        # the same fields, in db's own type (recsys never imports db)
+        asked = search.CandidateQuery(
+            query.embedding, query.valence, query.energy,
+            query.user_ids, query.exclude_ids, query.liked_ids,
+        )  # fmt: skip
+        return [candidate(row) for row in await search.fetch_candidates(self._pool, asked)]
 
 
-class TrackIdentity(TypedDict):
-    """What names a stored track, as both the enricher's input and a candidate carry it."""
+class IdentityColumns(TypedDict):
+    """A row's recsys.models.TrackIdentity fields, as both the enricher's input and a candidate
+    take them."""
 
     spotify_id: str
     title: str
@@ -79,9 +74,9 @@ class TrackIdentity(TypedDict):
     genres: tuple[str, ...]
 
 
-def track_identity(row: asyncpg.Record) -> TrackIdentity:
+def track_identity(row: asyncpg.Record) -> IdentityColumns:
     """A `tracks` row's identity columns (the one place that reads them by name)."""
-    return TrackIdentity(
+    return IdentityColumns(
         spotify_id=row["spotify_id"],
         title=row["title"],
         artists=tuple(row["artists"]),

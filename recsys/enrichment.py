@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from recsys.embedder import Embedder
-from recsys.models import THEMES, TrackFeatures
+from recsys.models import THEMES, TrackFeatures, TrackIdentity
 from recsys.themes import LYRICS_BONUS, ThemeTagger, pick_tags, rule_scores
 from recsys.track_moods import describe_features
 
@@ -31,16 +31,9 @@ MAX_ARTISTS = 3
 
 
 @dataclass(frozen=True)
-class TrackInfo:
+class TrackInfo(TrackIdentity):
     """What an import or a library sync knows about a track before enrichment."""
 
-    spotify_id: str
-    title: str
-    artists: tuple[str, ...]
-    album: str | None = None
-    popularity: int | None = None
-    release_year: int | None = None
-    genres: tuple[str, ...] = ()
     features: TrackFeatures = field(default_factory=TrackFeatures)
     lyrics_themes: tuple[str, ...] = ()
 

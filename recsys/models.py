@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any, Literal, TypeVar
+
+import numpy as np
 
 # The theme vocabulary shared by track tags, captions and lyrics themes.
 THEMES: tuple[str, ...] = (
@@ -45,16 +47,8 @@ class AudioTraits:
     tempo_max: float | None = None
 
     def as_dict(self) -> dict[str, float | None]:
-        """The traits as a plain mapping (for JSON and logs)."""
-        return {
-            "valence": self.valence,
-            "energy": self.energy,
-            "danceability": self.danceability,
-            "acousticness": self.acousticness,
-            "instrumentalness": self.instrumentalness,
-            "tempo_min": self.tempo_min,
-            "tempo_max": self.tempo_max,
-        }
+        """The traits as a plain mapping, field by field (for JSON and logs)."""
+        return asdict(self)
 
 
 CaptionSource = Literal["vision", "prose", "image-stats", "none"]
@@ -143,10 +137,23 @@ class MoodEstimate:
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """A track the candidate search found, with everything the ranker reads of it."""
+class CandidateQuery:
+    """What the candidate search is asked for (CandidateSource; db.search has its twin)."""
 
-    id: int
+    # the question's embedding, and the target's valence and energy (0.5 without an opinion)
+    embedding: np.ndarray
+    valence: float
+    energy: float
+    # whose libraries are searched beside the catalog; tracks left out; tracks the asker liked
+    user_ids: tuple[int, ...] = ()
+    exclude_ids: tuple[int, ...] = ()
+    liked_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class TrackIdentity:
+    """What names a track and places it in a catalog: the fields every track value starts with."""
+
     spotify_id: str
     title: str
     artists: tuple[str, ...]
@@ -154,6 +161,13 @@ class Candidate:
     popularity: int | None = None
     release_year: int | None = None
     genres: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Candidate(TrackIdentity):
+    """A track the candidate search found, with everything the ranker reads of it (by name)."""
+
+    id: int
     # the audio features the ranker reads (valence, energy, danceability, acousticness,
     # instrumentalness, tempo); a search may leave the others out
     features: TrackFeatures = field(default_factory=TrackFeatures)

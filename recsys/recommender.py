@@ -9,11 +9,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-import numpy as np
-
 from recsys.embedder import Embedder
 from recsys.language import LanguageDetector
-from recsys.models import Candidate, Caption, Notice, Recommendation, TrackPick
+from recsys.models import Candidate, CandidateQuery, Caption, Notice, Recommendation, TrackPick
 from recsys.mood_reader import MoodReader
 from recsys.query import MoodQuery, build_query
 from recsys.ranking import pick_diverse, score_candidates, to_pick
@@ -58,16 +56,7 @@ class CandidateSource(Protocol):
         """(liked, disliked) track ids of these listeners."""
         ...
 
-    async def candidates(
-        self,
-        embedding: np.ndarray,
-        valence: float,
-        energy: float,
-        *,
-        user_ids: tuple[int, ...],
-        exclude_ids: tuple[int, ...],
-        liked_ids: tuple[int, ...],
-    ) -> Sequence[Candidate]:
+    async def candidates(self, query: CandidateQuery) -> Sequence[Candidate]:
         """The candidate tracks, with what the ranker reads of each."""
         ...
 
@@ -122,12 +111,14 @@ class Recommender:
         )
         built = time.perf_counter()
         found = await self.source.candidates(
-            query.embedding,
-            _or_mid(query.plan.target.valence),
-            _or_mid(query.plan.target.energy),
-            user_ids=request.user_ids,
-            exclude_ids=tuple(request.exclude_track_ids | disliked),
-            liked_ids=tuple(liked),
+            CandidateQuery(
+                query.embedding,
+                _or_mid(query.plan.target.valence),
+                _or_mid(query.plan.target.energy),
+                user_ids=request.user_ids,
+                exclude_ids=tuple(request.exclude_track_ids | disliked),
+                liked_ids=tuple(liked),
+            )
         )
         searched = time.perf_counter()
         if not found:

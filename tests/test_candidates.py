@@ -10,7 +10,7 @@ import pytest
 from db import moods, search, tracks
 from db.pool import Database
 from handlers.stores import DatabaseCandidates, candidate
-from recsys.models import Candidate, MoodEstimate, TrackFeatures
+from recsys.models import Candidate, CandidateQuery, MoodEstimate, TrackFeatures
 from support.fakes.fake_spotify import fake_id
 
 TRACKS = 6
@@ -56,9 +56,7 @@ async def test_candidate_rows_have_the_documented_columns_and_become_candidates(
     assert first.features.tempo == 90.0 and first.features.valence == 0.0
     assert by_title["Seam Song 3"].features.energy == np.float32(0.6).item()
     assert first.trending_rank is None and first.playlist_name is None
-    typed = await DatabaseCandidates(db.read_pool).candidates(
-        vectors[0], 0.5, 0.5, user_ids=(), exclude_ids=(), liked_ids=()
-    )
+    typed = await DatabaseCandidates(db.read_pool).candidates(CandidateQuery(vectors[0], 0.5, 0.5))
     assert sorted(c.title for c in typed) == sorted(by_title)
 
 

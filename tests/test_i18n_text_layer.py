@@ -42,6 +42,8 @@ ALLOWED = {
     "recsys/themes.py": "theme hypotheses embedded for matching (model input)",
     "recsys/lexicon.py": "word lists the mood reader reads (model input)",
     "recsys/mood_reader.py": "word lists the mood reader reads (model input)",
+    "recsys/word_scan.py": "word lists the mood reader reads (split from mood_reader.py)",
+    "recsys/target_traits.py": "cue words the mood reader reads (split from mood_reader.py)",
     "recsys/query.py": "scene nouns matched in captions (model input)",
     "recsys/steering.py": "patterns matched in the listener's words",
     "recsys/image_stats.py": "a caption written from pixels, data like the vision model's",

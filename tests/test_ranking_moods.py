@@ -9,7 +9,14 @@ from db.users import find_user
 from handlers.stores import DatabaseCandidates
 from handlers.texts import worded
 from recsys.embedder import Embedder
-from recsys.models import AudioTraits, Candidate, MoodEstimate, Recommendation, TrackFeatures
+from recsys.models import (
+    AudioTraits,
+    Candidate,
+    CandidateQuery,
+    MoodEstimate,
+    Recommendation,
+    TrackFeatures,
+)
 from recsys.ranking import (
     LIBRARY_FIT_THRESHOLD,
     UNKNOWN_TRAIT_FIT,
@@ -98,12 +105,7 @@ async def test_a_synced_b_side_reaches_the_ranker_with_its_estimate(
     assert uid is not None
     sad = RankingPlan(target=AudioTraits(valence=0.15, energy=0.25))
     rows = await DatabaseCandidates(db.read_pool).candidates(
-        embedder.embed_texts(["Unknown B-side Garage Band"])[0],
-        0.15,
-        0.25,
-        user_ids=(uid,),
-        exclude_ids=(),
-        liked_ids=(),
+        CandidateQuery(embedder.embed_texts(["Unknown B-side Garage Band"])[0], 0.15, 0.25, (uid,))
     )
     scored = {s.candidate.title: s for s in score_candidates(rows, sad)}
     rainy, party = scored["Unknown Rainy Days B-side"], scored["Unknown Bangers B-side"]

@@ -5,10 +5,11 @@ terminal's `LANG`; a batch stays English unless a line asks (its `lang`)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ from bot.cli.errors import CommandError
 
 if TYPE_CHECKING:  # the runtime loads only once the arguments are known to be good
     from bot.settings import Settings
-    from handlers.pipeline import PipelineResult
+    from handlers.pipeline import Pipeline, PipelineResult
 
 log = logging.getLogger(__name__)
 
@@ -97,16 +98,11 @@ async def _answer(
     settings: Settings, images: list[bytes], text: str, user: str | None, top: int, lang: str
 ) -> PipelineResult:
     """One question through the whole pipeline."""
-    from bot.app import build_pipeline, open_runtime
     from bot.cli.answer_output import sorry
     from recsys.image_intake import ImageRejected
     from recsys.recommender import NothingToMatch, NoTracks
 
-    _quiet_what_the_notice_says()
-    async with open_runtime(settings) as runtime:
-        pipeline = build_pipeline(settings, runtime.db, runtime.embedder)
-        pipeline.warm()
-        user_ids = await _user_ids(runtime.db.pool, user)
+    async with _warm_pipeline(settings, user) as (pipeline, user_ids):
         try:
             return await pipeline.run(
                 await pipeline.prepare(images),
@@ -123,14 +119,22 @@ async def _answer_batch(
     settings: Settings, lines: Iterator[bytes], user: str | None, top: int
 ) -> int:
     """Every line of a batch, the runtime started once."""
+    async with _warm_pipeline(settings, user) as (pipeline, user_ids):
+        return await run_batch(pipeline, lines, user_ids, top)
+
+
+@contextlib.asynccontextmanager
+async def _warm_pipeline(
+    settings: Settings, user: str | None
+) -> AsyncIterator[tuple[Pipeline, tuple[int, ...]]]:
+    """The runtime open, its pipeline built and warm, and the `--user` listener's ids."""
     from bot.app import build_pipeline, open_runtime
 
     _quiet_what_the_notice_says()
     async with open_runtime(settings) as runtime:
         pipeline = build_pipeline(settings, runtime.db, runtime.embedder)
         pipeline.warm()
-        user_ids = await _user_ids(runtime.db.pool, user)
-        return await run_batch(pipeline, lines, user_ids, top)
+        yield pipeline, await _user_ids(runtime.db.pool, user)
 
 
 def _quiet_what_the_notice_says() -> None:

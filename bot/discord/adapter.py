@@ -19,9 +19,9 @@ from bot.discord.outbox import send_notice
 from bot.discord.publishing import KeptState, publish_if_changed
 from bot.lifecycle import DRAIN_TIMEOUT_S, Lifecycle
 from bot.settings import Settings, env_name
+from handlers.bot_service import BotService
 from handlers.inbox import DurableInbox
 from handlers.replies import Platform
-from handlers.service import BotService
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from bot.discord.outbox import deliver_stored, reply_to, typing
 from bot.discord.render import PRESS_EVENT, Rendered, render
 from bot.lifecycle import NOT_STORED, Accepted
 from db.inbox import InboxItem
+from handlers.bot_service import QueueNotice
 from handlers.replies import ChatContext, Reply
-from handlers.service import QueueNotice
 from handlers.texts import (
     COMMAND_DESCRIPTIONS,
     NO_PHOTO_THERE,

@@ -18,8 +18,8 @@ from bot.discord.render import ActionButton
 from bot.discord.translator import CatalogTranslator
 from bot.lifecycle import Lifecycle
 from bot.settings import Settings, env_name
+from handlers.bot_service import BotService
 from handlers.replies import ChatContext, Reply
-from handlers.service import BotService
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from bot.discord.answers import UseCase, answer_interaction
 from bot.discord.client import MelodicLensBot
 from bot.discord.inbound import interaction_context
 from bot.discord.render import render
+from handlers.bot_service import QueueNotice
 from handlers.replies import ChatContext, Reply
-from handlers.service import QueueNotice
 from handlers.texts import COMMAND_DESCRIPTIONS, OPTION_DESCRIPTIONS, SAID, say
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ import discord
 
 from bot.discord.outbox import reply_to
 from bot.discord.render import Rendered
-from handlers.service import QueueNotice
+from handlers.bot_service import QueueNotice
 from handlers.texts import QUEUED, say
 
 

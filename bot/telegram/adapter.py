@@ -27,10 +27,10 @@ from bot.telegram.answers import Answers
 from bot.telegram.commands import Commands, publish_commands, publish_descriptions
 from bot.telegram.inbox import ALLOWED_UPDATES, Inbox
 from bot.telegram.outbox import Outbox, answer_query, scrub
+from handlers.bot_service import BotService
 from handlers.i18n import negotiate
 from handlers.inbox import DurableInbox
 from handlers.replies import Platform, Reply
-from handlers.service import BotService
 from handlers.texts import SORRY, say
 
 log = logging.getLogger(__name__)

@@ -26,8 +26,8 @@ from bot.telegram.inbound import (
 from bot.telegram.line_notices import LineNotices
 from bot.telegram.outbox import Outbox, answer_query
 from bot.telegram.render import toast
+from handlers.bot_service import BotService
 from handlers.replies import ChatContext, ImageInput, Reply
-from handlers.service import BotService
 from handlers.texts import PERSONAL_LINK, say
 
 log = logging.getLogger(__name__)

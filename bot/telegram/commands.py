@@ -21,9 +21,9 @@ from telegram.ext import ContextTypes
 
 from bot.telegram.inbound import GROUP_TYPES, context_of, from_a_user
 from bot.telegram.outbox import Outbox
+from handlers.bot_service import BotService
 from handlers.i18n import DEFAULT, SUPPORTED
 from handlers.replies import ChatContext, Reply
-from handlers.service import BotService
 from handlers.texts import (
     PERSONAL_LINK_BLOCKED,
     PERSONAL_LINK_SENT,

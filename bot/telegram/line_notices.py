@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from telegram import Bot, ReplyParameters
 from telegram.error import TelegramError
 
-from handlers.service import QueueNotice
+from handlers.bot_service import QueueNotice
 from handlers.texts import queued_text
 
 log = logging.getLogger(__name__)

@@ -21,6 +21,7 @@ from typing import Any
 
 import aiohttp
 
+from db.moods import UNIT_FEATURE_COLUMNS
 from handlers.edge.spotify import parse_retry_after
 
 log = logging.getLogger(__name__)
@@ -37,16 +38,6 @@ MAX_RETRY_AFTER_S = 24 * 3600.0
 
 _TRACK_HREF = re.compile(r"open\.spotify\.com/track/([0-9A-Za-z]{22})")
 _SPOTIFY_ID = re.compile(r"^[0-9A-Za-z]{22}$")
-# The features kept, each in 0..1 as Spotify defined them.
-UNIT_FEATURES = (
-    "valence",
-    "energy",
-    "danceability",
-    "acousticness",
-    "instrumentalness",
-    "speechiness",
-    "liveness",
-)
 
 
 class FeaturesServiceError(Exception):
@@ -101,7 +92,7 @@ def parse_item(item: Any, asked: frozenset[str]) -> MeasuredFeatures | None:
     found = _TRACK_HREF.search(str(item.get("href") or ""))
     if found is None or found.group(1) not in asked:
         return None
-    units = {name: _unit(item.get(name)) for name in UNIT_FEATURES}
+    units = {name: _unit(item.get(name)) for name in UNIT_FEATURE_COLUMNS}
     valence, energy = units.pop("valence"), units.pop("energy")
     if valence is None or energy is None:
         return None
