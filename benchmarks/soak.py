@@ -37,13 +37,13 @@ from benchmarks.common import ROOT
 from benchmarks.memory import (
     ANSWER_MARK,
     START_TIMEOUT_S,
-    _free_port,
     _photo_sizes,
     _push_photo,
     _rss_mb,
     _wait_healthy,
     bot_process,
 )
+from support.bot_process import free_port
 from support.catalog_fixture import write_catalog
 from support.fakes.fake_ollama import FakeOllama
 from support.fakes.fake_telegram import FakeTelegram
@@ -136,7 +136,7 @@ async def soak(photos: int, wave_size: int, work: Path) -> dict[str, Any]:
     waves: list[float] = []
     try:
         async with FakeOllama(delay_s=VISION_DELAY_S) as ollama:
-            port = _free_port()
+            port = free_port()
             env = environment(work / "data", tg, ollama.url, port)
             async with bot_process(env, log_path) as process:
                 await _wait_healthy(port, process, log_path)
