@@ -66,7 +66,7 @@ def crash(adapter: Any) -> None:
 async def test_a_photo_is_stored_before_work_and_its_row_settled_after_the_answer(
     monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
 ) -> None:
-    service = FakeBotService(delay=0.5)
+    service = FakeBotService(delay_s=0.5)
     inbox = DurableInbox(db, "discord", "live:1", tick_s=TICK_S)
     async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
         photo = fake.attachment("dusk.jpg", jpeg((40, 60, 140)), "image/jpeg")
@@ -104,7 +104,7 @@ async def test_a_cut_off_photo_is_answered_by_the_next_bot_through_fresh_links(
     monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
 ) -> None:
     dusk = jpeg((40, 60, 140))
-    slow = FakeBotService(delay=60)
+    slow = FakeBotService(delay_s=60)
     dying = DurableInbox(db, "discord", "dead:1", lease_s=DYING_LEASE_S, tick_s=TICK_S)
     async with running_bot(monkeypatch, slow, fake=fake, inbox=dying, keep_fake=True) as (_, bot):
         photo = fake.attachment("dusk.jpg", dusk, "image/jpeg")
@@ -137,7 +137,7 @@ async def photo_accepted_then_crashed(
 ) -> str:
     """A photo message (with these words) accepted by a bot that crashes while answering it;
     its message id. Its inbox lease is short, so a restarted bot replays it soon."""
-    slow = FakeBotService(delay=60)
+    slow = FakeBotService(delay_s=60)
     dying = DurableInbox(db, "discord", "dead:1", lease_s=DYING_LEASE_S, tick_s=TICK_S)
     async with running_bot(monkeypatch, slow, fake=fake, inbox=dying, keep_fake=True) as (_, bot):
         photo = fake.attachment("dusk.jpg", jpeg((40, 60, 140)), "image/jpeg")
@@ -195,7 +195,7 @@ async def test_cut_off_commands_answer_by_followup_or_in_the_channel_once_the_to
     monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
 ) -> None:
     rain, sun = jpeg((40, 60, 140)), jpeg((250, 200, 40))
-    slow = FakeBotService(delay=60)
+    slow = FakeBotService(delay_s=60)
     dying = DurableInbox(db, "discord", "dead:1", lease_s=DYING_LEASE_S, tick_s=TICK_S)
     async with running_bot(monkeypatch, slow, fake=fake, inbox=dying, keep_fake=True) as (_, bot):
         upload = fake.attachment("rain.jpg", rain, "image/jpeg")
