@@ -62,6 +62,16 @@ def rainy_recommendation(rec_id: int = 41) -> Recommendation:
     )
 
 
+def answer_buttons(rec_id: int) -> tuple[Button, ...]:
+    """The four buttons every answer carries."""
+    return (
+        Button("👍", f"up:{rec_id}"),
+        Button("👎", f"down:{rec_id}"),
+        Button("More like this", f"more:{rec_id}"),
+        Button("Different vibe", f"diff:{rec_id}"),
+    )
+
+
 def answer(rec_id: int = 41, notice: str | None = None) -> Reply:
     """The Reply for an answered photo, with its four buttons."""
     rec = rainy_recommendation(rec_id)
@@ -69,17 +79,11 @@ def answer(rec_id: int = 41, notice: str | None = None) -> Reply:
         rec = Recommendation(
             **{**rec.__dict__, "vision_used": False, "notice": Notice.VISION_NOT_READ}
         )
-    buttons = (
-        Button("👍", f"up:{rec_id}"),
-        Button("👎", f"down:{rec_id}"),
-        Button("More like this", f"more:{rec_id}"),
-        Button("Different vibe", f"diff:{rec_id}"),
-    )
     return Reply(
         kind="answer",
         text=rec.mood_line,
         recommendation=rec,
-        buttons=buttons,
+        buttons=answer_buttons(rec_id),
         color=RAINY_COLOUR,
         notice=notice,
     )

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from handlers.replies import Button, ChatContext, ImageInput, Platform, Reply
+from handlers.replies import ChatContext, ImageInput, Platform, Reply
 from recsys.models import AudioTraits, Recommendation, TrackPick
-from support.fakes.bot_service import RecordingService
+from support.fakes.bot_service import RecordingService, answer_buttons
 
 # Real-looking tracks; the first title and reason carry HTML-special characters on purpose.
 TRACKS = (
@@ -65,16 +65,6 @@ TRACKS = (
     ),
 )
 SHOWN = 3
-
-
-def answer_buttons(rec_id: int) -> tuple[Button, ...]:
-    """The four buttons every answer carries."""
-    return (
-        Button("👍", f"up:{rec_id}"),
-        Button("👎", f"down:{rec_id}"),
-        Button("More like this", f"more:{rec_id}"),
-        Button("Different vibe", f"diff:{rec_id}"),
-    )
 
 
 def buttons(rec_id: int) -> list[tuple[str, str]]:
