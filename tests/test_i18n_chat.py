@@ -14,10 +14,8 @@ import pytest
 
 from bot.app import build_bot_service, build_pipeline
 from bot.settings import load_settings
-from bot.telegram.adapter import TelegramAdapter
 from db.pool import Database
 from handlers.i18n import translations
-from handlers.notifier import MultiNotifier
 from handlers.pipeline import Pipeline
 from handlers.replies import ChatContext
 from handlers.texts import SORRY, say
@@ -28,8 +26,9 @@ from support.fakes.discord_api import FakeDiscord, running_bot
 from support.fakes.discord_payloads import APP_ID
 from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
 from support.fakes.fake_spotify import FakeSpotify, fictional_library
-from support.fakes.fake_telegram import FakeTelegram, jpeg, private_chat, settings_for, user
+from support.fakes.fake_telegram import FakeTelegram, jpeg, private_chat, user
 from support.fakes.spotify_world import confirm_fields, make_world
+from support.fakes.telegram_bot import real_service_bot
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -63,17 +62,9 @@ async def stack(
 @pytest.fixture
 async def telegram(database: Database, stack: Stack) -> AsyncIterator[FakeTelegram]:
     """The real service behind the Telegram adapter, on a fresh fake Bot API."""
-    server = FakeTelegram()
-    await server.start()
-    settings = settings_for(server, OLLAMA_HOST=stack.ollama.url, MELODICLENS_TOP_N="3")
-    notifier = MultiNotifier()
-    service = build_bot_service(settings, database, stack.pipeline, notifier)
-    adapter = TelegramAdapter(settings, service)
-    notifier.register("telegram", adapter)
-    await adapter.start()
-    yield server
-    await adapter.stop()
-    await server.close()
+    env = {"OLLAMA_HOST": stack.ollama.url, "MELODICLENS_TOP_N": "3"}
+    async with real_service_bot(database, stack.pipeline, **env) as server:
+        yield server
 
 
 def foreign_glossary(lang: str) -> tuple[set[str], set[str]]:

@@ -8,16 +8,15 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.app import build_bot_service, build_pipeline
+from bot.app import build_pipeline
 from bot.settings import load_settings
-from bot.telegram.adapter import TelegramAdapter
 from db.pool import Database
-from handlers.notifier import MultiNotifier
 from handlers.pipeline import Pipeline
 from recsys.embedder import Embedder
 from support.catalog_fixture import fake_spotify_id, fresh_catalog
 from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
-from support.fakes.fake_telegram import FakeTelegram, jpeg, private_chat, settings_for, user
+from support.fakes.fake_telegram import FakeTelegram, jpeg, private_chat, user
+from support.fakes.telegram_bot import real_service_bot
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -50,17 +49,9 @@ async def stack(
 @pytest.fixture
 async def telegram(database: Database, stack: Stack) -> AsyncIterator[FakeTelegram]:
     """The real DefaultBotService behind the Telegram adapter, talking to a fresh fake Bot API."""
-    server = FakeTelegram()
-    await server.start()
-    settings = settings_for(server, OLLAMA_HOST=stack.ollama.url, MELODICLENS_TOP_N="3")
-    notifier = MultiNotifier()
-    service = build_bot_service(settings, database, stack.pipeline, notifier)
-    adapter = TelegramAdapter(settings, service)
-    notifier.register("telegram", adapter)
-    await adapter.start()
-    yield server
-    await adapter.stop()
-    await server.close()
+    env = {"OLLAMA_HOST": stack.ollama.url, "MELODICLENS_TOP_N": "3"}
+    async with real_service_bot(database, stack.pipeline, **env) as server:
+        yield server
 
 
 async def test_party_photo_answer_then_thumbs_down_changes_the_next_answer(
