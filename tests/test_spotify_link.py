@@ -17,7 +17,13 @@ from handlers.replies import ChatContext
 from handlers.secrets import TokenCipher
 from recsys.embedder import Embedder
 from support.fakes.fake_spotify import FakeSpotify, fictional_library, real_library
-from support.fakes.spotify_world import CONFIRM_BUTTON, World, confirm_fields, make_world
+from support.fakes.spotify_world import (
+    CONFIRM_BUTTON,
+    World,
+    confirm_fields,
+    make_world,
+    robin_world,
+)
 
 ALICE = ChatContext("telegram", "1001", "1001", "alice")
 BOB = ChatContext("telegram", "1002", "1002", "bob")
@@ -25,11 +31,8 @@ BOB = ChatContext("telegram", "1002", "1002", "bob")
 
 @pytest.fixture
 async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
-    fake = FakeSpotify()
-    fake.add_user("robin", fictional_library("Robin"))
-    world = await make_world(db, embedder, fake)
-    yield world
-    await world.close()
+    async with robin_world(db, embedder, fictional_library("Robin")) as world:
+        yield world
 
 
 async def user_id(world: World, ctx: ChatContext) -> int:

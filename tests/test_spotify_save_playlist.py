@@ -19,8 +19,8 @@ from handlers.replies import ChatContext, Reply
 from handlers.spotify import playlist_save
 from recsys.embedder import Embedder
 from support.catalog_fixture import load_catalog
-from support.fakes.fake_spotify import READ_SCOPES, FakeSpotify, fictional_library
-from support.fakes.spotify_world import World, make_world
+from support.fakes.fake_spotify import READ_SCOPES, fictional_library
+from support.fakes.spotify_world import World, robin_world
 
 ALICE = ChatContext("discord", "42", "777", "alice")
 BOB = ChatContext("telegram", "99", "99", "bob")
@@ -37,11 +37,8 @@ ANSWER_TITLES = [
 @pytest.fixture
 async def world(db: Database, embedder: Embedder, tmp_path: Path) -> AsyncIterator[World]:
     await load_catalog(db, embedder, tmp_path)
-    fake = FakeSpotify()
-    fake.add_user("robin", fictional_library("Robin", sizes=(3,)))
-    world = await make_world(db, embedder, fake)
-    yield world
-    await world.close()
+    async with robin_world(db, embedder, fictional_library("Robin", sizes=(3,))) as world:
+        yield world
 
 
 async def linked(world: World, ctx: ChatContext = ALICE) -> int:

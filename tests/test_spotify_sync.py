@@ -15,19 +15,16 @@ from db.users import find_user
 from handlers.replies import ChatContext
 from handlers.spotify.sync import schedule_library_refresh
 from recsys.embedder import Embedder
-from support.fakes.fake_spotify import FakeSpotify, fictional_library
-from support.fakes.spotify_world import World, make_world
+from support.fakes.fake_spotify import fictional_library
+from support.fakes.spotify_world import World, robin_world
 
 ALICE = ChatContext("discord", "42", "777", "alice")
 
 
 @pytest.fixture
 async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
-    fake = FakeSpotify()
-    fake.add_user("robin", fictional_library("Robin", sizes=(120, 57, 7)))
-    world = await make_world(db, embedder, fake)
-    yield world
-    await world.close()
+    async with robin_world(db, embedder, fictional_library("Robin", sizes=(120, 57, 7))) as world:
+        yield world
 
 
 async def linked(world: World) -> int:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -25,7 +27,7 @@ from handlers.spotify.sync import LibrarySync
 from handlers.spotify.tracks import TrackStore
 from recsys.embedder import Embedder
 from recsys.enrichment import TrackEnricher
-from support.fakes.fake_spotify import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, FakeSpotify
+from support.fakes.fake_spotify import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, FakeSpotify, Library
 
 SECRET_KEY = "test-secret-key-0123456789abcdef"
 CONFIRM_BUTTON = "Link my Spotify to this account"
@@ -123,3 +125,15 @@ async def make_world(db: Database, embedder: Embedder, fake: FakeSpotify) -> Wor
     web = TestClient(TestServer(build_web_app(db, accounts.linker)))
     await web.start_server()
     return World(fake, settings, db, accounts, notifier, sync, web, embedder)
+
+
+@contextlib.asynccontextmanager
+async def robin_world(db: Database, embedder: Embedder, library: Library) -> AsyncIterator[World]:
+    """A world whose fake Spotify has one listener, "robin", with this library; closed on exit."""
+    fake = FakeSpotify()
+    fake.add_user("robin", library)
+    world = await make_world(db, embedder, fake)
+    try:
+        yield world
+    finally:
+        await world.close()
