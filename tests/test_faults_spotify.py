@@ -20,7 +20,7 @@ from handlers.replies import ChatContext
 from handlers.spotify.trending import TRENDING_SYNC
 from recsys.embedder import Embedder
 from support.fakes.fake_spotify import FakeSpotify, fictional_library
-from support.fakes.spotify_world import World, robin_world
+from support.fakes.spotify_world import World, listener_world
 from tests.test_spotify_trending import CHART, chart, ranks, trending
 
 ALICE = ChatContext("discord", "42", "777", "alice")
@@ -30,7 +30,7 @@ A_MONTH_S = 30 * 86_400
 
 @pytest.fixture
 async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
-    async with robin_world(db, embedder, fictional_library("Robin", sizes=(30, 7))) as world:
+    async with listener_world(db, embedder, fictional_library("Robin", sizes=(30, 7))) as world:
         yield world
 
 

@@ -29,7 +29,7 @@ from recsys.models import AudioTraits, Caption, caption_to_json
 from support.catalog_fixture import load_catalog
 from support.fakes.fake_ollama import closed_port_url
 from support.fakes.fake_spotify import fictional_library
-from support.fakes.spotify_world import World, robin_world
+from support.fakes.spotify_world import World, listener_world
 
 ALICE = ChatContext("telegram", "7001", "7001", "alice")
 BOB = ChatContext("telegram", "7002", "7002", "bob")
@@ -42,7 +42,7 @@ ABOUT_SOMEONE = r"(user|chat|image|photo|display_name)"
 
 @pytest.fixture
 async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
-    async with robin_world(db, embedder, fictional_library("Robin", sizes=(30, 8))) as world:
+    async with listener_world(db, embedder, fictional_library("Robin", sizes=(30, 8))) as world:
         yield world
 
 

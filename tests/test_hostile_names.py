@@ -20,7 +20,7 @@ from handlers.replies import ChatContext
 from handlers.secrets import TokenCipher
 from recsys.embedder import Embedder
 from support.fakes.fake_spotify import fictional_library
-from support.fakes.spotify_world import World, robin_world
+from support.fakes.spotify_world import World, listener_world
 
 # RIGHT-TO-LEFT OVERRIDE: everything after it is shown reversed ("nimda" reads "admin").
 RLO = "\u202e"
@@ -34,7 +34,7 @@ MALLORY = ChatContext("telegram", "6601", "6601", SPOOF)
 async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
     library = fictional_library("Robin", sizes=(3,))
     library.display_name = f"Robin{RLO}tneilc"
-    async with robin_world(db, embedder, library) as world:
+    async with listener_world(db, embedder, library) as world:
         yield world
 
 

@@ -24,7 +24,7 @@ from handlers.spotify.tracks import TrackStore
 from recsys.embedder import Embedder
 from recsys.enrichment import TrackEnricher
 from support.fakes.fake_spotify import fictional_library
-from support.fakes.spotify_world import SECRET_KEY, World, robin_world, spotify_settings
+from support.fakes.spotify_world import SECRET_KEY, World, listener_world, spotify_settings
 
 ALICE = ChatContext("telegram", "501", "501", "alice")
 NEW_KEY = "the-new-secret-key-fedcba9876543210"
@@ -32,7 +32,7 @@ NEW_KEY = "the-new-secret-key-fedcba9876543210"
 
 @pytest.fixture
 async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
-    async with robin_world(db, embedder, fictional_library("Robin", sizes=(12, 5))) as world:
+    async with listener_world(db, embedder, fictional_library("Robin", sizes=(12, 5))) as world:
         yield world
 
 

@@ -12,7 +12,7 @@ from db.users import find_user
 from handlers.replies import ChatContext
 from recsys.embedder import Embedder
 from support.fakes.fake_spotify import fictional_library
-from support.fakes.spotify_world import World, robin_world
+from support.fakes.spotify_world import World, listener_world
 
 ALICE = ChatContext("discord", "42", "777", "alice")
 
@@ -23,7 +23,7 @@ async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
     # one track with an ISRC shared with a catalog song of another title: a twin by ISRC
     first = next(iter(library.tracks.values()))
     library.tracks[first.id] = replace(first, isrc="GB-AAA-20-00001")
-    async with robin_world(db, embedder, library) as world:
+    async with listener_world(db, embedder, library) as world:
         yield world
 
 

@@ -21,8 +21,8 @@ from support.fakes.spotify_world import (
     CONFIRM_BUTTON,
     World,
     confirm_fields,
+    listener_world,
     make_world,
-    robin_world,
 )
 
 ALICE = ChatContext("telegram", "1001", "1001", "alice")
@@ -31,7 +31,7 @@ BOB = ChatContext("telegram", "1002", "1002", "bob")
 
 @pytest.fixture
 async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
-    async with robin_world(db, embedder, fictional_library("Robin")) as world:
+    async with listener_world(db, embedder, fictional_library("Robin")) as world:
         yield world
 
 

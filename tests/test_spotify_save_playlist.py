@@ -20,7 +20,7 @@ from handlers.spotify import playlist_save
 from recsys.embedder import Embedder
 from support.catalog_fixture import load_catalog
 from support.fakes.fake_spotify import READ_SCOPES, fictional_library
-from support.fakes.spotify_world import World, robin_world
+from support.fakes.spotify_world import World, listener_world
 
 ALICE = ChatContext("discord", "42", "777", "alice")
 BOB = ChatContext("telegram", "99", "99", "bob")
@@ -37,7 +37,7 @@ ANSWER_TITLES = [
 @pytest.fixture
 async def world(db: Database, embedder: Embedder, tmp_path: Path) -> AsyncIterator[World]:
     await load_catalog(db, embedder, tmp_path)
-    async with robin_world(db, embedder, fictional_library("Robin", sizes=(3,))) as world:
+    async with listener_world(db, embedder, fictional_library("Robin", sizes=(3,))) as world:
         yield world
 
 

@@ -16,14 +16,15 @@ from handlers.replies import ChatContext
 from handlers.spotify.sync import schedule_library_refresh
 from recsys.embedder import Embedder
 from support.fakes.fake_spotify import fictional_library
-from support.fakes.spotify_world import World, robin_world
+from support.fakes.spotify_world import World, listener_world
 
 ALICE = ChatContext("discord", "42", "777", "alice")
 
 
 @pytest.fixture
 async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
-    async with robin_world(db, embedder, fictional_library("Robin", sizes=(120, 57, 7))) as world:
+    library = fictional_library("Robin", sizes=(120, 57, 7))
+    async with listener_world(db, embedder, library) as world:
         yield world
 
 

@@ -128,10 +128,12 @@ async def make_world(db: Database, embedder: Embedder, fake: FakeSpotify) -> Wor
 
 
 @contextlib.asynccontextmanager
-async def robin_world(db: Database, embedder: Embedder, library: Library) -> AsyncIterator[World]:
-    """A world whose fake Spotify has one listener, "robin", with this library; closed on exit."""
+async def listener_world(
+    db: Database, embedder: Embedder, library: Library, user: str = "robin"
+) -> AsyncIterator[World]:
+    """A world whose fake Spotify has one listener (`user`) with this library; closed on exit."""
     fake = FakeSpotify()
-    fake.add_user("robin", library)
+    fake.add_user(user, library)
     world = await make_world(db, embedder, fake)
     try:
         yield world
