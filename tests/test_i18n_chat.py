@@ -8,27 +8,23 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import pytest
 
-from bot.app import build_bot_service, build_pipeline
+from bot.app import build_bot_service
 from bot.settings import load_settings
 from db.pool import Database
 from handlers.i18n import translations
-from handlers.pipeline import Pipeline
 from handlers.replies import ChatContext
 from handlers.texts import SORRY, say
 from handlers.texts.glossary import MOOD_WORDS, THEME_WORDS
 from recsys.embedder import Embedder
-from support.catalog_fixture import load_catalog
 from support.fakes.discord_api import FakeDiscord, running_bot
 from support.fakes.discord_payloads import APP_ID
-from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
 from support.fakes.fake_spotify import FakeSpotify, fictional_library
 from support.fakes.fake_telegram import FakeTelegram, jpeg, private_chat, user
 from support.fakes.spotify_world import confirm_fields, make_world
-from support.fakes.telegram_bot import real_service_bot
+from support.fakes.telegram_bot import VisionStack, real_service_bot, vision_stack
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -38,29 +34,17 @@ TRACK_DETAILS = re.compile(r"</a>[^\n]*\n(?:<i>([^<]*)</i> — )?([^\n]+)")
 EPHEMERAL = 64
 
 
-@dataclass
-class Stack:
-    """The catalog, the fake Ollama and the pipeline, shared by this module's tests."""
-
-    ollama: FakeOllama
-    pipeline: Pipeline
-
-
 @pytest.fixture(scope="module")
 async def stack(
-    database: Database, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Stack]:
+    catalog: dict[str, int], database: Database, embedder: Embedder
+) -> AsyncIterator[VisionStack]:
     """The fictional catalog, imported once; the vision model sees a rainy window."""
-    async with database.pool.acquire() as conn:
-        await conn.execute("TRUNCATE tracks, chat_users, recommendations RESTART IDENTITY CASCADE")
-    await load_catalog(database, embedder, tmp_path_factory.mktemp("i18n-catalog"))
-    async with FakeOllama(reply=STRUCTURED_ANSWERS["rainy_window"]) as ollama:
-        settings = load_settings(None, OLLAMA_HOST=ollama.url)
-        yield Stack(ollama, build_pipeline(settings, database, embedder))
+    async with vision_stack(database, embedder, "rainy_window") as stack:
+        yield stack
 
 
 @pytest.fixture
-async def telegram(database: Database, stack: Stack) -> AsyncIterator[FakeTelegram]:
+async def telegram(database: Database, stack: VisionStack) -> AsyncIterator[FakeTelegram]:
     """The real service behind the Telegram adapter, on a fresh fake Bot API."""
     env = {"OLLAMA_HOST": stack.ollama.url, "MELODICLENS_TOP_N": "3"}
     async with real_service_bot(database, stack.pipeline, **env) as server:
@@ -172,7 +156,7 @@ async def test_language_command_overrides_the_app_and_auto_gives_it_back(
 
 
 async def test_a_brazilian_discord_member_reads_the_answer_and_commands_in_portuguese(
-    monkeypatch: pytest.MonkeyPatch, database: Database, stack: Stack
+    monkeypatch: pytest.MonkeyPatch, database: Database, stack: VisionStack
 ) -> None:
     settings = load_settings(None, OLLAMA_HOST=stack.ollama.url)
     service = build_bot_service(settings, database, stack.pipeline)

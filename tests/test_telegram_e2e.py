@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import pytest
 
-from bot.app import build_pipeline
-from bot.settings import load_settings
 from db.pool import Database
-from handlers.pipeline import Pipeline
 from recsys.embedder import Embedder
-from support.catalog_fixture import fake_spotify_id, fresh_catalog
-from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
+from support.catalog_fixture import fake_spotify_id
 from support.fakes.fake_telegram import FakeTelegram, jpeg, private_chat, user
-from support.fakes.telegram_bot import real_service_bot
+from support.fakes.telegram_bot import VisionStack, real_service_bot, vision_stack
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -26,28 +21,17 @@ CAT = user(3003, "Cat")
 TRACK_LINK = re.compile(r'<a href="https://open\.spotify\.com/track/(\w{22})">([^<]+)</a>')
 
 
-@dataclass
-class Stack:
-    """What the tests of this module share: the catalog, the fake Ollama, the pipeline."""
-
-    titles: dict[str, int]
-    ollama: FakeOllama
-    pipeline: Pipeline
-
-
 @pytest.fixture(scope="module")
 async def stack(
-    database: Database, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Stack]:
+    catalog: dict[str, int], database: Database, embedder: Embedder
+) -> AsyncIterator[VisionStack]:
     """The fictional catalog, imported once, and a fake Ollama that sees every photo as a party."""
-    titles = await fresh_catalog(database, embedder, tmp_path_factory.mktemp("tg-catalog"))
-    async with FakeOllama(reply=STRUCTURED_ANSWERS["party"]) as ollama:
-        settings = load_settings(None, OLLAMA_HOST=ollama.url)
-        yield Stack(titles, ollama, build_pipeline(settings, database, embedder))
+    async with vision_stack(database, embedder, "party") as stack:
+        yield stack
 
 
 @pytest.fixture
-async def telegram(database: Database, stack: Stack) -> AsyncIterator[FakeTelegram]:
+async def telegram(database: Database, stack: VisionStack) -> AsyncIterator[FakeTelegram]:
     """The real DefaultBotService behind the Telegram adapter, talking to a fresh fake Bot API."""
     env = {"OLLAMA_HOST": stack.ollama.url, "MELODICLENS_TOP_N": "3"}
     async with real_service_bot(database, stack.pipeline, **env) as server:
@@ -55,9 +39,9 @@ async def telegram(database: Database, stack: Stack) -> AsyncIterator[FakeTelegr
 
 
 async def test_party_photo_answer_then_thumbs_down_changes_the_next_answer(
-    telegram: FakeTelegram, stack: Stack
+    telegram: FakeTelegram, catalog: dict[str, int]
 ):
-    catalog_ids = {fake_spotify_id(n) for n in range(len(stack.titles))}
+    catalog_ids = {fake_spotify_id(n) for n in range(len(catalog))}
     chat = private_chat(ANA)
     photo = telegram.photo(chat, ANA, "birthday night", color=(230, 40, 160))
     first = await telegram.next_sent(within_s=60)
