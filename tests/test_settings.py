@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import SettingsError, env_name, load_settings
+from support.common import first_time_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -201,18 +202,12 @@ def short_tmp() -> Iterator[Path]:
 
 
 def test_commands_run_with_the_shipped_env_example(short_tmp: Path) -> None:
-    import os
     import subprocess
     import sys
 
     tmp_path = short_tmp
     shipped_env(tmp_path)
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("MELODICLENS_") and k not in {"DATABASE_URL", "OLLAMA_HOST"}
-    }
-    env.update(XDG_DATA_HOME=str(tmp_path / "share"), HF_HUB_OFFLINE="1")
+    env = first_time_env(XDG_DATA_HOME=str(tmp_path / "share"))
 
     def melodiclens(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
