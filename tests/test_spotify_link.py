@@ -109,18 +109,14 @@ async def test_forged_state_is_refused(world: World) -> None:
 
 
 async def test_reused_state_is_refused(world: World) -> None:
-    reply = await world.accounts.link_spotify(ALICE)
-    assert reply.url
-    params = await world.authorize(reply.url)
+    params = await world.consent(ALICE)
     assert (await world.callback(params))[0] == 200
     status, page = await world.callback(params)
     assert status == 400 and "already used" in page
 
 
 async def test_expired_state_is_refused(world: World) -> None:
-    reply = await world.accounts.link_spotify(ALICE)
-    assert reply.url
-    params = await world.authorize(reply.url)
+    params = await world.consent(ALICE)
     await world.db.pool.execute("UPDATE oauth_states SET expires_at = now() - interval '1 s'")
     status, page = await world.callback(params)
     assert status == 400 and "expired" in page
@@ -148,9 +144,7 @@ async def test_state_is_bound_to_its_user_and_stored_only_hashed(world: World) -
 
 
 async def test_declined_consent_links_nothing(world: World) -> None:
-    reply = await world.accounts.link_spotify(ALICE)
-    assert reply.url
-    params = await world.authorize(reply.url)
+    params = await world.consent(ALICE)
     status, page = await world.callback({"error": "access_denied", "state": params["state"]})
     assert status == 200 and "not granted" in page
     assert await spotify_links.get_link(world.db.pool, await user_id(world, ALICE)) is None
@@ -221,9 +215,7 @@ async def test_spotify_always_shows_its_consent_page(world: World) -> None:
 
 
 async def test_nothing_is_linked_until_the_confirm_button(world: World) -> None:
-    reply = await world.accounts.link_spotify(ALICE)
-    assert reply.url
-    params = await world.authorize(reply.url)
+    params = await world.consent(ALICE)
     status, page = await world.review(params)
     # the page names the chat account the login is about to be linked to
     assert status == 200 and CONFIRM_BUTTON in page
@@ -268,9 +260,7 @@ async def test_a_confirmation_from_another_site_is_refused(world: World) -> None
 
 
 async def test_link_pages_cannot_be_framed_cached_or_leak_a_referrer(world: World) -> None:
-    reply = await world.accounts.link_spotify(ALICE)
-    assert reply.url
-    params = await world.authorize(reply.url)
+    params = await world.consent(ALICE)
     answer = await world.web.get("/spotify/callback", params=params)
     assert answer.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]

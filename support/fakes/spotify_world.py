@@ -72,10 +72,13 @@ class World:
 
     async def link(self, ctx: ChatContext) -> tuple[int, str]:
         """Run /link, follow Spotify's redirect to our callback; (HTTP status, page text)."""
+        return await self.callback(await self.consent(ctx))
+
+    async def consent(self, ctx: ChatContext) -> dict[str, str]:
+        """Run /link and consent at Spotify; the query parameters Spotify sends the callback."""
         reply = await self.accounts.link_spotify(ctx)
         assert reply.kind == "link" and reply.url, reply.text
-        callback = await self.authorize(reply.url)
-        return await self.callback(callback)
+        return await self.authorize(reply.url)
 
     async def authorize(self, url: str) -> dict[str, str]:
         """Open the authorize URL like a browser; the callback's query parameters."""
