@@ -20,6 +20,7 @@ from support.bot_process import imported_data_dir
 from support.catalog_fixture import fresh_catalog
 from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
 from support.fakes.fake_telegram import FakeTelegram
+from support.fakes.telegram_bot import VisionStack, real_service_bot, vision_stack
 from support.own_database import own_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,3 +142,22 @@ async def party_fakes(
         FakeOllama(reply=STRUCTURED_ANSWERS["party"], delay_s=delay_s) as ollama,
     ):
         yield telegram, ollama
+
+
+@pytest.fixture(scope="module")
+async def stack(
+    catalog: dict[str, int], database: Database, embedder: Embedder, request: pytest.FixtureRequest
+) -> AsyncIterator[VisionStack]:
+    """The module's fictional catalog, a fake Ollama that sees every photo as the module's
+    VISION_ANSWER (a key of STRUCTURED_ANSWERS), and the real pipeline asking it."""
+    async with vision_stack(database, embedder, request.module.VISION_ANSWER) as stack:
+        yield stack
+
+
+@pytest.fixture
+async def telegram(database: Database, stack: VisionStack) -> AsyncIterator[FakeTelegram]:
+    """The real service behind the Telegram adapter (answers of three songs), on a fresh fake
+    Bot API; a module may mean a bare fake by its own `telegram`."""
+    env = {"OLLAMA_HOST": stack.ollama.url, "MELODICLENS_TOP_N": "3"}
+    async with real_service_bot(database, stack.pipeline, **env) as server:
+        yield server

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -24,7 +23,7 @@ from support.fakes.discord_payloads import APP_ID
 from support.fakes.fake_spotify import FakeSpotify, fictional_library
 from support.fakes.fake_telegram import FakeTelegram, jpeg, private_chat, user
 from support.fakes.spotify_world import confirm_fields, make_world
-from support.fakes.telegram_bot import VisionStack, real_service_bot, vision_stack
+from support.fakes.telegram_bot import VisionStack
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -32,23 +31,8 @@ ANA = user(4101, "Ana", language_code="es-ES")
 # One track block of a Telegram answer: its link line, then "tags — reason".
 TRACK_DETAILS = re.compile(r"</a>[^\n]*\n(?:<i>([^<]*)</i> — )?([^\n]+)")
 EPHEMERAL = 64
-
-
-@pytest.fixture(scope="module")
-async def stack(
-    catalog: dict[str, int], database: Database, embedder: Embedder
-) -> AsyncIterator[VisionStack]:
-    """The fictional catalog, imported once; the vision model sees a rainy window."""
-    async with vision_stack(database, embedder, "rainy_window") as stack:
-        yield stack
-
-
-@pytest.fixture
-async def telegram(database: Database, stack: VisionStack) -> AsyncIterator[FakeTelegram]:
-    """The real service behind the Telegram adapter, on a fresh fake Bot API."""
-    env = {"OLLAMA_HOST": stack.ollama.url, "MELODICLENS_TOP_N": "3"}
-    async with real_service_bot(database, stack.pipeline, **env) as server:
-        yield server
+# What the vision model sees in every photo (conftest's `stack` and `telegram`).
+VISION_ANSWER = "rainy_window"
 
 
 def foreign_glossary(lang: str) -> tuple[set[str], set[str]]:

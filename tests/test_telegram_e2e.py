@@ -3,39 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 
-from db.pool import Database
-from recsys.embedder import Embedder
 from support.catalog_fixture import fake_spotify_id
 from support.fakes.fake_telegram import FakeTelegram, jpeg, private_chat, user
-from support.fakes.telegram_bot import VisionStack, real_service_bot, vision_stack
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 ANA = user(3001, "Ana")
 BEN = user(3002, "Ben")
 CAT = user(3003, "Cat")
+# What the vision model sees in every photo (conftest's `stack` and `telegram`).
+VISION_ANSWER = "party"
 TRACK_LINK = re.compile(r'<a href="https://open\.spotify\.com/track/(\w{22})">([^<]+)</a>')
-
-
-@pytest.fixture(scope="module")
-async def stack(
-    catalog: dict[str, int], database: Database, embedder: Embedder
-) -> AsyncIterator[VisionStack]:
-    """The fictional catalog, imported once, and a fake Ollama that sees every photo as a party."""
-    async with vision_stack(database, embedder, "party") as stack:
-        yield stack
-
-
-@pytest.fixture
-async def telegram(database: Database, stack: VisionStack) -> AsyncIterator[FakeTelegram]:
-    """The real DefaultBotService behind the Telegram adapter, talking to a fresh fake Bot API."""
-    env = {"OLLAMA_HOST": stack.ollama.url, "MELODICLENS_TOP_N": "3"}
-    async with real_service_bot(database, stack.pipeline, **env) as server:
-        yield server
 
 
 async def test_party_photo_answer_then_thumbs_down_changes_the_next_answer(
