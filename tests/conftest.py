@@ -130,6 +130,13 @@ def process_data_dir() -> Iterator[Path]:
 
 
 @pytest.fixture
+async def fake_ollama() -> AsyncIterator[FakeOllama]:
+    """A fake Ollama with the default model pulled (it sees a misty lake unless told otherwise)."""
+    async with FakeOllama() as fake:
+        yield fake
+
+
+@pytest.fixture
 async def party_fakes(
     request: pytest.FixtureRequest,
 ) -> AsyncIterator[tuple[FakeTelegram, FakeOllama]]:

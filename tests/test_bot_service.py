@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -37,12 +36,6 @@ def jpeg(color: tuple[int, int, int], size: tuple[int, int] = (96, 64)) -> bytes
 
 PARTY_PHOTO = jpeg((250, 40, 160))
 LAKE_PHOTO = jpeg((120, 140, 150))
-
-
-@pytest.fixture
-async def fake_ollama() -> AsyncIterator[FakeOllama]:
-    async with FakeOllama() as fake:
-        yield fake
 
 
 def settings_for(ollama_url: str, **overrides: object) -> Settings:
