@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.common import RESULTS_DIR, Timings, machine, now_utc, write_json
+from support.common import first_time_env
 
 # Quick cases run this many times each (interleaved); doctor, which takes seconds, fewer.
 DEFAULT_ROUNDS = 9
@@ -76,14 +77,9 @@ def closed_port() -> int:
 
 def environment(data_dir: Path) -> dict[str, str]:
     """A first-time user's environment: no settings but a data directory of its own."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("MELODICLENS_") and k not in {"DATABASE_URL", "OLLAMA_HOST"}
-    }
-    env.update(MELODICLENS_DATA_DIR=str(data_dir), HF_HUB_OFFLINE="1")
-    env["OLLAMA_HOST"] = f"http://127.0.0.1:{closed_port()}"
-    return env
+    return first_time_env(
+        MELODICLENS_DATA_DIR=str(data_dir), OLLAMA_HOST=f"http://127.0.0.1:{closed_port()}"
+    )
 
 
 def children_cpu_s() -> float:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import os
 import platform
 import re
 import statistics
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psutil
+
+from recsys.embedder import Embedder
 
 # The paths and the stopwatch the tests' helpers use too (support/), re-exported here.
 from support.common import CACHE_DIR as CACHE_DIR
@@ -135,3 +140,16 @@ def update_readme_table(rows: list[Row], header: str, readme: Path = README) -> 
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     readme.write_text(text)
+
+
+def print_figures(work: Callable[[Embedder], Coroutine[Any, Any, dict[str, Any]]]) -> int:
+    """Run an async benchmark with one embedder (closed after, whatever happens), INFO logging
+    on, and print its figures as JSON; the exit code."""
+    logging.basicConfig(level="INFO", format="%(asctime)s %(name)s: %(message)s")
+    embedder = Embedder()
+    try:
+        result = asyncio.run(work(embedder))
+    finally:
+        embedder.close()
+    print(json.dumps(result, indent=2))
+    return 0

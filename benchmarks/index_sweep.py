@@ -12,16 +12,16 @@ Run: nice -n 10 .venv/bin/python -m benchmarks.index_sweep [--scale 28k|200k] [-
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import logging
 import sys
+from functools import partial
 from typing import Any
 
 import asyncpg
 
 from benchmarks import search_scale
-from benchmarks.common import Timings, stopwatch
+from benchmarks.common import print_figures
+from benchmarks.sweeps import RECALL_K, build_index, recall_and_time
 from db import search
 from recsys.embedder import Embedder
 from support import synthetic
@@ -52,17 +52,12 @@ SELECT id FROM (
 
 
 async def _build(conn: asyncpg.Connection, m: int, ef_c: int, storage: str) -> dict[str, Any]:
-    await conn.execute("DROP INDEX IF EXISTS tracks_embedding_hnsw")
-    await conn.execute(f"SET maintenance_work_mem = '{synthetic.INDEX_MEMORY}'")
-    await conn.execute(f"SET max_parallel_maintenance_workers = {synthetic.INDEX_WORKERS}")
-    with stopwatch() as elapsed:
-        await conn.execute(
-            f"CREATE INDEX tracks_embedding_hnsw ON tracks USING hnsw ({OPS[storage]}) "
-            f"WITH (m = {m}, ef_construction = {ef_c}) WHERE in_catalog",
-            timeout=None,
-        )
-        seconds = elapsed()
-    size = await conn.fetchval("SELECT pg_relation_size('tracks_embedding_hnsw')")
+    seconds, size = await build_index(
+        conn,
+        "tracks_embedding_hnsw",
+        f"CREATE INDEX tracks_embedding_hnsw ON tracks USING hnsw ({OPS[storage]}) "
+        f"WITH (m = {m}, ef_construction = {ef_c}) WHERE in_catalog",
+    )
     return {"build_s": round(seconds, 1), "index_mb": round(size / 2**20)}
 
 
@@ -87,21 +82,13 @@ async def sweep(scale: str, queries: int, embedder: Embedder) -> dict[str, Any]:
     try:
         async with database.pool.acquire() as conn:
             index_def = await conn.fetchval(synthetic.INDEX_DEF_SQL)
-            truths = [set(await search_scale._exact(conn, v, 50)) for v in vectors]
+            truths = [set(await search_scale._exact(conn, v, RECALL_K)) for v in vectors]
             for m, ef_c, storage in VARIANTS:
                 figures = await _build(conn, m, ef_c, storage)
                 for ef, pool in PAIRS:
-                    recalls, times = [], []
-                    for vector, truth in zip(vectors, truths, strict=True):
-                        ms, found = await search_scale._timed(
-                            _found(conn, vector, storage, ef, pool)
-                        )
-                        recalls.append(len(truth & set(found)) / 50)
-                        times.append(ms)
-                    figures[f"ef{ef}_pool{pool}"] = {
-                        "recall": round(sum(recalls) / len(recalls), 4),
-                        **Timings(tuple(times)).summary(),
-                    }
+                    figures[f"ef{ef}_pool{pool}"] = await recall_and_time(
+                        vectors, truths, partial(_found, conn, storage=storage, ef=ef, pool=pool)
+                    )
                 result[f"m{m}_efc{ef_c}_{storage}"] = figures
                 log.info("m=%d ef_c=%d %s: %s", m, ef_c, storage, figures)
             await conn.execute("DROP INDEX IF EXISTS tracks_embedding_hnsw")
@@ -117,14 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", choices=sorted(synthetic.SCALES), default="200k")
     parser.add_argument("--queries", type=int, default=60)
     args = parser.parse_args(argv)
-    logging.basicConfig(level="INFO", format="%(asctime)s %(name)s: %(message)s")
-    embedder = Embedder()
-    try:
-        result = asyncio.run(sweep(args.scale, args.queries, embedder))
-    finally:
-        embedder.close()
-    print(json.dumps(result, indent=2))
-    return 0
+    return print_figures(lambda embedder: sweep(args.scale, args.queries, embedder))
 
 
 if __name__ == "__main__":

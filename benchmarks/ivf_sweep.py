@@ -17,16 +17,16 @@ Run: nice -n 10 .venv/bin/python -m benchmarks.ivf_sweep --scale 28k --lists 100
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import logging
 import sys
+from functools import partial
 from typing import Any
 
 import asyncpg
 
 from benchmarks import search_scale
-from benchmarks.common import Timings, stopwatch
+from benchmarks.common import print_figures
+from benchmarks.sweeps import RECALL_K, build_index, recall_and_time
 from db import search
 from recsys.embedder import EMBEDDING_DIM, Embedder
 from support import synthetic
@@ -38,18 +38,13 @@ SCRATCH_INDEX = "tracks_embedding_sweep"
 
 
 async def _build(conn: asyncpg.Connection, lists: int) -> dict[str, Any]:
-    await conn.execute(f"DROP INDEX IF EXISTS {SCRATCH_INDEX}")
-    await conn.execute(f"SET maintenance_work_mem = '{synthetic.INDEX_MEMORY}'")
-    await conn.execute(f"SET max_parallel_maintenance_workers = {synthetic.INDEX_WORKERS}")
-    with stopwatch() as elapsed:
-        await conn.execute(
-            f"CREATE INDEX {SCRATCH_INDEX} ON tracks USING ivfflat "
-            f"((embedding::halfvec({EMBEDDING_DIM})) halfvec_cosine_ops) "
-            f"WITH (lists = {lists}) WHERE in_catalog",
-            timeout=None,
-        )
-        seconds = elapsed()
-    size = await conn.fetchval(f"SELECT pg_relation_size('{SCRATCH_INDEX}')")
+    seconds, size = await build_index(
+        conn,
+        SCRATCH_INDEX,
+        f"CREATE INDEX {SCRATCH_INDEX} ON tracks USING ivfflat "
+        f"((embedding::halfvec({EMBEDDING_DIM})) halfvec_cosine_ops) "
+        f"WITH (lists = {lists}) WHERE in_catalog",
+    )
     await conn.execute("ANALYZE tracks")
     return {"build_s": round(seconds, 1), "index_mb": round(size / 2**20, 1)}
 
@@ -71,7 +66,7 @@ async def sweep(
     result: dict[str, Any] = {"scale": scale, "tracks": bench.tracks, "queries": len(vectors)}
     try:
         async with database.pool.acquire() as conn:
-            truths = [set(await search_scale._exact(conn, v, 50)) for v in vectors]
+            truths = [set(await search_scale._exact(conn, v, RECALL_K)) for v in vectors]
             for lists in lists_options:
                 figures = await _build(conn, lists)
                 log.info("lists=%d built: %s", lists, figures)
@@ -89,17 +84,11 @@ async def sweep(
                 ):
                     await conn.execute(f"DROP INDEX {name}")
                 for p in probes:
-                    recalls, times = [], []
-                    for vector, truth in zip(vectors, truths, strict=True):
-                        ms, found = await search_scale._timed(
-                            _found(conn, vector, p, search.SEMANTIC_CANDIDATES)
-                        )
-                        recalls.append(len(truth & set(found)) / 50)
-                        times.append(ms)
-                    figures[f"probes{p}"] = {
-                        "recall": round(sum(recalls) / len(recalls), 4),
-                        **Timings(tuple(times)).summary(),
-                    }
+                    figures[f"probes{p}"] = await recall_and_time(
+                        vectors,
+                        truths,
+                        partial(_found, conn, probes=p, pool=search.SEMANTIC_CANDIDATES),
+                    )
                     log.info("lists=%d probes=%d: %s", lists, p, figures[f"probes{p}"])
                 await hide.rollback()
                 result[f"lists{lists}"] = figures
@@ -117,14 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--probes", type=int, nargs="+", default=list(PROBES))
     parser.add_argument("--queries", type=int, default=60)
     args = parser.parse_args(argv)
-    logging.basicConfig(level="INFO", format="%(asctime)s %(name)s: %(message)s")
-    embedder = Embedder()
-    try:
-        result = asyncio.run(sweep(args.scale, args.lists, args.probes, args.queries, embedder))
-    finally:
-        embedder.close()
-    print(json.dumps(result, indent=2))
-    return 0
+    return print_figures(
+        lambda embedder: sweep(args.scale, args.lists, args.probes, args.queries, embedder)
+    )
 
 
 if __name__ == "__main__":

@@ -33,7 +33,8 @@ from typing import Any
 import aiohttp
 import psutil
 
-from benchmarks.load import VISION_CONCURRENCY, VISION_DELAY_S, photo_jpeg
+# The same burst as benchmarks/load.py, its photos and its fake vision model.
+from benchmarks.load import PHOTOS, VISION_CONCURRENCY, VISION_DELAY_S, photo_jpeg
 from recsys.embedder import Embedder
 from support import synthetic
 from support.bot_process import free_port
@@ -42,7 +43,6 @@ from support.fakes.fake_telegram import PHOTO_SIZES, FakeTelegram, private_chat,
 
 log = logging.getLogger(__name__)
 
-PHOTOS = 100
 SAMPLE_EVERY_S = 0.2
 # Start-up loads the embedder and the mood reader; on a busy 2-core machine that takes a while.
 START_TIMEOUT_S = 180.0

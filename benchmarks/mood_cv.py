@@ -89,11 +89,11 @@ def run(embedder: Embedder) -> dict[str, Figures]:
 
 def _old_reader(embedder: Embedder) -> MoodReader | None:
     """The reader of before issue 9 (benchmarks/previous_reader.py)."""
-    from benchmarks.previous_reader import MoodReader as PreviousReader
+    from benchmarks.previous_reader import PreviousReader
 
     reader = PreviousReader(embedder)
     reader.warm()
-    return reader  # type: ignore[return-value]
+    return reader
 
 
 def main() -> int:

@@ -2,8 +2,8 @@
 
 benchmarks/mood_cv.py and training/dev_table.py measure it beside the learned reader. Only what
 differs from today's reader lives here (the anchors, their kernel regression and the blend of
-the two estimates); the lexicon scanner and the trait mapping are today's own
-(recsys/mood_reader.py, which kept them unchanged; the reader as it shipped then is
+the two estimates); the lexicon scanner, the trait mapping, the themes and the mood words are
+today's own (recsys/mood_reader.py, which kept them unchanged; the reader as it shipped then is
 `git show 313bca0^:recsys/mood_reader.py`). Original docstring:
 
 Two estimates are blended by how much each has to go on: a hand-written valence/arousal lexicon
@@ -14,26 +14,21 @@ kernel regression of the text's embedding against anchor descriptions of known m
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import numpy as np
 
 from recsys.embedder import Embedder
-from recsys.lexicon import LEXICON, MUSIC_WEIGHT
-from recsys.models import THEMES, MoodReading, TrackFeatures
+from recsys.models import MoodReading
 from recsys.mood_reader import (
-    MAX_FOUND_WORDS,
-    MAX_INFERRED_WORDS,
-    WordHit,
-    _salience,
+    MoodReader,
+    _mood_words,
     lexicon_estimate,
     scan,
     tokenize,
     traits_for,
 )
 from recsys.target_traits import _clip
-from recsys.themes import THEME_KEYWORDS, ThemeTagger, pick_tags, rule_scores
-from recsys.track_moods import mood_words_for
+from recsys.themes import ThemeTagger
 from recsys.word_scan import _LOOKUP
 
 # Anchor descriptions with known valence and arousal, for the embedding-based estimate.
@@ -105,34 +100,21 @@ STRETCH = 1.25
 MIN_CONFIDENCE = 0.05
 
 
-class MoodReader:
-    """Reads mood words, themes and target audio traits from text; one embedding per text."""
+class PreviousReader(MoodReader):
+    """Today's reader with the old estimate: batching, themes and mood words are inherited
+    (they did not change), only `read_embedded` reads mood the old way. The parent loads
+    today's mood model; this reader never consults it."""
 
     def __init__(self, embedder: Embedder | None, tagger: ThemeTagger | None = None) -> None:
-        self.embedder = embedder
-        self.tagger = tagger if tagger is not None else ThemeTagger(embedder)
+        super().__init__(embedder, tagger)
         self._anchors: np.ndarray | None = None
         self._anchor_va = np.array([(v, a) for _, v, a in ANCHORS], dtype=np.float32)
 
     def warm(self) -> None:
         """Embed the anchors and theme hypotheses now rather than on the first read."""
+        super().warm()
         if self.embedder is not None:
             self._anchor_vectors()
-            self.tagger.hypothesis_vectors()
-
-    def read(self, text: str) -> MoodReading:
-        """The mood of one text (blocking: embeds the text once when there is an embedder)."""
-        return self.read_many([text])[0]
-
-    def read_many(self, texts: Sequence[str]) -> list[MoodReading]:
-        """The mood of several texts, embedded in one batch."""
-        vectors: list[np.ndarray | None] = [None] * len(texts)
-        if self.embedder is not None:
-            todo = [i for i, t in enumerate(texts) if t.strip()]
-            embedded = self.embedder.embed_texts([texts[i] for i in todo])
-            for i, vector in zip(todo, embedded, strict=True):
-                vectors[i] = vector
-        return [self.read_embedded(t, v) for t, v in zip(texts, vectors, strict=True)]
 
     def read_embedded(self, text: str, vector: np.ndarray | None) -> MoodReading:
         """The mood of a text whose embedding the caller already has (None: lexicon only)."""
@@ -148,7 +130,8 @@ class MoodReader:
         confidence = blended[2]
         words = frozenset(_LOOKUP.base(t) for clause in tokenize(text) for t in clause)
         return MoodReading(
-            mood_words=_mood_words(hits, valence, arousal),
+            # Today's mood words with no table words found are the old reader's mood words.
+            mood_words=_mood_words(hits, (), valence, arousal),
             themes=self._themes(words, vector, valence, arousal),
             traits=traits_for(valence, arousal, words),
             confidence=round(confidence, 3),
@@ -169,18 +152,6 @@ class MoodReader:
         valence, arousal = (weights @ self._anchor_va) / weights.sum()
         reach = (float(sims.max()) - ANCHOR_SIM_FLOOR) / (ANCHOR_SIM_FULL - ANCHOR_SIM_FLOOR)
         return float(valence), float(arousal), weight * min(1.0, max(0.0, reach))
-
-    def _themes(
-        self, words: frozenset[str], vector: np.ndarray | None, valence: float, arousal: float
-    ) -> tuple[str, ...]:
-        scores = {t: 0.6 * len(words & THEME_KEYWORDS[t]) for t in THEMES}
-        pseudo = TrackFeatures(valence=valence, energy=arousal, danceability=arousal)
-        for theme, score in rule_scores(pseudo).items():
-            scores[theme] += 0.5 * score
-        if vector is not None and self.embedder is not None:
-            for theme, score in self.tagger.embedding_scores(vector).items():
-                scores[theme] += score
-        return pick_tags(scores)
 
 
 def _stretch(x: float) -> float:
@@ -207,16 +178,3 @@ def _blend(
     if confidence < MIN_CONFIDENCE:
         return None
     return valence, arousal, confidence
-
-
-def _mood_words(hits: list[WordHit], valence: float, arousal: float) -> tuple[str, ...]:
-    strength: dict[str, float] = {}
-    for hit in hits:
-        # Only emotion and music words name a mood; scene nouns ("evening") do not.
-        strong = LEXICON[hit.word].weight >= MUSIC_WEIGHT
-        if " " not in hit.word and strong and not hit.negated:
-            said = hit.weight * _salience(hit.valence) * _salience(hit.arousal)
-            strength[hit.word] = strength.get(hit.word, 0.0) + said
-    found = sorted(strength, key=lambda word: -strength[word])[:MAX_FOUND_WORDS]
-    inferred = mood_words_for(valence, arousal)[:MAX_INFERRED_WORDS]
-    return tuple(dict.fromkeys(found + inferred))

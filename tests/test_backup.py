@@ -53,15 +53,31 @@ async def test_a_backup_into_a_missing_folder_is_refused_before_the_database(
         await args.handler(settings, args)
 
 
-def test_password_never_reaches_the_command_line() -> None:
-    url, env = without_password(
-        "postgresql://bot:s%40cret@db.internal:5433/melodiclens?sslmode=require"
-    )
-    assert url == "postgresql://bot@db.internal:5433/melodiclens?sslmode=require"
-    assert env == {"PGPASSWORD": "s@cret"}
-    socket_url = "postgresql://postgres:@/postgres?host=/tmp/x/pg"
-    assert without_password(socket_url)[0] == "postgresql://postgres@/postgres?host=/tmp/x/pg"
-    assert without_password("postgresql://postgres@/postgres?host=/tmp/x/pg")[1] == {}
+SOCKET_URL = "postgresql://postgres@/postgres?host=/tmp/x/pg"
+
+
+@pytest.mark.parametrize(
+    ("given", "url", "env"),
+    [
+        (
+            "postgresql://bot:s%40cret@db.internal:5433/melodiclens?sslmode=require",
+            "postgresql://bot@db.internal:5433/melodiclens?sslmode=require",
+            {"PGPASSWORD": "s@cret"},
+        ),
+        (
+            "postgresql://bot@db.internal/melodiclens?sslmode=require&password=hunter2&host=/tmp/x",
+            "postgresql://bot@db.internal/melodiclens?sslmode=require&host=/tmp/x",
+            {"PGPASSWORD": "hunter2"},
+        ),
+        ("postgresql://postgres:@/postgres?host=/tmp/x/pg", SOCKET_URL, {"PGPASSWORD": ""}),
+        (SOCKET_URL, SOCKET_URL, {}),
+    ],
+    ids=["in the user part", "in the query", "empty", "none"],
+)
+def test_a_password_never_reaches_the_command_line(
+    given: str, url: str, env: dict[str, str]
+) -> None:
+    assert without_password(given) == (url, env)
 
 
 async def test_restore_puts_the_backup_back(
@@ -104,14 +120,6 @@ async def test_restore_puts_the_backup_back(
     # Refused before the database is touched.
     with pytest.raises(CommandError, match=r"nope\.dump: no such file"):
         await missing.handler(settings, missing)
-
-
-def test_a_password_in_the_query_never_reaches_the_command_line() -> None:
-    url, env = without_password(
-        "postgresql://bot@db.internal/melodiclens?sslmode=require&password=hunter2&host=/tmp/x"
-    )
-    assert url == "postgresql://bot@db.internal/melodiclens?sslmode=require&host=/tmp/x"
-    assert env == {"PGPASSWORD": "hunter2"}
 
 
 async def test_a_backup_is_readable_by_its_owner_only(db: Database, tmp_path: Path) -> None:

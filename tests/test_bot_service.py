@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -21,7 +19,6 @@ from handlers.replies import ChatContext, ImageInput, Reply
 from handlers.service import DefaultBotService
 from handlers.texts import SORRY
 from recsys.embedder import Embedder
-from support.catalog_fixture import fresh_catalog
 from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama, closed_port_url
 from tests.test_faults_database import unreachable_pool
 
@@ -39,19 +36,6 @@ def jpeg(color: tuple[int, int, int], size: tuple[int, int] = (96, 64)) -> bytes
 
 PARTY_PHOTO = jpeg((250, 40, 160))
 LAKE_PHOTO = jpeg((120, 140, 150))
-
-
-@pytest.fixture(scope="module")
-async def catalog(
-    database: Database, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, int]:
-    return await fresh_catalog(database, embedder, Path(tmp_path_factory.mktemp("catalog")))
-
-
-@pytest.fixture
-async def fake_ollama() -> AsyncIterator[FakeOllama]:
-    async with FakeOllama() as fake:
-        yield fake
 
 
 def settings_for(ollama_url: str, **overrides: object) -> Settings:

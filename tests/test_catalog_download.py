@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,8 +23,11 @@ from handlers.edge.catalog_download import (
 )
 from recsys.catalog_csv import CatalogReader
 from support import tidytuesday_sample
+from support.fakes.loopback import LoopbackServer
 
 CATALOG = web.AppKey("catalog", bytes)
+# What a route of the test servers answers with.
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # ~130 KB of fictional tidytuesday rows: several 64 KB chunks, so the bar moves in steps.
 STREAMED_ROWS = 600
 # Short enough that the stalled route fails the test quickly, long enough for loopback.
@@ -91,25 +95,33 @@ def streamed_catalog(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return tidytuesday_sample.write_sample(path, STREAMED_ROWS).read_bytes()
 
 
+@contextlib.asynccontextmanager
+async def serving(
+    catalog: bytes, routes: dict[str, Handler], host: str = "127.0.0.1"
+) -> AsyncIterator[str]:
+    """These GET routes, with the catalog at hand, on a loopback server; its root URL."""
+    app = web.Application()
+    app[CATALOG] = catalog
+    for path, handler in routes.items():
+        app.router.add_get(path, handler)
+    async with LoopbackServer(app, host=host) as server:
+        yield server.base_url
+
+
 @pytest.fixture
 async def server(streamed_catalog: bytes) -> AsyncIterator[str]:
-    app = web.Application()
-    app[CATALOG] = streamed_catalog
-    app.router.add_get("/data/spotify_songs.csv", _csv)
-    app.router.add_get("/gzipped.csv", _gzipped)
-    app.router.add_get("/stalled.csv", _stalled)
-    app.router.add_get("/blob/spotify_songs.csv", _github_page)
-    app.router.add_get("/sneaky.csv", _html_as_plain_text)
-    app.router.add_get("/big.csv", _big)
-    app.router.add_get("/big-streamed.csv", _big_streamed)
-    app.router.add_get("/empty.csv", _empty)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    yield f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+    routes: dict[str, Handler] = {
+        "/data/spotify_songs.csv": _csv,
+        "/gzipped.csv": _gzipped,
+        "/stalled.csv": _stalled,
+        "/blob/spotify_songs.csv": _github_page,
+        "/sneaky.csv": _html_as_plain_text,
+        "/big.csv": _big,
+        "/big-streamed.csv": _big_streamed,
+        "/empty.csv": _empty,
+    }
+    async with serving(streamed_catalog, routes) as url:
+        yield url
 
 
 async def test_a_streamed_csv_arrives_whole_and_reads_as_tidytuesday(
@@ -250,14 +262,8 @@ async def test_cli_imports_a_catalog_from_a_url_as_trending(
 @pytest.fixture
 async def internal(streamed_catalog: bytes) -> AsyncIterator[str]:
     """A second host, 127.0.0.2: an internal address other than the one the operator named."""
-    app = web.Application()
-    app[CATALOG] = streamed_catalog
-    app.router.add_get("/secret.csv", _csv)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.2", 0).start()
-    yield f"http://127.0.0.2:{runner.addresses[0][1]}"
-    await runner.cleanup()
+    async with serving(streamed_catalog, {"/secret.csv": _csv}, host="127.0.0.2") as url:
+        yield url
 
 
 @pytest.fixture
@@ -273,17 +279,14 @@ async def redirector(internal: str, streamed_catalog: bytes) -> AsyncIterator[st
     async def loop(request: web.Request) -> web.Response:
         raise web.HTTPFound("/loop.csv")
 
-    app = web.Application()
-    app[CATALOG] = streamed_catalog
-    app.router.add_get("/data/spotify_songs.csv", _csv)
-    app.router.add_get("/elsewhere.csv", to_other_host)
-    app.router.add_get("/moved.csv", to_own_path)
-    app.router.add_get("/loop.csv", loop)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    await runner.cleanup()
+    routes: dict[str, Handler] = {
+        "/data/spotify_songs.csv": _csv,
+        "/elsewhere.csv": to_other_host,
+        "/moved.csv": to_own_path,
+        "/loop.csv": loop,
+    }
+    async with serving(streamed_catalog, routes) as url:
+        yield url
 
 
 async def test_a_redirect_to_another_internal_host_is_refused(

@@ -4,7 +4,6 @@ errors about its own arguments and files come before any set-up (no database, no
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli.main import COMMAND_MODULES, build_parser, log_level
+from support.common import first_time_env
 
 ROOT = Path(__file__).resolve().parent.parent
 # What `--help`, `--version` and an argument error must not import: the text model's stack,
@@ -42,13 +42,7 @@ print(json.dumps(sorted(m for m in json.loads(sys.argv[2]) if m in sys.modules))
 
 def clean_env(home: Path) -> dict[str, str]:
     """The environment of a first-time user: no settings, a data home of their own."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("MELODICLENS_") and k not in {"DATABASE_URL", "XDG_DATA_HOME"}
-    }
-    env.update(XDG_DATA_HOME=str(home), HF_HUB_OFFLINE="1")
-    return env
+    return first_time_env(XDG_DATA_HOME=str(home))
 
 
 def heavy_imports(argvs: list[list[str]], home: Path) -> list[str]:

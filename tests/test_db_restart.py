@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -16,23 +15,11 @@ from handlers.replies import ChatContext
 from recsys.embedder import Embedder
 from support.catalog_fixture import load_catalog
 from support.fakes.fake_ollama import closed_port_url
-from support.own_database import own_database, pg_ctl_as_owner
+from support.own_database import restart_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="session")]
 
 DOWN = "I can't reach my music library right now. Please try again in a minute."
-
-
-@pytest.fixture
-async def own_server() -> AsyncIterator[Database]:
-    """A PostgreSQL of this test's own, so restarting it disturbs no other test."""
-    async with own_database("mlx-") as database:
-        yield database
-
-
-def restart(database: Database) -> None:
-    """pg_ctl restart, as the embedded server's own system user."""
-    pg_ctl_as_owner(database, "restart")
 
 
 async def test_answers_again_after_a_restart(
@@ -47,7 +34,7 @@ async def test_answers_again_after_a_restart(
     )
     ctx = ChatContext("telegram", "r1", "r1")
     assert (await service.vibe(ctx, [], "sunny beach")).kind == "answer"
-    await asyncio.to_thread(restart, own_server)
+    await asyncio.to_thread(restart_server, own_server)
     replies = [await service.vibe(ctx, [], "sunny beach") for _ in range(3)]
     kinds = [r.kind for r in replies]
     # Stale pooled connections may cost one apology; after that the pool reconnects.

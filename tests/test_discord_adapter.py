@@ -222,7 +222,7 @@ async def test_queue_position_is_shown_then_removed_once_answered(
 async def test_stop_waits_for_accepted_photos_and_takes_no_new_ones(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    service = FakeBotService(delay=0.4)
+    service = FakeBotService(delay_s=0.4)
     async with running_bot(monkeypatch, service) as (fake, adapter):
         await fake.post_message("", [fake.attachment("a.jpg", JPEG, "image/jpeg")])
         await service.vibe_started.wait()

@@ -49,7 +49,7 @@ async def test_commands_are_published_at_start(monkeypatch: pytest.MonkeyPatch) 
 async def test_vibe_is_deferred_before_the_slow_service_answers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    service = FakeBotService(delay=0.3)
+    service = FakeBotService(delay_s=0.3)
     async with running_bot(monkeypatch, service) as (fake, _):
         options, resolved = image_option(fake)
         token = await fake.slash("vibe", options, resolved)

@@ -37,11 +37,20 @@ def jpeg(colour: tuple[int, int, int]) -> bytes:
     return out.getvalue()
 
 
+# The photo most tests send: a dusky blue.
+DUSK = jpeg((40, 60, 140))
+
+
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
     """One fake Discord that outlives the bots (as Discord outlives a restart)."""
     async with FakeDiscord().serving() as server:
         yield server
+
+
+def live_inbox(db: Database, holder: str) -> DurableInbox:
+    """The inbox of a bot that stays up (its upkeep ticks fast, for the test)."""
+    return DurableInbox(db, "discord", holder, tick_s=TICK_S)
 
 
 async def until(check: Callable[[], Any], within_s: float = 10.0) -> None:
@@ -66,10 +75,10 @@ def crash(adapter: Any) -> None:
 async def test_a_photo_is_stored_before_work_and_its_row_settled_after_the_answer(
     monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
 ) -> None:
-    service = FakeBotService(delay=0.5)
-    inbox = DurableInbox(db, "discord", "live:1", tick_s=TICK_S)
+    service = FakeBotService(delay_s=0.5)
+    inbox = live_inbox(db, "live:1")
     async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
-        photo = fake.attachment("dusk.jpg", jpeg((40, 60, 140)), "image/jpeg")
+        photo = fake.attachment("dusk.jpg", DUSK, "image/jpeg")
         message_id = await fake.post_message("rainy", [photo])
         await until(lambda: service.vibes)
         (working,) = await rows(db)
@@ -89,9 +98,9 @@ async def test_a_message_delivered_twice_is_answered_once(
     monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
 ) -> None:
     service = FakeBotService()
-    inbox = DurableInbox(db, "discord", "live:1", tick_s=TICK_S)
+    inbox = live_inbox(db, "live:1")
     async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
-        photo = fake.attachment("dusk.jpg", jpeg((40, 60, 140)), "image/jpeg")
+        photo = fake.attachment("dusk.jpg", DUSK, "image/jpeg")
         message_id = await fake.post_message("", [photo])
         await fake.wait_for("POST", CHANNEL_MESSAGES, within_s=10)
         await fake.dispatch("MESSAGE_CREATE", fake.messages[message_id])  # a gateway replay
@@ -103,11 +112,10 @@ async def test_a_message_delivered_twice_is_answered_once(
 async def test_a_cut_off_photo_is_answered_by_the_next_bot_through_fresh_links(
     monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
 ) -> None:
-    dusk = jpeg((40, 60, 140))
-    slow = FakeBotService(delay=60)
+    slow = FakeBotService(delay_s=60)
     dying = DurableInbox(db, "discord", "dead:1", lease_s=DYING_LEASE_S, tick_s=TICK_S)
     async with running_bot(monkeypatch, slow, fake=fake, inbox=dying, keep_fake=True) as (_, bot):
-        photo = fake.attachment("dusk.jpg", dusk, "image/jpeg")
+        photo = fake.attachment("dusk.jpg", DUSK, "image/jpeg")
         message_id = await fake.post_message("rainy", [photo])
         await until(lambda: slow.vibes)
         crash(bot)
@@ -116,7 +124,7 @@ async def test_a_cut_off_photo_is_answered_by_the_next_bot_through_fresh_links(
     await asyncio.sleep(DYING_LEASE_S + 0.1)
 
     service = FakeBotService()
-    inbox = DurableInbox(db, "discord", "live:2", tick_s=TICK_S)
+    inbox = live_inbox(db, "live:2")
     async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
         (sent,) = await fake.wait_for("POST", CHANNEL_MESSAGES, within_s=10)
         await until(lambda: service.finished)
@@ -124,7 +132,7 @@ async def test_a_cut_off_photo_is_answered_by_the_next_bot_through_fresh_links(
     assert str(sent.json["message_reference"]["message_id"]) == message_id
     assert "open.spotify.com/track/" in sent.json["embeds"][0]["description"]
     (call,) = service.vibes
-    assert call.images[0].data == dusk and call.words == "rainy"
+    assert call.images[0].data == DUSK and call.words == "rainy"
     assert call.ctx.user_id == str(USER_ID) and call.ctx.chat_id == str(CHANNEL_ID)
     assert fake.find("GET", f"{CHANNEL_MESSAGES}/{message_id}"), "the message was read again"
     assert service.admissions == [], "a replayed photo is not counted against the limit again"
@@ -137,10 +145,10 @@ async def photo_accepted_then_crashed(
 ) -> str:
     """A photo message (with these words) accepted by a bot that crashes while answering it;
     its message id. Its inbox lease is short, so a restarted bot replays it soon."""
-    slow = FakeBotService(delay=60)
+    slow = FakeBotService(delay_s=60)
     dying = DurableInbox(db, "discord", "dead:1", lease_s=DYING_LEASE_S, tick_s=TICK_S)
     async with running_bot(monkeypatch, slow, fake=fake, inbox=dying, keep_fake=True) as (_, bot):
-        photo = fake.attachment("dusk.jpg", jpeg((40, 60, 140)), "image/jpeg")
+        photo = fake.attachment("dusk.jpg", DUSK, "image/jpeg")
         message_id = await fake.post_message(words, [photo])
         await until(lambda: slow.vibes)
         crash(bot)
@@ -153,7 +161,7 @@ async def restarted_until_settled(
     """A restarted bot, run until it has read the message again and settled its inbox row;
     the service it called."""
     service = FakeBotService()
-    inbox = DurableInbox(db, "discord", "live:2", tick_s=TICK_S)
+    inbox = live_inbox(db, "live:2")
     async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
         await fake.wait_for("GET", f"{CHANNEL_MESSAGES}/{message_id}", within_s=10)
         for _ in range(100):
@@ -194,8 +202,8 @@ async def test_a_photo_edited_out_of_its_message_is_not_answered_from_the_stored
 async def test_cut_off_commands_answer_by_followup_or_in_the_channel_once_the_token_expired(
     monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
 ) -> None:
-    rain, sun = jpeg((40, 60, 140)), jpeg((250, 200, 40))
-    slow = FakeBotService(delay=60)
+    rain, sun = DUSK, jpeg((250, 200, 40))
+    slow = FakeBotService(delay_s=60)
     dying = DurableInbox(db, "discord", "dead:1", lease_s=DYING_LEASE_S, tick_s=TICK_S)
     async with running_bot(monkeypatch, slow, fake=fake, inbox=dying, keep_fake=True) as (_, bot):
         upload = fake.attachment("rain.jpg", rain, "image/jpeg")
@@ -213,7 +221,7 @@ async def test_cut_off_commands_answer_by_followup_or_in_the_channel_once_the_to
     await asyncio.sleep(DYING_LEASE_S + 0.1)
 
     service = FakeBotService()
-    inbox = DurableInbox(db, "discord", "live:2", tick_s=TICK_S)
+    inbox = live_inbox(db, "live:2")
     async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
         (followup,) = await fake.wait_for("POST", f"/webhooks/{APP_ID}/{fresh}", within_s=10)
         (in_channel,) = await fake.wait_for("POST", CHANNEL_MESSAGES, within_s=10)
@@ -234,9 +242,9 @@ async def test_a_photo_over_the_rate_limit_is_refused_before_it_is_stored(
     monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
 ) -> None:
     service = FakeBotService(admit_limit=0)
-    inbox = DurableInbox(db, "discord", "live:1", tick_s=TICK_S)
+    inbox = live_inbox(db, "live:1")
     async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
-        photo = fake.attachment("dusk.jpg", jpeg((40, 60, 140)), "image/jpeg")
+        photo = fake.attachment("dusk.jpg", DUSK, "image/jpeg")
         await fake.post_message("rainy", [photo])
         (refused,) = await fake.wait_for("POST", CHANNEL_MESSAGES)
 
@@ -250,9 +258,9 @@ async def test_a_photo_whose_answer_failed_gets_one_sentence_and_its_row_is_sett
     monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
 ) -> None:
     service = FakeBotService(fail_next=True)
-    inbox = DurableInbox(db, "discord", "live:1", tick_s=TICK_S)
+    inbox = live_inbox(db, "live:1")
     async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
-        photo = fake.attachment("dusk.jpg", jpeg((40, 60, 140)), "image/jpeg")
+        photo = fake.attachment("dusk.jpg", DUSK, "image/jpeg")
         await fake.post_message("rainy", [photo])
         (sorry,) = await fake.wait_for("POST", CHANNEL_MESSAGES)
         for _ in range(50):

@@ -23,10 +23,9 @@ from handlers.texts import SORRY
 from recsys.embedder import Embedder
 from support.catalog_fixture import load_catalog
 from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
-from tests.test_worker_outage import own_server, start_server, stop_server
+from support.own_database import start_server, stop_server
 
 pytestmark = pytest.mark.slow
-__all__ = ["own_server"]  # a fixture, used by name
 
 # The vision model takes this long, so the database can be stopped while it works.
 VISION_DELAY_S = 3.0

@@ -5,7 +5,7 @@ back on the queue with a bounded wait; nothing already stored is lost; nothing c
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -20,7 +20,7 @@ from handlers.replies import ChatContext
 from handlers.spotify.trending import TRENDING_SYNC
 from recsys.embedder import Embedder
 from support.fakes.fake_spotify import FakeSpotify, fictional_library
-from support.fakes.spotify_world import World, make_world
+from support.fakes.spotify_world import World, listener_world
 from tests.test_spotify_trending import CHART, chart, ranks, trending
 
 ALICE = ChatContext("discord", "42", "777", "alice")
@@ -30,11 +30,8 @@ A_MONTH_S = 30 * 86_400
 
 @pytest.fixture
 async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
-    fake = FakeSpotify()
-    fake.add_user("robin", fictional_library("Robin", sizes=(30, 7)))
-    world = await make_world(db, embedder, fake)
-    yield world
-    await world.close()
+    async with listener_world(db, embedder, fictional_library("Robin", sizes=(30, 7))) as world:
+        yield world
 
 
 @pytest.fixture
@@ -120,30 +117,35 @@ async def test_sync_unreadable_retry_after_waits_briefly_and_goes_on(
     assert job["status"] == "done", job["last_error"]
 
 
-async def test_trending_meets_5xx_and_keeps_its_entries(
-    db: Database, embedder: Embedder, fake: FakeSpotify
+async def answers_5xx(fake: FakeSpotify) -> None:
+    fake.server_errors = [503] * 5
+
+
+async def goes_away(fake: FakeSpotify) -> None:
+    await fake.stop()
+
+
+async def loses_the_playlist(fake: FakeSpotify) -> None:
+    del fake.public_playlists[CHART]  # now a 404
+
+
+@pytest.mark.parametrize(
+    "spotify_fails", [answers_5xx, goes_away, loses_the_playlist], ids=["5xx", "unreachable", "404"]
+)
+async def test_trending_keeps_its_entries_and_fails_the_job_when_its_source_fails(
+    db: Database,
+    embedder: Embedder,
+    fake: FakeSpotify,
+    spotify_fails: Callable[[FakeSpotify], Awaitable[None]],
 ) -> None:
     fake.public_playlists[CHART] = ("Top 5", chart(5))
     sync, source = trending(db, embedder, fake)
     await sync.refresh(sync.sources[0])
-    fake.server_errors = [503] * 5
+    await spotify_fails(fake)
     await jobs.enqueue(db.pool, TRENDING_SYNC, {})
     assert await Worker(db, {TRENDING_SYNC: sync}).drain() == 1
     job = await the_job(db)
     assert job["status"] == "queued" and "every trending source failed" in str(job["last_error"])
-    assert len(await ranks(db, source)) == 5
-
-
-async def test_trending_with_spotify_unreachable_keeps_its_entries(
-    db: Database, embedder: Embedder, fake: FakeSpotify
-) -> None:
-    fake.public_playlists[CHART] = ("Top 5", chart(5))
-    sync, source = trending(db, embedder, fake)
-    await sync.refresh(sync.sources[0])
-    await fake.stop()
-    await jobs.enqueue(db.pool, TRENDING_SYNC, {})
-    assert await Worker(db, {TRENDING_SYNC: sync}).drain() == 1
-    assert (await the_job(db))["status"] == "queued"
     assert len(await ranks(db, source)) == 5
 
 

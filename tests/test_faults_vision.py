@@ -28,14 +28,8 @@ class RecordingReader:
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeOllama]:
-    async with FakeOllama() as server:
-        yield server
-
-
-@pytest.fixture
-async def pool(fake: FakeOllama) -> AsyncIterator[VisionHostPool]:
-    hosts = VisionHostPool([fake.url], timeout_s=5.0, rest_s=30.0)
+async def pool(fake_ollama: FakeOllama) -> AsyncIterator[VisionHostPool]:
+    hosts = VisionHostPool([fake_ollama.url], timeout_s=5.0, rest_s=30.0)
     yield hosts
     await hosts.close()
 
@@ -55,27 +49,29 @@ def captioner(pool: VisionHostPool, reader: RecordingReader) -> Captioner:
     ids=["html", "binary", "wrong-shape", "empty"],
 )
 async def test_garbage_http_answers_mean_the_model_is_unavailable(
-    fake: FakeOllama, pool: VisionHostPool, garbage: Raw
+    fake_ollama: FakeOllama, pool: VisionHostPool, garbage: Raw
 ) -> None:
-    fake.queue(garbage, garbage)
+    fake_ollama.queue(garbage, garbage)
     with pytest.raises(VisionUnavailable):
         await captioner(pool, RecordingReader()).caption(prepared())
 
 
-async def test_deeply_nested_json_is_not_a_crash(fake: FakeOllama, pool: VisionHostPool) -> None:
+async def test_deeply_nested_json_is_not_a_crash(
+    fake_ollama: FakeOllama, pool: VisionHostPool
+) -> None:
     nested = "[" * 100_000 + "]" * 100_000
-    fake.queue(nested, nested)
+    fake_ollama.queue(nested, nested)
     with pytest.raises(VisionUnavailable, match="nothing readable"):
         await captioner(pool, RecordingReader()).caption(prepared())
 
 
 async def test_an_oversized_description_is_cut_and_cleaned(
-    fake: FakeOllama, pool: VisionHostPool
+    fake_ollama: FakeOllama, pool: VisionHostPool
 ) -> None:
     answer = dict(STRUCTURED_ANSWERS["party"])
     answer["description"] = "Loud\x00 lights\u200b and " + "dancing crowds " * 20_000
     answer["mood_words"] = ["eu\u200bphoric", "wild\x07", "joyful"]
-    fake.queue(answer)
+    fake_ollama.queue(answer)
     caption = await captioner(pool, RecordingReader()).caption(prepared())
     assert len(caption.description) <= MAX_DESCRIPTION_CHARS
     assert caption.description.startswith("Loud lights and dancing crowds")
@@ -83,10 +79,10 @@ async def test_an_oversized_description_is_cut_and_cleaned(
 
 
 async def test_an_endless_prose_answer_is_read_from_its_start(
-    fake: FakeOllama, pool: VisionHostPool
+    fake_ollama: FakeOllama, pool: VisionHostPool
 ) -> None:
     prose = "A calm grey lake at dawn. " + "The water is still. " * 100_000  # ~2 MB
-    fake.queue(prose, prose)
+    fake_ollama.queue(prose, prose)
     reader = RecordingReader()
     caption = await captioner(pool, reader).caption(prepared())
     assert caption.source == "prose"

@@ -28,8 +28,8 @@ from recsys.embedder import Embedder
 from recsys.models import AudioTraits, Caption, caption_to_json
 from support.catalog_fixture import load_catalog
 from support.fakes.fake_ollama import closed_port_url
-from support.fakes.fake_spotify import FakeSpotify, fictional_library
-from support.fakes.spotify_world import World, make_world
+from support.fakes.fake_spotify import fictional_library
+from support.fakes.spotify_world import World, listener_world
 
 ALICE = ChatContext("telegram", "7001", "7001", "alice")
 BOB = ChatContext("telegram", "7002", "7002", "bob")
@@ -42,11 +42,8 @@ ABOUT_SOMEONE = r"(user|chat|image|photo|display_name)"
 
 @pytest.fixture
 async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
-    fake = FakeSpotify()
-    fake.add_user("robin", fictional_library("Robin", sizes=(30, 8)))
-    world = await make_world(db, embedder, fake)
-    yield world
-    await world.close()
+    async with listener_world(db, embedder, fictional_library("Robin", sizes=(30, 8))) as world:
+        yield world
 
 
 def caption(text: str) -> dict[str, Any]:

@@ -19,8 +19,8 @@ from handlers.inbox import SEALED, DurableInbox
 from handlers.replies import ChatContext
 from handlers.secrets import TokenCipher
 from recsys.embedder import Embedder
-from support.fakes.fake_spotify import FakeSpotify, fictional_library
-from support.fakes.spotify_world import World, make_world
+from support.fakes.fake_spotify import fictional_library
+from support.fakes.spotify_world import World, listener_world
 
 # RIGHT-TO-LEFT OVERRIDE: everything after it is shown reversed ("nimda" reads "admin").
 RLO = "\u202e"
@@ -32,13 +32,10 @@ MALLORY = ChatContext("telegram", "6601", "6601", SPOOF)
 
 @pytest.fixture
 async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
-    fake = FakeSpotify()
     library = fictional_library("Robin", sizes=(3,))
     library.display_name = f"Robin{RLO}tneilc"
-    fake.add_user("robin", library)
-    world = await make_world(db, embedder, fake)
-    yield world
-    await world.close()
+    async with listener_world(db, embedder, library) as world:
+        yield world
 
 
 async def test_the_link_confirm_page_shows_names_without_bidi_controls(world: World) -> None:

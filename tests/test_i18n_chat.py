@@ -7,29 +7,23 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import pytest
 
-from bot.app import build_bot_service, build_pipeline
+from bot.app import build_bot_service
 from bot.settings import load_settings
-from bot.telegram.adapter import TelegramAdapter
 from db.pool import Database
 from handlers.i18n import translations
-from handlers.notifier import MultiNotifier
-from handlers.pipeline import Pipeline
 from handlers.replies import ChatContext
 from handlers.texts import SORRY, say
 from handlers.texts.glossary import MOOD_WORDS, THEME_WORDS
 from recsys.embedder import Embedder
-from support.catalog_fixture import load_catalog
 from support.fakes.discord_api import FakeDiscord, running_bot
 from support.fakes.discord_payloads import APP_ID
-from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
 from support.fakes.fake_spotify import FakeSpotify, fictional_library
-from support.fakes.fake_telegram import FakeTelegram, jpeg, private_chat, settings_for, user
+from support.fakes.fake_telegram import FakeTelegram, jpeg, private_chat, user
 from support.fakes.spotify_world import confirm_fields, make_world
+from support.fakes.telegram_bot import VisionStack
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -37,43 +31,8 @@ ANA = user(4101, "Ana", language_code="es-ES")
 # One track block of a Telegram answer: its link line, then "tags — reason".
 TRACK_DETAILS = re.compile(r"</a>[^\n]*\n(?:<i>([^<]*)</i> — )?([^\n]+)")
 EPHEMERAL = 64
-
-
-@dataclass
-class Stack:
-    """The catalog, the fake Ollama and the pipeline, shared by this module's tests."""
-
-    ollama: FakeOllama
-    pipeline: Pipeline
-
-
-@pytest.fixture(scope="module")
-async def stack(
-    database: Database, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Stack]:
-    """The fictional catalog, imported once; the vision model sees a rainy window."""
-    async with database.pool.acquire() as conn:
-        await conn.execute("TRUNCATE tracks, chat_users, recommendations RESTART IDENTITY CASCADE")
-    await load_catalog(database, embedder, tmp_path_factory.mktemp("i18n-catalog"))
-    async with FakeOllama(reply=STRUCTURED_ANSWERS["rainy_window"]) as ollama:
-        settings = load_settings(None, OLLAMA_HOST=ollama.url)
-        yield Stack(ollama, build_pipeline(settings, database, embedder))
-
-
-@pytest.fixture
-async def telegram(database: Database, stack: Stack) -> AsyncIterator[FakeTelegram]:
-    """The real service behind the Telegram adapter, on a fresh fake Bot API."""
-    server = FakeTelegram()
-    await server.start()
-    settings = settings_for(server, OLLAMA_HOST=stack.ollama.url, MELODICLENS_TOP_N="3")
-    notifier = MultiNotifier()
-    service = build_bot_service(settings, database, stack.pipeline, notifier)
-    adapter = TelegramAdapter(settings, service)
-    notifier.register("telegram", adapter)
-    await adapter.start()
-    yield server
-    await adapter.stop()
-    await server.close()
+# What the vision model sees in every photo (conftest's `stack` and `telegram`).
+VISION_ANSWER = "rainy_window"
 
 
 def foreign_glossary(lang: str) -> tuple[set[str], set[str]]:
@@ -181,7 +140,7 @@ async def test_language_command_overrides_the_app_and_auto_gives_it_back(
 
 
 async def test_a_brazilian_discord_member_reads_the_answer_and_commands_in_portuguese(
-    monkeypatch: pytest.MonkeyPatch, database: Database, stack: Stack
+    monkeypatch: pytest.MonkeyPatch, database: Database, stack: VisionStack
 ) -> None:
     settings = load_settings(None, OLLAMA_HOST=stack.ollama.url)
     service = build_bot_service(settings, database, stack.pipeline)

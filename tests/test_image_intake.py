@@ -60,9 +60,12 @@ def rejected(data: bytes, limits: ImageLimits = LIMITS) -> ImageRejected:
     return caught.value
 
 
-def refusal(data: bytes, limits: ImageLimits = LIMITS) -> str:
-    """The message a user would get for this upload."""
-    return rejection_text("en", rejected(data, limits))
+def refusal(data: bytes, limits: ImageLimits = LIMITS, reason: Rejection | None = None) -> str:
+    """The message a user would get for this upload (refused for `reason`, when given)."""
+    refused = rejected(data, limits)
+    if reason is not None:
+        assert refused.reason is reason
+    return rejection_text("en", refused)
 
 
 # --- refusals ---------------------------------------------------------------------------------
@@ -164,12 +167,10 @@ def test_a_tiff_stored_as_one_huge_compressed_strip_is_refused() -> None:
         compression="tiff_deflate", strip_size=2**31 - 1,
     )  # fmt: skip
     assert len(one_strip) < 1_000_000
-    refused = rejected(one_strip)
-    assert rejection_text("en", refused) == (
+    assert refusal(one_strip, reason=Rejection.TIFF_STRIP) == (
         "That TIFF is stored as one huge compressed block, which takes too much memory to "
         "open. Save it as a JPEG or PNG and send it again."
     )
-    assert refused.reason is Rejection.TIFF_STRIP
 
 
 def test_the_same_tiff_in_strips_is_accepted() -> None:
@@ -236,26 +237,26 @@ def test_heic_and_avif_photos_keep_their_colours(fmt: str) -> None:
         assert all(abs(a - b) <= 12 for a, b in zip(seen.getpixel((x, y)), colour, strict=True))
 
 
-def test_exif_orientation_is_applied() -> None:
-    # Stored landscape, red on the left; the camera says "rotate 90° clockwise to view".
-    stored = Image.new("RGB", (80, 40), (0, 0, 255))
-    stored.paste((255, 0, 0), (0, 0, 40, 40))
+def stored_sideways(width: int, height: int, fmt: str, **params: object) -> bytes:
+    """A landscape photo, red on the left and blue on the right, whose camera says "rotate 90°
+    clockwise to view" (EXIF orientation 6): upright, the red half is on top."""
+    stored = Image.new("RGB", (width, height), (0, 0, 255))
+    stored.paste((255, 0, 0), (0, 0, width // 2, height))
     exif = Image.Exif()
     exif[0x0112] = 6
-    prepared = prepare_image(encode(stored, "JPEG", exif=exif.tobytes(), quality=95), LIMITS)
+    return encode(stored, fmt, exif=exif.tobytes(), **params)
+
+
+def test_exif_orientation_is_applied() -> None:
+    prepared = prepare_image(stored_sideways(80, 40, "JPEG", quality=95), LIMITS)
     assert (prepared.width, prepared.height) == (40, 80)
-    seen = jpeg_of(prepared)
-    red, _, blue = rgb_at(seen, (20, 10))
+    red, _, blue = rgb_at(jpeg_of(prepared), (20, 10))
     assert red > 200 and blue < 60, "the red half should now be on top"
 
 
 def test_a_rotated_iphone_heic_is_turned_upright_exactly_once() -> None:
     # pillow-heif stores the EXIF orientation as the HEIF rotation and resets the tag on reading
-    stored = Image.new("RGB", (80, 40), (0, 0, 255))
-    stored.paste((255, 0, 0), (0, 0, 40, 40))
-    exif = Image.Exif()
-    exif[0x0112] = 6
-    prepared = prepare_image(encode(stored, "HEIF", exif=exif.tobytes(), quality=95), LIMITS)
+    prepared = prepare_image(stored_sideways(80, 40, "HEIF", quality=95), LIMITS)
     assert (prepared.width, prepared.height) == (40, 80)
     red, _, blue = rgb_at(jpeg_of(prepared), (20, 10))
     assert red > 200 and blue < 60, "the red half should now be on top"
@@ -263,11 +264,7 @@ def test_a_rotated_iphone_heic_is_turned_upright_exactly_once() -> None:
 
 def test_large_rotated_jpeg_is_decoded_small_and_still_upright() -> None:
     # Big enough for libjpeg's reduced-size decoding to kick in.
-    stored = Image.new("RGB", (3000, 1500), (0, 0, 255))
-    stored.paste((255, 0, 0), (0, 0, 1500, 1500))
-    exif = Image.Exif()
-    exif[0x0112] = 6
-    prepared = prepare_image(encode(stored, "JPEG", exif=exif.tobytes()), LIMITS)
+    prepared = prepare_image(stored_sideways(3000, 1500, "JPEG"), LIMITS)
     assert (prepared.width, prepared.height) == (512, 1024)
     red, _, blue = rgb_at(jpeg_of(prepared), (256, 200))
     assert red > 200 and blue < 60
@@ -350,12 +347,10 @@ def test_a_progressive_jpeg_repeating_one_scan_is_refused_before_decoding() -> N
     # The scan bomb: one tiny refinement scan repeated 2,000 times (a minute of decoding).
     bomb = scan_bomb(2000, side=1000)
     assert len(bomb) < 250_000
-    refused = rejected(bomb)
-    assert rejection_text("en", refused) == (
+    assert refusal(bomb, reason=Rejection.TOO_MANY_SCANS) == (
         "That JPEG is stored in an unusual way (more than 32 progressive scans) that takes too "
         "long to open. Save it again as an ordinary JPEG or PNG and send it."
     )
-    assert refused.reason is Rejection.TOO_MANY_SCANS
 
 
 def test_an_ordinary_progressive_jpeg_is_accepted() -> None:

@@ -3,8 +3,6 @@ descriptions are capped, and odd bytes in the words never cost the listener thei
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.app import build_bot_service, build_pipeline
@@ -17,17 +15,9 @@ from handlers.service import DefaultBotService
 from handlers.texts import SORRY
 from recsys.embedder import Embedder
 from recsys.text_hygiene import MAX_WORDS_CHARS, clean_text, clean_words
-from support.catalog_fixture import fresh_catalog
 from support.fakes.fake_ollama import closed_port_url
 
 CAROL = ChatContext("telegram", "3003", "3003", "carol")
-
-
-@pytest.fixture(scope="module")
-async def catalog(
-    database: Database, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, int]:
-    return await fresh_catalog(database, embedder, Path(tmp_path_factory.mktemp("catalog")))
 
 
 @pytest.fixture

@@ -23,8 +23,8 @@ from handlers.spotify.sync import LibrarySync, schedule_library_refresh
 from handlers.spotify.tracks import TrackStore
 from recsys.embedder import Embedder
 from recsys.enrichment import TrackEnricher
-from support.fakes.fake_spotify import FakeSpotify, fictional_library
-from support.fakes.spotify_world import SECRET_KEY, World, make_world, spotify_settings
+from support.fakes.fake_spotify import fictional_library
+from support.fakes.spotify_world import SECRET_KEY, World, listener_world, spotify_settings
 
 ALICE = ChatContext("telegram", "501", "501", "alice")
 NEW_KEY = "the-new-secret-key-fedcba9876543210"
@@ -32,11 +32,8 @@ NEW_KEY = "the-new-secret-key-fedcba9876543210"
 
 @pytest.fixture
 async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
-    fake = FakeSpotify()
-    fake.add_user("robin", fictional_library("Robin", sizes=(12, 5)))
-    world = await make_world(db, embedder, fake)
-    yield world
-    await world.close()
+    async with listener_world(db, embedder, fictional_library("Robin", sizes=(12, 5))) as world:
+        yield world
 
 
 async def linked(world: World) -> int:

@@ -11,23 +11,20 @@ from db.pool import Database
 from db.users import find_user
 from handlers.replies import ChatContext
 from recsys.embedder import Embedder
-from support.fakes.fake_spotify import FakeSpotify, fictional_library
-from support.fakes.spotify_world import World, make_world
+from support.fakes.fake_spotify import fictional_library
+from support.fakes.spotify_world import World, listener_world
 
 ALICE = ChatContext("discord", "42", "777", "alice")
 
 
 @pytest.fixture
 async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
-    fake = FakeSpotify()
     library = fictional_library("Robin", sizes=(20, 6))
     # one track with an ISRC shared with a catalog song of another title: a twin by ISRC
     first = next(iter(library.tracks.values()))
     library.tracks[first.id] = replace(first, isrc="GB-AAA-20-00001")
-    fake.add_user("robin", library)
-    world = await make_world(db, embedder, fake)
-    yield world
-    await world.close()
+    async with listener_world(db, embedder, library) as world:
+        yield world
 
 
 async def test_linking_tells_how_many_songs_can_be_placed_by_mood(world: World) -> None:

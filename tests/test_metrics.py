@@ -4,7 +4,6 @@ Ollama over HTTP, and Prometheus' own parser reading the page."""
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -45,12 +44,6 @@ async def catalog(
 ) -> dict[str, int]:
     directory = Path(tmp_path_factory.mktemp("catalog"))
     return await fresh_catalog(database, embedder, directory, also=("jobs", "caption_cache"))
-
-
-@pytest.fixture
-async def fake_ollama() -> AsyncIterator[FakeOllama]:
-    async with FakeOllama() as fake:
-        yield fake
 
 
 def handlers_for(database: Database, embedder: Embedder, hosts: str) -> DefaultBotService:

@@ -3,21 +3,14 @@ songs that really move that way in the real catalog."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from statistics import fmean
 
 import pytest
 
-from db.pool import Database
-from handlers.stores import DatabaseCandidates
 from handlers.texts import worded
-from recsys.embedder import Embedder
 from recsys.models import AudioTraits, Caption, Recommendation
-from recsys.mood_reader import MoodReader
 from recsys.mood_shift import SHIFTS, apply_shifts, different_vibe, shift_traits, step
 from recsys.recommender import Recommender, RecommendRequest
-from support.catalog_fixture import load_catalog
 
 
 def caption(description: str, valence: float, energy: float, *words: str) -> Caption:
@@ -68,22 +61,6 @@ def test_shifts_chain_and_say_the_last_one() -> None:
     assert taken == "more_energy"  # the text layer words it: "A take with more energy"
     assert apply_shifts(SAD.traits, ()) == (SAD.traits, "")
     assert apply_shifts(SAD.traits, ("sideways",)) == (SAD.traits, "")  # an unknown old button
-
-
-@pytest.fixture(scope="module")
-async def catalog(
-    database: Database, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[dict[str, int]]:
-    async with database.pool.acquire() as conn:
-        await conn.execute("TRUNCATE tracks, chat_users, recommendations RESTART IDENTITY CASCADE")
-    yield await load_catalog(database, embedder, Path(tmp_path_factory.mktemp("catalog")))
-
-
-@pytest.fixture(scope="module")
-def recommender(database: Database, embedder: Embedder) -> Recommender:
-    reader = MoodReader(embedder)
-    reader.warm()
-    return Recommender(DatabaseCandidates(database.read_pool), embedder, reader)
 
 
 def said(rec: Recommendation) -> str:

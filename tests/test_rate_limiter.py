@@ -1,4 +1,5 @@
-"""The per-user rate limit: it limits, and it forgets users who went quiet."""
+"""The per-user rate limit: it limits, each photo of an album counts (issue 10, finding 2),
+and it forgets users who went quiet."""
 
 from __future__ import annotations
 
@@ -68,3 +69,29 @@ def test_the_cache_forgets_after_its_time_and_keeps_a_bounded_number() -> None:
     for key in ("a", "b", "c"):
         cache.put(key, False)
     assert cache.get("a") is None and cache.get("c") is False
+
+
+def test_an_album_costs_one_per_photo() -> None:
+    clock = Clock()
+    limiter = RateLimiter(6, clock)
+    assert limiter.retry_after("telegram:1", cost=4) == 0.0
+    clock.now += 10
+    # Four photos counted: a second album of four would make eight.
+    assert limiter.retry_after("telegram:1", cost=4) == RATE_WINDOW_S - 10
+    assert limiter.retry_after("telegram:1", cost=2) == 0.0  # two more fit exactly
+    assert limiter.retry_after("telegram:1") > 0
+
+
+def test_an_album_larger_than_the_limit_takes_the_whole_window() -> None:
+    clock = Clock()
+    limiter = RateLimiter(6, clock)
+    assert limiter.retry_after("telegram:1", cost=10) == 0.0
+    assert limiter.retry_after("telegram:1") == RATE_WINDOW_S
+    clock.now += RATE_WINDOW_S
+    assert limiter.retry_after("telegram:1", cost=10) == 0.0
+
+
+def test_other_users_are_not_affected() -> None:
+    limiter = RateLimiter(2, Clock())
+    assert limiter.retry_after("telegram:1", cost=2) == 0.0
+    assert limiter.retry_after("telegram:2", cost=2) == 0.0

@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
-from pathlib import Path
 from statistics import fmean
 
 import pytest
 
 from db import recommendations, users
 from db.pool import Database
-from handlers.stores import DatabaseCandidates
 from handlers.texts import notice_text, worded
-from recsys.embedder import Embedder
 from recsys.models import AudioTraits, Caption, Notice
-from recsys.mood_reader import MoodReader
 from recsys.recommender import NothingToMatch, Recommender, RecommendRequest
-from support.catalog_fixture import fresh_catalog
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-
-@pytest.fixture(scope="module")
-async def catalog(
-    database: Database, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[dict[str, int]]:
-    """The fictional catalog, imported once for this module."""
-    yield await fresh_catalog(database, embedder, Path(tmp_path_factory.mktemp("catalog")))
-
-
-@pytest.fixture(scope="module")
-def recommender(database: Database, embedder: Embedder) -> Recommender:
-    reader = MoodReader(embedder)
-    reader.warm()
-    return Recommender(DatabaseCandidates(database.read_pool), embedder, reader)
 
 
 def caption(description: str, valence: float, energy: float, *words: str) -> Caption:

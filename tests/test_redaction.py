@@ -4,7 +4,6 @@ DATABASE_URL carrying a password never puts it on /metrics, /healthz or in the l
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -49,12 +48,6 @@ def test_display_names_hold_no_secret(url: str, shown: str) -> None:
 def test_urls_inside_text_are_shown_by_display_name() -> None:
     text = "cannot reach http://ops:hunter2@10.0.0.5:11434/api/chat; password=hunter2 refused"
     assert scrub_text(text) == "cannot reach http://10.0.0.5:11434/api/chat; password=*** refused"
-
-
-@pytest.fixture
-async def fake_ollama() -> AsyncIterator[FakeOllama]:
-    async with FakeOllama() as fake:
-        yield fake
 
 
 async def test_no_credential_on_metrics_healthz_or_in_the_log(

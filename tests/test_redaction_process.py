@@ -8,7 +8,6 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -16,7 +15,7 @@ import pytest
 
 from db.pool import Database
 from support.bot_process import free_port, wait_healthy
-from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama, closed_port_url
+from support.fakes.fake_ollama import FakeOllama, closed_port_url
 from support.fakes.fake_telegram import FakeTelegram, private_chat, user
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="session")]
@@ -35,16 +34,10 @@ def with_password(url: str) -> str:
     return f"{scheme}://postgres:{SECRET}@{rest}"
 
 
-@pytest.fixture
-async def fakes() -> AsyncIterator[tuple[FakeTelegram, FakeOllama]]:
-    async with FakeTelegram() as telegram, FakeOllama(reply=STRUCTURED_ANSWERS["party"]) as ollama:
-        yield telegram, ollama
-
-
 async def test_no_credential_leaves_a_running_bot(
-    db: Database, fakes: tuple[FakeTelegram, FakeOllama], tmp_path: Path
+    db: Database, party_fakes: tuple[FakeTelegram, FakeOllama], tmp_path: Path
 ) -> None:
-    telegram, ollama = fakes
+    telegram, ollama = party_fakes
     port = free_port()
     dead, alive = with_password(closed_port_url()), with_password(ollama.url)
     env = {

@@ -9,14 +9,13 @@ import io
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from handlers.texts import REPLAYED_AS_MESSAGE
-from support.bot_process import ROOT, free_port, imported_data_dir, telegram_env, wait_healthy
+from support.bot_process import ROOT, free_port, telegram_env, wait_healthy
 from support.fakes.discord_api import FakeDiscord
 from support.fakes.discord_payloads import APP_ID, CHANNEL_ID, TOKEN, USER_ID
 from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
@@ -33,22 +32,6 @@ LINK = "https://open.spotify.com/track/"
 STALE_S = 20 * 60.0
 
 
-@pytest.fixture(scope="module")
-def data_dir() -> Iterator[Path]:
-    """Its own data directory with the fictional catalog imported."""
-    with imported_data_dir("mlk-") as path:
-        yield path
-
-
-@pytest.fixture
-async def fakes() -> AsyncIterator[tuple[FakeTelegram, FakeOllama]]:
-    async with (
-        FakeTelegram() as telegram,
-        FakeOllama(reply=STRUCTURED_ANSWERS["party"], delay_s=VISION_DELAY_S) as ollama,
-    ):
-        yield telegram, ollama
-
-
 async def start_bot(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
     with log.open("ab") as out:
         return await asyncio.create_subprocess_exec(
@@ -61,11 +44,11 @@ def answers(telegram: FakeTelegram) -> list[dict[str, object]]:
 
 
 async def test_a_photo_accepted_before_sigkill_is_answered_after_restart(
-    data_dir: Path, fakes: tuple[FakeTelegram, FakeOllama], tmp_path: Path
+    process_data_dir: Path, party_fakes: tuple[FakeTelegram, FakeOllama], tmp_path: Path
 ) -> None:
-    telegram, ollama = fakes
+    telegram, ollama = party_fakes
     port = free_port()
-    env = telegram_env(data_dir, telegram, ollama, port, MELODICLENS_LOG_LEVEL="INFO")
+    env = telegram_env(process_data_dir, telegram, ollama, port, MELODICLENS_LOG_LEVEL="INFO")
     log = tmp_path / "run.log"
     first = await start_bot(env, log)
     second: asyncio.subprocess.Process | None = None
@@ -132,7 +115,7 @@ def replayed(fake: FakeDiscord, fresh_token: str) -> bool:
 
 
 async def test_discord_photos_accepted_before_sigkill_are_answered_after_restart(
-    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    process_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake = FakeDiscord()
     await fake.start()
@@ -140,7 +123,7 @@ async def test_discord_photos_accepted_before_sigkill_are_answered_after_restart
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM")},
-        "MELODICLENS_DATA_DIR": str(data_dir),
+        "MELODICLENS_DATA_DIR": str(process_data_dir),
         "DATABASE_URL": "",
         "DISCORD_TOKEN": TOKEN,
         "FAKE_DISCORD_URL": fake.base,

@@ -6,13 +6,12 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-from support.bot_process import ROOT, free_port, imported_data_dir, telegram_env, wait_healthy
-from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
+from support.bot_process import ROOT, free_port, telegram_env, wait_healthy
+from support.fakes.fake_ollama import FakeOllama
 from support.fakes.fake_telegram import FakeTelegram, private_chat, user
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="session")]
@@ -21,28 +20,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="session")]
 VISION_DELAY_S = 4.0
 
 
-@pytest.fixture(scope="module")
-def data_dir() -> Iterator[Path]:
-    """Its own data directory with the fictional catalog imported."""
-    with imported_data_dir("mlr-") as path:
-        yield path
-
-
-@pytest.fixture
-async def fakes() -> AsyncIterator[tuple[FakeTelegram, FakeOllama]]:
-    async with (
-        FakeTelegram() as telegram,
-        FakeOllama(reply=STRUCTURED_ANSWERS["party"], delay_s=VISION_DELAY_S) as ollama,
-    ):
-        yield telegram, ollama
-
-
 async def test_sigterm_answers_the_accepted_photo_then_exits(
-    data_dir: Path, fakes: tuple[FakeTelegram, FakeOllama]
+    process_data_dir: Path, party_fakes: tuple[FakeTelegram, FakeOllama]
 ) -> None:
-    telegram, ollama = fakes
+    telegram, ollama = party_fakes
     port = free_port()
-    env = telegram_env(data_dir, telegram, ollama, port, MELODICLENS_TOP_N="3")
+    env = telegram_env(process_data_dir, telegram, ollama, port, MELODICLENS_TOP_N="3")
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "run", env=env, cwd=ROOT,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,

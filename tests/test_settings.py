@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import SettingsError, env_name, load_settings
+from support.common import first_time_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,27 +37,30 @@ def test_defaults_follow_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     assert settings.ollama_hosts == ["http://127.0.0.1:11434"]
 
 
-def test_malformed_number_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MELODICLENS_VISION_TIMEOUT_S", "soon")
-    with pytest.raises(SettingsError, match="MELODICLENS_VISION_TIMEOUT_S"):
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("MELODICLENS_VISION_TIMEOUT_S", "soon", "MELODICLENS_VISION_TIMEOUT_S"),
+        ("DATABASE_URL", "mysql://x", "DATABASE_URL"),
+        (
+            "SPOTIFY_REDIRECT_URI",
+            "http://localhost:8888/spotify/callback",
+            r"SPOTIFY_REDIRECT_URI.*localhost",
+        ),
+    ],
+    ids=["malformed number", "database not postgres", "localhost redirect"],
+)
+def test_a_bad_value_is_refused_naming_its_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, said: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=said):
         load_settings(None)
 
 
 def test_ollama_host_list(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OLLAMA_HOST", "gpu1:11434, http://gpu2:11434/")
     assert load_settings(None).ollama_hosts == ["http://gpu1:11434", "http://gpu2:11434"]
-
-
-def test_database_url_must_be_postgres(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DATABASE_URL", "mysql://x")
-    with pytest.raises(SettingsError, match="DATABASE_URL"):
-        load_settings(None)
-
-
-def test_localhost_redirect_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SPOTIFY_REDIRECT_URI", "http://localhost:8888/spotify/callback")
-    with pytest.raises(SettingsError, match=r"SPOTIFY_REDIRECT_URI.*localhost"):
-        load_settings(None)
 
 
 def test_short_secret_key_refused_without_echo(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -198,18 +202,12 @@ def short_tmp() -> Iterator[Path]:
 
 
 def test_commands_run_with_the_shipped_env_example(short_tmp: Path) -> None:
-    import os
     import subprocess
     import sys
 
     tmp_path = short_tmp
     shipped_env(tmp_path)
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("MELODICLENS_") and k not in {"DATABASE_URL", "OLLAMA_HOST"}
-    }
-    env.update(XDG_DATA_HOME=str(tmp_path / "share"), HF_HUB_OFFLINE="1")
+    env = first_time_env(XDG_DATA_HOME=str(tmp_path / "share"))
 
     def melodiclens(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -17,7 +17,13 @@ from handlers.replies import ChatContext
 from handlers.secrets import TokenCipher
 from recsys.embedder import Embedder
 from support.fakes.fake_spotify import FakeSpotify, fictional_library, real_library
-from support.fakes.spotify_world import CONFIRM_BUTTON, World, confirm_fields, make_world
+from support.fakes.spotify_world import (
+    CONFIRM_BUTTON,
+    World,
+    confirm_fields,
+    listener_world,
+    make_world,
+)
 
 ALICE = ChatContext("telegram", "1001", "1001", "alice")
 BOB = ChatContext("telegram", "1002", "1002", "bob")
@@ -25,11 +31,8 @@ BOB = ChatContext("telegram", "1002", "1002", "bob")
 
 @pytest.fixture
 async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
-    fake = FakeSpotify()
-    fake.add_user("robin", fictional_library("Robin"))
-    world = await make_world(db, embedder, fake)
-    yield world
-    await world.close()
+    async with listener_world(db, embedder, fictional_library("Robin")) as world:
+        yield world
 
 
 async def user_id(world: World, ctx: ChatContext) -> int:
@@ -106,18 +109,14 @@ async def test_forged_state_is_refused(world: World) -> None:
 
 
 async def test_reused_state_is_refused(world: World) -> None:
-    reply = await world.accounts.link_spotify(ALICE)
-    assert reply.url
-    params = await world.authorize(reply.url)
+    params = await world.consent(ALICE)
     assert (await world.callback(params))[0] == 200
     status, page = await world.callback(params)
     assert status == 400 and "already used" in page
 
 
 async def test_expired_state_is_refused(world: World) -> None:
-    reply = await world.accounts.link_spotify(ALICE)
-    assert reply.url
-    params = await world.authorize(reply.url)
+    params = await world.consent(ALICE)
     await world.db.pool.execute("UPDATE oauth_states SET expires_at = now() - interval '1 s'")
     status, page = await world.callback(params)
     assert status == 400 and "expired" in page
@@ -145,9 +144,7 @@ async def test_state_is_bound_to_its_user_and_stored_only_hashed(world: World) -
 
 
 async def test_declined_consent_links_nothing(world: World) -> None:
-    reply = await world.accounts.link_spotify(ALICE)
-    assert reply.url
-    params = await world.authorize(reply.url)
+    params = await world.consent(ALICE)
     status, page = await world.callback({"error": "access_denied", "state": params["state"]})
     assert status == 200 and "not granted" in page
     assert await spotify_links.get_link(world.db.pool, await user_id(world, ALICE)) is None
@@ -218,9 +215,7 @@ async def test_spotify_always_shows_its_consent_page(world: World) -> None:
 
 
 async def test_nothing_is_linked_until_the_confirm_button(world: World) -> None:
-    reply = await world.accounts.link_spotify(ALICE)
-    assert reply.url
-    params = await world.authorize(reply.url)
+    params = await world.consent(ALICE)
     status, page = await world.review(params)
     # the page names the chat account the login is about to be linked to
     assert status == 200 and CONFIRM_BUTTON in page
@@ -265,9 +260,7 @@ async def test_a_confirmation_from_another_site_is_refused(world: World) -> None
 
 
 async def test_link_pages_cannot_be_framed_cached_or_leak_a_referrer(world: World) -> None:
-    reply = await world.accounts.link_spotify(ALICE)
-    assert reply.url
-    params = await world.authorize(reply.url)
+    params = await world.consent(ALICE)
     answer = await world.web.get("/spotify/callback", params=params)
     assert answer.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]

@@ -81,8 +81,8 @@ async def test_library_sync_adds_lyrics_themes_after_the_import(
     db: Database, embedder: Embedder, genius: FakeGenius
 ) -> None:
     from handlers.replies import ChatContext
-    from support.fakes.fake_spotify import FakeSpotify, Library
-    from support.fakes.spotify_world import make_world
+    from support.fakes.fake_spotify import Library
+    from support.fakes.spotify_world import listener_world
 
     library = Library("Lyric Fan")
     songs = [
@@ -92,15 +92,10 @@ async def test_library_sync_adds_lyrics_themes_after_the_import(
     ]
     library.tracks = {t.id: t for t in songs}
     library.playlists[fake_id("mix")] = ("Mix", [t.id for t in songs])
-    fake = FakeSpotify()
-    fake.add_user("fan", library)
-    world = await make_world(db, embedder, fake)
-    world.sync.lyrics = themes_for(db, embedder, genius)
-    try:
+    async with listener_world(db, embedder, library, user="fan") as world:
+        world.sync.lyrics = themes_for(db, embedder, genius)
         assert (await world.link(ChatContext("telegram", "9", "9")))[0] == 200
         assert await world.worker().drain() == 1
-    finally:
-        await world.close()
     result = await db.pool.fetchval("SELECT result FROM jobs")
     assert result["lyrics"] == {"looked_up": 3, "retagged": 2, "left": 0}
     themes = dict(await db.pool.fetch("SELECT title, lyrics_themes FROM tracks"))

@@ -19,8 +19,8 @@ from handlers.replies import ChatContext, Reply
 from handlers.spotify import playlist_save
 from recsys.embedder import Embedder
 from support.catalog_fixture import load_catalog
-from support.fakes.fake_spotify import READ_SCOPES, FakeSpotify, fictional_library
-from support.fakes.spotify_world import World, make_world
+from support.fakes.fake_spotify import READ_SCOPES, CreatedPlaylist, fictional_library
+from support.fakes.spotify_world import World, listener_world
 
 ALICE = ChatContext("discord", "42", "777", "alice")
 BOB = ChatContext("telegram", "99", "99", "bob")
@@ -37,11 +37,8 @@ ANSWER_TITLES = [
 @pytest.fixture
 async def world(db: Database, embedder: Embedder, tmp_path: Path) -> AsyncIterator[World]:
     await load_catalog(db, embedder, tmp_path)
-    fake = FakeSpotify()
-    fake.add_user("robin", fictional_library("Robin", sizes=(3,)))
-    world = await make_world(db, embedder, fake)
-    yield world
-    await world.close()
+    async with listener_world(db, embedder, fictional_library("Robin", sizes=(3,))) as world:
+        yield world
 
 
 async def linked(world: World, ctx: ChatContext = ALICE) -> int:
@@ -73,6 +70,13 @@ async def an_answer(world: World, user_id: int | None, titles: list[str]) -> tup
 
 async def save(world: World, rec_id: int, ctx: ChatContext = ALICE) -> Reply:
     return await world.accounts.save_playlist(ctx, rec_id)
+
+
+async def saved_playlist(world: World, rec_id: int) -> CreatedPlaylist:
+    """Press Save on the answer: the reply says it is saved; the one playlist Spotify holds."""
+    assert (await save(world, rec_id)).kind == "info"
+    [made] = world.fake.created.values()
+    return made
 
 
 async def test_linking_asks_for_the_playlist_scope_and_stores_what_was_granted(
@@ -116,8 +120,7 @@ async def test_a_long_answer_is_added_in_chunks_that_keep_the_order(
     monkeypatch.setattr(playlist_save, "MAX_ITEMS_PER_ADD", 2)
     user_id = await linked(world)
     rec_id, expected = await an_answer(world, user_id, ANSWER_TITLES)
-    assert (await save(world, rec_id)).kind == "info"
-    [made] = world.fake.created.values()
+    made = await saved_playlist(world, rec_id)
     assert made.track_ids == expected
     adds = [r for r in world.fake.requests if r == f"/v1/playlists/{made.id}/items"]
     assert len(adds) == 3
@@ -139,9 +142,7 @@ async def test_an_old_link_without_the_scope_is_asked_to_link_again_then_saving_
     # following that link once is enough
     status, _ = await world.callback(await world.authorize(reply.url))
     assert status == 200
-    assert (await save(world, rec_id)).kind == "info"
-    [made] = world.fake.created.values()
-    assert made.track_ids == expected
+    assert (await saved_playlist(world, rec_id)).track_ids == expected
 
 
 async def test_spotify_refusing_the_scope_with_403_also_asks_to_link_again(world: World) -> None:
@@ -158,9 +159,7 @@ async def test_a_short_rate_limit_is_waited_out(world: World) -> None:
     user_id = await linked(world)
     rec_id, expected = await an_answer(world, user_id, ANSWER_TITLES)
     world.fake.rate_limits = [0.2, 0.2]
-    assert (await save(world, rec_id)).kind == "info"
-    [made] = world.fake.created.values()
-    assert made.track_ids == expected
+    assert (await saved_playlist(world, rec_id)).track_ids == expected
 
 
 async def test_a_long_rate_limit_says_busy_and_creates_nothing(world: World) -> None:
@@ -181,9 +180,7 @@ async def test_an_expired_token_is_refreshed_and_saved_before_the_playlist_is_ma
     before = await spotify_links.get_link(world.db.pool, user_id)
     rec_id, expected = await an_answer(world, user_id, ANSWER_TITLES)
     world.fake.expire_tokens("robin")
-    assert (await save(world, rec_id)).kind == "info"
-    [made] = world.fake.created.values()
-    assert made.track_ids == expected
+    assert (await saved_playlist(world, rec_id)).track_ids == expected
     after = await spotify_links.get_link(world.db.pool, user_id)
     assert before and after and after.access_token != before.access_token
     assert SAVE_SCOPE in after.scope.split()

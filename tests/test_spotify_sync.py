@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -15,19 +15,17 @@ from db.users import find_user
 from handlers.replies import ChatContext
 from handlers.spotify.sync import schedule_library_refresh
 from recsys.embedder import Embedder
-from support.fakes.fake_spotify import FakeSpotify, fictional_library
-from support.fakes.spotify_world import World, make_world
+from support.fakes.fake_spotify import fictional_library
+from support.fakes.spotify_world import World, listener_world
 
 ALICE = ChatContext("discord", "42", "777", "alice")
 
 
 @pytest.fixture
 async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
-    fake = FakeSpotify()
-    fake.add_user("robin", fictional_library("Robin", sizes=(120, 57, 7)))
-    world = await make_world(db, embedder, fake)
-    yield world
-    await world.close()
+    library = fictional_library("Robin", sizes=(120, 57, 7))
+    async with listener_world(db, embedder, library) as world:
+        yield world
 
 
 async def linked(world: World) -> int:
@@ -121,19 +119,29 @@ class Killed(BaseException):
     """Stands for the process dying: not an Exception, so the runner records nothing."""
 
 
-async def test_sync_killed_halfway_resumes_without_duplicates_or_gaps(world: World) -> None:
-    uid = await linked(world)
+def before_page(world: World, page: int, happen: Callable[[], Awaitable[None]]) -> None:
+    """Let `happen` run when the sync is about to store its `page`-th page of tracks."""
     real_store = world.sync.tracks.store
     calls = 0
 
-    async def dying_store(tracks: Any, in_catalog: bool = False) -> dict[str, int]:
+    async def store(tracks: Any, in_catalog: bool = False) -> dict[str, int]:
         nonlocal calls
         calls += 1
-        if calls == 3:  # after two pages are in
-            raise Killed
+        if calls == page:
+            await happen()
         return await real_store(tracks, in_catalog)
 
-    world.sync.tracks.store = dying_store  # type: ignore[method-assign]
+    world.sync.tracks.store = store  # type: ignore[method-assign]
+
+
+async def test_sync_killed_halfway_resumes_without_duplicates_or_gaps(world: World) -> None:
+    uid = await linked(world)
+    real_store = world.sync.tracks.store
+
+    async def die() -> None:
+        raise Killed
+
+    before_page(world, 3, die)  # after two pages are in
     with pytest.raises(Killed):
         await world.worker("first", lease_s=0.5).drain()
     partial = await stored_pairs(world, uid)
@@ -162,17 +170,11 @@ async def test_sync_killed_halfway_resumes_without_duplicates_or_gaps(world: Wor
 
 async def test_unlink_during_a_sync_leaves_nothing_behind(world: World) -> None:
     uid = await linked(world)
-    real_store = world.sync.tracks.store
-    calls = 0
 
-    async def unlinking_store(tracks: Any, in_catalog: bool = False) -> dict[str, int]:
-        nonlocal calls
-        calls += 1
-        if calls == 2:  # the listener unlinks while page two is being imported
-            await world.accounts.unlink_spotify(ALICE)
-        return await real_store(tracks, in_catalog)
+    async def unlink() -> None:
+        await world.accounts.unlink_spotify(ALICE)
 
-    world.sync.tracks.store = unlinking_store  # type: ignore[method-assign]
+    before_page(world, 2, unlink)  # the listener unlinks while page two is being imported
     await world.worker().drain()
     assert await library_entries.library_count(world.db.pool, uid) == 0
     assert await spotify_links.get_link(world.db.pool, uid) is None

@@ -106,20 +106,6 @@ async def test_scheduled_trending_job_runs_once_per_interval(
     assert await ranks(db, source) == {}
 
 
-async def test_a_failing_source_keeps_its_entries_and_fails_the_job(
-    db: Database, embedder: Embedder, fake: FakeSpotify
-) -> None:
-    fake.public_playlists[CHART] = ("Top 5", chart(5))
-    sync, source = trending(db, embedder, fake)
-    await sync.refresh(sync.sources[0])
-    del fake.public_playlists[CHART]  # now a 404
-    await jobs.enqueue(db.pool, TRENDING_SYNC, {})
-    await Worker(db, {TRENDING_SYNC: sync}).drain()
-    row = await db.pool.fetchrow("SELECT * FROM jobs")
-    assert row["status"] == "queued" and "every trending source failed" in row["last_error"]
-    assert len(await ranks(db, source)) == 5
-
-
 async def test_rate_limited_source_waits_and_succeeds(
     db: Database, embedder: Embedder, fake: FakeSpotify
 ) -> None:

@@ -402,7 +402,7 @@ async def test_thumbs_down_changes_the_next_answer(
 async def test_queue_notice_comes_before_the_answer(
     fake: FakeTelegram, service: FakeService, bot: TelegramAdapter
 ):
-    service.queue_place = 3
+    service.queue_position = 3
     chat = private_chat(ANA)
     photo = fake.photo(chat, ANA)
     notice = await fake.next_sent()
@@ -420,7 +420,7 @@ async def test_queue_notice_comes_before_the_answer(
 async def test_one_queue_notice_per_chat_for_several_waiting_photos(
     fake: FakeTelegram, service: FakeService, bot: TelegramAdapter
 ):
-    service.queue_place, service.delay_s = 2, 0.5
+    service.queue_position, service.delay_s = 2, 0.5
     chat = private_chat(ANA)
     fake.photo(chat, ANA, "first", color=(10, 10, 10))
     fake.photo(chat, ANA, "second", color=(200, 10, 10))

@@ -3,70 +3,26 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import pytest
 
-from bot.app import build_bot_service, build_pipeline
-from bot.settings import load_settings
-from bot.telegram.adapter import TelegramAdapter
-from db.pool import Database
-from handlers.notifier import MultiNotifier
-from handlers.pipeline import Pipeline
-from recsys.embedder import Embedder
-from support.catalog_fixture import fake_spotify_id, fresh_catalog
-from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
-from support.fakes.fake_telegram import FakeTelegram, jpeg, private_chat, settings_for, user
+from support.catalog_fixture import fake_spotify_id
+from support.fakes.fake_telegram import FakeTelegram, jpeg, private_chat, user
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 ANA = user(3001, "Ana")
 BEN = user(3002, "Ben")
 CAT = user(3003, "Cat")
+# What the vision model sees in every photo (conftest's `stack` and `telegram`).
+VISION_ANSWER = "party"
 TRACK_LINK = re.compile(r'<a href="https://open\.spotify\.com/track/(\w{22})">([^<]+)</a>')
 
 
-@dataclass
-class Stack:
-    """What the tests of this module share: the catalog, the fake Ollama, the pipeline."""
-
-    titles: dict[str, int]
-    ollama: FakeOllama
-    pipeline: Pipeline
-
-
-@pytest.fixture(scope="module")
-async def stack(
-    database: Database, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Stack]:
-    """The fictional catalog, imported once, and a fake Ollama that sees every photo as a party."""
-    titles = await fresh_catalog(database, embedder, tmp_path_factory.mktemp("tg-catalog"))
-    async with FakeOllama(reply=STRUCTURED_ANSWERS["party"]) as ollama:
-        settings = load_settings(None, OLLAMA_HOST=ollama.url)
-        yield Stack(titles, ollama, build_pipeline(settings, database, embedder))
-
-
-@pytest.fixture
-async def telegram(database: Database, stack: Stack) -> AsyncIterator[FakeTelegram]:
-    """The real DefaultBotService behind the Telegram adapter, talking to a fresh fake Bot API."""
-    server = FakeTelegram()
-    await server.start()
-    settings = settings_for(server, OLLAMA_HOST=stack.ollama.url, MELODICLENS_TOP_N="3")
-    notifier = MultiNotifier()
-    service = build_bot_service(settings, database, stack.pipeline, notifier)
-    adapter = TelegramAdapter(settings, service)
-    notifier.register("telegram", adapter)
-    await adapter.start()
-    yield server
-    await adapter.stop()
-    await server.close()
-
-
 async def test_party_photo_answer_then_thumbs_down_changes_the_next_answer(
-    telegram: FakeTelegram, stack: Stack
+    telegram: FakeTelegram, catalog: dict[str, int]
 ):
-    catalog_ids = {fake_spotify_id(n) for n in range(len(stack.titles))}
+    catalog_ids = {fake_spotify_id(n) for n in range(len(catalog))}
     chat = private_chat(ANA)
     photo = telegram.photo(chat, ANA, "birthday night", color=(230, 40, 160))
     first = await telegram.next_sent(within_s=60)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import time
 from collections.abc import AsyncIterator
@@ -26,6 +27,18 @@ def image() -> PreparedImage:
     out = io.BytesIO()
     Image.new("RGB", (64, 64), (40, 90, 160)).save(out, "PNG")
     return prepare_image(out.getvalue(), ImageLimits())
+
+
+@contextlib.asynccontextmanager
+async def host_pool(
+    urls: list[str], timeout_s: float = 5.0, rest_s: float = 30.0
+) -> AsyncIterator[VisionHostPool]:
+    """A pool over these hosts, closed when the test is done with it."""
+    pool = VisionHostPool(urls, timeout_s=timeout_s, rest_s=rest_s)
+    try:
+        yield pool
+    finally:
+        await pool.close()
 
 
 async def ask(client: ollama.AsyncClient) -> str:
@@ -77,8 +90,7 @@ async def test_failed_host_rests_then_gets_requests_again(
 ) -> None:
     flaky, steady, _ = three_fakes
     flaky.failure = Failure(500, "model runner crashed")
-    pool = VisionHostPool([flaky.url, steady.url], timeout_s=5.0, rest_s=0.4)
-    try:
+    async with host_pool([flaky.url, steady.url], rest_s=0.4) as pool:
         assert await pool.call(ask, model=MODEL) == MODEL  # flaky fails, steady answers
         assert len(flaky.chat_requests) == 1 and len(steady.chat_requests) == 1
         flaky.failure = None
@@ -90,8 +102,6 @@ async def test_failed_host_rests_then_gets_requests_again(
             await pool.call(ask, model=MODEL)
         assert len(flaky.chat_requests) >= 2, "back in rotation after the rest"
         assert not any(load.resting for load in pool.loads())
-    finally:
-        await pool.close()
 
 
 async def test_least_busy_host_gets_the_next_request(
@@ -100,8 +110,7 @@ async def test_least_busy_host_gets_the_next_request(
     a, b, c = three_fakes
     for fake in three_fakes:
         fake.delay_s = 0.4
-    pool = VisionHostPool([a.url, b.url, c.url], timeout_s=5.0, rest_s=30.0)
-    try:
+    async with host_pool([a.url, b.url, c.url]) as pool:
         tasks = [asyncio.create_task(pool.call(ask, model=MODEL)) for _ in range(6)]
         await asyncio.sleep(0.2)
         assert [load.in_flight for load in pool.loads()] == [2, 2, 2]
@@ -109,8 +118,6 @@ async def test_least_busy_host_gets_the_next_request(
         await asyncio.gather(*tasks)
         assert [fake.max_in_flight for fake in three_fakes] == [2, 2, 2]
         assert pool.in_flight() == 0
-    finally:
-        await pool.close()
 
 
 async def test_busy_host_is_passed_over(
@@ -118,8 +125,7 @@ async def test_busy_host_is_passed_over(
 ) -> None:
     busy, idle, _ = three_fakes
     busy.delay_s = 0.5
-    pool = VisionHostPool([busy.url, idle.url], timeout_s=5.0, rest_s=30.0)
-    try:
+    async with host_pool([busy.url, idle.url]) as pool:
         long_one = asyncio.create_task(pool.call(ask, model=MODEL))
         await asyncio.sleep(0.1)
         assert len(busy.chat_requests) == 1
@@ -127,29 +133,26 @@ async def test_busy_host_is_passed_over(
             await pool.call(ask, model=MODEL)
         assert len(idle.chat_requests) == 3 and len(busy.chat_requests) == 1
         await long_one
-    finally:
-        await pool.close()
 
 
 async def test_model_missing_on_one_host_is_found_on_another() -> None:
-    async with FakeOllama(models=["llava:7b"]) as empty, FakeOllama() as ready:
-        pool = VisionHostPool([empty.url, ready.url], timeout_s=5.0, rest_s=30.0)
-        try:
-            assert await pool.call(ask, model=MODEL) == MODEL
-            assert len(empty.chat_requests) == 1 and len(ready.chat_requests) == 1
-        finally:
-            await pool.close()
+    async with (
+        FakeOllama(models=["llava:7b"]) as empty,
+        FakeOllama() as ready,
+        host_pool([empty.url, ready.url]) as pool,
+    ):
+        assert await pool.call(ask, model=MODEL) == MODEL
+        assert len(empty.chat_requests) == 1 and len(ready.chat_requests) == 1
 
 
 async def test_all_hosts_failing_names_each_reason() -> None:
     down = closed_port_url()
-    async with FakeOllama(failure=Failure(500, "out of memory")) as broken:
-        pool = VisionHostPool([down, broken.url], timeout_s=5.0, rest_s=30.0)
-        try:
-            with pytest.raises(VisionUnavailable) as caught:
-                await pool.call(ask, model=MODEL)
-        finally:
-            await pool.close()
+    async with (
+        FakeOllama(failure=Failure(500, "out of memory")) as broken,
+        host_pool([down, broken.url]) as pool,
+    ):
+        with pytest.raises(VisionUnavailable) as caught:
+            await pool.call(ask, model=MODEL)
     reason = caught.value.reason
     assert reason.startswith("no vision host could answer: ")
     assert f"cannot reach Ollama at {down}" in reason
@@ -161,13 +164,10 @@ async def test_a_refused_request_is_not_retried_elsewhere(
 ) -> None:
     first, second, _ = three_fakes
     first.failure = Failure(400, "invalid options")
-    pool = VisionHostPool([first.url, second.url], timeout_s=5.0, rest_s=30.0)
-    try:
+    async with host_pool([first.url, second.url]) as pool:
         with pytest.raises(VisionUnavailable, match=r"refused the request \(400\)"):
             await pool.call(ask, model=MODEL)
         assert second.chat_requests == []
-    finally:
-        await pool.close()
 
 
 async def test_when_every_host_rests_one_is_still_tried(
@@ -175,14 +175,11 @@ async def test_when_every_host_rests_one_is_still_tried(
 ) -> None:
     only, _, _ = three_fakes
     only.failure = Failure(503, "loading model")
-    pool = VisionHostPool([only.url], timeout_s=5.0, rest_s=60.0)
-    try:
+    async with host_pool([only.url], rest_s=60.0) as pool:
         with pytest.raises(VisionUnavailable):
             await pool.call(ask, model=MODEL)
         only.failure = None
         assert await pool.call(ask, model=MODEL) == MODEL
-    finally:
-        await pool.close()
 
 
 def test_pool_follows_the_settings() -> None:

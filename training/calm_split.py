@@ -23,10 +23,8 @@ import numpy as np
 from recsys.embedder import Embedder
 from recsys.mood_model import MoodModel
 from recsys.mood_reader import LIMITS, MoodReader, TargetLimits
-from recsys.query import build_query
-from recsys.ranking import trait_fit
 from training import data as mood_data
-from training.dev_table import DRAWS, MOODS, REQUESTS, SEED, TOP, _features, interval
+from training.dev_table import DRAWS, MOODS, REQUESTS, SEED, interval, precision_at_top
 
 HALVES = ("A", "B")
 # Limits that leave a reading's energy and acousticness as read (the instrumental leans stay).
@@ -83,15 +81,7 @@ def hits(
     reader: MoodReader, embedder: Embedder, asked: dict[str, tuple[str, ...]], pool: list[Track]
 ) -> np.ndarray:
     """Each request's share of the top TOP tracks of pool (by trait fit) that carry its label."""
-    rows = [_features(t.track.features) for t in pool]
-    out = []
-    for mood, texts in asked.items():
-        for text in texts:
-            plan = build_query(None, text, reader, embedder).plan
-            fits = np.array([trait_fit(row, plan) for row in rows])
-            top = np.argsort(-fits, kind="stable")[:TOP]
-            out.append(np.mean([pool[i].track.mood == mood for i in top]))
-    return np.array(out)
+    return precision_at_top(reader, embedder, [t.track for t in pool], asked)
 
 
 def per_mood(values: np.ndarray, per: int) -> list[str]:

@@ -109,12 +109,15 @@ class Truth:
 
 
 def precision_at_top(
-    reader: MoodReader, embedder: Embedder, tracks: list[mood_data.LabelledTrack]
+    reader: MoodReader,
+    embedder: Embedder,
+    tracks: list[mood_data.LabelledTrack],
+    asked: dict[str, tuple[str, ...]] = REQUESTS,
 ) -> np.ndarray:
     """Each request's share of the top TOP tracks (by the ranker's trait fit) with its label."""
     rows = [_features(track.features) for track in tracks]
     out = []
-    for mood, texts in REQUESTS.items():
+    for mood, texts in asked.items():
         for text in texts:
             plan = build_query(None, text, reader, embedder).plan
             fits = np.array([trait_fit(row, plan) for row in rows])

@@ -62,6 +62,16 @@ def rainy_recommendation(rec_id: int = 41) -> Recommendation:
     )
 
 
+def answer_buttons(rec_id: int) -> tuple[Button, ...]:
+    """The four buttons every answer carries."""
+    return (
+        Button("👍", f"up:{rec_id}"),
+        Button("👎", f"down:{rec_id}"),
+        Button("More like this", f"more:{rec_id}"),
+        Button("Different vibe", f"diff:{rec_id}"),
+    )
+
+
 def answer(rec_id: int = 41, notice: str | None = None) -> Reply:
     """The Reply for an answered photo, with its four buttons."""
     rec = rainy_recommendation(rec_id)
@@ -69,17 +79,11 @@ def answer(rec_id: int = 41, notice: str | None = None) -> Reply:
         rec = Recommendation(
             **{**rec.__dict__, "vision_used": False, "notice": Notice.VISION_NOT_READ}
         )
-    buttons = (
-        Button("👍", f"up:{rec_id}"),
-        Button("👎", f"down:{rec_id}"),
-        Button("More like this", f"more:{rec_id}"),
-        Button("Different vibe", f"diff:{rec_id}"),
-    )
     return Reply(
         kind="answer",
         text=rec.mood_line,
         recommendation=rec,
-        buttons=buttons,
+        buttons=answer_buttons(rec_id),
         color=RAINY_COLOUR,
         notice=notice,
     )
@@ -116,21 +120,18 @@ class CountedAdmissions:
 
 
 @dataclass
-class FakeBotService(CountedAdmissions):
-    """Records calls; `delay` slows vibe(), `queue_position` announces a place in line,
-    `fail_next` raises once (a bug the adapter must survive)."""
+class RecordingService(CountedAdmissions):
+    """What both fake services share: every vibe() and press recorded, and the knobs a test
+    turns to make vibe() slow (`delay_s`), announce a place in line (`queue_position`) or raise
+    (`fail_next` times: a bug the adapter must survive). Each fake writes its own answers."""
 
-    delay: float = 0.0
+    delay_s: float = 0.0
     queue_position: int | None = None
-    fail_next: bool = False
-    help_fails: bool = False
+    fail_next: int = 0
     vibes: list[VibeCall] = field(default_factory=list)
     presses: list[tuple[ChatContext, str]] = field(default_factory=list)
-    calls: list[str] = field(default_factory=list)
     finished: list[float] = field(default_factory=list)
-    link_contexts: list[ChatContext] = field(default_factory=list)
     vibe_started: asyncio.Event = field(default_factory=asyncio.Event)
-    auto_off: set[str] = field(default_factory=set)
 
     async def vibe(
         self,
@@ -141,15 +142,42 @@ class FakeBotService(CountedAdmissions):
         *,
         admitted: bool = False,
     ) -> Reply:
+        """Records the call, then waits, queues or fails as the knobs say, then answers."""
         self.vibes.append(VibeCall(ctx, list(images), words))
         self.vibe_started.set()
         if self.fail_next:
-            self.fail_next = False
-            raise RuntimeError("database exploded")
+            self.fail_next -= 1
+            raise RuntimeError("database exploded (simulated)")
         if self.queue_position is not None and on_queued is not None:
             await on_queued(self.queue_position)
-        await asyncio.sleep(self.delay)
+        await asyncio.sleep(self.delay_s)
         self.finished.append(asyncio.get_running_loop().time())
+        return self.vibe_answer(images, words)
+
+    def vibe_answer(self, images: Sequence[ImageInput], words: str) -> Reply:
+        """The answer once the knobs have had their say (each fake its own)."""
+        raise NotImplementedError
+
+    async def is_admin(self, ctx: ChatContext, check: Callable[[], Awaitable[bool]]) -> bool:
+        """The platform's own check, asked every time (the real service caches it)."""
+        return await check()
+
+    def in_their_language(self, ctx: ChatContext) -> ChatContext:
+        """The real service swaps in a remembered /language choice; the fakes have none."""
+        return ctx
+
+
+@dataclass
+class FakeBotService(RecordingService):
+    """The Discord adapter tests' service: one rainy answer, strings in `calls`."""
+
+    help_fails: bool = False
+    calls: list[str] = field(default_factory=list)
+    link_contexts: list[ChatContext] = field(default_factory=list)
+    auto_off: set[str] = field(default_factory=set)
+
+    def vibe_answer(self, images: Sequence[ImageInput], words: str) -> Reply:
+        """The rainy answer, or the refusal of a PDF."""
         if images and images[0].data.startswith(b"%PDF"):
             return Reply(kind="error", text=NOT_AN_IMAGE)
         return answer(41 + len(self.vibes))
@@ -192,16 +220,10 @@ class FakeBotService(CountedAdmissions):
         self.calls.append(f"set_blend:{enabled}")
         return Reply(kind="info", text="Your library now blends into this chat's answers.")
 
-    async def is_admin(self, ctx: ChatContext, check: Callable[[], Awaitable[bool]]) -> bool:
-        return await check()
-
     async def language(self, ctx: ChatContext, argument: str) -> Reply:
         self.calls.append("language")
         self.link_contexts.append(ctx)
         return Reply(kind="info", text=f"language {argument or '?'} for {ctx.lang}", private=True)
-
-    def in_their_language(self, ctx: ChatContext) -> ChatContext:
-        return ctx
 
     def help(self, platform: Platform, ctx: ChatContext | None = None) -> Reply:
         self.calls.append("help")

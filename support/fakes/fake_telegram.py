@@ -360,6 +360,12 @@ class FakeTelegram:
         self._messages[(chat["id"], message["message_id"])] = message
         return message
 
+    def send(self, chat: dict[str, Any], sender: dict[str, Any], **fields: Any) -> dict[str, Any]:
+        """A message from a user (as `message` builds it), delivered to the bot as an update."""
+        message = self.message(chat, sender, **fields)
+        self.push({"message": message})
+        return message
+
     def photo(
         self,
         chat: dict[str, Any],
@@ -384,7 +390,7 @@ class FakeTelegram:
                     "file_size": len(data),
                 }
             )
-        message = self.message(
+        return self.send(
             chat,
             sender,
             photo=sizes,
@@ -393,8 +399,6 @@ class FakeTelegram:
             media_group_id=media_group_id,
             reply_to_message=reply_to,
         )
-        self.push({"message": message})
-        return message
 
     def document(
         self,
@@ -417,11 +421,9 @@ class FakeTelegram:
             "mime_type": mime_type,
             "file_size": size or len(data),
         }
-        message = self.message(
+        return self.send(
             chat, sender, document=doc, caption=caption, caption_entities=_mentions(caption)
         )
-        self.push({"message": message})
-        return message
 
     def command(
         self,
@@ -434,22 +436,16 @@ class FakeTelegram:
         """Send a /command as a user; returns the message."""
         length = len(text.split()[0])
         entities = [{"type": "bot_command", "offset": 0, "length": length}]
-        message = self.message(
-            chat, sender, text=text, entities=entities, reply_to_message=reply_to
-        )
-        self.push({"message": message})
-        return message
+        return self.send(chat, sender, text=text, entities=entities, reply_to_message=reply_to)
 
     def text(
         self, chat: dict[str, Any], sender: dict[str, Any], text: str, *,
         reply_to: dict[str, Any] | None = None,
     ) -> dict[str, Any]:  # fmt: skip
         """Send a plain text message (with entities for any @mentions) as a user."""
-        message = self.message(
+        return self.send(
             chat, sender, text=text, entities=_mentions(text), reply_to_message=reply_to
         )
-        self.push({"message": message})
-        return message
 
     def press(self, sender: dict[str, Any], shown: dict[str, Any], data: str) -> str:
         """Press an inline button under a bot message; returns the callback query id."""

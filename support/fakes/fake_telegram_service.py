@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from handlers.replies import Button, ChatContext, ImageInput, Platform, Reply
-from handlers.service import QueueNotice
+from handlers.replies import ChatContext, ImageInput, Platform, Reply
 from recsys.models import AudioTraits, Recommendation, TrackPick
-from support.fakes.bot_service import CountedAdmissions, VibeCall
+from support.fakes.bot_service import RecordingService, answer_buttons
 
 # Real-looking tracks; the first title and reason carry HTML-special characters on purpose.
 TRACKS = (
@@ -68,54 +67,24 @@ TRACKS = (
 SHOWN = 3
 
 
-def answer_buttons(rec_id: int) -> tuple[Button, ...]:
-    """The four buttons every answer carries."""
-    return (
-        Button("👍", f"up:{rec_id}"),
-        Button("👎", f"down:{rec_id}"),
-        Button("More like this", f"more:{rec_id}"),
-        Button("Different vibe", f"diff:{rec_id}"),
-    )
-
-
 def buttons(rec_id: int) -> list[tuple[str, str]]:
     """The inline keyboard (label, callback_data) every rendered answer must carry."""
     return [(b.label, b.action) for b in answer_buttons(rec_id)]
 
 
 @dataclass
-class FakeService(CountedAdmissions):
+class FakeService(RecordingService):
     """Answers like the real service would; knobs let tests make it slow, queue or fail."""
 
-    vibes: list[VibeCall] = field(default_factory=list)
-    presses: list[tuple[ChatContext, str]] = field(default_factory=list)
     calls: list[tuple[str, Any]] = field(default_factory=list)
     auto_chats: set[str] = field(default_factory=set)
-    delay_s: float = 0.0
-    queue_place: int | None = None
-    fail_next: int = 0
     disliked: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._rec_ids = itertools.count(41)
 
-    async def vibe(
-        self,
-        ctx: ChatContext,
-        images: Sequence[ImageInput],
-        words: str = "",
-        on_queued: QueueNotice | None = None,
-        *,
-        admitted: bool = False,
-    ) -> Reply:
+    def vibe_answer(self, images: Sequence[ImageInput], words: str) -> Reply:
         """Songs, or the friendly refusal for something that is not an image."""
-        self.vibes.append(VibeCall(ctx, list(images), words))
-        if self.fail_next:
-            self.fail_next -= 1
-            raise RuntimeError("database is down (simulated)")
-        if on_queued is not None and self.queue_place is not None:
-            await on_queued(self.queue_place)
-        await asyncio.sleep(self.delay_s)
         for image in images:
             if not (image.mime_type or "").startswith("image/"):
                 return Reply(kind="error", text="That file isn't an image I can read.")
@@ -188,18 +157,10 @@ class FakeService(CountedAdmissions):
         word = "now blends into" if enabled else "no longer blends into"
         return Reply(kind="info", text=f"Your library {word} this group's answers.")
 
-    async def is_admin(self, ctx: ChatContext, check: Callable[[], Awaitable[bool]]) -> bool:
-        """The platform's own check, asked every time (the real service caches it)."""
-        return await check()
-
     async def language(self, ctx: ChatContext, argument: str) -> Reply:
         """/language: says what it was asked, in whose app language."""
         self.calls.append(("language", argument))
         return Reply(kind="info", text=f"language {argument or '?'} for {ctx.lang}")
-
-    def in_their_language(self, ctx: ChatContext) -> ChatContext:
-        """The real service swaps in a remembered /language choice; the fake has none."""
-        return ctx
 
     def help(self, platform: Platform, ctx: ChatContext | None = None) -> Reply:
         """Help text."""

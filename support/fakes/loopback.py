@@ -12,12 +12,18 @@ DEFAULT_SHUTDOWN_S = 60.0
 
 
 class LoopbackServer:
-    """An aiohttp app on 127.0.0.1 at a port the system picks (a fake's base class, or held by
-    a fake that builds its app when it starts). No access log: its lines would
-    carry the tokens in request paths, and tests prove the bot never logs those."""
+    """An aiohttp app on 127.0.0.1 (or another loopback `host`) at a port the system picks (a
+    fake's base class, or held by a fake that builds its app when it starts). No access log: its
+    lines would carry the tokens in request paths, and tests prove the bot never logs those."""
 
-    def __init__(self, app: web.Application, shutdown_timeout: float = DEFAULT_SHUTDOWN_S) -> None:
+    def __init__(
+        self,
+        app: web.Application,
+        shutdown_timeout: float = DEFAULT_SHUTDOWN_S,
+        host: str = "127.0.0.1",
+    ) -> None:
         self.app = app
+        self.host = host
         self.base_url = ""
         self._runner = web.AppRunner(app, shutdown_timeout=shutdown_timeout, access_log=None)
 
@@ -27,12 +33,12 @@ class LoopbackServer:
         await self._runner.setup()
         site: web.BaseSite
         if sock is None:
-            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            site = web.TCPSite(self._runner, self.host, 0)
         else:
             site = web.SockSite(self._runner, sock)
         await site.start()
         port = self._runner.addresses[0][1]
-        self.base_url = f"http://127.0.0.1:{port}"
+        self.base_url = f"http://{self.host}:{port}"
         return self.base_url
 
     async def __aenter__(self) -> Self:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -25,7 +27,7 @@ from handlers.spotify.sync import LibrarySync
 from handlers.spotify.tracks import TrackStore
 from recsys.embedder import Embedder
 from recsys.enrichment import TrackEnricher
-from support.fakes.fake_spotify import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, FakeSpotify
+from support.fakes.fake_spotify import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, FakeSpotify, Library
 
 SECRET_KEY = "test-secret-key-0123456789abcdef"
 CONFIRM_BUTTON = "Link my Spotify to this account"
@@ -70,10 +72,13 @@ class World:
 
     async def link(self, ctx: ChatContext) -> tuple[int, str]:
         """Run /link, follow Spotify's redirect to our callback; (HTTP status, page text)."""
+        return await self.callback(await self.consent(ctx))
+
+    async def consent(self, ctx: ChatContext) -> dict[str, str]:
+        """Run /link and consent at Spotify; the query parameters Spotify sends the callback."""
         reply = await self.accounts.link_spotify(ctx)
         assert reply.kind == "link" and reply.url, reply.text
-        callback = await self.authorize(reply.url)
-        return await self.callback(callback)
+        return await self.authorize(reply.url)
 
     async def authorize(self, url: str) -> dict[str, str]:
         """Open the authorize URL like a browser; the callback's query parameters."""
@@ -123,3 +128,17 @@ async def make_world(db: Database, embedder: Embedder, fake: FakeSpotify) -> Wor
     web = TestClient(TestServer(build_web_app(db, accounts.linker)))
     await web.start_server()
     return World(fake, settings, db, accounts, notifier, sync, web, embedder)
+
+
+@contextlib.asynccontextmanager
+async def listener_world(
+    db: Database, embedder: Embedder, library: Library, user: str = "robin"
+) -> AsyncIterator[World]:
+    """A world whose fake Spotify has one listener (`user`) with this library; closed on exit."""
+    fake = FakeSpotify()
+    fake.add_user(user, library)
+    world = await make_world(db, embedder, fake)
+    try:
+        yield world
+    finally:
+        await world.close()
