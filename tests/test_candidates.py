@@ -89,39 +89,17 @@ async def test_a_candidate_is_the_value_its_classes_own_constructors_make(db: Da
         await moods.save_estimates(conn, [(blind, 0.25, 0.55, 0.18, "artist")])
     found = await search.fetch_candidates(db.read_pool, search.CandidateQuery(vectors[0], 0.5, 0.5))
     assert len(found) == 2
+    feature_names = {f.name for f in fields(TrackFeatures)}
     for row in found:
         made = candidate(row)
-        estimate = (
-            MoodEstimate(row["est_valence"], row["est_energy"], row["est_error"], row["est_basis"])
-            if row["est_basis"] is not None
-            else None
-        )
+        by_name = dict(row.items())
+        estimate = [by_name.pop(f"est_{part}") for part in ("valence", "energy", "error", "basis")]
+        features = {name: by_name.pop(name) for name in list(by_name) if name in feature_names}
         expected = Candidate(
-            id=row["id"],
-            spotify_id=row["spotify_id"],
-            title=row["title"],
-            artists=tuple(row["artists"]),
-            album=row["album"],
-            popularity=row["popularity"],
-            release_year=row["release_year"],
-            genres=tuple(row["genres"]),
-            features=TrackFeatures(
-                danceability=row["danceability"],
-                energy=row["energy"],
-                acousticness=row["acousticness"],
-                instrumentalness=row["instrumentalness"],
-                valence=row["valence"],
-                tempo=row["tempo"],
-            ),
-            mood_words=tuple(row["mood_words"]),
-            theme_tags=tuple(row["theme_tags"]),
-            lyrics_themes=tuple(row["lyrics_themes"]),
-            similarity=row["similarity"],
-            trending_rank=row["trending_rank"],
-            playlist_name=row["playlist_name"],
-            own_playlist=bool(row["own_playlist"]),
-            liked_similarity=row["liked_similarity"],
-            estimate=estimate,
+            **{name: tuple(v) if isinstance(v, list) else v for name, v in by_name.items()}
+            | {"own_playlist": bool(by_name["own_playlist"])},
+            features=TrackFeatures(**features),
+            estimate=MoodEstimate(*estimate) if estimate[-1] is not None else None,
         )
         assert made == expected
         assert vars(made).keys() == {f.name for f in fields(Candidate)}
