@@ -1,7 +1,9 @@
 """The held-out chat check of issue 19, replicated in the project: a new listener's library in chat.
 
-`python -m benchmarks.library_chat [--seed 19]` (needs ../shared/data and the cached 28k
-benchmark database, `python -m support.synthetic --scale 28k`).
+`python -m benchmarks.library_chat [--seed 19] [--half all|A|B] [--requests chat|dev]` (needs
+../shared/data and the cached 28k benchmark database, `python -m support.synthetic --scale
+28k`). `--half` keeps one half of the labelled tracks by artist (training/calm_split.py's
+halves); `--requests dev` asks the dev table's 24 requests (training/dev_table.py) instead.
 
 What it replays: a listener links a library the project has never seen (mood_labels_dev.csv's
 343 tracks: Spotify track objects with no audio features, in six playlists named "Playlist 1"
@@ -53,6 +55,8 @@ from bot.settings import load_settings
 from db import migrations
 from db.pool import Database, connect
 from handlers.edge.worker import JobHandler, Scheduler, Worker
+from handlers.features_lookup import FeaturesLookup
+from handlers.library_moods import FEATURES_LOOKUP
 from handlers.replies import ChatContext
 from handlers.service import DefaultBotService, ServiceConfig
 from handlers.spotify.linking import LIBRARY_SYNC
@@ -62,6 +66,8 @@ from support.fakes.fake_features import FakeFeatures
 from support.fakes.fake_ollama import closed_port_url
 from support.fakes.fake_spotify import FakeSpotify, Library, Track, fake_id
 from support.fakes.spotify_world import World, make_world
+from training import calm_split
+from training.dev_table import REQUESTS as DEV_REQUESTS
 
 # Written before the first run; not to be changed after seeing results (see the docstring).
 REQUESTS: dict[str, tuple[str, ...]] = {
@@ -140,20 +146,25 @@ class Shown:
     source: str | None
 
 
-def labelled_tracks() -> list[Labelled]:
-    """mood_labels_dev.csv, read at run time (never copied into the repository)."""
+def labelled_tracks(half: str = "all") -> list[Labelled]:
+    """mood_labels_dev.csv, read at run time (never copied into the repository); `half` A or B
+    keeps one half by artist, the halves of training/calm_split.py (TargetLimits were fitted
+    on A)."""
     with (SHARED_DATA / "mood_labels_dev.csv").open(newline="", encoding="utf-8") as handle:
-        return [
-            Labelled(
-                r["id"],
-                r["name"],
-                r["artist"],
-                r["album"],
-                r["mood"],
-                {n: float(r[n]) for n in SERVICE_FEATURES},
-            )
-            for r in csv.DictReader(handle)
-        ]
+        rows = list(csv.DictReader(handle))
+    halves = [t.half for t in calm_split.tracks()]
+    return [
+        Labelled(
+            r["id"],
+            r["name"],
+            r["artist"],
+            r["album"],
+            r["mood"],
+            {n: float(r[n]) for n in SERVICE_FEATURES},
+        )
+        for r, h in zip(rows, halves, strict=True)
+        if half in ("all", h)
+    ]
 
 
 def arrange(tracks: Sequence[Labelled], how: str, seed: int) -> list[list[Labelled]]:
@@ -257,7 +268,13 @@ async def _settle(world: World, worker: Worker, schedulers: list[Scheduler]) -> 
 
 
 async def one_run(
-    data_dir: Path, tracks: Sequence[Labelled], how: str, condition: str, seed: int, embedder: Any
+    data_dir: Path,
+    tracks: Sequence[Labelled],
+    how: str,
+    condition: str,
+    seed: int,
+    embedder: Any,
+    requests: dict[str, tuple[str, ...]],
 ) -> dict[str, Any]:
     """Link, sync, place moods, ask the 24 requests; what each answer showed."""
     database: Database = await connect("", data_dir, pool_size=4)
@@ -269,8 +286,8 @@ async def one_run(
     service.known = {t.spotify_id: t.features for t in tracks if t.spotify_id in known}
     await service.start()
     world = await make_world(database, embedder, spotify)
+    worker, schedulers = await _wire_jobs(world, service.base_url if known else None)
     try:
-        worker, schedulers = await _wire_jobs(world, service.base_url if known else None)
         started = time.perf_counter()
         status, page = await world.link(LISTENER)
         if status != 200:
@@ -284,8 +301,11 @@ async def one_run(
             )
         )
         placement = (await world.sync.moods.placement(user_id)).as_dict()
-        answers = await _ask(world, tracks)
+        answers = await _ask(world, tracks, requests)
     finally:
+        lookup = worker.handlers.get(FEATURES_LOOKUP)
+        if isinstance(lookup, FeaturesLookup):
+            await lookup.client.close()
         await world.close()
         await service.stop()
         await database.close()
@@ -301,7 +321,9 @@ async def one_run(
     }
 
 
-async def _ask(world: World, tracks: Sequence[Labelled]) -> list[dict[str, Any]]:
+async def _ask(
+    world: World, tracks: Sequence[Labelled], requests: dict[str, tuple[str, ...]]
+) -> list[dict[str, Any]]:
     """The 24 requests through the bot service, as a Telegram text message reaches it."""
     labels = {t.spotify_id: t.label for t in tracks}
     settings = load_settings(None, OLLAMA_HOST=closed_port_url())
@@ -310,7 +332,7 @@ async def _ask(world: World, tracks: Sequence[Labelled]) -> list[dict[str, Any]]
         ServiceConfig(top_n=TOP, rate_limit_per_minute=1000), world.db, pipeline, world.accounts
     )
     answers = []
-    for label, texts in REQUESTS.items():
+    for label, texts in requests.items():
         for text in texts:
             reply = await bot.vibe(LISTENER, [], text, admitted=True)
             if reply.recommendation is None:
@@ -322,7 +344,7 @@ async def _ask(world: World, tracks: Sequence[Labelled]) -> list[dict[str, Any]]
     return answers
 
 
-async def _sources(db: Database, spotify_ids: list[str | None]) -> dict[str, str]:
+async def _sources(db: Database, spotify_ids: Sequence[str | None]) -> dict[str, str]:
     rows = await db.pool.fetch(
         "SELECT spotify_id, mood_source FROM tracks WHERE spotify_id = ANY($1::text[])",
         [i for i in spotify_ids if i],
@@ -376,9 +398,15 @@ def _by_source(answers: Sequence[dict[str, Any]]) -> dict[str, str]:
     return {k: f"{r} of {n}" for k, (r, n) in sorted(counts.items())}
 
 
-async def run(seed: int, only: Sequence[str], conditions: Sequence[str]) -> dict[str, Any]:
+async def run(
+    seed: int,
+    only: Sequence[str],
+    conditions: Sequence[str],
+    half: str,
+    requests: dict[str, tuple[str, ...]],
+) -> dict[str, Any]:
     """Every arrangement and condition, each on its own copy of the 28k database."""
-    tracks = labelled_tracks()
+    tracks = labelled_tracks(half)
     embedder = Embedder()
     runs = []
     with tempfile.TemporaryDirectory(prefix="mlchat-", dir="/tmp") as base:
@@ -390,7 +418,9 @@ async def run(seed: int, only: Sequence[str], conditions: Sequence[str]) -> dict
                     with tempfile.TemporaryDirectory(prefix="run-", dir=base) as tmp:
                         os.chmod(tmp, 0o755)
                         data_dir = copy_of(template, Path(tmp))
-                        found = await one_run(data_dir, tracks, how, condition, seed, embedder)
+                        found = await one_run(
+                            data_dir, tracks, how, condition, seed, embedder, requests
+                        )
                     found["score"] = score(found["answers"])
                     _print_run(found)
                     runs.append(found)
@@ -417,20 +447,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=19)
     parser.add_argument("--arrangement", choices=ARRANGEMENTS, nargs="+", default=ARRANGEMENTS)
     parser.add_argument("--condition", choices=CONDITIONS, nargs="+", default=CONDITIONS)
+    parser.add_argument(
+        "--half",
+        choices=("all", "A", "B"),
+        default="all",
+        help="the library: every labelled track, or one half by artist (training/calm_split.py)",
+    )
+    parser.add_argument(
+        "--requests",
+        choices=("chat", "dev"),
+        default="chat",
+        help="the 24 chat requests written here, or the dev table's 24 (training/dev_table.py)",
+    )
     parser.add_argument("--out", default=str(RESULTS_DIR / "library_chat.json"))
     args = parser.parse_args(argv)
     if not (SHARED_DATA / "mood_labels_dev.csv").exists():
         print(f"needs {SHARED_DATA}/mood_labels_dev.csv, which is absent")
         return 2
     here = machine()
-    print(f"{here.line()}, Python {here.python}; load {os.getloadavg()[0]:.1f}; {now_utc()}")
-    result = asyncio.run(run(args.seed, args.arrangement, args.condition))
+    load = os.getloadavg()[0]
+    print(f"library: {args.half}; {here.line()}, Python {here.python}; load {load:.1f}")
+    print(now_utc())
+    requests = REQUESTS if args.requests == "chat" else dict(DEV_REQUESTS)
+    result = asyncio.run(run(args.seed, args.arrangement, args.condition, args.half, requests))
     result.update(
         {
             "when": now_utc(),
             "machine": here.line(),
             "seed": args.seed,
-            "requests": REQUESTS,
+            "half": args.half,
+            "requests": requests,
             "targets": {"library_fit_at_5": TARGET_FIT, "library_precision": TARGET_PRECISION},
         }
     )
