@@ -1,9 +1,11 @@
 """The held-out chat check of issue 19, replicated in the project: a new listener's library in chat.
 
-`python -m benchmarks.library_chat [--seed 19] [--half all|A|B] [--requests chat|dev]` (needs
-../shared/data and the cached 28k benchmark database, `python -m support.synthetic --scale
-28k`). `--half` keeps one half of the labelled tracks by artist (training/calm_split.py's
-halves); `--requests dev` asks the dev table's 24 requests (training/dev_table.py) instead.
+`python -m benchmarks.library_chat [--seed 19] [--half all|A|B] [--requests chat|dev]
+[--unseen]` (needs ../shared/data and the cached 28k benchmark database, `python -m
+support.synthetic --scale 28k`). `--half` keeps one half of the labelled tracks by artist
+(training/calm_split.py's halves); `--requests dev` asks the dev table's 24 requests
+(training/dev_table.py) instead; `--unseen` gives the library new Spotify ids (none known to
+the catalog by id).
 
 What it replays: a listener links a library the project has never seen (mood_labels_dev.csv's
 343 tracks: Spotify track objects with no audio features, in six playlists named "Playlist 1"
@@ -146,16 +148,17 @@ class Shown:
     source: str | None
 
 
-def labelled_tracks(half: str = "all") -> list[Labelled]:
+def labelled_tracks(half: str = "all", unseen: bool = False) -> list[Labelled]:
     """mood_labels_dev.csv, read at run time (never copied into the repository); `half` A or B
     keeps one half by artist, the halves of training/calm_split.py (TargetLimits were fitted
-    on A)."""
+    on A); `unseen` gives every track a new Spotify id, so the catalog knows none by id (the
+    same song under another id can still be matched by title and artist)."""
     with (SHARED_DATA / "mood_labels_dev.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     halves = [t.half for t in calm_split.tracks()]
     return [
         Labelled(
-            r["id"],
+            fake_id(f"unseen-{r['id']}") if unseen else r["id"],
             r["name"],
             r["artist"],
             r["album"],
@@ -404,9 +407,10 @@ async def run(
     conditions: Sequence[str],
     half: str,
     requests: dict[str, tuple[str, ...]],
+    unseen: bool = False,
 ) -> dict[str, Any]:
     """Every arrangement and condition, each on its own copy of the 28k database."""
-    tracks = labelled_tracks(half)
+    tracks = labelled_tracks(half, unseen)
     embedder = Embedder()
     runs = []
     with tempfile.TemporaryDirectory(prefix="mlchat-", dir="/tmp") as base:
@@ -459,6 +463,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="chat",
         help="the 24 chat requests written here, or the dev table's 24 (training/dev_table.py)",
     )
+    parser.add_argument(
+        "--unseen",
+        action="store_true",
+        help="new Spotify ids for the library, so the catalog knows none of them by id",
+    )
     parser.add_argument("--out", default=str(RESULTS_DIR / "library_chat.json"))
     args = parser.parse_args(argv)
     if not (SHARED_DATA / "mood_labels_dev.csv").exists():
@@ -476,6 +485,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "machine": here.line(),
             "seed": args.seed,
             "half": args.half,
+            "unseen": args.unseen,
             "requests": requests,
             "targets": {"library_fit_at_5": TARGET_FIT, "library_precision": TARGET_PRECISION},
         }
