@@ -475,10 +475,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     here = machine()
     load = os.getloadavg()[0]
-    print(f"library: {args.half}; {here.line()}, Python {here.python}; load {load:.1f}")
+    print(f"library: {args.half}, unseen {args.unseen}; {here.line()}; load {load:.1f}")
     print(now_utc())
     requests = REQUESTS if args.requests == "chat" else dict(DEV_REQUESTS)
-    result = asyncio.run(run(args.seed, args.arrangement, args.condition, args.half, requests))
+    result = asyncio.run(
+        run(args.seed, args.arrangement, args.condition, args.half, requests, args.unseen)
+    )
     result.update(
         {
             "when": now_utc(),
