@@ -48,9 +48,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from benchmarks.common import RESULTS_DIR, SHARED_DATA, machine, now_utc, write_json
+from benchmarks.library_chat_score import LABELS, print_run, score
 from bot.app import build_pipeline
 from bot.jobs import add_mood_jobs
 from bot.settings import load_settings
@@ -106,12 +105,10 @@ REQUESTS: dict[str, tuple[str, ...]] = {
         "something soothing for my anxiety",
     ),
 }
-LABELS = tuple(REQUESTS)
 TOP = 5
 PLAYLISTS = 6
 ARRANGEMENTS = ("random", "by_label")
 CONDITIONS = ("off", "half", "all")
-DRAWS = 2000
 # The issue's targets, with the service knowing half the library.
 TARGET_FIT = 0.45
 TARGET_PRECISION = 0.55
@@ -297,13 +294,7 @@ async def one_run(
             raise RuntimeError(f"linking failed: {status} {page[:200]}")
         jobs_run = await _settle(world, worker, schedulers)
         settled_s = time.perf_counter() - started
-        user_id = int(
-            await database.pool.fetchval(
-                "SELECT id FROM chat_users WHERE platform = 'telegram' AND platform_user_id = $1",
-                LISTENER.user_id,
-            )
-        )
-        placement = (await world.sync.moods.placement(user_id)).as_dict()
+        placement = (await world.sync.moods.placement(await _user_id(database))).as_dict()
         answers = await _ask(world, tracks, requests)
     finally:
         lookup = worker.handlers.get(FEATURES_LOOKUP)
@@ -322,6 +313,16 @@ async def one_run(
         "placement": placement,
         "answers": answers,
     }
+
+
+async def _user_id(database: Database) -> int:
+    """The linked listener's chat user id."""
+    return int(
+        await database.pool.fetchval(
+            "SELECT id FROM chat_users WHERE platform = 'telegram' AND platform_user_id = $1",
+            LISTENER.user_id,
+        )
+    )
 
 
 async def _ask(
@@ -355,52 +356,6 @@ async def _sources(db: Database, spotify_ids: Sequence[str | None]) -> dict[str,
     return {r["spotify_id"]: r["mood_source"] for r in rows}
 
 
-def score(answers: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """library_fit@5, library precision and per-label k of n, with bootstrap intervals."""
-    right = np.array(
-        [sum(s["library"] and s["label"] == a["label"] for s in a["shown"]) for a in answers]
-    )
-    shown = np.array([sum(s["library"] for s in a["shown"]) for a in answers])
-    by_label = np.array([a["label"] for a in answers])
-    rng = np.random.default_rng(19)
-    fits, precisions = [], []
-    for _ in range(DRAWS):
-        i = np.concatenate(
-            [rng.choice(np.flatnonzero(by_label == k), (by_label == k).sum()) for k in LABELS]
-        )
-        fits.append(right[i].sum() / (TOP * len(i)))
-        precisions.append(right[i].sum() / max(1, shown[i].sum()))
-    return {
-        "library_fit_at_5": round(float(right.sum() / (TOP * len(answers))), 3),
-        "library_fit_ci95": _interval(fits),
-        "library_precision": round(float(right.sum() / max(1, shown.sum())), 3),
-        "library_precision_ci95": _interval(precisions),
-        "library_shown": int(shown.sum()),
-        "per_label": {
-            k: f"{int(right[by_label == k].sum())} of {int(shown[by_label == k].sum())}"
-            for k in LABELS
-        },
-        "library_picks_by_source": _by_source(answers),
-    }
-
-
-def _interval(values: list[float]) -> list[float]:
-    low, high = np.percentile(values, [2.5, 97.5])
-    return [round(float(low), 3), round(float(high), 3)]
-
-
-def _by_source(answers: Sequence[dict[str, Any]]) -> dict[str, str]:
-    """Right of shown library picks per mood source."""
-    counts: dict[str, list[int]] = {}
-    for a in answers:
-        for s in a["shown"]:
-            if s["library"]:
-                c = counts.setdefault(s["source"] or "?", [0, 0])
-                c[0] += s["label"] == a["label"]
-                c[1] += 1
-    return {k: f"{r} of {n}" for k, (r, n) in sorted(counts.items())}
-
-
 async def run(
     seed: int,
     only: Sequence[str],
@@ -426,23 +381,11 @@ async def run(
                             data_dir, tracks, how, condition, seed, embedder, requests
                         )
                     found["score"] = score(found["answers"])
-                    _print_run(found)
+                    print_run(found)
                     runs.append(found)
         finally:
             embedder.close()
     return {"runs": runs}
-
-
-def _print_run(found: dict[str, Any]) -> None:
-    s = found["score"]
-    print(
-        f"{found['arrangement']:<9} service {found['condition']:<4} "
-        f"fit@5 {s['library_fit_at_5']:.3f} {s['library_fit_ci95']}  "
-        f"precision {s['library_precision']:.3f} {s['library_precision_ci95']}  "
-        f"shown {s['library_shown']}  {s['per_label']}  by source {s['library_picks_by_source']}  "
-        f"placement {found['placement']}",
-        flush=True,
-    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
