@@ -12,8 +12,9 @@ What it replays: a listener links a library the project has never seen (mood_lab
 to "Playlist 6") through the real linking, sync and library-mood code against the fake Spotify
 Web API, then asks for 24 moods in chat through the bot service a Telegram text message
 reaches (DefaultBotService.vibe, private chat, top 5). The catalog is the real 28k one: the
-cached benchmark database is copied to a temporary directory for each run (the cache itself is
-never opened) and the copy deleted after.
+cached benchmark database is copied once (while no process runs it) to a private template in a
+temporary directory, each run gets its own copy of that, and every copy is deleted after; the
+cache itself is never opened.
 
 Two arrangements of the playlists (which one the owners use is unknown): tracks dealt at
 random (seeded), and grouped by their label (the set was gathered from mood playlists).
