@@ -53,8 +53,20 @@ class FeaturesLookup:
         self.reenrich = reenrich
 
     async def __call__(self, ctx: JobContext) -> dict[str, Any]:
-        """Ask about every due lookup, batch by batch."""
+        """Ask about every due lookup, batch by batch, on one connection pool closed when the
+        run ends, however it ends (a run follows a sync or comes hourly: nothing is left open
+        when the process stops)."""
         done = {"asked": 0, "found": 0, "missing": 0}
+        try:
+            await self._ask_due(ctx, done)
+        finally:
+            await self.client.close()
+        if done["found"]:
+            await jobs.enqueue(self.db.pool, MOOD_REFRESH, {}, dedupe_key=REFRESH_KEY)
+        log.info("features lookups: %s", done)
+        return done
+
+    async def _ask_due(self, ctx: JobContext, done: dict[str, int]) -> None:
         for _ in range(MAX_BATCHES_PER_RUN):
             due = await store.due_lookups(self.db.pool, MAX_IDS_PER_REQUEST)
             if not due:
@@ -65,10 +77,6 @@ class FeaturesLookup:
                 raise RetryLater(str(err), err.retry_after) from None
             await self._store(due, found, done)
             await ctx.save_progress(dict(done))
-        if done["found"]:
-            await jobs.enqueue(self.db.pool, MOOD_REFRESH, {}, dedupe_key=REFRESH_KEY)
-        log.info("features lookups: %s", done)
-        return done
 
     async def _store(
         self, due: Sequence[Any], found: dict[str, MeasuredFeatures], done: dict[str, int]

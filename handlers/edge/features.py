@@ -126,6 +126,11 @@ class FeaturesClient:
         self.timeout = aiohttp.ClientTimeout(total=timeout_s, sock_connect=CONNECT_TIMEOUT_S)
         self._session: aiohttp.ClientSession | None = None
 
+    @property
+    def connected(self) -> bool:
+        """Whether a connection pool is open (one opens on the first request)."""
+        return self._session is not None
+
     async def close(self) -> None:
         """Close the connection pool."""
         if self._session is not None:
