@@ -92,11 +92,13 @@ def candidate(row: asyncpg.Record) -> Candidate:
     CANDIDATE_COLUMNS' order (a test holds the statements to it) and built with `assemble`:
     ~300 of them per answer, where reading by name and the dataclasses' own __init__ cost
     about twice as much."""
-    (id_, spotify_id, title, artists, album, popularity, release_year, genres) = row[:8]
-    (valence, energy, danceability, acousticness, instrumentalness, tempo) = row[8:14]
-    (mood_words, theme_tags, lyrics_themes) = row[14:17]
-    (similarity, trending_rank, playlist_name, own_playlist, liked_similarity) = row[17:22]
-    (est_valence, est_energy, est_error, est_basis) = row[22:]
+    # fmt: off
+    (id_, spotify_id, title, artists, album, popularity, release_year, genres,
+     valence, energy, danceability, acousticness, instrumentalness, tempo,
+     mood_words, theme_tags, lyrics_themes,
+     similarity, trending_rank, playlist_name, own_playlist, liked_similarity,
+     est_valence, est_energy, est_error, est_basis) = row
+    # fmt: on
     # the features the ranker reads; the search does not fetch the others
     features = assemble(
         TrackFeatures,
