@@ -2,7 +2,8 @@
 the linked listener's 1,000-track library measured (every track's mood known, as before issue
 19) and with half of it blind, carrying an estimate instead (as a library Spotify no longer
 describes does). The two states alternate round by round, each after an untimed warm pass, and
-every answer is timed beside the bare embedding of the same query.
+every answer is timed beside the bare embedding of the same query. Each switch is followed by
+a VACUUM, so neither state is timed over the other's dead row versions.
 
 The estimates are made at sync time (handlers/library_moods.py); at answer time they are four
 more columns per candidate and one more `trait_fit` per estimated one. The blind half is the
@@ -64,7 +65,9 @@ async def set_blind(database: Database, listener: int, blind: bool) -> int:
     """Make half the listener's library blind with estimates, or measured again; rows changed."""
     async with database.pool.acquire() as conn:
         status: str = await conn.execute(BLIND if blind else RESTORE, listener)
-        await conn.execute("ANALYZE tracks")
+        # The moved rows' old versions leave the HNSW and mood indexes before the next state
+        # is timed (and before the cache is handed back), as autovacuum does in the long run.
+        await conn.execute("VACUUM (ANALYZE) tracks")
     return int(status.split()[-1])
 
 
