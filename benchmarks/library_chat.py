@@ -138,11 +138,12 @@ class Labelled:
 
 @dataclass(frozen=True)
 class Shown:
-    """One of the 5 songs of an answer: from the library or not, its label, its mood source."""
+    """One of the 5 songs of an answer: from the library or not, whether its label is the asked
+    mood, its mood source. No id or label is kept: the results file must not carry the
+    labelled set's rows (../shared/data stays out of the repository)."""
 
-    spotify_id: str
     library: bool
-    label: str | None
+    right: bool
     source: str | None
 
 
@@ -344,7 +345,7 @@ async def _ask(
                 raise RuntimeError(f"no answer for {text!r}: {reply.text}")
             ids = [p.spotify_id for p in reply.recommendation.tracks]
             sources = await _sources(world.db, ids)
-            shown = [Shown(i, i in labels, labels.get(i), sources.get(i or "")) for i in ids if i]
+            shown = [Shown(i in labels, labels.get(i) == label, sources.get(i)) for i in ids if i]
             answers.append({"label": label, "text": text, "shown": [asdict(s) for s in shown]})
     return answers
 

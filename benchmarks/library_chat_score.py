@@ -16,9 +16,7 @@ DRAWS = 2000
 
 def score(answers: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """library_fit@5, library precision and per-label k of n, with bootstrap intervals."""
-    right = np.array(
-        [sum(s["library"] and s["label"] == a["label"] for s in a["shown"]) for a in answers]
-    )
+    right = np.array([sum(s["library"] and s["right"] for s in a["shown"]) for a in answers])
     shown = np.array([sum(s["library"] for s in a["shown"]) for a in answers])
     by_label = np.array([a["label"] for a in answers])
     rng = np.random.default_rng(19)
@@ -55,7 +53,7 @@ def _by_source(answers: Sequence[dict[str, Any]]) -> dict[str, str]:
         for s in a["shown"]:
             if s["library"]:
                 c = counts.setdefault(s["source"] or "?", [0, 0])
-                c[0] += s["label"] == a["label"]
+                c[0] += s["right"]
                 c[1] += 1
     return {k: f"{r} of {n}" for k, (r, n) in sorted(counts.items())}
 
