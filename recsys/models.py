@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from enum import StrEnum
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-import numpy as np
+if TYPE_CHECKING:  # only CandidateQuery's annotation names it: values stay free of numpy
+    import numpy as np
 
 # The theme vocabulary shared by track tags, captions and lyrics themes.
 THEMES: tuple[str, ...] = (
