@@ -3,8 +3,8 @@
 Latency: for a linked listener with a 1,000-track library, each query's answer time (embedding,
 candidates from pgvector, ranking) is measured beside the bare embedding time of the same
 query, alternately in the same loop, so both see the same machine load. The answer goes through
-the recommender (recsys.recommender.Recommender) when it is importable, else through the
-candidate stage (db.search.fetch_candidates) plus a top-5 pick; the result says which.
+the recommender (recsys.recommender.Recommender); the candidate SQL alone (its rows, not yet
+Candidates: db.search.fetch_candidate_rows) is timed beside it.
 
 Recall: the HNSW candidate query with the ef_search and iterative-scan settings db/search.py
 ships, against exact search (index scans off, a full scan and sort), over real query texts:
@@ -35,6 +35,7 @@ from db import search
 from db.pool import Database
 from handlers.stores import DatabaseCandidates
 from recsys.embedder import Embedder
+from recsys.models import CandidateQuery
 from support import synthetic
 
 log = logging.getLogger(__name__)
@@ -132,20 +133,6 @@ def query_texts(with_captions: bool) -> list[str]:
 Answer = Callable[[str], Awaitable[Any]]
 
 
-def _pick_top(rows: list[asyncpg.Record]) -> list[asyncpg.Record]:
-    """The most similar candidates, one per artist: what an answer shows at the least."""
-    picked: list[asyncpg.Record] = []
-    seen: set[str] = set()
-    for row in sorted(rows, key=lambda r: r["similarity"], reverse=True):
-        lead = row["artists"][0] if row["artists"] else ""
-        if lead not in seen:
-            seen.add(lead)
-            picked.append(row)
-        if len(picked) == TOP_K:
-            break
-    return picked
-
-
 class RecommenderPath:
     """The answer through recsys.recommender.Recommender, noting where its time went."""
 
@@ -173,22 +160,8 @@ class RecommenderPath:
         return answer.tracks
 
 
-def _via_candidates(database: Database, embedder: Embedder, listener: int) -> Answer:
-    """Embedding, the candidate SQL, and the most similar track per artist."""
-
-    async def candidate_answer(text: str) -> Any:
-        vector = await embedder.aembed_one(text)
-        query = search.CandidateQuery(vector, 0.5, 0.5, user_ids=(listener,))
-        return _pick_top(await search.fetch_candidates(database.read_pool, query))
-
-    return candidate_answer
-
-
 async def _answer_path(database: Database, embedder: Embedder, listener: int) -> tuple[str, Answer]:
-    try:
-        path = RecommenderPath(database, embedder, listener)
-    except ImportError:  # an older checkout without the recommender: the candidate stage only
-        return "candidate-sql", _via_candidates(database, embedder, listener)
+    path = RecommenderPath(database, embedder, listener)
     await asyncio.to_thread(path.reader.warm)
     return "recommender", path
 
@@ -226,8 +199,8 @@ async def measure_latency(
                 embedder.cache.clear()
                 answer_ms, picks = await _timed(answer(text))
                 repeat_ms, _ = await _timed(answer(text))
-                query = search.CandidateQuery(vector, 0.5, 0.5, user_ids=(bench.listener_id,))
-                sql_ms, _ = await _timed(search.fetch_candidates(database.read_pool, query))
+                query = CandidateQuery(vector, 0.5, 0.5, user_ids=(bench.listener_id,))
+                sql_ms, _ = await _timed(search.fetch_candidate_rows(database.read_pool, query))
                 if len(picks) < TOP_K:
                     raise RuntimeError(f"only {len(picks)} tracks answered for {text!r}")
                 embeds.append(embed_ms)

@@ -236,3 +236,27 @@ async def release_playlist_save(pool: asyncpg.Pool, rec_id: int, user_id: int) -
         rec_id,
         user_id,
     )
+
+
+# The listeners' thumbs as track ids: a thumb on a whole answer counts for its tracks.
+FEEDBACK_SQL = """
+SELECT x.kind, array_agg(DISTINCT x.track_id) AS track_ids FROM (
+    SELECT f.kind, COALESCE(f.track_id, rt.track_id) AS track_id, f.created_at
+    FROM feedback f
+    LEFT JOIN recommendation_tracks rt
+      ON f.track_id IS NULL AND rt.recommendation_id = f.recommendation_id
+    WHERE f.user_id = ANY($1::bigint[]) AND f.kind IN ('up', 'down')
+) x WHERE x.track_id IS NOT NULL GROUP BY x.kind
+"""
+
+
+async def feedback_tracks(
+    pool: asyncpg.Pool, user_ids: tuple[int, ...]
+) -> tuple[set[int], set[int]]:
+    """(liked, disliked) track ids of these listeners; a dislike outweighs a like."""
+    if not user_ids:
+        return set(), set()
+    rows = await pool.fetch(FEEDBACK_SQL, list(user_ids))
+    by_kind = {row["kind"]: set(row["track_ids"]) for row in rows}
+    disliked = by_kind.get("down", set())
+    return by_kind.get("up", set()) - disliked, disliked

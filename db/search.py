@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 import numpy as np
 
 from db.errors import DatabaseUnavailable
+from recsys.models import Candidate, CandidateQuery, MoodEstimate, TrackFeatures, assemble
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +80,7 @@ NEAREST_SQL = f"SELECT id FROM ({INDEX_SCAN}\n) nearest"
 WIDE_NEAREST_SQL = "SELECT id FROM catalog_nearest($1, $2, $3, $4, $5)"
 
 # The columns of a candidate row: the track's own (of its audio features, the ones the ranker
-# reads), then what the statement works out. handlers/stores.py turns a row into a Candidate.
+# reads), then what the statement works out. `candidate` below turns a row into a Candidate.
 CANDIDATE_COLUMNS: tuple[str, ...] = (
     *("id", "spotify_id", "title", "artists", "album", "popularity", "release_year", "genres"),
     *("valence", "energy", "danceability", "acousticness", "instrumentalness", "tempo"),
@@ -86,6 +89,52 @@ CANDIDATE_COLUMNS: tuple[str, ...] = (
     # an estimated mood (alembic 0009), used only where valence and energy are missing
     *("est_valence", "est_energy", "est_error", "est_basis"),
 )
+
+
+def candidate(row: asyncpg.Record) -> Candidate:
+    """A row of the candidate statements as a Candidate. The row is unpacked in
+    CANDIDATE_COLUMNS' order (a test holds the statements to it) and built with `assemble`:
+    ~300 of them per answer, where reading by name and the dataclasses' own __init__ cost
+    about three times as much (benchmarks/README.md, issue 20)."""
+    # fmt: off
+    (id_, spotify_id, title, artists, album, popularity, release_year, genres,
+     valence, energy, danceability, acousticness, instrumentalness, tempo,
+     mood_words, theme_tags, lyrics_themes,
+     similarity, trending_rank, playlist_name, own_playlist, liked_similarity,
+     est_valence, est_energy, est_error, est_basis) = row
+    # fmt: on
+    # the features the ranker reads; the search does not fetch the others
+    features = assemble(
+        TrackFeatures,
+        {
+            "danceability": danceability,
+            "energy": energy,
+            "acousticness": acousticness,
+            "instrumentalness": instrumentalness,
+            "valence": valence,
+            "tempo": tempo,
+        },
+    )  # fmt: skip
+    return assemble(Candidate, {
+        "id": id_, "spotify_id": spotify_id, "title": title, "artists": tuple(artists),
+        "album": album, "popularity": popularity, "release_year": release_year,
+        "genres": tuple(genres), "features": features, "mood_words": tuple(mood_words),
+        "theme_tags": tuple(theme_tags), "lyrics_themes": tuple(lyrics_themes),
+        "similarity": float(similarity), "trending_rank": trending_rank,
+        "playlist_name": playlist_name, "own_playlist": bool(own_playlist),
+        "liked_similarity": liked_similarity,
+        "estimate": _estimate(est_valence, est_energy, est_error, est_basis),
+    })  # fmt: skip
+
+
+def _estimate(
+    valence: float | None, energy: float | None, error: float | None, basis: str | None
+) -> MoodEstimate | None:
+    """A row's estimated mood, if it has a whole one."""
+    if valence is None or energy is None or error is None or basis is None:
+        return None
+    return MoodEstimate(float(valence), float(energy), float(error), str(basis))
+
 
 # The candidate search is two statements run at once on two pooled connections (so on two
 # server cores): the catalog's sources (semantic and mood) and the listeners' libraries. The
@@ -191,18 +240,6 @@ LIBRARY_SQL = candidate_sql(
 
 
 @dataclass(frozen=True)
-class CandidateQuery:
-    """What the candidate stage searches for."""
-
-    embedding: np.ndarray
-    valence: float
-    energy: float
-    user_ids: tuple[int, ...] = ()
-    exclude_ids: tuple[int, ...] = ()
-    liked_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
 class SearchBreadth:
     """How wide the catalog's index is searched: ef_search, and rows asked of the index."""
 
@@ -281,22 +318,47 @@ async def _fetch_library(pool: asyncpg.Pool, query: CandidateQuery) -> list[asyn
     return rows
 
 
-async def fetch_candidates(
-    pool: asyncpg.Pool, query: CandidateQuery, breadth: SearchBreadth | None = None
-) -> list[asyncpg.Record]:
-    """The union of semantic, mood and library candidates (columns: CANDIDATE_COLUMNS).
+async def _statements(
+    pool: asyncpg.Pool, query: CandidateQuery, breadth: SearchBreadth | None
+) -> list[Coroutine[Any, Any, list[asyncpg.Record]]]:
+    """The candidate statements a search runs at once: the catalog's, and the libraries' when
+    it names listeners. `breadth` defaults to the one for the catalog's size.
 
     One round trip per statement: the default index settings come with each pooled connection
     (SESSION_SETTINGS, db/pool.py) and a wider search sets its own inside catalog_nearest(), so
-    no transaction is opened to set them. `breadth` defaults to the one for the catalog's size.
-    """
+    no transaction is opened to set them."""
     if breadth is None:
         breadth = breadth_for(await catalog_rows(pool))
     statements = [_fetch_catalog(pool, query, breadth)]
     if query.user_ids:
         statements.append(_fetch_library(pool, query))
+    return statements
+
+
+async def fetch_candidates(
+    pool: asyncpg.Pool, query: CandidateQuery, breadth: SearchBreadth | None = None
+) -> list[Candidate]:
+    """The union of semantic, mood and library candidates. Each statement's rows become
+    Candidates as soon as it answers, while the other may still run."""
+
+    async def converted(rows: Awaitable[list[asyncpg.Record]]) -> list[Candidate]:
+        return [candidate(row) for row in await rows]
+
+    statements = await _statements(pool, query, breadth)
+    found: dict[int, Candidate] = {}
+    for candidates in await asyncio.gather(*map(converted, statements)):
+        for one in candidates:
+            found.setdefault(one.id, one)
+    return list(found.values())
+
+
+async def fetch_candidate_rows(
+    pool: asyncpg.Pool, query: CandidateQuery, breadth: SearchBreadth | None = None
+) -> list[asyncpg.Record]:
+    """fetch_candidates' rows as the statements return them (CANDIDATE_COLUMNS), for checks
+    of the statements and for timing the SQL alone."""
     found: dict[int, asyncpg.Record] = {}
-    for rows in await asyncio.gather(*statements):
+    for rows in await asyncio.gather(*await _statements(pool, query, breadth)):
         for row in rows:
             found.setdefault(row["id"], row)
     return list(found.values())
@@ -339,26 +401,3 @@ async def prewarm_index(primary: asyncpg.Pool, read_pool: asyncpg.Pool) -> int |
         log.info("search index not preloaded (%s); the first searches read it from disk", err)
         return None
     return int(blocks)
-
-
-FEEDBACK_SQL = """
-SELECT x.kind, array_agg(DISTINCT x.track_id) AS track_ids FROM (
-    SELECT f.kind, COALESCE(f.track_id, rt.track_id) AS track_id, f.created_at
-    FROM feedback f
-    LEFT JOIN recommendation_tracks rt
-      ON f.track_id IS NULL AND rt.recommendation_id = f.recommendation_id
-    WHERE f.user_id = ANY($1::bigint[]) AND f.kind IN ('up', 'down')
-) x WHERE x.track_id IS NOT NULL GROUP BY x.kind
-"""
-
-
-async def feedback_tracks(
-    pool: asyncpg.Pool, user_ids: tuple[int, ...]
-) -> tuple[set[int], set[int]]:
-    """(liked, disliked) track ids of these listeners; a dislike outweighs a like."""
-    if not user_ids:
-        return set(), set()
-    rows = await pool.fetch(FEEDBACK_SQL, list(user_ids))
-    by_kind = {row["kind"]: set(row["track_ids"]) for row in rows}
-    disliked = by_kind.get("down", set())
-    return by_kind.get("up", set()) - disliked, disliked

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from enum import Enum
 from typing import Any, Literal, TypeAlias
 
 import asyncpg
 import numpy as np
+
+from recsys.models import TrackFeatures, TrackIdentity, TrackInfo
 
 log = logging.getLogger(__name__)
 
@@ -24,32 +26,14 @@ Conn: TypeAlias = asyncpg.Connection | asyncpg.Pool
 TrackSource = Literal["catalog", "spotify", "enrichment"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TrackWrite:
     """One track as a writer knows it; None (an empty list, see COLUMNS) keeps the stored value."""
 
-    spotify_id: str
-    title: str
-    artists: tuple[str, ...]
-    album: str | None = None
-    popularity: int | None = None
-    release_year: int | None = None
-    genres: tuple[str, ...] = ()
-    danceability: float | None = None
-    energy: float | None = None
-    key: int | None = None
-    loudness: float | None = None
-    mode: int | None = None
-    speechiness: float | None = None
-    acousticness: float | None = None
-    instrumentalness: float | None = None
-    liveness: float | None = None
-    valence: float | None = None
-    tempo: float | None = None
-    time_signature: int | None = None
+    # the track's identity, audio features and lyrics themes
+    info: TrackInfo
     mood_words: tuple[str, ...] | None = None
     theme_tags: tuple[str, ...] | None = None
-    lyrics_themes: tuple[str, ...] = ()
     embedding: np.ndarray | None = None
     content_hash: str | None = None
     in_catalog: bool = False
@@ -86,7 +70,8 @@ class Column:
     merge: Merge
 
 
-# Every column TrackWrite carries, in its field order (checked below).
+# Every column a TrackWrite carries: its info's identity and audio features, in their field
+# order, its lyrics themes, then the write's own fields (checked below).
 COLUMNS: tuple[Column, ...] = (
     Column("spotify_id", "text", Merge.REPLACED),
     Column("title", "text", Merge.CATALOG_WINS),
@@ -107,9 +92,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("valence", "real", Merge.KEPT_WHEN_NULL),
     Column("tempo", "real", Merge.KEPT_WHEN_NULL),
     Column("time_signature", "smallint", Merge.KEPT_WHEN_NULL),
+    Column("lyrics_themes", "text[]", Merge.KEPT_WHEN_EMPTY),
     Column("mood_words", "text[]", Merge.KEPT_WHEN_NULL),
     Column("theme_tags", "text[]", Merge.KEPT_WHEN_NULL),
-    Column("lyrics_themes", "text[]", Merge.KEPT_WHEN_EMPTY),
     # the schema's vector(384)
     Column("embedding", "vector(384)", Merge.KEPT_WHEN_NULL),
     Column("content_hash", "text", Merge.KEPT_WHEN_NULL),
@@ -120,7 +105,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("artist_key", "text", Merge.KEPT_WHEN_NULL),
 )
 TRACK_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS)
-assert tuple(f.name for f in fields(TrackWrite)) == TRACK_COLUMNS, "COLUMNS and TrackWrite differ"
+_IDENTITY = tuple(f.name for f in fields(TrackIdentity))
+_FEATURES = tuple(f.name for f in fields(TrackFeatures))
+_WRITTEN = tuple(f.name for f in fields(TrackWrite) if f.name != "info")
+assert (*_IDENTITY, *_FEATURES, "lyrics_themes", *_WRITTEN) == TRACK_COLUMNS, (
+    "COLUMNS and TrackWrite differ"
+)
 # NOT NULL array columns: a NULL staged value falls back to the stored one, then to empty.
 _NOT_NULL_ARRAYS = ("genres", "mood_words", "theme_tags", "lyrics_themes")
 
@@ -205,8 +195,30 @@ async def upsert_tracks(
 
 
 def _record(row: TrackWrite) -> tuple[Any, ...]:
-    """A TrackWrite as a COPY record: tuples become lists (text[])."""
-    return tuple(list(v) if isinstance(v, tuple) else v for v in astuple(row))
+    """A TrackWrite as a COPY record, in COLUMNS' order: tuples become lists (text[])."""
+    info, features = row.info, row.info.features
+    values = (
+        *(getattr(info, name) for name in _IDENTITY),
+        *(getattr(features, name) for name in _FEATURES),
+        info.lyrics_themes,
+        *(getattr(row, name) for name in _WRITTEN),
+    )
+    return tuple(list(v) if isinstance(v, tuple) else v for v in values)
+
+
+def stored_info(row: asyncpg.Record, lyrics_themes: tuple[str, ...] = ()) -> TrackInfo:
+    """A `tracks` row as the enricher's input, with the audio features it has; `lyrics_themes`,
+    when given, instead of the stored ones. Arrays become tuples."""
+    identity = {name: _tupled(row[name]) for name in _IDENTITY}
+    return TrackInfo(
+        **identity,
+        features=TrackFeatures(**{name: row[name] for name in _FEATURES}),
+        lyrics_themes=lyrics_themes or tuple(row["lyrics_themes"]),
+    )
+
+
+def _tupled(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import asyncpg
 from db import tracks, trending_entries
 from db.errors import DatabaseError, DatabaseUnavailable
 from db.pool import Database
-from handlers.track_writes import enriched_write, track_write
+from handlers.track_writes import enriched_write
 from recsys.catalog_csv import CatalogReader
 from recsys.enrichment import EnrichedTrack, TrackEnricher, TrackInfo
 
@@ -259,6 +259,8 @@ def _rows(batch: _Batch) -> list[tracks.TrackWrite]:
         else:
             mood = batch.moods[i]
             rows.append(
-                track_write(info, in_catalog=True, mood_words=mood, content_hash=batch.hashes[i])
+                tracks.TrackWrite(
+                    info=info, mood_words=mood, content_hash=batch.hashes[i], in_catalog=True
+                )
             )
     return rows

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from recsys.embedder import Embedder
-from recsys.models import THEMES, TrackFeatures, TrackIdentity
+from recsys.models import THEMES, TrackInfo
 from recsys.themes import LYRICS_BONUS, ThemeTagger, pick_tags, rule_scores
 from recsys.track_moods import describe_features
 
@@ -28,14 +28,6 @@ ENRICHMENT_VERSION = "2"
 # Long titles (classical movements, medleys) would crowd the mood words out of the text.
 MAX_TITLE_CHARS = 120
 MAX_ARTISTS = 3
-
-
-@dataclass(frozen=True)
-class TrackInfo(TrackIdentity):
-    """What an import or a library sync knows about a track before enrichment."""
-
-    features: TrackFeatures = field(default_factory=TrackFeatures)
-    lyrics_themes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -190,6 +190,15 @@ class Candidate(TrackIdentity):
     estimate: MoodEstimate | None = None
 
 
+@dataclass(frozen=True)
+class TrackInfo(TrackIdentity):
+    """What an import or a library sync knows about a track before enrichment (and what a
+    write of it stores: db.tracks.TrackWrite)."""
+
+    features: TrackFeatures = field(default_factory=TrackFeatures)
+    lyrics_themes: tuple[str, ...] = ()
+
+
 _Frozen = TypeVar("_Frozen")
 
 
@@ -197,12 +206,12 @@ _Frozen = TypeVar("_Frozen")
 _PLAIN_DEFAULTS: dict[type, dict[str, Any]] = {}
 
 
-def assemble(cls: type[_Frozen], **values: Any) -> _Frozen:
+def assemble(cls: type[_Frozen], values: dict[str, Any]) -> _Frozen:
     """`cls(**values)` for a frozen dataclass on a hot path, without its generated __init__
-    (which sets each field through object.__setattr__): the candidate stage builds about 300
-    Candidates and their TrackFeatures per answer (benchmarks/README.md, issue 20). Every
-    field without a plain default must be given; nothing checks the names here, so each
-    caller has a test that compares its value with the class's own constructor."""
+    (which sets each field through object.__setattr__) or a keyword call: the candidate stage
+    builds about 300 Candidates and their TrackFeatures per answer (benchmarks/README.md,
+    issue 20). Every field without a plain default must be given; nothing checks the names
+    here, so each caller has a test that compares its value with the class's own constructor."""
     defaults = _PLAIN_DEFAULTS.get(cls)
     if defaults is None:
         defaults = {f.name: f.default for f in fields(cls) if f.default is not MISSING}  # type: ignore[arg-type]

@@ -1,4 +1,5 @@
-"""The seam between the candidate SQL and the ranker: rows become typed Candidates."""
+"""The seam between the candidate SQL and the ranker: rows become typed Candidates beside the SQL
+(db/search.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import pytest
 
 from db import moods, search, tracks
 from db.pool import Database
-from handlers.stores import DatabaseCandidates, candidate
-from recsys.models import Candidate, CandidateQuery, MoodEstimate, TrackFeatures
+from db.search import candidate
+from handlers.stores import DatabaseCandidates
+from recsys.models import Candidate, CandidateQuery, MoodEstimate, TrackFeatures, TrackInfo
 from support.fakes.fake_spotify import fake_id
 
 TRACKS = 6
@@ -24,13 +26,13 @@ async def test_candidate_rows_have_the_documented_columns_and_become_candidates(
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     rows = [
         tracks.TrackWrite(
-            spotify_id=fake_id(f"seam {i}"),
-            title=f"Seam Song {i}",
-            artists=(f"Seam Band {i}",),
-            genres=("indie",),
-            valence=0.1 * i,
-            energy=0.9 - 0.1 * i,
-            tempo=90.0 + i,
+            info=TrackInfo(
+                spotify_id=fake_id(f"seam {i}"),
+                title=f"Seam Song {i}",
+                artists=(f"Seam Band {i}",),
+                genres=("indie",),
+                features=TrackFeatures(valence=0.1 * i, energy=0.9 - 0.1 * i, tempo=90.0 + i),
+            ),
             mood_words=("calm",),
             theme_tags=("nature",),
             embedding=vectors[i],
@@ -41,8 +43,8 @@ async def test_candidate_rows_have_the_documented_columns_and_become_candidates(
     ]
     async with db.pool.acquire() as conn:
         await tracks.upsert_tracks(conn, rows, "catalog")
-    query = search.CandidateQuery(vectors[0], 0.5, 0.5)
-    found = await search.fetch_candidates(db.read_pool, query)
+    query = CandidateQuery(vectors[0], 0.5, 0.5)
+    found = await search.fetch_candidate_rows(db.read_pool, query)
     assert len(found) == TRACKS
     assert all(tuple(row.keys()) == search.CANDIDATE_COLUMNS for row in found)
     by_title = {row["title"]: candidate(row) for row in found}
@@ -56,8 +58,8 @@ async def test_candidate_rows_have_the_documented_columns_and_become_candidates(
     assert first.features.tempo == 90.0 and first.features.valence == 0.0
     assert by_title["Seam Song 3"].features.energy == np.float32(0.6).item()
     assert first.trending_rank is None and first.playlist_name is None
-    typed = await DatabaseCandidates(db.read_pool).candidates(CandidateQuery(vectors[0], 0.5, 0.5))
-    assert sorted(c.title for c in typed) == sorted(by_title)
+    typed = await DatabaseCandidates(db.read_pool).candidates(query)
+    assert sorted(typed, key=lambda c: c.id) == sorted(by_title.values(), key=lambda c: c.id)
 
 
 async def test_a_candidate_is_the_value_its_classes_own_constructors_make(db: Database) -> None:
@@ -67,13 +69,15 @@ async def test_a_candidate_is_the_value_its_classes_own_constructors_make(db: Da
     vectors = np.eye(2, 384, dtype=np.float32)
     rows = [
         tracks.TrackWrite(
-            spotify_id=fake_id(f"assembled {i}"),
-            title=f"Assembled Song {i}",
-            artists=("Assembled Band", "Guest") if i else ("Assembled Band",),
-            genres=("folk",),
-            valence=None if i else 0.4,
-            energy=None if i else 0.7,
-            danceability=0.5,
+            info=TrackInfo(
+                spotify_id=fake_id(f"assembled {i}"),
+                title=f"Assembled Song {i}",
+                artists=("Assembled Band", "Guest") if i else ("Assembled Band",),
+                genres=("folk",),
+                features=TrackFeatures(
+                    valence=None if i else 0.4, energy=None if i else 0.7, danceability=0.5
+                ),
+            ),
             mood_words=("warm",),
             embedding=vectors[i],
             content_hash=f"assembled {i}",
@@ -87,7 +91,7 @@ async def test_a_candidate_is_the_value_its_classes_own_constructors_make(db: Da
             "SELECT id FROM tracks WHERE spotify_id = $1", fake_id("assembled 1")
         )
         await moods.save_estimates(conn, [(blind, 0.25, 0.55, 0.18, "artist")])
-    found = await search.fetch_candidates(db.read_pool, search.CandidateQuery(vectors[0], 0.5, 0.5))
+    found = await search.fetch_candidate_rows(db.read_pool, CandidateQuery(vectors[0], 0.5, 0.5))
     assert len(found) == 2
     feature_names = {f.name for f in fields(TrackFeatures)}
     for row in found:

@@ -15,6 +15,7 @@ from alembic.script import ScriptDirectory
 from db import migrations, search
 from db.pool import Database, connect
 from recsys.embedder import Embedder
+from recsys.models import CandidateQuery
 from support.catalog_fixture import fake_spotify_id, load_catalog
 
 INDEX_SQL = "SELECT pg_get_indexdef('tracks_embedding_hnsw'::regclass)"
@@ -193,8 +194,8 @@ async def test_one_pass_candidates_match_the_per_row_sql(
         await conn.execute("ANALYZE")
     probe = embedder.embed_texts(["rainy night alone by the window"])[0]
     queries = [
-        search.CandidateQuery(probe, 0.2, 0.2),
-        search.CandidateQuery(
+        CandidateQuery(probe, 0.2, 0.2),
+        CandidateQuery(
             probe,
             0.8,
             0.9,
@@ -202,10 +203,13 @@ async def test_one_pass_candidates_match_the_per_row_sql(
             exclude_ids=(titles["Rainy Window Lament"], extra[3]),
             liked_ids=(titles["Confetti Cannon"], extra[6]),
         ),
-        search.CandidateQuery(probe[::-1].copy(), 0.5, 0.5, (b,)),
+        CandidateQuery(probe[::-1].copy(), 0.5, 0.5, (b,)),
     ]
     for query in queries:
-        new = await search.fetch_candidates(db.read_pool, query)
+        new = await search.fetch_candidate_rows(db.read_pool, query)
+        typed = await search.fetch_candidates(db.read_pool, query)
+        assert sorted(c.id for c in typed) == sorted(row["id"] for row in new)
+        assert {c.id: c for c in typed} == {row["id"]: search.candidate(row) for row in new}
         async with db.pool.acquire() as conn:
             old = await conn.fetch(
                 PER_ROW_SQL,
@@ -229,20 +233,20 @@ async def test_one_pass_candidates_match_the_per_row_sql(
     assert rows == await db.pool.fetchval("SELECT count(*) FROM tracks")
     assert search.breadth_for(rows) == search.DEFAULT_BREADTH
     for query in queries:
-        wide = await search.fetch_candidates(db.read_pool, query, search.LARGE_BREADTH)
+        wide = await search.fetch_candidate_rows(db.read_pool, query, search.LARGE_BREADTH)
         assert _as_comparable(wide) == _as_comparable(
-            await search.fetch_candidates(db.read_pool, query)
+            await search.fetch_candidate_rows(db.read_pool, query)
         )
     async with db.read_pool.acquire() as conn:
         assert await conn.fetchval("SHOW hnsw.ef_search") == str(search.HNSW_EF_SEARCH)
     with_library = await search.fetch_candidates(db.read_pool, queries[1])
-    assert any(row["playlist_name"] for row in with_library)
+    assert any(c.playlist_name for c in with_library)
     # whose playlist it is: the asker's own (named to them) or a blended member's (never
     # named); b asks with a blended in, and only a holds some of these tracks
     mixed = await search.fetch_candidates(db.read_pool, replace(queries[1], user_ids=(b, a)))
-    assert {row["own_playlist"] for row in mixed if row["playlist_name"]} == {True, False}
-    assert any(row["trending_rank"] for row in with_library)
-    assert all(row["liked_similarity"] is not None for row in with_library)
+    assert {c.own_playlist for c in mixed if c.playlist_name} == {True, False}
+    assert any(c.trending_rank for c in with_library)
+    assert all(c.liked_similarity is not None for c in with_library)
 
 
 async def test_catalog_nearest_sets_its_breadth_for_its_own_transaction_only(

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from db import jobs, library_entries, privacy, spotify_links
 from db.pool import Database
+from db.tracks import stored_info
 from handlers.edge.spotify import (
     SpotifyApp,
     SpotifyForbidden,
@@ -34,7 +35,7 @@ from handlers.secrets import SecretUnreadable, TokenCipher
 from handlers.spotify.link_tokens import read_tokens, save_tokens
 from handlers.spotify.linking import LIBRARY_SYNC, PLAYLIST_PAGE, library_key
 from handlers.spotify.lyrics import LyricsThemes
-from handlers.spotify.tracks import TrackStore, entry_track, info_from_row
+from handlers.spotify.tracks import TrackStore, entry_track
 from handlers.texts import (
     NOT_REGISTERED,
     REVOKED_MESSAGE,
@@ -155,7 +156,7 @@ class LibrarySync:
         """After the import: lyrics themes for library tracks, re-embedding those that got some."""
         assert self.lyrics is not None
         rows = await library_entries.library_tracks(self.db.pool, user_id)
-        batch = await self.lyrics.find([info_from_row(r) for r in rows], MAX_LYRICS_LOOKUPS)
+        batch = await self.lyrics.find([stored_info(r) for r in rows], MAX_LYRICS_LOOKUPS)
         changed = [
             r
             for r in rows

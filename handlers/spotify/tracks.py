@@ -12,16 +12,14 @@ import asyncpg
 
 from db import tracks
 from db.pool import Database
-from handlers.stores import track_identity
 from handlers.track_writes import enriched_write
-from recsys.enrichment import TrackEnricher, TrackInfo
-from recsys.models import TrackFeatures
+from recsys.enrichment import TrackEnricher
+from recsys.models import TrackInfo
 from recsys.same_song import clean_isrc, fold, song_key
 
 log = logging.getLogger(__name__)
 
 SPOTIFY_ID = re.compile(r"^[0-9A-Za-z]{22}$")
-FEATURE_COLUMNS = tuple(TrackFeatures.__dataclass_fields__)
 
 # Looks up lyrics themes for tracks that are about to be embedded: {spotify_id: themes}.
 ThemeLookup = Callable[[list[TrackInfo]], Awaitable[dict[str, tuple[str, ...]]]]
@@ -44,26 +42,19 @@ def track_write(track: dict[str, Any], in_catalog: bool) -> tracks.TrackWrite:
     artists = tuple(a["name"] for a in track.get("artists") or [] if a and a.get("name"))
     # `external_ids` may be missing (local files, some old objects): the ISRC is then None.
     external = track.get("external_ids")
-    return tracks.TrackWrite(
+    info = TrackInfo(
         spotify_id=track["id"],
         title=str(track.get("name") or "?"),
         artists=artists,
         album=album.get("name") if isinstance(album, dict) else None,
         popularity=popularity if isinstance(popularity, int) else None,
+    )
+    return tracks.TrackWrite(
+        info=info,
         in_catalog=in_catalog,
         isrc=clean_isrc(external.get("isrc")) if isinstance(external, dict) else None,
         song_key=song_key(str(track.get("name") or ""), list(artists)) or "",
         artist_key=fold(artists[0]) if artists else "",
-    )
-
-
-def info_from_row(row: asyncpg.Record, lyrics_themes: tuple[str, ...] = ()) -> TrackInfo:
-    """A stored track as the enricher's input, with any catalog audio features."""
-    features = TrackFeatures(**{name: row[name] for name in FEATURE_COLUMNS})
-    return TrackInfo(
-        **track_identity(row),
-        features=features,
-        lyrics_themes=lyrics_themes or tuple(row["lyrics_themes"]),
     )
 
 
@@ -96,7 +87,7 @@ class TrackStore:
         rows = await tracks.tracks_to_enrich(self.db.pool, track_ids)
         found: dict[str, tuple[str, ...]] = {}
         if self.themes is not None:
-            found = await self.themes([info_from_row(row) for row in rows])
+            found = await self.themes([tracks.stored_info(row) for row in rows])
         await self.reenrich(rows, found)
 
     async def reenrich(
@@ -105,7 +96,7 @@ class TrackStore:
         """Derive words and tags and embed these rows again, with these lyrics themes."""
         if not rows:
             return
-        infos = [info_from_row(row, lyrics_themes.get(row["spotify_id"], ())) for row in rows]
+        infos = [tracks.stored_info(row, lyrics_themes.get(row["spotify_id"], ())) for row in rows]
         enriched = await asyncio.to_thread(self.enricher.enrich, infos)
         rows_out = [
             enriched_write(track, in_catalog=row["in_catalog"])
