@@ -7,7 +7,7 @@ database is not there" and never has to guess from an OSError where it came from
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import asyncpg
@@ -15,6 +15,17 @@ import asyncpg
 from db.errors import CONNECTION_LOST, DatabaseUnavailable, describe
 
 T = TypeVar("T")
+
+# The connection's calls that talk to the server, each wrapped below by `_guard`.
+GUARDED_CALLS = (
+    "execute",
+    "executemany",
+    "fetch",
+    "fetchrow",
+    "fetchval",
+    "fetchmany",
+    "copy_records_to_table",
+)
 
 
 async def connect(*args: Any, **kwargs: Any) -> asyncpg.Connection:
@@ -39,30 +50,19 @@ class GuardedConnection(asyncpg.Connection):
                 raise  # a misuse of the connection, not an outage
             raise DatabaseUnavailable(f"lost the database: {describe(err)}") from err
 
-    async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        """asyncpg's execute, guarded."""
-        return await self._guarded(super().execute(*args, **kwargs))
 
-    async def executemany(self, *args: Any, **kwargs: Any) -> Any:
-        """asyncpg's executemany, guarded."""
-        return await self._guarded(super().executemany(*args, **kwargs))
+def _guard(name: str) -> Callable[..., Awaitable[Any]]:
+    """asyncpg's connection method `name`, raising DatabaseUnavailable when the server is gone."""
+    call = getattr(asyncpg.Connection, name)
 
-    async def fetch(self, *args: Any, **kwargs: Any) -> Any:
-        """asyncpg's fetch, guarded."""
-        return await self._guarded(super().fetch(*args, **kwargs))
+    async def guarded(self: GuardedConnection, *args: Any, **kwargs: Any) -> Any:
+        return await self._guarded(call(self, *args, **kwargs))
 
-    async def fetchrow(self, *args: Any, **kwargs: Any) -> Any:
-        """asyncpg's fetchrow, guarded."""
-        return await self._guarded(super().fetchrow(*args, **kwargs))
+    guarded.__name__ = name
+    guarded.__qualname__ = f"GuardedConnection.{name}"
+    guarded.__doc__ = f"asyncpg's {name}, guarded."
+    return guarded
 
-    async def fetchval(self, *args: Any, **kwargs: Any) -> Any:
-        """asyncpg's fetchval, guarded."""
-        return await self._guarded(super().fetchval(*args, **kwargs))
 
-    async def fetchmany(self, *args: Any, **kwargs: Any) -> Any:
-        """asyncpg's fetchmany, guarded."""
-        return await self._guarded(super().fetchmany(*args, **kwargs))
-
-    async def copy_records_to_table(self, *args: Any, **kwargs: Any) -> Any:
-        """asyncpg's copy_records_to_table, guarded."""
-        return await self._guarded(super().copy_records_to_table(*args, **kwargs))
+for _name in GUARDED_CALLS:
+    setattr(GuardedConnection, _name, _guard(_name))

@@ -146,22 +146,15 @@ async def import_catalog(
     )
 
 
+@dataclass(eq=False)
 class _Pipeline:
     """The three import stages joined by short queues."""
 
-    def __init__(
-        self,
-        database: Database,
-        enricher: TrackEnricher,
-        reader: CatalogReader,
-        tally: _Tally,
-        on_progress: ProgressCallback | None,
-    ) -> None:
-        self.database = database
-        self.enricher = enricher
-        self.reader = reader
-        self.tally = tally
-        self.on_progress = on_progress
+    database: Database
+    enricher: TrackEnricher
+    reader: CatalogReader
+    tally: _Tally
+    on_progress: ProgressCallback | None
 
     async def run(self, batch_rows: int) -> None:
         """Run the stages to the end of the file; the first failure stops them all."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from db import jobs
@@ -42,15 +42,13 @@ RESCHEDULE_EVERY_S = 3600.0
 Reenrich = Callable[[Sequence[int]], Awaitable[None]]
 
 
+@dataclass(eq=False)
 class FeaturesLookup:
     """Runs `features_lookup` jobs."""
 
-    def __init__(
-        self, db: Database, client: FeaturesClient, reenrich: Reenrich | None = None
-    ) -> None:
-        self.db = db
-        self.client = client
-        self.reenrich = reenrich
+    db: Database
+    client: FeaturesClient
+    reenrich: Reenrich | None = None
 
     async def __call__(self, ctx: JobContext) -> dict[str, Any]:
         """Ask about every due lookup, batch by batch, on one connection pool closed when the

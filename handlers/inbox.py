@@ -10,7 +10,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 from typing import Any
 
 from db import inbox
@@ -37,28 +37,20 @@ INBOX_CLAIM_BATCH = 50
 Replay = Callable[[InboxItem], Awaitable[None]]
 
 
+@dataclass(eq=False)
 class DurableInbox:
     """One platform's inbox as one process sees it."""
 
-    def __init__(
-        self,
-        db: Database,
-        platform: str,
-        worker_id: str,
-        *,
-        lease_s: float = INBOX_LEASE_S,
-        tick_s: float = INBOX_TICK_S,
-        cipher: TokenCipher | None = None,
-    ) -> None:
-        self.db = db
-        # with a cipher, payloads (interaction tokens, signed attachment links) are stored
-        # encrypted and read back only to be replayed
-        self.cipher = cipher
-        self.platform = platform
-        self.worker_id = worker_id
-        self.lease_s = lease_s
-        self.tick_s = tick_s
-        self._stop = asyncio.Event()
+    db: Database
+    platform: str
+    worker_id: str
+    _: KW_ONLY
+    lease_s: float = INBOX_LEASE_S
+    tick_s: float = INBOX_TICK_S
+    # with a cipher, payloads (interaction tokens, signed attachment links) are stored
+    # encrypted and read back only to be replayed
+    cipher: TokenCipher | None = None
+    _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
 
     async def accept(
         self,

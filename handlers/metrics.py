@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import partial
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -31,11 +32,13 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.answers = Counter(
+        # every metric of this object goes in its own registry (above)
+        counter = partial(Counter, registry=self.registry)
+        gauge = partial(Gauge, registry=self.registry)
+        self.answers = counter(
             "melodiclens_answers",
             "Questions answered (photos and/or words), by platform and outcome.",
             ["platform", "outcome"],
-            registry=self.registry,
         )
         self.stage_seconds = Histogram(
             "melodiclens_stage_seconds",
@@ -44,47 +47,36 @@ class Metrics:
             buckets=LATENCY_BUCKETS_S,
             registry=self.registry,
         )
-        self.vision_calls = Counter(
-            "melodiclens_vision_calls",
-            "Requests sent to each Ollama host.",
-            ["host"],
-            registry=self.registry,
+        self.vision_calls = counter(
+            "melodiclens_vision_calls", "Requests sent to each Ollama host.", ["host"]
         )
-        self.vision_failures = Counter(
+        self.vision_failures = counter(
             "melodiclens_vision_failures",
             "Requests to each Ollama host that failed (refused, 5xx, timeout, model missing).",
             ["host"],
-            registry=self.registry,
         )
-        self.queue_depth = Gauge(
-            "melodiclens_vision_queue_depth",
-            "Photos waiting for a free vision slot.",
-            registry=self.registry,
+        self.queue_depth = gauge(
+            "melodiclens_vision_queue_depth", "Photos waiting for a free vision slot."
         )
-        self.vision_in_flight = Gauge(
-            "melodiclens_vision_in_flight",
-            "Photos at the vision model right now.",
-            registry=self.registry,
+        self.vision_in_flight = gauge(
+            "melodiclens_vision_in_flight", "Photos at the vision model right now."
         )
-        self.jobs = Gauge(
+        self.jobs = gauge(
             "melodiclens_jobs",
             "Background jobs in the database, by state (read when scraped).",
             ["state"],
-            registry=self.registry,
         )
-        self.held = Gauge(
+        self.held = gauge(
             "melodiclens_held_entries",
             "Entries in each in-memory map of the process (read when scraped); none may grow "
             "with the number of users.",
             ["map"],
-            registry=self.registry,
         )
-        self.track_moods = Gauge(
+        self.track_moods = gauge(
             "melodiclens_track_moods",
             "Library, trending and catalog tracks by where their mood comes from (catalog, "
             "same_song, features_service: measured; estimated; none), read when scraped.",
             ["scope", "source"],
-            registry=self.registry,
         )
         for stage in STAGES:
             self.stage_seconds.labels(stage)

@@ -247,17 +247,11 @@ class DefaultBotService:
     # --- accounts and chat settings -----------------------------------------------------------
     async def link_spotify(self, ctx: ChatContext) -> Reply:
         """Start linking a Spotify account (counts against the asker's rate limit)."""
-        ctx = await self.languages.resolve(ctx)
-        if (refusal := self._over_limit(ctx, private=True)) is not None:
-            return refusal
-        return await self._account("link_spotify", ctx)
+        return await self._account_command("link_spotify", ctx)
 
     async def unlink_spotify(self, ctx: ChatContext) -> Reply:
         """Remove the Spotify link and the imported library."""
-        ctx = await self.languages.resolve(ctx)
-        if (refusal := self._over_limit(ctx, private=True)) is not None:
-            return refusal
-        return await self._account("unlink_spotify", ctx)
+        return await self._account_command("unlink_spotify", ctx)
 
     async def forget_me(self, ctx: ChatContext) -> Reply:
         """Ask first (handlers/forget_confirm.py); a confirmed press deletes."""
@@ -280,10 +274,15 @@ class DefaultBotService:
 
     async def set_blend(self, ctx: ChatContext, enabled: bool) -> Reply:
         """Let this member's library blend into the group's answers, or stop it."""
+        return await self._account_command("set_blend", ctx, enabled)
+
+    async def _account_command(self, name: str, ctx: ChatContext, *args: Any) -> Reply:
+        """An account command, in the asker's language and counted against their rate limit
+        (a refusal is said to them alone)."""
         ctx = await self.languages.resolve(ctx)
         if (refusal := self._over_limit(ctx, private=True)) is not None:
             return refusal
-        return await self._account("set_blend", ctx, enabled)
+        return await self._account(name, ctx, *args)
 
     async def _account(self, name: str, ctx: ChatContext, *args: Any) -> Reply:
         if self.accounts is None:

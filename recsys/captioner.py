@@ -9,7 +9,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import KW_ONLY, dataclass, replace
 from typing import Any, Protocol
 
 from recsys.image_intake import PreparedImage
@@ -109,25 +109,17 @@ CAPTION_SCHEMA: dict[str, Any] = {
 }
 
 
+@dataclass(eq=False)
 class Captioner:
     """Asks a vision model on the host pool for a structured caption, never past the timeout."""
 
-    def __init__(
-        self,
-        hosts: VisionHostPool,
-        model: str,
-        *,
-        timeout_s: float,
-        num_ctx: int,
-        prose_reader: ProseReader,
-        keep_alive: str = KEEP_ALIVE,
-    ) -> None:
-        self.hosts = hosts
-        self.model = model
-        self._timeout_s = timeout_s
-        self._num_ctx = num_ctx
-        self._prose_reader = prose_reader
-        self._keep_alive = keep_alive
+    hosts: VisionHostPool
+    model: str
+    _: KW_ONLY
+    timeout_s: float
+    num_ctx: int
+    prose_reader: ProseReader
+    keep_alive: str = KEEP_ALIVE
 
     def prompt_version(self, hint: str = "") -> str:
         """The cache's prompt key: the prompt version, plus the hint when one shapes the prompt."""
@@ -138,13 +130,13 @@ class Captioner:
 
     async def caption(self, image: PreparedImage, hint: str = "") -> Caption:
         """The caption of a photo, or VisionUnavailable once the timeout has passed."""
-        deadline = asyncio.get_running_loop().time() + self._timeout_s
+        deadline = asyncio.get_running_loop().time() + self.timeout_s
         try:
             async with asyncio.timeout_at(deadline):
                 answer = await self._structured_or_prose(image, clean_words(hint), deadline)
         except TimeoutError:
             raise VisionUnavailable(
-                f"the vision model ({self.model}) timed out after {self._timeout_s:g} s; "
+                f"the vision model ({self.model}) timed out after {self.timeout_s:g} s; "
                 "raise MELODICLENS_VISION_TIMEOUT_S or use a smaller model"
             ) from None
         # Reading text is local work, so it does not count against the model's timeout.
@@ -157,7 +149,7 @@ class Captioner:
         text = caption.description
         if caption.mood_words:
             text += " " + ", ".join(caption.mood_words) + "."
-        reading = await asyncio.to_thread(self._prose_reader, text)
+        reading = await asyncio.to_thread(self.prose_reader, text)
         return replace(caption, traits=fuse_traits(caption.traits, reading.traits))
 
     async def _structured_or_prose(
@@ -192,9 +184,9 @@ class Captioner:
                 model=self.model,
                 messages=messages,
                 format=CAPTION_SCHEMA,
-                options={"temperature": 0, "num_ctx": self._num_ctx},
+                options={"temperature": 0, "num_ctx": self.num_ctx},
                 stream=False,
-                keep_alive=self._keep_alive,
+                keep_alive=self.keep_alive,
             )
 
         response = await self.hosts.call(chat, model=self.model, deadline=deadline)
@@ -207,7 +199,7 @@ class Captioner:
         if not any(ch.isalnum() for ch in text):  # brackets or punctuation only
             raise VisionUnavailable(f"the vision model ({self.model}) answered nothing readable")
         # The reader may embed text (blocking work): keep it off the event loop.
-        reading = await asyncio.to_thread(self._prose_reader, text)
+        reading = await asyncio.to_thread(self.prose_reader, text)
         return Caption(
             description=first_sentences(text),
             mood_words=reading.mood_words,

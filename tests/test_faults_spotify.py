@@ -14,7 +14,7 @@ import pytest
 from db import jobs, library_entries
 from db.pool import Database
 from db.users import find_user
-from handlers.edge.spotify import DEFAULT_RETRY_AFTER_S, parse_retry_after
+from handlers.edge.retry_after import DEFAULT_RETRY_AFTER_S, parse_retry_after
 from handlers.edge.worker import JOB_RETRY, Worker
 from handlers.replies import ChatContext
 from handlers.spotify.trending import TRENDING_SYNC

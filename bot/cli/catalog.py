@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.cli.arguments import add_command, add_command_group
 from bot.cli.errors import CommandError
 
 if TYPE_CHECKING:  # the importer, the database and the model load only once a command runs
@@ -23,10 +24,11 @@ DEFAULT_BATCH_ROWS = 1024
 
 def register(subparsers: Any) -> None:
     """Add the `catalog` command."""
-    parser = subparsers.add_parser("catalog", help="manage the track catalog")
-    actions = parser.add_subparsers(dest="catalog_action", metavar="ACTION", required=True)
-    imp = actions.add_parser(
+    actions = add_command_group(subparsers, "catalog", help="manage the track catalog")
+    imp = add_command(
+        actions,
         "import",
+        run_import,
         help="import tracks from a CSV (seed catalog, mood set, tidytuesday or Exportify)",
     )
     imp.add_argument("file", help="the CSV file, or an http(s) address of one")
@@ -50,7 +52,6 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="import only when the catalog has no tracks yet (a first start's step, e.g. compose)",
     )
-    imp.set_defaults(handler=run_import)
 
 
 async def run_import(settings: Settings, args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.cli.arguments import add_command, add_command_group
 from bot.cli.errors import CommandError
 
 if TYPE_CHECKING:  # the database modules load only once a command runs
@@ -14,28 +15,29 @@ if TYPE_CHECKING:  # the database modules load only once a command runs
 
 def register(subparsers: Any) -> None:
     """Add the `db` command."""
-    parser = subparsers.add_parser("db", help="manage the database schema")
-    actions = parser.add_subparsers(dest="db_action", metavar="ACTION", required=True)
-    up = actions.add_parser("upgrade", help="apply schema migrations (default: to the newest)")
+    actions = add_command_group(subparsers, "db", help="manage the database schema")
+    up = add_command(
+        actions, "upgrade", run_upgrade, help="apply schema migrations (default: to the newest)"
+    )
     up.add_argument("revision", nargs="?", default="head")
-    up.set_defaults(handler=run_upgrade)
-    down = actions.add_parser("downgrade", help="revert schema migrations")
+    down = add_command(actions, "downgrade", run_downgrade, help="revert schema migrations")
     down.add_argument("revision", help='target revision, or "base" to remove every table')
-    down.set_defaults(handler=run_downgrade)
-    current = actions.add_parser("current", help="print the schema revision")
-    current.set_defaults(handler=run_current)
-    dump = actions.add_parser(
+    add_command(actions, "current", run_current, help="print the schema revision")
+    dump = add_command(
+        actions,
         "backup",
+        run_backup,
         help="write a pg_dump archive of the database (restore with `melodiclens db restore`)",
     )
     dump.add_argument("file", type=Path, help="where to write it, e.g. melodiclens.dump")
-    dump.set_defaults(handler=run_backup)
-    load = actions.add_parser(
-        "restore", help="replace the database's contents with a `db backup` archive"
+    load = add_command(
+        actions,
+        "restore",
+        run_restore,
+        help="replace the database's contents with a `db backup` archive",
     )
     load.add_argument("file", type=Path, help="the archive `db backup` wrote")
     load.add_argument("--yes", action="store_true", help="needed: every current row is replaced")
-    load.set_defaults(handler=run_restore)
 
 
 async def _with_url(settings: Settings, action: Any) -> int:

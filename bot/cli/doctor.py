@@ -8,14 +8,18 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from bot.cli.arguments import add_command
+
 if TYPE_CHECKING:
     from bot.settings import Settings
 
 
 def register(subparsers: Any) -> None:
     """Add the `doctor` command."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "doctor",
+        run_doctor,
         help="check the database, Ollama, models, catalog, tokens and the web port",
         description=(
             "Check every part MelodicLens uses and print the fix for each problem: the database "
@@ -32,7 +36,6 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="load the text model and embed a sentence, not only check its files",
     )
-    parser.set_defaults(handler=run_doctor)
 
 
 async def run_doctor(settings: Settings, args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from bot.cli.arguments import add_command, add_command_group
 from bot.cli.errors import CommandError
 
 if TYPE_CHECKING:  # the database modules load only once a command runs
@@ -24,21 +25,22 @@ PENDING = ("queued", "running")
 
 def register(subparsers: Any) -> None:
     """Add the `jobs` command."""
-    parser = subparsers.add_parser("jobs", help="list failed or pending background jobs; retry")
-    actions = parser.add_subparsers(dest="jobs_action", metavar="ACTION", required=True)
-    listing = actions.add_parser("list", help="failed and pending jobs, newest first")
+    actions = add_command_group(
+        subparsers, "jobs", help="list failed or pending background jobs; retry"
+    )
+    listing = add_command(actions, "list", run_list, help="failed and pending jobs, newest first")
     listing.add_argument(
         "--state",
         choices=("failed", "pending", "done", "all"),
         help="only failed, only pending (queued or running), only done, or every job",
     )
     listing.add_argument("--limit", type=int, default=LIST_LIMIT, help="at most this many")
-    listing.set_defaults(handler=run_list)
-    retry = actions.add_parser("retry", help="queue a failed job again (by id, or --all-failed)")
+    retry = add_command(
+        actions, "retry", run_retry, help="queue a failed job again (by id, or --all-failed)"
+    )
     which = retry.add_mutually_exclusive_group(required=True)
     which.add_argument("job_id", nargs="?", type=int, help="the id shown by `jobs list`")
     which.add_argument("--all-failed", action="store_true", help="every failed job")
-    retry.set_defaults(handler=run_retry)
 
 
 def _states(choice: str | None) -> tuple[str, ...]:

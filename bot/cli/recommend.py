@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.cli.arguments import readable_file, readable_file_or_stdin
+from bot.cli.arguments import add_command, readable_file, readable_file_or_stdin
 from bot.cli.batch import MAX_TOP, open_batch, run_batch, top_within
 from bot.cli.errors import CommandError
 
@@ -30,8 +30,10 @@ SAID_BY_THE_NOTICE = ("handlers.pipeline", "recsys.vision_hosts")
 
 def register(subparsers: Any) -> None:
     """Add the `recommend` command."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "recommend",
+        run_recommend,
         help="songs for a photo and/or words",
         description="Songs for a photo and/or words. Without --batch, IMAGE or --text is needed.",
     )
@@ -56,7 +58,6 @@ def register(subparsers: Any) -> None:
         "--lang",
         help="the answer's language: en, es, pt_BR, de, fr, vi, hi (default: from LANG)",
     )
-    parser.set_defaults(handler=run_recommend)
 
 
 async def run_recommend(settings: Settings, args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from bot.cli.arguments import add_command
 from bot.cli.errors import CommandError
 
 if TYPE_CHECKING:
@@ -13,8 +14,10 @@ if TYPE_CHECKING:
 
 def register(subparsers: Any) -> None:
     """Add the `run` command."""
-    parser = subparsers.add_parser(
+    add_command(
+        subparsers,
         "run",
+        run,
         help="run the Discord and/or Telegram bot (whichever has a token)",
         description=(
             "Run the chat bots (Telegram when TELEGRAM_TOKEN is set, Discord when DISCORD_TOKEN "
@@ -25,7 +28,6 @@ def register(subparsers: Any) -> None:
             "doctor`."
         ),
     )
-    parser.set_defaults(handler=run)
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:

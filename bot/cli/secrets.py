@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from bot.cli.arguments import add_command, add_command_group
 from bot.cli.errors import CommandError
 
 if TYPE_CHECKING:  # the database and the cipher load only once the command runs
@@ -19,14 +20,16 @@ HOW_TO_ROTATE = (
 
 def register(subparsers: Any) -> None:
     """Add the `secrets` command."""
-    parser = subparsers.add_parser("secrets", help="manage the key that encrypts Spotify tokens")
-    actions = parser.add_subparsers(dest="secrets_action", metavar="ACTION", required=True)
-    rotate = actions.add_parser(
+    actions = add_command_group(
+        subparsers, "secrets", help="manage the key that encrypts Spotify tokens"
+    )
+    add_command(
+        actions,
         "rotate",
+        run_rotate,
         help="re-encrypt stored tokens under MELODICLENS_SECRET_KEY",
         description=HOW_TO_ROTATE,
     )
-    rotate.set_defaults(handler=run_rotate)
 
 
 async def run_rotate(settings: Settings, args: argparse.Namespace) -> int:

@@ -11,6 +11,8 @@ import logging
 import signal
 from typing import TYPE_CHECKING, Any
 
+from bot.cli.arguments import add_command
+
 if TYPE_CHECKING:
     from bot.settings import Settings
 
@@ -19,8 +21,10 @@ log = logging.getLogger(__name__)
 
 def register(subparsers: Any) -> None:
     """Add the `worker` subcommand."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "worker",
+        run_worker,
         help="run background jobs (library sync, trending)",
         description=(
             "Run background jobs (Spotify library syncs, trending refreshes, old-data pruning) "
@@ -31,7 +35,6 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--once", action="store_true", help="run the jobs that are due now, then exit"
     )
-    parser.set_defaults(handler=run_worker)
 
 
 async def run_worker(settings: Settings, args: argparse.Namespace) -> int:

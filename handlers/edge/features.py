@@ -22,7 +22,7 @@ from typing import Any
 import aiohttp
 
 from db.moods import UNIT_FEATURE_COLUMNS
-from handlers.edge.spotify import parse_retry_after
+from handlers.edge.retry_after import RateLimited, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +48,8 @@ class FeaturesUnavailable(FeaturesServiceError):
     """Down, slow, a 5xx, or an answer that is not the service's protocol."""
 
 
-class FeaturesRateLimited(FeaturesServiceError):
+class FeaturesRateLimited(FeaturesServiceError, RateLimited):
     """429: ask again after `retry_after` seconds."""
-
-    def __init__(self, message: str, retry_after: float) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

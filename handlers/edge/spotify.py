@@ -13,11 +13,9 @@ import asyncio
 import base64
 import hashlib
 import logging
-import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import requests
@@ -25,6 +23,8 @@ import spotipy
 from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.exceptions import SpotifyException, SpotifyOauthError
 from spotipy.oauth2 import SpotifyClientCredentials, SpotifyPKCE
+
+from handlers.edge.retry_after import RateLimited, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +37,6 @@ MAX_ITEMS_PER_ADD = 100
 REQUEST_TIMEOUT_S = 15.0
 # Spotify asks for waits of seconds; a longer one is handed back to the job queue instead.
 MAX_INLINE_RETRY_AFTER_S = 120.0
-# A 429 whose Retry-After is missing or unreadable waits this long.
-DEFAULT_RETRY_AFTER_S = 1.0
 # 429s in a row on one request before the job gives up for now (and is retried later).
 MAX_RATE_LIMIT_WAITS = 5
 # Refresh a little before expiry so a request never carries a token that dies in flight.
@@ -55,12 +53,8 @@ class SpotifyUnavailable(SpotifyError):
     """Spotify is unreachable, slow or answering 5xx: worth retrying later."""
 
 
-class SpotifyRateLimited(SpotifyError):
+class SpotifyRateLimited(SpotifyError, RateLimited):
     """429: wait `retry_after` seconds."""
-
-    def __init__(self, message: str, retry_after: float) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 class SpotifyTokenExpired(SpotifyError):
@@ -165,21 +159,6 @@ def _api_error(err: SpotifyException) -> SpotifyError:
     if status == 404:
         return SpotifyNotFound(f"Spotify: not found: {message}")
     return SpotifyUnavailable(f"Spotify answered {status}: {message}")
-
-
-def parse_retry_after(value: str | None) -> float:
-    """Seconds to wait from a Retry-After header: a number of seconds or an HTTP date;
-    anything missing, negative, infinite or unreadable means DEFAULT_RETRY_AFTER_S."""
-    if not value:
-        return DEFAULT_RETRY_AFTER_S
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            seconds = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
-        except (TypeError, ValueError):
-            return DEFAULT_RETRY_AFTER_S
-    return seconds if math.isfinite(seconds) and seconds >= 0 else DEFAULT_RETRY_AFTER_S
 
 
 def _call(fn: Callable[[], Any]) -> Any:

@@ -127,16 +127,14 @@ def account_name(pending: spotify_links.PendingState) -> str:
     return f"id {pending.platform_user_id}"
 
 
+@dataclass(eq=False)
 class SpotifyLinker:
     """Starts links (authorize URLs), shows the confirm page, and finishes confirmed links."""
 
-    def __init__(
-        self, db: Database, app: SpotifyApp, cipher: TokenCipher, notifier: Notifier
-    ) -> None:
-        self.db = db
-        self.app = app
-        self.cipher = cipher
-        self.notifier = notifier
+    db: Database
+    app: SpotifyApp
+    cipher: TokenCipher
+    notifier: Notifier
 
     async def start(self, ctx: ChatContext) -> str:
         """A fresh, single-use authorize URL bound to this chat user."""

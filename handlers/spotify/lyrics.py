@@ -49,22 +49,15 @@ class LyricsBatch:
     paused: bool
 
 
+@dataclass(eq=False)
 class LyricsThemes:
     """Finds lyrics themes for tracks about to be embedded (a TrackStore `themes` lookup)."""
 
-    def __init__(
-        self,
-        db: Database,
-        genius: Genius,
-        tagger: ThemeTagger,
-        embedder: Embedder,
-        max_lookups: int = MAX_LOOKUPS_PER_BATCH,
-    ) -> None:
-        self.db = db
-        self.genius = genius
-        self.tagger = tagger
-        self.embedder = embedder
-        self.max_lookups = max_lookups
+    db: Database
+    genius: Genius
+    tagger: ThemeTagger
+    embedder: Embedder
+    max_lookups: int = MAX_LOOKUPS_PER_BATCH
 
     async def __call__(self, infos: list[TrackInfo]) -> dict[str, tuple[str, ...]]:
         """{spotify_id: themes} for the tracks whose lyrics were found (cached or looked up)."""

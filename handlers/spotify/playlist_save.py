@@ -79,17 +79,15 @@ def _add(api: WebApi, *, playlist_id: str, track_ids: list[str]) -> dict[str, An
     return api.add_tracks(playlist_id, track_ids)
 
 
+@dataclass(eq=False)
 class PlaylistSaver:
     """Creates the playlist for one listener and one stored answer."""
 
-    def __init__(
-        self, db: Database, app: SpotifyApp, cipher: TokenCipher, description: str
-    ) -> None:
-        self.db = db
-        self.app = app
-        self.cipher = cipher
-        # the playlist's description on Spotify, in the presser's language (handlers/texts)
-        self.description = description
+    db: Database
+    app: SpotifyApp
+    cipher: TokenCipher
+    # the playlist's description on Spotify, in the presser's language (handlers/texts)
+    description: str
 
     async def save(self, user_id: int, rec_id: int) -> SaveOutcome:
         """Make a private playlist of answer `rec_id` in `user_id`'s Spotify account."""

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -58,15 +59,13 @@ def track_write(track: dict[str, Any], in_catalog: bool) -> tracks.TrackWrite:
     )
 
 
+@dataclass(eq=False)
 class TrackStore:
     """Upserts tracks seen on Spotify and enriches the new ones so text search finds them."""
 
-    def __init__(
-        self, db: Database, enricher: TrackEnricher, themes: ThemeLookup | None = None
-    ) -> None:
-        self.db = db
-        self.enricher = enricher
-        self.themes = themes
+    db: Database
+    enricher: TrackEnricher
+    themes: ThemeLookup | None = None
 
     async def store(
         self, found: Sequence[dict[str, Any]], in_catalog: bool = False
