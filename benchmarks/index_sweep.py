@@ -11,7 +11,6 @@ Run: nice -n 10 .venv/bin/python -m benchmarks.index_sweep [--scale 28k|200k] [-
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
 from functools import partial
@@ -19,9 +18,8 @@ from typing import Any
 
 import asyncpg
 
-from benchmarks import search_scale
 from benchmarks.common import print_figures
-from benchmarks.sweeps import RECALL_K, build_index, recall_and_time
+from benchmarks.sweeps import arguments, build_index, open_sweep
 from db import search
 from recsys.embedder import Embedder
 from support import synthetic
@@ -77,33 +75,25 @@ async def _found(
 
 async def sweep(scale: str, queries: int, embedder: Embedder) -> dict[str, Any]:
     """Build time, size and recall@50 of each index variant on one benchmark database."""
-    bench, vectors, database = await search_scale.open_with_queries(scale, queries, embedder)
-    result: dict[str, Any] = {"scale": scale, "tracks": bench.tracks, "queries": len(vectors)}
-    try:
-        async with database.pool.acquire() as conn:
-            index_def = await conn.fetchval(synthetic.INDEX_DEF_SQL)
-            truths = [set(await search_scale._exact(conn, v, RECALL_K)) for v in vectors]
-            for m, ef_c, storage in VARIANTS:
-                figures = await _build(conn, m, ef_c, storage)
-                for ef, pool in PAIRS:
-                    figures[f"ef{ef}_pool{pool}"] = await recall_and_time(
-                        vectors, truths, partial(_found, conn, storage=storage, ef=ef, pool=pool)
-                    )
-                result[f"m{m}_efc{ef_c}_{storage}"] = figures
-                log.info("m=%d ef_c=%d %s: %s", m, ef_c, storage, figures)
-            await conn.execute("DROP INDEX IF EXISTS tracks_embedding_hnsw")
-            await conn.execute(index_def, timeout=None)
-    finally:
-        await database.close()
+    async with open_sweep(scale, queries, embedder) as opened:
+        conn, result = opened.conn, {**opened.header}
+        index_def = await conn.fetchval(synthetic.INDEX_DEF_SQL)
+        for m, ef_c, storage in VARIANTS:
+            figures = await _build(conn, m, ef_c, storage)
+            for ef, pool in PAIRS:
+                figures[f"ef{ef}_pool{pool}"] = await opened.recall_and_time(
+                    partial(_found, conn, storage=storage, ef=ef, pool=pool)
+                )
+            result[f"m{m}_efc{ef_c}_{storage}"] = figures
+            log.info("m=%d ef_c=%d %s: %s", m, ef_c, storage, figures)
+        await conn.execute("DROP INDEX IF EXISTS tracks_embedding_hnsw")
+        await conn.execute(index_def, timeout=None)
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
     """Print the sweep as JSON."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", choices=sorted(synthetic.SCALES), default="200k")
-    parser.add_argument("--queries", type=int, default=60)
-    args = parser.parse_args(argv)
+    args = arguments(__doc__.splitlines()[0], "200k").parse_args(argv)
     return print_figures(lambda embedder: sweep(args.scale, args.queries, embedder))
 
 

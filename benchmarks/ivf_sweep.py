@@ -16,7 +16,6 @@ Run: nice -n 10 .venv/bin/python -m benchmarks.ivf_sweep --scale 28k --lists 100
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
 from functools import partial
@@ -24,12 +23,10 @@ from typing import Any
 
 import asyncpg
 
-from benchmarks import search_scale
 from benchmarks.common import print_figures
-from benchmarks.sweeps import RECALL_K, build_index, recall_and_time
+from benchmarks.sweeps import arguments, build_index, open_sweep
 from db import search
 from recsys.embedder import EMBEDDING_DIM, Embedder
-from support import synthetic
 
 log = logging.getLogger(__name__)
 
@@ -62,49 +59,40 @@ async def sweep(
     scale: str, lists_options: list[int], probes: list[int], queries: int, embedder: Embedder
 ) -> dict[str, Any]:
     """Build time, size and recall@50 / time at each probes of each lists."""
-    bench, vectors, database = await search_scale.open_with_queries(scale, queries, embedder)
-    result: dict[str, Any] = {"scale": scale, "tracks": bench.tracks, "queries": len(vectors)}
-    try:
-        async with database.pool.acquire() as conn:
-            truths = [set(await search_scale._exact(conn, v, RECALL_K)) for v in vectors]
-            for lists in lists_options:
-                figures = await _build(conn, lists)
-                log.info("lists=%d built: %s", lists, figures)
-                hide = conn.transaction()
-                await hide.start()
-                # The other ANN indexes are dropped inside this transaction only (rolled back
-                # below), so the planner measures the new index and the old one survives.
-                for name in (
-                    await conn.fetchval(
-                        "SELECT array_agg(indexname) FROM pg_indexes WHERE tablename = 'tracks' "
-                        f"AND indexname <> '{SCRATCH_INDEX}' "
-                        "AND (indexdef LIKE '%USING hnsw%' OR indexdef LIKE '%USING ivfflat%')"
-                    )
-                    or []
-                ):
-                    await conn.execute(f"DROP INDEX {name}")
-                for p in probes:
-                    figures[f"probes{p}"] = await recall_and_time(
-                        vectors,
-                        truths,
-                        partial(_found, conn, probes=p, pool=search.SEMANTIC_CANDIDATES),
-                    )
-                    log.info("lists=%d probes=%d: %s", lists, p, figures[f"probes{p}"])
-                await hide.rollback()
-                result[f"lists{lists}"] = figures
-            await conn.execute(f"DROP INDEX IF EXISTS {SCRATCH_INDEX}")
-    finally:
-        await database.close()
+    async with open_sweep(scale, queries, embedder) as opened:
+        conn, result = opened.conn, {**opened.header}
+        for lists in lists_options:
+            figures = await _build(conn, lists)
+            log.info("lists=%d built: %s", lists, figures)
+            hide = conn.transaction()
+            await hide.start()
+            # The other ANN indexes are dropped inside this transaction only (rolled back
+            # below), so the planner measures the new index and the old one survives.
+            for name in (
+                await conn.fetchval(
+                    "SELECT array_agg(indexname) FROM pg_indexes WHERE tablename = 'tracks' "
+                    f"AND indexname <> '{SCRATCH_INDEX}' "
+                    "AND (indexdef LIKE '%USING hnsw%' OR indexdef LIKE '%USING ivfflat%')"
+                )
+                or []
+            ):
+                await conn.execute(f"DROP INDEX {name}")
+            for p in probes:
+                figures[f"probes{p}"] = await opened.recall_and_time(
+                    partial(_found, conn, probes=p, pool=search.SEMANTIC_CANDIDATES)
+                )
+                log.info("lists=%d probes=%d: %s", lists, p, figures[f"probes{p}"])
+            await hide.rollback()
+            result[f"lists{lists}"] = figures
+        await conn.execute(f"DROP INDEX IF EXISTS {SCRATCH_INDEX}")
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
     """Print the sweep as JSON."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", choices=sorted(synthetic.SCALES), default="28k")
+    parser = arguments(__doc__.splitlines()[0], "28k")
     parser.add_argument("--lists", type=int, nargs="+", default=[100, 300])
     parser.add_argument("--probes", type=int, nargs="+", default=list(PROBES))
-    parser.add_argument("--queries", type=int, default=60)
     args = parser.parse_args(argv)
     return print_figures(
         lambda embedder: sweep(args.scale, args.lists, args.probes, args.queries, embedder)

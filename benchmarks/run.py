@@ -23,6 +23,7 @@ import sys
 import time
 import traceback
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from benchmarks import load, memory, search_scale
@@ -110,8 +111,6 @@ def _verdict(ok: bool) -> str:
 
 
 def _import_rows(figures: dict[str, Any]) -> list[Row]:
-    if "error" in figures:
-        return [Row("catalog import rate", figures["error"], "≥ 80% of bare embedding", "FAIL")]
     ratio = figures["ratio"]
     return [
         Row(
@@ -125,8 +124,6 @@ def _import_rows(figures: dict[str, Any]) -> list[Row]:
 
 
 def _search_rows(figures: dict[str, Any]) -> list[Row]:
-    if "error" in figures:
-        return [Row("search", figures["error"], "", "FAIL")]
     rows = []
     for latency in figures["latency"]:
         answer, embed = latency["answer"], latency["bare_embed"]
@@ -186,8 +183,6 @@ def _search_rows(figures: dict[str, Any]) -> list[Row]:
 
 
 def _realism_rows(figures: dict[str, Any]) -> list[Row]:
-    if "error" in figures:
-        return [Row("synthetic million: spacing like the real catalog", figures["error"], "", "-")]
     real, grown, iso = figures["real"], figures["interpolated_sample"], figures["isotropic_sample"]
     line = lambda p: f"{p['nn1']:.2f} / {p['nn10']:.2f} / {p['nn50']:.2f}"  # noqa: E731
     return [
@@ -201,8 +196,6 @@ def _realism_rows(figures: dict[str, Any]) -> list[Row]:
 
 
 def _load_rows(figures: dict[str, Any]) -> list[Row]:
-    if "error" in figures:
-        return [Row("100 photos at once", figures["error"], "", "FAIL")]
     lag = figures["loop_lag_ms"]
     return [
         Row(
@@ -228,8 +221,6 @@ def _load_rows(figures: dict[str, Any]) -> list[Row]:
 
 
 def _memory_rows(figures: dict[str, Any]) -> list[Row]:
-    if "error" in figures:
-        return [Row("memory of melodiclens run", figures["error"], "", "FAIL")]
     return [
         Row(
             "resident memory of `melodiclens run`",
@@ -242,16 +233,49 @@ def _memory_rows(figures: dict[str, Any]) -> list[Row]:
     ]
 
 
+@dataclass(frozen=True)
+class Section:
+    """One benchmark's part of the table: its key in the result, the rows its figures make, and
+    the one row it shows instead when it failed (or, unless optional, did not run)."""
+
+    key: str
+    rows: Callable[[dict[str, Any]], list[Row]]
+    failed: str
+    target: str = ""
+    verdict: str = "FAIL"
+    optional: bool = False
+
+    def rows_of(self, result: dict[str, Any]) -> list[Row]:
+        """This section's rows of a result."""
+        if self.optional and self.key not in result:
+            return []
+        figures = result.get(self.key, {"error": "not run"})
+        if "error" in figures:
+            return [Row(self.failed, figures["error"], self.target, self.verdict)]
+        return self.rows(figures)
+
+
+# The table's sections, in the order they show (the database builds follow them).
+SECTIONS = (
+    Section(
+        "import", _import_rows, "catalog import rate", "≥ 80% of bare embedding", optional=True
+    ),
+    Section("search", _search_rows, "search"),
+    Section(
+        "realism",
+        _realism_rows,
+        "synthetic million: spacing like the real catalog",
+        verdict="-",
+        optional=True,
+    ),
+    Section("load", _load_rows, "100 photos at once"),
+    Section("memory", _memory_rows, "memory of melodiclens run"),
+)
+
+
 def table_rows(result: dict[str, Any]) -> list[Row]:
     """The README table's rows for a result."""
-    rows: list[Row] = []
-    if "import" in result:
-        rows += _import_rows(result["import"])
-    rows += _search_rows(result.get("search", {"error": "not run"}))
-    if "realism" in result:
-        rows += _realism_rows(result["realism"])
-    rows += _load_rows(result.get("load", {"error": "not run"}))
-    rows += _memory_rows(result.get("memory", {"error": "not run"}))
+    rows = [row for section in SECTIONS for row in section.rows_of(result)]
     for scale, build in result.get("builds", {}).items():
         rows.append(
             Row(

@@ -25,6 +25,7 @@ None of this ships: benchmarks/README.md ("Third round") says what lost and why.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -32,11 +33,14 @@ import numpy as np
 from recsys.embedder import Embedder
 from training import data as mood_data
 from training import train_mood
+from training.cv import fold_predict, group_folds, held_out, pair
 from training.data import Rated
 from training.train_mood import Candidate, Material, Readings, predict, rho
 
 # Ridge penalties toward the EmoBank weights; inf keeps the EmoBank head unchanged.
 LAMS = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0, float("inf"))
+# pick(captions, themes): the valence alpha for a fold whose training masks these are.
+Pick = Callable[[np.ndarray, np.ndarray], float]
 FRAMING = re.compile(
     r"^\s*(?:a|an|the|this|that)?\s*(?:photo|image|picture|photograph|pic)\s+"
     r"(?:of|shows|depicts|presents|showcases|captures|features|is of)\s+(?:an?\s+|the\s+)?",
@@ -102,36 +106,19 @@ def adapted_options(
     return out
 
 
-def fold_predict(
-    options: dict[float, Candidate],
-    material: Material,
-    captions: np.ndarray,
-    themes: np.ndarray,
-    held: str,
-    mask: np.ndarray,
-) -> np.ndarray:
-    """Fit the blend on the training masks; read the held-out texts (held: captions|themes)."""
-    model, alpha = train_mood.fit_blend(options, material, captions, themes)
-    c = options[alpha]
-    return predict(model, (c.captions if held == "captions" else c.themes).subset(mask))
-
-
 def choose_lams(
     options: dict[float, Candidate], material: Material, captions: np.ndarray, themes: np.ndarray
 ) -> tuple[float, float]:
     """Per output, the lam whose inner category folds (within themes) rank held-out themes best."""
     groups = np.array(material.oasis.groups)
-    inner = [g for g in np.unique(groups[themes])]
     scores = {}
     for lam in LAMS:
-        pred = np.zeros((len(groups), 2))
-        for g in inner:
-            train = themes & (groups != g)
+
+        def inner(train: np.ndarray, held: np.ndarray, lam: float = lam) -> np.ndarray:
             adapted = adapted_options(options, material, train, (lam, lam))
-            pred[groups == g] = fold_predict(
-                adapted, material, captions, train, "themes", groups == g
-            )
-        pooled = pred[themes]
+            return fold_predict(adapted, material, captions, train, "themes", held)
+
+        pooled = group_folds(groups, inner, within=themes)[themes]
         scores[lam] = (
             rho(pooled[:, 0], material.oasis.valence[themes]),
             rho(pooled[:, 1], material.oasis.arousal[themes]),
@@ -147,36 +134,23 @@ def cross_validate(
     """(captions LOPO, OASIS category folds) rho, with or without the adaptation (of both heads,
     or of the valence head only); lams chosen in inner folds."""
     options, _ = train_mood.candidates(material, train_mood.SHIPPED)
-    cap_groups, th_groups = np.array(material.captions.groups), np.array(material.oasis.groups)
-    all_caps, all_themes = np.ones(len(cap_groups), bool), np.ones(len(th_groups), bool)
     chosen = []
-    oasis = np.zeros((len(th_groups), 2))
-    for g in np.unique(th_groups):
-        train = th_groups != g
-        lams = choose_lams(options, material, all_caps, train) if adapt else (np.inf, np.inf)
+
+    def adapted_on(captions: np.ndarray, themes: np.ndarray) -> dict[float, Candidate]:
+        """The candidates adapted to these themes, with lams chosen (and noted) as asked."""
+        lams = choose_lams(options, material, captions, themes) if adapt else (np.inf, np.inf)
         lams = lams if arousal else (lams[0], np.inf)
         lams = lams if fixed is None else (fixed, fixed)
         chosen.append(lams)
-        adapted = adapted_options(options, material, train, lams)
-        oasis[th_groups == g] = fold_predict(
-            adapted, material, all_caps, train, "themes", th_groups == g
-        )
-    caps = np.zeros((len(cap_groups), 2))
-    lams = choose_lams(options, material, all_caps, all_themes) if adapt else (np.inf, np.inf)
-    lams = lams if arousal else (lams[0], np.inf)
-    lams = lams if fixed is None else (fixed, fixed)
-    chosen.append(lams)
-    adapted = adapted_options(options, material, all_themes, lams)
-    for p in np.unique(cap_groups):
-        train = cap_groups != p
-        caps[cap_groups == p] = fold_predict(
-            adapted, material, train, all_themes, "captions", cap_groups == p
-        )
+        return adapted_options(options, material, themes, lams)
+
+    oasis = held_out(material, "themes", adapted_on)
+    # the captions' folds share one adaptation, to every theme
+    every_caption = np.ones(len(material.captions.texts), bool)
+    adapted = adapted_on(every_caption, np.ones(len(material.oasis.texts), bool))
+    caps = held_out(material, "captions", lambda captions, themes: adapted)
     print(f"    lams chosen (valence, arousal) per OASIS fold, then captions: {chosen}")
-    return (
-        (rho(caps[:, 0], material.captions.valence), rho(caps[:, 1], material.captions.arousal)),
-        (rho(oasis[:, 0], material.oasis.valence), rho(oasis[:, 1], material.oasis.arousal)),
-    )
+    return pair(caps, material.captions), pair(oasis, material.oasis)
 
 
 def stripped(material: Material, embedder: Embedder) -> Material:
@@ -287,8 +261,6 @@ def valence_alpha_cv(material: Material) -> None:
     """The valence alpha chosen on the training folds (sum of caption and theme valence rho,
     like the arousal alpha) instead of on EmoBank dev; and each alpha fixed, as a diagnostic."""
     grid = alpha_options(material)
-    cap_groups, th_groups = np.array(material.captions.groups), np.array(material.oasis.groups)
-    all_caps, all_themes = np.ones(len(cap_groups), bool), np.ones(len(th_groups), bool)
 
     def training_score(av: float, caps: np.ndarray, themes: np.ndarray) -> float:
         model, aa = train_mood.fit_blend(grid[av], material, caps, themes)
@@ -297,29 +269,19 @@ def valence_alpha_cv(material: Material) -> None:
             predict(model, c.captions.subset(caps))[:, 0], material.captions.valence[caps]
         ) + rho(predict(model, c.themes.subset(themes))[:, 0], material.oasis.valence[themes])
 
-    def run(pick) -> tuple[np.ndarray, np.ndarray, list[float]]:  # type: ignore[no-untyped-def]
+    def run(pick: Pick) -> tuple[np.ndarray, np.ndarray, list[float]]:
         chosen = []
-        oasis = np.zeros((len(th_groups), 2))
-        for g in np.unique(th_groups):
-            train = th_groups != g
-            av = pick(all_caps, train)
-            chosen.append(av)
-            oasis[th_groups == g] = fold_predict(
-                grid[av], material, all_caps, train, "themes", th_groups == g
-            )
-        caps = np.zeros((len(cap_groups), 2))
-        for p in np.unique(cap_groups):
-            train = cap_groups != p
-            av = pick(train, all_themes)
-            chosen.append(av)
-            caps[cap_groups == p] = fold_predict(
-                grid[av], material, train, all_themes, "captions", cap_groups == p
-            )
+
+        def picked(captions: np.ndarray, themes: np.ndarray) -> dict[float, Candidate]:
+            chosen.append(pick(captions, themes))
+            return grid[chosen[-1]]
+
+        oasis = held_out(material, "themes", picked)
+        caps = held_out(material, "captions", picked)
         return caps, oasis, chosen
 
     def show(name: str, caps: np.ndarray, oasis: np.ndarray) -> None:
-        cv = rho(caps[:, 0], material.captions.valence), rho(caps[:, 1], material.captions.arousal)
-        ov = rho(oasis[:, 0], material.oasis.valence), rho(oasis[:, 1], material.oasis.arousal)
+        cv, ov = pair(caps, material.captions), pair(oasis, material.oasis)
         print(f"  {name:<26}  {cv[0]:+.3f} / {cv[1]:+.3f}  {ov[0]:+.3f} / {ov[1]:+.3f}", flush=True)
 
     caps, oasis, chosen = run(

@@ -76,13 +76,6 @@ MakeCaptioner = Callable[..., Captioner]
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeOllama]:
-    """A fake Ollama with the default model pulled."""
-    async with FakeOllama() as server:
-        yield server
-
-
-@pytest.fixture
 async def make_captioner() -> AsyncIterator[MakeCaptioner]:
     """Builds captioners on given hosts and closes their HTTP clients afterwards."""
     pools: list[VisionHostPool] = []
@@ -115,10 +108,10 @@ async def unavailable(call: Awaitable[object]) -> str:
 
 
 async def test_structured_answer_becomes_a_caption(
-    fake: FakeOllama, make_captioner: MakeCaptioner
+    fake_ollama: FakeOllama, make_captioner: MakeCaptioner
 ) -> None:
     image = prepared()
-    caption = await make_captioner(fake.url).caption(image)
+    caption = await make_captioner(fake_ollama.url).caption(image)
     assert caption.source == "vision" and caption.model == DEFAULT_MODEL
     assert caption.description.startswith("A still lake under low morning mist")
     assert caption.mood_words == ("calm", "serene", "misty", "quiet", "reflective")
@@ -154,11 +147,11 @@ FLAT_PARTY = {
 
 
 async def test_structured_traits_are_fused_with_the_reading_of_its_words(
-    fake: FakeOllama, make_captioner: MakeCaptioner
+    fake_ollama: FakeOllama, make_captioner: MakeCaptioner
 ) -> None:
     reader = StubReader()
-    fake.queue(json.dumps(FLAT_SAD))
-    caption = await make_captioner(fake.url, reader=reader).caption(prepared())
+    fake_ollama.queue(json.dumps(FLAT_SAD))
+    caption = await make_captioner(fake_ollama.url, reader=reader).caption(prepared())
     assert reader.texts == [FLAT_SAD["description"] + " lonely, sad, gloomy."]
     assert caption.source == "vision"
     assert caption.traits.valence == 0.35 and caption.traits.energy == 0.4
@@ -166,24 +159,24 @@ async def test_structured_traits_are_fused_with_the_reading_of_its_words(
 
 
 async def test_a_missing_stated_trait_comes_from_the_reading(
-    fake: FakeOllama, make_captioner: MakeCaptioner
+    fake_ollama: FakeOllama, make_captioner: MakeCaptioner
 ) -> None:
     answer = {**FLAT_SAD, "traits": {**FLAT_TRAITS, "valence": 7.5}}  # nonsense: no opinion
-    fake.queue(json.dumps(answer))
-    caption = await make_captioner(fake.url).caption(prepared())
+    fake_ollama.queue(json.dumps(answer))
+    caption = await make_captioner(fake_ollama.url).caption(prepared())
     assert caption.traits.valence == 0.2 and caption.traits.energy == 0.4
 
 
 async def test_fusion_with_the_real_reader_tells_sad_from_party(
-    fake: FakeOllama, make_captioner: MakeCaptioner, embedder: object
+    fake_ollama: FakeOllama, make_captioner: MakeCaptioner, embedder: object
 ) -> None:
     from recsys.mood_reader import MoodReader
 
     reader = MoodReader(embedder)  # type: ignore[arg-type]
-    captioner = make_captioner(fake.url, reader=reader.read)
-    fake.queue(json.dumps(FLAT_SAD))
+    captioner = make_captioner(fake_ollama.url, reader=reader.read)
+    fake_ollama.queue(json.dumps(FLAT_SAD))
     sad = await captioner.caption(prepared(1))
-    fake.queue(json.dumps(FLAT_PARTY))
+    fake_ollama.queue(json.dumps(FLAT_PARTY))
     party = await captioner.caption(prepared(2))
     assert sad.traits.valence is not None and party.traits.valence is not None
     assert sad.traits.energy is not None and party.traits.energy is not None
@@ -192,11 +185,11 @@ async def test_fusion_with_the_real_reader_tells_sad_from_party(
 
 
 async def test_request_carries_image_schema_and_options(
-    fake: FakeOllama, make_captioner: MakeCaptioner
+    fake_ollama: FakeOllama, make_captioner: MakeCaptioner
 ) -> None:
     image = prepared()
-    await make_captioner(fake.url).caption(image, hint="our trip to Norway")
-    [request] = fake.chat_requests
+    await make_captioner(fake_ollama.url).caption(image, hint="our trip to Norway")
+    [request] = fake_ollama.chat_requests
     body = request.body
     assert request.images == [image.jpeg]
     assert body["format"] == CAPTION_SCHEMA
@@ -208,13 +201,13 @@ async def test_request_carries_image_schema_and_options(
 
 
 async def test_invalid_json_is_retried_once(
-    fake: FakeOllama, make_captioner: MakeCaptioner
+    fake_ollama: FakeOllama, make_captioner: MakeCaptioner
 ) -> None:
-    fake.queue('{"description": "A dance floor, lights', STRUCTURED_ANSWERS["party"])
-    caption = await make_captioner(fake.url).caption(prepared())
+    fake_ollama.queue('{"description": "A dance floor, lights', STRUCTURED_ANSWERS["party"])
+    caption = await make_captioner(fake_ollama.url).caption(prepared())
     assert caption.source == "vision" and "dance floor" in caption.description
-    assert len(fake.chat_requests) == 2
-    assert "not valid JSON" in fake.chat_requests[1].body["messages"][-1]["content"]
+    assert len(fake_ollama.chat_requests) == 2
+    assert "not valid JSON" in fake_ollama.chat_requests[1].body["messages"][-1]["content"]
 
 
 def test_out_of_range_values_are_clamped_or_dropped() -> None:
@@ -254,12 +247,12 @@ PROSE = (
 
 
 async def test_prose_answer_is_read_for_mood(
-    fake: FakeOllama, make_captioner: MakeCaptioner
+    fake_ollama: FakeOllama, make_captioner: MakeCaptioner
 ) -> None:
-    fake.queue(PROSE, PROSE)
+    fake_ollama.queue(PROSE, PROSE)
     reader = StubReader()
-    caption = await make_captioner(fake.url, reader=reader).caption(prepared())
-    assert len(fake.chat_requests) == 2
+    caption = await make_captioner(fake_ollama.url, reader=reader).caption(prepared())
+    assert len(fake_ollama.chat_requests) == 2
     assert caption.source == "prose"
     assert (
         caption.description
@@ -273,7 +266,7 @@ async def test_prose_answer_is_read_for_mood(
 
 
 async def test_prose_fallback_with_the_real_mood_reader(
-    fake: FakeOllama, make_captioner: MakeCaptioner, embedder: object
+    fake_ollama: FakeOllama, make_captioner: MakeCaptioner, embedder: object
 ) -> None:
     mood_reader = pytest.importorskip("recsys.mood_reader")
     reader = mood_reader.MoodReader(embedder)
@@ -282,10 +275,10 @@ async def test_prose_fallback_with_the_real_mood_reader(
     sad = records.get(("sadman.jpg", "LLaVA_7B"))
     party = records.get(("nightparty.jpeg", "LLaVA_7B"))
     assert sad is not None and party is not None
-    captioner = make_captioner(fake.url, reader=reader.read)
-    fake.replay([sad, sad])
+    captioner = make_captioner(fake_ollama.url, reader=reader.read)
+    fake_ollama.replay([sad, sad])
     sad_caption = await captioner.caption(prepared(1))
-    fake.replay([party, party])
+    fake_ollama.replay([party, party])
     party_caption = await captioner.caption(prepared(2))
     assert sad_caption.source == party_caption.source == "prose"
     assert sad_caption.traits.valence is not None and party_caption.traits.valence is not None
@@ -294,26 +287,26 @@ async def test_prose_fallback_with_the_real_mood_reader(
 
 
 async def test_every_recorded_caption_replays_into_a_caption(
-    fake: FakeOllama, make_captioner: MakeCaptioner
+    fake_ollama: FakeOllama, make_captioner: MakeCaptioner
 ) -> None:
     records = load_recorded_captions()
     reader = StubReader()
-    captioner = make_captioner(fake.url, reader=reader)
+    captioner = make_captioner(fake_ollama.url, reader=reader)
     for record in records:
-        fake.replay([record, record])
+        fake_ollama.replay([record, record])
         caption = await captioner.caption(prepared())
         assert caption.source == "prose"
         assert caption.description and len(caption.description) <= 400
         assert caption.description.split()[0] in record.caption
     assert len(reader.texts) == len(records)
-    assert len(fake.chat_requests) == 2 * len(records)
+    assert len(fake_ollama.chat_requests) == 2 * len(records)
 
 
 async def test_empty_answers_mean_unavailable(
-    fake: FakeOllama, make_captioner: MakeCaptioner
+    fake_ollama: FakeOllama, make_captioner: MakeCaptioner
 ) -> None:
-    fake.queue("", "  ")
-    reason = await unavailable(make_captioner(fake.url).caption(prepared()))
+    fake_ollama.queue("", "  ")
+    reason = await unavailable(make_captioner(fake_ollama.url).caption(prepared()))
     assert reason == f"the vision model ({DEFAULT_MODEL}) answered nothing"
 
 
@@ -329,11 +322,11 @@ async def test_missing_model_says_how_to_pull_it(make_captioner: MakeCaptioner) 
 
 
 async def test_slow_model_gives_up_at_the_timeout(
-    fake: FakeOllama, make_captioner: MakeCaptioner
+    fake_ollama: FakeOllama, make_captioner: MakeCaptioner
 ) -> None:
-    fake.delay_s = 30.0
+    fake_ollama.delay_s = 30.0
     started = time.monotonic()
-    reason = await unavailable(make_captioner(fake.url, timeout_s=1.0).caption(prepared()))
+    reason = await unavailable(make_captioner(fake_ollama.url, timeout_s=1.0).caption(prepared()))
     elapsed = time.monotonic() - started
     # Cut at the 1 s timeout, not the model's 30 s: the bound is loose on purpose (a busy CI
     # machine), and still far below the hang it guards against.
@@ -342,21 +335,24 @@ async def test_slow_model_gives_up_at_the_timeout(
 
 
 async def test_slow_retry_still_ends_at_the_timeout(
-    fake: FakeOllama, make_captioner: MakeCaptioner
+    fake_ollama: FakeOllama, make_captioner: MakeCaptioner
 ) -> None:
     # The first answer is quick but broken; the retry hangs. The whole call stays bounded.
-    fake.queue("{broken", Reply(STRUCTURED_ANSWERS["party"], delay_s=30.0))
+    fake_ollama.queue("{broken", Reply(STRUCTURED_ANSWERS["party"], delay_s=30.0))
     started = time.monotonic()
-    await unavailable(make_captioner(fake.url, timeout_s=1.0).caption(prepared()))
+    await unavailable(make_captioner(fake_ollama.url, timeout_s=1.0).caption(prepared()))
     assert time.monotonic() - started < HUNG_MODEL_BOUND_S
-    assert len(fake.chat_requests) == 2
+    assert len(fake_ollama.chat_requests) == 2
 
 
-async def test_server_error_is_unavailable(fake: FakeOllama, make_captioner: MakeCaptioner) -> None:
-    fake.failure = Failure(500, "llama runner process has terminated: signal: killed")
-    reason = await unavailable(make_captioner(fake.url).caption(prepared()))
+async def test_server_error_is_unavailable(
+    fake_ollama: FakeOllama, make_captioner: MakeCaptioner
+) -> None:
+    fake_ollama.failure = Failure(500, "llama runner process has terminated: signal: killed")
+    reason = await unavailable(make_captioner(fake_ollama.url).caption(prepared()))
     assert reason == (
-        f"Ollama at {fake.url} failed (500): llama runner process has terminated: signal: killed"
+        f"Ollama at {fake_ollama.url} failed (500): "
+        "llama runner process has terminated: signal: killed"
     )
 
 
@@ -389,20 +385,20 @@ async def test_repeat_photo_is_answered_from_the_cache(
 
 
 async def test_cache_is_keyed_by_model_prompt_and_hint(
-    db: Database, fake: FakeOllama, make_captioner: MakeCaptioner
+    db: Database, fake_ollama: FakeOllama, make_captioner: MakeCaptioner
 ) -> None:
     async with FakeOllama(models=["llava:7b"]) as llava:
         image = prepared(6)
-        await CachedCaptioner(make_captioner(fake.url), DatabaseCaptionCache(db.pool)).caption(
-            image
-        )
+        await CachedCaptioner(
+            make_captioner(fake_ollama.url), DatabaseCaptionCache(db.pool)
+        ).caption(image)
         await CachedCaptioner(
             make_captioner(llava.url, model="llava:7b"), DatabaseCaptionCache(db.pool)
         ).caption(image)
-        await CachedCaptioner(make_captioner(fake.url), DatabaseCaptionCache(db.pool)).caption(
-            image, hint="at dusk"
-        )
-        assert len(fake.chat_requests) == 2 and len(llava.chat_requests) == 1
+        await CachedCaptioner(
+            make_captioner(fake_ollama.url), DatabaseCaptionCache(db.pool)
+        ).caption(image, hint="at dusk")
+        assert len(fake_ollama.chat_requests) == 2 and len(llava.chat_requests) == 1
     async with db.pool.acquire() as conn:
         versions = await conn.fetch("SELECT model, prompt_version FROM caption_cache")
     assert {row["model"] for row in versions} == {DEFAULT_MODEL, "llava:7b"}
@@ -410,21 +406,23 @@ async def test_cache_is_keyed_by_model_prompt_and_hint(
 
 
 async def test_failures_are_not_cached(
-    db: Database, fake: FakeOllama, make_captioner: MakeCaptioner
+    db: Database, fake_ollama: FakeOllama, make_captioner: MakeCaptioner
 ) -> None:
-    fake.failure = Failure(503, "busy")
-    cached = CachedCaptioner(make_captioner(fake.url), DatabaseCaptionCache(db.pool))
+    fake_ollama.failure = Failure(503, "busy")
+    cached = CachedCaptioner(make_captioner(fake_ollama.url), DatabaseCaptionCache(db.pool))
     await unavailable(cached.caption(prepared(7)))
-    fake.failure = None
+    fake_ollama.failure = None
     caption = await cached.caption(prepared(7))
-    assert caption.source == "vision" and len(fake.chat_requests) == 2
+    assert caption.source == "vision" and len(fake_ollama.chat_requests) == 2
 
 
 # --- doctor checks ----------------------------------------------------------------------------
 
 
-async def test_check_reports_a_ready_host(fake: FakeOllama, make_captioner: MakeCaptioner) -> None:
-    status = await make_captioner(fake.url).check(fake.url)
+async def test_check_reports_a_ready_host(
+    fake_ollama: FakeOllama, make_captioner: MakeCaptioner
+) -> None:
+    status = await make_captioner(fake_ollama.url).check(fake_ollama.url)
     assert status.ok and status.reachable and status.model_pulled and status.sees_images
 
 
@@ -451,8 +449,8 @@ async def test_check_reports_a_host_that_is_down(make_captioner: MakeCaptioner) 
     assert status.problem is not None and "`ollama serve`" in status.problem
 
 
-async def test_fake_refuses_what_ollama_refuses(fake: FakeOllama) -> None:
-    client = ollama.AsyncClient(host=fake.url, timeout=5)
+async def test_fake_refuses_what_ollama_refuses(fake_ollama: FakeOllama) -> None:
+    client = ollama.AsyncClient(host=fake_ollama.url, timeout=5)
     not_an_image = base64.b64encode(b"hello").decode()
     with pytest.raises(ollama.ResponseError) as caught:
         await client.chat(

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -29,6 +31,8 @@ TICK_S = 0.1
 CHANNEL_MESSAGES = f"/channels/{CHANNEL_ID}/messages"
 # Older than the 15 minutes an interaction token lives.
 STALE_S = 20 * 60.0
+# A bot started on the fake, stopped on leaving: (the fake, the adapter).
+RunningBot = AbstractAsyncContextManager[tuple[FakeDiscord, Any]]
 
 
 def jpeg(colour: tuple[int, int, int]) -> bytes:
@@ -48,9 +52,38 @@ async def fake() -> AsyncIterator[FakeDiscord]:
         yield server
 
 
-def live_inbox(db: Database, holder: str) -> DurableInbox:
-    """The inbox of a bot that stays up (its upkeep ticks fast, for the test)."""
-    return DurableInbox(db, "discord", holder, tick_s=TICK_S)
+@dataclass(frozen=True)
+class Bots:
+    """Starts bots on the one fake Discord, which outlives them (as Discord outlives a restart),
+    each with its durable inbox on the test database."""
+
+    monkeypatch: pytest.MonkeyPatch
+    db: Database
+    fake: FakeDiscord
+
+    def live(self, service: FakeBotService, holder: str = "live:1") -> RunningBot:
+        """A bot that stays up (its inbox upkeep ticks fast, for the test)."""
+        inbox = DurableInbox(self.db, "discord", holder, tick_s=TICK_S)
+        return self._running(service, inbox)
+
+    def dying(self, service: FakeBotService) -> RunningBot:
+        """A bot whose inbox lease is short, so the next bot may take its photos over quickly."""
+        inbox = DurableInbox(self.db, "discord", "dead:1", lease_s=DYING_LEASE_S, tick_s=TICK_S)
+        return self._running(service, inbox)
+
+    def _running(self, service: FakeBotService, inbox: DurableInbox) -> RunningBot:
+        return running_bot(self.monkeypatch, service, fake=self.fake, inbox=inbox, keep_fake=True)
+
+
+@pytest.fixture
+def bots(monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord) -> Bots:
+    """This test's bots, on its fake Discord and database."""
+    return Bots(monkeypatch, db, fake)
+
+
+async def post_dusk(fake: FakeDiscord, words: str = "") -> str:
+    """The dusk photo posted in the channel with these words; its message id."""
+    return await fake.post_message(words, [fake.attachment("dusk.jpg", DUSK, "image/jpeg")])
 
 
 async def until(check: Callable[[], Any], within_s: float = 10.0) -> None:
@@ -72,12 +105,35 @@ def crash(adapter: Any) -> None:
         task.cancel()
 
 
+async def photo_accepted_then_crashed(bots: Bots, words: str) -> str:
+    """A photo message (with these words) accepted by a bot that crashes while answering it;
+    its message id. Its inbox lease is short, so a restarted bot replays it soon."""
+    slow = FakeBotService(delay_s=60)
+    async with bots.dying(slow) as (_, bot):
+        message_id = await post_dusk(bots.fake, words)
+        await until(lambda: slow.vibes)
+        crash(bot)
+    return message_id
+
+
+async def restarted_until_settled(bots: Bots, message_id: str) -> FakeBotService:
+    """A restarted bot, run until it has read the message again and settled its inbox row;
+    the service it called."""
+    service = FakeBotService()
+    async with bots.live(service, "live:2"):
+        await bots.fake.wait_for("GET", f"{CHANNEL_MESSAGES}/{message_id}", within_s=10)
+        for _ in range(100):
+            if (await rows(bots.db))[0]["state"] != "working":
+                break
+            await asyncio.sleep(0.05)
+    return service
+
+
 async def test_a_photo_is_stored_before_work_and_its_row_settled_after_the_answer(
-    monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
+    bots: Bots, db: Database, fake: FakeDiscord
 ) -> None:
     service = FakeBotService(delay_s=0.5)
-    inbox = live_inbox(db, "live:1")
-    async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
+    async with bots.live(service):
         photo = fake.attachment("dusk.jpg", DUSK, "image/jpeg")
         message_id = await fake.post_message("rainy", [photo])
         await until(lambda: service.vibes)
@@ -94,14 +150,10 @@ async def test_a_photo_is_stored_before_work_and_its_row_settled_after_the_answe
     assert done["state"] == "done" and done["payload"] == {} and done["user_id"] is None
 
 
-async def test_a_message_delivered_twice_is_answered_once(
-    monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
-) -> None:
+async def test_a_message_delivered_twice_is_answered_once(bots: Bots, fake: FakeDiscord) -> None:
     service = FakeBotService()
-    inbox = live_inbox(db, "live:1")
-    async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
-        photo = fake.attachment("dusk.jpg", DUSK, "image/jpeg")
-        message_id = await fake.post_message("", [photo])
+    async with bots.live(service):
+        message_id = await post_dusk(fake)
         await fake.wait_for("POST", CHANNEL_MESSAGES, within_s=10)
         await fake.dispatch("MESSAGE_CREATE", fake.messages[message_id])  # a gateway replay
         await asyncio.sleep(0.5)
@@ -110,22 +162,15 @@ async def test_a_message_delivered_twice_is_answered_once(
 
 
 async def test_a_cut_off_photo_is_answered_by_the_next_bot_through_fresh_links(
-    monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
+    bots: Bots, db: Database, fake: FakeDiscord
 ) -> None:
-    slow = FakeBotService(delay_s=60)
-    dying = DurableInbox(db, "discord", "dead:1", lease_s=DYING_LEASE_S, tick_s=TICK_S)
-    async with running_bot(monkeypatch, slow, fake=fake, inbox=dying, keep_fake=True) as (_, bot):
-        photo = fake.attachment("dusk.jpg", DUSK, "image/jpeg")
-        message_id = await fake.post_message("rainy", [photo])
-        await until(lambda: slow.vibes)
-        crash(bot)
+    message_id = await photo_accepted_then_crashed(bots, "rainy")
     assert not fake.find("POST", CHANNEL_MESSAGES)
     fake.expire_links()  # the stored link is dead by now; the message read again has a new one
     await asyncio.sleep(DYING_LEASE_S + 0.1)
 
     service = FakeBotService()
-    inbox = live_inbox(db, "live:2")
-    async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
+    async with bots.live(service, "live:2"):
         (sent,) = await fake.wait_for("POST", CHANNEL_MESSAGES, within_s=10)
         await until(lambda: service.finished)
 
@@ -140,45 +185,14 @@ async def test_a_cut_off_photo_is_answered_by_the_next_bot_through_fresh_links(
     assert row["state"] == "done" and row["attempts"] == 2 and row["payload"] == {}
 
 
-async def photo_accepted_then_crashed(
-    monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord, words: str
-) -> str:
-    """A photo message (with these words) accepted by a bot that crashes while answering it;
-    its message id. Its inbox lease is short, so a restarted bot replays it soon."""
-    slow = FakeBotService(delay_s=60)
-    dying = DurableInbox(db, "discord", "dead:1", lease_s=DYING_LEASE_S, tick_s=TICK_S)
-    async with running_bot(monkeypatch, slow, fake=fake, inbox=dying, keep_fake=True) as (_, bot):
-        photo = fake.attachment("dusk.jpg", DUSK, "image/jpeg")
-        message_id = await fake.post_message(words, [photo])
-        await until(lambda: slow.vibes)
-        crash(bot)
-    return message_id
-
-
-async def restarted_until_settled(
-    monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord, message_id: str
-) -> FakeBotService:
-    """A restarted bot, run until it has read the message again and settled its inbox row;
-    the service it called."""
-    service = FakeBotService()
-    inbox = live_inbox(db, "live:2")
-    async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
-        await fake.wait_for("GET", f"{CHANNEL_MESSAGES}/{message_id}", within_s=10)
-        for _ in range(100):
-            if (await rows(db))[0]["state"] != "working":
-                break
-            await asyncio.sleep(0.05)
-    return service
-
-
 async def test_a_photo_deleted_before_its_answer_is_not_answered(
-    monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
+    bots: Bots, db: Database, fake: FakeDiscord
 ) -> None:
-    message_id = await photo_accepted_then_crashed(monkeypatch, db, fake, "")
+    message_id = await photo_accepted_then_crashed(bots, "")
     del fake.messages[message_id]  # its author deleted it
     await asyncio.sleep(DYING_LEASE_S + 0.1)
 
-    service = await restarted_until_settled(monkeypatch, db, fake, message_id)
+    service = await restarted_until_settled(bots, message_id)
 
     assert not fake.find("POST", CHANNEL_MESSAGES) and service.vibes == []
     (row,) = await rows(db)
@@ -186,13 +200,13 @@ async def test_a_photo_deleted_before_its_answer_is_not_answered(
 
 
 async def test_a_photo_edited_out_of_its_message_is_not_answered_from_the_stored_link(
-    monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
+    bots: Bots, db: Database, fake: FakeDiscord
 ) -> None:
-    message_id = await photo_accepted_then_crashed(monkeypatch, db, fake, "rainy")
+    message_id = await photo_accepted_then_crashed(bots, "rainy")
     fake.messages[message_id]["attachments"] = []  # its author edited the photo away
     await asyncio.sleep(DYING_LEASE_S + 0.1)
 
-    service = await restarted_until_settled(monkeypatch, db, fake, message_id)
+    service = await restarted_until_settled(bots, message_id)
 
     assert not fake.find("POST", CHANNEL_MESSAGES) and service.vibes == []
     (row,) = await rows(db)
@@ -200,12 +214,11 @@ async def test_a_photo_edited_out_of_its_message_is_not_answered_from_the_stored
 
 
 async def test_cut_off_commands_answer_by_followup_or_in_the_channel_once_the_token_expired(
-    monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
+    bots: Bots, db: Database, fake: FakeDiscord
 ) -> None:
     rain, sun = DUSK, jpeg((250, 200, 40))
     slow = FakeBotService(delay_s=60)
-    dying = DurableInbox(db, "discord", "dead:1", lease_s=DYING_LEASE_S, tick_s=TICK_S)
-    async with running_bot(monkeypatch, slow, fake=fake, inbox=dying, keep_fake=True) as (_, bot):
+    async with bots.dying(slow) as (_, bot):
         upload = fake.attachment("rain.jpg", rain, "image/jpeg")
         options = [{"name": "image", "type": 11, "value": upload["id"]}]
         fresh = await fake.slash("vibe", options, {"attachments": {upload["id"]: upload}})
@@ -221,8 +234,7 @@ async def test_cut_off_commands_answer_by_followup_or_in_the_channel_once_the_to
     await asyncio.sleep(DYING_LEASE_S + 0.1)
 
     service = FakeBotService()
-    inbox = live_inbox(db, "live:2")
-    async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
+    async with bots.live(service, "live:2"):
         (followup,) = await fake.wait_for("POST", f"/webhooks/{APP_ID}/{fresh}", within_s=10)
         (in_channel,) = await fake.wait_for("POST", CHANNEL_MESSAGES, within_s=10)
         await until(lambda: len(service.finished) == 2)
@@ -239,13 +251,11 @@ async def test_cut_off_commands_answer_by_followup_or_in_the_channel_once_the_to
 
 
 async def test_a_photo_over_the_rate_limit_is_refused_before_it_is_stored(
-    monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
+    bots: Bots, db: Database, fake: FakeDiscord
 ) -> None:
     service = FakeBotService(admit_limit=0)
-    inbox = live_inbox(db, "live:1")
-    async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
-        photo = fake.attachment("dusk.jpg", DUSK, "image/jpeg")
-        await fake.post_message("rainy", [photo])
+    async with bots.live(service):
+        await post_dusk(fake, "rainy")
         (refused,) = await fake.wait_for("POST", CHANNEL_MESSAGES)
 
     assert refused.json["content"] == "You're sending photos faster than I can listen."
@@ -255,13 +265,11 @@ async def test_a_photo_over_the_rate_limit_is_refused_before_it_is_stored(
 
 
 async def test_a_photo_whose_answer_failed_gets_one_sentence_and_its_row_is_settled(
-    monkeypatch: pytest.MonkeyPatch, db: Database, fake: FakeDiscord
+    bots: Bots, db: Database, fake: FakeDiscord
 ) -> None:
     service = FakeBotService(fail_next=True)
-    inbox = live_inbox(db, "live:1")
-    async with running_bot(monkeypatch, service, fake=fake, inbox=inbox, keep_fake=True):
-        photo = fake.attachment("dusk.jpg", DUSK, "image/jpeg")
-        await fake.post_message("rainy", [photo])
+    async with bots.live(service):
+        await post_dusk(fake, "rainy")
         (sorry,) = await fake.wait_for("POST", CHANNEL_MESSAGES)
         for _ in range(50):
             (row,) = await rows(db)

@@ -72,20 +72,39 @@ async def test_429_carries_retry_after(fake: FakeFeatures, client: FeaturesClien
     assert caught.value.retry_after <= 24 * 3600
 
 
-@pytest.mark.parametrize("status", [500, 502, 503, 404])
-async def test_server_errors_are_unavailable(
-    fake: FakeFeatures, client: FeaturesClient, status: int
+# Every answer that is not the protocol's 200 means "try again later" to the caller, never an
+# empty answer: (the fake's fault, its value, what the error says).
+UNAVAILABLE = [
+    *(
+        pytest.param("fail_status", status, "", id=f"status {status}")
+        for status in (500, 502, 503, 404)
+    ),
+    pytest.param("delay_s", 2.0, "", id="slower than the timeout"),
+    *(
+        pytest.param("garbage", body, "", id=f"not the protocol: {body!r}")
+        for body in (b"<html>oops</html>", b"[]", b'{"content": 3}', b'{"items": []}', b"\xff\xfe")
+    ),
+    pytest.param(
+        "garbage",
+        b'{"content": [' + b'{"href": "x"},' * 200_000 + b"{}]}",
+        "too large",
+        id="larger than any real answer (not read into memory)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fault", "value", "said"), UNAVAILABLE)
+async def test_a_failed_or_foreign_answer_is_unavailable(
+    fake: FakeFeatures,
+    client: FeaturesClient,
+    monkeypatch: pytest.MonkeyPatch,
+    fault: str,
+    value: object,
+    said: str,
 ) -> None:
-    """5xx (and anything not 200) means: try again later."""
-    fake.fail_status = status
-    with pytest.raises(FeaturesUnavailable):
-        await client.fetch([A])
-
-
-async def test_slow_service_times_out(fake: FakeFeatures, client: FeaturesClient) -> None:
-    """A service slower than the timeout is given up on."""
-    fake.delay_s = 2.0
-    with pytest.raises(FeaturesUnavailable):
+    """A 5xx (or any status not 200), a timeout, or a body that is not the protocol."""
+    monkeypatch.setattr(fake, fault, value)
+    with pytest.raises(FeaturesUnavailable, match=said):
         await client.fetch([A])
 
 
@@ -95,25 +114,6 @@ async def test_service_down() -> None:
     with pytest.raises(FeaturesUnavailable, match="MELODICLENS_FEATURES_URL"):
         await client.fetch([A])
     await client.close()
-
-
-@pytest.mark.parametrize(
-    "body", [b"<html>oops</html>", b"[]", b'{"content": 3}', b'{"items": []}', b"\xff\xfe"]
-)
-async def test_garbage_is_unavailable(
-    fake: FakeFeatures, client: FeaturesClient, body: bytes
-) -> None:
-    """An answer that is not the protocol is an error, not an empty answer."""
-    fake.garbage = body
-    with pytest.raises(FeaturesUnavailable):
-        await client.fetch([A])
-
-
-async def test_oversized_answer_is_refused(fake: FakeFeatures, client: FeaturesClient) -> None:
-    """An answer larger than any real one is not read into memory."""
-    fake.garbage = b'{"content": [' + b'{"href": "x"},' * 200_000 + b"{}]}"
-    with pytest.raises(FeaturesUnavailable, match="too large"):
-        await client.fetch([A])
 
 
 async def test_items_not_asked_or_malformed_are_dropped(

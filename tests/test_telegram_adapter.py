@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,7 @@ from support.fakes.fake_telegram import (
     BOT_USERNAME,
     TOKEN,
     FakeTelegram,
+    Sent,
     group_chat,
     jpeg,
     private_chat,
@@ -44,8 +46,8 @@ ANSWER = (
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeTelegram]:
-    """The fake Bot API server."""
-    async with FakeTelegram() as server:
+    """The fake Bot API server; Ana administers the group, Ben does not."""
+    async with FakeTelegram(admins={GROUP["id"]: {ANA["id"]}}) as server:
         yield server
 
 
@@ -62,6 +64,13 @@ async def bot(fake: FakeTelegram, service: FakeService) -> AsyncIterator[Telegra
     await adapter.start()
     yield adapter
     await adapter.stop()
+
+
+async def answer_to(fake: FakeTelegram, message: dict[str, Any]) -> Sent:
+    """The bot's next message, checked to be a reply to `message`."""
+    sent = await fake.next_sent()
+    assert sent.reply_to == message["message_id"]
+    return sent
 
 
 async def nothing_more(fake: FakeTelegram, wait_s: float = 0.3) -> None:
@@ -140,8 +149,7 @@ async def test_image_sent_as_file_is_answered(
 ):
     data = jpeg(640, 480)
     doc = fake.document(private_chat(ANA), ANA, data, "image/png", "beach.png", "summer")
-    sent = await fake.next_sent()
-    assert sent.reply_to == doc["message_id"]
+    sent = await answer_to(fake, doc)
     assert sent.buttons == buttons(41)
     image = service.vibes[0].images[0]
     assert (image.data, image.filename, image.mime_type) == (data, "beach.png", "image/png")
@@ -191,8 +199,7 @@ async def test_album_gets_one_answer_with_every_photo(
     fake.photo(chat, ANA, media_group_id="A1", color=(0, 200, 0))
     await asyncio.sleep(0.15)
     fake.photo(chat, ANA, media_group_id="A1", color=(0, 0, 200))
-    sent = await fake.next_sent()
-    assert sent.reply_to == first["message_id"]
+    sent = await answer_to(fake, first)
     assert len(service.vibes) == 1
     assert service.vibes[0].sizes == [(1280, 853)] * 3
     assert service.vibes[0].words == "our trip"
@@ -210,8 +217,7 @@ async def test_group_photo_needs_a_mention_or_a_reply(
     assert [v.words for v in service.vibes] == ["play something for this"]
     assert service.vibes[0].ctx.is_group and service.vibes[0].ctx.chat_id == str(GROUP["id"])
     replying = fake.photo(GROUP, ANA, "and this one?", reply_to=sent.message)
-    sent = await fake.next_sent()
-    assert sent.reply_to == replying["message_id"]
+    sent = await answer_to(fake, replying)
     await nothing_more(fake)
     assert len(service.vibes) == 2
 
@@ -219,13 +225,9 @@ async def test_group_photo_needs_a_mention_or_a_reply(
 async def test_auto_on_answers_every_group_photo_until_off(
     fake: FakeTelegram, service: FakeService, bot: TelegramAdapter
 ):
-    fake.admins[GROUP["id"]] = {ANA["id"]}
-    command = fake.command(GROUP, ANA, "/auto on")
-    sent = await fake.next_sent()
+    sent = await answer_to(fake, fake.command(GROUP, ANA, "/auto on"))
     assert sent.text == "OK, I&#x27;ll answer every photo here."
-    assert sent.reply_to == command["message_id"]
-    photo = fake.photo(GROUP, BEN, "sunset")
-    assert (await fake.next_sent()).reply_to == photo["message_id"]
+    await answer_to(fake, fake.photo(GROUP, BEN, "sunset"))
     fake.command(GROUP, ANA, "/auto off")
     await fake.next_sent()
     fake.photo(GROUP, BEN, "another")
@@ -235,7 +237,6 @@ async def test_auto_on_answers_every_group_photo_until_off(
 
 
 async def test_auto_without_on_or_off_explains_usage(fake: FakeTelegram, bot: TelegramAdapter):
-    fake.admins[GROUP["id"]] = {ANA["id"]}
     fake.command(GROUP, ANA, "/auto")
     assert (await fake.next_sent()).text == "Use /auto on or /auto off."
 
@@ -243,11 +244,8 @@ async def test_auto_without_on_or_off_explains_usage(fake: FakeTelegram, bot: Te
 async def test_only_group_admins_may_switch_auto(
     fake: FakeTelegram, service: FakeService, bot: TelegramAdapter
 ):
-    fake.admins[GROUP["id"]] = {ANA["id"]}
-    command = fake.command(GROUP, BEN, "/auto on")
-    refusal = await fake.next_sent()
+    refusal = await answer_to(fake, fake.command(GROUP, BEN, "/auto on"))
     assert refusal.text == "Only this group&#x27;s admins can turn auto mode on or off."
-    assert refusal.reply_to == command["message_id"]
     asked = fake.calls_of("getChatMember")[-1].params
     assert (asked["chat_id"], asked["user_id"]) == (GROUP["id"], BEN["id"])
     assert not any(call[0] == "set_auto" for call in service.calls)
@@ -268,8 +266,7 @@ async def test_vibe_with_words_needs_no_photo(
     fake: FakeTelegram, service: FakeService, bot: TelegramAdapter
 ):
     command = fake.command(private_chat(ANA), ANA, "/vibe rainy night drive")
-    sent = await fake.next_sent()
-    assert sent.reply_to == command["message_id"]
+    sent = await answer_to(fake, command)
     assert sent.buttons == buttons(41)
     assert service.vibes[0].words == "rainy night drive" and service.vibes[0].images == []
 
@@ -279,8 +276,7 @@ async def test_vibe_replying_to_a_photo_uses_that_photo(
 ):
     photo = fake.photo(GROUP, ANA, "holiday")
     fake.command(GROUP, BEN, "/vibe more upbeat", reply_to=photo)
-    sent = await fake.next_sent()
-    assert sent.reply_to == photo["message_id"]
+    await answer_to(fake, photo)
     assert service.vibes[-1].sizes == [(1280, 853)]
     assert service.vibes[-1].words == "more upbeat"
     assert service.vibes[-1].ctx.user_id == str(BEN["id"])
@@ -475,7 +471,7 @@ async def test_stop_finishes_photos_already_accepted(fake: FakeTelegram, service
     assert service.vibes, "the photo was accepted"
     await adapter.stop()
     assert fake.sent_pending() == 1
-    assert (await fake.next_sent()).reply_to == photo["message_id"]
+    await answer_to(fake, photo)
 
 
 async def test_stop_answers_an_album_still_being_collected(
@@ -526,8 +522,7 @@ async def test_group_photo_captioned_with_vibe_is_answered_with_its_words(
     fake: FakeTelegram, service: FakeService, bot: TelegramAdapter
 ):
     photo = fake.photo(GROUP, ANA, f"/vibe@{BOT_USERNAME} more upbeat please")
-    sent = await fake.next_sent()
-    assert sent.reply_to == photo["message_id"]
+    await answer_to(fake, photo)
     assert service.vibes[0].words == "more upbeat please"
 
 
@@ -590,8 +585,7 @@ async def test_group_text_needs_a_mention_or_a_reply_to_the_bot(
     fake.text(GROUP, BEN, "what a day, anyone up for pizza")
     await nothing_more(fake)
     asked = fake.text(GROUP, BEN, f"@{BOT_USERNAME} sunny beach songs")
-    answer = await fake.next_sent()
-    assert answer.reply_to == asked["message_id"]
+    answer = await answer_to(fake, asked)
     assert service.vibes[-1].words == "sunny beach songs"  # the mention is not a mood word
     fake.text(GROUP, ANA, "more upbeat please", reply_to=answer.message)
     await fake.next_sent()

@@ -43,6 +43,52 @@ def pair(
     return corr(pred[:, 0], rated.valence), corr(pred[:, 1], rated.arousal)
 
 
+# read(train, held): the held-out texts' (valence, arousal) read by a model fit on `train`.
+FoldRead = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def group_folds(groups: np.ndarray, read: FoldRead, within: np.ndarray | None = None) -> np.ndarray:
+    """Every text read with its own group held out (a photo, an OASIS category). `within`: an
+    inner fold, trained and held out inside this mask only (zeros outside it)."""
+    inside = np.ones(len(groups), bool) if within is None else within
+    out = np.zeros((len(groups), 2))
+    for group in np.unique(groups[inside]):
+        out[groups == group] = read(inside & (groups != group), groups == group)
+    return out
+
+
+def fold_predict(
+    options: dict[float, train_mood.Candidate],
+    material: Material,
+    captions: np.ndarray,
+    themes: np.ndarray,
+    held: str,
+    mask: np.ndarray,
+) -> np.ndarray:
+    """Fit the blend on the training masks; read the held-out texts (held: captions|themes)."""
+    model, alpha = train_mood.fit_blend(options, material, captions, themes)
+    c = options[alpha]
+    return predict(model, (c.captions if held == "captions" else c.themes).subset(mask))
+
+
+# options_for(captions, themes): the candidate models of a fold with these training masks.
+OptionsFor = Callable[[np.ndarray, np.ndarray], dict[float, train_mood.Candidate]]
+
+
+def held_out(material: Material, held: str, options_for: OptionsFor) -> np.ndarray:
+    """Each text of one set (held: captions|themes) read by the blend fit without its group (a
+    photo, an OASIS category) and with all of the other set."""
+    every_caption = np.ones(len(material.captions.texts), bool)
+    every_theme = np.ones(len(material.oasis.texts), bool)
+    rated = material.captions if held == "captions" else material.oasis
+
+    def read(train: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        captions, themes = (train, every_theme) if held == "captions" else (every_caption, train)
+        return fold_predict(options_for(captions, themes), material, captions, themes, held, mask)
+
+    return group_folds(np.array(rated.groups), read)
+
+
 class CrossValidation:
     """The learned reader's folds, sharing one embedding pass and one set of raw readings."""
 
@@ -71,27 +117,11 @@ class CrossValidation:
 
     def captions(self) -> np.ndarray:
         """Leave-one-photo-out readings of the captions."""
-        groups = np.array(self.m.captions.groups)
-        every_theme = np.ones(len(self.m.oasis.texts), bool)
-        out = np.zeros((len(groups), 2))
-        for photo in np.unique(groups):
-            model, alpha = train_mood.fit_blend(self.options, self.m, groups != photo, every_theme)
-            held_out = self.options[alpha].captions.subset(groups == photo)
-            out[groups == photo] = predict(model, held_out)
-        return out
+        return held_out(self.m, "captions", lambda captions, themes: self.options)
 
     def oasis(self) -> np.ndarray:
         """Category-fold readings of the OASIS themes."""
-        groups = np.array(self.m.oasis.groups)
-        every_caption = np.ones(len(self.m.captions.texts), bool)
-        out = np.zeros((len(groups), 2))
-        for category in np.unique(groups):
-            model, alpha = train_mood.fit_blend(
-                self.options, self.m, every_caption, groups != category
-            )
-            held_out = self.options[alpha].themes.subset(groups == category)
-            out[groups == category] = predict(model, held_out)
-        return out
+        return held_out(self.m, "themes", lambda captions, themes: self.options)
 
 
 def recipe_figures(
