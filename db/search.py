@@ -90,41 +90,39 @@ CANDIDATE_COLUMNS: tuple[str, ...] = (
     *("est_valence", "est_energy", "est_error", "est_basis"),
 )
 
+# The audio features the ranker does not read, so the candidate statements do not fetch them.
+UNFETCHED_FEATURES: dict[str, Any] = dict.fromkeys(
+    ("key", "loudness", "mode", "speechiness", "liveness", "time_signature")
+)
+
 
 def candidate(row: asyncpg.Record) -> Candidate:
     """A row of the candidate statements as a Candidate. The row is unpacked in
-    CANDIDATE_COLUMNS' order (a test holds the statements to it) and built with `assemble`:
-    ~300 of them per answer, where reading by name and the dataclasses' own __init__ cost
-    about three times as much (benchmarks/README.md, issue 20)."""
+    CANDIDATE_COLUMNS' order (a test holds the statements to it) and built with `assemble`,
+    every field named: ~300 of them per answer, where reading by name and the dataclasses' own
+    __init__ cost about three times as much (benchmarks/README.md, issue 20)."""
     # fmt: off
     (id_, spotify_id, title, artists, album, popularity, release_year, genres,
      valence, energy, danceability, acousticness, instrumentalness, tempo,
      mood_words, theme_tags, lyrics_themes,
      similarity, trending_rank, playlist_name, own_playlist, liked_similarity,
      est_valence, est_energy, est_error, est_basis) = row
-    # fmt: on
-    # the features the ranker reads; the search does not fetch the others
-    features = assemble(
-        TrackFeatures,
-        {
-            "danceability": danceability,
-            "energy": energy,
-            "acousticness": acousticness,
-            "instrumentalness": instrumentalness,
-            "valence": valence,
-            "tempo": tempo,
-        },
-    )  # fmt: skip
+    features = assemble(TrackFeatures, {
+        "danceability": danceability, "energy": energy, "acousticness": acousticness,
+        "instrumentalness": instrumentalness, "valence": valence, "tempo": tempo,
+        **UNFETCHED_FEATURES,
+    })
     return assemble(Candidate, {
-        "id": id_, "spotify_id": spotify_id, "title": title, "artists": tuple(artists),
-        "album": album, "popularity": popularity, "release_year": release_year,
-        "genres": tuple(genres), "features": features, "mood_words": tuple(mood_words),
+        "spotify_id": spotify_id, "title": title, "artists": tuple(artists), "album": album,
+        "popularity": popularity, "release_year": release_year, "genres": tuple(genres),
+        "id": id_, "features": features, "mood_words": tuple(mood_words),
         "theme_tags": tuple(theme_tags), "lyrics_themes": tuple(lyrics_themes),
         "similarity": float(similarity), "trending_rank": trending_rank,
         "playlist_name": playlist_name, "own_playlist": bool(own_playlist),
         "liked_similarity": liked_similarity,
         "estimate": _estimate(est_valence, est_energy, est_error, est_basis),
-    })  # fmt: skip
+    })
+    # fmt: on
 
 
 def _estimate(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -202,22 +202,13 @@ class TrackInfo(TrackIdentity):
 _Frozen = TypeVar("_Frozen")
 
 
-# per dataclass: its fields that have a plain default (not a factory), with it
-_PLAIN_DEFAULTS: dict[type, dict[str, Any]] = {}
-
-
 def assemble(cls: type[_Frozen], values: dict[str, Any]) -> _Frozen:
     """`cls(**values)` for a frozen dataclass on a hot path, without its generated __init__
     (which sets each field through object.__setattr__) or a keyword call: the candidate stage
     builds about 300 Candidates and their TrackFeatures per answer (benchmarks/README.md,
-    issue 20). Every field without a plain default must be given; nothing checks the names
-    here, so each caller has a test that compares its value with the class's own constructor."""
-    defaults = _PLAIN_DEFAULTS.get(cls)
-    if defaults is None:
-        defaults = {f.name: f.default for f in fields(cls) if f.default is not MISSING}  # type: ignore[arg-type]
-        _PLAIN_DEFAULTS[cls] = defaults
+    issue 20). `values` must name every field, defaults included; nothing checks that here,
+    so each caller has a test that compares its value with the class's own constructor."""
     made = object.__new__(cls)
-    made.__dict__.update(defaults)
     made.__dict__.update(values)
     return made
 
