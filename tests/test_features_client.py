@@ -76,12 +76,14 @@ async def test_429_carries_retry_after(fake: FakeFeatures, client: FeaturesClien
 # empty answer: (the fake's fault, its value, what the error says).
 UNAVAILABLE = [
     *(
-        pytest.param("fail_status", status, "", id=f"status {status}")
+        pytest.param("fail_status", status, f"answered {status}", id=f"status {status}")
         for status in (500, 502, 503, 404)
     ),
-    pytest.param("delay_s", 2.0, "", id="slower than the timeout"),
+    pytest.param("delay_s", 2.0, "did not answer", id="slower than the timeout"),
     *(
-        pytest.param("garbage", body, "", id=f"not the protocol: {body!r}")
+        pytest.param(
+            "garbage", body, "not JSON|without a 'content' list", id=f"not the protocol: {body!r}"
+        )
         for body in (b"<html>oops</html>", b"[]", b'{"content": 3}', b'{"items": []}', b"\xff\xfe")
     ),
     pytest.param(
