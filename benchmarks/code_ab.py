@@ -92,16 +92,15 @@ async def _set_revision(data_dir: Path, revision: str) -> None:
 def one_run(checkout: Path, cache: Path) -> dict[str, Any]:
     """search_scale's 28k latency result, run in `checkout` on the database under `cache`."""
     env = {**os.environ, "MELODICLENS_BENCH_CACHE": str(cache), "PYTHONPATH": str(checkout)}
-    done = subprocess.run(
+    # its log goes to stderr, shown as it runs; its figures to stdout, as JSON
+    printed = subprocess.check_output(
         [sys.executable, "-m", "benchmarks.search_scale", "--scale", SCALE],
         cwd=checkout,
         env=env,
-        capture_output=True,
         text=True,
         timeout=RUN_TIMEOUT_S,
-        check=True,
     )
-    latency: dict[str, Any] = json.loads(done.stdout)["latency"][0]
+    latency: dict[str, Any] = json.loads(printed)["latency"][0]
     latency["load_avg_1m_after"] = round(os.getloadavg()[0], 2)
     return latency
 

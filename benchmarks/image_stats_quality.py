@@ -5,7 +5,7 @@ between the fallback's estimated valence and the photos' mean human valence, and
 estimated energy and their mean human arousal. 0 means no signal; the vision model is expected
 to do far better; this only says whether the fallback points the right way.
 
-Run: /work/venv/bin/python benchmarks/image_stats_quality.py
+Run: python -m benchmarks.image_stats_quality
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ What must hold: makespan within 10% of ideal, every photo answered from the visi
 caption (none lost, none fallen back), and event-loop lag p99 under 100 ms (a ticker task that
 sleeps 10 ms and records how late it wakes, all through the run).
 
-Run: /work/venv/bin/python -m benchmarks.load [--photos N]
+Run: python -m benchmarks.load [--photos N]
 """
 
 from __future__ import annotations

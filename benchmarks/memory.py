@@ -9,7 +9,7 @@ first getUpdates. Under load: 100 photos from 100 listeners pushed at once; RSS 
 200 ms until all 100 answers (messages with Spotify links) have been sent. The end-to-end
 makespan of that burst, through Telegram's protocol, is reported too.
 
-Run: /work/venv/bin/python -m benchmarks.memory [--photos N]
+Run: python -m benchmarks.memory [--photos N]
 """
 
 from __future__ import annotations

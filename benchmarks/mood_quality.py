@@ -1,6 +1,6 @@
 """Mood-reading quality on ../shared/data: captions vs owners' vibes, and track mood words.
 
-Run: /work/venv/bin/python benchmarks/mood_quality.py [--data ../shared/data] [--no-embedder]
+Run: python -m benchmarks.mood_quality [--data ../shared/data] [--no-embedder]
 
 (a) vlm_captions_dev.csv: for each of the 80 captions (10 photos x 8 vision models), the
     valence and energy MoodReader reads from the caption against the valence and energy of the

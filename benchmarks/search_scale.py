@@ -10,7 +10,7 @@ Recall: the HNSW candidate query with the ef_search and iterative-scan settings 
 ships, against exact search (index scans off, a full scan and sort), over real query texts:
 the owners' vibe words and the recorded vision-model captions of ../shared/data.
 
-Run: /work/venv/bin/python -m benchmarks.search_scale [--scale 28k|1m] [--quick]
+Run: python -m benchmarks.search_scale [--scale 28k|1m] [--quick]
 """
 
 from __future__ import annotations

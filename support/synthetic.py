@@ -11,7 +11,7 @@ Each database is a separate embedded PostgreSQL under ~/.cache/mlbench (never th
 never the user's data directory); a marker file records the build's parameters and timings, and
 a later run with the same parameters reuses the database.
 
-Run: nice -n 10 /work/venv/bin/python -m support.synthetic [--scale 1m|28k] [--rebuild]
+Run: nice -n 10 python -m support.synthetic [--scale 1m|28k] [--rebuild]
 """
 
 from __future__ import annotations
