@@ -74,9 +74,10 @@ class MoodPlacer:
 
     db: Database
     features_on: bool = False
-    # The track's own words are read only with an embedder and shipped weights.
+    # The track's own words are read only with an embedder and shipped weights (arrays over
+    # 384-d embeddings, left out of the repr).
     embedder: Embedder | None = None
-    text_model: TextMoodModel | None = field(default_factory=shipped_model)
+    text_model: TextMoodModel | None = field(default_factory=shipped_model, repr=False)
 
     async def key_tracks(self) -> int:
         """Song and artist keys for every track that has none yet; how many were keyed."""
