@@ -24,7 +24,8 @@ import numpy as np
 
 from benchmarks.common import CATALOG_CSV, SHARED_DATA, machine
 from benchmarks.library_mood_text import TextFit, embeddings, fit_text, guesses
-from recsys.mood_estimate import Estimate, EstimatorWeights, MoodSum, Prior, estimate_mood
+from recsys.models import MoodEstimate
+from recsys.mood_estimate import EstimatorWeights, MoodSum, Prior, estimate_mood
 from recsys.same_song import fold, song_key
 from recsys.text_mood import WEIGHTS_PATH, TextGuess, track_text
 
@@ -366,7 +367,7 @@ def estimate_for(
     use_artist: bool = True,
     use_lists: bool = True,
     use_text: bool = True,
-) -> Estimate | None:
+) -> MoodEstimate | None:
     """The estimator's answer for a case from the sources switched on."""
     return estimate_mood(
         case.artist if use_artist else NONE,

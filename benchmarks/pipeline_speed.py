@@ -30,7 +30,7 @@ from handlers.throttle import VisionGate
 from recsys.captioner import CachedCaptioner, Captioner
 from recsys.embedder import Embedder
 from recsys.mood_reader import MoodReader
-from recsys.recommender import Recommender
+from recsys.recommender import Recommender, RecommendRequest
 from support import synthetic
 from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
 
@@ -87,18 +87,19 @@ async def measure(database: Database, embedder: Embedder, rounds: int) -> dict[s
     overhead, cached, vision = [], [], []
     async with FakeOllama(reply=STRUCTURED_ANSWERS["misty_lake"]) as fake:
         pipeline, timed = build(database, embedder, fake.url)
-        await pipeline.run(await pipeline.prepare([photos[0]]), "")  # warm every path once
+        # warm every path once
+        await pipeline.run(await pipeline.prepare([photos[0]]), RecommendRequest())
         for _ in range(rounds):
             await _clear_cache(database)
             for data in photos:
                 started = time.perf_counter()
-                await pipeline.run(await pipeline.prepare([data]), "")
+                await pipeline.run(await pipeline.prepare([data]), RecommendRequest())
                 total = (time.perf_counter() - started) * 1000
                 model_ms = timed.calls_ms[-1]
                 overhead.append(total - model_ms)
                 vision.append(model_ms)
                 started = time.perf_counter()
-                await pipeline.run(await pipeline.prepare([data]), "")
+                await pipeline.run(await pipeline.prepare([data]), RecommendRequest())
                 cached.append((time.perf_counter() - started) * 1000)
         await timed.hosts.close()
     bare = []

@@ -81,7 +81,7 @@ def build_jobs(
         log.warning("%s", err)
     else:
         lyrics = lyrics_themes(settings, db, embedder)
-        handlers[LIBRARY_SYNC] = LibrarySync(db, app, cipher, tracks, notifier, lyrics, moods)
+        handlers[LIBRARY_SYNC] = LibrarySync(db, app, cipher, tracks, notifier, moods, lyrics)
         schedulers.append(
             partial(schedule_library_refresh, every_s=settings.library_refresh_hours * HOUR_S)
         )

@@ -22,10 +22,10 @@ from handlers.edge.features import (
     MAX_IDS_PER_REQUEST,
     FeaturesClient,
     FeaturesRateLimited,
-    MeasuredFeatures,
 )
 from handlers.edge.worker import JobContext, RetryLater
 from handlers.library_moods import FEATURES_KEY, FEATURES_LOOKUP, MOOD_REFRESH, REFRESH_KEY
+from recsys.models import TrackFeatures
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +77,13 @@ class FeaturesLookup:
             await ctx.save_progress(dict(done))
 
     async def _store(
-        self, due: Sequence[Any], found: dict[str, MeasuredFeatures], done: dict[str, int]
+        self, due: Sequence[Any], found: dict[str, TrackFeatures], done: dict[str, int]
     ) -> None:
         hits = [row["track_id"] for row in due if row["spotify_id"] in found]
         misses = [row["track_id"] for row in due if row["spotify_id"] not in found]
         async with self.db.pool.acquire() as conn, conn.transaction():
-            await store.save_service_features(conn, [asdict(f) for f in found.values()])
+            measured = [{"spotify_id": sid, **asdict(f)} for sid, f in found.items()]
+            await store.save_service_features(conn, measured)
             await store.drop_lookups(conn, hits)
             await store.mark_missing(conn, misses, MISS_REASK_S)
         if hits and self.reenrich is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import asyncpg
 
@@ -68,21 +68,16 @@ def keys_of(row: asyncpg.Record) -> tuple[str | None, str | None]:
     return song_key(row["title"], artists), (fold(artists[0]) or None) if artists else None
 
 
+@dataclass(eq=False)
 class MoodPlacer:
     """Gives tracks a mood source: keys, twins, the service queue and estimates."""
 
-    def __init__(
-        self,
-        db: Database,
-        features_on: bool = False,
-        embedder: Embedder | None = None,
-        text_model: TextMoodModel | None = None,
-    ) -> None:
-        self.db = db
-        self.features_on = features_on
-        # The track's own words are read only with an embedder and shipped weights.
-        self.embedder = embedder
-        self.text_model = text_model or shipped_model()
+    db: Database
+    features_on: bool = False
+    # The track's own words are read only with an embedder and shipped weights (arrays over
+    # 384-d embeddings, left out of the repr).
+    embedder: Embedder | None = None
+    text_model: TextMoodModel | None = field(default_factory=shipped_model, repr=False)
 
     async def key_tracks(self) -> int:
         """Song and artist keys for every track that has none yet; how many were keyed."""

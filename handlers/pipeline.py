@@ -125,26 +125,14 @@ class Pipeline:
     async def run(
         self,
         prepared: Sequence[PreparedImage],
-        words: str = "",
-        *,
-        user_ids: tuple[int, ...] = (),
-        feedback_user_id: int | None = None,
-        top: int = 5,
+        request: RecommendRequest,
         on_queued: QueueNotice | None = None,
-        name_playlists: bool = False,
     ) -> PipelineResult:
-        """The whole path for one question, from prepared photos and/or words
-        (`name_playlists`: see RecommendRequest)."""
-        words = clean_words(words)
+        """The whole path for one question: the prepared photos (if any) captioned into the
+        request, which carries the words, whose libraries and how many songs."""
+        words = clean_words(request.words)
         caption = await self.caption(prepared, words, on_queued) if prepared else None
-        request = RecommendRequest(
-            caption=caption,
-            words=words,
-            user_ids=user_ids,
-            feedback_user_id=feedback_user_id,
-            top=top,
-            name_playlists=name_playlists,
-        )
+        request = replace(request, caption=caption, words=words)
         recommendation = await self.recommend(request)
         color = prepared[0].dominant_color if prepared else None
         hashes = tuple(image.sha256 for image in prepared)

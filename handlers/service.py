@@ -150,15 +150,14 @@ class DefaultBotService:
     ) -> Reply:
         prepared = await self.pipeline.prepare([image.data for image in images])
         user_id = await self._user(ctx)
-        result = await self.pipeline.run(
-            prepared,
-            words,
+        request = RecommendRequest(
+            words=words,
             user_ids=await self._library_owners(ctx, user_id),
             feedback_user_id=user_id,
             top=self.config.top_n,
-            on_queued=on_queued,
             name_playlists=not ctx.is_group,  # a group reads the answer: no playlist names
         )
+        result = await self.pipeline.run(prepared, request, on_queued)
         return await answer_reply(self.db, ctx, user_id, result, can_save=self._can_save)
 
     async def _user(self, ctx: ChatContext) -> int:

@@ -16,6 +16,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from recsys.models import MoodEstimate
 from recsys.text_mood import TextGuess
 
 # The catalog's mean mood and spread, used when the database has too few measured tracks to
@@ -69,17 +70,6 @@ class Prior:
     energy: float = PRIOR_ENERGY
     valence_sd: float = PRIOR_VALENCE_SD
     energy_sd: float = PRIOR_ENERGY_SD
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """An estimated mood with its basis (the sources that carry it, joined by "_") and the
-    expected RMS error per trait of this track's estimate."""
-
-    valence: float
-    energy: float
-    error: float
-    basis: str
 
 
 @dataclass(frozen=True)
@@ -162,8 +152,9 @@ def estimate_mood(
     prior: Prior = Prior(),
     weights: EstimatorWeights = EstimatorWeights(),
     text: TextGuess | None = None,
-) -> Estimate | None:
-    """The estimated mood of one track, or None when no source says anything."""
+) -> MoodEstimate | None:
+    """The estimated mood of one track, or None when no source says anything; its basis names
+    the sources that carry it, joined by "_", and its error is this track's own."""
     w = weights
     sources = [
         _song_votes("artist", artist, w.artist_spread, w.artist_scale, w.spread_pseudo),
@@ -181,7 +172,7 @@ def estimate_mood(
     # estimates, and an estimate pulled to the prior is at worst the prior
     unknown = math.sqrt((prior.valence_sd**2 + prior.energy_sd**2) / 2)
     error = min(unknown, w.calibration * math.sqrt((var_v + var_e) / 2))
-    return Estimate(_clip(valence), _clip(energy), error, _basis(shares_v, shares_e))
+    return MoodEstimate(_clip(valence), _clip(energy), error, _basis(shares_v, shares_e))
 
 
 def _basis(valence: dict[str, float], energy: dict[str, float]) -> str:

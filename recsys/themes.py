@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -123,21 +124,16 @@ def pick_tags(scores: dict[str, float]) -> tuple[str, ...]:
     return tuple(tags)
 
 
+@dataclass(eq=False)
 class ThemeTagger:
     """Tags tracks (and mood readings) with themes, reusing embeddings computed elsewhere."""
 
-    def __init__(
-        self,
-        embedder: Embedder | None,
-        classifier: str = "embedding",
-        bart_model: str = "facebook/bart-large-mnli",
-        zero_shot: ZeroShot | None = None,
-    ) -> None:
-        self.embedder = embedder
-        self.classifier = classifier
-        self.bart_model = bart_model
-        self._zero_shot = zero_shot
-        self._hypotheses: np.ndarray | None = None
+    embedder: Embedder | None
+    classifier: str = "embedding"
+    bart_model: str = "facebook/bart-large-mnli"
+    # bart-large-mnli's pipeline: injected, or loaded from local files on first use
+    zero_shot: ZeroShot | None = None
+    _hypotheses: np.ndarray | None = field(default=None, init=False, repr=False)
 
     def hypothesis_vectors(self) -> np.ndarray:
         """The 12 theme hypotheses embedded once (rows in THEMES order)."""
@@ -188,9 +184,9 @@ class ThemeTagger:
 
     def zero_shot_pipeline(self) -> ZeroShot:
         """The injected classifier, or transformers' zero-shot pipeline loaded from local files."""
-        if self._zero_shot is None:
-            self._zero_shot = load_bart_mnli(self.bart_model)
-        return self._zero_shot
+        if self.zero_shot is None:
+            self.zero_shot = load_bart_mnli(self.bart_model)
+        return self.zero_shot
 
 
 def _normalised(scores: dict[str, float]) -> dict[str, float]:

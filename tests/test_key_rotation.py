@@ -16,6 +16,7 @@ from db.pool import Database
 from db.users import find_user
 from handlers.edge.worker import Worker
 from handlers.key_rotation import KeyUse, key_use, rotate_secrets
+from handlers.library_moods import MoodPlacer
 from handlers.replies import ChatContext
 from handlers.secrets import SecretUnreadable, TokenCipher
 from handlers.spotify.linking import LIBRARY_SYNC
@@ -52,6 +53,7 @@ def worker_with(world: World, keys: list[str]) -> Worker:
         TokenCipher(keys),
         TrackStore(world.db, TrackEnricher(world.embedder)),
         world.notifier,
+        MoodPlacer(world.db, embedder=world.embedder),
     )
     return Worker(world.db, {LIBRARY_SYNC: sync}, worker_id="rotation-test")
 

@@ -66,7 +66,7 @@ async def _batch_line(
 
     from bot.cli.answer_output import answer_json, sorry  # the text layer: not on --help
     from recsys.image_intake import ImageRejected
-    from recsys.recommender import NothingToMatch, NoTracks
+    from recsys.recommender import NothingToMatch, NoTracks, RecommendRequest
 
     query_id: Any = number
     lang = DEFAULT
@@ -78,13 +78,14 @@ async def _batch_line(
         if image is not None and not isinstance(image, str):
             raise BadLine("image must be a file path (a string)")
         images = [await asyncio.to_thread(Path(image).read_bytes)] if image else []
-        result = await pipeline.run(
-            await pipeline.prepare(images),
-            _text(query.get("text")),
+        prepared = await pipeline.prepare(images)
+        request = RecommendRequest(
+            words=_text(query.get("text")),
             user_ids=user_ids,
             feedback_user_id=_first(user_ids),
             top=top_within(_whole(query.get("top"), top)),
         )
+        result = await pipeline.run(prepared, request)
     except (ImageRejected, NothingToMatch, NoTracks) as err:
         return {"id": query_id, "error": sorry(err, lang)}
     except (BadLine, ValueError, OSError, CommandError) as err:

@@ -101,17 +101,18 @@ async def _answer(
     """One question through the whole pipeline."""
     from bot.cli.answer_output import sorry
     from recsys.image_intake import ImageRejected
-    from recsys.recommender import NothingToMatch, NoTracks
+    from recsys.recommender import NothingToMatch, NoTracks, RecommendRequest
 
     async with _warm_pipeline(settings, user) as (pipeline, user_ids):
         try:
-            return await pipeline.run(
-                await pipeline.prepare(images),
-                text,
+            prepared = await pipeline.prepare(images)
+            request = RecommendRequest(
+                words=text,
                 user_ids=user_ids,
                 feedback_user_id=user_ids[0] if user_ids else None,
                 top=top,
             )
+            return await pipeline.run(prepared, request)
         except (ImageRejected, NothingToMatch, NoTracks) as err:
             raise CommandError(sorry(err, lang)) from None
 

@@ -16,13 +16,13 @@ import logging
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
 from db.moods import UNIT_FEATURE_COLUMNS
 from handlers.edge.retry_after import RateLimited, parse_retry_after
+from recsys.models import TrackFeatures
 
 log = logging.getLogger(__name__)
 
@@ -52,21 +52,6 @@ class FeaturesRateLimited(FeaturesServiceError, RateLimited):
     """429: ask again after `retry_after` seconds."""
 
 
-@dataclass(frozen=True)
-class MeasuredFeatures:
-    """One track's features as the service measured them (None where it gave none)."""
-
-    spotify_id: str
-    valence: float
-    energy: float
-    danceability: float | None = None
-    acousticness: float | None = None
-    instrumentalness: float | None = None
-    speechiness: float | None = None
-    liveness: float | None = None
-    tempo: float | None = None
-
-
 def _unit(value: Any) -> float | None:
     """A number in 0..1, or None."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -81,36 +66,32 @@ def _tempo(value: Any) -> float | None:
     return float(value) if math.isfinite(value) and 0 < value < 400 else None
 
 
-def parse_item(item: Any, asked: frozenset[str]) -> MeasuredFeatures | None:
-    """One answer item as features, or None if it is malformed or names an id not asked."""
+def parse_item(item: Any, asked: frozenset[str]) -> tuple[str, TrackFeatures] | None:
+    """One answer item as its Spotify id and features (None where the service gave none), or
+    None if it is malformed, names an id not asked, or lacks valence or energy."""
     if not isinstance(item, Mapping):
         return None
     found = _TRACK_HREF.search(str(item.get("href") or ""))
     if found is None or found.group(1) not in asked:
         return None
     units = {name: _unit(item.get(name)) for name in UNIT_FEATURE_COLUMNS}
-    valence, energy = units.pop("valence"), units.pop("energy")
-    if valence is None or energy is None:
+    if units["valence"] is None or units["energy"] is None:
         return None
-    return MeasuredFeatures(
-        spotify_id=found.group(1),
-        valence=valence,
-        energy=energy,
-        tempo=_tempo(item.get("tempo")),
-        **units,
-    )
+    tempo = _tempo(item.get("tempo"))
+    # mypy cannot tell that every unit feature names one of TrackFeatures' float fields
+    return found.group(1), TrackFeatures(tempo=tempo, **units)  # type: ignore[arg-type]
 
 
-def parse_answer(body: Any, asked: Sequence[str]) -> dict[str, MeasuredFeatures]:
+def parse_answer(body: Any, asked: Sequence[str]) -> dict[str, TrackFeatures]:
     """The features in an answer, by Spotify id; raises FeaturesUnavailable if it is no answer."""
     if not isinstance(body, Mapping) or not isinstance(body.get("content"), list):
         raise FeaturesUnavailable("the features service answered without a 'content' list")
     wanted = frozenset(asked)
-    found: dict[str, MeasuredFeatures] = {}
+    found: dict[str, TrackFeatures] = {}
     for item in body["content"]:
-        features = parse_item(item, wanted)
-        if features is not None:
-            found.setdefault(features.spotify_id, features)
+        parsed = parse_item(item, wanted)
+        if parsed is not None:
+            found.setdefault(*parsed)
     return found
 
 
@@ -133,7 +114,7 @@ class FeaturesClient:
             await self._session.close()
             self._session = None
 
-    async def fetch(self, spotify_ids: Sequence[str]) -> dict[str, MeasuredFeatures]:
+    async def fetch(self, spotify_ids: Sequence[str]) -> dict[str, TrackFeatures]:
         """Features of the ids the service knows (at most MAX_IDS_PER_REQUEST per call)."""
         ids = list(dict.fromkeys(i for i in spotify_ids if _SPOTIFY_ID.match(i)))
         if len(ids) > MAX_IDS_PER_REQUEST:

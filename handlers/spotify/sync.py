@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -60,26 +61,17 @@ class Unlinked(Exception):
     """The link was removed (unlink, forget-me) while the sync ran."""
 
 
+@dataclass(eq=False)
 class LibrarySync:
     """Runs `library_sync` jobs."""
 
-    def __init__(
-        self,
-        db: Database,
-        app: SpotifyApp,
-        cipher: TokenCipher,
-        tracks: TrackStore,
-        notifier: Notifier,
-        lyrics: LyricsThemes | None = None,
-        moods: MoodPlacer | None = None,
-    ) -> None:
-        self.db = db
-        self.moods = moods or MoodPlacer(db, embedder=tracks.enricher.embedder)
-        self.app = app
-        self.cipher = cipher
-        self.tracks = tracks
-        self.notifier = notifier
-        self.lyrics = lyrics
+    db: Database
+    app: SpotifyApp
+    cipher: TokenCipher
+    tracks: TrackStore
+    notifier: Notifier
+    moods: MoodPlacer
+    lyrics: LyricsThemes | None = None
 
     async def __call__(self, ctx: JobContext) -> dict[str, Any]:
         """Sync one user's library (the job payload names the user)."""

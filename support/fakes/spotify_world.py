@@ -19,6 +19,7 @@ from bot.web import build_web_app
 from db.pool import Database
 from handlers.accounts import AccountHandler
 from handlers.edge.worker import Worker
+from handlers.library_moods import MoodPlacer
 from handlers.notifier import LogNotifier
 from handlers.replies import ChatContext
 from handlers.secrets import TokenCipher
@@ -124,7 +125,8 @@ async def make_world(db: Database, embedder: Embedder, fake: FakeSpotify) -> Wor
     accounts = AccountHandler(db, build_linker(settings, db, notifier))
     app = spotify_app(settings)
     tracks = TrackStore(db, TrackEnricher(embedder))
-    sync = LibrarySync(db, app, TokenCipher(settings.secret_keys), tracks, notifier)
+    moods = MoodPlacer(db, embedder=embedder)
+    sync = LibrarySync(db, app, TokenCipher(settings.secret_keys), tracks, notifier, moods)
     web = TestClient(TestServer(build_web_app(db, accounts.linker)))
     await web.start_server()
     return World(fake, settings, db, accounts, notifier, sync, web, embedder)
