@@ -135,19 +135,17 @@ def _estimate(
 
 
 # The candidate search is two statements run at once on two pooled connections (so on two
-# server cores): the catalog by meaning (its index scan), and the catalog by mood with the
-# listeners' libraries. The index scan is the longest part of the search (~9 of ~12 ms at 28k
-# by EXPLAIN ANALYZE); the mood scan and the library's exact distances (1,000 heap rows for a
-# 1,000-track library, ~3 ms) run beside it instead of after it, and each statement reads the
-# ranker's columns for its own rows only.
+# server cores): the catalog's sources (semantic and mood) and the listeners' libraries. The
+# library's exact distances (1,000 heap rows for a 1,000-track library, ~8 ms at 28k by
+# EXPLAIN ANALYZE) were the longest part of the single statement, beside the index scan.
 # Each statement is prepared once per connection by asyncpg and reused. Its sources (the CTEs
 # up to `found`) yield ids and exact distances only; the union is de-duplicated on those two
 # narrow columns and the track's columns are read once per kept track, with trending rank,
 # playlist name and liked similarity joined once for the statement's rows instead of a
 # subquery per row (carrying every column through the sources and a DISTINCT ON over those
 # wide rows cost ~1.5 ms more at 28k). A track both statements find comes back identical from
-# each (its distance is the exact one in every source) and is kept once. Candidates come in
-# id order, so candidates the ranker scores equally keep one stable order.
+# each and is kept once. Rows come in id order, so candidates the ranker scores equally keep
+# one stable order.
 
 
 def candidate_sql(found: str, *, listeners: int, liked: int) -> str:
@@ -189,40 +187,51 @@ ORDER BY c.id
 """
 
 
-# The catalog's candidates by meaning: the index scan (inlined at the pooled connections' own
-# breadth). Columns: CANDIDATE_COLUMNS. $1 query vector, $2 excluded track ids, $3 rows asked of
-# the index (>= $4), $4 semantic candidates, $5 listeners (chat user ids, the asker first),
-# $6 liked track ids.
-MEANING_SQL = candidate_sql(f"found AS MATERIALIZED ({INDEX_SCAN}\n)", listeners=5, liked=6)
+# The catalog tracks nearest in mood: $1 query vector, $2 excluded track ids, $5 target
+# valence, $6 target energy, $7 rows kept (the numbering of the catalog statements below).
+MOOD_SCAN = """
+    SELECT id, embedding <=> $1::vector AS dist FROM tracks
+    WHERE in_catalog AND mood_point IS NOT NULL AND NOT (id = ANY($2::bigint[]))
+    ORDER BY mood_point <-> point($5, $6) LIMIT $7"""
+# INDEX_SCAN through catalog_nearest() (alembic 0008), which sets ef_search ($10) for this
+# statement only; $1 to $4 as in INDEX_SCAN.
+WIDE_INDEX_SCAN = "SELECT id, dist FROM catalog_nearest($1, $2, $10, $3, $4)"
 
-# MEANING_SQL for a wider search: the index is scanned through catalog_nearest() (alembic
-# 0008), which sets ef_search ($7) for this statement only, so it is one round trip too (a
-# plpgsql call costs ~0.3 ms more than the inlined scan, so only the wide search takes it).
-WIDE_MEANING_SQL = candidate_sql(
-    "found AS MATERIALIZED (SELECT id, dist FROM catalog_nearest($1, $2, $7, $3, $4))",
-    listeners=5,
-    liked=6,
-)
 
-# The catalog tracks nearest in mood and the listeners' library tracks nearest in meaning, with
-# what the ranker needs. The library's tracks are read by one index scan over their ids (not a
-# lookup per entry) and ranked by their embedding alone. Columns: CANDIDATE_COLUMNS.
-# $1 query vector, $2 listeners (chat user ids, the asker first; none: no library rows),
-# $3 excluded track ids, $4 library candidates, $5 liked track ids, $6 target valence,
-# $7 target energy, $8 mood candidates.
-MOOD_AND_LIBRARY_SQL = candidate_sql(
-    """library AS MATERIALIZED (
+def catalog_sources(index_scan: str) -> str:
+    """The catalog's sources: an index scan and the mood scan, as `found`."""
+    return f"""sem AS MATERIALIZED ({index_scan}
+), mood AS MATERIALIZED ({MOOD_SCAN}
+), found AS (SELECT * FROM sem UNION ALL SELECT * FROM mood)"""
+
+
+# The catalog's candidates: the index scan (inlined at the pooled connections' own breadth)
+# and the tracks nearest in mood, with what the ranker needs. Columns: CANDIDATE_COLUMNS.
+# $1 query vector, $2 excluded track ids, $3 rows asked of the index (>= $4), $4 semantic
+# candidates, $5 target valence, $6 target energy, $7 mood candidates, $8 listeners (chat
+# user ids), $9 liked track ids.
+CATALOG_SQL = candidate_sql(catalog_sources(INDEX_SCAN), listeners=8, liked=9)
+
+# CATALOG_SQL for a wider search: the index is scanned through catalog_nearest() (alembic
+# 0008), which sets ef_search for this statement only, so it is one round trip too (a plpgsql
+# call costs ~0.3 ms more than the inlined scan, so only the wide search takes it).
+# $1 to $9 as in CATALOG_SQL; $10 the scan's ef_search.
+WIDE_CATALOG_SQL = candidate_sql(catalog_sources(WIDE_INDEX_SCAN), listeners=8, liked=9)
+
+# The listeners' library candidates: their tracks are read by one index scan over their ids
+# (not a lookup per entry), only their embedding is used to rank them, and the ranker's
+# columns are read for the nearest $4. Columns: CANDIDATE_COLUMNS.
+# $1 query vector, $2 listeners (chat user ids), $3 excluded track ids, $4 library
+# candidates, $5 liked track ids.
+LIBRARY_SQL = candidate_sql(
+    """found AS MATERIALIZED (
     SELECT t.id, t.embedding <=> $1::vector AS dist FROM tracks t
     WHERE t.id = ANY(ARRAY(
         SELECT le.track_id FROM library_entries le
         WHERE le.user_id = ANY($2::bigint[]) AND NOT (le.track_id = ANY($3::bigint[]))
     )) AND t.embedding IS NOT NULL
     ORDER BY dist LIMIT $4
-), mood AS MATERIALIZED (
-    SELECT id, embedding <=> $1::vector AS dist FROM tracks
-    WHERE in_catalog AND mood_point IS NOT NULL AND NOT (id = ANY($3::bigint[]))
-    ORDER BY mood_point <-> point($6, $7) LIMIT $8
-), found AS (SELECT * FROM library UNION ALL SELECT * FROM mood)""",
+)""",
     listeners=2,
     liked=5,
 )
@@ -271,67 +280,64 @@ async def catalog_rows(pool: asyncpg.Pool) -> int:
     return rows
 
 
-async def _fetch_meaning(
+async def _fetch_catalog(
     pool: asyncpg.Pool, query: CandidateQuery, breadth: SearchBreadth
 ) -> list[asyncpg.Record]:
-    """The catalog's candidates by meaning (MEANING_SQL, or WIDE_MEANING_SQL past the default
-    breadth)."""
+    """The catalog's candidates (CATALOG_SQL, or WIDE_CATALOG_SQL past the default breadth)."""
     args = (
         query.embedding,
         list(query.exclude_ids),
         breadth.pool,
         SEMANTIC_CANDIDATES,
+        query.valence,
+        query.energy,
+        MOOD_CANDIDATES,
         list(query.user_ids),
         list(query.liked_ids[:MAX_LIKED]),
     )
+    rows: list[asyncpg.Record]
     if breadth.ef_search == HNSW_EF_SEARCH:  # the pooled connections' own setting
-        return await _fetch(pool, MEANING_SQL, *args)
-    return await _fetch(pool, WIDE_MEANING_SQL, *args, breadth.ef_search)
+        rows = await pool.fetch(CATALOG_SQL, *args)
+    else:
+        rows = await pool.fetch(WIDE_CATALOG_SQL, *args, breadth.ef_search)
+    return rows
 
 
-async def _fetch_mood_and_library(
-    pool: asyncpg.Pool, query: CandidateQuery
-) -> list[asyncpg.Record]:
-    """The catalog's candidates by mood and the listeners' library candidates
-    (MOOD_AND_LIBRARY_SQL)."""
-    return await _fetch(
-        pool,
-        MOOD_AND_LIBRARY_SQL,
+async def _fetch_library(pool: asyncpg.Pool, query: CandidateQuery) -> list[asyncpg.Record]:
+    """The listeners' library candidates (LIBRARY_SQL)."""
+    rows: list[asyncpg.Record] = await pool.fetch(
+        LIBRARY_SQL,
         query.embedding,
         list(query.user_ids),
         list(query.exclude_ids),
         LIBRARY_CANDIDATES,
         list(query.liked_ids[:MAX_LIKED]),
-        query.valence,
-        query.energy,
-        MOOD_CANDIDATES,
     )
-
-
-async def _fetch(pool: asyncpg.Pool, sql: str, *args: Any) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = await pool.fetch(sql, *args)
     return rows
 
 
 async def _statements(
     pool: asyncpg.Pool, query: CandidateQuery, breadth: SearchBreadth | None
 ) -> list[Coroutine[Any, Any, list[asyncpg.Record]]]:
-    """The candidate statements a search runs at once: the catalog by meaning, and the catalog
-    by mood with the listeners' libraries. `breadth` defaults to the one for the catalog's size.
+    """The candidate statements a search runs at once: the catalog's, and the libraries' when
+    it names listeners. `breadth` defaults to the one for the catalog's size.
 
     One round trip per statement: the default index settings come with each pooled connection
     (SESSION_SETTINGS, db/pool.py) and a wider search sets its own inside catalog_nearest(), so
     no transaction is opened to set them."""
     if breadth is None:
         breadth = breadth_for(await catalog_rows(pool))
-    return [_fetch_meaning(pool, query, breadth), _fetch_mood_and_library(pool, query)]
+    statements = [_fetch_catalog(pool, query, breadth)]
+    if query.user_ids:
+        statements.append(_fetch_library(pool, query))
+    return statements
 
 
 async def fetch_candidates(
     pool: asyncpg.Pool, query: CandidateQuery, breadth: SearchBreadth | None = None
 ) -> list[Candidate]:
-    """The union of semantic, mood and library candidates, in id order. Each statement's rows
-    become Candidates as soon as it answers, while the other may still run."""
+    """The union of semantic, mood and library candidates. Each statement's rows become
+    Candidates as soon as it answers, while the other may still run."""
 
     async def converted(rows: Awaitable[list[asyncpg.Record]]) -> list[Candidate]:
         return [candidate(row) for row in await rows]
@@ -341,7 +347,7 @@ async def fetch_candidates(
     for candidates in await asyncio.gather(*map(converted, statements)):
         for one in candidates:
             found.setdefault(one.id, one)
-    return [found[id_] for id_ in sorted(found)]
+    return list(found.values())
 
 
 async def fetch_candidate_rows(
@@ -353,7 +359,7 @@ async def fetch_candidate_rows(
     for rows in await asyncio.gather(*await _statements(pool, query, breadth)):
         for row in rows:
             found.setdefault(row["id"], row)
-    return [found[id_] for id_ in sorted(found)]
+    return list(found.values())
 
 
 async def nearest_catalog(

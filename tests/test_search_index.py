@@ -208,7 +208,7 @@ async def test_one_pass_candidates_match_the_per_row_sql(
     for query in queries:
         new = await search.fetch_candidate_rows(db.read_pool, query)
         typed = await search.fetch_candidates(db.read_pool, query)
-        assert [c.id for c in typed] == sorted(row["id"] for row in new)  # in id order
+        assert sorted(c.id for c in typed) == sorted(row["id"] for row in new)
         assert {c.id: c for c in typed} == {row["id"]: search.candidate(row) for row in new}
         async with db.pool.acquire() as conn:
             old = await conn.fetch(
