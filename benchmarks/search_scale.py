@@ -36,7 +36,7 @@ from db.pool import Database
 from handlers.stores import DatabaseCandidates
 from recsys.embedder import Embedder
 from recsys.models import CandidateQuery
-from support import synthetic
+from support import plans, synthetic
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,9 @@ class LatencyResult:
     # blocks of the HNSW index read into shared buffers before measuring, as `melodiclens run`
     # does at start (None: pg_prewarm unavailable)
     prewarmed_blocks: int | None = None
+    # whether the query pool's generic plan of the catalog statement (db/search.py
+    # QUERY_SETTINGS) scans the HNSW index, as a custom plan does
+    generic_plan_scans_index: bool | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """For the JSON result."""
@@ -114,6 +117,7 @@ class LatencyResult:
             "recommender_stages_p50_ms": self.stages,
             "load_avg_1m": self.load_avg,
             "index_prewarmed_blocks": self.prewarmed_blocks,
+            "generic_plan_scans_index": self.generic_plan_scans_index,
         }
 
 
@@ -183,6 +187,9 @@ async def measure_latency(
         # (each run starts one) would otherwise read the 1M graph from disk during the rounds.
         prewarmed = await search.prewarm_index(database.pool, database.read_pool)
         path, answer = await _answer_path(database, embedder, bench.listener_id)
+        async with database.read_pool.acquire() as conn:
+            probe = await embedder.aembed_one(texts[0])
+            generic_scans = plans.scans_the_index(await plans.catalog_plan(conn, probe))
         for text in texts:  # warm: model, connections, the table's hot pages
             await answer(text)
             await embedder.aembed_one(text)
@@ -220,6 +227,7 @@ async def measure_latency(
         Timings(tuple(repeats)),
         _stage_medians(answer),
         prewarmed,
+        generic_scans,
     )
 
 

@@ -15,7 +15,7 @@ from db.embedded import EmbeddedPostgres
 from db.errors import DatabaseError, DatabaseUnavailable, PgvectorMissing
 from db.outage import GuardedConnection
 from db.outage import connect as guarded_connect
-from db.search import SESSION_SETTINGS
+from db.search import QUERY_SETTINGS, SESSION_SETTINGS
 from db.urls import redact_url
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,8 @@ async def ensure_pgvector(conn: asyncpg.Connection) -> str:
 
 @dataclass
 class Database:
-    """Where the data lives: the primary pool for writes, an optional replica pool for queries."""
+    """Where the data lives: the primary pool for writes, the query pool (on the replica, if
+    there is one) for the answers' searches."""
 
     url: str
     pool: asyncpg.Pool
@@ -82,9 +83,11 @@ def resolve_url(database_url: str, data_dir: Path) -> tuple[str, EmbeddedPostgre
     return embedded.start(), embedded
 
 
-async def _create_pool(url: str, size: int, with_vector: bool) -> asyncpg.Pool:
+async def _create_pool(
+    url: str, size: int, settings: dict[str, str], *, min_size: int = 1
+) -> asyncpg.Pool:
     kwargs: dict[str, Any] = {
-        "min_size": 1,
+        "min_size": min_size,
         "max_size": size,
         "timeout": CONNECT_TIMEOUT_S,
         # A restarted server leaves dead connections behind; recycle idle ones.
@@ -92,10 +95,10 @@ async def _create_pool(url: str, size: int, with_vector: bool) -> asyncpg.Pool:
         # A lost server raises DatabaseUnavailable, from a connect or a query (db/outage.py).
         "connect": guarded_connect,
         "connection_class": GuardedConnection,
+        "init": _init_connection,
+        # startup parameters (db/search.py): no extra round trip, and they survive RESET ALL
+        "server_settings": dict(settings),
     }
-    if with_vector:
-        kwargs["init"] = _init_connection
-        kwargs["server_settings"] = dict(SESSION_SETTINGS)
     try:
         pool: asyncpg.Pool = await asyncpg.create_pool(url, **kwargs)
     except (DatabaseUnavailable, OSError, asyncpg.PostgresError, ValueError) as err:
@@ -132,8 +135,14 @@ async def connect(
             version = await ensure_pgvector(conn)
         finally:
             await conn.close()
-        pool = await _create_pool(url, pool_size, with_vector=True)
-        read_pool = await _create_pool(replica_url, pool_size, True) if replica_url else pool
+        pool = await _create_pool(url, pool_size, SESSION_SETTINGS)
+        # The query pool (candidates and feedback, handlers/stores.py) is its own, on the
+        # replica or the primary, so its generic plans (QUERY_SETTINGS) reach no other
+        # statement. On the primary it opens its first connection at the first search: a
+        # process that never searches (the worker, most commands) holds none.
+        read_pool = await _create_pool(
+            replica_url or url, pool_size, QUERY_SETTINGS, min_size=1 if replica_url else 0
+        )
     except BaseException:
         if embedded is not None:
             embedded.stop()

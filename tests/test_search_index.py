@@ -17,6 +17,7 @@ from db.pool import Database, connect
 from recsys.embedder import Embedder
 from recsys.models import CandidateQuery
 from support.catalog_fixture import fake_spotify_id, load_catalog
+from support.plans import catalog_plan
 
 INDEX_SQL = "SELECT pg_get_indexdef('tracks_embedding_hnsw'::regclass)"
 # Enough rows that the semantic source (100) cuts something off.
@@ -281,6 +282,34 @@ async def test_0008_adds_catalog_nearest_and_goes_down_and_up(fresh_url: str) ->
     assert not await present()
     await migrations.upgrade(fresh_url, "0008")
     assert await present()
+
+
+async def _plans(conn: asyncpg.Connection, sql: str) -> tuple[int, int]:
+    """(generic, custom) plans this session has made for one prepared statement."""
+    row = await conn.fetchrow(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1", sql
+    )
+    return (0, 0) if row is None else (row["generic_plans"], row["custom_plans"])
+
+
+async def test_the_query_pool_plans_the_candidate_statement_once(
+    db: Database, embedder: Embedder, tmp_path: Path
+) -> None:
+    await load_catalog(db, embedder, tmp_path)
+    probe = embedder.embed_texts(["rainy night alone by the window"])[0]
+    args = (probe, [], 100, 100, 0.5, 0.5, 100, [], [])
+    async with db.read_pool.acquire() as conn:
+        assert await conn.fetchval("SHOW plan_cache_mode") == "force_generic_plan"
+        generic, custom = await _plans(conn, search.CATALOG_SQL)
+        found = [await conn.fetch(search.CATALOG_SQL, *args) for _ in range(3)]
+        assert await _plans(conn, search.CATALOG_SQL) == (generic + 3, custom)
+        plan = await catalog_plan(conn, probe)
+    # generic: the vector stays a parameter (on a table this small the planner sorts instead of
+    # taking the HNSW index; at 28k it takes it, which benchmarks/search_scale.py checks)
+    assert any("$1" in line for line in plan)
+    async with db.pool.acquire() as conn:
+        assert await conn.fetchval("SHOW plan_cache_mode") == "auto"
+        assert await conn.fetch(search.CATALOG_SQL, *args) == found[0] == found[2]
 
 
 async def test_prewarm_reads_the_index_into_shared_buffers(db: Database) -> None:
