@@ -210,7 +210,7 @@ async def run(bench: synthetic.BenchDatabase, photos: int = PHOTOS) -> dict[str,
                 loaded.update(_vision_timeline(ollama, loaded.pop("burst_started")))
                 loaded["bot_api_calls"] = dict(Counter(call.method for call in tg.calls))
     finally:
-        await tg.close()
+        await tg.stop()
     return {
         "process": "melodiclens run (Telegram polling against a fake Bot API server)",
         "start_to_healthy_s": round(started_s, 1),

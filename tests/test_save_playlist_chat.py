@@ -113,7 +113,7 @@ async def telegram_bot(
             yield telegram
         finally:
             await adapter.stop()
-            await telegram.close()
+            await telegram.stop()
 
 
 async def test_telegram_save_button_makes_the_playlist_in_answer_order(
