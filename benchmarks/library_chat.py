@@ -132,8 +132,8 @@ class Labelled:
     title: str
     artist: str
     album: str
-    label: str
-    features: dict[str, float]
+    label: str  # its mood (one of LABELS), not a record label
+    features: dict[str, float]  # by the names of SERVICE_FEATURES
 
 
 @dataclass(frozen=True)
