@@ -164,7 +164,7 @@ def _digest(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()
 
 
-class FakeOllama:
+class FakeOllama(LoopbackServer):
     """An aiohttp server on 127.0.0.1 (random port) that behaves like Ollama."""
 
     def __init__(
@@ -189,8 +189,14 @@ class FakeOllama:
         self._queue: deque[Scripted] = deque()
         self._by_image: dict[str, Scripted] = {}
         self._closing = asyncio.Event()
-        self._server: LoopbackServer | None = None
-        self.url = ""
+        super().__init__(
+            web.Application(client_max_size=64 * 1024 * 1024), shutdown_timeout=SHUTDOWN_TIMEOUT_S
+        )
+        self.app.router.add_post("/api/chat", self._chat)
+        self.app.router.add_get("/api/tags", self._tags)
+        self.app.router.add_post("/api/show", self._show)
+        self.app.router.add_get("/api/version", self._version)
+        self.app.router.add_get("/", self._root)
 
     # --- scripting ---------------------------------------------------------------------------
     def queue(self, *replies: Scripted) -> None:
@@ -211,21 +217,15 @@ class FakeOllama:
         return [request for request in self.requests if request.path == "/api/chat"]
 
     # --- lifecycle ---------------------------------------------------------------------------
-    async def __aenter__(self) -> FakeOllama:
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_post("/api/chat", self._chat)
-        app.router.add_get("/api/tags", self._tags)
-        app.router.add_post("/api/show", self._show)
-        app.router.add_get("/api/version", self._version)
-        app.router.add_get("/", self._root)
-        self._server = LoopbackServer(app, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
-        self.url = await self._server.start()
-        return self
+    @property
+    def url(self) -> str:
+        """The server's root, as OLLAMA_HOST takes it (empty until it starts)."""
+        return self.base_url
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def stop(self) -> None:
+        """Release the slow replies still waiting, then stop serving."""
         self._closing.set()
-        if self._server is not None:
-            await self._server.stop()
+        await super().stop()
 
     # --- handlers ----------------------------------------------------------------------------
     async def _root(self, request: web.Request) -> web.Response:
