@@ -58,8 +58,8 @@ def spotify_env(fake: FakeSpotify) -> dict[str, str]:
         "SPOTIFY_CLIENT_ID": CLIENT_ID,
         "SPOTIFY_CLIENT_SECRET": CLIENT_SECRET,
         "SPOTIFY_REDIRECT_URI": REDIRECT_URI,
-        "MELODICLENS_SPOTIFY_ACCOUNTS_URL": fake.base_url,
-        "MELODICLENS_SPOTIFY_API_URL": f"{fake.base_url}/v1",
+        "MELODICLENS_SPOTIFY_ACCOUNTS_URL": fake.url,
+        "MELODICLENS_SPOTIFY_API_URL": f"{fake.url}/v1",
         "MELODICLENS_SECRET_KEY": SECRET_KEY,
     }
 

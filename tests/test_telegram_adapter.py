@@ -554,7 +554,7 @@ async def test_rejected_token_fails_start_without_showing_it(
 
 async def test_unreachable_api_fails_start_with_the_address(service: FakeService):
     fake = FakeTelegram()
-    fake.base_url = "http://127.0.0.1:9"  # nothing listens on the discard port
+    fake.url = "http://127.0.0.1:9"  # nothing listens on the discard port
     adapter = TelegramAdapter(settings_for(fake), service)
     with pytest.raises(TelegramSetupError, match=r"Bot API at http://127\.0\.0\.1:9 failed"):
         await adapter.start()

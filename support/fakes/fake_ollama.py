@@ -217,11 +217,6 @@ class FakeOllama(LoopbackServer):
         return [request for request in self.requests if request.path == "/api/chat"]
 
     # --- lifecycle ---------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        """The server's root, as OLLAMA_HOST takes it (empty until it starts)."""
-        return self.base_url
-
     async def stop(self) -> None:
         """Release the slow replies still waiting, then stop serving."""
         self._closing.set()

@@ -153,11 +153,6 @@ class FakeTelegram(LoopbackServer):
 
     # --- server -------------------------------------------------------------------------
 
-    @property
-    def url(self) -> str:
-        """The server root the bot's base URLs start with (empty until it starts)."""
-        return self.base_url
-
     async def stop(self) -> None:
         """Wake every long poll still waiting, then stop serving."""
         self._new_update.set()
