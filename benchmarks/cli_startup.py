@@ -16,7 +16,6 @@ import argparse
 import os
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ from pathlib import Path
 
 from benchmarks.common import RESULTS_DIR, Timings, machine, now_utc, write_json
 from support.common import first_time_env
+from support.fakes.fake_ollama import closed_port_url
 
 # Quick cases run this many times each (interleaved); doctor, which takes seconds, fewer.
 DEFAULT_ROUNDS = 9
@@ -39,7 +39,7 @@ class Case:
     """One command line and its target: seconds over the bare interpreter, or in all."""
 
     name: str
-    argv: tuple[str, ...]
+    argv: tuple[str, ...]  # the arguments after `melodiclens` (after `python`, for BASELINE)
     target_s: float
     over_baseline: bool = True
 
@@ -67,19 +67,10 @@ def command(case: Case) -> list[str]:
     return [sys.executable, "-m", "bot.cli", *case.argv]
 
 
-def closed_port() -> int:
-    """A loopback port nothing listens on: Ollama is not running."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def environment(data_dir: Path) -> dict[str, str]:
-    """A first-time user's environment: no settings but a data directory of its own."""
-    return first_time_env(
-        MELODICLENS_DATA_DIR=str(data_dir), OLLAMA_HOST=f"http://127.0.0.1:{closed_port()}"
-    )
+    """A first-time user's environment: no settings but a data directory of its own, and no
+    Ollama running."""
+    return first_time_env(MELODICLENS_DATA_DIR=str(data_dir), OLLAMA_HOST=closed_port_url())
 
 
 def children_cpu_s() -> float:

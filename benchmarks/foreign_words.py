@@ -83,10 +83,10 @@ Reading = tuple[float, float]
 class Unit:
     """One translated text: its id, the English read from the data, and the owner's vibe."""
 
-    id: str
+    id: str  # "vibe/<image>", or "caption/<image>/<vlm>/<sentence index>"
     english: str
-    vibe: str
-    translations: dict[str, str]
+    vibe: str  # the photo owner's vibe line, which the readings are scored against
+    translations: dict[str, str]  # language code -> our translation
 
 
 def sentences(caption: str) -> list[str]:

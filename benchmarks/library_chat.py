@@ -132,8 +132,8 @@ class Labelled:
     title: str
     artist: str
     album: str
-    label: str
-    features: dict[str, float]
+    label: str  # its mood (one of LABELS), not a record label
+    features: dict[str, float]  # by the names of SERVICE_FEATURES
 
 
 @dataclass(frozen=True)
@@ -288,7 +288,7 @@ async def one_run(
     service.known = {t.spotify_id: t.features for t in tracks if t.spotify_id in known}
     await service.start()
     world = await make_world(database, embedder, spotify)
-    worker, schedulers = await _wire_jobs(world, service.base_url if known else None)
+    worker, schedulers = await _wire_jobs(world, service.url if known else None)
     try:
         started = time.perf_counter()
         status, page = await world.link(LISTENER)

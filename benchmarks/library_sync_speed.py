@@ -57,7 +57,7 @@ async def _round(
     synced = time.perf_counter() - started
     if not features_on:
         return synced, 0.0
-    client = FeaturesClient(fake.base_url)
+    client = FeaturesClient(fake.url)
     started = time.perf_counter()
     await Worker(world.db, {FEATURES_LOOKUP: FeaturesLookup(world.db, client)}).drain()
     looked = time.perf_counter() - started

@@ -42,12 +42,15 @@ from support.fakes.fake_ollama import FakeOllama
 
 log = logging.getLogger(__name__)
 
+# The burst: a hundred photos arriving at once, each answered by the fake vision model after
+# VISION_DELAY_S, at most VISION_CONCURRENCY at a time (the setting's default).
 PHOTOS = 100
 VISION_DELAY_S = 1.5
 VISION_CONCURRENCY = 4
 # Targets from the issue.
 MAKESPAN_SLACK = 0.10
 TARGET_LAG_P99_MS = 100.0
+# The lag ticker's sleep: a tenth of the lag target, so a stall shows as a late wake-up.
 TICK_S = 0.010
 # Telegram hands bots photos of at most 1280 px on the long side.
 PHOTO_SIZE = (1280, 960)

@@ -43,12 +43,15 @@ from support.fakes.fake_telegram import PHOTO_SIZES, FakeTelegram, private_chat,
 
 log = logging.getLogger(__name__)
 
+# RSS is read this often during the burst: many readings in a ~38 s burst, little work for them.
 SAMPLE_EVERY_S = 0.2
 # Start-up loads the embedder and the mood reader; on a busy 2-core machine that takes a while.
 START_TIMEOUT_S = 180.0
 # 100 photos take ~38 s at the ideal rate; room for a loaded machine before calling it lost.
 BURST_TIMEOUT_S = 240.0
+# Idle RSS is read this long after the first getUpdates, not in the middle of start-up's work.
 IDLE_SETTLE_S = 5.0
+# Every answer is sent before the stop, so SIGTERM's drain has little to wait for; then a kill.
 STOP_TIMEOUT_S = 60.0
 ANSWER_MARK = "open.spotify.com/track/"
 
@@ -210,7 +213,7 @@ async def run(bench: synthetic.BenchDatabase, photos: int = PHOTOS) -> dict[str,
                 loaded.update(_vision_timeline(ollama, loaded.pop("burst_started")))
                 loaded["bot_api_calls"] = dict(Counter(call.method for call in tg.calls))
     finally:
-        await tg.close()
+        await tg.stop()
     return {
         "process": "melodiclens run (Telegram polling against a fake Bot API server)",
         "start_to_healthy_s": round(started_s, 1),

@@ -157,7 +157,7 @@ async def soak(photos: int, wave_size: int, work: Path) -> dict[str, Any]:
                 held["settled"] = await held_entries(port)
                 rss_settled = _rss_mb(process)
     finally:
-        await tg.close()
+        await tg.stop()
     figures = report(photos, rss, waves, answers, vision_calls, log_path)
     figures["held_entries"] = {str(k): v for k, v in held.items()}
     figures["held_growing"] = growing(held, photos)

@@ -118,8 +118,10 @@ class BenchDatabase:
 
     data_dir: Path
     params: BuildParams
-    tracks: int
+    tracks: int  # rows loaded into `tracks`
+    # chat_users id of the linked benchmark listener, whose library holds LIBRARY_SIZE tracks
     listener_id: int
+    # what the build took: seconds per stage (embed_real_s, load_s, index_s), and index_mb
     build: dict[str, float]
 
 

@@ -105,7 +105,7 @@ async def serving(
     for path, handler in routes.items():
         app.router.add_get(path, handler)
     async with LoopbackServer(app, host=host) as server:
-        yield server.base_url
+        yield server.url
 
 
 @pytest.fixture

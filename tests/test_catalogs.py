@@ -42,11 +42,17 @@ DISCORD_DESCRIPTION_CHARS = 100
 TELEGRAM_COMMAND_CHARS = 256
 # A translator comment such as "at most 40 characters" or "(at most 100)" sets a limit.
 LIMIT_NOTE = re.compile(r"at most ([\d,]+)")
+# A %-style conversion: %s, %d, %(name)s, %.1f...
 PERCENT = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifrx]")
 HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+# Discord's bold, underline, strike-through, spoiler and code markers.
 MARKDOWN = re.compile(r"\*\*|__|~~|\|\||`")
+# A URL, or the target of a markdown link: [text](target).
 LINK = re.compile(r"https?://[^\s)>\]]+|\]\([^)]*\)")
+# A Discord mention of a user, role or channel (<@1>, <@!1>, <@&1>, <#1>) or of a slash
+# command (</vibe:1>), or a Telegram @{bot} username placeholder.
 MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|</[\w -]+:\d+>|@\{\w+\}")
+# A /command, but not the slash inside a word or a path (and/or, a/b/c).
 COMMAND = re.compile(r"(?<![\w/])/[a-z][a-z_-]+")
 NAMES = ("MelodicLens", "Spotify", "Telegram", "Discord")
 KEPT_WORDS = ("on|off",)

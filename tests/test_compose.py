@@ -422,4 +422,4 @@ async def test_the_entrypoints_fill_the_catalog_then_answer_before_the_model_is_
                     bot.kill()
                     await bot.wait()
     finally:
-        await telegram.close()
+        await telegram.stop()

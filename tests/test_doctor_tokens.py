@@ -100,7 +100,7 @@ async def test_discord_bad_token(discord_api: FakeDiscord) -> None:
 
 
 def spotify_app(server: FakeSpotify, secret: str) -> SpotifyApp:
-    return SpotifyApp(CLIENT_ID, secret, REDIRECT_URI, server.base_url, server.base_url + "/v1")
+    return SpotifyApp(CLIENT_ID, secret, REDIRECT_URI, server.url, server.url + "/v1")
 
 
 async def test_spotify_client_credentials(spotify: FakeSpotify) -> None:
@@ -113,9 +113,9 @@ async def test_spotify_client_credentials(spotify: FakeSpotify) -> None:
 
 
 async def test_genius_token(genius: FakeGenius) -> None:
-    good = await check_genius(fake_genius.TOKEN, genius.base_url)
+    good = await check_genius(fake_genius.TOKEN, genius.url)
     assert good.ok
-    bad = await check_genius(WRONG, genius.base_url)
+    bad = await check_genius(WRONG, genius.url)
     assert not bad.ok and bad.detail == "Genius refused the token (401)"
     assert "GENIUS_TOKEN" in bad.fix and WRONG not in report([bad])
     assert sum(path.startswith("/search?") for path in genius.requests) == 2
@@ -145,7 +145,7 @@ async def test_every_configured_token_is_checked_and_none_is_printed(
         DISCORD_TOKEN=DISCORD_TOKEN,
         SPOTIFY_CLIENT_ID=CLIENT_ID,
         SPOTIFY_CLIENT_SECRET="a-wrong-spotify-secret",
-        MELODICLENS_SPOTIFY_ACCOUNTS_URL=spotify.base_url,
+        MELODICLENS_SPOTIFY_ACCOUNTS_URL=spotify.url,
         MELODICLENS_HTTP_PORT=free_port(),
     )
     checks = await token_checks(settings)

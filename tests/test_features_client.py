@@ -34,7 +34,7 @@ async def fake() -> AsyncIterator[FakeFeatures]:
 
 @pytest.fixture
 async def client(fake: FakeFeatures) -> AsyncIterator[FeaturesClient]:
-    features = FeaturesClient(fake.base_url, timeout_s=0.5)
+    features = FeaturesClient(fake.url, timeout_s=0.5)
     yield features
     await features.close()
 

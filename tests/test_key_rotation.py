@@ -142,7 +142,7 @@ async def test_rotate_command_reports_and_fails_on_unreadable_links(
     args = build_parser().parse_args(["secrets", "rotate"])
     assert args.handler is run_rotate
     settings = spotify_settings(
-        world.fake.base_url,
+        world.fake.url,
         DATABASE_URL=world.db.url,
         MELODICLENS_SECRET_KEY=NEW_KEY,
         MELODICLENS_OLD_SECRET_KEYS=SECRET_KEY,
@@ -152,7 +152,7 @@ async def test_rotate_command_reports_and_fails_on_unreadable_links(
     assert "1 re-encrypted" in out and "can be emptied" in out
     assert SECRET_KEY not in out and NEW_KEY not in out
     stranger = spotify_settings(
-        world.fake.base_url, DATABASE_URL=world.db.url, MELODICLENS_SECRET_KEY="x" * 40
+        world.fake.url, DATABASE_URL=world.db.url, MELODICLENS_SECRET_KEY="x" * 40
     )
     assert await run_rotate(stranger, argparse.Namespace()) == 1
     assert "cannot be decrypted with any configured key" in capsys.readouterr().out

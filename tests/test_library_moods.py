@@ -136,7 +136,7 @@ async def blind_library(db: Database, count: int) -> tuple[int, list[int]]:
 
 
 async def run_lookups(db: Database, fake: FakeFeatures) -> Worker:
-    client = FeaturesClient(fake.base_url, timeout_s=0.5)
+    client = FeaturesClient(fake.url, timeout_s=0.5)
     worker = Worker(db, {FEATURES_LOOKUP: FeaturesLookup(db, client)})
     await worker.drain()
     assert not client.connected  # each run closes its pool: nothing left open at shutdown
@@ -227,7 +227,7 @@ async def test_faults_leave_the_estimate_and_retry_later(
     if fault == "down":
         await fake.start()
     await db.pool.execute("UPDATE jobs SET run_after = now()")
-    client = FeaturesClient(fake.base_url, timeout_s=0.5)
+    client = FeaturesClient(fake.url, timeout_s=0.5)
     await Worker(db, {FEATURES_LOOKUP: FeaturesLookup(db, client)}).drain()
     await client.close()
     assert (await source(db, ids[0]))["mood_source"] == "features_service"

@@ -58,8 +58,8 @@ def spotify_env(fake: FakeSpotify) -> dict[str, str]:
         "SPOTIFY_CLIENT_ID": CLIENT_ID,
         "SPOTIFY_CLIENT_SECRET": CLIENT_SECRET,
         "SPOTIFY_REDIRECT_URI": REDIRECT_URI,
-        "MELODICLENS_SPOTIFY_ACCOUNTS_URL": fake.base_url,
-        "MELODICLENS_SPOTIFY_API_URL": f"{fake.base_url}/v1",
+        "MELODICLENS_SPOTIFY_ACCOUNTS_URL": fake.url,
+        "MELODICLENS_SPOTIFY_API_URL": f"{fake.url}/v1",
         "MELODICLENS_SECRET_KEY": SECRET_KEY,
     }
 
@@ -113,7 +113,7 @@ async def telegram_bot(
             yield telegram
         finally:
             await adapter.stop()
-            await telegram.close()
+            await telegram.stop()
 
 
 async def test_telegram_save_button_makes_the_playlist_in_answer_order(

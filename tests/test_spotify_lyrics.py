@@ -25,7 +25,7 @@ async def genius() -> AsyncIterator[FakeGenius]:
 
 
 def themes_for(db: Database, embedder: Embedder, fake: FakeGenius) -> LyricsThemes:
-    client = make_genius("fake-genius-token", fake.base_url, fake.base_url)
+    client = make_genius("fake-genius-token", fake.url, fake.url)
     client.sleep_time = 0  # the fake needs no politeness
     return LyricsThemes(db, client, ThemeTagger(embedder), embedder)
 

@@ -41,7 +41,7 @@ async def fake() -> AsyncIterator[FakeSpotify]:
 
 def trending(db: Database, embedder: Embedder, fake: FakeSpotify) -> tuple[TrendingSync, str]:
     url = f"https://open.spotify.com/playlist/{CHART}?si=abc"
-    settings = spotify_settings(fake.base_url, MELODICLENS_SPOTIFY_TRENDING_PLAYLISTS=url)
+    settings = spotify_settings(fake.url, MELODICLENS_SPOTIFY_TRENDING_PLAYLISTS=url)
     app = spotify_app(settings)
     sources = playlist_sources(app, settings.spotify_trending_playlists)
     return TrendingSync(db, sources, TrackStore(db, TrackEnricher(embedder))), sources[0].name

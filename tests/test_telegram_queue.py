@@ -19,7 +19,7 @@ async def api() -> AsyncIterator[tuple[FakeTelegram, Bot]]:
     bot = Bot(fake.token, base_url=f"{fake.url}/bot", base_file_url=f"{fake.url}/file/bot")
     async with bot:
         yield fake, bot
-    await fake.close()
+    await fake.stop()
 
 
 async def test_one_notice_per_chat_edited_then_deleted(api: tuple[FakeTelegram, Bot]) -> None:

@@ -55,70 +55,11 @@ VLM_TAGS = {
     "Granite3_2_Vision": "granite3.2-vision:2b",
 }
 
-# The order of an answer's traits in the table below.
-TRAIT_KEYS = (
-    "valence",
-    "energy",
-    "danceability",
-    "acousticness",
-    "instrumentalness",
-    "tempo_min",
-    "tempo_max",
+# Realistic schema answers, written for these tests (not recorded from a model): a scene's name
+# -> the answer as the vision model sends it.
+STRUCTURED_ANSWERS: dict[str, dict[str, Any]] = json.loads(
+    (Path(__file__).parent / "data" / "structured_answers.json").read_text(encoding="utf-8")
 )
-
-
-def structured_answer(
-    description: str,
-    mood_words: tuple[str, ...],
-    themes: tuple[str, ...],
-    traits: tuple[float, ...],
-    genres: tuple[str, ...],
-) -> dict[str, Any]:
-    """A schema answer as the vision model sends it (traits in TRAIT_KEYS order)."""
-    return {
-        "description": description,
-        "mood_words": list(mood_words),
-        "themes": list(themes),
-        "traits": dict(zip(TRAIT_KEYS, traits, strict=True)),
-        "genres": list(genres),
-    }
-
-
-# Realistic schema answers, written for these tests (not recorded from a model).
-STRUCTURED_ANSWERS: dict[str, dict[str, Any]] = {
-    "misty_lake": structured_answer(
-        "A still lake under low morning mist, pine trees fading into grey. "
-        "Quiet and a little lonely, like the world has not woken yet.",
-        ("calm", "serene", "misty", "quiet", "reflective"),
-        ("nature", "calm", "meditation"),
-        (0.35, 0.15, 0.2, 0.85, 0.7, 60, 90),
-        ("ambient", "acoustic", "folk"),
-    ),
-    "party": structured_answer(
-        "A packed dance floor under pink and blue lights, hands in the air and "
-        "confetti falling. Loud, sweaty, euphoric.",
-        ("euphoric", "energetic", "wild", "joyful", "loud"),
-        ("party", "energy", "friendship"),
-        (0.85, 0.92, 0.9, 0.05, 0.1, 118, 132),
-        ("dance pop", "house", "edm"),
-    ),
-    "rainy_window": structured_answer(
-        "Rain streaks down a dark window; beyond it a blurred street light and "
-        "an empty road. It feels lonely and heavy.",
-        ("melancholy", "lonely", "gloomy", "quiet"),
-        ("sadness", "nostalgia", "calm"),
-        (0.12, 0.2, 0.25, 0.75, 0.3, 65, 95),
-        ("indie folk", "singer-songwriter", "sad piano"),
-    ),
-    "sunny_dog": structured_answer(
-        "A white dog carries a bunch of tulips across a sunny lawn, tail up. "
-        "Goofy, warm and full of spring.",
-        ("happy", "playful", "sunny", "goofy", "warm"),
-        ("friendship", "energy", "nature"),
-        (0.9, 0.7, 0.7, 0.4, 0.05, 105, 125),
-        ("indie pop", "folk pop"),
-    ),
-}
 
 # Used when ../shared/data is absent: short prose in the recorded captions' style.
 FALLBACK_CAPTIONS = (
@@ -223,7 +164,7 @@ def _digest(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()
 
 
-class FakeOllama:
+class FakeOllama(LoopbackServer):
     """An aiohttp server on 127.0.0.1 (random port) that behaves like Ollama."""
 
     def __init__(
@@ -248,8 +189,14 @@ class FakeOllama:
         self._queue: deque[Scripted] = deque()
         self._by_image: dict[str, Scripted] = {}
         self._closing = asyncio.Event()
-        self._server: LoopbackServer | None = None
-        self.url = ""
+        super().__init__(
+            web.Application(client_max_size=64 * 1024 * 1024), shutdown_timeout=SHUTDOWN_TIMEOUT_S
+        )
+        self.app.router.add_post("/api/chat", self._chat)
+        self.app.router.add_get("/api/tags", self._tags)
+        self.app.router.add_post("/api/show", self._show)
+        self.app.router.add_get("/api/version", self._version)
+        self.app.router.add_get("/", self._root)
 
     # --- scripting ---------------------------------------------------------------------------
     def queue(self, *replies: Scripted) -> None:
@@ -270,21 +217,10 @@ class FakeOllama:
         return [request for request in self.requests if request.path == "/api/chat"]
 
     # --- lifecycle ---------------------------------------------------------------------------
-    async def __aenter__(self) -> FakeOllama:
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_post("/api/chat", self._chat)
-        app.router.add_get("/api/tags", self._tags)
-        app.router.add_post("/api/show", self._show)
-        app.router.add_get("/api/version", self._version)
-        app.router.add_get("/", self._root)
-        self._server = LoopbackServer(app, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
-        self.url = await self._server.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
+    async def stop(self) -> None:
+        """Release the slow replies still waiting, then stop serving."""
         self._closing.set()
-        if self._server is not None:
-            await self._server.stop()
+        await super().stop()
 
     # --- handlers ----------------------------------------------------------------------------
     async def _root(self, request: web.Request) -> web.Response:

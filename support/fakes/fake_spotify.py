@@ -335,7 +335,7 @@ class FakeSpotify(LoopbackServer):
         limit = min(int(request.query.get("limit", 20)), MAX_LIMIT)
         offset = int(request.query.get("offset", 0))
         nxt = offset + limit
-        base = f"{self.base_url}{path}"
+        base = f"{self.url}{path}"
         return {
             "href": f"{base}?offset={offset}&limit={limit}",
             "items": items[offset : offset + limit],
@@ -372,7 +372,7 @@ class FakeSpotify(LoopbackServer):
                 "owner": {"id": grant.user},
                 "public": False,
                 # Since 2026 the summary is `items`; `tracks` is null.
-                "items": {"href": f"{self.base_url}/v1/playlists/{pid}/items", "total": len(ids)},
+                "items": {"href": f"{self.url}/v1/playlists/{pid}/items", "total": len(ids)},
                 "tracks": None,
             }
             for pid, (name, ids) in self.libraries[grant.user].playlists.items()
@@ -468,7 +468,7 @@ class FakeSpotify(LoopbackServer):
             "uri": f"spotify:playlist:{made.id}",
             "owner": {"id": made.owner, "type": "user"},
             "external_urls": {"spotify": f"https://open.spotify.com/playlist/{made.id}"},
-            "items": {"href": f"{self.base_url}/v1/playlists/{made.id}/items", "total": 0},
+            "items": {"href": f"{self.url}/v1/playlists/{made.id}/items", "total": 0},
             "tracks": None,
         }
 

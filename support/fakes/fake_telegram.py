@@ -120,11 +120,10 @@ class _File:
 
 
 @dataclass
-class FakeTelegram:
+class FakeTelegram(LoopbackServer):
     """The server plus helpers to inject updates and await what the bot does."""
 
     token: str = TOKEN
-    url: str = ""
     calls: list[Call] = field(default_factory=list)
     # chats whose sendMessage answers 403, like a user who never started the bot
     forbidden_chats: set[int] = field(default_factory=set)
@@ -144,35 +143,20 @@ class FakeTelegram:
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._queues: dict[str, asyncio.Queue[Call]] = defaultdict(asyncio.Queue)
         self._sent: asyncio.Queue[Sent] = asyncio.Queue()
-        self._server: LoopbackServer | None = None
         self.downloads: list[str] = []
         self._last_pushed = 0
+        # No access log (LoopbackServer): its lines carry the token, and the test proving the
+        # bot never logs it must not be fooled by the fake's own lines.
+        super().__init__(web.Application(), shutdown_timeout=0.5)
+        self.app.router.add_route("*", "/bot{token}/{method}", self._method)
+        self.app.router.add_get("/file/bot{token}/{path:.+}", self._download)
 
     # --- server -------------------------------------------------------------------------
 
-    async def start(self) -> str:
-        """Listen on 127.0.0.1 (random port); returns the server root for the base URLs."""
-        app = web.Application()
-        app.router.add_route("*", "/bot{token}/{method}", self._method)
-        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
-        # No access log (LoopbackServer): its lines carry the token, and the test proving the
-        # bot never logs it must not be fooled by the fake's own lines.
-        self._server = LoopbackServer(app, shutdown_timeout=0.5)
-        self.url = await self._server.start()
-        return self.url
-
-    async def __aenter__(self) -> FakeTelegram:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Stop serving."""
+    async def stop(self) -> None:
+        """Wake every long poll still waiting, then stop serving."""
         self._new_update.set()
-        if self._server is not None:
-            await self._server.stop()
+        await super().stop()
 
     async def _method(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:

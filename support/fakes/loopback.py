@@ -24,12 +24,12 @@ class LoopbackServer:
     ) -> None:
         self.app = app
         self.host = host
-        self.base_url = ""
+        self.url = ""
         self._runner = web.AppRunner(app, shutdown_timeout=shutdown_timeout, access_log=None)
 
     async def start(self, sock: socket.socket | None = None) -> str:
         """Listen (on `sock` when given: a bound loopback socket whose URL had to be known
-        first); returns the server's root URL (also kept in `base_url`)."""
+        first); returns the server's root URL (also kept in `url`)."""
         await self._runner.setup()
         site: web.BaseSite
         if sock is None:
@@ -38,8 +38,8 @@ class LoopbackServer:
             site = web.SockSite(self._runner, sock)
         await site.start()
         port = self._runner.addresses[0][1]
-        self.base_url = f"http://{self.host}:{port}"
-        return self.base_url
+        self.url = f"http://{self.host}:{port}"
+        return self.url
 
     async def __aenter__(self) -> Self:
         await self.start()
