@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,8 +84,21 @@ def resolve_url(database_url: str, data_dir: Path) -> tuple[str, EmbeddedPostgre
     return embedded.start(), embedded
 
 
+async def _nothing_to_reset(conn: asyncpg.Connection) -> None:
+    """The query pool's reset, in place of asyncpg's RESET ALL, CLOSE ALL, UNLISTEN * and
+    advisory unlock at every release (asyncpg still rolls back an open transaction first).
+    The query pool runs db/search.py's statements and the feedback read, which leave no
+    session state behind, so that round trip only delayed the answer: 0.6 ms per candidate
+    search at 28k (paired, 600 searches; benchmarks/README.md, issue 20)."""
+
+
 async def _create_pool(
-    url: str, size: int, settings: dict[str, str], *, min_size: int = 1
+    url: str,
+    size: int,
+    settings: dict[str, str],
+    *,
+    min_size: int = 1,
+    reset: Callable[[asyncpg.Connection], Awaitable[None]] | None = None,
 ) -> asyncpg.Pool:
     kwargs: dict[str, Any] = {
         "min_size": min_size,
@@ -98,6 +112,7 @@ async def _create_pool(
         "init": _init_connection,
         # startup parameters (db/search.py): no extra round trip, and they survive RESET ALL
         "server_settings": dict(settings),
+        "reset": reset,
     }
     try:
         pool: asyncpg.Pool = await asyncpg.create_pool(url, **kwargs)
@@ -141,7 +156,11 @@ async def connect(
         # statement. On the primary it opens its first connection at the first search: a
         # process that never searches (the worker, most commands) holds none.
         read_pool = await _create_pool(
-            replica_url or url, pool_size, QUERY_SETTINGS, min_size=1 if replica_url else 0
+            replica_url or url,
+            pool_size,
+            QUERY_SETTINGS,
+            min_size=1 if replica_url else 0,
+            reset=_nothing_to_reset,
         )
     except BaseException:
         if embedded is not None:

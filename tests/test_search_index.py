@@ -292,7 +292,7 @@ async def _plans(conn: asyncpg.Connection, sql: str) -> tuple[int, int]:
     return (0, 0) if row is None else (row["generic_plans"], row["custom_plans"])
 
 
-async def test_the_query_pool_plans_the_candidate_statement_once(
+async def test_the_query_pool_only_reads_and_plans_the_candidate_statement_once(
     db: Database, embedder: Embedder, tmp_path: Path
 ) -> None:
     await load_catalog(db, embedder, tmp_path)
@@ -300,6 +300,8 @@ async def test_the_query_pool_plans_the_candidate_statement_once(
     args = (probe, [], 100, 100, 0.5, 0.5, 100, [], [])
     async with db.read_pool.acquire() as conn:
         assert await conn.fetchval("SHOW plan_cache_mode") == "force_generic_plan"
+        with pytest.raises(asyncpg.ReadOnlySQLTransactionError):  # it only reads
+            await conn.execute("DELETE FROM trending_entries")
         generic, custom = await _plans(conn, search.CATALOG_SQL)
         found = [await conn.fetch(search.CATALOG_SQL, *args) for _ in range(3)]
         assert await _plans(conn, search.CATALOG_SQL) == (generic + 3, custom)
