@@ -9,6 +9,7 @@ codes round by round (paired), so slow and fast spells of the machine fall on bo
 
     python -m benchmarks.code_ab --prepare --old-revision 0008
     python -m benchmarks.code_ab --old ../old-checkout --rounds 10
+    python -m benchmarks.code_ab --summarize benchmarks/results/<date>-code-ab.json
 
 `--prepare` copies MELODICLENS_BENCH_CACHE's 28k database to the two copies (under
 /tmp/mlbench-ab by default). The result, every round and the paired summary with 95%
@@ -50,6 +51,8 @@ FIGURES = {
     "answer_minus_embed_p95_ms": lambda r: r["answer_minus_embed_p95_ms"],
     "candidate_sql_p50_ms": lambda r: r["candidate_sql"]["p50_ms"],
     "search_stage_p50_ms": lambda r: r["recommender_stages_p50_ms"]["search"],
+    "answer_minus_embed_p50_ms": lambda r: r["answer"]["p50_ms"] - r["bare_embed"]["p50_ms"],
+    "rank_stage_p50_ms": lambda r: r["recommender_stages_p50_ms"]["rank"],
 }
 
 
@@ -137,7 +140,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prepare", action="store_true")
     parser.add_argument("--old-revision", default="0008")
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--summarize", type=Path, help="print the paired summary of a results file's rounds"
+    )
     args = parser.parse_args(argv)
+    if args.summarize:
+        rounds = json.loads(args.summarize.read_text())["rounds"]
+        print(json.dumps(paired_summary(rounds), indent=2))
+        return 0
     if args.prepare:
         prepare(args.copies, args.old_revision)
         return 0
