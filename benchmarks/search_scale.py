@@ -287,7 +287,7 @@ async def _uses_hnsw(conn: asyncpg.Connection, vector: Any) -> bool:
         plan = await conn.fetch(
             "EXPLAIN " + search.NEAREST_SQL, vector, [], search.SEMANTIC_CANDIDATES, RECALL_K
         )
-    return any("tracks_embedding_hnsw" in row[0] for row in plan)
+    return plans.scans_the_index([row[0] for row in plan])
 
 
 async def open_with_queries(

@@ -66,3 +66,4 @@ def _guard(name: str) -> Callable[..., Awaitable[Any]]:
 
 for _name in GUARDED_CALLS:
     setattr(GuardedConnection, _name, _guard(_name))
+del _name

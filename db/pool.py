@@ -153,8 +153,8 @@ async def connect(
         pool = await _create_pool(url, pool_size, SESSION_SETTINGS)
         # The query pool (candidates and feedback, handlers/stores.py) is its own, on the
         # replica or the primary, so its generic plans (QUERY_SETTINGS) reach no other
-        # statement. On the primary it opens its first connection at the first search: a
-        # process that never searches (the worker, most commands) holds none.
+        # statement. On the primary it opens its first connection at its first use (the bot's
+        # index prewarm at start, or a search): the worker and most commands hold none.
         read_pool = await _create_pool(
             replica_url or url,
             pool_size,

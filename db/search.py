@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import asyncpg
@@ -50,7 +50,8 @@ SESSION_SETTINGS = {
 # statement afresh at each answer (its generic cost estimate, with the LIMITs unknown, is
 # higher than a custom plan's, so it never switches), and that planning (~0.85 ms, EXPLAIN
 # ANALYZE at 28k) is on the answer's path. The generic plan is the same plan: the HNSW scan
-# and the same joins (a test checks it), and the same rows. The pool only reads: its
+# and the same joins (at 28k: `generic_plan_scans_index` of benchmarks/search_scale.py), and
+# the same rows (tests/test_search_index.py). The pool only reads: its
 # transactions are read-only, as on a replica.
 QUERY_SETTINGS = {
     **SESSION_SETTINGS,
@@ -102,9 +103,10 @@ CANDIDATE_COLUMNS: tuple[str, ...] = (
     *("est_valence", "est_energy", "est_error", "est_basis"),
 )
 
-# The audio features the ranker does not read, so the candidate statements do not fetch them.
+# The audio features the ranker does not read, so the candidate statements do not fetch them
+# (every TrackFeatures field not among the columns).
 UNFETCHED_FEATURES: dict[str, Any] = dict.fromkeys(
-    ("key", "loudness", "mode", "speechiness", "liveness", "time_signature")
+    f.name for f in fields(TrackFeatures) if f.name not in CANDIDATE_COLUMNS
 )
 
 
@@ -333,7 +335,7 @@ async def _statements(
     it names listeners. `breadth` defaults to the one for the catalog's size.
 
     One round trip per statement: the default index settings come with each pooled connection
-    (SESSION_SETTINGS, db/pool.py) and a wider search sets its own inside catalog_nearest(), so
+    (QUERY_SETTINGS, db/pool.py) and a wider search sets its own inside catalog_nearest(), so
     no transaction is opened to set them."""
     if breadth is None:
         breadth = breadth_for(await catalog_rows(pool))

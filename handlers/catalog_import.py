@@ -22,7 +22,8 @@ from db.errors import DatabaseError, DatabaseUnavailable
 from db.pool import Database
 from handlers.track_writes import enriched_write
 from recsys.catalog_csv import CatalogReader
-from recsys.enrichment import EnrichedTrack, TrackEnricher, TrackInfo
+from recsys.enrichment import EnrichedTrack, TrackEnricher
+from recsys.models import TrackInfo
 
 log = logging.getLogger(__name__)
 

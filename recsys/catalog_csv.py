@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from recsys.enrichment import TrackInfo
-from recsys.models import TrackFeatures
+from recsys.models import TrackFeatures, TrackInfo
 from recsys.text_hygiene import clean_text
 
 log = logging.getLogger(__name__)

@@ -139,7 +139,7 @@ class MoodEstimate:
 
 @dataclass(frozen=True)
 class CandidateQuery:
-    """What the candidate search is asked for (CandidateSource; db.search has its twin)."""
+    """What the candidate search is asked for (CandidateSource)."""
 
     # the question's embedding, and the target's valence and energy (0.5 without an opinion)
     embedding: np.ndarray

@@ -14,8 +14,9 @@ async def catalog_plan(conn: asyncpg.Connection, vector: Any) -> list[str]:
     """The plan lines of db.search.CATALOG_SQL on this connection at the default breadth,
     for a query vector, no listeners, no exclusions and no likes."""
     literal = "[" + ",".join(map(str, list(vector))) + "]"
-    sizes = (search.SEMANTIC_CANDIDATES, search.SEMANTIC_CANDIDATES, search.MOOD_CANDIDATES)
-    values = f"'{literal}', '{{}}', {sizes[0]}, {sizes[1]}, 0.5, 0.5, {sizes[2]}, '{{}}', '{{}}'"
+    # CATALOG_SQL's parameters in db.search._fetch_catalog's order
+    semantic, mood = search.SEMANTIC_CANDIDATES, search.MOOD_CANDIDATES
+    values = f"'{literal}', '{{}}', {semantic}, {semantic}, 0.5, 0.5, {mood}, '{{}}', '{{}}'"
     await conn.execute(f"PREPARE catalog_probe AS {search.CATALOG_SQL}")
     try:
         return [row[0] for row in await conn.fetch(f"EXPLAIN EXECUTE catalog_probe({values})")]

@@ -36,7 +36,8 @@ from db import migrations
 from db.pool import Database, connect
 from recsys.catalog_csv import UNIT_FEATURES, CatalogReader
 from recsys.embedder import Embedder
-from recsys.enrichment import TrackEnricher, TrackInfo
+from recsys.enrichment import TrackEnricher
+from recsys.models import TrackInfo
 from support.common import CACHE_DIR, CATALOG_CSV, stopwatch
 
 log = logging.getLogger(__name__)

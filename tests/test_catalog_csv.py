@@ -25,7 +25,7 @@ from recsys.catalog_csv import (
     release_year,
     split_artists,
 )
-from recsys.enrichment import TrackInfo
+from recsys.models import TrackInfo
 from support import tidytuesday_sample
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

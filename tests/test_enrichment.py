@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from recsys.embedder import Embedder
-from recsys.enrichment import TrackEnricher, TrackInfo
-from recsys.models import TrackFeatures
+from recsys.enrichment import TrackEnricher
+from recsys.models import TrackFeatures, TrackInfo
 from recsys.mood_reader import MoodReader
 
 SAD = TrackFeatures(valence=0.1, energy=0.2, acousticness=0.9, tempo=70.0)

@@ -75,7 +75,7 @@ async def test_0003_indexes_halfvec_of_catalog_tracks_and_goes_down_and_up(fresh
             session = [await conn.fetchval(f"SHOW {name}") for name in search.SESSION_SETTINGS]
     finally:
         await database.close()
-    assert any("tracks_embedding_hnsw" in row[0] for row in plan)
+    assert any(search.HNSW_INDEX in row[0] for row in plan)
     assert found == [track_id]
     assert session == list(search.SESSION_SETTINGS.values())
 

@@ -11,7 +11,8 @@ from handlers.edge.genius import make_genius
 from handlers.spotify.lyrics import LyricsThemes, lookup_key
 from handlers.spotify.tracks import TrackStore
 from recsys.embedder import Embedder
-from recsys.enrichment import TrackEnricher, TrackInfo
+from recsys.enrichment import TrackEnricher
+from recsys.models import TrackInfo
 from recsys.themes import ThemeTagger
 from support.fakes.fake_genius import FICTIONAL_SONGS, HEARTBREAK, PARTY, FakeGenius
 from support.fakes.fake_spotify import Track, fake_id

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from recsys.embedder import Embedder
-from recsys.enrichment import TrackEnricher, TrackInfo
-from recsys.models import THEMES, TrackFeatures
+from recsys.enrichment import TrackEnricher
+from recsys.models import THEMES, TrackFeatures, TrackInfo
 from recsys.themes import ThemeClassifierError, ThemeTagger, load_bart_mnli, rule_scores
 
 CALM = TrackFeatures(valence=0.55, energy=0.08, acousticness=0.95, instrumentalness=0.9,

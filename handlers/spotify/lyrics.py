@@ -18,7 +18,7 @@ from db import lyrics_cache
 from db.pool import Database
 from handlers.edge.genius import LyricsUnavailable, fetch_lyrics
 from recsys.embedder import Embedder
-from recsys.enrichment import TrackInfo
+from recsys.models import TrackInfo
 from recsys.themes import ThemeTagger, pick_tags
 
 log = logging.getLogger(__name__)
