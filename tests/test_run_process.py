@@ -53,3 +53,4 @@ async def test_sigterm_answers_the_accepted_photo_then_exits(
     assert telegram.token not in stderr
     assert "stopping: finishing the answers already accepted" in stderr
     assert "search index preloaded" in stderr  # the embedded server has pg_prewarm
+    assert "start-up objects kept out of garbage collection" in stderr

@@ -18,6 +18,7 @@ from bot.app import (
     build_inbox,
     build_jobs,
     build_pipeline,
+    freeze_startup_heap,
     open_runtime,
     preload_search_index,
 )
@@ -165,6 +166,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
                 await _start(name, adapter)
                 started.append((name, adapter))
                 health.adapters[name] = "running"
+            log.info("start-up objects kept out of garbage collection: %d", freeze_startup_heap())
             log.info("MelodicLens is running; stop with Ctrl-C or SIGTERM")
             await stop.wait()
             log.info("stopping: finishing the answers already accepted")
