@@ -13,7 +13,6 @@ import pytest
 
 from db import jobs, library_entries
 from db.pool import Database
-from db.users import find_user
 from handlers.edge.retry_after import DEFAULT_RETRY_AFTER_S, parse_retry_after
 from handlers.edge.worker import JOB_RETRY, Worker
 from handlers.replies import ChatContext
@@ -36,11 +35,9 @@ async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
 
 async def linked_and_synced(world: World) -> int:
     """Link Alice and run her first sync, so that there is a library to keep."""
-    status, _ = await world.link(ALICE)
-    assert status == 200
+    user_id = await world.linked(ALICE)
     assert await world.worker().drain() == 1
-    user_id = await find_user(world.db.pool, ALICE.platform, ALICE.user_id)
-    assert user_id is not None and await library_entries.library_count(world.db.pool, user_id) > 0
+    assert await library_entries.library_count(world.db.pool, user_id) > 0
     return user_id
 
 
