@@ -40,20 +40,18 @@ from recsys.embedder import Embedder
 from support import synthetic
 from support.fakes.fake_ollama import FakeOllama
 
-log = logging.getLogger(__name__)
-
 # The burst: a hundred photos arriving at once, each answered by the fake vision model after
 # VISION_DELAY_S, at most VISION_CONCURRENCY at a time (the setting's default).
 PHOTOS = 100
 VISION_DELAY_S = 1.5
 VISION_CONCURRENCY = 4
+# Telegram hands bots photos of at most 1280 px on the long side.
+PHOTO_SIZE = (1280, 960)
 # Targets from the issue.
 MAKESPAN_SLACK = 0.10
 TARGET_LAG_P99_MS = 100.0
 # The lag ticker's sleep: a tenth of the lag target, so a stall shows as a late wake-up.
 TICK_S = 0.010
-# Telegram hands bots photos of at most 1280 px on the long side.
-PHOTO_SIZE = (1280, 960)
 
 
 @dataclass(frozen=True)
@@ -211,18 +209,19 @@ async def run(
             lag=lag,
             load_avg=round(os.getloadavg()[0], 2),
             ramp_s=calls[0] if calls else 0.0,
-            handoff_s=_median_handoff(calls, concurrency),
+            handoff_s=median_handoff(calls, concurrency) or 0.0,
             tail_s=makespan - (calls[-1] + VISION_DELAY_S) if calls else 0.0,
         )
 
 
-def _median_handoff(calls: list[float], concurrency: int) -> float:
-    """Median gap between a vision reply and the call that takes its slot next."""
+def median_handoff(calls: list[float], concurrency: int) -> float | None:
+    """Median gap between a vision reply and the call that takes its slot next (None: no slot
+    was taken twice); `calls` are the vision calls' start times, sorted."""
     gaps = [
         later - earlier - VISION_DELAY_S
         for earlier, later in zip(calls, calls[concurrency:], strict=False)
     ]
-    return statistics.median(gaps) if gaps else 0.0
+    return statistics.median(gaps) if gaps else None
 
 
 def main(argv: list[str] | None = None) -> int:

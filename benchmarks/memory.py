@@ -21,7 +21,6 @@ import json
 import logging
 import os
 import signal
-import statistics
 import sys
 import tempfile
 import time
@@ -34,14 +33,12 @@ import aiohttp
 import psutil
 
 # The same burst as benchmarks/load.py, its photos and its fake vision model.
-from benchmarks.load import PHOTOS, VISION_CONCURRENCY, VISION_DELAY_S, photo_jpeg
+from benchmarks.load import PHOTOS, VISION_CONCURRENCY, VISION_DELAY_S, median_handoff, photo_jpeg
 from recsys.embedder import Embedder
 from support import synthetic
 from support.bot_process import free_port
 from support.fakes.fake_ollama import FakeOllama
 from support.fakes.fake_telegram import PHOTO_SIZES, FakeTelegram, private_chat, user
-
-log = logging.getLogger(__name__)
 
 # RSS is read this often during the burst: many readings in a ~38 s burst, little work for them.
 SAMPLE_EVERY_S = 0.2
@@ -171,15 +168,12 @@ async def _burst(tg: FakeTelegram, process: psutil.Process, photos: int) -> dict
 def _vision_timeline(ollama: FakeOllama, started: float) -> dict[str, Any]:
     """When the vision calls came: the first after the burst began, and the median hand-off."""
     calls = sorted(request.at - started for request in ollama.chat_requests)
-    gaps = [
-        later - earlier - VISION_DELAY_S
-        for earlier, later in zip(calls, calls[VISION_CONCURRENCY:], strict=False)
-    ]
+    handoff = median_handoff(calls, VISION_CONCURRENCY)
     return {
         "vision_calls": len(calls),
         "first_vision_call_s": round(calls[0], 2) if calls else None,
         "last_vision_call_s": round(calls[-1], 2) if calls else None,
-        "vision_handoff_median_s": round(statistics.median(gaps), 3) if gaps else None,
+        "vision_handoff_median_s": round(handoff, 3) if handoff is not None else None,
     }
 
 

@@ -19,6 +19,7 @@ from recsys.recommender import Recommender
 from support.bot_process import imported_data_dir
 from support.catalog_fixture import fresh_catalog
 from support.fakes.fake_ollama import STRUCTURED_ANSWERS, FakeOllama
+from support.fakes.fake_spotify import FakeSpotify
 from support.fakes.fake_telegram import FakeTelegram
 from support.fakes.telegram_bot import VisionStack, real_service_bot, vision_stack
 from support.own_database import own_database
@@ -137,6 +138,13 @@ async def fake_ollama() -> AsyncIterator[FakeOllama]:
 
 
 @pytest.fixture
+async def fake_spotify() -> AsyncIterator[FakeSpotify]:
+    """A fake Spotify (accounts service and Web API) with no listener added."""
+    async with FakeSpotify() as fake:
+        yield fake
+
+
+@pytest.fixture
 async def party_fakes(
     request: pytest.FixtureRequest,
 ) -> AsyncIterator[tuple[FakeTelegram, FakeOllama]]:
@@ -164,7 +172,14 @@ async def stack(
 @pytest.fixture
 async def telegram(database: Database, stack: VisionStack) -> AsyncIterator[FakeTelegram]:
     """The real service behind the Telegram adapter (answers of three songs), on a fresh fake
-    Bot API; a module may mean a bare fake by its own `telegram`."""
+    Bot API (a bare one is `fake_telegram`)."""
     env = {"OLLAMA_HOST": stack.ollama.url, "MELODICLENS_TOP_N": "3"}
     async with real_service_bot(database, stack.pipeline, **env) as server:
         yield server
+
+
+@pytest.fixture
+async def fake_telegram() -> AsyncIterator[FakeTelegram]:
+    """A bare fake Bot API, with no bot running against it."""
+    async with FakeTelegram() as fake:
+        yield fake

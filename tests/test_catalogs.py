@@ -44,15 +44,19 @@ TELEGRAM_COMMAND_CHARS = 256
 LIMIT_NOTE = re.compile(r"at most ([\d,]+)")
 # A %-style conversion: %s, %d, %(name)s, %.1f...
 PERCENT = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifrx]")
-HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
-# Discord's bold, underline, strike-through, spoiler and code markers.
-MARKDOWN = re.compile(r"\*\*|__|~~|\|\||`")
-# A URL, or the target of a markdown link: [text](target).
-LINK = re.compile(r"https?://[^\s)>\]]+|\]\([^)]*\)")
-# A Discord mention of a user, role or channel (<@1>, <@!1>, <@&1>, <#1>) or of a slash
-# command (</vibe:1>), or a Telegram @{bot} username placeholder.
-MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|</[\w -]+:\d+>|@\{\w+\}")
-# A /command, but not the slash inside a word or a path (and/or, a/b/c).
+# Markup a translation must keep, each occurrence counted, by the name a problem gives it.
+MARKUP = {
+    "HTML tags": re.compile(r"</?[a-zA-Z][^>]*>"),
+    # Discord's bold, underline, strike-through, spoiler and code markers.
+    "Discord markdown": re.compile(r"\*\*|__|~~|\|\||`"),
+    # A URL, or the target of a markdown link: [text](target).
+    "links": re.compile(r"https?://[^\s)>\]]+|\]\([^)]*\)"),
+    # A Discord mention of a user, role or channel (<@1>, <@!1>, <@&1>, <#1>) or of a slash
+    # command (</vibe:1>), or a Telegram @{bot} username placeholder.
+    "mentions": re.compile(r"<(?:@[!&]?|#)\d+>|</[\w -]+:\d+>|@\{\w+\}"),
+}
+# A /command, but not the slash inside a word or a path (and/or, a/b/c); not in MARKUP,
+# as each /command counts once however often it recurs.
 COMMAND = re.compile(r"(?<![\w/])/[a-z][a-z_-]+")
 NAMES = ("MelodicLens", "Spotify", "Telegram", "Discord")
 KEPT_WORDS = ("on|off",)
@@ -95,10 +99,7 @@ def markup(text: str) -> dict[str, Counter[str]]:
     """What must survive translation exactly: HTML tags, Discord markers, links, mentions,
     /commands, product names and kept words."""
     return {
-        "HTML tags": Counter(HTML_TAG.findall(text)),
-        "Discord markdown": Counter(MARKDOWN.findall(text)),
-        "links": Counter(LINK.findall(text)),
-        "mentions": Counter(MENTION.findall(text)),
+        **{kind: Counter(pattern.findall(text)) for kind, pattern in MARKUP.items()},
         "commands": Counter(set(COMMAND.findall(text))),
         "names": Counter(name for name in NAMES if name in text),
         "kept words": Counter(word for word in KEPT_WORDS if word in text),

@@ -4,7 +4,6 @@ Telegram that speaks the Bot API, and an Ollama that is not running (optional, s
 from __future__ import annotations
 
 import argparse
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -19,12 +18,6 @@ from support.bot_process import free_port
 from support.catalog_fixture import load_catalog
 from support.fakes.fake_ollama import FakeOllama, closed_port_url
 from support.fakes.fake_telegram import FakeTelegram
-
-
-@pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
 
 
 def settings_for(db: Database, telegram: FakeTelegram, ollama_url: str) -> Settings:
@@ -43,12 +36,12 @@ def settings_for(db: Database, telegram: FakeTelegram, ollama_url: str) -> Setti
 async def test_a_missing_vision_model_is_optional_and_doctor_exits_0(
     db: Database,
     embedder: Embedder,
-    telegram: FakeTelegram,
+    fake_telegram: FakeTelegram,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     await load_catalog(db, embedder, tmp_path)
-    settings = settings_for(db, telegram, closed_port_url())
+    settings = settings_for(db, fake_telegram, closed_port_url())
     code = await run_doctor(settings, argparse.Namespace(load_models=True))
     report = capsys.readouterr().out
     assert code == 0, report
@@ -62,10 +55,10 @@ async def test_a_missing_vision_model_is_optional_and_doctor_exits_0(
 
 @pytest.mark.slow
 async def test_a_needed_part_missing_still_fails(
-    db: Database, telegram: FakeTelegram, capsys: pytest.CaptureFixture[str]
+    db: Database, fake_telegram: FakeTelegram, capsys: pytest.CaptureFixture[str]
 ) -> None:
     async with FakeOllama() as ollama:  # the model is there; the catalog is not
-        code = await run_doctor(settings_for(db, telegram, ollama.url), argparse.Namespace())
+        code = await run_doctor(settings_for(db, fake_telegram, ollama.url), argparse.Namespace())
     report = capsys.readouterr().out
     assert code == 1
     assert "FIX      catalog: no tracks yet" in report

@@ -37,21 +37,9 @@ def report(checks: list[Check]) -> str:
 
 
 @pytest.fixture
-async def telegram_api() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def discord_api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
     async with FakeDiscord().serving(monkeypatch) as fake:
         yield fake
-
-
-@pytest.fixture
-async def spotify() -> AsyncIterator[FakeSpotify]:
-    async with FakeSpotify() as server:
-        yield server
 
 
 @pytest.fixture
@@ -60,16 +48,16 @@ async def genius() -> AsyncIterator[FakeGenius]:
         yield server
 
 
-async def test_telegram_token_that_works_and_one_that_does_not(telegram_api: FakeTelegram) -> None:
-    good = await check_telegram(TELEGRAM_TOKEN, telegram_api.url)
+async def test_telegram_token_that_works_and_one_that_does_not(fake_telegram: FakeTelegram) -> None:
+    good = await check_telegram(TELEGRAM_TOKEN, fake_telegram.url)
     assert good.ok and "@MelodicLensBot" in good.detail and "privacy mode on" in good.detail
-    assert [call.method for call in telegram_api.calls] == ["getMe"]
-    bad = await check_telegram(WRONG, telegram_api.url)
+    assert [call.method for call in fake_telegram.calls] == ["getMe"]
+    bad = await check_telegram(WRONG, fake_telegram.url)
     assert not bad.ok and "refused the token" in bad.detail and "BotFather" in bad.fix
     assert WRONG not in report([good, bad])
 
 
-async def test_telegram_unreachable_says_where(telegram_api: FakeTelegram) -> None:
+async def test_telegram_unreachable_says_where(fake_telegram: FakeTelegram) -> None:
     down = closed_port_url()
     check = await check_telegram(TELEGRAM_TOKEN, down)
     assert not check.ok and f"cannot reach the Bot API at {down}" in check.detail
@@ -103,10 +91,10 @@ def spotify_app(server: FakeSpotify, secret: str) -> SpotifyApp:
     return SpotifyApp(CLIENT_ID, secret, REDIRECT_URI, server.url, server.url + "/v1")
 
 
-async def test_spotify_client_credentials(spotify: FakeSpotify) -> None:
-    good = await check_spotify(spotify_app(spotify, CLIENT_SECRET))
+async def test_spotify_client_credentials(fake_spotify: FakeSpotify) -> None:
+    good = await check_spotify(spotify_app(fake_spotify, CLIENT_SECRET))
     assert good.ok and good.detail == "client credentials accepted"
-    bad = await check_spotify(spotify_app(spotify, "not-the-secret-at-all"))
+    bad = await check_spotify(spotify_app(fake_spotify, "not-the-secret-at-all"))
     assert not bad.ok and "SPOTIFY_CLIENT_SECRET" in bad.detail
     assert "not-the-secret-at-all" not in report([bad])
     assert CLIENT_SECRET not in report([good, bad])
@@ -136,16 +124,16 @@ def test_web_port_free_and_taken() -> None:
 
 
 async def test_every_configured_token_is_checked_and_none_is_printed(
-    telegram_api: FakeTelegram, discord_api: FakeDiscord, spotify: FakeSpotify
+    fake_telegram: FakeTelegram, discord_api: FakeDiscord, fake_spotify: FakeSpotify
 ) -> None:
     settings = load_settings(
         None,
         TELEGRAM_TOKEN=WRONG,
-        MELODICLENS_TELEGRAM_API_URL=telegram_api.url,
+        MELODICLENS_TELEGRAM_API_URL=fake_telegram.url,
         DISCORD_TOKEN=DISCORD_TOKEN,
         SPOTIFY_CLIENT_ID=CLIENT_ID,
         SPOTIFY_CLIENT_SECRET="a-wrong-spotify-secret",
-        MELODICLENS_SPOTIFY_ACCOUNTS_URL=spotify.url,
+        MELODICLENS_SPOTIFY_ACCOUNTS_URL=fake_spotify.url,
         MELODICLENS_HTTP_PORT=free_port(),
     )
     checks = await token_checks(settings)

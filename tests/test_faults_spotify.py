@@ -13,7 +13,6 @@ import pytest
 
 from db import jobs, library_entries
 from db.pool import Database
-from db.users import find_user
 from handlers.edge.retry_after import DEFAULT_RETRY_AFTER_S, parse_retry_after
 from handlers.edge.worker import JOB_RETRY, Worker
 from handlers.replies import ChatContext
@@ -34,19 +33,11 @@ async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
         yield world
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSpotify]:
-    async with FakeSpotify() as server:
-        yield server
-
-
 async def linked_and_synced(world: World) -> int:
     """Link Alice and run her first sync, so that there is a library to keep."""
-    status, _ = await world.link(ALICE)
-    assert status == 200
+    user_id = await world.linked(ALICE)
     assert await world.worker().drain() == 1
-    user_id = await find_user(world.db.pool, ALICE.platform, ALICE.user_id)
-    assert user_id is not None and await library_entries.library_count(world.db.pool, user_id) > 0
+    assert await library_entries.library_count(world.db.pool, user_id) > 0
     return user_id
 
 
@@ -117,16 +108,16 @@ async def test_sync_unreadable_retry_after_waits_briefly_and_goes_on(
     assert job["status"] == "done", job["last_error"]
 
 
-async def answers_5xx(fake: FakeSpotify) -> None:
-    fake.server_errors = [503] * 5
+async def answers_5xx(fake_spotify: FakeSpotify) -> None:
+    fake_spotify.server_errors = [503] * 5
 
 
-async def goes_away(fake: FakeSpotify) -> None:
-    await fake.stop()
+async def goes_away(fake_spotify: FakeSpotify) -> None:
+    await fake_spotify.stop()
 
 
-async def loses_the_playlist(fake: FakeSpotify) -> None:
-    del fake.public_playlists[CHART]  # now a 404
+async def loses_the_playlist(fake_spotify: FakeSpotify) -> None:
+    del fake_spotify.public_playlists[CHART]  # now a 404
 
 
 @pytest.mark.parametrize(
@@ -135,13 +126,13 @@ async def loses_the_playlist(fake: FakeSpotify) -> None:
 async def test_trending_keeps_its_entries_and_fails_the_job_when_its_source_fails(
     db: Database,
     embedder: Embedder,
-    fake: FakeSpotify,
+    fake_spotify: FakeSpotify,
     spotify_fails: Callable[[FakeSpotify], Awaitable[None]],
 ) -> None:
-    fake.public_playlists[CHART] = ("Top 5", chart(5))
-    sync, source = trending(db, embedder, fake)
+    fake_spotify.public_playlists[CHART] = ("Top 5", chart(5))
+    sync, source = trending(db, embedder, fake_spotify)
     await sync.refresh(sync.sources[0])
-    await spotify_fails(fake)
+    await spotify_fails(fake_spotify)
     await jobs.enqueue(db.pool, TRENDING_SYNC, {})
     assert await Worker(db, {TRENDING_SYNC: sync}).drain() == 1
     job = await the_job(db)
@@ -150,11 +141,11 @@ async def test_trending_keeps_its_entries_and_fails_the_job_when_its_source_fail
 
 
 async def test_trending_retry_after_above_the_cap_waits_in_the_queue(
-    db: Database, embedder: Embedder, fake: FakeSpotify
+    db: Database, embedder: Embedder, fake_spotify: FakeSpotify
 ) -> None:
-    fake.public_playlists[CHART] = ("Top 5", chart(5))
-    sync, _ = trending(db, embedder, fake)
-    fake.retry_after_headers = [str(A_MONTH_S)]
+    fake_spotify.public_playlists[CHART] = ("Top 5", chart(5))
+    sync, _ = trending(db, embedder, fake_spotify)
+    fake_spotify.retry_after_headers = [str(A_MONTH_S)]
     await jobs.enqueue(db.pool, TRENDING_SYNC, {})
     started = time.monotonic()
     assert await Worker(db, {TRENDING_SYNC: sync}).drain() == 1

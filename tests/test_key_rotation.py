@@ -13,7 +13,6 @@ from bot.cli.main import build_parser
 from bot.cli.secrets import run_rotate
 from db import library_entries, spotify_links
 from db.pool import Database
-from db.users import find_user
 from handlers.edge.worker import Worker
 from handlers.key_rotation import KeyUse, key_use, rotate_secrets
 from handlers.library_moods import MoodPlacer
@@ -35,14 +34,6 @@ NEW_KEY = "the-new-secret-key-fedcba9876543210"
 async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
     async with listener_world(db, embedder, fictional_library("Robin", sizes=(12, 5))) as world:
         yield world
-
-
-async def linked(world: World) -> int:
-    status, page = await world.link(ALICE)
-    assert status == 200, page
-    found = await find_user(world.db.pool, ALICE.platform, ALICE.user_id)
-    assert found is not None
-    return found
 
 
 def worker_with(world: World, keys: list[str]) -> Worker:
@@ -70,7 +61,7 @@ async def test_an_old_key_still_reads_and_new_secrets_use_the_new_key() -> None:
 
 
 async def test_rotation_keeps_links_working_under_the_new_key_alone(world: World) -> None:
-    uid = await linked(world)
+    uid = await world.linked(ALICE)
     # the operator sets a new key and keeps the old one for reading
     assert await worker_with(world, [NEW_KEY, SECRET_KEY]).drain() == 1
     assert await library_entries.library_count(world.db.pool, uid) > 0
@@ -99,7 +90,7 @@ async def test_rotation_keeps_links_working_under_the_new_key_alone(world: World
 async def test_a_link_the_new_key_cannot_read_is_marked_and_its_owner_told_once(
     world: World,
 ) -> None:
-    uid = await linked(world)
+    uid = await world.linked(ALICE)
     told_before = len(world.notifier.sent)
     # the key changed with no old key kept
     assert await worker_with(world, [NEW_KEY]).drain() == 1
@@ -125,7 +116,7 @@ async def test_a_link_the_new_key_cannot_read_is_marked_and_its_owner_told_once(
 
 
 async def test_linking_again_after_an_unreadable_link_works(world: World) -> None:
-    uid = await linked(world)
+    uid = await world.linked(ALICE)
     await worker_with(world, [NEW_KEY]).drain()
     link = await spotify_links.get_link(world.db.pool, uid)
     assert link is not None and link.status == "unreadable"
@@ -138,7 +129,7 @@ async def test_linking_again_after_an_unreadable_link_works(world: World) -> Non
 async def test_rotate_command_reports_and_fails_on_unreadable_links(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    await linked(world)
+    await world.linked(ALICE)
     args = build_parser().parse_args(["secrets", "rotate"])
     assert args.handler is run_rotate
     settings = spotify_settings(
@@ -171,11 +162,4 @@ async def test_a_rotation_with_a_wrong_key_leaves_pending_links_finishable(world
     assert after == before
     status, page = await world.callback(callback)  # the listener finishes linking
     assert status == 200, page
-    assert await spotify_links.get_link(world.db.pool, await linked_user(world)) is not None
-
-
-async def linked_user(world: World) -> int:
-    """ALICE's user id."""
-    found = await find_user(world.db.pool, ALICE.platform, ALICE.user_id)
-    assert found is not None
-    return found
+    assert await spotify_links.get_link(world.db.pool, await world.user_id(ALICE)) is not None

@@ -12,7 +12,6 @@ import pytest
 
 from db import library_entries, spotify_links
 from db.pool import Database
-from db.users import find_user
 from handlers.replies import ChatContext
 from handlers.secrets import TokenCipher
 from recsys.embedder import Embedder
@@ -35,12 +34,6 @@ async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
         yield world
 
 
-async def user_id(world: World, ctx: ChatContext) -> int:
-    found = await find_user(world.db.pool, ctx.platform, ctx.user_id)
-    assert found is not None
-    return found
-
-
 @pytest.mark.shared_data
 @pytest.mark.slow
 async def test_real_library_links_and_imports_every_entry(
@@ -60,7 +53,7 @@ async def test_real_library_links_and_imports_every_entry(
             f"Linked as Pratik. Importing {library.entry_count()} tracks from 25 playlists...",
         )
         assert await world.worker().drain() == 1
-        uid = await user_id(world, ALICE)
+        uid = await world.user_id(ALICE)
         assert await library_entries.library_count(db.pool, uid) == library.distinct_pairs()
         assert library.distinct_pairs() == 913 + len(set(library.saved))
         missing = await db.pool.fetchval(
@@ -120,7 +113,7 @@ async def test_expired_state_is_refused(world: World) -> None:
     await world.db.pool.execute("UPDATE oauth_states SET expires_at = now() - interval '1 s'")
     status, page = await world.callback(params)
     assert status == 400 and "expired" in page
-    assert await spotify_links.get_link(world.db.pool, await user_id(world, ALICE)) is None
+    assert await spotify_links.get_link(world.db.pool, await world.user_id(ALICE)) is None
 
 
 async def test_other_users_state_cannot_take_a_linked_account(world: World) -> None:
@@ -128,7 +121,7 @@ async def test_other_users_state_cannot_take_a_linked_account(world: World) -> N
     # Bob's link is opened by someone logged in to Robin's Spotify, already Alice's
     status, page = await world.link(BOB)
     assert status == 409 and "already linked to another user" in page
-    assert await spotify_links.get_link(world.db.pool, await user_id(world, BOB)) is None
+    assert await spotify_links.get_link(world.db.pool, await world.user_id(BOB)) is None
 
 
 async def test_state_is_bound_to_its_user_and_stored_only_hashed(world: World) -> None:
@@ -137,7 +130,7 @@ async def test_state_is_bound_to_its_user_and_stored_only_hashed(world: World) -
     params = await world.authorize(reply.url)
     state = params["state"]
     stored = await world.db.pool.fetchrow("SELECT * FROM oauth_states")
-    assert stored["user_id"] == await user_id(world, ALICE)
+    assert stored["user_id"] == await world.user_id(ALICE)
     assert state.encode() not in bytes(stored["state_hash"])
     assert b"-" not in bytes(stored["code_verifier"])[:1]  # Fernet, not the verifier
     assert len(state) >= 43
@@ -147,7 +140,7 @@ async def test_declined_consent_links_nothing(world: World) -> None:
     params = await world.consent(ALICE)
     status, page = await world.callback({"error": "access_denied", "state": params["state"]})
     assert status == 200 and "not granted" in page
-    assert await spotify_links.get_link(world.db.pool, await user_id(world, ALICE)) is None
+    assert await spotify_links.get_link(world.db.pool, await world.user_id(ALICE)) is None
 
 
 async def test_unregistered_user_gets_a_clear_message(
@@ -196,7 +189,7 @@ async def test_tokens_are_never_stored_or_logged_in_plain_text(
     for token in world.fake.issued:
         assert token not in caplog.text
     # and the stored ones decrypt to the newest tokens
-    link = await spotify_links.get_link(world.db.pool, await user_id(world, ALICE))
+    link = await spotify_links.get_link(world.db.pool, await world.user_id(ALICE))
     assert link is not None and link.access_token is not None
     assert (
         TokenCipher(world.settings.secret_keys).decrypt(link.access_token)
@@ -221,7 +214,7 @@ async def test_nothing_is_linked_until_the_confirm_button(world: World) -> None:
     assert status == 200 and CONFIRM_BUTTON in page
     assert "<strong>Telegram</strong>" in page and "alice (id 1001)" in page
     assert 'method="post"' in page
-    uid = await user_id(world, ALICE)
+    uid = await world.user_id(ALICE)
     assert await spotify_links.get_link(world.db.pool, uid) is None
     assert await world.db.pool.fetchval("SELECT used_at FROM oauth_states") is None
     assert world.fake.issued == []  # not even the code was exchanged
@@ -252,7 +245,7 @@ async def test_a_confirmation_from_another_site_is_refused(world: World) -> None
     world.web.session.cookie_jar.clear()
     assert (await world.confirm(fields))[0] == 403
     assert (await world.confirm({**fields, "csrf": "guess"}))[0] == 403
-    assert await spotify_links.get_link(world.db.pool, await user_id(world, ALICE)) is None
+    assert await spotify_links.get_link(world.db.pool, await world.user_id(ALICE)) is None
     # the real page's button still works afterwards
     world.web.session.cookie_jar.update_cookies({c.key: c.value for c in cookies})
     status, text = await world.confirm(fields)
@@ -275,7 +268,7 @@ async def test_one_spotify_account_is_linked_to_one_user_across_platforms(world:
     on_discord = ChatContext("discord", "9001", "9002", "alice-on-discord")
     status, page = await world.link(on_discord)
     assert status == 409 and "already linked to another user" in page
-    assert await spotify_links.get_link(world.db.pool, await user_id(world, on_discord)) is None
+    assert await spotify_links.get_link(world.db.pool, await world.user_id(on_discord)) is None
 
 
 async def start_link(world: World) -> dict[str, str]:
@@ -306,7 +299,7 @@ async def test_a_failed_exchange_leaves_the_link_usable(
     answer, page = await world.confirm(fields)
     assert (answer, words in page) == (status, True), page
     assert "Traceback" not in page and "Start linking again" in page
-    uid = await user_id(world, ALICE)
+    uid = await world.user_id(ALICE)
     assert await spotify_links.get_link(world.db.pool, uid) is None
     assert await world.db.pool.fetchval("SELECT used_at FROM oauth_states") is None
     while world.fake.token_failures:  # a second failure, when the fault lasts

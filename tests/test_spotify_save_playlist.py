@@ -41,14 +41,6 @@ async def world(db: Database, embedder: Embedder, tmp_path: Path) -> AsyncIterat
         yield world
 
 
-async def linked(world: World, ctx: ChatContext = ALICE) -> int:
-    status, _ = await world.link(ctx)
-    assert status == 200
-    found = await find_user(world.db.pool, ctx.platform, ctx.user_id)
-    assert found is not None
-    return found
-
-
 async def an_answer(world: World, user_id: int | None, titles: list[str]) -> tuple[int, list[str]]:
     """A stored answer with these catalog tracks in this order; (its id, their Spotify ids)."""
     rows = await world.db.pool.fetch(
@@ -96,7 +88,7 @@ async def test_linking_asks_for_the_playlist_scope_and_stores_what_was_granted(
 async def test_saving_makes_a_private_playlist_with_exactly_the_answers_tracks_in_order(
     world: World,
 ) -> None:
-    user_id = await linked(world)
+    user_id = await world.linked(ALICE)
     rec_id, expected = await an_answer(world, user_id, ANSWER_TITLES)
     reply = await save(world, rec_id)
     assert reply.kind == "info" and reply.private
@@ -118,7 +110,7 @@ async def test_a_long_answer_is_added_in_chunks_that_keep_the_order(
 ) -> None:
     # Spotify's limit is 100 per request; a limit of 2 shows the chunking with 5 songs.
     monkeypatch.setattr(playlist_save, "MAX_ITEMS_PER_ADD", 2)
-    user_id = await linked(world)
+    user_id = await world.linked(ALICE)
     rec_id, expected = await an_answer(world, user_id, ANSWER_TITLES)
     made = await saved_playlist(world, rec_id)
     assert made.track_ids == expected
@@ -129,7 +121,7 @@ async def test_a_long_answer_is_added_in_chunks_that_keep_the_order(
 async def test_an_old_link_without_the_scope_is_asked_to_link_again_then_saving_works(
     world: World,
 ) -> None:
-    user_id = await linked(world)
+    user_id = await world.linked(ALICE)
     await world.db.pool.execute(
         "UPDATE spotify_links SET scope = $2 WHERE user_id = $1", user_id, READ_SCOPES
     )
@@ -146,7 +138,7 @@ async def test_an_old_link_without_the_scope_is_asked_to_link_again_then_saving_
 
 
 async def test_spotify_refusing_the_scope_with_403_also_asks_to_link_again(world: World) -> None:
-    user_id = await linked(world)
+    user_id = await world.linked(ALICE)
     rec_id, _ = await an_answer(world, user_id, ANSWER_TITLES)
     for grant in world.fake.grants.values():  # the listener took the permission back
         grant.scope = READ_SCOPES
@@ -156,14 +148,14 @@ async def test_spotify_refusing_the_scope_with_403_also_asks_to_link_again(world
 
 
 async def test_a_short_rate_limit_is_waited_out(world: World) -> None:
-    user_id = await linked(world)
+    user_id = await world.linked(ALICE)
     rec_id, expected = await an_answer(world, user_id, ANSWER_TITLES)
     world.fake.rate_limits = [0.2, 0.2]
     assert (await saved_playlist(world, rec_id)).track_ids == expected
 
 
 async def test_a_long_rate_limit_says_busy_and_creates_nothing(world: World) -> None:
-    user_id = await linked(world)
+    user_id = await world.linked(ALICE)
     rec_id, _ = await an_answer(world, user_id, ANSWER_TITLES)
     world.fake.rate_limits = [playlist_save.MAX_RATE_LIMIT_WAIT_S + 25]
     reply = await save(world, rec_id)
@@ -176,7 +168,7 @@ async def test_a_long_rate_limit_says_busy_and_creates_nothing(world: World) -> 
 async def test_an_expired_token_is_refreshed_and_saved_before_the_playlist_is_made(
     world: World,
 ) -> None:
-    user_id = await linked(world)
+    user_id = await world.linked(ALICE)
     before = await spotify_links.get_link(world.db.pool, user_id)
     rec_id, expected = await an_answer(world, user_id, ANSWER_TITLES)
     world.fake.expire_tokens("robin")
@@ -187,7 +179,7 @@ async def test_an_expired_token_is_refreshed_and_saved_before_the_playlist_is_ma
 
 
 async def test_a_revoked_grant_marks_the_link_and_says_link_again(world: World) -> None:
-    user_id = await linked(world)
+    user_id = await world.linked(ALICE)
     rec_id, _ = await an_answer(world, user_id, ANSWER_TITLES)
     world.fake.revoke("robin")
     reply = await save(world, rec_id)
@@ -199,7 +191,7 @@ async def test_a_revoked_grant_marks_the_link_and_says_link_again(world: World) 
 async def test_an_unlinked_listener_is_told_to_link_first_in_their_platforms_spelling(
     world: World,
 ) -> None:
-    owner = await linked(world)
+    owner = await world.linked(ALICE)
     rec_id, _ = await an_answer(world, owner, ANSWER_TITLES)
     reply = await save(world, rec_id, BOB)
     assert reply.text == "Link your Spotify account first (/link_spotify), then press Save again."
@@ -207,7 +199,7 @@ async def test_an_unlinked_listener_is_told_to_link_first_in_their_platforms_spe
 
 
 async def test_a_forgotten_answer_is_stale(world: World) -> None:
-    await linked(world)
+    await world.linked(ALICE)
     reply = await save(world, 987_654)
     assert reply.text == "That answer is no longer available. Send the photo again."
     assert not world.fake.created

@@ -28,14 +28,6 @@ async def world(db: Database, embedder: Embedder) -> AsyncIterator[World]:
         yield world
 
 
-async def linked(world: World) -> int:
-    status, _ = await world.link(ALICE)
-    assert status == 200
-    found = await find_user(world.db.pool, ALICE.platform, ALICE.user_id)
-    assert found is not None
-    return found
-
-
 async def stored_pairs(world: World, user_id: int) -> set[tuple[str, str]]:
     rows = await world.db.pool.fetch(
         "SELECT t.spotify_id, e.playlist_id FROM library_entries e "
@@ -60,7 +52,7 @@ async def last_result(world: World) -> dict[str, Any]:
 
 
 async def test_expired_token_is_refreshed_and_saved(world: World) -> None:
-    uid = await linked(world)
+    uid = await world.linked(ALICE)
     before = await spotify_links.get_link(world.db.pool, uid)
     world.fake.expire_tokens("robin")
     assert await world.worker().drain() == 1
@@ -72,7 +64,7 @@ async def test_expired_token_is_refreshed_and_saved(world: World) -> None:
 
 
 async def test_revoked_grant_marks_the_link_and_tells_the_user(world: World) -> None:
-    uid = await linked(world)
+    uid = await world.linked(ALICE)
     world.fake.revoke("robin")
     await world.worker().drain()
     link = await spotify_links.get_link(world.db.pool, uid)
@@ -86,7 +78,7 @@ async def test_revoked_grant_marks_the_link_and_tells_the_user(world: World) -> 
 async def test_listener_dropped_from_the_dev_mode_user_list_is_told(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
-    uid = await linked(world)
+    uid = await world.linked(ALICE)
     world.fake.registered = {"someone-else"}  # the operator removed Robin from the app
     await world.worker().drain()
     assert (await last_result(world)) == {"not_registered": True}
@@ -96,7 +88,7 @@ async def test_listener_dropped_from_the_dev_mode_user_list_is_told(
 
 
 async def test_forbidden_playlist_is_skipped_and_counted(world: World) -> None:
-    uid = await linked(world)
+    uid = await world.linked(ALICE)
     hidden = list(world.fake.libraries["robin"].playlists)[1]
     world.fake.forbidden_playlists.add(hidden)
     await world.worker().drain()
@@ -107,7 +99,7 @@ async def test_forbidden_playlist_is_skipped_and_counted(world: World) -> None:
 
 
 async def test_rate_limit_waits_for_retry_after(world: World) -> None:
-    uid = await linked(world)
+    uid = await world.linked(ALICE)
     world.fake.rate_limits = [1.0, 1.0]
     started = time.monotonic()
     await world.worker().drain()
@@ -135,7 +127,7 @@ def before_page(world: World, page: int, happen: Callable[[], Awaitable[None]]) 
 
 
 async def test_sync_killed_halfway_resumes_without_duplicates_or_gaps(world: World) -> None:
-    uid = await linked(world)
+    uid = await world.linked(ALICE)
     real_store = world.sync.tracks.store
 
     async def die() -> None:
@@ -169,7 +161,7 @@ async def test_sync_killed_halfway_resumes_without_duplicates_or_gaps(world: Wor
 
 
 async def test_unlink_during_a_sync_leaves_nothing_behind(world: World) -> None:
-    uid = await linked(world)
+    uid = await world.linked(ALICE)
 
     async def unlink() -> None:
         await world.accounts.unlink_spotify(ALICE)
@@ -185,7 +177,7 @@ async def test_unlink_during_a_sync_leaves_nothing_behind(world: World) -> None:
 
 
 async def test_daily_refresh_queues_one_sync_per_stale_link(world: World) -> None:
-    uid = await linked(world)
+    uid = await world.linked(ALICE)
     await world.worker().drain()
     await schedule_library_refresh(world.db, every_s=86400)
     assert await world.db.pool.fetchval("SELECT count(*) FROM jobs WHERE status = 'queued'") == 0
@@ -200,7 +192,7 @@ async def test_daily_refresh_queues_one_sync_per_stale_link(world: World) -> Non
 
 
 async def test_one_sync_per_user_at_a_time(world: World) -> None:
-    uid = await linked(world)
+    uid = await world.linked(ALICE)
     again, created = await jobs.enqueue(
         world.db.pool, "library_sync", {"user_id": uid}, dedupe_key=f"library:{uid}"
     )
@@ -210,7 +202,7 @@ async def test_one_sync_per_user_at_a_time(world: World) -> None:
 
 
 async def test_unlink_deletes_tokens_and_library(world: World) -> None:
-    uid = await linked(world)
+    uid = await world.linked(ALICE)
     await world.worker().drain()
     reply = await world.accounts.unlink_spotify(ALICE)
     count = len(expected_pairs(world))
@@ -222,7 +214,7 @@ async def test_unlink_deletes_tokens_and_library(world: World) -> None:
 
 
 async def test_forget_me_deletes_everything_and_counts_it(world: World) -> None:
-    uid = await linked(world)
+    uid = await world.linked(ALICE)
     await world.worker().drain()
     rec = await world.db.pool.fetchval(
         "INSERT INTO recommendations (user_id) VALUES ($1) RETURNING id", uid
@@ -244,7 +236,7 @@ async def test_blend_needs_a_group_and_says_when_nothing_is_linked(world: World)
     group = ChatContext("discord", "42", "guild-chan", "alice", is_group=True)
     reply = await world.accounts.set_blend(group, True)
     assert "Link your Spotify account first" in reply.text
-    await linked(world)
+    await world.linked(ALICE)
     reply = await world.accounts.set_blend(group, True)
     assert reply.text == (
         "Your Spotify library now blends into this chat's answers. Your playlist names stay "

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from bot.app import spotify_app
@@ -33,15 +31,11 @@ def chart(size: int, tag: str = "") -> list[Track]:
     ]
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSpotify]:
-    async with FakeSpotify() as server:
-        yield server
-
-
-def trending(db: Database, embedder: Embedder, fake: FakeSpotify) -> tuple[TrendingSync, str]:
+def trending(
+    db: Database, embedder: Embedder, fake_spotify: FakeSpotify
+) -> tuple[TrendingSync, str]:
     url = f"https://open.spotify.com/playlist/{CHART}?si=abc"
-    settings = spotify_settings(fake.url, MELODICLENS_SPOTIFY_TRENDING_PLAYLISTS=url)
+    settings = spotify_settings(fake_spotify.url, MELODICLENS_SPOTIFY_TRENDING_PLAYLISTS=url)
     app = spotify_app(settings)
     sources = playlist_sources(app, settings.spotify_trending_playlists)
     return TrendingSync(db, sources, TrackStore(db, TrackEnricher(embedder))), sources[0].name
@@ -65,17 +59,17 @@ def test_playlist_references_in_every_spelling() -> None:
 
 
 async def test_trending_playlist_is_ranked_and_entries_leave_with_it(
-    db: Database, embedder: Embedder, fake: FakeSpotify
+    db: Database, embedder: Embedder, fake_spotify: FakeSpotify
 ) -> None:
-    fake.public_playlists[CHART] = ("Top 60", chart(60))  # two pages
-    sync, source = trending(db, embedder, fake)
+    fake_spotify.public_playlists[CHART] = ("Top 60", chart(60))  # two pages
+    sync, source = trending(db, embedder, fake_spotify)
     assert source == f"spotify:playlist:{CHART}"
     assert await sync.refresh(sync.sources[0]) == 60
     first = await ranks(db, source)
     assert first[fake_id("hit-0")] == 1 and first[fake_id("hit-59")] == 60
-    assert all(g.kind == "app" for g in fake.grants.values())  # client credentials only
+    assert all(g.kind == "app" for g in fake_spotify.grants.values())  # client credentials only
     # the chart moves: #0 drops out, the rest climb
-    fake.public_playlists[CHART] = ("Top 60", chart(60)[1:])
+    fake_spotify.public_playlists[CHART] = ("Top 60", chart(60)[1:])
     assert await sync.refresh(sync.sources[0]) == 59
     second = await ranks(db, source)
     assert fake_id("hit-0") not in second and second[fake_id("hit-1")] == 1
@@ -86,10 +80,10 @@ async def test_trending_playlist_is_ranked_and_entries_leave_with_it(
 
 
 async def test_scheduled_trending_job_runs_once_per_interval(
-    db: Database, embedder: Embedder, fake: FakeSpotify
+    db: Database, embedder: Embedder, fake_spotify: FakeSpotify
 ) -> None:
-    fake.public_playlists[CHART] = ("Top 5", chart(5))
-    sync, source = trending(db, embedder, fake)
+    fake_spotify.public_playlists[CHART] = ("Top 5", chart(5))
+    sync, source = trending(db, embedder, fake_spotify)
     await schedule_trending(db, every_s=3600)
     await schedule_trending(db, every_s=3600)
     worker = Worker(db, {TRENDING_SYNC: sync})
@@ -107,10 +101,10 @@ async def test_scheduled_trending_job_runs_once_per_interval(
 
 
 async def test_rate_limited_source_waits_and_succeeds(
-    db: Database, embedder: Embedder, fake: FakeSpotify
+    db: Database, embedder: Embedder, fake_spotify: FakeSpotify
 ) -> None:
-    fake.public_playlists[CHART] = ("Top 3", chart(3))
-    sync, _ = trending(db, embedder, fake)
-    fake.rate_limits = [1.0]
+    fake_spotify.public_playlists[CHART] = ("Top 3", chart(3))
+    sync, _ = trending(db, embedder, fake_spotify)
+    fake_spotify.rate_limits = [1.0]
     assert await sync.refresh(sync.sources[0]) == 3
     assert isinstance(sync.sources[0], SpotifyPlaylistSource)

@@ -5,10 +5,8 @@ photo of an album counts against the rate limit, and the limit is checked before
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import asyncpg
-import pytest
 
 from bot.telegram.adapter import TelegramAdapter
 from db import inbox
@@ -20,12 +18,6 @@ from support.fakes.telegram_webhook import webhook_bot
 
 SECRET = "s3cret_Token-for-tests"
 ANA = user(2101, "Ana")
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as server:
-        yield server
 
 
 async def gone(db: Database) -> Database:
@@ -45,35 +37,39 @@ async def settled(db: Database) -> bool:
     return False
 
 
-def vibe_command(fake: FakeTelegram, text: str = "/vibe sunny morning") -> dict[str, object]:
-    message = fake.message(private_chat(ANA), ANA, text=text)
+def vibe_command(
+    fake_telegram: FakeTelegram, text: str = "/vibe sunny morning"
+) -> dict[str, object]:
+    message = fake_telegram.message(private_chat(ANA), ANA, text=text)
     message["entities"] = [{"type": "bot_command", "offset": 0, "length": 5}]
     return {"message": message}
 
 
 async def test_webhook_refuses_what_it_cannot_store_so_telegram_resends(
-    db: Database, fake: FakeTelegram
+    db: Database, fake_telegram: FakeTelegram
 ) -> None:
     service = FakeService()
     inbox = DurableInbox(await gone(db), "telegram", "t:1")
-    async with webhook_bot(fake, service, SECRET, inbox):
-        assert await fake.deliver(vibe_command(fake), SECRET) == 503
+    async with webhook_bot(fake_telegram, service, SECRET, inbox):
+        assert await fake_telegram.deliver(vibe_command(fake_telegram), SECRET) == 503
         await asyncio.sleep(0.3)
-        assert service.vibes == [] and fake.calls_of("sendMessage") == []
+        assert service.vibes == [] and fake_telegram.calls_of("sendMessage") == []
 
 
 async def test_webhook_stores_before_200_and_answers_a_redelivery_once(
-    db: Database, fake: FakeTelegram
+    db: Database, fake_telegram: FakeTelegram
 ) -> None:
     service = FakeService()
-    async with webhook_bot(fake, service, SECRET, DurableInbox(db, "telegram", "t:1")):
-        update = vibe_command(fake)
+    async with webhook_bot(fake_telegram, service, SECRET, DurableInbox(db, "telegram", "t:1")):
+        update = vibe_command(fake_telegram)
         update["update_id"] = 777
-        assert await fake.deliver(update, SECRET) == 200
+        assert await fake_telegram.deliver(update, SECRET) == 200
         stored = await db.pool.fetchval("SELECT count(*) FROM inbox WHERE update_key = '777'")
         assert stored == 1  # in the table by the time Telegram got its 200
-        await fake.next_sent()
-        assert await fake.deliver(update, SECRET) == 200  # Telegram retried after a timeout
+        await fake_telegram.next_sent()
+        assert (
+            await fake_telegram.deliver(update, SECRET) == 200
+        )  # Telegram retried after a timeout
         await asyncio.sleep(0.5)
         assert len(service.vibes) == 1
         state = await db.pool.fetchval("SELECT state FROM inbox WHERE update_key = '777'")
@@ -81,20 +77,22 @@ async def test_webhook_stores_before_200_and_answers_a_redelivery_once(
 
 
 async def test_polling_confirms_an_update_only_once_it_is_stored(
-    db: Database, fake: FakeTelegram
+    db: Database, fake_telegram: FakeTelegram
 ) -> None:
     service = FakeService()
     flaky = await gone(db)
-    adapter = TelegramAdapter(settings_for(fake), service, DurableInbox(flaky, "telegram", "t:2"))
+    adapter = TelegramAdapter(
+        settings_for(fake_telegram), service, DurableInbox(flaky, "telegram", "t:2")
+    )
     await adapter.start()
     try:
-        pushed = fake.push(vibe_command(fake))
+        pushed = fake_telegram.push(vibe_command(fake_telegram))
         await asyncio.sleep(2.5)  # a few polls while the database is down
-        offsets = [int(c.params.get("offset") or 0) for c in fake.calls_of("getUpdates")]
+        offsets = [int(c.params.get("offset") or 0) for c in fake_telegram.calls_of("getUpdates")]
         assert max(offsets) <= pushed["update_id"]  # never confirmed
         assert service.vibes == []
         flaky.pool = db.pool  # the database is back
-        await fake.next_sent(within_s=15)
+        await fake_telegram.next_sent(within_s=15)
         assert len(service.vibes) == 1
         assert await settled(db)
     finally:
@@ -102,19 +100,21 @@ async def test_polling_confirms_an_update_only_once_it_is_stored(
 
 
 async def test_every_photo_of_an_album_counts_before_any_download(
-    db: Database, fake: FakeTelegram
+    db: Database, fake_telegram: FakeTelegram
 ) -> None:
     service = FakeService(admit_limit=2)
-    adapter = TelegramAdapter(settings_for(fake), service, DurableInbox(db, "telegram", "t:3"))
+    adapter = TelegramAdapter(
+        settings_for(fake_telegram), service, DurableInbox(db, "telegram", "t:3")
+    )
     await adapter.start()
     try:
         chat = private_chat(ANA)
         for _ in range(3):
-            fake.photo(chat, ANA, media_group_id="album-1")
-        refusal = await fake.next_sent(within_s=15)
+            fake_telegram.photo(chat, ANA, media_group_id="album-1")
+        refusal = await fake_telegram.next_sent(within_s=15)
         assert "faster than I can listen" in refusal.text
         assert service.admissions == [3] and service.vibes == []
-        assert fake.downloads == []  # refused before a single byte was fetched
+        assert fake_telegram.downloads == []  # refused before a single byte was fetched
         assert await settled(db)  # all three rows of the album
     finally:
         await adapter.stop()

@@ -17,6 +17,7 @@ from bot.app import build_linker, spotify_app
 from bot.settings import Settings, load_settings
 from bot.web import build_web_app
 from db.pool import Database
+from db.users import find_user
 from handlers.accounts import AccountHandler
 from handlers.edge.worker import Worker
 from handlers.library_moods import MoodPlacer
@@ -74,6 +75,18 @@ class World:
     async def link(self, ctx: ChatContext) -> tuple[int, str]:
         """Run /link, follow Spotify's redirect to our callback; (HTTP status, page text)."""
         return await self.callback(await self.consent(ctx))
+
+    async def linked(self, ctx: ChatContext) -> int:
+        """Link this listener's Spotify (the callback must answer 200); their user id."""
+        status, page = await self.link(ctx)
+        assert status == 200, page
+        return await self.user_id(ctx)
+
+    async def user_id(self, ctx: ChatContext) -> int:
+        """This listener's user id (they must have one)."""
+        found = await find_user(self.db.pool, ctx.platform, ctx.user_id)
+        assert found is not None
+        return found
 
     async def consent(self, ctx: ChatContext) -> dict[str, str]:
         """Run /link and consent at Spotify; the query parameters Spotify sends the callback."""
