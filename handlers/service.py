@@ -22,11 +22,11 @@ from db.pool import Database
 from handlers.accounts import AccountHandler
 from handlers.answer_reply import answer_reply
 from handlers.bot_service import BotService
-from handlers.forget_confirm import ask_to_forget, refusal_of
+from handlers.forget_confirm import Confirmation, ask_to_forget, parse_confirmation, refusal_of
 from handlers.group_settings import GroupSettings
 from handlers.languages import LanguageChoices
 from handlers.pipeline import Pipeline, PipelineResult, QueueNotice
-from handlers.press import Confirmation, Press, may_use, parse_confirmation, parse_press
+from handlers.press import Press, may_use, parse_press
 from handlers.replies import ChatContext, Platform, Reply, VibeAsk
 from handlers.texts import SAID, SORRY, help_text, rejection_text, say
 from handlers.throttle import Busy, RateLimiter
@@ -159,7 +159,7 @@ class DefaultBotService:
     # --- buttons ----------------------------------------------------------------------------
     async def press(self, ctx: ChatContext, action: str) -> Reply:
         """A button press: "up|down|more|diff|calm|lively|save:<answer id>-<token>", or
-        "forget|keep:<expiry>-<mac>" under /forget_me's question (see handlers/press.py).
+        "forget|keep:<expiry>-<mac>" under /forget_me's question (see handlers/forget_confirm.py).
 
         It counts against the presser's rate limit, needs the answer's token and chat, and is
         answered for the presser: their thumbs, their library, never the asker's.
