@@ -59,7 +59,7 @@ from db.pool import Database, connect
 from handlers.edge.worker import JobHandler, Scheduler, Worker
 from handlers.features_lookup import FeaturesLookup
 from handlers.library_moods import FEATURES_LOOKUP
-from handlers.replies import ChatContext
+from handlers.replies import ChatContext, VibeAsk
 from handlers.service import DefaultBotService, ServiceConfig
 from handlers.spotify.linking import LIBRARY_SYNC
 from recsys.embedder import Embedder
@@ -340,7 +340,7 @@ async def _ask(
     answers = []
     for label, texts in requests.items():
         for text in texts:
-            reply = await bot.vibe(LISTENER, [], text, admitted=True)
+            reply = await bot.vibe(LISTENER, VibeAsk(words=text, admitted=True))
             if reply.recommendation is None:
                 raise RuntimeError(f"no answer for {text!r}: {reply.text}")
             ids = [p.spotify_id for p in reply.recommendation.tracks]

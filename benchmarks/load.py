@@ -34,7 +34,7 @@ from PIL import Image
 from benchmarks.common import Timings
 from bot.app import build_bot_service, build_pipeline
 from bot.settings import load_settings
-from handlers.replies import ChatContext, ImageInput
+from handlers.replies import ChatContext, ImageInput, VibeAsk
 from handlers.service import DefaultBotService
 from recsys.embedder import Embedder
 from support import synthetic
@@ -165,7 +165,7 @@ async def burst(
         *(
             handlers.vibe(
                 ChatContext("telegram", f"load-{i}", f"load-{i}"),
-                [ImageInput(data, f"photo{i}.jpg", "image/jpeg")],
+                VibeAsk((ImageInput(data, f"photo{i}.jpg", "image/jpeg"),)),
             )
             for i, data in enumerate(images)
         )
@@ -192,7 +192,9 @@ async def run(
                 settings, database, build_pipeline(settings, database, embedder)
             )
             # Warm the models and connections with words only (no vision call), off the clock.
-            await handlers.vibe(ChatContext("telegram", "load-warm", "load-warm"), [], "calm")
+            await handlers.vibe(
+                ChatContext("telegram", "load-warm", "load-warm"), VibeAsk(words="calm")
+            )
             start, makespan, replies, lag = await burst(handlers, images)
         finally:
             await database.close()

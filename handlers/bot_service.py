@@ -3,11 +3,11 @@ this protocol only; handlers/service.py's `DefaultBotService` implements it)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from handlers.pipeline import QueueNotice
-from handlers.replies import ChatContext, ImageInput, Platform, Reply
+from handlers.replies import ChatContext, Platform, Reply, VibeAsk
 
 # QueueNotice is part of vibe's signature: an adapter takes both from here.
 __all__ = ["BotService", "QueueNotice"]
@@ -20,20 +20,14 @@ class BotService(Protocol):
 
     def admit(self, ctx: ChatContext, photos: int = 0) -> Reply | None:
         """Count a request against the rate limit before downloading (each photo counts);
-        a refusal Reply when over it, else None (then call `vibe` with admitted=True)."""
+        a refusal Reply when over it, else None (then pass `vibe` an ask with `admitted=True`)."""
         ...
 
     async def vibe(
-        self,
-        ctx: ChatContext,
-        images: Sequence[ImageInput],
-        words: str = "",
-        on_queued: QueueNotice | None = None,
-        *,
-        admitted: bool = False,
+        self, ctx: ChatContext, ask: VibeAsk, on_queued: QueueNotice | None = None
     ) -> Reply:
-        """Songs for these photos (one soundtrack for several) and/or these words; counted
-        against the rate limit here unless `admit` already did."""
+        """Songs for what the message asks: photos (one soundtrack for several) and/or words;
+        counted against the rate limit here unless `admit` already did (`ask.admitted`)."""
         ...
 
     async def press(self, ctx: ChatContext, action: str) -> Reply:

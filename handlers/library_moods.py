@@ -19,7 +19,7 @@ from db import jobs
 from db import moods as store
 from db.pool import Database
 from recsys.embedder import Embedder
-from recsys.mood_estimate import MoodSum, Prior, estimate_mood, pooled
+from recsys.mood_estimate import CATALOG_PRIOR, MoodSum, Prior, estimate_mood, pooled
 from recsys.same_song import SongRef, fold, match_songs, song_key
 from recsys.text_mood import TextGuess, TextMoodModel, shipped_model, track_text
 
@@ -154,7 +154,7 @@ class MoodPlacer:
 
     async def _prior(self) -> Prior:
         mean = await store.measured_mean(self.db.pool)
-        return Prior() if mean is None else Prior(*mean)
+        return CATALOG_PRIOR if mean is None else Prior(*mean)
 
 
 def _ref(row: asyncpg.Record) -> SongRef:

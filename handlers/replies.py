@@ -33,6 +33,17 @@ class ImageInput:
     mime_type: str | None = None
 
 
+@dataclass(frozen=True)
+class VibeAsk:
+    """What one chat message asks songs for: its photos (one soundtrack for several) and/or
+    its words."""
+
+    images: tuple[ImageInput, ...] = ()
+    words: str = ""
+    # already counted against the rate limit by `BotService.admit`, before the download
+    admitted: bool = False
+
+
 # "answer": the Reply that carries a Recommendation (songs); the others carry one sentence.
 ReplyKind = Literal["answer", "error", "info", "queued", "link"]
 

@@ -12,7 +12,7 @@ handlers/group_settings.py.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,12 +22,12 @@ from db.pool import Database
 from handlers.accounts import AccountHandler
 from handlers.answer_reply import answer_reply
 from handlers.bot_service import BotService
-from handlers.forget_confirm import ask_to_forget, refusal_of
+from handlers.forget_confirm import Confirmation, ask_to_forget, parse_confirmation, refusal_of
 from handlers.group_settings import GroupSettings
 from handlers.languages import LanguageChoices
 from handlers.pipeline import Pipeline, PipelineResult, QueueNotice
-from handlers.press import Confirmation, Press, may_use, parse_confirmation, parse_press
-from handlers.replies import ChatContext, ImageInput, Platform, Reply
+from handlers.press import Press, may_use, parse_press
+from handlers.replies import ChatContext, Platform, Reply, VibeAsk
 from handlers.texts import SAID, SORRY, help_text, rejection_text, say
 from handlers.throttle import Busy, RateLimiter
 from recsys.image_intake import ImageRejected
@@ -96,33 +96,22 @@ class DefaultBotService:
         return Reply("error", text, private=private, silent=silent)
 
     async def vibe(
-        self,
-        ctx: ChatContext,
-        images: Sequence[ImageInput],
-        words: str = "",
-        on_queued: QueueNotice | None = None,
-        *,
-        admitted: bool = False,
+        self, ctx: ChatContext, ask: VibeAsk, on_queued: QueueNotice | None = None
     ) -> Reply:
         """Songs for these photos (one soundtrack for the set) and/or these words."""
         ctx = await self.languages.resolve(ctx)
-        words = clean_words(words)
-        if not admitted and (refusal := self.admit(ctx, len(images))) is not None:
+        if not ask.admitted and (refusal := self.admit(ctx, len(ask.images))) is not None:
             return refusal  # counted in the metrics by admit
-        reply, outcome = await self._vibe_or_sorry(ctx, images, words, on_queued)
+        reply, outcome = await self._vibe_or_sorry(ctx, ask, on_queued)
         self.pipeline.metrics.count_answer(ctx.platform, outcome)
         return reply
 
     async def _vibe_or_sorry(
-        self,
-        ctx: ChatContext,
-        images: Sequence[ImageInput],
-        words: str,
-        on_queued: QueueNotice | None,
+        self, ctx: ChatContext, ask: VibeAsk, on_queued: QueueNotice | None
     ) -> tuple[Reply, str]:
         """The reply and its outcome for the metrics: "answered" or why not."""
         try:
-            return await self._vibe(ctx, images, words, on_queued), "answered"
+            return await self._vibe(ctx, ask, on_queued), "answered"
         except ImageRejected as err:
             log.info("refused an upload on %s: %s", ctx.platform, err)
             return Reply("error", rejection_text(ctx.lang, err)), "image_rejected"
@@ -141,17 +130,11 @@ class DefaultBotService:
             log.exception("unexpected failure while answering %s:%s", ctx.platform, ctx.user_id)
             return Reply("error", say(ctx.lang, SORRY["unexpected"])), "failed"
 
-    async def _vibe(
-        self,
-        ctx: ChatContext,
-        images: Sequence[ImageInput],
-        words: str,
-        on_queued: QueueNotice | None,
-    ) -> Reply:
-        prepared = await self.pipeline.prepare([image.data for image in images])
+    async def _vibe(self, ctx: ChatContext, ask: VibeAsk, on_queued: QueueNotice | None) -> Reply:
+        prepared = await self.pipeline.prepare([image.data for image in ask.images])
         user_id = await self._user(ctx)
         request = RecommendRequest(
-            words=words,
+            words=clean_words(ask.words),
             user_ids=await self._library_owners(ctx, user_id),
             feedback_user_id=user_id,
             top=self.config.top_n,
@@ -176,7 +159,7 @@ class DefaultBotService:
     # --- buttons ----------------------------------------------------------------------------
     async def press(self, ctx: ChatContext, action: str) -> Reply:
         """A button press: "up|down|more|diff|calm|lively|save:<answer id>-<token>", or
-        "forget|keep:<expiry>-<mac>" under /forget_me's question (see handlers/press.py).
+        "forget|keep:<expiry>-<mac>" under /forget_me's question (see handlers/forget_confirm.py).
 
         It counts against the presser's rate limit, needs the answer's token and chat, and is
         answered for the presser: their thumbs, their library, never the asker's.

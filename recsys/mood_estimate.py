@@ -19,12 +19,6 @@ from dataclasses import dataclass
 from recsys.models import MoodEstimate
 from recsys.text_mood import TextGuess
 
-# The catalog's mean mood and spread, used when the database has too few measured tracks to
-# say (the 28k trending catalog: valence 0.527 sd 0.230, energy 0.646 sd 0.171).
-PRIOR_VALENCE = 0.527
-PRIOR_ENERGY = 0.646
-PRIOR_VALENCE_SD = 0.230
-PRIOR_ENERGY_SD = 0.171
 # The RMS error per trait of knowing nothing (the catalog-mean constant) on a real library.
 UNKNOWN_ERROR = 0.21
 # A source weighing less than this share of an estimate is not named in its basis.
@@ -66,10 +60,15 @@ class MoodSum:
 class Prior:
     """The mood a track has when nothing is known about it, and how much moods spread."""
 
-    valence: float = PRIOR_VALENCE
-    energy: float = PRIOR_ENERGY
-    valence_sd: float = PRIOR_VALENCE_SD
-    energy_sd: float = PRIOR_ENERGY_SD
+    valence: float
+    energy: float
+    valence_sd: float
+    energy_sd: float
+
+
+# The catalog's mean mood and spread, used when the database has too few measured tracks to
+# say (measured on the 28k trending catalog).
+CATALOG_PRIOR = Prior(valence=0.527, energy=0.646, valence_sd=0.230, energy_sd=0.171)
 
 
 @dataclass(frozen=True)
@@ -149,7 +148,7 @@ def _combine(votes: list[_Vote]) -> tuple[float, float, dict[str, float]]:
 def estimate_mood(
     artist: MoodSum,
     playlists: MoodSum,
-    prior: Prior = Prior(),
+    prior: Prior = CATALOG_PRIOR,
     weights: EstimatorWeights = EstimatorWeights(),
     text: TextGuess | None = None,
 ) -> MoodEstimate | None:

@@ -14,7 +14,7 @@ from bot.app import build_bot_service, build_pipeline
 from bot.settings import load_settings
 from db.pool import Database
 from handlers.notifier import LogNotifier
-from handlers.replies import ChatContext, ImageInput
+from handlers.replies import ChatContext, ImageInput, VibeAsk
 from handlers.service import DefaultBotService
 from recsys.embedder import Embedder
 from support.catalog_fixture import fresh_catalog
@@ -66,7 +66,7 @@ async def test_album_photos_are_read_together(
     catalog: dict[str, int], database: Database, embedder: Embedder, slow_ollama: FakeOllama
 ) -> None:
     service = service_for(slow_ollama, database, embedder, slots=4)
-    reply = await service.vibe(ERIN, album(40, 3), "")
+    reply = await service.vibe(ERIN, VibeAsk(tuple(album(40, 3))))
     assert reply.kind == "answer", reply.text
     assert reply.recommendation is not None and reply.recommendation.vision_used
     assert len(slow_ollama.chat_requests) == 3
@@ -82,7 +82,7 @@ async def test_album_waits_its_turn_within_the_limit(
     async def noted(place: int) -> None:
         places.append(place)
 
-    reply = await service.vibe(ERIN, album(90, 4), "", on_queued=noted)
+    reply = await service.vibe(ERIN, VibeAsk(tuple(album(90, 4))), on_queued=noted)
     assert reply.kind == "answer", reply.text
     assert len(slow_ollama.chat_requests) == 4
     assert slow_ollama.max_in_flight == 2  # never more than the two slots

@@ -15,7 +15,7 @@ from bot.settings import Settings, load_settings
 from db import spotify_links, users
 from db.pool import Database
 from handlers.notifier import LogNotifier
-from handlers.replies import ChatContext, ImageInput, Reply
+from handlers.replies import ChatContext, ImageInput, Reply, VibeAsk
 from handlers.service import DefaultBotService
 from handlers.texts import SORRY
 from recsys.embedder import Embedder
@@ -52,7 +52,7 @@ async def test_photo_gets_party_songs_with_buttons(
 ) -> None:
     fake_ollama.queue(STRUCTURED_ANSWERS["party"])
     service = handlers_for(settings_for(fake_ollama.url), database, embedder)
-    reply = await service.vibe(ALICE, [ImageInput(PARTY_PHOTO)], "")
+    reply = await service.vibe(ALICE, VibeAsk((ImageInput(PARTY_PHOTO),)))
     assert reply.kind == "answer", reply.text
     rec = reply.recommendation
     assert rec is not None and rec.vision_used and rec.recommendation_id
@@ -76,8 +76,9 @@ async def test_repeat_photo_is_answered_from_the_caption_cache(
 ) -> None:
     fake_ollama.queue(STRUCTURED_ANSWERS["misty_lake"])
     service = handlers_for(settings_for(fake_ollama.url), database, embedder)
-    first = await service.vibe(ALICE, [ImageInput(LAKE_PHOTO)])
-    second = await service.vibe(BOB, [ImageInput(LAKE_PHOTO)])
+    same_photo = VibeAsk((ImageInput(LAKE_PHOTO),))
+    first = await service.vibe(ALICE, same_photo)
+    second = await service.vibe(BOB, same_photo)
     assert first.kind == second.kind == "answer"
     assert len(fake_ollama.chat_requests) == 1
 
@@ -86,7 +87,9 @@ async def test_vision_down_still_answers_and_says_so(
     catalog: dict[str, int], database: Database, embedder: Embedder
 ) -> None:
     service = handlers_for(settings_for(closed_port_url()), database, embedder)
-    reply = await service.vibe(ALICE, [ImageInput(jpeg((20, 20, 30)))], "rainy and lonely")
+    reply = await service.vibe(
+        ALICE, VibeAsk((ImageInput(jpeg((20, 20, 30))),), "rainy and lonely")
+    )
     assert reply.kind == "answer"
     assert reply.recommendation is not None and not reply.recommendation.vision_used
     assert "not read by the vision model" in reply.text
@@ -99,7 +102,7 @@ async def test_slow_vision_never_hangs_past_the_timeout(
     service = handlers_for(settings_for(fake_ollama.url), database, embedder)
     loop = asyncio.get_running_loop()
     started = loop.time()
-    reply = await service.vibe(ALICE, [ImageInput(jpeg((200, 180, 60)))])
+    reply = await service.vibe(ALICE, VibeAsk((ImageInput(jpeg((200, 180, 60))),)))
     assert loop.time() - started < 3 + 5  # the 3 s timeout, plus the answer itself
     assert reply.kind == "answer" and "not read by the vision model" in reply.text
 
@@ -108,7 +111,7 @@ async def test_not_an_image_gets_a_clear_sentence(
     catalog: dict[str, int], database: Database, embedder: Embedder, fake_ollama: FakeOllama
 ) -> None:
     service = handlers_for(settings_for(fake_ollama.url), database, embedder)
-    reply = await service.vibe(ALICE, [ImageInput(b"%PDF-1.7 not a photo")])
+    reply = await service.vibe(ALICE, VibeAsk((ImageInput(b"%PDF-1.7 not a photo"),)))
     assert reply.kind == "error"
     assert reply.text.startswith("That file is a PDF document, not a photo.")
 
@@ -118,10 +121,10 @@ async def test_rate_limit_answers_kindly(
 ) -> None:
     settings = settings_for(fake_ollama.url, MELODICLENS_RATE_LIMIT_PER_MINUTE=2)
     service = handlers_for(settings, database, embedder)
-    replies = [await service.vibe(BOB, [], "sunny beach day") for _ in range(3)]
+    replies = [await service.vibe(BOB, VibeAsk(words="sunny beach day")) for _ in range(3)]
     assert [r.kind for r in replies] == ["answer", "answer", "error"]
     assert "faster than I can listen" in replies[2].text
-    assert (await service.vibe(ALICE, [], "sunny beach day")).kind == "answer"
+    assert (await service.vibe(ALICE, VibeAsk(words="sunny beach day"))).kind == "answer"
 
 
 async def test_waiting_photos_are_told_their_place_in_line(
@@ -139,7 +142,7 @@ async def test_waiting_photos_are_told_their_place_in_line(
     users = [ChatContext("telegram", f"q{i}", f"q{i}") for i in range(3)]
     replies = await asyncio.gather(
         *(
-            service.vibe(u, [ImageInput(p)], on_queued=noted)
+            service.vibe(u, VibeAsk((ImageInput(p),)), on_queued=noted)
             for u, p in zip(users, photos, strict=True)
         )
     )
@@ -158,7 +161,7 @@ async def test_a_full_vision_line_turns_the_next_photo_away_kindly(
     photos = [jpeg((10 * i, 200, 100)) for i in range(3)]
     users = [ChatContext("telegram", f"full{i}", f"full{i}") for i in range(3)]
     replies = await asyncio.gather(
-        *(service.vibe(u, [ImageInput(p)]) for u, p in zip(users, photos, strict=True))
+        *(service.vibe(u, VibeAsk((ImageInput(p),))) for u, p in zip(users, photos, strict=True))
     )
     kinds = sorted(reply.kind for reply in replies)
     assert kinds == ["answer", "answer", "error"], "one at the model, one in line, one away"
@@ -172,14 +175,14 @@ async def test_thumbs_down_then_more_like_this(
 ) -> None:
     service = handlers_for(settings_for(fake_ollama.url), database, embedder)
     carol = ChatContext("discord", "c1", "c1")
-    first = await service.vibe(carol, [], "dance party with friends")
+    first = await service.vibe(carol, VibeAsk(words="dance party with friends"))
     assert first.recommendation is not None
     rec_id = first.recommendation.recommendation_id
     shown = {t.track_id for t in first.recommendation.tracks}
     assert rec_id is not None
     down = await service.press(carol, first.buttons[1].action)
     assert down.kind == "info"
-    again = await service.vibe(carol, [], "dance party with friends")
+    again = await service.vibe(carol, VibeAsk(words="dance party with friends"))
     assert again.recommendation is not None
     assert not shown & {t.track_id for t in again.recommendation.tracks}
     more = await service.press(carol, again.buttons[2].action)
@@ -197,7 +200,7 @@ async def test_stale_button_and_database_down_are_friendly(
     assert (await service.press(ALICE, "bogus")).kind == "error"
     down_pool = await unreachable_pool()
     down = DefaultBotService(service.config, replace(database, pool=down_pool), service.pipeline)
-    reply = await down.vibe(ALICE, [], "sunny")
+    reply = await down.vibe(ALICE, VibeAsk(words="sunny"))
     assert reply.kind == "error"
     assert reply.text == "I can't reach my music library right now. Please try again in a minute."
 
@@ -219,7 +222,7 @@ async def test_a_press_needs_its_answers_token_and_chat(
 ) -> None:
     service = handlers_for(settings_for(fake_ollama.url), database, embedder)
     dana = ChatContext("telegram", "3001", "3001", "dana")
-    first = await service.vibe(dana, [], "rainy lonely evening")
+    first = await service.vibe(dana, VibeAsk(words="rainy lonely evening"))
     assert first.recommendation is not None and first.recommendation.recommendation_id
     rec_id = first.recommendation.recommendation_id
     more = first.buttons[2].action
@@ -250,7 +253,7 @@ async def test_someone_elses_press_is_answered_from_their_library_not_the_askers
         SELECT $1, id, 'fay-private', 'Fay secret mix', 'playlist' FROM tracks""",
         fay_id,
     )
-    first = await service.vibe(fay, [], "dance party with friends")
+    first = await service.vibe(fay, VibeAsk(words="dance party with friends"))
     assert first.recommendation is not None
     # in a group everyone reads her answer: her songs are hers, the playlist's name unsaid
     assert all(t.reason.startswith("from your library") for t in first.recommendation.tracks)
@@ -291,7 +294,7 @@ async def test_a_blended_members_playlist_names_stay_hers(
         database.pool, hana_id, "hana", "Hana", b"sealed", None, expires, "", None
     )
     await users.set_blend(database.pool, "telegram", hana.chat_id, hana_id, True)
-    answer = await service.vibe(ivo, [], "dance party with friends")
+    answer = await service.vibe(ivo, VibeAsk(words="dance party with friends"))
     assert answer.recommendation is not None
     reasons = [t.reason for t in answer.recommendation.tracks]
     assert reasons and all(r.startswith("from a member's library") for r in reasons), reasons
@@ -304,7 +307,7 @@ async def test_presses_and_link_requests_count_against_the_rate_limit(
     settings = settings_for(fake_ollama.url, MELODICLENS_RATE_LIMIT_PER_MINUTE=2)
     service = handlers_for(settings, database, embedder)
     hal = ChatContext("telegram", "3201", "3201", "hal")
-    first = await service.vibe(hal, [], "calm morning coffee")
+    first = await service.vibe(hal, VibeAsk(words="calm morning coffee"))
     assert first.kind == "answer"
     assert (await service.press(hal, first.buttons[0].action)).kind == "info"
     limited = await service.press(hal, first.buttons[1].action)
@@ -323,7 +326,7 @@ async def test_different_vibe_calmer_and_more_energy_step_the_mood(
     service = handlers_for(settings_for(fake_ollama.url), database, embedder)
     eve = ChatContext("telegram", "e1", "e1", "eve")
     fake_ollama.queue(STRUCTURED_ANSWERS["party"])
-    party = await service.vibe(eve, [ImageInput(jpeg((245, 30, 170), (90, 70)))])
+    party = await service.vibe(eve, VibeAsk((ImageInput(jpeg((245, 30, 170), (90, 70))),)))
     assert party.recommendation is not None
 
     def button(reply: Reply, verb: str) -> str:

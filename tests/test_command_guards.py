@@ -15,7 +15,7 @@ from bot.telegram.render import render as telegram_render
 from db import users
 from db.pool import Database
 from handlers.accounts import AccountHandler
-from handlers.press import CONFIRM_TTL_S, confirms, parse_confirmation
+from handlers.forget_confirm import CONFIRM_TTL_S, confirms, parse_confirmation
 from handlers.replies import ChatContext, Reply
 from handlers.service import DefaultBotService, ServiceConfig
 from handlers.texts import FORGET_CONFIRM, SORRY
@@ -107,7 +107,7 @@ async def test_the_same_person_on_another_platform_cannot_confirm(
 
 
 def test_a_confirmation_expires() -> None:
-    from handlers.press import confirm_action
+    from handlers.forget_confirm import confirm_action
 
     now = time.time()
     action = confirm_action("forget", "key", "telegram:1:1", now)

@@ -11,7 +11,7 @@ from bot.app import build_bot_service, build_pipeline
 from bot.settings import load_settings
 from db.pool import Database
 from handlers.notifier import LogNotifier
-from handlers.replies import ChatContext
+from handlers.replies import ChatContext, VibeAsk
 from recsys.embedder import Embedder
 from support.catalog_fixture import load_catalog
 from support.fakes.fake_ollama import closed_port_url
@@ -33,9 +33,9 @@ async def test_answers_again_after_a_restart(
         settings, own_server, build_pipeline(settings, own_server, embedder), LogNotifier()
     )
     ctx = ChatContext("telegram", "r1", "r1")
-    assert (await service.vibe(ctx, [], "sunny beach")).kind == "answer"
+    assert (await service.vibe(ctx, VibeAsk(words="sunny beach"))).kind == "answer"
     await asyncio.to_thread(restart_server, own_server)
-    replies = [await service.vibe(ctx, [], "sunny beach") for _ in range(3)]
+    replies = [await service.vibe(ctx, VibeAsk(words="sunny beach")) for _ in range(3)]
     kinds = [r.kind for r in replies]
     # Stale pooled connections may cost one apology; after that the pool reconnects.
     assert kinds[-1] == "answer" and kinds.count("error") <= 1, kinds

@@ -18,7 +18,7 @@ from db.errors import DatabaseUnavailable
 from db.outage import GuardedConnection, connect
 from db.pool import Database
 from handlers.notifier import LogNotifier
-from handlers.replies import ChatContext, ImageInput
+from handlers.replies import ChatContext, ImageInput, VibeAsk
 from handlers.texts import SORRY
 from recsys.embedder import Embedder
 from support.catalog_fixture import load_catalog
@@ -60,7 +60,7 @@ async def test_database_down_mid_answer_costs_one_apology(
             settings, own_server, build_pipeline(settings, own_server, embedder), LogNotifier()
         )
         ctx = ChatContext("telegram", "d1", "d1")
-        answering = asyncio.create_task(service.vibe(ctx, [ImageInput(photo())], "party"))
+        answering = asyncio.create_task(service.vibe(ctx, VibeAsk((ImageInput(photo()),), "party")))
         for _ in range(100):  # wait until the photo is at the vision model
             if ollama.chat_requests:
                 break
@@ -72,7 +72,7 @@ async def test_database_down_mid_answer_costs_one_apology(
         assert "database unavailable while answering telegram" in caplog.text
 
         await asyncio.to_thread(start_server, own_server)
-        kinds = [(await service.vibe(ctx, [], "sunny beach")).kind for _ in range(3)]
+        kinds = [(await service.vibe(ctx, VibeAsk(words="sunny beach"))).kind for _ in range(3)]
         assert kinds[-1] == "answer" and kinds.count("error") <= 1, kinds
 
 
@@ -115,5 +115,5 @@ async def test_an_unrelated_oserror_is_not_taken_for_the_database(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(service.pipeline, "prepare", disk_full)
-    reply = await service.vibe(ChatContext("telegram", "o1", "o1"), [], "sunny")
+    reply = await service.vibe(ChatContext("telegram", "o1", "o1"), VibeAsk(words="sunny"))
     assert reply.kind == "error" and reply.text == SORRY["unexpected"]

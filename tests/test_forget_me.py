@@ -19,7 +19,7 @@ from db.recommendations import Origin, add_feedback, store_recommendation
 from db.users import find_user, note_member, upsert_user
 from handlers.edge.worker import Worker
 from handlers.inbox import DurableInbox
-from handlers.replies import ChatContext, Reply
+from handlers.replies import ChatContext, Reply, VibeAsk
 from handlers.retention import RETENTION_PRUNE, RetentionPrune, schedule_retention
 from handlers.service import DefaultBotService, ServiceConfig
 from handlers.spotify.linking import LIBRARY_SYNC, library_key
@@ -347,7 +347,7 @@ async def test_a_words_only_answer_others_extended_holds_no_trace_after_forget_m
     world: World, service: DefaultBotService
 ) -> None:
     db, alice, bob, carol = world.db, GROUP_OF["alice"], GROUP_OF["bob"], GROUP_OF["carol"]
-    asked = await service.vibe(alice, [], HER_WORDS)
+    asked = await service.vibe(alice, VibeAsk(words=HER_WORDS))
     assert asked.kind == "answer", asked.text
     more = await service.press(bob, action(asked, "more"))  # Bob extends her answer
     assert more.kind == "answer", more.text

@@ -10,7 +10,7 @@ from bot.settings import load_settings
 from db.pool import Database
 from db.recommendations import load_recommendation
 from handlers.notifier import LogNotifier
-from handlers.replies import ChatContext
+from handlers.replies import ChatContext, VibeAsk
 from handlers.service import DefaultBotService
 from handlers.texts import SORRY
 from recsys.embedder import Embedder
@@ -54,7 +54,7 @@ def test_long_text_is_cut_at_a_word() -> None:
 async def test_odd_characters_in_the_words_still_get_an_answer(
     service: DefaultBotService, database: Database, words: str
 ) -> None:
-    reply = await service.vibe(CAROL, [], words)
+    reply = await service.vibe(CAROL, VibeAsk(words=words))
     assert reply.kind == "answer", reply.text
     assert reply.recommendation is not None and reply.recommendation.recommendation_id
     stored = await load_recommendation(database.pool, reply.recommendation.recommendation_id)
@@ -62,14 +62,14 @@ async def test_odd_characters_in_the_words_still_get_an_answer(
 
 
 async def test_zero_width_words_alone_ask_for_a_photo_or_words(service: DefaultBotService) -> None:
-    reply = await service.vibe(CAROL, [], "\u200b\u200b\u200d")
+    reply = await service.vibe(CAROL, VibeAsk(words="\u200b\u200b\u200d"))
     assert reply.kind == "error" and reply.text == SORRY["nothing"]
 
 
 async def test_words_are_capped_before_they_are_stored(
     service: DefaultBotService, database: Database
 ) -> None:
-    reply = await service.vibe(CAROL, [], "rainy quiet night " * 5_000)
+    reply = await service.vibe(CAROL, VibeAsk(words="rainy quiet night " * 5_000))
     assert reply.kind == "answer" and reply.recommendation is not None
     stored = await load_recommendation(database.pool, reply.recommendation.recommendation_id)
     assert stored is not None and len(stored.query["words"]) <= MAX_WORDS_CHARS

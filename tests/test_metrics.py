@@ -19,7 +19,7 @@ from db import jobs
 from db.pool import Database
 from handlers.metrics import STAGES, Metrics
 from handlers.notifier import LogNotifier
-from handlers.replies import ChatContext, ImageInput
+from handlers.replies import ChatContext, ImageInput, VibeAsk
 from handlers.service import DefaultBotService
 from handlers.throttle import RATE_WINDOW_S, RateLimiter
 from recsys.embedder import Embedder
@@ -77,9 +77,9 @@ async def test_metrics_after_one_answer(
     await jobs.enqueue(database.pool, "noop", {})
     fake_ollama.queue(STRUCTURED_ANSWERS["party"])
 
-    reply = await service.vibe(ALICE, [ImageInput(party_photo())], "")
+    reply = await service.vibe(ALICE, VibeAsk((ImageInput(party_photo()),)))
     assert reply.kind == "answer", reply.text
-    refused = await service.vibe(DANA, [ImageInput(b"%PDF-1.7 not a photo")])
+    refused = await service.vibe(DANA, VibeAsk((ImageInput(b"%PDF-1.7 not a photo"),)))
     assert refused.kind == "error"
 
     content_type, samples = await scrape(database, service.pipeline.metrics)

@@ -3,12 +3,14 @@ weighed by how far off each expects to be for this track."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from recsys.mood_estimate import (
+    CATALOG_PRIOR,
     UNKNOWN_ERROR,
     EstimatorWeights,
     MoodSum,
@@ -88,7 +90,9 @@ def test_the_shipped_weights_barely_trust_the_words_and_never_claim_more_than_no
 
 def test_estimates_stay_in_range() -> None:
     """Whatever the sums, valence and energy stay in 0..1."""
-    found = estimate_mood(songs(*[(1.0, 1.0)] * 3), songs((1.0, 1.0)), Prior(1.0, 1.0))
+    found = estimate_mood(
+        songs(*[(1.0, 1.0)] * 3), songs((1.0, 1.0)), replace(CATALOG_PRIOR, valence=1.0, energy=1.0)
+    )
     assert found is not None and found.valence <= 1.0 and found.energy <= 1.0
 
 

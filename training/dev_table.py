@@ -127,15 +127,8 @@ def precision_at_top(
 
 
 def _features(values: dict[str, float]) -> TrackFeatures:
-    """The ranker's view of a labelled track's audio features."""
-    return TrackFeatures(
-        valence=values["valence"],
-        energy=values["energy"],
-        danceability=values["danceability"],
-        acousticness=values["acousticness"],
-        instrumentalness=values["instrumentalness"],
-        tempo=values["tempo"],
-    )
+    """The ranker's view of a labelled track's audio features (data.mood_labels names them)."""
+    return TrackFeatures(**values)  # type: ignore[arg-type]
 
 
 def request_targets(reader: MoodReader, embedder: Embedder, mood: str) -> list[str]:

@@ -21,7 +21,7 @@ from bot.discord.render import PRESS_EVENT, Rendered, render
 from bot.lifecycle import NOT_STORED, Accepted
 from db.inbox import InboxItem
 from handlers.bot_service import QueueNotice
-from handlers.replies import ChatContext, Reply
+from handlers.replies import ChatContext, Reply, VibeAsk
 from handlers.texts import (
     COMMAND_DESCRIPTIONS,
     NO_PHOTO_THERE,
@@ -172,7 +172,7 @@ class Answers(commands.Cog):
         images = await download(attachments, limit, lang) if attachments else []
         if isinstance(images, str):
             return Reply(kind="error", text=images)
-        return await service.vibe(ctx, images, words, on_queued, admitted=True)
+        return await service.vibe(ctx, VibeAsk(tuple(images), words, admitted=True), on_queued)
 
     def _songs_for(self, attachments: Sequence[Fetchable], words: str) -> UseCase:
         async def work(ctx: ChatContext, on_queued: QueueNotice) -> Reply:

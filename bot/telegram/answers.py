@@ -27,7 +27,7 @@ from bot.telegram.line_notices import LineNotices
 from bot.telegram.outbox import Outbox, answer_query
 from bot.telegram.render import toast
 from handlers.bot_service import BotService
-from handlers.replies import ChatContext, ImageInput, Reply
+from handlers.replies import ChatContext, ImageInput, Reply, VibeAsk
 from handlers.texts import PERSONAL_LINK, say
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,8 @@ class Answers:
             except MediaError as err:
                 lang = self.service.in_their_language(ctx).lang
                 return Reply(kind="error", text=err.sentence(lang))
-            return await self.service.vibe(ctx, images, words, on_queued=on_queued, admitted=True)
+            ask = VibeAsk(tuple(images), words, admitted=True)
+            return await self.service.vibe(ctx, ask, on_queued)
 
     async def _wanted_in_group(self, ctx: ChatContext, messages: list[Message]) -> bool:
         """In groups: answer when addressed, or every image once /auto is on."""

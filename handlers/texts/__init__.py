@@ -20,6 +20,7 @@ from handlers.texts.answers import (
     tag_text,
     worded,
 )
+from handlers.texts.cli import CLI_SORRY, TABLE_HEADINGS
 from handlers.texts.core import N_, counted, first_upper, say, word
 from handlers.texts.platforms import (
     BUTTONS,
@@ -50,6 +51,8 @@ from handlers.texts.spotify import (
     UNREADABLE_MESSAGE,
     library_done,
     link_offer,
+    mood_placement,
+    placed_by_words,
     songs,
 )
 from handlers.texts.uploads import (
@@ -65,6 +68,7 @@ from handlers.texts.uploads import (
 __all__ = [
     "ALREADY_LINKED",
     "BUTTONS",
+    "CLI_SORRY",
     "COMMAND_DESCRIPTIONS",
     "FORMATS",
     "LINK_BUTTON",
@@ -87,6 +91,7 @@ __all__ = [
     "SAVED_PLAYLIST_LINK",
     "SAVE_BUTTON",
     "SAVE_PLAYLIST",
+    "TABLE_HEADINGS",
     "TELEGRAM_DESCRIPTION",
     "TELEGRAM_SHORT_DESCRIPTION",
     "TOO_BIG_TELEGRAM",
@@ -100,7 +105,9 @@ __all__ = [
     "library_done",
     "link_offer",
     "mood_line_text",
+    "mood_placement",
     "notice_text",
+    "placed_by_words",
     "reason_text",
     "rejection_text",
     "say",
@@ -126,14 +133,6 @@ SORRY = {
         "Spotify linking is not set up on this bot (its operator needs to set SPOTIFY_CLIENT_ID "
         "and MELODICLENS_SECRET_KEY)."
     ),
-}
-
-# What `melodiclens recommend` says when it cannot answer (terminal style: no capital, no stop).
-CLI_SORRY = {
-    # NOTE: a terminal error line (no capital, no full stop).
-    "nothing": N_("send a photo or a few words about the mood you want"),
-    # NOTE: a terminal error line; keep the command `melodiclens catalog import` as it is.
-    "no_tracks": N_("no tracks yet: import a catalog with `melodiclens catalog import`"),
 }
 
 # What the chat adapters say while a photo is on its way.
@@ -295,55 +294,6 @@ def unlinked_text(lang: str, counts: Mapping[str, int]) -> str:
     )
 
 
-# --- library moods (issue 19) ---------------------------------------------------------------
-# Told when a library import finishes: how many songs the bot can place by mood, and how.
-# NOTE: {placed} and {total}: numbers of songs.
-MOOD_PLACED = N_("I can place {placed} of your {total} songs by mood")
-MOOD_PLACED_HOW = {
-    "measured": N_("{count} by their measured sound"),
-    "estimated": N_("{count} guessed from the artist's other songs or your playlists"),
-    "queued": N_("{count} more are being looked up"),
-    "unplaced": N_("{count} I can't place yet"),
-}
-
-
-def placed_by_words(lang: str, count: int) -> str:
-    """How many guessed songs rest on their own title and artist alone."""
-    # NOTE: after the mood placement sentence: {count} of the guessed songs were placed by
-    # their title and artist alone (no artist or playlist songs to go by).
-    return counted(
-        lang,
-        "{count} of the guessed songs rests on its title and artist alone.",
-        "{count} of the guessed songs rest on their title and artist alone.",
-        count,
-    )
-
-
-def mood_placement(lang: str, total: int, measured: int, estimated: int, queued: int) -> str:
-    """The sentence on how many of a listener's songs can be placed by mood, and how."""
-    placed = measured + estimated
-    parts = [
-        say(lang, MOOD_PLACED_HOW[name], count=count)
-        for name, count in (
-            ("measured", measured),
-            ("estimated", estimated),
-            ("queued", queued),
-            ("unplaced", max(0, total - placed - queued)),
-        )
-        if count
-    ]
-    head = say(lang, MOOD_PLACED, placed=placed, total=total)
-    return f"{head}: {', '.join(parts)}." if parts else f"{head}."
-
-
-# The columns of `melodiclens recommend`'s terminal table.
-TABLE_HEADINGS = {
-    # NOTE: a column heading of the terminal table of songs.
-    "track": N_("Track"),
-    "tags": N_("Tags"),
-    "why": N_("Why"),
-    "link": N_("Link"),
-}
 # NOTE: {name}: a command name (auto or blend); keep "/{name} on" and "/{name} off" as they are.
 USE_ON_OFF = N_("Use /{name} on or /{name} off.")
 

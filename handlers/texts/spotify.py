@@ -151,6 +151,50 @@ def library_done(lang: str, entries: int, playlists: int, skipped: int) -> str:
     )
 
 
+# How the songs of an imported library are placed by mood (mood_placement's parts).
+MOOD_PLACED_HOW = {
+    "measured": N_("{count} by their measured sound"),
+    "estimated": N_("{count} guessed from the artist's other songs or your playlists"),
+    "queued": N_("{count} more are being looked up"),
+    "unplaced": N_("{count} I can't place yet"),
+}
+
+
+def placed_by_words(lang: str, count: int) -> str:
+    """How many guessed songs rest on their own title and artist alone."""
+    # NOTE: after the mood placement sentence: {count} of the guessed songs were placed by
+    # their title and artist alone (no artist or playlist songs to go by).
+    return counted(
+        lang,
+        "{count} of the guessed songs rests on its title and artist alone.",
+        "{count} of the guessed songs rest on their title and artist alone.",
+        count,
+    )
+
+
+def mood_placement(lang: str, total: int, measured: int, estimated: int, queued: int) -> str:
+    """The sentence on how many of a listener's songs can be placed by mood, and how."""
+    placed = measured + estimated
+    parts = [
+        say(lang, MOOD_PLACED_HOW[name], count=count)
+        for name, count in (
+            ("measured", measured),
+            ("estimated", estimated),
+            ("queued", queued),
+            ("unplaced", max(0, total - placed - queued)),
+        )
+        if count
+    ]
+    head = say(
+        lang,
+        # NOTE: {placed} and {total}: numbers of songs.
+        N_("I can place {placed} of your {total} songs by mood"),
+        placed=placed,
+        total=total,
+    )
+    return f"{head}: {', '.join(parts)}." if parts else f"{head}."
+
+
 def songs(lang: str, count: int) -> str:
     """ "1 song", "5 songs" in `lang`."""
     return counted(lang, "{count} song", "{count} songs", count)

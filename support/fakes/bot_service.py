@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from handlers.replies import Button, ChatContext, ImageInput, Platform, Reply
+from handlers.replies import Button, ChatContext, ImageInput, Platform, Reply, VibeAsk
 from handlers.service import QueueNotice
 from recsys.models import AudioTraits, Notice, Recommendation, TrackPick
 
@@ -134,16 +134,10 @@ class RecordingService(CountedAdmissions):
     vibe_started: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def vibe(
-        self,
-        ctx: ChatContext,
-        images: Sequence[ImageInput],
-        words: str = "",
-        on_queued: QueueNotice | None = None,
-        *,
-        admitted: bool = False,
+        self, ctx: ChatContext, ask: VibeAsk, on_queued: QueueNotice | None = None
     ) -> Reply:
         """Records the call, then waits, queues or fails as the knobs say, then answers."""
-        self.vibes.append(VibeCall(ctx, list(images), words))
+        self.vibes.append(VibeCall(ctx, list(ask.images), ask.words))
         self.vibe_started.set()
         if self.fail_next:
             self.fail_next -= 1
@@ -152,7 +146,7 @@ class RecordingService(CountedAdmissions):
             await on_queued(self.queue_position)
         await asyncio.sleep(self.delay_s)
         self.finished.append(asyncio.get_running_loop().time())
-        return self.vibe_answer(images, words)
+        return self.vibe_answer(ask.images, ask.words)
 
     def vibe_answer(self, images: Sequence[ImageInput], words: str) -> Reply:
         """The answer once the knobs have had their say (each fake its own)."""
