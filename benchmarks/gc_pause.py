@@ -20,6 +20,7 @@ import argparse
 import gc
 import random
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,20 +44,20 @@ COLLECTIONS = 10
 SEED = 20261207
 
 
+@dataclass
 class Pauses:
-    """Every collection the collector makes while installed, by generation, in milliseconds."""
+    """Every collection the collector makes while this hook is in gc.callbacks, by generation,
+    in milliseconds."""
 
-    def __init__(self) -> None:
-        self.by_generation: dict[int, list[float]] = {0: [], 1: [], 2: []}
-        self._started = 0.0
+    by_generation: dict[int, list[float]] = field(default_factory=lambda: {0: [], 1: [], 2: []})
+    started: float = 0.0  # when the collection under way began (perf_counter)
 
     def __call__(self, phase: str, info: dict[str, int]) -> None:
         if phase == "start":
-            self._started = time.perf_counter()
+            self.started = time.perf_counter()
         else:
-            self.by_generation[info["generation"]].append(
-                (time.perf_counter() - self._started) * 1000
-            )
+            pause_ms = (time.perf_counter() - self.started) * 1000
+            self.by_generation[info["generation"]].append(pause_ms)
 
 
 def set_state(state: str) -> None:

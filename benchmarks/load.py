@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import io
 import json
 import logging
@@ -32,7 +33,7 @@ import numpy as np
 from PIL import Image
 
 from benchmarks.common import Timings
-from bot.app import build_bot_service, build_pipeline
+from bot.app import build_bot_service, build_pipeline, freeze_startup_heap
 from bot.settings import load_settings
 from handlers.replies import ChatContext, ImageInput, VibeAsk
 from handlers.service import DefaultBotService
@@ -195,8 +196,10 @@ async def run(
             await handlers.vibe(
                 ChatContext("telegram", "load-warm", "load-warm"), VibeAsk(words="calm")
             )
+            freeze_startup_heap()  # as `melodiclens run` does once started
             start, makespan, replies, lag = await burst(handlers, images)
         finally:
+            gc.unfreeze()
             await database.close()
         answered = [r for r in replies if r.kind == "answer" and r.recommendation is not None]
         calls = sorted(request.at - start for request in fake.chat_requests)
