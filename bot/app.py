@@ -107,9 +107,9 @@ async def preload_search_index(database: Database) -> None:
 def freeze_startup_heap() -> int:
     """Put what start-up built (the models, the object graph: about half a million objects)
     out of the garbage collector's reach, after one full collection, and return how many.
-    Otherwise every full collection walks them all: 0.2-0.6 s with the event loop stopped,
-    about once in fifty answers on two cores (benchmarks/gc_pause.py). They live as long as
-    the process; what they drop later is still freed by reference counting."""
+    Otherwise every full collection walks them all, the event loop stopped for 0.4-0.5 s on
+    two cores (benchmarks/gc_pause.py): several in the first minute of answers, rarer later.
+    They live as long as the process; one freed only through a reference cycle never is."""
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()
