@@ -33,7 +33,6 @@ from handlers.throttle import Busy, RateLimiter
 from recsys.image_intake import ImageRejected
 from recsys.models import caption_from_json
 from recsys.recommender import NothingToMatch, NoTracks, RecommendRequest
-from recsys.text_hygiene import clean_words
 
 # BotService and QueueNotice stay importable from here (the fakes and older callers).
 __all__ = ["BotService", "DefaultBotService", "QueueNotice", "ServiceConfig"]
@@ -134,7 +133,7 @@ class DefaultBotService:
         prepared = await self.pipeline.prepare([image.data for image in ask.images])
         user_id = await self._user(ctx)
         request = RecommendRequest(
-            words=clean_words(ask.words),
+            words=ask.words,  # cleaned by the pipeline (recsys.text_hygiene.clean_words)
             user_ids=await self._library_owners(ctx, user_id),
             feedback_user_id=user_id,
             top=self.config.top_n,
